@@ -1,0 +1,52 @@
+# NetDesk: `make demo` runs the product with demo data; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export NETDESK_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench clean
+
+$(BIN)/netdesk: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+install: $(BIN)/netdesk
+
+$(VENV)/.dev: $(BIN)/netdesk
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+dev: $(VENV)/.dev
+
+demo: install
+	$(BIN)/netdesk migrate --no-input
+	$(BIN)/netdesk demo
+
+# The whole suite on SQLite, then again on a throwaway PostgreSQL cluster
+# (skipped, with a message, when PostgreSQL's server binaries are absent).
+test: dev lint
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: dev
+	NETDESK_DATABASE_URL= $(BIN)/pytest
+
+test-postgres: dev
+	@scripts/with-postgres.sh $(BIN)/pytest -m "not browser"; rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "test-postgres: SKIPPED, PostgreSQL is not installed"; \
+	else exit $$rc; fi
+
+lint: dev
+	$(BIN)/ruff check netdesk tests bench
+	$(BIN)/ruff format --check netdesk tests bench
+	$(BIN)/mypy netdesk
+	NETDESK_DATABASE_URL= $(BIN)/netdesk makemigrations --check --dry-run >/dev/null
+	NETDESK_DATABASE_URL= $(BIN)/netdesk check
+
+bench: dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""NetDesk: the service desk for network operators."""
+
+__version__ = "0.1.0"

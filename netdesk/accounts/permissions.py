@@ -1,0 +1,92 @@
+"""What each role may do, and which records each person may see.
+
+The matrix below is the single source for action checks; object scope
+(an account manager sees their own accounts, a field engineer their own
+groups' tickets) lives in the `*_visible_to` queryset helpers.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from netdesk.accounts.models import Role
+from netdesk.core.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from netdesk.accounts.models import User
+
+
+class Action(StrEnum):
+    CUSTOMER_VIEW = "customer.view"
+    TICKET_VIEW = "ticket.view"
+    TICKET_CREATE = "ticket.create"
+    TICKET_UPDATE = "ticket.update"
+    TICKET_ASSIGN = "ticket.assign"
+    TICKET_ESCALATE = "ticket.escalate"
+    TICKET_RESOLVE = "ticket.resolve"
+    TICKET_CLOSE = "ticket.close"
+    TICKET_REOPEN = "ticket.reopen"
+    TICKET_LINK = "ticket.link"
+    TICKET_MERGE = "ticket.merge"
+    NOTE_ADD = "note.add"
+    REPLY_ADD = "reply.add"
+    INTERACTION_LOG = "interaction.log"
+    KPI_VIEW_OWN = "kpi.view_own"
+    KPI_VIEW_ALL = "kpi.view_all"
+    TOKEN_CREATE = "token.create"
+    CONFIGURE = "desk.configure"
+
+
+A = Action
+_AGENT_WORK = {
+    A.CUSTOMER_VIEW, A.TICKET_VIEW, A.TICKET_CREATE, A.TICKET_UPDATE, A.TICKET_ASSIGN,
+    A.TICKET_ESCALATE, A.TICKET_RESOLVE, A.TICKET_REOPEN, A.TICKET_LINK, A.NOTE_ADD,
+    A.REPLY_ADD, A.INTERACTION_LOG, A.KPI_VIEW_OWN, A.TOKEN_CREATE,
+}
+_LEAD_WORK = _AGENT_WORK | {A.TICKET_CLOSE, A.TICKET_MERGE, A.KPI_VIEW_ALL}
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.HOTLINE_OPERATOR: frozenset(_AGENT_WORK),
+    Role.NOC_ENGINEER: frozenset(_AGENT_WORK),
+    # Field engineers work the tickets sent to them; they do not take calls.
+    Role.FIELD_ENGINEER: frozenset(
+        {
+            A.CUSTOMER_VIEW, A.TICKET_VIEW, A.TICKET_UPDATE, A.TICKET_ESCALATE,
+            A.TICKET_RESOLVE, A.NOTE_ADD, A.REPLY_ADD, A.INTERACTION_LOG, A.KPI_VIEW_OWN,
+            A.TOKEN_CREATE,
+        }
+    ),
+    Role.TEAM_LEAD: frozenset(_LEAD_WORK),
+    Role.SERVICE_DESK_MANAGER: frozenset(_LEAD_WORK | {A.CONFIGURE}),
+    Role.ACCOUNT_MANAGER: frozenset(
+        {
+            A.CUSTOMER_VIEW, A.TICKET_VIEW, A.TICKET_CREATE, A.TICKET_UPDATE, A.TICKET_ESCALATE,
+            A.NOTE_ADD, A.REPLY_ADD, A.INTERACTION_LOG, A.KPI_VIEW_OWN, A.TOKEN_CREATE,
+        }
+    ),
+    Role.ADMINISTRATOR: frozenset(Action),
+}
+
+
+def can(user: User | AnonymousUser, action: Action) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return action in ROLE_ACTIONS.get(user.role, frozenset())  # type: ignore[union-attr]
+
+
+def require(user: User | AnonymousUser, action: Action) -> None:
+    if not can(user, action):
+        role = getattr(user, "role", "anonymous")
+        raise PermissionDenied(
+            f"The role {role!r} may not perform {action.value!r}.",
+            field="action",
+            value=action.value,
+            accepted=sorted(a.value for a in ROLE_ACTIONS.get(role, frozenset())),
+        )
+
+
+def sees_all_customers(user: User) -> bool:
+    return user.role != Role.ACCOUNT_MANAGER

@@ -1,0 +1,153 @@
+"""The REST API at /api/v1/: authentication, RFC 9457 errors, and the routers
+of each app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from netdesk.accounts.api import router as accounts_router
+from netdesk.accounts.models import ApiToken, hash_token
+from netdesk.core.errors import ServiceError
+from netdesk.customers.api import router as customers_router
+from netdesk.reports.api import router as reports_router
+from netdesk.tickets.api import router as tickets_router
+
+logger = logging.getLogger("netdesk.api")
+PROBLEM = "application/problem+json"
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`; the token is looked up by its hash."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=hash_token(token), revoked_at__isnull=True)
+            .first()
+        )
+        if found is None or not found.user.is_active:
+            return None
+        now = timezone.now()
+        if found.expires_at is not None and found.expires_at <= now:
+            return None
+        # Touch at most once a minute: a write per request would serialise SQLite.
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(
+    title="NetDesk API",
+    version="1",
+    description=(
+        "The NetDesk service desk API. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `netdesk token create --user NAME`). Errors are RFC 9457 "
+        "problem documents naming the field, the value and what is accepted."
+    ),
+    auth=[BearerToken(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def problem(
+    request: HttpRequest,
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    kind: str,
+    errors: list[dict[str, Any]] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": f"https://netdesk.example/problems/{kind}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = PROBLEM
+    return response
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return problem(
+        request, status=exc.status, title=exc.title, detail=exc.message, kind=exc.kind,
+        errors=[exc.as_error()],
+    )
+
+
+def _field_path(loc: list[Any]) -> str:
+    # ninja prefixes the location with where it came from ("body", "query", ...).
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        entry: dict[str, Any] = {
+            "field": _field_path(list(error.get("loc", []))),
+            "message": error.get("msg", "invalid value"),
+        }
+        if "input" in error:
+            value = error["input"]
+            entry["value"] = value if isinstance(value, str | int | float | bool) else str(value)
+        if error.get("ctx"):
+            entry["accepted"] = {k: str(v) for k, v in error["ctx"].items()}
+        errors.append(entry)
+    fields = ", ".join(e["field"] for e in errors)
+    return problem(
+        request, status=422, title="A field has a value that is not accepted",
+        detail=f"Check these fields: {fields}.", kind="validation-error", errors=errors,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem(
+        request, status=401, title="Not authenticated",
+        detail="Send 'Authorization: Bearer <token>' with a valid, unrevoked token.",
+        kind="not-authenticated",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(request, status=404, title="No such record", detail=str(exc) or "Not found.",
+                   kind="not-found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(request, status=exc.status_code, title="Request refused", detail=str(exc),
+                   kind="http-error")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return problem(request, status=500, title="Internal error",
+                   detail="The server failed to handle this request; it has been logged.",
+                   kind="internal-error")
+
+
+api.add_router("/tickets", tickets_router)
+api.add_router("/customers", customers_router)
+api.add_router("/kpis", reports_router)
+api.add_router("/me", accounts_router)

@@ -1,0 +1,119 @@
+"""Reads NetDesk's configuration from environment variables, failing fast.
+
+Every setting has a safe default; a value that cannot be used stops the
+process at start with a message naming the variable, the value and what is
+accepted, rather than failing later on the first request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
+    )
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("NETDESK_DATA_DIR", "./var")).resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"NETDESK_DATA_DIR={str(path)!r} cannot be created: {exc.strerror}."
+        ) from exc
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """Use NETDESK_SECRET_KEY, or a key generated once and kept in the data dir."""
+    raw = os.environ.get("NETDESK_SECRET_KEY")
+    if raw is not None:
+        if len(raw) < 32:
+            raise ImproperlyConfigured(
+                "NETDESK_SECRET_KEY is too short: use at least 32 random characters "
+                "(or leave it unset to have one generated in the data directory)."
+            )
+        return raw
+    key_file = directory / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    # Create with owner-only permissions: the key signs sessions and CSRF tokens.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def database(directory: Path) -> dict[str, Any]:
+    raw = os.environ.get("NETDESK_DATABASE_URL", "").strip()
+    if not raw:
+        raw = f"sqlite:///{directory / 'netdesk.sqlite3'}"
+    scheme = raw.split(":", 1)[0].lower()
+    if scheme not in {"sqlite", "postgres", "postgresql"}:
+        raise ImproperlyConfigured(
+            f"NETDESK_DATABASE_URL has scheme {scheme!r}; accepted: "
+            "sqlite:///path/to/file.sqlite3 or postgresql://user:password@host:port/name."
+        )
+    try:
+        config: dict[str, Any] = dj_database_url.parse(raw, conn_max_age=60)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"NETDESK_DATABASE_URL cannot be parsed: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        # WAL lets readers work while one writer commits; IMMEDIATE takes the
+        # write lock at BEGIN so concurrent writers queue instead of failing.
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=10000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    else:
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def allowed_hosts() -> list[str]:
+    raw = os.environ.get("NETDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+    hosts = [host.strip() for host in raw.split(",") if host.strip()]
+    if not hosts:
+        raise ImproperlyConfigured(
+            "NETDESK_ALLOWED_HOSTS is empty; give a comma-separated list of host names."
+        )
+    return hosts

@@ -1,0 +1,68 @@
+"""`netdesk serve`: the production web server (granian, WSGI) plus the
+background worker, in one command. Static files are served by granian."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the agent UI and the API, with the background worker alongside."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("NETDESK_WEB_WORKERS", "0")) or None,
+            help="web worker processes (default: one per CPU core)",
+        )
+        parser.add_argument("--threads", type=int, default=8,
+                            help="request threads per web worker")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the background worker (run `netdesk worker`)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from granian.constants import Interfaces
+        from granian.server import Server
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen(  # noqa: S603 - our own command, no shell
+                [sys.executable, "-m", "netdesk", "worker"], env=os.environ.copy()
+            )
+        workers = options["workers"] or os.cpu_count() or 1
+        self.stdout.write(
+            f"NetDesk on http://{options['host']}:{options['port']}/ "
+            f"({workers} web workers{', background worker on' if worker else ''})"
+        )
+        server = Server(
+            "netdesk.wsgi:application",
+            address=options["host"],
+            port=options["port"],
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=options["threads"],
+            backlog=2048,
+            static_path_route=["/static"],
+            static_path_mount=[settings.STATIC_ROOT],
+            log_access=False,
+            respawn_failed_workers=True,
+        )
+        try:
+            server.serve()
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()

@@ -1,0 +1,125 @@
+"""Customer accounts, their contacts and the services they subscribe to."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import models
+
+from netdesk.network.models import Area, NetworkElement
+
+NON_DIGITS = re.compile(r"\D+")
+
+
+def normalise_phone(raw: str) -> str:
+    """Digits only, so '+49 (30) 1234-56' and '0049301234 56' compare by suffix."""
+    return NON_DIGITS.sub("", raw or "")
+
+
+class Segment(models.TextChoices):
+    RESIDENTIAL = "residential", "Residential"
+    BUSINESS = "business", "Business"
+    KEY_ACCOUNT = "key_account", "Group / key account"
+
+
+class Customer(models.Model):
+    """A customer account. Key (group) accounts have an account manager and a
+    contract; business sites may belong to a parent group account."""
+
+    account_number = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+    segment = models.CharField(max_length=20, choices=Segment.choices, default=Segment.RESIDENTIAL)
+    parent_account = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="member_accounts"
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_accounts",
+    )
+    contract_reference = models.CharField(max_length=60, blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    phone_digits = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    email = models.EmailField(blank=True, default="")
+    billing_address = models.CharField(max_length=300, blank=True, default="")
+    language = models.CharField(max_length=10, blank=True, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account_number})"
+
+    @property
+    def is_key_account(self) -> bool:
+        return self.segment == Segment.KEY_ACCOUNT
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.phone_digits = normalise_phone(self.phone)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Contact(models.Model):
+    """A person who may call about an account."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=80, blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    phone_digits = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    email = models.EmailField(blank=True, default="")
+    is_primary = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.phone_digits = normalise_phone(self.phone)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AccessTechnology(models.TextChoices):
+    FTTH = "ftth", "Fibre (FTTH)"
+    VDSL = "vdsl", "VDSL"
+    ADSL = "adsl", "ADSL"
+    CABLE = "cable", "Cable (DOCSIS)"
+    FIXED_WIRELESS = "fixed_wireless", "Fixed wireless"
+    MOBILE = "mobile", "Mobile"
+    LEASED_LINE = "leased_line", "Leased line"
+
+
+class ServiceStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    CEASED = "ceased", "Ceased"
+
+
+class Service(models.Model):
+    """A subscription: one product delivered over one access, at one address,
+    hanging off one access element of the network."""
+
+    service_id = models.CharField(max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="services")
+    product = models.CharField(max_length=120)
+    access_technology = models.CharField(max_length=20, choices=AccessTechnology.choices)
+    installation_address = models.CharField(max_length=300, blank=True, default="")
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT)
+    access_element = models.ForeignKey(
+        NetworkElement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="services",
+    )
+    access_port = models.CharField(max_length=60, blank=True, default="")
+    status = models.CharField(
+        max_length=20, choices=ServiceStatus.choices, default=ServiceStatus.ACTIVE
+    )
+    activated_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.product}"

@@ -1,0 +1,99 @@
+"""Finding a caller and putting together the customer 360 view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from netdesk.accounts.models import User
+from netdesk.accounts.permissions import sees_all_customers
+from netdesk.core.errors import NotFound
+from netdesk.customers.models import Contact, Customer, Service, normalise_phone
+
+MIN_PHONE_DIGITS = 6
+RECENT_TICKETS = 10
+RECENT_INTERACTIONS = 10
+
+
+def customers_visible_to(user: User) -> QuerySet[Customer]:
+    customers = Customer.objects.all()
+    if sees_all_customers(user):
+        return customers
+    return customers.filter(Q(account_manager=user) | Q(parent_account__account_manager=user))
+
+
+def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer]:
+    """Find callers by phone number (any format, matched on digits), account
+    number, service id, or name. Exact identifiers win over name matches."""
+    text = query.strip()
+    if not text:
+        return []
+    visible = customers_visible_to(user)
+    digits = normalise_phone(text)
+    condition = Q(account_number__iexact=text) | Q(services__service_id__iexact=text)
+    if len(digits) >= MIN_PHONE_DIGITS and len(digits) >= len(text.replace(" ", "")) - 4:
+        # Phone numbers: match the national part whatever prefix was typed.
+        tail = digits[-9:]
+        condition |= Q(phone_digits__endswith=tail) | Q(contacts__phone_digits__endswith=tail)
+    exact_ids = list(visible.filter(condition).values_list("pk", flat=True).distinct()[:limit])
+    rest = limit - len(exact_ids)
+    name_ids: list[int] = []
+    if rest > 0 and len(text) >= 2:
+        name_ids = list(
+            visible.filter(
+                Q(name__icontains=text) | Q(account_number__istartswith=text)
+                | Q(services__service_id__istartswith=text)
+            )
+            .exclude(pk__in=exact_ids)
+            .values_list("pk", flat=True)
+            .distinct()[:rest]
+        )
+    order = {pk: index for index, pk in enumerate(exact_ids + name_ids)}
+    found = Customer.objects.filter(pk__in=order).select_related("account_manager").prefetch_related(
+        Prefetch("services", queryset=Service.objects.only("service_id", "customer_id", "product"))
+    )
+    return sorted(found, key=lambda c: order[c.pk])
+
+
+@dataclass
+class Customer360:
+    customer: Customer
+    open_tickets: list[object]
+    recent_tickets: list[object]
+    recent_interactions: list[object]
+
+
+def customer_360(*, user: User, customer_id: int) -> Customer360:
+    """Everything an agent needs while the customer is on the line."""
+    # The ticket side is read through reverse relations: customers must not
+    # import tickets (tickets depend on customers, not the other way round).
+    customer = (
+        customers_visible_to(user)
+        .select_related("account_manager", "parent_account")
+        .prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name")),
+            Prefetch(
+                "services",
+                queryset=Service.objects.select_related("area", "access_element").order_by(
+                    "service_id"
+                ),
+            ),
+        )
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise NotFound(
+            f"Customer {customer_id} does not exist or is not visible to you.",
+            field="id", value=customer_id,
+        )
+    tickets = customer.tickets.select_related("group", "assignee", "service").order_by("-id")
+    open_tickets = list(tickets.exclude(status__in=["resolved", "closed"])[:50])
+    recent_tickets = list(tickets.filter(status__in=["resolved", "closed"])[:RECENT_TICKETS])
+    interactions = list(
+        customer.interactions.select_related("agent", "contact", "ticket").order_by(
+            "-started_at"
+        )[:RECENT_INTERACTIONS]
+    )
+    return Customer360(customer, open_tickets, recent_tickets, interactions)

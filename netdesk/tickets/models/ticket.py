@@ -1,0 +1,142 @@
+"""The ticket and its links to other tickets."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from netdesk.accounts.models import SupportGroup
+from netdesk.customers.models import Contact, Customer, Service
+from netdesk.tickets.choices import (
+    OPEN_STATUSES,
+    Channel,
+    Level,
+    LinkKind,
+    Priority,
+    ResolutionCode,
+    RootCause,
+    Status,
+    TicketType,
+)
+from netdesk.tickets.models.config import Category
+
+REFERENCE_PREFIX = "TT-"
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def reference_for(number: int) -> str:
+    return f"{REFERENCE_PREFIX}{number:06d}"
+
+
+class Ticket(models.Model):
+    """A customer's case. Agents know it as `reference` (TT-000123); customers
+    only ever see the non-enumerable `public_id`."""
+
+    public_id = models.CharField(max_length=24, unique=True, default=new_public_id)
+    ticket_type = models.CharField(max_length=30, choices=TicketType.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    impact = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.MEDIUM)
+    urgency = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.MEDIUM)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.NEW)
+    group = models.ForeignKey(SupportGroup, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resolved_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="created_tickets",
+    )
+    # Highest tier level the ticket has been with; > 1 means escalated beyond first line.
+    highest_tier_level = models.PositiveSmallIntegerField(default=1)
+    functional_escalations = models.PositiveSmallIntegerField(default=0)
+    hierarchical_level = models.PositiveSmallIntegerField(
+        default=0, help_text="0 = not escalated to management; 1–4 = levels up."
+    )
+    resolution_code = models.CharField(
+        max_length=30, choices=ResolutionCode.choices, blank=True, default=""
+    )
+    root_cause = models.CharField(max_length=30, choices=RootCause.choices, blank=True, default="")
+    resolution_notes = models.TextField(blank=True, default="")
+    first_contact_resolved = models.BooleanField(default=False)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Queue pages: a group's open tickets by priority then age (keyset).
+            models.Index(fields=["group", "status", "priority", "id"], name="ticket_queue_idx"),
+            models.Index(fields=["group", "id"], name="ticket_group_id_idx"),
+            models.Index(fields=["assignee", "status", "id"], name="ticket_assignee_idx"),
+            models.Index(fields=["customer", "id"], name="ticket_customer_idx"),
+            models.Index(fields=["status", "priority", "id"], name="ticket_status_prio_idx"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return reference_for(self.pk)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketLink(models.Model):
+    """A typed link between two tickets (duplicate of, related to)."""
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=20, choices=LinkKind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="ticket_link_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"

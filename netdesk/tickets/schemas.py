@@ -1,0 +1,159 @@
+"""Shapes of tickets in the REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from netdesk.tickets.choices import (
+    Channel,
+    Direction,
+    LinkKind,
+    Outcome,
+    ResolutionCode,
+    RootCause,
+    Status,
+    TicketType,
+    Visibility,
+)
+
+TicketTypeName = Literal[tuple(TicketType.values)]  # type: ignore[valid-type]
+ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
+StatusName = Literal[tuple(Status.values)]  # type: ignore[valid-type]
+DirectionName = Literal[tuple(Direction.values)]  # type: ignore[valid-type]
+OutcomeName = Literal[tuple(Outcome.values)]  # type: ignore[valid-type]
+ResolutionName = Literal[tuple(ResolutionCode.values)]  # type: ignore[valid-type]
+RootCauseName = Literal[tuple(RootCause.values)]  # type: ignore[valid-type]
+LinkKindName = Literal[tuple(LinkKind.values)]  # type: ignore[valid-type]
+VisibilityName = Literal[tuple(Visibility.values)]  # type: ignore[valid-type]
+LevelNumber = Literal[1, 2, 3]
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class TicketOut(Schema):
+    ref: str
+    public_id: str
+    ticket_type: str
+    channel: str
+    status: str
+    title: str
+    priority: int
+    impact: int
+    urgency: int
+    customer_id: int
+    customer_name: str
+    service_id: str | None
+    category: str | None
+    group: Ref
+    assignee: str | None
+    hierarchical_level: int
+    functional_escalations: int
+    first_contact_resolved: bool
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class CallReportIn(Schema):
+    direction: DirectionName = "inbound"
+    started_at: datetime | None = None
+    duration_seconds: int = Field(0, ge=0, le=86400)
+    summary: str = Field(..., min_length=1, max_length=10000)
+    outcome: OutcomeName = "ticket_created"
+
+
+class TicketCreateIn(Schema):
+    customer_id: int = Field(..., ge=1, le=2**62)
+    ticket_type: TicketTypeName
+    channel: ChannelName
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=20000)
+    category_id: int | None = Field(None, ge=1, le=2**62)
+    service_id: str | None = Field(None, max_length=40)
+    contact_id: int | None = Field(None, ge=1, le=2**62)
+    impact: LevelNumber = 2
+    urgency: LevelNumber = 2
+    group_id: int | None = Field(None, ge=1, le=2**62)
+    call: CallReportIn | None = None
+
+
+class TicketPatchIn(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=20000)
+    category_id: int | None = Field(None, ge=1, le=2**62)
+    service_id: str | None = Field(None, max_length=40)
+    impact: LevelNumber | None = None
+    urgency: LevelNumber | None = None
+    status: StatusName | None = None
+    assignee: str | None = Field(None, max_length=150, description="user name; '' unassigns")
+    note: str = Field("", max_length=5000)
+
+
+class InteractionIn(Schema):
+    channel: ChannelName
+    direction: DirectionName
+    started_at: datetime | None = None
+    duration_seconds: int = Field(0, ge=0, le=86400)
+    summary: str = Field(..., min_length=1, max_length=10000)
+    outcome: OutcomeName
+    contact_id: int | None = Field(None, ge=1, le=2**62)
+
+
+class InteractionOut(Schema):
+    id: int
+    channel: str
+    direction: str
+    started_at: datetime
+    duration_seconds: int
+    summary: str
+    outcome: str
+    agent: str | None
+
+
+class EscalateIn(Schema):
+    kind: Literal["functional", "hierarchical"]
+    reason: str = Field(..., min_length=1, max_length=5000)
+    group_id: int | None = Field(None, ge=1, le=2**62)
+
+
+class ResolveIn(Schema):
+    resolution_code: ResolutionName
+    root_cause: RootCauseName | None = None
+    notes: str = Field("", max_length=10000)
+
+
+class CommentIn(Schema):
+    visibility: VisibilityName
+    body: str = Field(..., min_length=1, max_length=20000)
+
+
+class EventOut(Schema):
+    at: datetime
+    actor: str | None
+    kind: str
+    field: str
+    old_value: str
+    new_value: str
+    message: str
+
+
+class TicketDetailOut(TicketOut):
+    description: str
+    resolution_code: str
+    root_cause: str
+    resolution_notes: str
+    reopen_count: int
+    interactions: list[InteractionOut]
+    events: list[EventOut]

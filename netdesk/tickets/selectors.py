@@ -1,0 +1,209 @@
+"""Reads of tickets, scoped to what the asking person may see, shaped so a
+list costs a fixed number of queries whatever its length."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from netdesk.accounts.models import Role, User
+from netdesk.core.errors import NotFound, ValidationFailed
+from netdesk.tickets.choices import Status
+from netdesk.tickets.models import Interaction, Ticket, TicketEvent
+from netdesk.tickets.models.ticket import REFERENCE_PREFIX
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """Object scope: account managers see their accounts' tickets (and their
+    member sites'); field engineers see their groups' and their own; the rest
+    of the desk sees every ticket."""
+    tickets = Ticket.objects.all()
+    if user.role == Role.ACCOUNT_MANAGER:
+        return tickets.filter(
+            Q(customer__account_manager=user) | Q(customer__parent_account__account_manager=user)
+        )
+    if user.role == Role.FIELD_ENGINEER:
+        # A subquery, not a join: no duplicate rows, and still lockable.
+        return tickets.filter(Q(group__in=user.support_groups.all()) | Q(assignee=user))
+    return tickets
+
+
+def parse_reference(ref: str) -> int:
+    text = ref.strip().upper()
+    if text.startswith(REFERENCE_PREFIX):
+        text = text[len(REFERENCE_PREFIX):]
+    if not text.isdigit():
+        raise NotFound(
+            f"{ref!r} is not a ticket reference.",
+            field="ref",
+            value=ref,
+            accepted="a reference like TT-000123 or its number 123",
+        )
+    return int(text)
+
+
+TICKET_JOINS = (
+    "customer", "customer__account_manager", "service", "contact", "category",
+    "group", "group__tier", "assignee",
+)
+
+
+def _visible_ticket(queryset: QuerySet[Ticket], ref: str) -> Ticket:
+    ticket = queryset.filter(pk=parse_reference(ref)).first()
+    if ticket is None:
+        raise NotFound(
+            f"Ticket {ref!r} does not exist or is not visible to you.", field="ref", value=ref
+        )
+    return ticket
+
+
+def ticket_get(*, user: User, ref: str, for_update: bool = False) -> Ticket:
+    queryset = tickets_visible_to(user)
+    if for_update:
+        # Lock only the ticket row; the joined rows stay free for other writers.
+        queryset = queryset.select_for_update(of=("self",))
+    return _visible_ticket(queryset.select_related(*TICKET_JOINS), ref)
+
+
+def ticket_detail(*, user: User, ref: str) -> Ticket:
+    """A ticket with everything its page shows, in a fixed number of queries."""
+    queryset = (
+        tickets_visible_to(user)
+        .select_related(*TICKET_JOINS, "parent", "merged_into")
+        .prefetch_related(
+            Prefetch(
+                "interactions",
+                queryset=Interaction.objects.select_related("agent", "contact").order_by(
+                    "started_at", "id"
+                ),
+            ),
+            Prefetch(
+                "events",
+                queryset=TicketEvent.objects.select_related("actor").order_by("at", "id"),
+            ),
+            "comments__author",
+            "comments__attachments",
+            "attachments",
+            "links_out__target",
+            "links_in__source",
+            "children",
+        )
+    )
+    return _visible_ticket(queryset, ref)
+
+
+# --- lists with keyset pagination -------------------------------------------------
+
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "-created": ("-id",),
+    "created": ("id",),
+    "priority": ("priority", "id"),
+}
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """One filter definition for the queue page and the API list."""
+
+    status: list[str] | None = None
+    open_only: bool = False
+    group: int | None = None
+    assignee: int | None = None
+    unassigned: bool = False
+    priority: list[int] | None = None
+    ticket_type: list[str] | None = None
+    customer: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    order: str = "-created"
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, width: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != width or not all(
+        isinstance(v, int) for v in values
+    ):
+        raise ValidationFailed(
+            "The cursor is not one this server gave out.",
+            field="cursor",
+            value=cursor,
+            accepted="the next_cursor value of a previous page, unchanged",
+        )
+    return values
+
+
+def _keyset_after(fields: tuple[str, ...], values: list[Any]) -> Q:
+    """Rows strictly after `values` in the order `fields` (row-value comparison)."""
+    condition = Q()
+    for index, field in enumerate(fields):
+        name = field.lstrip("-")
+        op = "lt" if field.startswith("-") else "gt"
+        step = Q(**{f"{name}__{op}": values[index]})
+        for previous in range(index):
+            earlier = fields[previous].lstrip("-")
+            step &= Q(**{earlier: values[previous]})
+        condition |= step
+    return condition
+
+
+def ticket_list(
+    *, user: User, filters: TicketFilter, cursor: str | None, limit: int
+) -> tuple[list[Ticket], str | None]:
+    """A page of tickets and the cursor of the next page (None at the end)."""
+    if filters.order not in ORDERINGS:
+        raise ValidationFailed(
+            f"Unknown order {filters.order!r}.",
+            field="order",
+            value=filters.order,
+            accepted=sorted(ORDERINGS),
+        )
+    fields = ORDERINGS[filters.order]
+    tickets = tickets_visible_to(user)
+    if filters.status:
+        tickets = tickets.filter(status__in=filters.status)
+    if filters.open_only:
+        tickets = tickets.exclude(status__in=[Status.RESOLVED, Status.CLOSED])
+    if filters.group is not None:
+        tickets = tickets.filter(group_id=filters.group)
+    if filters.assignee is not None:
+        tickets = tickets.filter(assignee_id=filters.assignee)
+    if filters.unassigned:
+        tickets = tickets.filter(assignee__isnull=True)
+    if filters.priority:
+        tickets = tickets.filter(priority__in=filters.priority)
+    if filters.ticket_type:
+        tickets = tickets.filter(ticket_type__in=filters.ticket_type)
+    if filters.customer is not None:
+        tickets = tickets.filter(customer_id=filters.customer)
+    if filters.created_after is not None:
+        tickets = tickets.filter(created_at__gte=filters.created_after)
+    if filters.created_before is not None:
+        tickets = tickets.filter(created_at__lt=filters.created_before)
+    if cursor:
+        tickets = tickets.filter(_keyset_after(fields, _decode_cursor(cursor, len(fields))))
+    page = list(
+        tickets.select_related("customer", "group", "assignee", "category", "service")
+        .order_by(*fields)[: limit + 1]
+    )
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        last = page[-1]
+        next_cursor = _encode_cursor(
+            [getattr(last, "pk" if f.lstrip("-") == "id" else f.lstrip("-")) for f in fields]
+        )
+    return page, next_cursor

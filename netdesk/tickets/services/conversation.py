@@ -1,0 +1,172 @@
+"""Logging contacts (call reports), notes, replies and attachments on tickets."""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from netdesk.accounts.models import User
+from netdesk.accounts.permissions import Action, require
+from netdesk.core.errors import ValidationFailed
+from netdesk.customers.models import Contact, Customer
+from netdesk.tickets.choices import Channel, Direction, Outcome, Visibility
+from netdesk.tickets.models import Attachment, Comment, Interaction, Ticket
+from netdesk.tickets.models.timeline import EventKind
+from netdesk.tickets.services.events import event_record
+
+# A live conversation answers the customer: the call or chat itself is the response.
+LIVE_CHANNELS = {Channel.PHONE, Channel.CHAT, Channel.WALK_IN}
+MAX_CALL_SECONDS = 24 * 3600
+
+
+def _mark_first_response(ticket: Ticket, at: datetime) -> None:
+    if ticket.first_response_at is None or at < ticket.first_response_at:
+        ticket.first_response_at = max(at, ticket.created_at)
+        ticket.save(update_fields=["first_response_at"])
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    actor: User,
+    customer: Customer,
+    channel: str,
+    direction: str,
+    summary: str,
+    outcome: str,
+    started_at: datetime | None = None,
+    duration_seconds: int = 0,
+    ticket: Ticket | None = None,
+    contact: Contact | None = None,
+) -> Interaction:
+    """Record one contact. On a ticket it becomes a timeline event and, when an
+    agent spoke to or wrote to the customer, the ticket's first response."""
+    require(actor, Action.INTERACTION_LOG)
+    for field, value, choices in (
+        ("channel", channel, Channel), ("direction", direction, Direction),
+        ("outcome", outcome, Outcome),
+    ):
+        if value not in choices.values:
+            raise ValidationFailed(
+                f"{field} {value!r} is not accepted.", field=field, value=value,
+                accepted=list(choices.values),
+            )
+    if not summary.strip():
+        raise ValidationFailed(
+            "A call report needs a summary of what was said.", field="summary", value=summary,
+            accepted="a non-empty text",
+        )
+    if not 0 <= duration_seconds <= MAX_CALL_SECONDS:
+        raise ValidationFailed(
+            f"Duration {duration_seconds} s is out of range.", field="duration_seconds",
+            value=duration_seconds, accepted=f"0 to {MAX_CALL_SECONDS} seconds",
+        )
+    now = timezone.now()
+    started_at = started_at or now
+    if started_at > now + timezone.timedelta(minutes=5):
+        raise ValidationFailed(
+            "A contact cannot start in the future.", field="started_at",
+            value=started_at.isoformat(), accepted="a time up to now",
+        )
+    if ticket is not None and ticket.customer_id != customer.pk:
+        raise ValidationFailed(
+            f"{ticket.reference} belongs to another customer.", field="ticket",
+            value=ticket.reference, accepted=f"a ticket of customer {customer.account_number}",
+        )
+    if contact is not None and contact.customer_id != customer.pk:
+        raise ValidationFailed(
+            f"Contact {contact.pk} belongs to another customer.", field="contact",
+            value=contact.pk, accepted=f"a contact of customer {customer.account_number}",
+        )
+    interaction = Interaction.objects.create(
+        ticket=ticket, customer=customer, contact=contact, agent=actor, channel=channel,
+        direction=direction, started_at=started_at, duration_seconds=duration_seconds,
+        summary=summary, outcome=outcome,
+    )
+    if ticket is not None:
+        event_record(
+            ticket=ticket, actor=actor, kind=EventKind.INTERACTION_LOGGED,
+            new=f"{channel} {direction}", message=summary, at=now,
+        )
+        answered = direction == Direction.OUTBOUND or (
+            direction == Direction.INBOUND and channel in LIVE_CHANNELS
+        )
+        if answered:
+            _mark_first_response(ticket, started_at)
+        ticket.updated_at = now
+        ticket.save(update_fields=["updated_at"])
+    return interaction
+
+
+@transaction.atomic
+def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> Comment:
+    """An internal note, or a reply the customer sees (which answers them)."""
+    if visibility not in Visibility.values:
+        raise ValidationFailed(
+            f"visibility {visibility!r} is not accepted.", field="visibility", value=visibility,
+            accepted=list(Visibility.values),
+        )
+    require(actor, Action.REPLY_ADD if visibility == Visibility.PUBLIC else Action.NOTE_ADD)
+    if not body.strip():
+        raise ValidationFailed(
+            "The text is empty.", field="body", value=body, accepted="a non-empty text"
+        )
+    comment = Comment.objects.create(ticket=ticket, author=actor, visibility=visibility, body=body)
+    kind = EventKind.REPLY_ADDED if visibility == Visibility.PUBLIC else EventKind.NOTE_ADDED
+    event_record(ticket=ticket, actor=actor, kind=kind, message=body[:500])
+    if visibility == Visibility.PUBLIC:
+        _mark_first_response(ticket, comment.created_at)
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["updated_at"])
+    return comment
+
+
+def _sniffed_type(upload: UploadedFile) -> str:
+    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    guessed = mimetypes.guess_type(upload.name or "")[0] or ""
+    return declared if declared and declared != "application/octet-stream" else guessed
+
+
+@transaction.atomic
+def attachment_add(
+    *, actor: User, ticket: Ticket, upload: UploadedFile, comment: Comment | None = None
+) -> Attachment:
+    """Store a file on a ticket after checking its size and type."""
+    require(actor, Action.NOTE_ADD)
+    limit = settings.NETDESK_ATTACHMENT_MAX_BYTES
+    size = upload.size or 0
+    if size > limit:
+        raise ValidationFailed(
+            f"{upload.name} is {size} bytes; the limit is {limit} bytes.",
+            field="file", value=upload.name, accepted=f"files up to {limit} bytes",
+        )
+    if size == 0:
+        raise ValidationFailed(
+            f"{upload.name} is empty.", field="file", value=upload.name,
+            accepted="a non-empty file",
+        )
+    content_type = _sniffed_type(upload)
+    if content_type not in settings.NETDESK_ATTACHMENT_TYPES:
+        raise ValidationFailed(
+            f"{upload.name} has type {content_type or 'unknown'!r}, which is not accepted.",
+            field="file", value=upload.name, accepted=settings.NETDESK_ATTACHMENT_TYPES,
+        )
+    filename = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
+    attachment = Attachment(
+        ticket=ticket, comment=comment, filename=filename, content_type=content_type,
+        size=size, uploaded_by=actor, stored_name=secrets.token_hex(16),
+    )
+    # The stored name is random: the upload's own name never reaches the file system.
+    attachment.file.save(attachment.stored_name, upload, save=False)
+    attachment.save()
+    event_record(
+        ticket=ticket, actor=actor, kind=EventKind.ATTACHMENT_ADDED, new=filename,
+        message=f"{content_type}, {size} bytes",
+    )
+    return attachment
