@@ -84,7 +84,11 @@ def problem(
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return problem(
-        request, status=exc.status, title=exc.title, detail=exc.message, kind=exc.kind,
+        request,
+        status=exc.status,
+        title=exc.title,
+        detail=exc.message,
+        kind=exc.kind,
         errors=[exc.as_error()],
     )
 
@@ -111,15 +115,21 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
         errors.append(entry)
     fields = ", ".join(e["field"] for e in errors)
     return problem(
-        request, status=422, title="A field has a value that is not accepted",
-        detail=f"Check these fields: {fields}.", kind="validation-error", errors=errors,
+        request,
+        status=422,
+        title="A field has a value that is not accepted",
+        detail=f"Check these fields: {fields}.",
+        kind="validation-error",
+        errors=errors,
     )
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = problem(
-        request, status=401, title="Not authenticated",
+        request,
+        status=401,
+        title="Not authenticated",
         detail="Send 'Authorization: Bearer <token>' with a valid, unrevoked token.",
         kind="not-authenticated",
     )
@@ -129,22 +139,32 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem(request, status=404, title="No such record", detail=str(exc) or "Not found.",
-                   kind="not-found")
+    return problem(
+        request,
+        status=404,
+        title="No such record",
+        detail=str(exc) or "Not found.",
+        kind="not-found",
+    )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return problem(request, status=exc.status_code, title="Request refused", detail=str(exc),
-                   kind="http-error")
+    return problem(
+        request, status=exc.status_code, title="Request refused", detail=str(exc), kind="http-error"
+    )
 
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("Unhandled error on %s %s", request.method, request.path)
-    return problem(request, status=500, title="Internal error",
-                   detail="The server failed to handle this request; it has been logged.",
-                   kind="internal-error")
+    return problem(
+        request,
+        status=500,
+        title="Internal error",
+        detail="The server failed to handle this request; it has been logged.",
+        kind="internal-error",
+    )
 
 
 api.add_router("/tickets", tickets_router)

@@ -89,7 +89,7 @@ def database(directory: Path) -> dict[str, Any]:
             "sqlite:///path/to/file.sqlite3 or postgresql://user:password@host:port/name."
         )
     try:
-        config: dict[str, Any] = dj_database_url.parse(raw, conn_max_age=60)
+        config: dict[str, Any] = dict(dj_database_url.parse(raw, conn_max_age=60))
     except ValueError as exc:
         raise ImproperlyConfigured(f"NETDESK_DATABASE_URL cannot be parsed: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":

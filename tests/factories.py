@@ -24,11 +24,16 @@ def tier(kind: str) -> Tier:
     return Tier.objects.get(kind=kind)
 
 
-def user(role: str = Role.HOTLINE_OPERATOR, groups: list[SupportGroup] | None = None,
-         **extra: Any) -> User:
+def user(
+    role: str = Role.HOTLINE_OPERATOR, groups: list[SupportGroup] | None = None, **extra: Any
+) -> User:
     n = next(_seq)
-    created = user_create(username=extra.pop("username", f"{role}{n}"), role=role,
-                          password="correct-horse-battery-9", **extra)
+    created = user_create(
+        username=extra.pop("username", f"{role}{n}"),
+        role=role,
+        password="correct-horse-battery-9",
+        **extra,
+    )
     for g in groups if groups is not None else [group()]:
         g.members.add(created)
     return created
@@ -38,14 +43,20 @@ def token_for(agent: User) -> str:
     return token_create(user=agent)[1]
 
 
-def customer(segment: str = Segment.RESIDENTIAL, account_manager: User | None = None,
-             phone: str | None = None, **extra: Any) -> Customer:
+def customer(
+    segment: str = Segment.RESIDENTIAL,
+    account_manager: User | None = None,
+    phone: str | None = None,
+    **extra: Any,
+) -> Customer:
     n = next(_seq)
     created = Customer(
         account_number=extra.pop("account_number", f"AC{n:07d}"),
         name=extra.pop("name", f"Customer {n}"),
-        segment=segment, account_manager=account_manager,
-        phone=phone if phone is not None else f"+49 30 555{n:05d}", **extra,
+        segment=segment,
+        account_manager=account_manager,
+        phone=phone if phone is not None else f"+49 30 555{n:05d}",
+        **extra,
     )
     created.save()
     Contact(customer=created, name=f"Contact {n}", phone=created.phone, is_primary=True).save()
@@ -63,15 +74,21 @@ def element(name: str | None = None, upstream: NetworkElement | None = None) -> 
 def service(owner: Customer, **extra: Any) -> Service:
     n = next(_seq)
     return Service.objects.create(
-        service_id=extra.pop("service_id", f"SID{n:08d}"), customer=owner,
-        product=extra.pop("product", "Fibre 500"), access_technology="ftth",
-        installation_address="Main Street 1", **extra,
+        service_id=extra.pop("service_id", f"SID{n:08d}"),
+        customer=owner,
+        product=extra.pop("product", "Fibre 500"),
+        access_technology="ftth",
+        installation_address="Main Street 1",
+        **extra,
     )
 
 
 def ticket(actor: User, owner: Customer | None = None, **extra: Any) -> Ticket:
     return ticket_create(
-        actor=actor, customer=owner or customer(),
-        ticket_type=extra.pop("ticket_type", "fault"), channel=extra.pop("channel", "phone"),
-        title=extra.pop("title", "No internet since this morning"), **extra,
+        actor=actor,
+        customer=owner or customer(),
+        ticket_type=extra.pop("ticket_type", "fault"),
+        channel=extra.pop("channel", "phone"),
+        title=extra.pop("title", "No internet since this morning"),
+        **extra,
     )

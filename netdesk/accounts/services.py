@@ -13,7 +13,7 @@ from django.utils import timezone
 from netdesk.accounts.models import ApiToken, Role, User, hash_token
 from netdesk.core.errors import ValidationFailed
 
-TOKEN_PREFIX = "ndk_"
+TOKEN_PREFIX = "ndk_"  # noqa: S105 - a visible prefix, not a secret
 
 
 @transaction.atomic

@@ -31,8 +31,10 @@ def run_once(
         return create()
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(
-            "The Idempotency-Key header is too long.", field="Idempotency-Key",
-            value=key[:40] + "…", accepted=f"up to {MAX_KEY_LENGTH} characters",
+            "The Idempotency-Key header is too long.",
+            field="Idempotency-Key",
+            value=key[:40] + "…",
+            accepted=f"up to {MAX_KEY_LENGTH} characters",
         )
     fingerprint = hashlib.sha256(
         json.dumps(payload, sort_keys=True, default=str).encode()
@@ -43,8 +45,12 @@ def run_once(
             with transaction.atomic():
                 status, body = create()
                 IdempotencyKey.objects.create(
-                    user=user, key=key, endpoint=endpoint, request_fingerprint=fingerprint,
-                    response_status=status, response_body=json.loads(json.dumps(body, default=str)),
+                    user=user,
+                    key=key,
+                    endpoint=endpoint,
+                    request_fingerprint=fingerprint,
+                    response_status=status,
+                    response_body=json.loads(json.dumps(body, default=str)),
                 )
                 return status, body
         except IntegrityError:
@@ -55,6 +61,8 @@ def run_once(
     if previous.request_fingerprint != fingerprint:
         raise ValidationFailed(
             "This Idempotency-Key was already used with a different request body.",
-            field="Idempotency-Key", value=key, accepted="a new key for a new request",
+            field="Idempotency-Key",
+            value=key,
+            accepted="a new key for a new request",
         )
     return previous.response_status, previous.response_body

@@ -26,8 +26,12 @@ class CustomerSummary(Schema):
 
 
 class SearchQuery(Schema):
-    q: str = Field(..., min_length=1, max_length=100,
-                   description="phone number, name, account number or service id")
+    q: str = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        description="phone number, name, account number or service id",
+    )
     limit: int = Field(20, ge=1, le=50)
 
 
@@ -98,8 +102,11 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> list[dict[str, An
     require(user, Action.CUSTOMER_VIEW)
     return [
         {
-            "id": c.pk, "account_number": c.account_number, "name": c.name,
-            "segment": c.segment, "phone": c.phone,
+            "id": c.pk,
+            "account_number": c.account_number,
+            "name": c.name,
+            "segment": c.segment,
+            "phone": c.phone,
             "account_manager": c.account_manager.username if c.account_manager else None,
             "service_ids": [s.service_id for s in c.services.all()],
         }
@@ -109,8 +116,12 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> list[dict[str, An
 
 def _brief(ticket: Any) -> dict[str, Any]:
     return {
-        "ref": ticket.reference, "title": ticket.title, "status": ticket.status,
-        "priority": ticket.priority, "group": ticket.group.name, "created_at": ticket.created_at,
+        "ref": ticket.reference,
+        "title": ticket.title,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "group": ticket.group.name,
+        "created_at": ticket.created_at,
     }
 
 
@@ -121,32 +132,51 @@ def detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     view = customer_360(user=user, customer_id=customer_id)
     c = view.customer
     return {
-        "id": c.pk, "account_number": c.account_number, "name": c.name, "segment": c.segment,
+        "id": c.pk,
+        "account_number": c.account_number,
+        "name": c.name,
+        "segment": c.segment,
         "is_key_account": c.is_key_account,
         "account_manager": str(c.account_manager) if c.account_manager else None,
         "parent_account": c.parent_account.name if c.parent_account else None,
-        "contract_reference": c.contract_reference, "phone": c.phone, "email": c.email,
+        "contract_reference": c.contract_reference,
+        "phone": c.phone,
+        "email": c.email,
         "contacts": [
-            {"id": p.pk, "name": p.name, "role": p.role, "phone": p.phone, "email": p.email,
-             "is_primary": p.is_primary}
+            {
+                "id": p.pk,
+                "name": p.name,
+                "role": p.role,
+                "phone": p.phone,
+                "email": p.email,
+                "is_primary": p.is_primary,
+            }
             for p in c.contacts.all()
         ],
         "services": [
-            {"service_id": s.service_id, "product": s.product,
-             "access_technology": s.access_technology,
-             "installation_address": s.installation_address,
-             "area": s.area.name if s.area else None,
-             "access_element": s.access_element.name if s.access_element else None,
-             "status": s.status}
+            {
+                "service_id": s.service_id,
+                "product": s.product,
+                "access_technology": s.access_technology,
+                "installation_address": s.installation_address,
+                "area": s.area.name if s.area else None,
+                "access_element": s.access_element.name if s.access_element else None,
+                "status": s.status,
+            }
             for s in c.services.all()
         ],
         "open_tickets": [_brief(t) for t in view.open_tickets],
         "recent_tickets": [_brief(t) for t in view.recent_tickets],
         "recent_interactions": [
-            {"started_at": i.started_at, "channel": i.channel, "direction": i.direction,
-             "summary": i.summary, "outcome": i.outcome,
-             "ticket": i.ticket.reference if i.ticket else None,
-             "agent": i.agent.username if i.agent else None}
+            {
+                "started_at": i.started_at,
+                "channel": i.channel,
+                "direction": i.direction,
+                "summary": i.summary,
+                "outcome": i.outcome,
+                "ticket": i.ticket.reference if i.ticket else None,
+                "agent": i.agent.username if i.agent else None,
+            }
             for i in view.recent_interactions
         ],
     }

@@ -54,13 +54,13 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.account_number})"
 
-    @property
-    def is_key_account(self) -> bool:
-        return self.segment == Segment.KEY_ACCOUNT
-
     def save(self, *args: object, **kwargs: object) -> None:
         self.phone_digits = normalise_phone(self.phone)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_key_account(self) -> bool:
+        return self.segment == Segment.KEY_ACCOUNT
 
 
 class Contact(models.Model):

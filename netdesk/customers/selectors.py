@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -42,7 +43,8 @@ def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer
     if rest > 0 and len(text) >= 2:
         name_ids = list(
             visible.filter(
-                Q(name__icontains=text) | Q(account_number__istartswith=text)
+                Q(name__icontains=text)
+                | Q(account_number__istartswith=text)
                 | Q(services__service_id__istartswith=text)
             )
             .exclude(pk__in=exact_ids)
@@ -50,8 +52,14 @@ def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer
             .distinct()[:rest]
         )
     order = {pk: index for index, pk in enumerate(exact_ids + name_ids)}
-    found = Customer.objects.filter(pk__in=order).select_related("account_manager").prefetch_related(
-        Prefetch("services", queryset=Service.objects.only("service_id", "customer_id", "product"))
+    found = (
+        Customer.objects.filter(pk__in=order)
+        .select_related("account_manager")
+        .prefetch_related(
+            Prefetch(
+                "services", queryset=Service.objects.only("service_id", "customer_id", "product")
+            )
+        )
     )
     return sorted(found, key=lambda c: order[c.pk])
 
@@ -59,9 +67,10 @@ def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer
 @dataclass
 class Customer360:
     customer: Customer
-    open_tickets: list[object]
-    recent_tickets: list[object]
-    recent_interactions: list[object]
+    # Ticket and Interaction rows (typed loosely: customers does not import tickets).
+    open_tickets: list[Any]
+    recent_tickets: list[Any]
+    recent_interactions: list[Any]
 
 
 def customer_360(*, user: User, customer_id: int) -> Customer360:
@@ -86,14 +95,15 @@ def customer_360(*, user: User, customer_id: int) -> Customer360:
     if customer is None:
         raise NotFound(
             f"Customer {customer_id} does not exist or is not visible to you.",
-            field="id", value=customer_id,
+            field="id",
+            value=customer_id,
         )
     tickets = customer.tickets.select_related("group", "assignee", "service").order_by("-id")
     open_tickets = list(tickets.exclude(status__in=["resolved", "closed"])[:50])
     recent_tickets = list(tickets.filter(status__in=["resolved", "closed"])[:RECENT_TICKETS])
     interactions = list(
-        customer.interactions.select_related("agent", "contact", "ticket").order_by(
-            "-started_at"
-        )[:RECENT_INTERACTIONS]
+        customer.interactions.select_related("agent", "contact", "ticket").order_by("-started_at")[
+            :RECENT_INTERACTIONS
+        ]
     )
     return Customer360(customer, open_tickets, recent_tickets, interactions)

@@ -42,7 +42,9 @@ def kpis(request: HttpRequest, query: Query[KpiQuery]) -> dict[str, Any]:
         user=user, start=query.start, end=query.end, agent=query.agent, group_id=query.group
     )
     return {
-        "start": scope.start, "end": scope.end,
-        "agent": agent.username if agent else None, "group": group.name if group else None,
+        "start": scope.start,
+        "end": scope.end,
+        "agent": agent.username if agent else None,
+        "group": group.name if group else None,
         **kpi_report(scope),
     }

@@ -61,10 +61,12 @@ def response_rate(scope: KpiScope) -> dict[str, Any]:
 def first_response_time(scope: KpiScope) -> dict[str, Any]:
     """Seconds from creation to first response, over tickets created in the
     period that were responded to: median and mean (None without data)."""
-    pairs = _created_in(scope).filter(first_response_at__isnull=False).values_list(
-        "created_at", "first_response_at"
+    pairs = (
+        _created_in(scope)
+        .filter(first_response_at__isnull=False)
+        .values_list("created_at", "first_response_at")
     )
-    seconds = [(answered - created).total_seconds() for created, answered in pairs]
+    seconds = [(answered - created).total_seconds() for created, answered in pairs if answered]
     if not seconds:
         return {"count": 0, "median_seconds": None, "mean_seconds": None}
     return {

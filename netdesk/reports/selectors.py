@@ -29,36 +29,52 @@ def kpi_scope_for(
     start = start or end - DEFAULT_PERIOD
     if start >= end:
         raise ValidationFailed(
-            "The period starts after it ends.", field="start", value=start.isoformat(),
+            "The period starts after it ends.",
+            field="start",
+            value=start.isoformat(),
             accepted=f"a time before end ({end.isoformat()})",
         )
     if end - start > MAX_PERIOD:
         raise ValidationFailed(
-            "The period is too long.", field="start", value=start.isoformat(),
+            "The period is too long.",
+            field="start",
+            value=start.isoformat(),
             accepted=f"periods up to {MAX_PERIOD.days} days",
         )
     agent_user = None
     if agent:
         agent_user = User.objects.filter(username=agent).first()
         if agent_user is None:
-            raise ValidationFailed(f"No agent is called {agent!r}.", field="agent", value=agent,
-                                   accepted="an existing user name")
+            raise ValidationFailed(
+                f"No agent is called {agent!r}.",
+                field="agent",
+                value=agent,
+                accepted="an existing user name",
+            )
     group = None
     if group_id is not None:
         group = SupportGroup.objects.filter(pk=group_id).first()
         if group is None:
-            raise ValidationFailed(f"No group has id {group_id}.", field="group", value=group_id,
-                                   accepted="the id of a support group")
+            raise ValidationFailed(
+                f"No group has id {group_id}.",
+                field="group",
+                value=group_id,
+                accepted="the id of a support group",
+            )
     if not can(user, Action.KPI_VIEW_ALL):
         if agent_user is None:
             agent_user = user
         if agent_user.pk != user.pk or group is not None:
             raise PermissionDenied(
-                "Your role may only see your own KPIs.", field="agent", value=agent,
+                "Your role may only see your own KPIs.",
+                field="agent",
+                value=agent,
                 accepted=[user.username],
             )
     scope = KpiScope(
-        start=start, end=end, agent_id=agent_user.pk if agent_user else None,
+        start=start,
+        end=end,
+        agent_id=agent_user.pk if agent_user else None,
         group_id=group.pk if group else None,
     )
     return scope, agent_user, group

@@ -77,9 +77,13 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
 
 def interaction_out(item: Interaction) -> dict[str, Any]:
     return {
-        "id": item.pk, "channel": item.channel, "direction": item.direction,
-        "started_at": item.started_at, "duration_seconds": item.duration_seconds,
-        "summary": item.summary, "outcome": item.outcome,
+        "id": item.pk,
+        "channel": item.channel,
+        "direction": item.direction,
+        "started_at": item.started_at,
+        "duration_seconds": item.duration_seconds,
+        "summary": item.summary,
+        "outcome": item.outcome,
         "agent": item.agent.username if item.agent else None,
     }
 
@@ -95,8 +99,12 @@ def detail_out(ticket: Ticket) -> dict[str, Any]:
         "interactions": [interaction_out(i) for i in ticket.interactions.all()],
         "events": [
             {
-                "at": e.at, "actor": e.actor.username if e.actor else None, "kind": e.kind,
-                "field": e.field, "old_value": e.old_value, "new_value": e.new_value,
+                "at": e.at,
+                "actor": e.actor.username if e.actor else None,
+                "kind": e.kind,
+                "field": e.field,
+                "old_value": e.old_value,
+                "new_value": e.new_value,
                 "message": e.message,
             }
             for e in ticket.events.all()
@@ -127,7 +135,9 @@ def _assignee_id(name: str | None) -> tuple[int | None, bool]:
     user = User.objects.filter(username=name).only("pk").first()
     if user is None:
         raise ValidationFailed(
-            f"No agent is called {name!r}.", field="assignee", value=name,
+            f"No agent is called {name!r}.",
+            field="assignee",
+            value=name,
             accepted="an existing user name, or 'none' for unassigned tickets",
         )
     return user.pk, False
@@ -140,15 +150,24 @@ def list_tickets(request: HttpRequest, query: Query[TicketListQuery]) -> dict[st
     for value in query.priority or []:
         if not 1 <= value <= 5:
             raise ValidationFailed(
-                f"Priority {value} does not exist.", field="priority", value=value,
+                f"Priority {value} does not exist.",
+                field="priority",
+                value=value,
                 accepted="1 (critical) to 5 (planning)",
             )
     assignee, unassigned = _assignee_id(query.assignee)
     filters = TicketFilter(
-        status=query.status, open_only=query.open, group=query.group, assignee=assignee,
-        unassigned=unassigned, priority=query.priority, ticket_type=query.type,
-        customer=query.customer, created_after=query.created_after,
-        created_before=query.created_before, order=query.order,
+        status=query.status,
+        open_only=query.open,
+        group=query.group,
+        assignee=assignee,
+        unassigned=unassigned,
+        priority=query.priority,
+        ticket_type=query.type,
+        customer=query.customer,
+        created_after=query.created_after,
+        created_before=query.created_before,
+        order=query.order,
     )
     page, next_cursor = ticket_list(
         user=user, filters=filters, cursor=query.cursor, limit=query.limit
@@ -162,7 +181,9 @@ def _lookup(model: Any, pk: int | None, field: str, **scope: Any) -> Any:
     found = model.objects.filter(pk=pk, **scope).first()
     if found is None:
         raise ValidationFailed(
-            f"No {field.removesuffix('_id')} has id {pk}.", field=field, value=pk,
+            f"No {field.removesuffix('_id')} has id {pk}.",
+            field=field,
+            value=pk,
             accepted=f"the id of an existing {field.removesuffix('_id')}",
         )
     return found
@@ -175,7 +196,8 @@ def _service(customer: Customer, service_id: str | None) -> Service | None:
     if service is None or service.customer_id != customer.pk:
         raise ValidationFailed(
             f"Customer {customer.account_number} has no service {service_id!r}.",
-            field="service_id", value=service_id,
+            field="service_id",
+            value=service_id,
             accepted=f"a service id of customer {customer.account_number}",
         )
     return service
@@ -191,16 +213,22 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, A
         if customer is None:
             raise ValidationFailed(
                 f"No customer with id {payload.customer_id} is visible to you.",
-                field="customer_id", value=payload.customer_id,
+                field="customer_id",
+                value=payload.customer_id,
                 accepted="the id of a customer you may see (GET /api/v1/customers?q=)",
             )
         ticket = services.ticket_create(
-            actor=user, customer=customer, ticket_type=payload.ticket_type,
-            channel=payload.channel, title=payload.title, description=payload.description,
+            actor=user,
+            customer=customer,
+            ticket_type=payload.ticket_type,
+            channel=payload.channel,
+            title=payload.title,
+            description=payload.description,
             category=_lookup(Category, payload.category_id, "category_id", is_active=True),
             service=_service(customer, payload.service_id),
             contact=_lookup(Contact, payload.contact_id, "contact_id", customer=customer),
-            impact=payload.impact, urgency=payload.urgency,
+            impact=payload.impact,
+            urgency=payload.urgency,
             group=_lookup(SupportGroup, payload.group_id, "group_id", is_active=True),
             call=payload.call.dict() if payload.call else None,
         )
@@ -208,12 +236,17 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, A
         return 201, ticket_out(ticket)
 
     return run_once(
-        user=user, key=request.headers.get("Idempotency-Key"), endpoint="tickets.create",
-        payload=payload.dict(), create=create,
+        user=user,
+        key=request.headers.get("Idempotency-Key"),
+        endpoint="tickets.create",
+        payload=payload.dict(),
+        create=create,
     )
 
 
-@router.get("/{ref}", response=TicketDetailOut, summary="A ticket with its call reports and timeline")
+@router.get(
+    "/{ref}", response=TicketDetailOut, summary="A ticket with its call reports and timeline"
+)
 def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_VIEW)
@@ -228,7 +261,8 @@ def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         changes: dict[str, Any] = {
-            k: given[k] for k in ("title", "description", "impact", "urgency")
+            k: given[k]
+            for k in ("title", "description", "impact", "urgency")
             if given.get(k) is not None
         }
         if given.get("category_id") is not None:
@@ -244,7 +278,9 @@ def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict
                 assignee = User.objects.filter(username=name, is_active=True).first()
                 if assignee is None:
                     raise ValidationFailed(
-                        f"No active agent is called {name!r}.", field="assignee", value=name,
+                        f"No active agent is called {name!r}.",
+                        field="assignee",
+                        value=name,
                         accepted=f"a member of {ticket.group.name}, or '' to unassign",
                     )
             services.ticket_assign(actor=user, ticket=ticket, assignee=assignee)
@@ -255,8 +291,11 @@ def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict
     return detail_out(ticket_detail(user=user, ref=ref))
 
 
-@router.post("/{ref}/interactions", response={201: InteractionOut},
-             summary="Log a contact (call report) on the ticket")
+@router.post(
+    "/{ref}/interactions",
+    response={201: InteractionOut},
+    summary="Log a contact (call report) on the ticket",
+)
 def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> tuple[int, Any]:
     user = _user(request)
     require(user, Action.INTERACTION_LOG)
@@ -264,21 +303,31 @@ def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> t
     def create() -> tuple[int, Any]:
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         item = services.interaction_log(
-            actor=user, ticket=ticket, customer=ticket.customer, channel=payload.channel,
-            direction=payload.direction, started_at=payload.started_at,
-            duration_seconds=payload.duration_seconds, summary=payload.summary,
+            actor=user,
+            ticket=ticket,
+            customer=ticket.customer,
+            channel=payload.channel,
+            direction=payload.direction,
+            started_at=payload.started_at,
+            duration_seconds=payload.duration_seconds,
+            summary=payload.summary,
             outcome=payload.outcome,
             contact=_lookup(Contact, payload.contact_id, "contact_id", customer=ticket.customer),
         )
         return 201, interaction_out(item)
 
     return run_once(
-        user=user, key=request.headers.get("Idempotency-Key"),
-        endpoint=f"tickets.{ref}.interactions", payload=payload.dict(), create=create,
+        user=user,
+        key=request.headers.get("Idempotency-Key"),
+        endpoint=f"tickets.{ref}.interactions",
+        payload=payload.dict(),
+        create=create,
     )
 
 
-@router.post("/{ref}/escalate", response=TicketOut, summary="Escalate functionally or hierarchically")
+@router.post(
+    "/{ref}/escalate", response=TicketOut, summary="Escalate functionally or hierarchically"
+)
 def escalate(request: HttpRequest, ref: str, payload: EscalateIn) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_ESCALATE)
@@ -287,8 +336,10 @@ def escalate(request: HttpRequest, ref: str, payload: EscalateIn) -> dict[str, A
         if payload.kind == "functional":
             if payload.group_id is None:
                 raise ValidationFailed(
-                    "Functional escalation needs the receiving group.", field="group_id",
-                    value=None, accepted="the id of an active support group",
+                    "Functional escalation needs the receiving group.",
+                    field="group_id",
+                    value=None,
+                    accepted="the id of an active support group",
                 )
             group = _lookup(SupportGroup, payload.group_id, "group_id")
             services.ticket_escalate_functional(
@@ -306,8 +357,11 @@ def resolve(request: HttpRequest, ref: str, payload: ResolveIn) -> dict[str, Any
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         services.ticket_resolve(
-            actor=user, ticket=ticket, resolution_code=payload.resolution_code,
-            root_cause=payload.root_cause or "", notes=payload.notes,
+            actor=user,
+            ticket=ticket,
+            resolution_code=payload.resolution_code,
+            root_cause=payload.root_cause or "",
+            notes=payload.notes,
         )
     return ticket_out(ticket_get(user=user, ref=ref))
 
@@ -341,8 +395,11 @@ class CommentOut(Schema):
     visibility: str
 
 
-@router.post("/{ref}/comments", response={201: CommentOut},
-             summary="Add an internal note or a customer-visible reply")
+@router.post(
+    "/{ref}/comments",
+    response={201: CommentOut},
+    summary="Add an internal note or a customer-visible reply",
+)
 def add_comment(request: HttpRequest, ref: str, payload: CommentIn) -> tuple[int, Any]:
     user = _user(request)
     with transaction.atomic():
@@ -354,8 +411,12 @@ def add_comment(request: HttpRequest, ref: str, payload: CommentIn) -> tuple[int
 
 
 class LinkIn(Schema):
-    target: str = Field(..., min_length=1, max_length=30, description="reference of the other ticket")
-    kind: str = Field(..., description="duplicate_of, related_to, parent_of, child_of or merge_into")
+    target: str = Field(
+        ..., min_length=1, max_length=30, description="reference of the other ticket"
+    )
+    kind: str = Field(
+        ..., description="duplicate_of, related_to, parent_of, child_of or merge_into"
+    )
 
 
 @router.post("/{ref}/links", response=TicketOut, summary="Link, nest or merge tickets")
@@ -367,8 +428,12 @@ def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str, Any]:
         try:
             other = ticket_get(user=user, ref=payload.target, for_update=True)
         except NotFound as exc:
-            raise ValidationFailed(exc.message, field="target", value=payload.target,
-                                   accepted="the reference of a ticket you can see") from exc
+            raise ValidationFailed(
+                exc.message,
+                field="target",
+                value=payload.target,
+                accepted="the reference of a ticket you can see",
+            ) from exc
         if payload.kind in ("duplicate_of", "related_to"):
             services.ticket_link(actor=user, source=ticket, target=other, kind=payload.kind)
         elif payload.kind == "child_of":
@@ -379,7 +444,9 @@ def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str, Any]:
             services.ticket_merge(actor=user, duplicate=ticket, into=other)
         else:
             raise ValidationFailed(
-                f"Link kind {payload.kind!r} is not accepted.", field="kind", value=payload.kind,
+                f"Link kind {payload.kind!r} is not accepted.",
+                field="kind",
+                value=payload.kind,
                 accepted=["duplicate_of", "related_to", "parent_of", "child_of", "merge_into"],
             )
     return ticket_out(ticket_get(user=user, ref=ref))

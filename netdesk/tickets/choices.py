@@ -46,16 +46,33 @@ OPEN_STATUSES = frozenset(
 # Which status may follow which. Reopening (resolved → in progress) goes
 # through ticket_reopen so it is counted; a closed ticket stays closed.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING_CUSTOMER,
-                           Status.PENDING_THIRD_PARTY, Status.RESOLVED}),
-    Status.ASSIGNED: frozenset({Status.NEW, Status.IN_PROGRESS, Status.PENDING_CUSTOMER,
-                                Status.PENDING_THIRD_PARTY, Status.RESOLVED}),
-    Status.IN_PROGRESS: frozenset({Status.ASSIGNED, Status.PENDING_CUSTOMER,
-                                   Status.PENDING_THIRD_PARTY, Status.RESOLVED}),
-    Status.PENDING_CUSTOMER: frozenset({Status.IN_PROGRESS, Status.PENDING_THIRD_PARTY,
-                                        Status.RESOLVED}),
-    Status.PENDING_THIRD_PARTY: frozenset({Status.IN_PROGRESS, Status.PENDING_CUSTOMER,
-                                           Status.RESOLVED}),
+    Status.NEW: frozenset(
+        {
+            Status.ASSIGNED,
+            Status.IN_PROGRESS,
+            Status.PENDING_CUSTOMER,
+            Status.PENDING_THIRD_PARTY,
+            Status.RESOLVED,
+        }
+    ),
+    Status.ASSIGNED: frozenset(
+        {
+            Status.NEW,
+            Status.IN_PROGRESS,
+            Status.PENDING_CUSTOMER,
+            Status.PENDING_THIRD_PARTY,
+            Status.RESOLVED,
+        }
+    ),
+    Status.IN_PROGRESS: frozenset(
+        {Status.ASSIGNED, Status.PENDING_CUSTOMER, Status.PENDING_THIRD_PARTY, Status.RESOLVED}
+    ),
+    Status.PENDING_CUSTOMER: frozenset(
+        {Status.IN_PROGRESS, Status.PENDING_THIRD_PARTY, Status.RESOLVED}
+    ),
+    Status.PENDING_THIRD_PARTY: frozenset(
+        {Status.IN_PROGRESS, Status.PENDING_CUSTOMER, Status.RESOLVED}
+    ),
     Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
     Status.CLOSED: frozenset(),
 }

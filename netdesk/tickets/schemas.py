@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ninja import Field, Schema
 
@@ -19,15 +19,26 @@ from netdesk.tickets.choices import (
     Visibility,
 )
 
-TicketTypeName = Literal[tuple(TicketType.values)]  # type: ignore[valid-type]
-ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
-StatusName = Literal[tuple(Status.values)]  # type: ignore[valid-type]
-DirectionName = Literal[tuple(Direction.values)]  # type: ignore[valid-type]
-OutcomeName = Literal[tuple(Outcome.values)]  # type: ignore[valid-type]
-ResolutionName = Literal[tuple(ResolutionCode.values)]  # type: ignore[valid-type]
-RootCauseName = Literal[tuple(RootCause.values)]  # type: ignore[valid-type]
-LinkKindName = Literal[tuple(LinkKind.values)]  # type: ignore[valid-type]
-VisibilityName = Literal[tuple(Visibility.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    TicketTypeName = str
+    ChannelName = str
+    StatusName = str
+    DirectionName = str
+    OutcomeName = str
+    ResolutionName = str
+    RootCauseName = str
+    LinkKindName = str
+    VisibilityName = str
+else:
+    TicketTypeName = Literal[tuple(TicketType.values)]
+    ChannelName = Literal[tuple(Channel.values)]
+    StatusName = Literal[tuple(Status.values)]
+    DirectionName = Literal[tuple(Direction.values)]
+    OutcomeName = Literal[tuple(Outcome.values)]
+    ResolutionName = Literal[tuple(ResolutionCode.values)]
+    RootCauseName = Literal[tuple(RootCause.values)]
+    LinkKindName = Literal[tuple(LinkKind.values)]
+    VisibilityName = Literal[tuple(Visibility.values)]
 LevelNumber = Literal[1, 2, 3]
 
 

@@ -37,7 +37,7 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
 def parse_reference(ref: str) -> int:
     text = ref.strip().upper()
     if text.startswith(REFERENCE_PREFIX):
-        text = text[len(REFERENCE_PREFIX):]
+        text = text[len(REFERENCE_PREFIX) :]
     if not text.isdigit():
         raise NotFound(
             f"{ref!r} is not a ticket reference.",
@@ -49,8 +49,14 @@ def parse_reference(ref: str) -> int:
 
 
 TICKET_JOINS = (
-    "customer", "customer__account_manager", "service", "contact", "category",
-    "group", "group__tier", "assignee",
+    "customer",
+    "customer__account_manager",
+    "service",
+    "contact",
+    "category",
+    "group",
+    "group__tier",
+    "assignee",
 )
 
 
@@ -134,8 +140,10 @@ def _decode_cursor(cursor: str, width: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != width or not all(
-        isinstance(v, int) for v in values
+    if (
+        not isinstance(values, list)
+        or len(values) != width
+        or not all(isinstance(v, int) for v in values)
     ):
         raise ValidationFailed(
             "The cursor is not one this server gave out.",
@@ -196,8 +204,9 @@ def ticket_list(
     if cursor:
         tickets = tickets.filter(_keyset_after(fields, _decode_cursor(cursor, len(fields))))
     page = list(
-        tickets.select_related("customer", "group", "assignee", "category", "service")
-        .order_by(*fields)[: limit + 1]
+        tickets.select_related("customer", "group", "assignee", "category", "service").order_by(
+            *fields
+        )[: limit + 1]
     )
     next_cursor = None
     if len(page) > limit:

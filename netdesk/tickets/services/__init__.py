@@ -18,7 +18,12 @@ from netdesk.tickets.services.lifecycle import (
     ticket_resolve,
     ticket_update,
 )
-from netdesk.tickets.services.links import ticket_link, ticket_merge, ticket_set_parent, ticket_unlink
+from netdesk.tickets.services.links import (
+    ticket_link,
+    ticket_merge,
+    ticket_set_parent,
+    ticket_unlink,
+)
 
 __all__ = [
     "attachment_add",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -49,50 +49,74 @@ def interaction_log(
     agent spoke to or wrote to the customer, the ticket's first response."""
     require(actor, Action.INTERACTION_LOG)
     for field, value, choices in (
-        ("channel", channel, Channel), ("direction", direction, Direction),
+        ("channel", channel, Channel),
+        ("direction", direction, Direction),
         ("outcome", outcome, Outcome),
     ):
         if value not in choices.values:
             raise ValidationFailed(
-                f"{field} {value!r} is not accepted.", field=field, value=value,
+                f"{field} {value!r} is not accepted.",
+                field=field,
+                value=value,
                 accepted=list(choices.values),
             )
     if not summary.strip():
         raise ValidationFailed(
-            "A call report needs a summary of what was said.", field="summary", value=summary,
+            "A call report needs a summary of what was said.",
+            field="summary",
+            value=summary,
             accepted="a non-empty text",
         )
     if not 0 <= duration_seconds <= MAX_CALL_SECONDS:
         raise ValidationFailed(
-            f"Duration {duration_seconds} s is out of range.", field="duration_seconds",
-            value=duration_seconds, accepted=f"0 to {MAX_CALL_SECONDS} seconds",
+            f"Duration {duration_seconds} s is out of range.",
+            field="duration_seconds",
+            value=duration_seconds,
+            accepted=f"0 to {MAX_CALL_SECONDS} seconds",
         )
     now = timezone.now()
     started_at = started_at or now
-    if started_at > now + timezone.timedelta(minutes=5):
+    if started_at > now + timedelta(minutes=5):
         raise ValidationFailed(
-            "A contact cannot start in the future.", field="started_at",
-            value=started_at.isoformat(), accepted="a time up to now",
+            "A contact cannot start in the future.",
+            field="started_at",
+            value=started_at.isoformat(),
+            accepted="a time up to now",
         )
     if ticket is not None and ticket.customer_id != customer.pk:
         raise ValidationFailed(
-            f"{ticket.reference} belongs to another customer.", field="ticket",
-            value=ticket.reference, accepted=f"a ticket of customer {customer.account_number}",
+            f"{ticket.reference} belongs to another customer.",
+            field="ticket",
+            value=ticket.reference,
+            accepted=f"a ticket of customer {customer.account_number}",
         )
     if contact is not None and contact.customer_id != customer.pk:
         raise ValidationFailed(
-            f"Contact {contact.pk} belongs to another customer.", field="contact",
-            value=contact.pk, accepted=f"a contact of customer {customer.account_number}",
+            f"Contact {contact.pk} belongs to another customer.",
+            field="contact",
+            value=contact.pk,
+            accepted=f"a contact of customer {customer.account_number}",
         )
     interaction = Interaction.objects.create(
-        ticket=ticket, customer=customer, contact=contact, agent=actor, channel=channel,
-        direction=direction, started_at=started_at, duration_seconds=duration_seconds,
-        summary=summary, outcome=outcome,
+        ticket=ticket,
+        customer=customer,
+        contact=contact,
+        agent=actor,
+        channel=channel,
+        direction=direction,
+        started_at=started_at,
+        duration_seconds=duration_seconds,
+        summary=summary,
+        outcome=outcome,
     )
     if ticket is not None:
         event_record(
-            ticket=ticket, actor=actor, kind=EventKind.INTERACTION_LOGGED,
-            new=f"{channel} {direction}", message=summary, at=now,
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.INTERACTION_LOGGED,
+            new=f"{channel} {direction}",
+            message=summary,
+            at=now,
         )
         answered = direction == Direction.OUTBOUND or (
             direction == Direction.INBOUND and channel in LIVE_CHANNELS
@@ -109,7 +133,9 @@ def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> C
     """An internal note, or a reply the customer sees (which answers them)."""
     if visibility not in Visibility.values:
         raise ValidationFailed(
-            f"visibility {visibility!r} is not accepted.", field="visibility", value=visibility,
+            f"visibility {visibility!r} is not accepted.",
+            field="visibility",
+            value=visibility,
             accepted=list(Visibility.values),
         )
     require(actor, Action.REPLY_ADD if visibility == Visibility.PUBLIC else Action.NOTE_ADD)
@@ -144,29 +170,43 @@ def attachment_add(
     if size > limit:
         raise ValidationFailed(
             f"{upload.name} is {size} bytes; the limit is {limit} bytes.",
-            field="file", value=upload.name, accepted=f"files up to {limit} bytes",
+            field="file",
+            value=upload.name,
+            accepted=f"files up to {limit} bytes",
         )
     if size == 0:
         raise ValidationFailed(
-            f"{upload.name} is empty.", field="file", value=upload.name,
+            f"{upload.name} is empty.",
+            field="file",
+            value=upload.name,
             accepted="a non-empty file",
         )
     content_type = _sniffed_type(upload)
     if content_type not in settings.NETDESK_ATTACHMENT_TYPES:
         raise ValidationFailed(
             f"{upload.name} has type {content_type or 'unknown'!r}, which is not accepted.",
-            field="file", value=upload.name, accepted=settings.NETDESK_ATTACHMENT_TYPES,
+            field="file",
+            value=upload.name,
+            accepted=settings.NETDESK_ATTACHMENT_TYPES,
         )
     filename = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
     attachment = Attachment(
-        ticket=ticket, comment=comment, filename=filename, content_type=content_type,
-        size=size, uploaded_by=actor, stored_name=secrets.token_hex(16),
+        ticket=ticket,
+        comment=comment,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        uploaded_by=actor,
+        stored_name=secrets.token_hex(16),
     )
     # The stored name is random: the upload's own name never reaches the file system.
     attachment.file.save(attachment.stored_name, upload, save=False)
     attachment.save()
     event_record(
-        ticket=ticket, actor=actor, kind=EventKind.ATTACHMENT_ADDED, new=filename,
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.ATTACHMENT_ADDED,
+        new=filename,
         message=f"{content_type}, {size} bytes",
     )
     return attachment

@@ -64,8 +64,14 @@ def apply_changes(
         field_name = name.removesuffix("_id")
         events.append(
             TicketEvent(
-                ticket=ticket, actor=actor, at=moment, kind=kind, field=field_name,
-                old_value=_text(old), new_value=_text(new), message=message,
+                ticket=ticket,
+                actor=actor,
+                at=moment,
+                kind=kind,
+                field=field_name,
+                old_value=_text(old),
+                new_value=_text(new),
+                message=message,
             )
         )
     TicketEvent.objects.bulk_create(events)

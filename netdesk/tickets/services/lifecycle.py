@@ -33,9 +33,15 @@ from netdesk.tickets.services.events import apply_changes, event_record
 
 # Used when the matrix has no row for a cell (a fresh install before configuration).
 DEFAULT_MATRIX = {
-    (1, 1): Priority.CRITICAL, (1, 2): Priority.HIGH, (1, 3): Priority.MEDIUM,
-    (2, 1): Priority.HIGH, (2, 2): Priority.MEDIUM, (2, 3): Priority.LOW,
-    (3, 1): Priority.MEDIUM, (3, 2): Priority.LOW, (3, 3): Priority.PLANNING,
+    (1, 1): Priority.CRITICAL,
+    (1, 2): Priority.HIGH,
+    (1, 3): Priority.MEDIUM,
+    (2, 1): Priority.HIGH,
+    (2, 2): Priority.MEDIUM,
+    (2, 3): Priority.LOW,
+    (3, 1): Priority.MEDIUM,
+    (3, 2): Priority.LOW,
+    (3, 3): Priority.PLANNING,
 }
 MAX_HIERARCHICAL_LEVEL = 4
 
@@ -118,7 +124,9 @@ def ticket_create(
     title = title.strip()
     if not title:
         raise ValidationFailed(
-            "A ticket needs a short title.", field="title", value=title,
+            "A ticket needs a short title.",
+            field="title",
+            value=title,
             accepted="1 to 200 characters",
         )
     if category is not None and category.ticket_type != ticket_type:
@@ -152,13 +160,21 @@ def ticket_create(
         updated_at=now,
     )
     event_record(
-        ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.get_status_display(),
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.CREATED,
+        new=ticket.get_status_display(),
         message=f"{ticket.get_ticket_type_display()} via {ticket.get_channel_display()}, "
-        f"P{ticket.priority}, queue {group.name}", at=now,
+        f"P{ticket.priority}, queue {group.name}",
+        at=now,
     )
     if call is not None:
         interaction_log(
-            actor=actor, ticket=ticket, customer=customer, channel=channel, contact=contact,
+            actor=actor,
+            ticket=ticket,
+            customer=customer,
+            channel=channel,
+            contact=contact,
             **call,
         )
     return ticket
@@ -182,12 +198,16 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
     if not ticket.is_open:
         raise TransitionNotAllowed(
             f"{ticket.reference} is {ticket.status}; reopen it before changing it.",
-            field="status", value=ticket.status, accepted=sorted(OPEN_STATUSES),
+            field="status",
+            value=ticket.status,
+            accepted=sorted(OPEN_STATUSES),
         )
     _check_belongs(ticket.customer, changes.get("service"), changes.get("contact"))
     if "title" in changes and not str(changes["title"]).strip():
         raise ValidationFailed(
-            "The title cannot be empty.", field="title", value=changes["title"],
+            "The title cannot be empty.",
+            field="title",
+            value=changes["title"],
             accepted="1 to 200 characters",
         )
     impact = changes.get("impact", ticket.impact)
@@ -198,7 +218,8 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
     if category is not None and category.ticket_type != ticket.ticket_type:
         raise ValidationFailed(
             f"Category {category.name!r} is for {category.ticket_type} tickets.",
-            field="category", value=category.pk,
+            field="category",
+            value=category.pk,
             accepted=f"a category of type {ticket.ticket_type}",
         )
     changed = apply_changes(ticket=ticket, actor=actor, changes=changes)
@@ -212,7 +233,9 @@ def _require_open(ticket: Ticket, what: str) -> None:
     if not ticket.is_open:
         raise TransitionNotAllowed(
             f"{ticket.reference} is {ticket.get_status_display().lower()}; it cannot be {what}.",
-            field="status", value=ticket.status, accepted=sorted(OPEN_STATUSES),
+            field="status",
+            value=ticket.status,
+            accepted=sorted(OPEN_STATUSES),
         )
 
 
@@ -220,7 +243,8 @@ def _check_member(group: SupportGroup, assignee: User | None) -> None:
     if assignee is not None and not group.members.filter(pk=assignee.pk).exists():
         raise ValidationFailed(
             f"{assignee.username} is not a member of {group.name}.",
-            field="assignee", value=assignee.username,
+            field="assignee",
+            value=assignee.username,
             accepted=f"a member of group {group.name}",
         )
 
@@ -237,21 +261,30 @@ def ticket_assign(
     if group.tier_id != ticket.group.tier_id:
         raise ValidationFailed(
             f"{group.name} is in another tier; use escalation to move the ticket there.",
-            field="group", value=group.pk, accepted=f"a group of tier {ticket.group.tier.name}",
+            field="group",
+            value=group.pk,
+            accepted=f"a group of tier {ticket.group.tier.name}",
         )
     _check_member(group, assignee)
-    changes: dict[str, Any] = {"group_id": group.pk, "assignee_id": assignee.pk if assignee else None}
+    changes: dict[str, Any] = {
+        "group_id": group.pk,
+        "assignee_id": assignee.pk if assignee else None,
+    }
     changed = apply_changes(ticket=ticket, actor=actor, changes=changes, kind=EventKind.ASSIGNED)
     ticket.group = group
     ticket.assignee = assignee
     if assignee is not None and ticket.status == Status.NEW:
         changed += apply_changes(
-            ticket=ticket, actor=actor, changes={"status": Status.ASSIGNED},
+            ticket=ticket,
+            actor=actor,
+            changes={"status": Status.ASSIGNED},
             kind=EventKind.STATUS_CHANGED,
         )
     if assignee is None and ticket.status == Status.ASSIGNED:
         changed += apply_changes(
-            ticket=ticket, actor=actor, changes={"status": Status.NEW},
+            ticket=ticket,
+            actor=actor,
+            changes={"status": Status.NEW},
             kind=EventKind.STATUS_CHANGED,
         )
     if changed:
@@ -266,12 +299,14 @@ def _check_transition(ticket: Ticket, status: str) -> None:
     if status not in allowed:
         raise TransitionNotAllowed(
             f"{ticket.reference} cannot go from {ticket.status} to {status}.",
-            field="status", value=status, accepted=sorted(allowed),
+            field="status",
+            value=status,
+            accepted=sorted(allowed),
         )
 
 
 # Statuses reached through their own service, which asks for what they need.
-SPECIAL_STATUSES = {Status.RESOLVED: "resolve", Status.CLOSED: "close"}
+SPECIAL_STATUSES: dict[str, str] = {Status.RESOLVED: "resolve", Status.CLOSED: "close"}
 
 
 @transaction.atomic
@@ -281,15 +316,19 @@ def ticket_change_status(*, actor: User, ticket: Ticket, status: str, note: str 
     if status in SPECIAL_STATUSES:
         raise TransitionNotAllowed(
             f"Use the {SPECIAL_STATUSES[status]} action to set {status}: it needs more details.",
-            field="status", value=status,
+            field="status",
+            value=status,
             accepted=sorted(TRANSITIONS[ticket.status] - set(SPECIAL_STATUSES)),
         )
     if ticket.status == Status.RESOLVED and status == Status.IN_PROGRESS:
         return ticket_reopen(actor=actor, ticket=ticket, reason=note or "Reopened")
     _check_transition(ticket, status)
     apply_changes(
-        ticket=ticket, actor=actor, changes={"status": status},
-        kind=EventKind.STATUS_CHANGED, message=note,
+        ticket=ticket,
+        actor=actor,
+        changes={"status": status},
+        kind=EventKind.STATUS_CHANGED,
+        message=note,
     )
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])
@@ -306,22 +345,29 @@ def ticket_escalate_functional(
     if not reason.strip():
         raise ValidationFailed(
             "Escalation needs a reason the receiving group can act on.",
-            field="reason", value=reason, accepted="a non-empty text",
+            field="reason",
+            value=reason,
+            accepted="a non-empty text",
         )
     if group.pk == ticket.group_id:
         raise ValidationFailed(
             f"{ticket.reference} is already with {group.name}.",
-            field="group", value=group.pk, accepted="another active support group",
+            field="group",
+            value=group.pk,
+            accepted="another active support group",
         )
     if not group.is_active:
         raise ValidationFailed(
-            f"{group.name} is not active.", field="group", value=group.pk,
+            f"{group.name} is not active.",
+            field="group",
+            value=group.pk,
             accepted="an active support group",
         )
     _check_member(group, assignee)
     old_group = ticket.group
     apply_changes(
-        ticket=ticket, actor=actor,
+        ticket=ticket,
+        actor=actor,
         changes={"group_id": group.pk, "assignee_id": assignee.pk if assignee else None},
         kind=EventKind.ESCALATED_FUNCTIONAL,
         message=f"{old_group.name} → {group.name}: {reason}",
@@ -337,7 +383,11 @@ def ticket_escalate_functional(
     ticket.updated_at = timezone.now()
     ticket.save(
         update_fields=[
-            "group", "assignee", "status", "functional_escalations", "highest_tier_level",
+            "group",
+            "assignee",
+            "status",
+            "functional_escalations",
+            "highest_tier_level",
             "updated_at",
         ]
     )
@@ -351,21 +401,26 @@ def ticket_escalate_hierarchical(*, actor: User, ticket: Ticket, reason: str) ->
     _require_open(ticket, "escalated")
     if not reason.strip():
         raise ValidationFailed(
-            "Escalation needs a reason.", field="reason", value=reason,
+            "Escalation needs a reason.",
+            field="reason",
+            value=reason,
             accepted="a non-empty text",
         )
     if ticket.hierarchical_level >= MAX_HIERARCHICAL_LEVEL:
         raise TransitionNotAllowed(
             f"{ticket.reference} is already at the top escalation level.",
-            field="hierarchical_level", value=ticket.hierarchical_level,
+            field="hierarchical_level",
+            value=ticket.hierarchical_level,
             accepted=f"0 to {MAX_HIERARCHICAL_LEVEL - 1} before escalating",
         )
     supervisor = ticket.group.supervisor
     target = f" (supervisor {supervisor})" if supervisor and ticket.hierarchical_level == 0 else ""
     apply_changes(
-        ticket=ticket, actor=actor,
+        ticket=ticket,
+        actor=actor,
         changes={"hierarchical_level": ticket.hierarchical_level + 1},
-        kind=EventKind.ESCALATED_HIERARCHICAL, message=f"{reason}{target}",
+        kind=EventKind.ESCALATED_HIERARCHICAL,
+        message=f"{reason}{target}",
     )
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["hierarchical_level", "updated_at"])
@@ -395,7 +450,9 @@ def ticket_resolve(
     if ticket.ticket_type in NEEDS_ROOT_CAUSE and not root_cause:
         raise ValidationFailed(
             f"A {ticket.get_ticket_type_display().lower()} needs a root cause to be resolved.",
-            field="root_cause", value=root_cause, accepted=list(RootCause.values),
+            field="root_cause",
+            value=root_cause,
+            accepted=list(RootCause.values),
         )
     if root_cause:
         _choice("root_cause", root_cause, RootCause)
@@ -431,18 +488,28 @@ def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     if ticket.status != Status.RESOLVED:
         raise TransitionNotAllowed(
             f"Only a resolved ticket can be reopened; {ticket.reference} is {ticket.status}.",
-            field="status", value=ticket.status, accepted=[Status.RESOLVED],
+            field="status",
+            value=ticket.status,
+            accepted=[Status.RESOLVED],
         )
     if not reason.strip():
         raise ValidationFailed(
-            "Say why the ticket is reopened.", field="reason", value=reason,
+            "Say why the ticket is reopened.",
+            field="reason",
+            value=reason,
             accepted="a non-empty text",
         )
     apply_changes(
-        ticket=ticket, actor=actor,
-        changes={"status": Status.IN_PROGRESS, "first_contact_resolved": False,
-                 "resolution_code": "", "root_cause": ""},
-        kind=EventKind.REOPENED, message=reason,
+        ticket=ticket,
+        actor=actor,
+        changes={
+            "status": Status.IN_PROGRESS,
+            "first_contact_resolved": False,
+            "resolution_code": "",
+            "root_cause": "",
+        },
+        kind=EventKind.REOPENED,
+        message=reason,
     )
     ticket.reopen_count += 1
     ticket.resolved_at = None
@@ -457,8 +524,12 @@ def ticket_close(*, actor: User, ticket: Ticket, note: str = "") -> Ticket:
     _check_transition(ticket, Status.CLOSED)
     now = timezone.now()
     apply_changes(
-        ticket=ticket, actor=actor, changes={"status": Status.CLOSED},
-        kind=EventKind.CLOSED, message=note, at=now,
+        ticket=ticket,
+        actor=actor,
+        changes={"status": Status.CLOSED},
+        kind=EventKind.CLOSED,
+        message=note,
+        at=now,
     )
     ticket.closed_at = now
     ticket.updated_at = now

@@ -17,8 +17,10 @@ from netdesk.tickets.services.events import apply_changes, event_record
 def _not_self(source: Ticket, target: Ticket, field: str) -> None:
     if source.pk == target.pk:
         raise ValidationFailed(
-            f"{source.reference} cannot be linked to itself.", field=field,
-            value=target.reference, accepted="another ticket's reference",
+            f"{source.reference} cannot be linked to itself.",
+            field=field,
+            value=target.reference,
+            accepted="another ticket's reference",
         )
 
 
@@ -27,7 +29,9 @@ def ticket_link(*, actor: User, source: Ticket, target: Ticket, kind: str) -> Ti
     require(actor, Action.TICKET_LINK)
     if kind not in LinkKind.values:
         raise ValidationFailed(
-            f"Link kind {kind!r} is not accepted.", field="kind", value=kind,
+            f"Link kind {kind!r} is not accepted.",
+            field="kind",
+            value=kind,
             accepted=list(LinkKind.values),
         )
     _not_self(source, target, "target")
@@ -36,10 +40,22 @@ def ticket_link(*, actor: User, source: Ticket, target: Ticket, kind: str) -> Ti
     )
     if created:
         label = LinkKind(kind).label.lower()
-        event_record(ticket=source, actor=actor, kind=EventKind.LINKED, field=kind,
-                     new=target.reference, message=f"{label} {target.reference}")
-        event_record(ticket=target, actor=actor, kind=EventKind.LINKED, field=kind,
-                     new=source.reference, message=f"{source.reference} is {label} this")
+        event_record(
+            ticket=source,
+            actor=actor,
+            kind=EventKind.LINKED,
+            field=kind,
+            new=target.reference,
+            message=f"{label} {target.reference}",
+        )
+        event_record(
+            ticket=target,
+            actor=actor,
+            kind=EventKind.LINKED,
+            field=kind,
+            new=source.reference,
+            message=f"{source.reference} is {label} this",
+        )
     return link
 
 
@@ -47,8 +63,14 @@ def ticket_link(*, actor: User, source: Ticket, target: Ticket, kind: str) -> Ti
 def ticket_unlink(*, actor: User, link: TicketLink, reason: str = "") -> None:
     require(actor, Action.TICKET_LINK)
     for ticket, other in ((link.source, link.target), (link.target, link.source)):
-        event_record(ticket=ticket, actor=actor, kind=EventKind.UNLINKED, field=link.kind,
-                     old=other.reference, message=reason)
+        event_record(
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.UNLINKED,
+            field=link.kind,
+            old=other.reference,
+            message=reason,
+        )
     link.delete()
 
 
@@ -63,19 +85,26 @@ def ticket_set_parent(*, actor: User, child: Ticket, parent: Ticket | None) -> T
             if ancestor.pk == child.pk:
                 raise ValidationFailed(
                     f"{parent.reference} is below {child.reference}; that would make a loop.",
-                    field="parent", value=parent.reference, accepted="a ticket not below this one",
+                    field="parent",
+                    value=parent.reference,
+                    accepted="a ticket not below this one",
                 )
             ancestor = ancestor.parent
-    old = child.parent
-    apply_changes(ticket=child, actor=actor, changes={"parent_id": parent.pk if parent else None},
-                  kind=EventKind.LINKED if parent else EventKind.UNLINKED,
-                  message=f"parent {(parent or old).reference if (parent or old) else ''}")
+    shown = parent or child.parent
+    apply_changes(
+        ticket=child,
+        actor=actor,
+        changes={"parent_id": parent.pk if parent else None},
+        kind=EventKind.LINKED if parent else EventKind.UNLINKED,
+        message=f"parent {shown.reference}" if shown else "",
+    )
     child.parent = parent
     child.updated_at = timezone.now()
     child.save(update_fields=["parent", "updated_at"])
     if parent is not None:
-        event_record(ticket=parent, actor=actor, kind=EventKind.LINKED, field="child",
-                     new=child.reference)
+        event_record(
+            ticket=parent, actor=actor, kind=EventKind.LINKED, field="child", new=child.reference
+        )
     return child
 
 
@@ -88,21 +117,31 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
     _not_self(duplicate, into, "into")
     if not duplicate.is_open:
         raise TransitionNotAllowed(
-            f"{duplicate.reference} is already {duplicate.status}.", field="duplicate",
-            value=duplicate.reference, accepted="an open ticket",
+            f"{duplicate.reference} is already {duplicate.status}.",
+            field="duplicate",
+            value=duplicate.reference,
+            accepted="an open ticket",
         )
     if into.status == Status.CLOSED:
         raise TransitionNotAllowed(
-            f"{into.reference} is closed and cannot take merged tickets.", field="into",
-            value=into.reference, accepted="a ticket that is not closed",
+            f"{into.reference} is closed and cannot take merged tickets.",
+            field="into",
+            value=into.reference,
+            accepted="a ticket that is not closed",
         )
     ticket_link(actor=actor, source=duplicate, target=into, kind=LinkKind.DUPLICATE_OF)
     now = timezone.now()
     apply_changes(
-        ticket=duplicate, actor=actor,
-        changes={"merged_into_id": into.pk, "status": Status.CLOSED,
-                 "resolution_code": ResolutionCode.DUPLICATE},
-        kind=EventKind.MERGED, message=f"merged into {into.reference}", at=now,
+        ticket=duplicate,
+        actor=actor,
+        changes={
+            "merged_into_id": into.pk,
+            "status": Status.CLOSED,
+            "resolution_code": ResolutionCode.DUPLICATE,
+        },
+        kind=EventKind.MERGED,
+        message=f"merged into {into.reference}",
+        at=now,
     )
     duplicate.merged_into = into
     duplicate.resolved_at = duplicate.resolved_at or now
@@ -110,9 +149,17 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
     duplicate.updated_at = now
     duplicate.save()
     Comment.objects.create(
-        ticket=into, author=actor, visibility=Visibility.INTERNAL,
+        ticket=into,
+        author=actor,
+        visibility=Visibility.INTERNAL,
         body=f"Merged {duplicate.reference}: {duplicate.title}\n\n{duplicate.description}",
     )
-    event_record(ticket=into, actor=actor, kind=EventKind.MERGED, new=duplicate.reference,
-                 message=f"{duplicate.reference} merged into this ticket", at=now)
+    event_record(
+        ticket=into,
+        actor=actor,
+        kind=EventKind.MERGED,
+        new=duplicate.reference,
+        message=f"{duplicate.reference} merged into this ticket",
+        at=now,
+    )
     return into

@@ -14,10 +14,19 @@ def test_ticket_from_a_call_gets_priority_from_the_matrix_and_a_call_report():
     operator = f.user()
     owner = f.customer()
     ticket = services.ticket_create(
-        actor=operator, customer=owner, ticket_type="fault", channel="phone",
-        title="No internet", impact=1, urgency=1,
-        call={"direction": "inbound", "duration_seconds": 240, "summary": "Router red light",
-              "outcome": "ticket_created"},
+        actor=operator,
+        customer=owner,
+        ticket_type="fault",
+        channel="phone",
+        title="No internet",
+        impact=1,
+        urgency=1,
+        call={
+            "direction": "inbound",
+            "duration_seconds": 240,
+            "summary": "Router red light",
+            "outcome": "ticket_created",
+        },
     )
     assert ticket.priority == 1
     assert ticket.reference == f"TT-{ticket.pk:06d}"
@@ -29,10 +38,18 @@ def test_ticket_from_a_call_gets_priority_from_the_matrix_and_a_call_report():
 
 def test_resolving_on_first_contact_marks_fcr():
     operator = f.user()
-    ticket = f.ticket(operator, call={"direction": "inbound", "summary": "Reboot fixed it",
-                                      "outcome": "resolved", "duration_seconds": 100})
-    services.ticket_resolve(actor=operator, ticket=ticket, resolution_code="fixed",
-                            root_cause="customer_side")
+    ticket = f.ticket(
+        operator,
+        call={
+            "direction": "inbound",
+            "summary": "Reboot fixed it",
+            "outcome": "resolved",
+            "duration_seconds": 100,
+        },
+    )
+    services.ticket_resolve(
+        actor=operator, ticket=ticket, resolution_code="fixed", root_cause="customer_side"
+    )
     assert ticket.status == Status.RESOLVED
     assert ticket.first_contact_resolved is True
 
@@ -41,12 +58,15 @@ def test_escalated_ticket_is_not_fcr_and_records_reason():
     operator = f.user()
     noc = f.user(Role.NOC_ENGINEER, groups=[f.group(TierKind.SECOND_LINE)])
     ticket = f.ticket(operator)
-    services.ticket_escalate_functional(actor=operator, ticket=ticket,
-                                        group=f.group(TierKind.SECOND_LINE), reason="Line test fails")
+    services.ticket_escalate_functional(
+        actor=operator, ticket=ticket, group=f.group(TierKind.SECOND_LINE), reason="Line test fails"
+    )
     assert ticket.highest_tier_level == 2
     event = ticket.events.get(kind=EventKind.ESCALATED_FUNCTIONAL)
     assert "Line test fails" in event.message
-    services.ticket_resolve(actor=noc, ticket=ticket, resolution_code="fixed", root_cause="hardware")
+    services.ticket_resolve(
+        actor=noc, ticket=ticket, resolution_code="fixed", root_cause="hardware"
+    )
     assert ticket.first_contact_resolved is False
 
 
@@ -63,8 +83,9 @@ def test_fault_needs_root_cause():
 def test_invalid_transition_is_refused_with_allowed_states():
     operator = f.user()
     ticket = f.ticket(operator)
-    services.ticket_resolve(actor=operator, ticket=ticket, resolution_code="fixed",
-                            root_cause="unknown")
+    services.ticket_resolve(
+        actor=operator, ticket=ticket, resolution_code="fixed", root_cause="unknown"
+    )
     with pytest.raises(TransitionNotAllowed) as err:
         services.ticket_change_status(actor=operator, ticket=ticket, status="pending_customer")
     assert err.value.accepted == ["closed", "in_progress"]
@@ -73,8 +94,9 @@ def test_invalid_transition_is_refused_with_allowed_states():
 def test_reopen_counts_and_clears_fcr():
     operator = f.user()
     ticket = f.ticket(operator)
-    services.ticket_resolve(actor=operator, ticket=ticket, resolution_code="fixed",
-                            root_cause="unknown")
+    services.ticket_resolve(
+        actor=operator, ticket=ticket, resolution_code="fixed", root_cause="unknown"
+    )
     services.ticket_reopen(actor=operator, ticket=ticket, reason="Still down")
     assert ticket.status == Status.IN_PROGRESS
     assert ticket.reopen_count == 1

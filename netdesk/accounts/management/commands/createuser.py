@@ -19,10 +19,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", required=True)
         parser.add_argument("--role", required=True, choices=Role.values)
-        parser.add_argument("--password", help="omit to be asked (or to create a user "
-                            "without a password when there is no terminal)")
-        parser.add_argument("--group", action="append", default=[],
-                            help="support group name to join (repeatable)")
+        parser.add_argument(
+            "--password",
+            help="omit to be asked (or to create a user "
+            "without a password when there is no terminal)",
+        )
+        parser.add_argument(
+            "--group", action="append", default=[], help="support group name to join (repeatable)"
+        )
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--email", default="")
@@ -40,8 +44,11 @@ class Command(BaseCommand):
             groups.append(group)
         try:
             user = user_create(
-                username=options["username"], role=options["role"], password=password,
-                first_name=options["first_name"], last_name=options["last_name"],
+                username=options["username"],
+                role=options["role"],
+                password=password,
+                first_name=options["first_name"],
+                last_name=options["last_name"],
                 email=options["email"],
             )
         except ServiceError as exc:

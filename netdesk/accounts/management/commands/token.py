@@ -26,7 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "revoke":
-            token = ApiToken.objects.filter(prefix=options["prefix"], revoked_at__isnull=True).first()
+            token = ApiToken.objects.filter(
+                prefix=options["prefix"], revoked_at__isnull=True
+            ).first()
             if token is None:
                 raise CommandError(f"--prefix {options['prefix']!r}: no active token has it.")
             token_revoke(token=token)

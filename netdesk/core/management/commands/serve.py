@@ -21,13 +21,17 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("NETDESK_WEB_WORKERS", "0")) or None,
+            "--workers",
+            type=int,
+            default=int(os.environ.get("NETDESK_WEB_WORKERS", "0")) or None,
             help="web worker processes (default: one per CPU core)",
         )
-        parser.add_argument("--threads", type=int, default=8,
-                            help="request threads per web worker")
-        parser.add_argument("--no-worker", action="store_true",
-                            help="do not start the background worker (run `netdesk worker`)")
+        parser.add_argument("--threads", type=int, default=8, help="request threads per web worker")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker (run `netdesk worker`)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from granian.constants import Interfaces
@@ -36,7 +40,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not options["no_worker"]:
-            worker = subprocess.Popen(  # noqa: S603 - our own command, no shell
+            worker = subprocess.Popen(
                 [sys.executable, "-m", "netdesk", "worker"], env=os.environ.copy()
             )
         workers = options["workers"] or os.cpu_count() or 1

@@ -13,10 +13,15 @@ class Command(BaseCommand):
     help = "Run background tasks (SLA timers, notifications, imports)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--interval", type=float, default=1.0,
-                            help="seconds between polls when the queue is empty")
-        parser.add_argument("--batch", action="store_true",
-                            help="process what is queued, then exit")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="seconds between polls when the queue is empty",
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="process what is queued, then exit"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         extra = ["--batch"] if options["batch"] else []
