@@ -1,1 +1,7 @@
-urlpatterns: list[object] = []
+from django.urls import path
+
+from netdesk.reports import views
+
+urlpatterns = [
+    path("kpis/", views.kpi_dashboard, name="kpi_dashboard"),
+]

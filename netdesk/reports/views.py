@@ -1,0 +1,116 @@
+"""Agent UI for the KPI dashboard: one period and one scope at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from netdesk.accounts.models import SupportGroup, User
+from netdesk.accounts.permissions import Action, can
+from netdesk.core.errors import ValidationFailed
+from netdesk.customers.views import agent_of, desk_view
+from netdesk.reports.kpis import BACKLOG_BUCKETS, kpi_report
+from netdesk.reports.selectors import DEFAULT_PERIOD, kpi_scope_for
+from netdesk.tickets.forms import attach_service_error
+
+BUCKET_LABELS = {
+    "under_1_day": "< 1 day",
+    "1_to_3_days": "1–3 days",
+    "3_to_7_days": "3–7 days",
+    "7_to_30_days": "7–30 days",
+    "over_30_days": "> 30 days",
+}
+
+
+class KpiFilterForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        required=False,
+        help_text="inclusive",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    scope = forms.ChoiceField(
+        choices=[("desk", "Whole desk"), ("group", "Group"), ("agent", "Agent")],
+        required=False,
+    )
+    group = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    agent = forms.CharField(required=False, help_text="user name")
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *SupportGroup.objects.filter(is_active=True).values_list("pk", "name"),
+        ]
+        if not can(user, Action.KPI_VIEW_ALL):
+            # Agents see their own figures only: no scope to pick.
+            for name in ("scope", "group", "agent"):
+                del self.fields[name]
+
+
+def _day_start(day: Any) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _period(data: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    start = _day_start(data["start"]) if data.get("start") else None
+    end = _day_start(data["end"] + timedelta(days=1)) if data.get("end") else None
+    if start is not None and end is None:
+        end = min(start + DEFAULT_PERIOD, timezone.now())
+    return start, end
+
+
+@desk_view
+def kpi_dashboard(request: HttpRequest) -> HttpResponse:
+    user = agent_of(request)
+    form = KpiFilterForm(request.GET or None, user=user)
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    scope_name = data.get("scope") or "desk"
+    if not can(user, Action.KPI_VIEW_ALL):
+        scope_name = "agent"
+    start, end = _period(data)
+    report = None
+    scope = agent = group = None
+    try:
+        scope, agent, group = kpi_scope_for(
+            user=user,
+            start=start,
+            end=end,
+            agent=(data.get("agent") or None) if scope_name == "agent" else None,
+            group_id=data.get("group") if scope_name == "group" else None,
+        )
+    except ValidationFailed as error:
+        attach_service_error(form, error)
+    if scope is not None:
+        report = kpi_report(scope)
+    backlog = []
+    if report is not None:
+        counts = report["backlog_by_age"]
+        biggest = max(counts.values(), default=0) or 1
+        backlog = [
+            {
+                "label": BUCKET_LABELS.get(name, name),
+                "count": counts.get(name, 0),
+                "percent": round(100 * counts.get(name, 0) / biggest),
+            }
+            for name, _ in BACKLOG_BUCKETS
+        ]
+    return render(
+        request,
+        "reports/kpis.html",
+        {
+            "form": form,
+            "report": report,
+            "scope": scope,
+            "scope_agent": agent,
+            "scope_group": group,
+            "backlog": backlog,
+            "period_end_shown": scope.end - timedelta(seconds=1) if scope else None,
+        },
+        status=200 if report is not None else 422,
+    )

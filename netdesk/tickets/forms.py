@@ -1,0 +1,314 @@
+"""Forms of the agent UI. They only parse and offer choices; every rule is
+checked by the service the view calls, whose errors land on these fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from netdesk.accounts.models import SupportGroup, User
+from netdesk.accounts.permissions import Action, can
+from netdesk.core.errors import ServiceError
+from netdesk.customers.models import Customer
+from netdesk.tickets.choices import (
+    TRANSITIONS,
+    Channel,
+    Direction,
+    Level,
+    LinkKind,
+    Outcome,
+    Priority,
+    ResolutionCode,
+    RootCause,
+    Status,
+    TicketType,
+    Visibility,
+)
+from netdesk.tickets.models import Category, Ticket
+from netdesk.tickets.selectors import TicketFilter
+
+ANY = ("", "Any")
+MAX_MINUTES = 24 * 60
+
+
+def error_text(error: ServiceError) -> str:
+    """The service's message plus what it accepts, so the agent can fix it."""
+    accepted = error.accepted
+    if accepted is None:
+        return error.message
+    if isinstance(accepted, list | tuple):
+        accepted = ", ".join(str(a) for a in accepted)
+    return f"{error.message} Accepted: {accepted}."
+
+
+def attach_service_error(
+    form: forms.Form, error: ServiceError, renames: dict[str, str] | None = None
+) -> None:
+    """Show a service error next to the field it names (or above the form)."""
+    field = (renames or {}).get(error.field or "", error.field)
+    form.add_error(field if field in form.fields else None, error_text(error))
+
+
+# --- queue ---------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from GET parameters."""
+
+    group = forms.CharField(required=False)
+    status = forms.ChoiceField(choices=[ANY, *Status.choices], required=False)
+    priority = forms.TypedChoiceField(
+        choices=[ANY, *Priority.choices], coerce=int, required=False, empty_value=None
+    )
+    type = forms.ChoiceField(choices=[ANY, *TicketType.choices], required=False)
+    mine = forms.BooleanField(required=False, label="Assigned to me")
+    unassigned = forms.BooleanField(required=False)
+    cursor = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_group(self) -> str:
+        value: str = self.cleaned_data["group"]
+        if value not in ("", "all") and not value.isdigit():
+            raise forms.ValidationError(f"Group {value!r} is not a group id or 'all'.")
+        return value
+
+    def ticket_filter(self, *, user: User, default_group: int | None) -> TicketFilter:
+        """The selector's filter; invalid fields fall back to their defaults."""
+        data: dict[str, Any] = getattr(self, "cleaned_data", {})
+        group_value = data.get("group", "")
+        if group_value == "all":
+            group = None
+        elif group_value:
+            group = int(group_value)
+        else:
+            group = default_group
+        status = data.get("status") or ""
+        return TicketFilter(
+            status=[status] if status else None,
+            open_only=not status,
+            group=group,
+            assignee=user.pk if data.get("mine") else None,
+            unassigned=bool(data.get("unassigned")),
+            priority=[data["priority"]] if data.get("priority") else None,
+            ticket_type=[data["type"]] if data.get("type") else None,
+            order="priority",
+        )
+
+
+# --- new ticket from a call -------------------------------------------------------------
+
+
+class TicketCreateForm(forms.Form):
+    ticket_type = forms.ChoiceField(label="Type", choices=TicketType.choices)
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
+    category = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    service = forms.TypedChoiceField(
+        label="Affected service", coerce=int, required=False, empty_value=None
+    )
+    contact = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    impact = forms.TypedChoiceField(choices=Level.choices, coerce=int, initial=Level.MEDIUM)
+    urgency = forms.TypedChoiceField(choices=Level.choices, coerce=int, initial=Level.MEDIUM)
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    call_direction = forms.ChoiceField(
+        label="Direction", choices=Direction.choices, initial=Direction.INBOUND
+    )
+    call_minutes = forms.IntegerField(
+        label="Minutes", min_value=0, max_value=MAX_MINUTES, initial=0
+    )
+    call_seconds = forms.IntegerField(label="Seconds", min_value=0, max_value=59, initial=0)
+    call_summary = forms.CharField(
+        label="What was said", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    call_outcome = forms.ChoiceField(
+        label="Outcome", choices=Outcome.choices, initial=Outcome.TICKET_CREATED
+    )
+
+    # Service error fields → this form's fields.
+    renames = {
+        "direction": "call_direction",
+        "duration_seconds": "call_minutes",
+        "summary": "call_summary",
+        "outcome": "call_outcome",
+        "started_at": "call_minutes",
+    }
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        by_type: dict[str, list[tuple[int, str]]] = {}
+        for category in Category.objects.filter(is_active=True).order_by("ticket_type", "name"):
+            by_type.setdefault(category.ticket_type, []).append((category.pk, category.name))
+        # Grouped by ticket type so the agent picks one that fits the type.
+        self.fields["category"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *[(TicketType(kind).label, options) for kind, options in by_type.items()],
+        ]
+        self.fields["service"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *[
+                (s.pk, f"{s.service_id} · {s.product} · {s.installation_address}")
+                for s in customer.services.order_by("service_id")
+            ],
+        ]
+        self.fields["contact"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *[
+                (c.pk, f"{c.name} {c.phone}".strip())
+                for c in customer.contacts.order_by("-is_primary", "name")
+            ],
+        ]
+
+    def service_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of services.ticket_create, call report included."""
+        data = self.cleaned_data
+        customer = self.customer
+        arguments: dict[str, Any] = {
+            "customer": customer,
+            "ticket_type": data["ticket_type"],
+            "channel": data["channel"],
+            "title": data["title"],
+            "description": data["description"],
+            "category": Category.objects.filter(pk=data["category"]).first()
+            if data["category"]
+            else None,
+            "service": customer.services.filter(pk=data["service"]).first()
+            if data["service"]
+            else None,
+            "contact": customer.contacts.filter(pk=data["contact"]).first()
+            if data["contact"]
+            else None,
+            "impact": data["impact"],
+            "urgency": data["urgency"],
+        }
+        arguments["call"] = {
+            "direction": data["call_direction"],
+            "duration_seconds": data["call_minutes"] * 60 + data["call_seconds"],
+            "summary": data["call_summary"],
+            "outcome": data["call_outcome"],
+        }
+        return arguments
+
+
+# --- actions on a ticket ------------------------------------------------------------------
+
+
+class TicketActionForm(forms.Form):
+    """An action form on the ticket page; choices may depend on the ticket."""
+
+    renames: dict[str, str] = {}
+
+    def __init__(self, *args: Any, ticket: Ticket, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.user = user
+
+
+class AssignMeForm(TicketActionForm):
+    pass
+
+
+class AssignForm(TicketActionForm):
+    assignee = forms.TypedChoiceField(label="Agent", coerce=int, required=False, empty_value=None)
+    renames = {"group": "assignee"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.ticket.group.members.filter(is_active=True).order_by("username")
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            ("", "— nobody (back to the queue)"),
+            *[(m.pk, f"{m} ({m.username})") for m in members],
+        ]
+
+
+class StatusForm(TicketActionForm):
+    status = forms.ChoiceField()
+    note = forms.CharField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Resolving and closing have their own forms: they need more details.
+        allowed = TRANSITIONS[self.ticket.status] - {Status.RESOLVED, Status.CLOSED}
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in Status.choices if value in allowed
+        ]
+
+
+class InteractionForm(TicketActionForm):
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
+    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.OUTBOUND)
+    minutes = forms.IntegerField(min_value=0, max_value=MAX_MINUTES, initial=0)
+    seconds = forms.IntegerField(min_value=0, max_value=59, initial=0)
+    summary = forms.CharField(label="What was said", widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(choices=Outcome.choices, initial=Outcome.TICKET_UPDATED)
+    renames = {"duration_seconds": "minutes", "started_at": "minutes"}
+
+    # The service asks for a summary itself; the form lets an empty one reach it.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["summary"].required = False
+
+
+class CommentForm(TicketActionForm):
+    visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.INTERNAL)
+    body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    file = forms.FileField(label="Attachment (optional)", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can(self.user, Action.REPLY_ADD):
+            self.fields["visibility"].choices = [  # type: ignore[attr-defined]
+                (Visibility.INTERNAL.value, Visibility.INTERNAL.label)
+            ]
+
+
+class EscalateForm(TicketActionForm):
+    group = forms.TypedChoiceField(label="To group", coerce=int)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        groups = (
+            SupportGroup.objects.filter(is_active=True)
+            .exclude(pk=self.ticket.group_id)
+            .select_related("tier")
+        )
+        self.fields["group"].choices = [  # type: ignore[attr-defined]
+            (g.pk, f"{g.name} ({g.tier.name})") for g in groups
+        ]
+
+
+class EscalateUpForm(TicketActionForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ResolveForm(TicketActionForm):
+    resolution_code = forms.ChoiceField(choices=[("", "—"), *ResolutionCode.choices])
+    root_cause = forms.ChoiceField(choices=[("", "—"), *RootCause.choices], required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ReopenForm(TicketActionForm):
+    reason = forms.CharField(required=False)
+
+
+class CloseForm(TicketActionForm):
+    note = forms.CharField(required=False)
+
+
+class LinkForm(TicketActionForm):
+    KINDS = [
+        *LinkKind.choices,
+        ("child_of", "Child of (part of)"),
+        ("merge_into", "Duplicate — merge into"),
+    ]
+    kind = forms.ChoiceField(choices=KINDS)
+    target = forms.CharField(label="Other ticket", max_length=20, help_text="e.g. TT-000123")
+    renames = {"into": "target", "parent": "target", "duplicate": "target"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can(self.user, Action.TICKET_MERGE):
+            self.fields["kind"].choices = [  # type: ignore[attr-defined]
+                k for k in self.KINDS if k[0] != "merge_into"
+            ]
