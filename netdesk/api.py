@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.errors import ValidationErrorContext
 from ninja.security import HttpBearer, SessionAuth
 
 from netdesk.accounts.api import router as accounts_router
@@ -45,7 +46,33 @@ class BearerToken(HttpBearer):
         return found.user
 
 
-api = NinjaAPI(
+class DeskAPI(NinjaAPI):
+    """NinjaAPI that keeps the rejected value in validation errors: the
+    caller is told which value was wrong, not only which field."""
+
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext]
+    ) -> NinjaValidationError:
+        errors: list[dict[str, Any]] = []
+        for context in error_contexts:
+            model = context.model
+            for error in context.pydantic_validation_error.errors(include_url=False):
+                error["loc"] = (model.__ninja_param_source__,) + (
+                    model.__ninja_flatten_map_reverse__.get(error["loc"], error["loc"])
+                )
+                value = error.get("input")
+                if not isinstance(value, str | int | float | bool | None):
+                    value = str(value)[:200]
+                elif isinstance(value, str):
+                    value = value[:200]
+                error["input"] = value
+                if "ctx" in error:
+                    error["ctx"] = {k: str(v) for k, v in error["ctx"].items()}
+                errors.append(dict(error))
+        return NinjaValidationError(errors)
+
+
+api = DeskAPI(
     title="NetDesk API",
     version="1",
     description=(
@@ -108,10 +135,11 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
             "message": error.get("msg", "invalid value"),
         }
         if "input" in error:
-            value = error["input"]
-            entry["value"] = value if isinstance(value, str | int | float | bool) else str(value)
+            entry["value"] = error["input"]
         if error.get("ctx"):
-            entry["accepted"] = {k: str(v) for k, v in error["ctx"].items()}
+            # pydantic names what it expected in ctx (e.g. expected literals, limits).
+            ctx = error["ctx"]
+            entry["accepted"] = ctx.get("expected") or ctx
         errors.append(entry)
     fields = ", ".join(e["field"] for e in errors)
     return problem(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
@@ -204,7 +204,7 @@ def _service(customer: Customer, service_id: str | None) -> Service | None:
 
 
 @router.post("", response={201: TicketOut}, summary="Open a ticket (Idempotency-Key supported)")
-def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, Any]:
+def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status:
     user = _user(request)
     require(user, Action.TICKET_CREATE)
 
@@ -235,13 +235,14 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, A
         ticket = ticket_get(user=user, ref=str(ticket.pk))
         return 201, ticket_out(ticket)
 
-    return run_once(
+    status, body = run_once(
         user=user,
         key=request.headers.get("Idempotency-Key"),
         endpoint="tickets.create",
         payload=payload.dict(),
         create=create,
     )
+    return Status(status, body)
 
 
 @router.get(
@@ -296,7 +297,7 @@ def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict
     response={201: InteractionOut},
     summary="Log a contact (call report) on the ticket",
 )
-def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> tuple[int, Any]:
+def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> Status:
     user = _user(request)
     require(user, Action.INTERACTION_LOG)
 
@@ -316,13 +317,14 @@ def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> t
         )
         return 201, interaction_out(item)
 
-    return run_once(
+    status, body = run_once(
         user=user,
         key=request.headers.get("Idempotency-Key"),
         endpoint=f"tickets.{ref}.interactions",
         payload=payload.dict(),
         create=create,
     )
+    return Status(status, body)
 
 
 @router.post(
@@ -400,14 +402,14 @@ class CommentOut(Schema):
     response={201: CommentOut},
     summary="Add an internal note or a customer-visible reply",
 )
-def add_comment(request: HttpRequest, ref: str, payload: CommentIn) -> tuple[int, Any]:
+def add_comment(request: HttpRequest, ref: str, payload: CommentIn) -> Status:
     user = _user(request)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         comment = services.comment_add(
             actor=user, ticket=ticket, body=payload.body, visibility=payload.visibility
         )
-    return 201, {"id": comment.pk, "visibility": comment.visibility}
+    return Status(201, {"id": comment.pk, "visibility": comment.visibility})
 
 
 class LinkIn(Schema):
