@@ -9,9 +9,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, ValidationErrorContext
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.errors import ValidationErrorContext
 from ninja.security import HttpBearer, SessionAuth
 
 from netdesk.accounts.api import router as accounts_router
@@ -57,9 +56,8 @@ class DeskAPI(NinjaAPI):
         for context in error_contexts:
             model = context.model
             for error in context.pydantic_validation_error.errors(include_url=False):
-                error["loc"] = (model.__ninja_param_source__,) + (
-                    model.__ninja_flatten_map_reverse__.get(error["loc"], error["loc"])
-                )
+                flat = model.__ninja_flatten_map_reverse__.get(error["loc"], error["loc"])
+                error["loc"] = (model.__ninja_param_source__, *flat)
                 value = error.get("input")
                 if not isinstance(value, str | int | float | bool | None):
                     value = str(value)[:200]

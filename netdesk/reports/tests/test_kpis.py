@@ -1,6 +1,6 @@
 """KPIs on hand-made cases: each figure is worked out by hand in the test."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,7 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def at(ticket, **times):
@@ -81,7 +81,7 @@ def test_resolution_counts_fcr_escalation_and_reopen():
     )
     # 4: open, not counted
     f.ticket(operator)
-    now_scope = KpiScope(start=T0, end=datetime.now(timezone.utc) + timedelta(minutes=1))
+    now_scope = KpiScope(start=T0, end=datetime.now(UTC) + timedelta(minutes=1))
     counts = resolution_counts(now_scope)
     assert counts["requests_solved"] == 3
     assert counts["solved_first_contact"] == 1
