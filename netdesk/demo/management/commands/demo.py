@@ -1,0 +1,130 @@
+"""`netdesk demo`: a believable desk in one command — network, agents,
+subscribers and months of ticket history — then the server."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from tqdm import tqdm
+
+from netdesk.customers.models import Contact, Customer, Service
+from netdesk.demo.bulk import reset_sequences
+from netdesk.demo.generate import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    build_network,
+    build_staff,
+    build_subscribers,
+)
+from netdesk.demo.history import build_history
+from netdesk.demo.models import DemoRun
+from netdesk.demo.reset import demo_delete
+from netdesk.network.models import Area, NetworkElement
+from netdesk.tickets.models import Ticket
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(raw)
+    return value
+
+
+class Command(BaseCommand):
+    help = "Fill the database with a realistic demo desk and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--subscribers", type=_positive, default=10_000)
+        parser.add_argument("--tickets", type=int, default=50_000)
+        parser.add_argument("--months", type=_positive, default=6)
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--reset", action="store_true", help="delete earlier demo data first")
+        parser.add_argument("--no-serve", action="store_true", help="load only, do not serve")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        verbosity = int(options["verbosity"])
+        call_command("migrate", interactive=False, verbosity=0)
+        if options["tickets"] < 0:
+            raise CommandError(f"--tickets {options['tickets']} is negative; give 0 or more.")
+        if DemoRun.objects.exists():
+            if not options["reset"]:
+                raise CommandError(
+                    "This database already holds demo data. Run `netdesk demo --reset` to "
+                    "delete it and load again, or point NETDESK_DATA_DIR / "
+                    "NETDESK_DATABASE_URL at another database."
+                )
+            self.stdout.write("Deleting the earlier demo data…")
+            demo_delete()
+        self._load(options, quiet=verbosity == 0)
+        elapsed = time.monotonic() - started
+        self._print_logins()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo loaded in {elapsed:.1f} s: {options['subscribers']} subscribers, "
+                f"{options['tickets']} tickets over {options['months']} months."
+            )
+        )
+        if not options["no_serve"]:
+            call_command("serve", host=options["host"], port=options["port"])
+
+    def _load(self, options: dict[str, Any], *, quiet: bool) -> None:
+        rng = random.Random(options["seed"])
+        run = DemoRun.objects.create(
+            seed=options["seed"],
+            options={k: options[k] for k in ("subscribers", "tickets", "months", "seed")},
+        )
+        created: dict[str, Any] = {}
+
+        def bar(name: str, total: int) -> tqdm:  # type: ignore[type-arg]
+            return tqdm(total=total, desc=name, unit=" rows", disable=quiet, leave=True)
+
+        # One transaction per stage; the run's record is updated as each
+        # stage commits, so --reset can undo a load that stopped half-way.
+        with transaction.atomic(), bar("network and agents", 2) as progress:
+            by_town = build_network(rng, created)
+            progress.update(1)
+            staff = build_staff(rng, created)
+            progress.update(1)
+            reset_sequences([Area, NetworkElement])
+            self._record(run, created)
+        with transaction.atomic(), bar("subscribers", options["subscribers"]) as progress:
+            subscribers, _ = build_subscribers(
+                rng, options["subscribers"], by_town, staff, created, progress
+            )
+            reset_sequences([Customer, Contact, Service])
+            self._record(run, created)
+        account_managers = {s.id: s.account_manager for s in subscribers if s.account_manager}
+        with transaction.atomic(), bar("tickets", options["tickets"]) as progress:
+            build_history(
+                rng,
+                count=options["tickets"],
+                months=options["months"],
+                staff=staff,
+                subscribers=subscribers,
+                account_managers=account_managers,
+                created=created,
+                progress=progress,
+            )
+            reset_sequences([Ticket])
+            run.finished = True
+            self._record(run, created)
+
+    @staticmethod
+    def _record(run: DemoRun, created: dict[str, Any]) -> None:
+        run.created = dict(created)
+        run.save(update_fields=["created", "finished"])
+
+    def _print_logins(self) -> None:
+        self.stdout.write("\nDemo logins (one per role):")
+        self.stdout.write(f"  {'username':<12} {'password':<18} role")
+        for username, role in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<12} {DEMO_PASSWORD:<18} {role}")
+        self.stdout.write("")

@@ -1,0 +1,59 @@
+"""Removing what a demo load created (`netdesk demo --reset`), from the
+recorded id blocks, children before parents."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+
+from netdesk.accounts.models import User
+from netdesk.customers.models import Contact, Customer, Service
+from netdesk.demo.models import DemoRun
+from netdesk.network.models import Area, NetworkElement
+from netdesk.tickets.models import Interaction, Ticket, TicketEvent
+
+
+def _span(run: DemoRun, label: str) -> Q:
+    span = run.created.get(label)
+    if not span:
+        return Q(pk__in=[])
+    return Q(pk__gte=span[0], pk__lte=span[1])
+
+
+@transaction.atomic
+def demo_delete() -> int:
+    """Delete the rows of every recorded demo run; returns how many runs.
+    Tickets anyone raised on demo customers go too: they cannot outlive them."""
+    runs = list(DemoRun.objects.all())
+    for run in runs:
+        customers = Customer.objects.filter(_span(run, "customers.Customer"))
+        tickets = Ticket.objects.filter(
+            _span(run, "tickets.Ticket") | Q(customer__in=customers.values("pk"))
+        )
+        ticket_ids = tickets.values("pk")
+        # Explicit deletes in dependency order: the ORM's cascade collector
+        # would load hundreds of thousands of events into memory first.
+        TicketEvent.objects.filter(ticket__in=ticket_ids).delete()
+        Interaction.objects.filter(
+            Q(ticket__in=ticket_ids) | Q(customer__in=customers.values("pk"))
+        ).delete()
+        Ticket.objects.filter(Q(parent__in=ticket_ids) | Q(merged_into__in=ticket_ids)).update(
+            parent=None, merged_into=None
+        )
+        tickets.delete()
+        Service.objects.filter(customer__in=customers.values("pk")).delete()
+        Contact.objects.filter(customer__in=customers.values("pk")).delete()
+        customers.update(parent_account=None)
+        Customer.objects.filter(parent_account__in=customers.values("pk")).update(
+            parent_account=None
+        )
+        customers.delete()
+        elements = NetworkElement.objects.filter(_span(run, "network.NetworkElement"))
+        elements.update(upstream=None)
+        elements.delete()
+        areas = Area.objects.filter(_span(run, "network.Area"))
+        areas.update(parent=None)
+        areas.delete()
+        User.objects.filter(pk__in=run.created.get("users", [])).delete()
+        run.delete()
+    return len(runs)
