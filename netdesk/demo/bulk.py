@@ -45,7 +45,7 @@ def insert(
     model: type[M],
     rows: Sequence[M],
     *,
-    progress: tqdm | None = None,  # type: ignore[type-arg]
+    progress: tqdm | None = None,
 ) -> None:
     """Insert rows in batches, advancing the stage's progress bar as it goes."""
     for start in range(0, len(rows), BATCH_SIZE):

@@ -248,7 +248,7 @@ def build_subscribers(
     by_town: dict[str, list[NetworkElement]],
     staff: Staff,
     created: dict[str, Any],
-    progress: tqdm,  # type: ignore[type-arg]
+    progress: tqdm,
 ) -> tuple[list[Subscriber], dict[int, int]]:
     """~90% residential, the rest business, and a few dozen group (key)
     accounts whose business sites hang under them. Each with 1–2 contacts

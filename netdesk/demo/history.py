@@ -64,7 +64,7 @@ def _minutes(rng: random.Random, median: float, sigma: float = 0.6) -> timedelta
 def _call_seconds(rng: random.Random, channel: str, factor: float = 1.0) -> int:
     """Handling time of a contact: log-normal with a median of 4.5 minutes
     for a call; chats run longer, written messages a little shorter."""
-    scale = {Channel.CHAT: 1.6, Channel.EMAIL: 0.9, Channel.WEB: 0.9}.get(channel, 1.0)
+    scale: float = {"chat": 1.6, "email": 0.9, "web": 0.9}.get(channel, 1.0)
     seconds = rng.lognormvariate(math.log(270), 0.55) * scale * factor
     return int(min(max(seconds, 25), 3600))
 
@@ -243,10 +243,10 @@ def _plan(rng: random.Random, ticket_type: str, skill: float, key_account: bool)
     """Which path the ticket takes, by type; the agent's skill moves the
     share solved on the first contact."""
     fcr_share = {
-        TicketType.FAULT: 0.56,
+        TicketType.FAULT: 0.6,
         TicketType.INFORMATION_REQUEST: 0.9,
         TicketType.BILLING_INQUIRY: 0.62,
-        TicketType.SERVICE_REQUEST: 0.5,
+        TicketType.SERVICE_REQUEST: 0.55,
         TicketType.COMPLAINT: 0.18,
     }[TicketType(ticket_type)]
     if rng.random() < min(fcr_share * skill, 0.97):
@@ -405,6 +405,11 @@ def _network_fault(story: _Story, desk: _Desk, agent: int, *, to_field: bool) ->
                   summary="Remote diagnosis with the customer: line test, port and CPE checks.",
                   outcome=Outcome.TICKET_UPDATED)  # fmt: skip
     if not to_field:
+        if rng.random() < 0.12:
+            # Faults on a wholesale or power provider's side wait for them.
+            story.status(engineer, Status.PENDING_THIRD_PARTY, "Ticket raised with the provider.")
+            story.later(timedelta(hours=rng.uniform(12, 120)))
+            story.status(engineer, Status.IN_PROGRESS, "Provider reports the fault cleared.")
         story.later(_minutes(rng, 3 * 60, 1.0))
         resolution = rng.choice(words.RESOLUTIONS["noc"])
         story.contact(agent=engineer, channel=Channel.PHONE, direction=Direction.OUTBOUND,
@@ -528,14 +533,17 @@ def build_history(
     subscribers: list[Subscriber],
     account_managers: dict[int, int],
     created: dict[str, Any],
-    progress: tqdm,  # type: ignore[type-arg]
+    progress: tqdm,
 ) -> None:
     """Create `count` tickets over the last `months` months, in chunks so
     memory stays flat whatever the size."""
     now = datetime.now(UTC)
     start = now - timedelta(days=30 * months)
     # Leave the last minutes empty so every first contact has been logged.
-    times = _arrivals(rng, count, start, now - timedelta(minutes=20))
+    # Arrivals, and each ticket's path, draw from their own generators seeded
+    # from the main one: how many draws they take depends on the clock (what
+    # falls after now), and that must not shift what later tickets look like.
+    times = _arrivals(random.Random(rng.getrandbits(64)), count, start, now - timedelta(minutes=20))
     matrix = {(i, u): int(p) for (i, u), p in DEFAULT_MATRIX.items()}
     matrix.update({(r.impact, r.urgency): r.priority for r in PriorityRule.objects.all()})
     categories: dict[str, list[int]] = {}
@@ -556,7 +564,11 @@ def build_history(
         hotline_skill={agent: rng.uniform(0.85, 1.12) for agent in hotline},
         account_managers=account_managers,
     )
-    segment_weight = {Segment.RESIDENTIAL: 1.0, Segment.BUSINESS: 2.5, Segment.KEY_ACCOUNT: 3.0}
+    segment_weight: dict[str, float] = {
+        Segment.RESIDENTIAL: 1.0,
+        Segment.BUSINESS: 2.5,
+        Segment.KEY_ACCOUNT: 3.0,
+    }
     callers = rng.choices(subscribers, [segment_weight[s.segment] for s in subscribers], k=count)
     type_values, type_weights = zip(*words.TYPE_WEIGHTS, strict=True)
     channel_values, channel_weights = zip(*words.CHANNEL_WEIGHTS, strict=True)
@@ -569,6 +581,7 @@ def build_history(
         for created_at in chunk:
             caller = callers[position]
             position += 1
+            desk.rng = random.Random(rng.getrandbits(64))
             ticket_type = rng.choices(type_values, type_weights)[0]
             channel = rng.choices(channel_values, channel_weights)[0]
             live = channel in LIVE_CHANNELS
@@ -579,7 +592,7 @@ def build_history(
                 if caller.services and (needs_service or rng.random() < 0.4)
                 else None
             )
-            agent = desk.hotline_agent()
+            agent = rng.choices(hotline, desk.hotline_weights)[0]
             title = rng.choice(words.TITLES[ticket_type])
             ticket = Ticket(
                 id=ticket_ids.take(),

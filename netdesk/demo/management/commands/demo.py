@@ -83,7 +83,7 @@ class Command(BaseCommand):
         )
         created: dict[str, Any] = {}
 
-        def bar(name: str, total: int) -> tqdm:  # type: ignore[type-arg]
+        def bar(name: str, total: int) -> tqdm:
             return tqdm(total=total, desc=name, unit=" rows", disable=quiet, leave=True)
 
         # One transaction per stage; the run's record is updated as each

@@ -1,0 +1,109 @@
+"""`netdesk demo` end to end on a small desk: counts, roles, and ticket
+fields that agree with their timeline, as the KPIs need."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, F, Q
+
+from netdesk.accounts.models import Role, SupportGroup, User
+from netdesk.customers.models import Contact, Customer, Segment, Service
+from netdesk.demo.models import DemoRun
+from netdesk.network.models import Area, ElementKind, NetworkElement
+from netdesk.tickets.choices import OPEN_STATUSES, Status
+from netdesk.tickets.models import Interaction, Ticket, TicketEvent
+from netdesk.tickets.models.timeline import EventKind
+
+pytestmark = pytest.mark.django_db
+
+SMALL = {"subscribers": 200, "tickets": 500, "no_serve": True, "verbosity": 0}
+
+
+def run_demo(**options: object) -> str:
+    out = StringIO()
+    call_command("demo", stdout=out, **{**SMALL, **options})
+    return out.getvalue()
+
+
+def test_demo_loads_a_small_desk_and_prints_the_logins() -> None:
+    output = run_demo()
+
+    assert Customer.objects.count() == 200
+    assert Ticket.objects.count() == 500
+    assert Contact.objects.count() >= 200
+    assert Service.objects.count() >= 200
+    assert NetworkElement.objects.filter(kind=ElementKind.CORE_ROUTER).exists()
+    assert NetworkElement.objects.filter(kind=ElementKind.OLT, upstream__isnull=False).exists()
+    assert Area.objects.filter(parent__isnull=False).count() == 20
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    assert Customer.objects.filter(segment=Segment.KEY_ACCOUNT).exclude(account_manager=None)
+    assert all(group.supervisor_id for group in SupportGroup.objects.all())
+    for username in ("hotline", "noc", "field", "teamlead", "manager", "accounts", "admin"):
+        assert username in output
+        assert User.objects.get(username=username).check_password("demo-password-1")
+    assert "Demo loaded in" in output
+
+
+def test_demo_ticket_fields_agree_with_their_history() -> None:
+    run_demo()
+    tickets = Ticket.objects.all()
+
+    resolved = tickets.filter(resolved_at__isnull=False)
+    assert resolved.exists()
+    assert not resolved.filter(resolved_at__lt=F("created_at")).exists()
+    assert not resolved.filter(resolved_by__isnull=True).exists()
+    assert not tickets.filter(first_contact_resolved=True).exclude(highest_tier_level=1).exists()
+    assert not tickets.filter(first_contact_resolved=True, functional_escalations__gt=0).exists()
+    assert not tickets.filter(
+        status__in=[Status.RESOLVED, Status.CLOSED], resolved_at=None
+    ).exists()
+    assert not tickets.filter(status__in=OPEN_STATUSES, closed_at__isnull=False).exists()
+    assert not tickets.filter(status=Status.CLOSED, closed_at=None).exists()
+    assert not tickets.filter(first_response_at__lt=F("created_at")).exists()
+    created_events = tickets.annotate(
+        created=Count("events", filter=Q(events__kind=EventKind.CREATED), distinct=True),
+        contacts=Count("interactions", distinct=True),
+    )
+    assert not created_events.exclude(created=1).exists()
+    assert not created_events.filter(contacts=0).exists()
+    escalations = tickets.annotate(
+        logged=Count(
+            "events",
+            filter=Q(events__kind=EventKind.ESCALATED_FUNCTIONAL, events__field="group"),
+        )
+    )
+    assert not escalations.exclude(logged=F("functional_escalations")).exists()
+    assert not tickets.filter(reopen_count__gt=0, first_contact_resolved=True).exists()
+
+    share_fcr = resolved.filter(first_contact_resolved=True).count() / resolved.count()
+    assert 0.5 < share_fcr < 0.8
+    assert tickets.filter(highest_tier_level=3).exists()
+    assert tickets.filter(status__in=OPEN_STATUSES).exists() or Ticket.objects.count() < 1000
+    assert Interaction.objects.filter(duration_seconds__gt=0).exists()
+    assert TicketEvent.objects.filter(kind=EventKind.CLOSED).exists()
+
+
+def test_a_second_run_refuses_without_reset() -> None:
+    run_demo()
+
+    with pytest.raises(CommandError, match=r"already holds demo data.*--reset"):
+        run_demo()
+
+    assert Ticket.objects.count() == 500
+
+
+def test_reset_replaces_the_demo_data_and_the_seed_decides_it() -> None:
+    run_demo(seed=7)
+    first = list(Ticket.objects.order_by("id").values_list("ticket_type", "channel", "title"))
+
+    run_demo(seed=7, reset=True)
+
+    assert DemoRun.objects.count() == 1
+    assert Customer.objects.count() == 200
+    assert Ticket.objects.count() == 500
+    again = list(Ticket.objects.order_by("id").values_list("ticket_type", "channel", "title"))
+    assert again == first
