@@ -50,7 +50,7 @@ class DeskAPI(NinjaAPI):
     caller is told which value was wrong, not only which field."""
 
     def validation_error_from_error_contexts(
-        self, error_contexts: list[ValidationErrorContext]
+        self, error_contexts: list[ValidationErrorContext[Any]]
     ) -> NinjaValidationError:
         errors: list[dict[str, Any]] = []
         for context in error_contexts:
@@ -68,6 +68,17 @@ class DeskAPI(NinjaAPI):
                     error["ctx"] = {k: str(v) for k, v in error["ctx"].items()}
                 errors.append(dict(error))
         return NinjaValidationError(errors)
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Error answers are documented as application/problem+json (RFC 9457)."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for code, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(code) >= 400 and "application/json" in content:
+                        response["content"] = {PROBLEM: content["application/json"]}
+        return schema
 
 
 api = DeskAPI(

@@ -9,6 +9,7 @@ from ninja import Router, Schema
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import ROLE_ACTIONS
+from netdesk.core.schemas import answers
 
 router = Router(tags=["accounts"])
 
@@ -21,7 +22,7 @@ class MeOut(Schema):
     actions: list[str]
 
 
-@router.get("", response=MeOut, summary="The authenticated user and their permissions")
+@router.get("", response=answers(MeOut), summary="The authenticated user and their permissions")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     assert isinstance(user, User)

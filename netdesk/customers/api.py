@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
+from netdesk.core.schemas import answers
 from netdesk.customers.selectors import customer_360, customer_search
 
 router = Router(tags=["customers"])
@@ -96,7 +97,7 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-@router.get("", response=list[CustomerSummary], summary="Find a caller")
+@router.get("", response=answers(list[CustomerSummary]), summary="Find a caller")
 def search(request: HttpRequest, query: Query[SearchQuery]) -> list[dict[str, Any]]:
     user = _user(request)
     require(user, Action.CUSTOMER_VIEW)
@@ -125,7 +126,7 @@ def _brief(ticket: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/{customer_id}", response=Customer360Out, summary="The customer 360 view")
+@router.get("/{customer_id}", response=answers(Customer360Out), summary="The customer 360 view")
 def detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.CUSTOMER_VIEW)

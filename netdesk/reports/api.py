@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.models import User
+from netdesk.core.schemas import IsoDateTime, answers
 from netdesk.reports.kpis import kpi_report
 from netdesk.reports.selectors import kpi_scope_for
 
@@ -16,8 +17,8 @@ router = Router(tags=["kpis"])
 
 
 class KpiQuery(Schema):
-    start: datetime | None = Field(None, description="period start (default: 30 days ago)")
-    end: datetime | None = Field(None, description="period end, exclusive (default: now)")
+    start: IsoDateTime | None = Field(None, description="period start (default: 30 days ago)")
+    end: IsoDateTime | None = Field(None, description="period end, exclusive (default: now)")
     agent: str | None = Field(None, max_length=150, description="user name")
     group: int | None = Field(None, ge=1, le=2**62)
 
@@ -34,7 +35,9 @@ class KpiOut(Schema):
     backlog_by_age: dict[str, int]
 
 
-@router.get("", response=KpiOut, summary="KPIs for the desk, a group or an agent over a period")
+@router.get(
+    "", response=answers(KpiOut), summary="KPIs for the desk, a group or an agent over a period"
+)
 def kpis(request: HttpRequest, query: Query[KpiQuery]) -> dict[str, Any]:
     user = request.user
     assert isinstance(user, User)

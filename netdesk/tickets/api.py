@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -13,6 +12,7 @@ from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.idempotency import run_once
+from netdesk.core.schemas import InputSchema, IsoDateTime, answers
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.tickets import services
@@ -32,7 +32,6 @@ from netdesk.tickets.schemas import (
     TicketTypeName,
 )
 from netdesk.tickets.selectors import (
-    ORDERINGS,
     TicketFilter,
     ticket_detail,
     ticket_get,
@@ -117,12 +116,12 @@ class TicketListQuery(Schema):
     open: bool = Field(False, description="only tickets not resolved or closed")
     group: int | None = Field(None, ge=1, le=2**62)
     assignee: str | None = Field(None, max_length=150, description="user name, or 'none'")
-    priority: list[int] | None = None
+    priority: list[Literal[1, 2, 3, 4, 5]] | None = None
     type: list[TicketTypeName] | None = None
     customer: int | None = Field(None, ge=1, le=2**62)
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    order: str = Field("-created", description=f"one of {sorted(ORDERINGS)}")
+    created_after: IsoDateTime | None = None
+    created_before: IsoDateTime | None = None
+    order: Literal["-created", "created", "priority"] = "-created"
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=100)
 
@@ -143,18 +142,10 @@ def _assignee_id(name: str | None) -> tuple[int | None, bool]:
     return user.pk, False
 
 
-@router.get("", response=TicketPage, summary="List tickets (keyset pagination)")
+@router.get("", response=answers(TicketPage), summary="List tickets (keyset pagination)")
 def list_tickets(request: HttpRequest, query: Query[TicketListQuery]) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_VIEW)
-    for value in query.priority or []:
-        if not 1 <= value <= 5:
-            raise ValidationFailed(
-                f"Priority {value} does not exist.",
-                field="priority",
-                value=value,
-                accepted="1 (critical) to 5 (planning)",
-            )
     assignee, unassigned = _assignee_id(query.assignee)
     filters = TicketFilter(
         status=query.status,
@@ -203,8 +194,10 @@ def _service(customer: Customer, service_id: str | None) -> Service | None:
     return service
 
 
-@router.post("", response={201: TicketOut}, summary="Open a ticket (Idempotency-Key supported)")
-def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status:
+@router.post(
+    "", response=answers(TicketOut, 201), summary="Open a ticket (Idempotency-Key supported)"
+)
+def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     user = _user(request)
     require(user, Action.TICKET_CREATE)
 
@@ -246,7 +239,9 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status:
 
 
 @router.get(
-    "/{ref}", response=TicketDetailOut, summary="A ticket with its call reports and timeline"
+    "/{ref}",
+    response=answers(TicketDetailOut),
+    summary="A ticket with its call reports and timeline",
 )
 def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     user = _user(request)
@@ -254,7 +249,9 @@ def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     return detail_out(ticket_detail(user=user, ref=ref))
 
 
-@router.patch("/{ref}", response=TicketDetailOut, summary="Change fields, status or assignee")
+@router.patch(
+    "/{ref}", response=answers(TicketDetailOut), summary="Change fields, status or assignee"
+)
 def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_UPDATE)
@@ -294,10 +291,10 @@ def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict
 
 @router.post(
     "/{ref}/interactions",
-    response={201: InteractionOut},
+    response=answers(InteractionOut, 201),
     summary="Log a contact (call report) on the ticket",
 )
-def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> Status:
+def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> Status[Any]:
     user = _user(request)
     require(user, Action.INTERACTION_LOG)
 
@@ -328,7 +325,9 @@ def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> S
 
 
 @router.post(
-    "/{ref}/escalate", response=TicketOut, summary="Escalate functionally or hierarchically"
+    "/{ref}/escalate",
+    response=answers(TicketOut),
+    summary="Escalate functionally or hierarchically",
 )
 def escalate(request: HttpRequest, ref: str, payload: EscalateIn) -> dict[str, Any]:
     user = _user(request)
@@ -352,7 +351,9 @@ def escalate(request: HttpRequest, ref: str, payload: EscalateIn) -> dict[str, A
     return ticket_out(ticket_get(user=user, ref=ref))
 
 
-@router.post("/{ref}/resolve", response=TicketOut, summary="Resolve with a resolution code")
+@router.post(
+    "/{ref}/resolve", response=answers(TicketOut), summary="Resolve with a resolution code"
+)
 def resolve(request: HttpRequest, ref: str, payload: ResolveIn) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_RESOLVE)
@@ -368,11 +369,11 @@ def resolve(request: HttpRequest, ref: str, payload: ResolveIn) -> dict[str, Any
     return ticket_out(ticket_get(user=user, ref=ref))
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str = Field(..., min_length=1, max_length=5000)
 
 
-@router.post("/{ref}/reopen", response=TicketOut, summary="Reopen a resolved ticket")
+@router.post("/{ref}/reopen", response=answers(TicketOut), summary="Reopen a resolved ticket")
 def reopen(request: HttpRequest, ref: str, payload: ReasonIn) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_REOPEN)
@@ -382,7 +383,7 @@ def reopen(request: HttpRequest, ref: str, payload: ReasonIn) -> dict[str, Any]:
     return ticket_out(ticket_get(user=user, ref=ref))
 
 
-@router.post("/{ref}/close", response=TicketOut, summary="Close a resolved ticket")
+@router.post("/{ref}/close", response=answers(TicketOut), summary="Close a resolved ticket")
 def close(request: HttpRequest, ref: str) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_CLOSE)
@@ -399,10 +400,10 @@ class CommentOut(Schema):
 
 @router.post(
     "/{ref}/comments",
-    response={201: CommentOut},
+    response=answers(CommentOut, 201),
     summary="Add an internal note or a customer-visible reply",
 )
-def add_comment(request: HttpRequest, ref: str, payload: CommentIn) -> Status:
+def add_comment(request: HttpRequest, ref: str, payload: CommentIn) -> Status[Any]:
     user = _user(request)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
@@ -412,7 +413,7 @@ def add_comment(request: HttpRequest, ref: str, payload: CommentIn) -> Status:
     return Status(201, {"id": comment.pk, "visibility": comment.visibility})
 
 
-class LinkIn(Schema):
+class LinkIn(InputSchema):
     target: str = Field(
         ..., min_length=1, max_length=30, description="reference of the other ticket"
     )
@@ -421,7 +422,7 @@ class LinkIn(Schema):
     )
 
 
-@router.post("/{ref}/links", response=TicketOut, summary="Link, nest or merge tickets")
+@router.post("/{ref}/links", response=answers(TicketOut), summary="Link, nest or merge tickets")
 def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_VIEW)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ninja import Field, Schema
 
+from netdesk.core.schemas import InputSchema, IsoDateTime
 from netdesk.tickets.choices import (
     Channel,
     Direction,
@@ -77,15 +78,15 @@ class TicketPage(Schema):
     next_cursor: str | None
 
 
-class CallReportIn(Schema):
+class CallReportIn(InputSchema):
     direction: DirectionName = "inbound"
-    started_at: datetime | None = None
+    started_at: IsoDateTime | None = None
     duration_seconds: int = Field(0, ge=0, le=86400)
     summary: str = Field(..., min_length=1, max_length=10000)
     outcome: OutcomeName = "ticket_created"
 
 
-class TicketCreateIn(Schema):
+class TicketCreateIn(InputSchema):
     customer_id: int = Field(..., ge=1, le=2**62)
     ticket_type: TicketTypeName
     channel: ChannelName
@@ -100,7 +101,7 @@ class TicketCreateIn(Schema):
     call: CallReportIn | None = None
 
 
-class TicketPatchIn(Schema):
+class TicketPatchIn(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=20000)
     category_id: int | None = Field(None, ge=1, le=2**62)
@@ -112,10 +113,10 @@ class TicketPatchIn(Schema):
     note: str = Field("", max_length=5000)
 
 
-class InteractionIn(Schema):
+class InteractionIn(InputSchema):
     channel: ChannelName
     direction: DirectionName
-    started_at: datetime | None = None
+    started_at: IsoDateTime | None = None
     duration_seconds: int = Field(0, ge=0, le=86400)
     summary: str = Field(..., min_length=1, max_length=10000)
     outcome: OutcomeName
@@ -133,19 +134,19 @@ class InteractionOut(Schema):
     agent: str | None
 
 
-class EscalateIn(Schema):
+class EscalateIn(InputSchema):
     kind: Literal["functional", "hierarchical"]
     reason: str = Field(..., min_length=1, max_length=5000)
     group_id: int | None = Field(None, ge=1, le=2**62)
 
 
-class ResolveIn(Schema):
+class ResolveIn(InputSchema):
     resolution_code: ResolutionName
     root_cause: RootCauseName | None = None
     notes: str = Field("", max_length=10000)
 
 
-class CommentIn(Schema):
+class CommentIn(InputSchema):
     visibility: VisibilityName
     body: str = Field(..., min_length=1, max_length=20000)
 

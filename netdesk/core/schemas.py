@@ -1,0 +1,58 @@
+"""API shapes shared by every app: the RFC 9457 problem document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import BeforeValidator, ConfigDict
+
+
+class InputSchema(Schema):
+    """A request body: strict types, so `false` is not read as 0 nor 1 as true."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class ProblemError(Schema):
+    message: str
+    field: str | None = None
+    value: Any = None
+    accepted: Any = None
+
+
+class Problem(Schema):
+    """RFC 9457 problem details, with `errors` naming each bad field."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[ProblemError] | None = None
+
+
+ERROR_CODES = (400, 401, 403, 404, 409, 422)
+
+
+def answers(ok: Any, status: int = 200) -> dict[int, Any]:
+    """The response map of an endpoint: its success shape plus the problems it may return."""
+    return {status: ok, **dict.fromkeys(ERROR_CODES, Problem)}
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic would read "1700000000" or 0.5 as a Unix time; a script that
+    # sends a number almost certainly has a bug, so say so. Strings are parsed
+    # here so that strict input schemas still take ISO 8601 text from JSON.
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        try:
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    raise ValueError("expected an ISO 8601 date-time such as 2026-03-01T09:00:00Z")
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
