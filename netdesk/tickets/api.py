@@ -153,7 +153,7 @@ def list_tickets(request: HttpRequest, query: Query[TicketListQuery]) -> dict[st
         group=query.group,
         assignee=assignee,
         unassigned=unassigned,
-        priority=query.priority,
+        priority=[int(p) for p in query.priority or []] or None,
         ticket_type=query.type,
         customer=query.customer,
         created_after=query.created_after,
