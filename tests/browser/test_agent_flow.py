@@ -1,0 +1,164 @@
+"""A hotline operator takes a call, opens a ticket and escalates it to the
+NOC; a NOC engineer resolves it — in a real Chromium against a live server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from netdesk.accounts.models import Role, TierKind
+from netdesk.tickets.choices import Status
+from netdesk.tickets.models import Ticket
+from netdesk.tickets.models.timeline import EventKind
+from tests import factories as f
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct-horse-battery-9"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "netdesk" / "static"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} to drive"),
+]
+
+
+@pytest.fixture
+def browser_page(live_server, settings, monkeypatch) -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # The UI's own static files (htmx, shortcuts) must be served by the live server.
+    settings.STATICFILES_DIRS = [STATIC_DIR]
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # the test makes between page steps are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_call_to_ticket_to_noc_escalation_to_resolution(live_server, browser_page):
+    page = browser_page
+    base = live_server.url
+    # Given a hotline operator, a NOC engineer and a calling customer
+    operator = f.user(Role.HOTLINE_OPERATOR, username="olivia")
+    noc_group = f.group(TierKind.SECOND_LINE)
+    f.user(Role.NOC_ENGINEER, groups=[noc_group], username="nikolai")
+    caller = f.customer(name="Bäckerei Sonnenschein", phone="+49 30 7654321")
+    line = f.service(caller, product="Fibre 250")
+
+    # When the operator finds the caller by the number shown on the phone
+    log_in(page, base, operator.username)
+    page.keyboard.press("/")
+    page.keyboard.type("030 765 43 21")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Bäckerei Sonnenschein").click()
+    page.get_by_text(line.service_id).wait_for()
+
+    # ... opens a ticket from the call with its call report
+    page.get_by_role("link", name="New ticket for this call").click()
+    page.get_by_label("Type").select_option("fault")
+    page.get_by_label("Affected service").select_option(str(line.pk))
+    page.get_by_label("Impact").select_option("2")
+    page.get_by_label("Urgency").select_option("1")
+    page.get_by_label("Title").fill("No internet since 07:00, ONT LOS red")
+    page.get_by_label("Minutes").fill("6")
+    page.get_by_label("What was said").fill("ONT shows LOS; power cycled, cables checked")
+    page.get_by_role("button", name="Create ticket").click()
+    page.wait_for_url(f"{base}/tickets/TT-*/")
+    ticket = Ticket.objects.get(customer=caller)
+    assert page.locator("#ticket-status").inner_text() == "New"
+
+    # ... and escalates it to the NOC with a reason ("e" opens the form)
+    page.keyboard.press("e")
+    escalation = page.locator("#action-escalate")
+    escalation.get_by_label("To group").select_option(str(noc_group.pk))
+    escalation.get_by_label("Reason").fill("LOS on the customer's PON port; please check the OLT")
+    escalation.get_by_role("button", name="Escalate to another group").click()
+    page.get_by_text(f"{ticket.reference} escalated to {noc_group.name}.").wait_for()
+    assert page.locator("#ticket-group").inner_text() == noc_group.name
+
+    # Then a NOC engineer takes it and resolves it with a code and root cause
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, base, "nikolai")
+    page.goto(f"{base}/tickets/{ticket.reference}/")
+    page.keyboard.press("a")
+    page.get_by_text(f"{ticket.reference} is now assigned to you.").wait_for()
+    page.keyboard.press("r")
+    resolve = page.locator("#action-resolve")
+    resolve.get_by_label("Resolution code").select_option("network_restored")
+    resolve.get_by_label("Root cause").select_option("hardware")
+    resolve.get_by_label("Notes").fill("Replaced the failed PON line card")
+    resolve.get_by_role("button", name="Resolve").click()
+    page.get_by_text(f"{ticket.reference} resolved.").wait_for()
+
+    timeline = page.locator("#timeline").inner_text()
+    for expected in (
+        "Created",
+        "Phone · Inbound",
+        "ONT shows LOS",
+        "Escalated to another group",
+        "please check the OLT",
+        "Assigned",
+        "Resolved",
+        "Replaced the failed PON line card",
+    ):
+        assert expected in timeline
+    assert page.locator("#ticket-status").inner_text() == "Resolved"
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
+    assert ticket.group == noc_group
+    assert ticket.root_cause == "hardware"
+    kinds = set(ticket.events.values_list("kind", flat=True))
+    assert {EventKind.CREATED, EventKind.ESCALATED_FUNCTIONAL, EventKind.RESOLVED} <= kinds
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_live_search_and_shortcut_help(live_server, browser_page):
+    page = browser_page
+    base = live_server.url
+    operator = f.user(Role.HOTLINE_OPERATOR, username="oskar")
+    caller = f.customer(name="Fibre Bakery GmbH")
+    line = f.service(caller)
+    log_in(page, base, operator.username)
+
+    # "?" shows the shortcut help; Escape hides it
+    page.keyboard.press("?")
+    assert page.locator("#shortcut-help").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#shortcut-help").is_visible()
+
+    # "n" starts a new ticket at the customer search; results come as you type
+    page.keyboard.press("n")
+    page.wait_for_url(f"{base}/customers/?new=1")
+    page.locator("#customer-q").press_sequentially(line.service_id, delay=20)
+    page.locator("#customer-results").get_by_role("link", name="Fibre Bakery GmbH").wait_for()
+    assert page.url == f"{base}/customers/?new=1"  # no reload: htmx swapped the results
