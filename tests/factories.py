@@ -15,9 +15,26 @@ from netdesk.tickets.services import ticket_create
 _seq = itertools.count(1)
 
 
+DEFAULT_GROUPS = {
+    TierKind.FIRST_LINE: ("First line (hotline)", 1, "Hotline"),
+    TierKind.SECOND_LINE: ("Second line (NOC)", 2, "NOC"),
+    TierKind.THIRD_LINE: ("Third line (field engineering)", 3, "Field engineering"),
+    TierKind.BILLING: ("Billing", 2, "Billing"),
+    TierKind.ACCOUNT_MANAGEMENT: ("Account management", 2, "Key account management"),
+}
+
+
 def group(kind: str = TierKind.FIRST_LINE) -> SupportGroup:
-    """The default group of a tier kind, created by the migrations."""
-    return SupportGroup.objects.filter(tier__kind=kind).order_by("id").first()  # type: ignore[return-value]
+    """The default group of a tier kind. The migrations create them; tests on
+    a flushed database (transactional tests) get them recreated here."""
+    found = SupportGroup.objects.filter(tier__kind=kind).order_by("id").first()
+    if found is not None:
+        return found
+    tier_name, level, group_name = DEFAULT_GROUPS[kind]
+    tier_row, _ = Tier.objects.get_or_create(
+        name=tier_name, defaults={"kind": kind, "level": level}
+    )
+    return SupportGroup.objects.create(name=group_name, tier=tier_row)
 
 
 def tier(kind: str) -> Tier:

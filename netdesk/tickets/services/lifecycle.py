@@ -30,6 +30,7 @@ from netdesk.tickets.models import Category, Interaction, PriorityRule, Ticket
 from netdesk.tickets.models.timeline import EventKind
 from netdesk.tickets.services.conversation import interaction_log
 from netdesk.tickets.services.events import apply_changes, event_record
+from netdesk.tickets.tasks import schedule_autoclose
 
 # Used when the matrix has no row for a cell (a fresh install before configuration).
 DEFAULT_MATRIX = {
@@ -478,6 +479,10 @@ def ticket_resolve(
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.save()
+    resolved = (ticket.pk, now)
+    transaction.on_commit(
+        lambda: schedule_autoclose(ticket_id=resolved[0], resolved_at=resolved[1])
+    )
     return ticket
 
 
