@@ -15,8 +15,9 @@ NETDESK = [sys.executable, "-m", "netdesk"]
 
 
 def run(args, env, check=True):
-    return subprocess.run([*NETDESK, *args], env=env, capture_output=True, text=True,
-                          timeout=300, check=check)
+    return subprocess.run(
+        [*NETDESK, *args], env=env, capture_output=True, text=True, timeout=300, check=check
+    )
 
 
 @pytest.fixture
@@ -65,8 +66,20 @@ def _free_port():
 def test_migrate_createuser_token_and_serve(fresh_env):
     """The production server answers the API with a token made by the CLI."""
     run(["migrate", "--no-input", "-v", "0"], fresh_env)
-    created = run(["createuser", "--username", "ops1", "--role", "team_lead",
-                   "--password", "correct-horse-battery-9", "--group", "Hotline"], fresh_env)
+    created = run(
+        [
+            "createuser",
+            "--username",
+            "ops1",
+            "--role",
+            "team_lead",
+            "--password",
+            "correct-horse-battery-9",
+            "--group",
+            "Hotline",
+        ],
+        fresh_env,
+    )
     assert "Created ops1" in created.stdout
     bad_role = run(["createuser", "--username", "x", "--role", "boss"], fresh_env, check=False)
     assert bad_role.returncode != 0 and "boss" in bad_role.stderr
@@ -78,8 +91,10 @@ def test_migrate_createuser_token_and_serve(fresh_env):
 
     port = _free_port()
     server = subprocess.Popen(
-        [*NETDESK, "serve", "--port", str(port), "--workers", "1"], env=fresh_env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [*NETDESK, "serve", "--port", str(port), "--workers", "1"],
+        env=fresh_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
@@ -98,9 +113,9 @@ def test_migrate_createuser_token_and_serve(fresh_env):
                 time.sleep(0.5)
         assert '"username": "ops1"' in body or '"username":"ops1"' in body
         with pytest.raises(urllib.error.HTTPError) as denied:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/me", timeout=5)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/me", timeout=5)
         assert denied.value.code == 401
-        static = urllib.request.urlopen(  # noqa: S310
+        static = urllib.request.urlopen(
             f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=5
         )
         assert static.status == 200
