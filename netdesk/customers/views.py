@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from netdesk.accounts.models import User
@@ -20,7 +21,7 @@ from netdesk.customers.selectors import customer_360, customer_search
 # What a ticket reference typed into the search box looks like.
 TICKET_REFERENCE = re.compile(r"^\s*TT-?\d+\s*$", re.IGNORECASE)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def desk_view(view: View) -> View:
@@ -29,7 +30,7 @@ def desk_view(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotFound as error:

@@ -30,8 +30,8 @@ BUCKET_LABELS = {
 class KpiFilterForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(
+        label="End (inclusive)",
         required=False,
-        help_text="inclusive",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     scope = forms.ChoiceField(
@@ -39,7 +39,9 @@ class KpiFilterForm(forms.Form):
         required=False,
     )
     group = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    agent = forms.CharField(required=False, help_text="user name")
+    agent = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"placeholder": "user name"})
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

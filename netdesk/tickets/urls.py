@@ -10,5 +10,10 @@ urlpatterns = [
         name="ticket_create",
     ),
     path("tickets/<str:ref>/", views.ticket_detail_view, name="ticket_detail"),
+    path(
+        "tickets/<str:ref>/attachments/<int:attachment_id>/",
+        views.ticket_attachment,
+        name="ticket_attachment",
+    ),
     path("tickets/<str:ref>/<slug:action>/", views.ticket_action, name="ticket_action"),
 ]

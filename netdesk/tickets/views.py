@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -22,8 +22,8 @@ from netdesk.customers.models import Customer
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.customers.views import agent_of, desk_view, is_htmx
 from netdesk.tickets import forms, services
-from netdesk.tickets.choices import Status
-from netdesk.tickets.models import Ticket
+from netdesk.tickets.choices import Level, Priority, ResolutionCode, RootCause, Status
+from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
 from netdesk.tickets.selectors import ticket_detail, ticket_get, ticket_list
 
@@ -129,6 +129,7 @@ class TimelineEntry:
     label: str
     actor: Any
     text: str
+    changes: str = ""
     detail: Any = None
 
 
@@ -136,22 +137,83 @@ class TimelineEntry:
 SHOWN_IN_FULL = {EventKind.INTERACTION_LOGGED, EventKind.NOTE_ADDED, EventKind.REPLY_ADDED}
 
 
+def _value_names(events: list[TicketEvent]) -> dict[str, dict[str, str]]:
+    """Readable names for the ids and codes events store, in two queries at most."""
+    ids: dict[str, set[int]] = {"assignee": set(), "group": set()}
+    for event in events:
+        if event.field in ids:
+            ids[event.field] |= {int(v) for v in (event.old_value, event.new_value) if v.isdigit()}
+    names: dict[str, dict[str, str]] = {
+        "status": {value: str(label) for value, label in Status.choices},
+        "priority": {str(value): str(label) for value, label in Priority.choices},
+        "impact": {str(value): str(label) for value, label in Level.choices},
+        "urgency": {str(value): str(label) for value, label in Level.choices},
+        "resolution_code": {value: str(label) for value, label in ResolutionCode.choices},
+        "root_cause": {value: str(label) for value, label in RootCause.choices},
+        "first_contact_resolved": {"True": "yes", "False": "no"},
+        "assignee": {},
+        "group": {},
+    }
+    if ids["assignee"]:
+        users = User.objects.filter(pk__in=ids["assignee"])
+        names["assignee"] = {str(user.pk): str(user) for user in users}
+    if ids["group"]:
+        groups = SupportGroup.objects.filter(pk__in=ids["group"])
+        names["group"] = {str(group.pk): group.name for group in groups}
+    return names
+
+
+def _change_text(event: TicketEvent, names: dict[str, dict[str, str]]) -> str:
+    shown = names.get(event.field, {})
+    old = shown.get(event.old_value, event.old_value)
+    new = shown.get(event.new_value, event.new_value)
+    if event.field == "assignee":
+        old, new = old or "nobody", new or "nobody"
+    label = event.field.replace("_", " ")
+    values = f"{old} → {new}" if old and new else (old or new)
+    return f"{label}: {values}" if label else values
+
+
+# Long texts that the event's message already shows in full.
+NOT_REPEATED = {"resolution_notes", "description"}
+
+
 def _timeline(ticket: Ticket) -> list[TimelineEntry]:
     """Events, call reports and comments in one list, oldest first."""
-    entries = [
-        TimelineEntry(
-            at=event.at,
-            kind=event.kind,
-            label=event.get_kind_display(),
-            actor=event.actor,
-            text=event.message
-            or " → ".join(v for v in (event.old_value, event.new_value) if v)
-            or event.field,
-            detail=event,
+    events = [event for event in ticket.events.all() if event.kind not in SHOWN_IN_FULL]
+    names = _value_names(events)
+    entries: list[TimelineEntry] = []
+    # One service call writes one event per changed field, all at the same
+    # moment (a resolution sets status, code, root cause...): show them as one.
+    grouped: list[list[TicketEvent]] = []
+    for event in events:
+        previous = grouped[-1][0] if grouped else None
+        if previous and (previous.kind, previous.at, previous.actor_id) == (
+            event.kind,
+            event.at,
+            event.actor_id,
+        ):
+            grouped[-1].append(event)
+        else:
+            grouped.append([event])
+    for group in grouped:
+        first = group[0]
+        changes = [
+            _change_text(e, names)
+            for e in group
+            if e.field not in NOT_REPEATED and (e.old_value or e.new_value)
+        ]
+        entries.append(
+            TimelineEntry(
+                at=first.at,
+                kind=first.kind,
+                label=first.get_kind_display(),
+                actor=first.actor,
+                text=first.message,
+                changes="; ".join(changes),
+                detail=first,
+            )
         )
-        for event in ticket.events.all()
-        if event.kind not in SHOWN_IN_FULL
-    ]
     entries += [
         TimelineEntry(
             at=interaction.started_at,
@@ -411,3 +473,19 @@ def ticket_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
             messages.success(request, message)
             return redirect("ticket_detail", ref=ticket.reference)
     return _render_detail(request, user, ticket.reference, failed=(action, form), status=422)
+
+
+@desk_view
+def ticket_attachment(request: HttpRequest, ref: str, attachment_id: int) -> FileResponse:
+    """Download a file of a ticket the agent may see; always as a download,
+    never rendered inline, whatever its declared type."""
+    ticket = ticket_get(user=agent_of(request), ref=ref)
+    attachment = ticket.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404(f"{ticket.reference} has no attachment {attachment_id}.")
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )

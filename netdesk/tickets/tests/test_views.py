@@ -265,7 +265,14 @@ def test_note_with_attachment_and_empty_note_error(client, operator):
     )
     assert response.status_code == 302
     comment = ticket.comments.get()
-    assert comment.attachments.get().filename == "trace.txt"
+    attachment = comment.attachments.get()
+    assert attachment.filename == "trace.txt"
+    download = client.get(reverse("ticket_attachment", args=[ticket.reference, attachment.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"traceroute output"
+    assert "attachment" in download["Content-Disposition"]
+    missing = reverse("ticket_attachment", args=[ticket.reference, attachment.pk + 1])
+    assert client.get(missing).status_code == 404
     response = client.post(
         action_url(ticket, "comment"), {"comment-visibility": "public", "comment-body": " "}
     )
@@ -370,3 +377,17 @@ def test_unknown_action_is_404_and_get_is_not_allowed(client, operator):
     ticket = f.ticket(operator)
     assert client.post(action_url(ticket, "explode")).status_code == 404
     assert client.get(action_url(ticket, "resolve")).status_code == 405
+
+
+def test_timeline_names_people_and_values_not_ids(client, operator):
+    colleague = f.user(first_name="Cleo", last_name="Colleague")
+    ticket = f.ticket(operator)
+    services.ticket_assign(actor=operator, ticket=ticket, assignee=colleague)
+    services.ticket_resolve(
+        actor=operator, ticket=ticket, resolution_code="fixed", root_cause="hardware"
+    )
+    entries = client.get(detail_url(ticket)).context["timeline"]
+    changes = " | ".join(entry.changes for entry in entries)
+    assert "assignee: nobody → Cleo Colleague" in changes
+    assert "resolution code: Fixed" in changes and "root cause: Hardware failure" in changes
+    assert [entry.kind for entry in entries].count(EventKind.RESOLVED) == 1
