@@ -200,6 +200,8 @@ def field_defaults(model: type[models.Model]) -> list[tuple[str, Any]]:
     return [
         (field.column, field.get_default() if field.has_default() else None)
         for field in model._meta.concrete_fields
+        # The database computes generated columns (GeneratedField) itself.
+        if not getattr(field, "generated", False)
     ]
 
 
@@ -289,7 +291,9 @@ class IndexesDropped:
                 cursor.execute(f'DROP INDEX "{name}"')
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is not None:
+            return  # the transaction rolls back, indexes included
         with connection.cursor() as cursor:
             for _name, definition in tqdm(self.definitions, desc=f"{self.table} indexes"):
                 cursor.execute(definition)
@@ -408,8 +412,11 @@ def load_customers(count: int, agents: Sequence[User], rng: random.Random) -> in
 
     insert_rows(Customer, customers(), count)
 
+    # Read before the COPY starts: the connection is busy while it runs.
+    first_contact = next_id(Contact)
+
     def contacts() -> Iterator[dict[str, Any]]:
-        pk = next_id(Contact)
+        pk = first_contact
         for customer_id in range(first, first + count):
             for n in range(rng.choice([1, 1, 2])):
                 phone = phone_number(rng)
@@ -427,8 +434,11 @@ def load_customers(count: int, agents: Sequence[User], rng: random.Random) -> in
 
     insert_rows(Contact, contacts(), int(count * 1.34))
 
+    # Read before the COPY starts: the connection is busy while it runs.
+    first_service = next_id(Service)
+
     def services() -> Iterator[dict[str, Any]]:
-        pk = next_id(Service)
+        pk = first_service
         for customer_id in range(first, first + count):
             for _ in range(rng.choice([1, 1, 1, 2])):
                 technology = rng.choice(list(PRODUCTS))
@@ -546,8 +556,11 @@ def load_tickets(
         fresh={"public_id": Ticket._meta.get_field("public_id").get_default},
     )
 
+    # Read before the COPY starts: the connection is busy while it runs.
+    first_event = next_id(TicketEvent)
+
     def events() -> Iterator[dict[str, Any]]:
-        pk = next_id(TicketEvent)
+        pk = first_event
         type_label = dict(TicketType.choices)
         channel_label = dict(Channel.choices)
         for ticket_id, ticket_type, channel, created, actor in planned:

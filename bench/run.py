@@ -304,6 +304,23 @@ def failed(measured: dict[str, Any]) -> bool:
     return bool(measured["non2xx"] or any(measured["socket_errors"].values()))
 
 
+def code_version() -> str:
+    """The commit measured, marked when the working tree had changes on top."""
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "netdesk"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{head}{' + uncommitted changes in netdesk/' if dirty else ''}" or "unknown"
+
+
 def machine() -> dict[str, str]:
     cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
@@ -422,6 +439,7 @@ def main() -> None:
             continue
         result = bench_database(db, args)
         result["machine"] = machine()
+        result["code"] = code_version()
         (RESULTS / f"{stamp}-{db}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
         runs.append(result)
     if args.stamp:
