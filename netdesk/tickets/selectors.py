@@ -14,7 +14,6 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from netdesk.accounts.models import Role, User
 from netdesk.core.errors import NotFound, ValidationFailed
-from netdesk.tickets.choices import Status
 from netdesk.tickets.models import Interaction, Ticket, TicketEvent
 from netdesk.tickets.models.ticket import REFERENCE_PREFIX
 
@@ -184,7 +183,7 @@ def ticket_list(
     if filters.status:
         tickets = tickets.filter(status__in=filters.status)
     if filters.open_only:
-        tickets = tickets.exclude(status__in=[Status.RESOLVED, Status.CLOSED])
+        tickets = tickets.filter(is_open=1)
     if filters.group is not None:
         tickets = tickets.filter(group_id=filters.group)
     if filters.assignee is not None:

@@ -196,7 +196,7 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
             value=changes[sorted(unknown)[0]],
             accepted=sorted(UPDATABLE),
         )
-    if not ticket.is_open:
+    if not ticket.in_open_status:
         raise TransitionNotAllowed(
             f"{ticket.reference} is {ticket.status}; reopen it before changing it.",
             field="status",
@@ -231,7 +231,7 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
 
 
 def _require_open(ticket: Ticket, what: str) -> None:
-    if not ticket.is_open:
+    if not ticket.in_open_status:
         raise TransitionNotAllowed(
             f"{ticket.reference} is {ticket.get_status_display().lower()}; it cannot be {what}.",
             field="status",

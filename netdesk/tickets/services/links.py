@@ -115,7 +115,7 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
     conversation moves to the surviving ticket as an internal note."""
     require(actor, Action.TICKET_MERGE)
     _not_self(duplicate, into, "into")
-    if not duplicate.is_open:
+    if not duplicate.in_open_status:
         raise TransitionNotAllowed(
             f"{duplicate.reference} is already {duplicate.status}.",
             field="duplicate",
