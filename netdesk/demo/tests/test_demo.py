@@ -87,13 +87,15 @@ def test_demo_ticket_fields_agree_with_their_history() -> None:
     assert TicketEvent.objects.filter(kind=EventKind.CLOSED).exists()
 
 
-def test_a_second_run_refuses_without_reset() -> None:
+def test_a_second_run_keeps_the_data_and_a_half_load_needs_reset() -> None:
     run_demo()
 
-    with pytest.raises(CommandError, match=r"already holds demo data.*--reset"):
-        run_demo()
+    run_demo()  # serves what is there (here: --no-serve), loads nothing more
 
     assert Ticket.objects.count() == 500
+    DemoRun.objects.update(finished=False)
+    with pytest.raises(CommandError, match=r"stopped half-way.*--reset"):
+        run_demo()
 
 
 def test_reset_replaces_the_demo_data_and_the_seed_decides_it() -> None:

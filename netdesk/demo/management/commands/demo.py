@@ -54,24 +54,32 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if options["tickets"] < 0:
             raise CommandError(f"--tickets {options['tickets']} is negative; give 0 or more.")
-        if DemoRun.objects.exists():
-            if not options["reset"]:
+        earlier = DemoRun.objects.order_by("-id").first()
+        if earlier is not None and not options["reset"]:
+            if not earlier.finished:
                 raise CommandError(
-                    "This database already holds demo data. Run `netdesk demo --reset` to "
-                    "delete it and load again, or point NETDESK_DATA_DIR / "
-                    "NETDESK_DATABASE_URL at another database."
+                    "An earlier demo load stopped half-way. Run `netdesk demo --reset` to "
+                    "delete what it loaded and load again."
                 )
-            self.stdout.write("Deleting the earlier demo data…")
-            demo_delete()
-        self._load(options, quiet=verbosity == 0)
-        elapsed = time.monotonic() - started
-        self._print_logins()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo loaded in {elapsed:.1f} s: {options['subscribers']} subscribers, "
-                f"{options['tickets']} tickets over {options['months']} months."
+            # `make demo` a second time: serve what is there rather than fail.
+            self.stdout.write(
+                "This database already holds the demo desk; serving it as it is "
+                "(`netdesk demo --reset` deletes it and loads a fresh one)."
             )
-        )
+            self._print_logins()
+        else:
+            if earlier is not None:
+                self.stdout.write("Deleting the earlier demo data…")
+                demo_delete()
+            self._load(options, quiet=verbosity == 0)
+            elapsed = time.monotonic() - started
+            self._print_logins()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo loaded in {elapsed:.1f} s: {options['subscribers']} subscribers, "
+                    f"{options['tickets']} tickets over {options['months']} months."
+                )
+            )
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
 
