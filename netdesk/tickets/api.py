@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.db import transaction
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
@@ -33,6 +34,7 @@ from netdesk.tickets.schemas import (
 )
 from netdesk.tickets.selectors import (
     TicketFilter,
+    attachment_response,
     ticket_detail,
     ticket_get,
     ticket_list,
@@ -453,3 +455,47 @@ def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str, Any]:
                 accepted=["duplicate_of", "related_to", "parent_of", "child_of", "merge_into"],
             )
     return ticket_out(ticket_get(user=user, ref=ref))
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@router.post(
+    "/{ref}/attachments",
+    response=answers(AttachmentOut, 201),
+    summary="Attach a file (size and type limits apply)",
+)
+def add_attachment(request: HttpRequest, ref: str, file: File[UploadedFile]) -> Status[Any]:
+    user = _user(request)
+    require(user, Action.NOTE_ADD)
+    with transaction.atomic():
+        ticket = ticket_get(user=user, ref=ref, for_update=True)
+        attachment = services.attachment_add(actor=user, ticket=ticket, upload=file)
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+        },
+    )
+
+
+@router.get(
+    "/{ref}/attachments/{attachment_id}",
+    response=answers(None),
+    summary="Download an attachment",
+    openapi_extra={
+        "responses": {200: {"description": "the file", "content": {"application/octet-stream": {}}}}
+    },
+)
+def get_attachment(request: HttpRequest, ref: str, attachment_id: int) -> FileResponse:
+    user = _user(request)
+    require(user, Action.TICKET_VIEW)
+    ticket = ticket_get(user=user, ref=ref)
+    return attachment_response(ticket=ticket, attachment_id=attachment_id)

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import FileResponse
 
 from netdesk.accounts.models import Role, User
 from netdesk.core.errors import NotFound, ValidationFailed
-from netdesk.tickets.models import Interaction, Ticket, TicketEvent
+from netdesk.tickets.models import Attachment, Interaction, Ticket, TicketEvent
 from netdesk.tickets.models.ticket import REFERENCE_PREFIX
 
 
@@ -215,3 +216,23 @@ def ticket_list(
             [getattr(last, "pk" if f.lstrip("-") == "id" else f.lstrip("-")) for f in fields]
         )
     return page, next_cursor
+
+
+def attachment_response(*, ticket: Ticket, attachment_id: int) -> FileResponse:
+    """Stream a ticket's attachment as a download (never rendered inline, so an
+    uploaded HTML or SVG file cannot run in the desk's origin)."""
+    attachment = Attachment.objects.filter(pk=attachment_id, ticket=ticket).first()
+    if attachment is None:
+        raise NotFound(
+            f"{ticket.reference} has no attachment {attachment_id}.",
+            field="attachment_id",
+            value=attachment_id,
+        )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
