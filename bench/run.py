@@ -103,6 +103,12 @@ class Server:
                 time.sleep(0.5)
         raise RuntimeError(f"netdesk serve did not answer in {timeout:.0f} s")
 
+    def errors_since(self, offset: int) -> int:
+        self.log_file.flush()
+        with self.log_path.open("rb") as log_file:
+            log_file.seek(offset)
+            return log_file.read().count(b"ERROR django.request")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -282,13 +288,18 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
                 run_arguments = [f"scenario={scenario}", *arguments[scenario]]
                 if args.warmup:
                     wrk(server.base, connections, args.warmup, args.threads, run_arguments)
+                logged = server.log_path.stat().st_size
                 measured = wrk(server.base, connections, args.duration, args.threads, run_arguments)
+                # Answers wrk gave up on (timeouts) never reach its counters;
+                # the server's log still shows them if they failed.
+                measured["server_errors_logged"] = server.errors_since(logged)
                 per_connections[str(connections)] = measured
                 flag = "  << ERRORS" if failed(measured) else ""
                 log(
                     f"{db} {scenario:<10} c={connections:<3} {measured['rps']:8.1f} req/s  "
                     f"p50 {measured['p50_ms']:7.1f} ms  p99 {measured['p99_ms']:7.1f} ms  "
-                    f"non-2xx {measured['non2xx']}{flag}"
+                    f"non-2xx {measured['non2xx']}  server errors logged "
+                    f"{measured['server_errors_logged']}{flag}"
                 )
             result["scenarios"][scenario] = per_connections
     finally:
@@ -301,7 +312,11 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def failed(measured: dict[str, Any]) -> bool:
-    return bool(measured["non2xx"] or any(measured["socket_errors"].values()))
+    return bool(
+        measured["non2xx"]
+        or any(measured["socket_errors"].values())
+        or measured.get("server_errors_logged")
+    )
 
 
 def code_version() -> str:
@@ -352,6 +367,8 @@ def markdown(runs: list[dict[str, Any]]) -> str:
         for scenario, per_connections in run["scenarios"].items():
             for connections, m in per_connections.items():
                 errors = ", ".join(f"{k} {v}" for k, v in m["socket_errors"].items() if v)
+                if m.get("server_errors_logged"):
+                    errors += f"{', ' if errors else ''}{m['server_errors_logged']} logged 500s"
                 flag = "**FAILED** " if failed(m) else ""
                 lines.append(
                     f"| {run['db']} | {count:,} | {scenario} | {connections} | {m['rps']:.1f} "
