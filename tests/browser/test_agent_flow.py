@@ -3,11 +3,13 @@ NOC; a NOC engineer resolves it — in a real Chromium against a live server."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.tickets.choices import Status
@@ -25,8 +27,23 @@ pytestmark = [
 ]
 
 
+# The desk's default tiers, groups, priority matrix and categories come from
+# data migrations; a transactional test starts from tables another
+# transactional test may have flushed, so they are put back here (idempotent).
+DEFAULT_DATA = (
+    "netdesk.accounts.migrations.0002_default_tiers",
+    "netdesk.tickets.migrations.0002_default_matrix_and_categories",
+)
+
+
 @pytest.fixture
-def browser_page(live_server, settings, monkeypatch) -> Iterator[object]:
+def default_desk(transactional_db) -> None:
+    for name in DEFAULT_DATA:
+        importlib.import_module(name).create(apps, None)
+
+
+@pytest.fixture
+def browser_page(live_server, default_desk, settings, monkeypatch) -> Iterator[object]:
     sync_api = pytest.importorskip("playwright.sync_api")
     # The UI's own static files (htmx, shortcuts) must be served by the live server.
     settings.STATICFILES_DIRS = [STATIC_DIR]
@@ -63,7 +80,7 @@ def log_in(page, base_url: str, username: str) -> None:
     page.wait_for_url(f"{base_url}/")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_call_to_ticket_to_noc_escalation_to_resolution(live_server, browser_page):
     page = browser_page
     base = live_server.url
@@ -141,7 +158,7 @@ def test_call_to_ticket_to_noc_escalation_to_resolution(live_server, browser_pag
     assert {EventKind.CREATED, EventKind.ESCALATED_FUNCTIONAL, EventKind.RESOLVED} <= kinds
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_live_search_and_shortcut_help(live_server, browser_page):
     page = browser_page
     base = live_server.url
