@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "netdesk.network",
     "netdesk.customers",
     "netdesk.tickets",
+    "netdesk.sla",
     "netdesk.reports",
     "netdesk.demo",
 ]

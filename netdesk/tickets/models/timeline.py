@@ -25,6 +25,8 @@ class EventKind(models.TextChoices):
     LINKED = "linked", "Linked"
     UNLINKED = "unlinked", "Unlinked"
     MERGED = "merged", "Merged"
+    SLA_WARNING = "sla_warning", "Service level warning"
+    SLA_BREACHED = "sla_breached", "Service level breached"
 
 
 class TicketEvent(models.Model):

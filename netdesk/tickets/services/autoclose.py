@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import Status
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.models.timeline import EventKind
@@ -35,4 +36,5 @@ def ticket_autoclose(*, ticket_id: int, resolved_at: datetime) -> bool:
     ticket.closed_at = now
     ticket.updated_at = now
     ticket.save(update_fields=["status", "closed_at", "updated_at"])
+    sla_refresh(ticket=ticket)
     return True

@@ -15,6 +15,7 @@ from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import Contact, Customer
+from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import Channel, Direction, Outcome, Visibility
 from netdesk.tickets.models import Attachment, Comment, Interaction, Ticket
 from netdesk.tickets.models.timeline import EventKind
@@ -29,6 +30,7 @@ def _mark_first_response(ticket: Ticket, at: datetime) -> None:
     if ticket.first_response_at is None or at < ticket.first_response_at:
         ticket.first_response_at = max(at, ticket.created_at)
         ticket.save(update_fields=["first_response_at"])
+        sla_refresh(ticket=ticket)
 
 
 @transaction.atomic

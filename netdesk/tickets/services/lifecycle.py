@@ -13,6 +13,7 @@ from netdesk.accounts.models import SupportGroup, TierKind, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
 from netdesk.customers.models import Contact, Customer, Service
+from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import (
     NEEDS_ROOT_CAUSE,
     OPEN_STATUSES,
@@ -178,9 +179,12 @@ def ticket_create(
             contact=contact,
             **call,
         )
+    sla_refresh(ticket=ticket)
     return ticket
 
 
+# Fields that decide which service level applies.
+SLA_INPUTS = {"priority", "service"}
 UPDATABLE = {"title", "description", "category", "service", "contact", "impact", "urgency"}
 
 
@@ -227,6 +231,8 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
     if changed:
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=[*changed, "updated_at"])
+    if SLA_INPUTS.intersection(changed):
+        sla_refresh(ticket=ticket)
     return ticket
 
 
@@ -291,6 +297,7 @@ def ticket_assign(
     if changed:
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=[*{c.removesuffix("_id") for c in changed}, "updated_at"])
+        sla_refresh(ticket=ticket)
     return ticket
 
 
@@ -333,6 +340,7 @@ def ticket_change_status(*, actor: User, ticket: Ticket, status: str, note: str 
     )
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])
+    sla_refresh(ticket=ticket)
     return ticket
 
 
@@ -392,6 +400,7 @@ def ticket_escalate_functional(
             "updated_at",
         ]
     )
+    sla_refresh(ticket=ticket)
     return ticket
 
 
@@ -479,6 +488,7 @@ def ticket_resolve(
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.save()
+    sla_refresh(ticket=ticket)
     resolved = (ticket.pk, now)
     transaction.on_commit(
         lambda: schedule_autoclose(ticket_id=resolved[0], resolved_at=resolved[1])
@@ -520,6 +530,7 @@ def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     ticket.resolved_at = None
     ticket.updated_at = timezone.now()
     ticket.save()
+    sla_refresh(ticket=ticket)
     return ticket
 
 
@@ -539,4 +550,5 @@ def ticket_close(*, actor: User, ticket: Ticket, note: str = "") -> Ticket:
     ticket.closed_at = now
     ticket.updated_at = now
     ticket.save(update_fields=["status", "closed_at", "updated_at"])
+    sla_refresh(ticket=ticket)
     return ticket

@@ -8,6 +8,7 @@ from django.utils import timezone
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
+from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import LinkKind, ResolutionCode, Status, Visibility
 from netdesk.tickets.models import Comment, Ticket, TicketLink
 from netdesk.tickets.models.timeline import EventKind
@@ -148,6 +149,7 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
     duplicate.closed_at = now
     duplicate.updated_at = now
     duplicate.save()
+    sla_refresh(ticket=duplicate)
     Comment.objects.create(
         ticket=into,
         author=actor,

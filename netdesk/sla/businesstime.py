@@ -1,0 +1,113 @@
+"""Business-time arithmetic over a working calendar, in real elapsed time.
+
+A calendar opens at wall-clock hours in its own time zone on working days
+that are not holidays. Business time between two instants is the real time
+(UTC seconds) during which the calendar was open; adding business time walks
+forward through those open windows. Everything is exact to the microsecond
+(timedelta arithmetic), so adding then measuring gives back what was added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+ZERO = timedelta(0)
+# A calendar that never opens would make "add" search forever; stop looking
+# after this many days and say the calendar is unusable.
+SEARCH_LIMIT_DAYS = 3 * 366
+
+
+class CalendarNeverOpens(ValueError):
+    """The calendar has no working time in the searched horizon."""
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Working hours per weekday (0 = Monday) as local (start, end) pairs;
+    an end of 00:00 means midnight at the end of that day."""
+
+    zone: ZoneInfo
+    always_open: bool = False
+    hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
+    holidays: frozenset[date] = frozenset()
+    yearly_holidays: frozenset[tuple[int, int]] = frozenset()
+
+    def is_holiday(self, day: date) -> bool:
+        return day in self.holidays or (day.month, day.day) in self.yearly_holidays
+
+    def _local(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=self.zone)
+
+    def _day_windows(self, day: date) -> Iterator[tuple[datetime, datetime]]:
+        """The open windows of one local day, as UTC instants."""
+        if self.is_holiday(day):
+            return
+        for start, end in self.hours.get(day.weekday(), ()):
+            opens = self._local(day, start).astimezone(UTC)
+            closes = (
+                self._local(day + timedelta(days=1), time(0))
+                if end == time(0)
+                else self._local(day, end)
+            ).astimezone(UTC)
+            if closes > opens:
+                yield opens, closes
+
+    def windows(
+        self, start: datetime, end: datetime | None = None
+    ) -> Iterator[tuple[datetime, datetime]]:
+        """Open windows clipped to [start, end) in time order, merged where
+        they touch (so a 24-hour day is one window even across DST)."""
+        start = start.astimezone(UTC)
+        if self.always_open:
+            yield (
+                start,
+                (end.astimezone(UTC) if end is not None else datetime.max.replace(tzinfo=UTC)),
+            )
+            return
+        day = start.astimezone(self.zone).date() - timedelta(days=1)
+        last_day = day + timedelta(days=SEARCH_LIMIT_DAYS)
+        if end is not None:
+            last_day = min(last_day, end.astimezone(self.zone).date() + timedelta(days=1))
+        pending: tuple[datetime, datetime] | None = None
+        while day <= last_day:
+            for opens, closes in self._day_windows(day):
+                opens, closes = max(opens, start), closes
+                if end is not None:
+                    closes = min(closes, end.astimezone(UTC))
+                if closes <= opens:
+                    continue
+                if pending is not None and opens <= pending[1]:
+                    pending = (pending[0], max(pending[1], closes))
+                    continue
+                if pending is not None:
+                    yield pending
+                pending = (opens, closes)
+            day += timedelta(days=1)
+        if pending is not None:
+            yield pending
+
+    def business_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Open time in [start, end); zero when end is not after start."""
+        if end <= start:
+            return ZERO
+        return sum((closes - opens for opens, closes in self.windows(start, end)), ZERO)
+
+    def add_business_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The instant at which `amount` of open time has passed since `start`."""
+        if amount < ZERO:
+            raise ValueError(f"cannot add negative business time {amount}")
+        if amount == ZERO:
+            return start.astimezone(UTC)
+        remaining = amount
+        for opens, closes in self.windows(start):
+            length = closes - opens
+            if length >= remaining:
+                return opens + remaining
+            remaining -= length
+        raise CalendarNeverOpens(
+            f"the calendar has less than {amount} of working time in the next "
+            f"{SEARCH_LIMIT_DAYS} days"
+        )

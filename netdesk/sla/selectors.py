@@ -1,0 +1,128 @@
+"""Reads for service levels: which policy applies, a calendar's working time,
+a ticket's history as the engine needs it, and timers for display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+
+from netdesk.sla.businesstime import WorkingCalendar
+from netdesk.sla.engine import Span, status_spans
+from netdesk.sla.models import BusinessCalendar, SlaPolicy, SlaTimer
+from netdesk.tickets.models import Ticket, TicketEvent
+
+
+def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
+    hours: dict[int, list[tuple[time, time]]] = {}
+    for window in calendar.hours.all():
+        hours.setdefault(window.weekday, []).append((window.opens, window.closes))
+    holidays = list(calendar.holidays.all())
+    return WorkingCalendar(
+        zone=ZoneInfo(calendar.time_zone),
+        always_open=calendar.always_open,
+        hours={day: tuple(sorted(w)) for day, w in hours.items()},
+        holidays=frozenset(h.date for h in holidays if not h.yearly),
+        yearly_holidays=frozenset((h.date.month, h.date.day) for h in holidays if h.yearly),
+    )
+
+
+def active_policies(kind: str) -> QuerySet[SlaPolicy]:
+    return (
+        SlaPolicy.objects.filter(kind=kind, is_active=True)
+        .select_related("calendar")
+        .prefetch_related("targets", "calendar__hours", "calendar__holidays")
+        .order_by("rank", "id")
+    )
+
+
+def policy_matches(policy: SlaPolicy, ticket: Ticket) -> bool:
+    customer = ticket.customer
+    if policy.match_segment and customer.segment != policy.match_segment:
+        return False
+    if policy.match_customer_id and policy.match_customer_id not in (
+        customer.pk,
+        customer.parent_account_id,
+    ):
+        return False
+    if policy.match_ticket_type and ticket.ticket_type != policy.match_ticket_type:
+        return False
+    if policy.match_priority and ticket.priority != policy.match_priority:
+        return False
+    if policy.match_product:
+        product = ticket.service.product if ticket.service else ""
+        if policy.match_product.lower() not in product.lower():
+            return False
+    return True
+
+
+def sla_policy_for(ticket: Ticket, policies: list[SlaPolicy]) -> SlaPolicy | None:
+    """The first SLA policy, in rank order, whose conditions all hold."""
+    return next((p for p in policies if policy_matches(p, ticket)), None)
+
+
+def ola_policy_for(group_id: int, ticket: Ticket, policies: list[SlaPolicy]) -> SlaPolicy | None:
+    return next(
+        (p for p in policies if p.receiving_group_id == group_id and policy_matches(p, ticket)),
+        None,
+    )
+
+
+@dataclass(frozen=True)
+class GroupStay:
+    group_id: int
+    start: datetime
+    end: datetime | None
+    picked_up_at: datetime | None  # first assignment to an agent during the stay
+
+
+@dataclass(frozen=True)
+class TicketHistory:
+    spans: list[Span]
+    stays: list[GroupStay]
+
+
+def ticket_history(ticket: Ticket) -> TicketHistory:
+    """Status spans and group stays, read from the ticket's timeline events."""
+    events = list(
+        TicketEvent.objects.filter(ticket=ticket, field__in=("status", "group", "assignee"))
+        .order_by("at", "id")
+        .values_list("at", "field", "old_value", "new_value")
+    )
+    status_changes = [(at, new) for at, field, _, new in events if field == "status"]
+    first_status = next((old for _, field, old, _ in events if field == "status"), ticket.status)
+    spans = status_spans(
+        created_at=ticket.created_at, initial_status=first_status, changes=status_changes
+    )
+    group_changes = [(at, old, new) for at, field, old, new in events if field == "group"]
+    first_group = int(group_changes[0][1]) if group_changes else ticket.group_id
+    boundaries = [(ticket.created_at, first_group)] + [
+        (at, int(new)) for at, _, new in group_changes if new
+    ]
+    assignments = [at for at, field, _, new in events if field == "assignee" and new]
+    if ticket.assignee_id and not assignments:
+        assignments = [ticket.created_at]  # created already assigned
+    stays = []
+    for index, (start, group_id) in enumerate(boundaries):
+        end = boundaries[index + 1][0] if index + 1 < len(boundaries) else None
+        picked = next((at for at in assignments if at >= start and (end is None or at < end)), None)
+        stays.append(GroupStay(group_id, start, end, picked))
+    return TicketHistory(spans, stays)
+
+
+def ticket_timers(ticket: Ticket) -> list[SlaTimer]:
+    return list(
+        SlaTimer.objects.filter(ticket=ticket)
+        .select_related("policy", "group")
+        .order_by("kind", "started_at", "metric")
+    )
+
+
+def due_timers(now: datetime) -> QuerySet[SlaTimer]:
+    """Timers whose warning or breach is due and has not fired yet."""
+    return SlaTimer.objects.filter(
+        Q(warning_fired_at__isnull=True, warn_at__lte=now)
+        | Q(breach_fired_at__isnull=True, due_at__lte=now)
+    ).exclude(state="cancelled")
