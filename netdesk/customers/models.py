@@ -6,10 +6,12 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Right
 
 from netdesk.network.models import Area, NetworkElement
 
 NON_DIGITS = re.compile(r"\D+")
+PHONE_TAIL = 9
 
 
 def normalise_phone(raw: str) -> str:
@@ -49,7 +51,12 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            # Callers' numbers arrive in any format (+49 30…, 030…, 0049…): the
+            # last nine digits identify them; an expression index finds them.
+            models.Index(Right("phone_digits", PHONE_TAIL), name="customer_phone_tail_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_number})"
@@ -73,6 +80,11 @@ class Contact(models.Model):
     phone_digits = models.CharField(max_length=40, blank=True, default="", db_index=True)
     email = models.EmailField(blank=True, default="")
     is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(Right("phone_digits", PHONE_TAIL), name="contact_phone_tail_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

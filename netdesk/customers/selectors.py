@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Right
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import sees_all_customers
 from netdesk.core.errors import NotFound
-from netdesk.customers.models import Contact, Customer, Service, normalise_phone
+from netdesk.customers.models import PHONE_TAIL, Contact, Customer, Service, normalise_phone
 
 MIN_PHONE_DIGITS = 6
 RECENT_TICKETS = 10
@@ -24,34 +25,49 @@ def customers_visible_to(user: User) -> QuerySet[Customer]:
     return customers.filter(Q(account_manager=user) | Q(parent_account__account_manager=user))
 
 
+def _phone_matches(visible: QuerySet[Customer], digits: str, limit: int) -> list[int]:
+    own: QuerySet[Any]
+    by_contact: QuerySet[Any]
+    if len(digits) >= PHONE_TAIL:
+        # Exact on the last nine digits: served by the expression indexes.
+        tail = digits[-PHONE_TAIL:]
+        own = visible.annotate(tail=Right("phone_digits", PHONE_TAIL)).filter(tail=tail)
+        by_contact = Contact.objects.annotate(tail=Right("phone_digits", PHONE_TAIL)).filter(
+            tail=tail
+        )
+    else:
+        own = visible.filter(phone_digits__endswith=digits)
+        by_contact = Contact.objects.filter(phone_digits__endswith=digits)
+    found = list(own.values_list("pk", flat=True)[:limit])
+    contact_customers = list(by_contact.values_list("customer_id", flat=True)[:limit])
+    if contact_customers:
+        found += list(visible.filter(pk__in=contact_customers).values_list("pk", flat=True))
+    return found
+
+
 def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer]:
     """Find callers by phone number (any format, matched on digits), account
-    number, service id, or name. Exact identifiers win over name matches."""
+    number, service id, or name. Exact identifiers come first; each lookup is
+    its own indexed query rather than one query OR-ing across joins."""
     text = query.strip()
     if not text:
         return []
     visible = customers_visible_to(user)
+    spellings = {text, text.upper()}
+    ids: list[int] = list(visible.filter(account_number__in=spellings).values_list("pk", flat=True))
+    by_service = Service.objects.filter(service_id__in=spellings).values_list(
+        "customer_id", flat=True
+    )
+    ids += list(visible.filter(pk__in=list(by_service)).values_list("pk", flat=True))
     digits = normalise_phone(text)
-    condition = Q(account_number__iexact=text) | Q(services__service_id__iexact=text)
     if len(digits) >= MIN_PHONE_DIGITS and len(digits) >= len(text.replace(" ", "")) - 4:
-        # Phone numbers: match the national part whatever prefix was typed.
-        tail = digits[-9:]
-        condition |= Q(phone_digits__endswith=tail) | Q(contacts__phone_digits__endswith=tail)
-    exact_ids = list(visible.filter(condition).values_list("pk", flat=True).distinct()[:limit])
-    rest = limit - len(exact_ids)
-    name_ids: list[int] = []
-    if rest > 0 and len(text) >= 2:
-        name_ids = list(
-            visible.filter(
-                Q(name__icontains=text)
-                | Q(account_number__istartswith=text)
-                | Q(services__service_id__istartswith=text)
-            )
-            .exclude(pk__in=exact_ids)
-            .values_list("pk", flat=True)
-            .distinct()[:rest]
+        ids += _phone_matches(visible, digits, limit)
+    ids = list(dict.fromkeys(ids))[:limit]
+    if not ids and len(text) >= 2:
+        ids += list(
+            visible.filter(name__icontains=text).values_list("pk", flat=True)[: limit - len(ids)]
         )
-    order = {pk: index for index, pk in enumerate(exact_ids + name_ids)}
+    order = {pk: index for index, pk in enumerate(ids)}
     found = (
         Customer.objects.filter(pk__in=order)
         .select_related("account_manager")

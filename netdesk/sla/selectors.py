@@ -29,12 +29,13 @@ def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     )
 
 
-def active_policies(kind: str) -> QuerySet[SlaPolicy]:
+def active_policies() -> QuerySet[SlaPolicy]:
+    """SLA and OLA policies with targets and calendars, in four queries."""
     return (
-        SlaPolicy.objects.filter(kind=kind, is_active=True)
+        SlaPolicy.objects.filter(is_active=True)
         .select_related("calendar")
         .prefetch_related("targets", "calendar__hours", "calendar__holidays")
-        .order_by("rank", "id")
+        .order_by("kind", "rank", "id")
     )
 
 

@@ -93,7 +93,8 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
     keep: list[SlaTimer] = []
     resolution_stop = ticket.resolved_at if ticket.status in DONE else None
 
-    sla = sla_policy_for(ticket, list(active_policies(PolicyKind.SLA)))
+    policies = list(active_policies())
+    sla = sla_policy_for(ticket, [p for p in policies if p.kind == PolicyKind.SLA])
     if sla is not None:
         for target in sla.targets.all():
             stop = (
@@ -123,7 +124,7 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
             )
             keep.append(_apply(timer, sla, target, figures, now))
 
-    olas = list(active_policies(PolicyKind.OLA))
+    olas = [p for p in policies if p.kind == PolicyKind.OLA]
     for stay in history.stays if olas else []:
         ola = ola_policy_for(stay.group_id, ticket, olas)
         if ola is None:

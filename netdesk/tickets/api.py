@@ -227,7 +227,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
             group=_lookup(SupportGroup, payload.group_id, "group_id", is_active=True),
             call=payload.call.dict() if payload.call else None,
         )
-        ticket = ticket_get(user=user, ref=str(ticket.pk))
+        # The new ticket already holds its related rows: no need to read it back.
         return 201, ticket_out(ticket)
 
     status, body = run_once(

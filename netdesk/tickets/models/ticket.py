@@ -46,7 +46,9 @@ class Ticket(models.Model):
     service = models.ForeignKey(
         Service, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
     )
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     impact = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.MEDIUM)
@@ -88,10 +90,20 @@ class Ticket(models.Model):
     first_contact_resolved = models.BooleanField(default=False)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        db_index=False,
     )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+        db_index=False,
     )
     # 1 while the ticket is open, else 0. Computed by the database, so no
     # write path can get it wrong; queue queries then read a plain composite
@@ -123,6 +135,25 @@ class Ticket(models.Model):
             # straight off these indexes in order at millions of tickets.
             models.Index(fields=["group", "is_open", "priority", "id"], name="ticket_queue_idx"),
             models.Index(fields=["is_open", "priority", "id"], name="ticket_open_prio_idx"),
+            # Almost every ticket has no parent, merge target or contact: a
+            # full index on them makes SQLite's planner expect a million rows
+            # per value and scan the table instead. Partial indexes hold only
+            # the rows that have one.
+            models.Index(
+                fields=["parent"],
+                condition=models.Q(parent__isnull=False),
+                name="ticket_parent_idx",
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="ticket_merged_into_idx",
+            ),
+            models.Index(
+                fields=["contact"],
+                condition=models.Q(contact__isnull=False),
+                name="ticket_contact_idx",
+            ),
         ]
 
     def __str__(self) -> str:
