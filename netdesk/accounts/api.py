@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import ROLE_ACTIONS
-from netdesk.core.schemas import answers
+from netdesk.core.schemas import OutputSchema, answers
 
 router = Router(tags=["accounts"])
 
 
-class MeOut(Schema):
+class MeOut(OutputSchema):
     username: str
     name: str
     role: str

@@ -6,13 +6,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 
 class InputSchema(Schema):
     """A request body: strict types, so `false` is not read as 0 nor 1 as true."""
 
     model_config = ConfigDict(strict=True)
+
+
+class OutputSchema(BaseModel):
+    """A response shape. Plain pydantic rather than ninja's Schema: answers are
+    built as dictionaries, so ninja's ORM-object resolution per nested model
+    is pure overhead on large lists."""
 
 
 class ProblemError(Schema):

@@ -10,13 +10,13 @@ from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
-from netdesk.core.schemas import answers
+from netdesk.core.schemas import OutputSchema, answers
 from netdesk.customers.selectors import customer_360, customer_search
 
 router = Router(tags=["customers"])
 
 
-class CustomerSummary(Schema):
+class CustomerSummary(OutputSchema):
     id: int
     account_number: str
     name: str
@@ -36,7 +36,7 @@ class SearchQuery(Schema):
     limit: int = Field(20, ge=1, le=50)
 
 
-class ContactOut(Schema):
+class ContactOut(OutputSchema):
     id: int
     name: str
     role: str
@@ -45,7 +45,7 @@ class ContactOut(Schema):
     is_primary: bool
 
 
-class ServiceOut(Schema):
+class ServiceOut(OutputSchema):
     service_id: str
     product: str
     access_technology: str
@@ -55,7 +55,7 @@ class ServiceOut(Schema):
     status: str
 
 
-class TicketBrief(Schema):
+class TicketBrief(OutputSchema):
     ref: str
     title: str
     status: str
@@ -64,7 +64,7 @@ class TicketBrief(Schema):
     created_at: datetime
 
 
-class InteractionBrief(Schema):
+class InteractionBrief(OutputSchema):
     started_at: datetime
     channel: str
     direction: str
@@ -74,7 +74,7 @@ class InteractionBrief(Schema):
     agent: str | None
 
 
-class Customer360Out(Schema):
+class Customer360Out(OutputSchema):
     id: int
     account_number: str
     name: str

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.models import User
-from netdesk.core.schemas import IsoDateTime, answers
+from netdesk.core.schemas import IsoDateTime, OutputSchema, answers
 from netdesk.reports.kpis import kpi_report
 from netdesk.reports.selectors import kpi_scope_for
 
@@ -23,7 +23,7 @@ class KpiQuery(Schema):
     group: int | None = Field(None, ge=1, le=2**62)
 
 
-class KpiOut(Schema):
+class KpiOut(OutputSchema):
     start: datetime
     end: datetime
     agent: str | None

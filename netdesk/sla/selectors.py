@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -29,8 +30,30 @@ def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     )
 
 
-def active_policies() -> QuerySet[SlaPolicy]:
-    """SLA and OLA policies with targets and calendars, in four queries."""
+# Policies change rarely and are read on every ticket write: each process
+# keeps them for a short while. An edit in the admin clears this process's
+# copy at once; other processes pick it up within POLICY_CACHE_SECONDS.
+POLICY_CACHE_SECONDS = 30.0
+_policy_cache: tuple[float, list[SlaPolicy]] | None = None
+
+
+def policies_changed() -> None:
+    global _policy_cache
+    _policy_cache = None
+
+
+def active_policies() -> list[SlaPolicy]:
+    """SLA and OLA policies with targets and calendars (cached briefly)."""
+    global _policy_cache
+    now = monotonic()
+    if _policy_cache is not None and now - _policy_cache[0] < POLICY_CACHE_SECONDS:
+        return _policy_cache[1]
+    policies = list(_load_policies())
+    _policy_cache = (now, policies)
+    return policies
+
+
+def _load_policies() -> QuerySet[SlaPolicy]:
     return (
         SlaPolicy.objects.filter(is_active=True)
         .select_related("calendar")

@@ -93,7 +93,7 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
     keep: list[SlaTimer] = []
     resolution_stop = ticket.resolved_at if ticket.status in DONE else None
 
-    policies = list(active_policies())
+    policies = active_policies()
     sla = sla_policy_for(ticket, [p for p in policies if p.kind == PolicyKind.SLA])
     if sla is not None:
         for target in sla.targets.all():

@@ -13,11 +13,12 @@ from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.idempotency import run_once
-from netdesk.core.schemas import InputSchema, IsoDateTime, answers
+from netdesk.core.schemas import InputSchema, IsoDateTime, OutputSchema, answers
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.tickets import services
 from netdesk.tickets.models import Category, Interaction, Ticket
+from netdesk.tickets.models.ticket import reference_for
 from netdesk.tickets.schemas import (
     CommentIn,
     EscalateIn,
@@ -37,7 +38,7 @@ from netdesk.tickets.selectors import (
     attachment_response,
     ticket_detail,
     ticket_get,
-    ticket_list,
+    ticket_rows,
 )
 
 router = Router(tags=["tickets"])
@@ -73,6 +74,34 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "updated_at": ticket.updated_at,
         "first_response_at": ticket.first_response_at,
         "resolved_at": ticket.resolved_at,
+    }
+
+
+def row_out(row: dict[str, Any]) -> dict[str, Any]:
+    """ticket_out for a ROW_COLUMNS dictionary (the list endpoint)."""
+    return {
+        "ref": reference_for(row["pk"]),
+        "public_id": row["public_id"],
+        "ticket_type": row["ticket_type"],
+        "channel": row["channel"],
+        "status": row["status"],
+        "title": row["title"],
+        "priority": row["priority"],
+        "impact": row["impact"],
+        "urgency": row["urgency"],
+        "customer_id": row["customer_id"],
+        "customer_name": row["customer__name"],
+        "service_id": row["service__service_id"],
+        "category": row["category__name"],
+        "group": {"id": row["group_id"], "name": row["group__name"]},
+        "assignee": row["assignee__username"],
+        "hierarchical_level": row["hierarchical_level"],
+        "functional_escalations": row["functional_escalations"],
+        "first_contact_resolved": row["first_contact_resolved"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "first_response_at": row["first_response_at"],
+        "resolved_at": row["resolved_at"],
     }
 
 
@@ -162,10 +191,10 @@ def list_tickets(request: HttpRequest, query: Query[TicketListQuery]) -> dict[st
         created_before=query.created_before,
         order=query.order,
     )
-    page, next_cursor = ticket_list(
+    rows, next_cursor = ticket_rows(
         user=user, filters=filters, cursor=query.cursor, limit=query.limit
     )
-    return {"items": [ticket_out(t) for t in page], "next_cursor": next_cursor}
+    return {"items": [row_out(row) for row in rows], "next_cursor": next_cursor}
 
 
 def _lookup(model: Any, pk: int | None, field: str, **scope: Any) -> Any:
@@ -248,7 +277,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
 def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.TICKET_VIEW)
-    return detail_out(ticket_detail(user=user, ref=ref))
+    return detail_out(ticket_detail(user=user, ref=ref, conversation_only=True))
 
 
 @router.patch(
@@ -288,7 +317,7 @@ def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict
             services.ticket_change_status(
                 actor=user, ticket=ticket, status=given["status"], note=payload.note
             )
-    return detail_out(ticket_detail(user=user, ref=ref))
+    return detail_out(ticket_detail(user=user, ref=ref, conversation_only=True))
 
 
 @router.post(
@@ -395,7 +424,7 @@ def close(request: HttpRequest, ref: str) -> dict[str, Any]:
     return ticket_out(ticket_get(user=user, ref=ref))
 
 
-class CommentOut(Schema):
+class CommentOut(OutputSchema):
     id: int
     visibility: str
 
@@ -457,7 +486,7 @@ def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str, Any]:
     return ticket_out(ticket_get(user=user, ref=ref))
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(OutputSchema):
     id: int
     filename: str
     content_type: str

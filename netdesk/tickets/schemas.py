@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from ninja import Field, Schema
+from ninja import Field
 
-from netdesk.core.schemas import InputSchema, IsoDateTime
+from netdesk.core.schemas import InputSchema, IsoDateTime, OutputSchema
 from netdesk.tickets.choices import (
     Channel,
     Direction,
@@ -43,12 +43,12 @@ else:
 LevelNumber = Literal[1, 2, 3]
 
 
-class Ref(Schema):
+class Ref(OutputSchema):
     id: int
     name: str
 
 
-class TicketOut(Schema):
+class TicketOut(OutputSchema):
     ref: str
     public_id: str
     ticket_type: str
@@ -73,7 +73,7 @@ class TicketOut(Schema):
     resolved_at: datetime | None
 
 
-class TicketPage(Schema):
+class TicketPage(OutputSchema):
     items: list[TicketOut]
     next_cursor: str | None
 
@@ -123,7 +123,7 @@ class InteractionIn(InputSchema):
     contact_id: int | None = Field(None, ge=1, le=2**62)
 
 
-class InteractionOut(Schema):
+class InteractionOut(OutputSchema):
     id: int
     channel: str
     direction: str
@@ -151,7 +151,7 @@ class CommentIn(InputSchema):
     body: str = Field(..., min_length=1, max_length=20000)
 
 
-class EventOut(Schema):
+class EventOut(OutputSchema):
     at: datetime
     actor: str | None
     kind: str

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, SlaTarget, SlaTimer
+from netdesk.sla.selectors import policies_changed
 from netdesk.sla.services import sla_fire_due, sla_refresh
 from netdesk.tickets import services
 from netdesk.tickets.models import Ticket, TicketEvent
@@ -24,6 +25,7 @@ def always_policy():
     policy = SlaPolicy.objects.create(name="Everything", rank=1, calendar=calendar)
     SlaTarget.objects.create(policy=policy, metric=Metric.FIRST_RESPONSE, minutes=30)
     SlaTarget.objects.create(policy=policy, metric=Metric.RESOLUTION, minutes=240)
+    policies_changed()
     return policy
 
 
@@ -84,6 +86,7 @@ def test_priority_change_keeps_elapsed_time_and_switches_policy(always_policy):
         name="P1", rank=0, calendar=always_policy.calendar, match_priority=1
     )
     SlaTarget.objects.create(policy=quick, metric=Metric.RESOLUTION, minutes=60)
+    policies_changed()
     operator = f.user()
     ticket = f.ticket(operator, impact=3, urgency=3)
     Ticket.objects.filter(pk=ticket.pk).update(created_at=T0)
@@ -124,6 +127,7 @@ def test_ola_runs_while_the_ticket_sits_with_the_noc(always_policy):
         receiving_group=noc_group,
     )
     SlaTarget.objects.create(policy=ola, metric=Metric.FIRST_RESPONSE, minutes=15)
+    policies_changed()
     operator = f.user()
     noc = f.user(Role.NOC_ENGINEER, groups=[noc_group])
     ticket = f.ticket(operator)

@@ -26,11 +26,12 @@ LIVE_CHANNELS = {Channel.PHONE, Channel.CHAT, Channel.WALK_IN}
 MAX_CALL_SECONDS = 24 * 3600
 
 
-def _mark_first_response(ticket: Ticket, at: datetime) -> None:
+def _mark_first_response(ticket: Ticket, at: datetime, *, refresh_sla: bool = True) -> None:
     if ticket.first_response_at is None or at < ticket.first_response_at:
         ticket.first_response_at = max(at, ticket.created_at)
         ticket.save(update_fields=["first_response_at"])
-        sla_refresh(ticket=ticket)
+        if refresh_sla:
+            sla_refresh(ticket=ticket)
 
 
 @transaction.atomic
@@ -46,6 +47,7 @@ def interaction_log(
     duration_seconds: int = 0,
     ticket: Ticket | None = None,
     contact: Contact | None = None,
+    refresh_sla: bool = True,
 ) -> Interaction:
     """Record one contact. On a ticket it becomes a timeline event and, when an
     agent spoke to or wrote to the customer, the ticket's first response."""
@@ -124,7 +126,7 @@ def interaction_log(
             direction == Direction.INBOUND and channel in LIVE_CHANNELS
         )
         if answered:
-            _mark_first_response(ticket, started_at)
+            _mark_first_response(ticket, started_at, refresh_sla=refresh_sla)
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
     return interaction

@@ -69,6 +69,7 @@ def priority_for(*, impact: int, urgency: int) -> int:
 def default_intake_group() -> SupportGroup:
     group = (
         SupportGroup.objects.filter(is_active=True, tier__kind=TierKind.FIRST_LINE)
+        .select_related("tier")
         .order_by("id")
         .first()
     )
@@ -177,6 +178,7 @@ def ticket_create(
             customer=customer,
             channel=channel,
             contact=contact,
+            refresh_sla=False,  # computed once below, with the first response in
             **call,
         )
     sla_refresh(ticket=ticket)
