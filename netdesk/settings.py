@@ -116,6 +116,9 @@ NETDESK_ATTACHMENT_TYPES = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = NETDESK_ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Called by every `netdesk worker` as it starts (recurring background work).
+NETDESK_WORKER_STARTUP = ["netdesk.sla.tasks.ensure_sla_tick"]
+
 # Resolved tickets close by themselves after this many days without reply (0: never).
 NETDESK_AUTOCLOSE_DAYS = config.env_int("NETDESK_AUTOCLOSE_DAYS", 7)
 

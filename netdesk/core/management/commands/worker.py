@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string
 
 
 class Command(BaseCommand):
@@ -24,5 +26,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Recurring work (the service-level clock) queues its next run itself;
+        # these hooks start it when no run is waiting, e.g. on a fresh install.
+        for hook in settings.NETDESK_WORKER_STARTUP:
+            import_string(hook)()
         extra = ["--batch"] if options["batch"] else []
         call_command("db_worker", "--interval", str(options["interval"]), *extra)

@@ -1,0 +1,39 @@
+"""The service-level clock in the background: a tick that fires due
+warnings and breaches, then queues the next tick. Ticks are ordinary queued
+tasks, so they survive restarts; a tick missed while every process was down
+runs when a worker comes back, and fires each overdue timer once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
+
+from netdesk.sla.services import sla_fire_due
+
+TICK_SECONDS = 15
+
+
+@task()
+def sla_tick() -> int:
+    fired = sla_fire_due()
+    schedule_sla_tick(delay=timedelta(seconds=TICK_SECONDS))
+    return fired
+
+
+def schedule_sla_tick(*, delay: timedelta = timedelta(0)) -> None:
+    """Queue the next tick unless one is already waiting. Two workers racing
+    here may queue two ticks; that is harmless, as firing claims timers with
+    SKIP LOCKED and marks them fired."""
+    waiting = DBTaskResult.objects.filter(
+        task_path=sla_tick.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if not waiting:
+        sla_tick.using(run_after=timezone.now() + delay).enqueue()
+
+
+def ensure_sla_tick() -> None:
+    """Called when a worker starts: make sure the clock is running."""
+    schedule_sla_tick()
