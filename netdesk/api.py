@@ -18,6 +18,7 @@ from netdesk.accounts.models import ApiToken, hash_token
 from netdesk.core.errors import ServiceError
 from netdesk.customers.api import router as customers_router
 from netdesk.reports.api import router as reports_router
+from netdesk.sla.api import router as sla_router
 from netdesk.tickets.api import router as tickets_router
 
 logger = logging.getLogger("netdesk.api")
@@ -208,3 +209,4 @@ api.add_router("/tickets", tickets_router)
 api.add_router("/customers", customers_router)
 api.add_router("/kpis", reports_router)
 api.add_router("/me", accounts_router)
+api.add_router("", sla_router)

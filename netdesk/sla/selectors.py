@@ -144,6 +144,13 @@ def ticket_timers(ticket: Ticket) -> list[SlaTimer]:
     )
 
 
+def shown_state(timer: SlaTimer) -> str:
+    """running / warning / paused / met / breached / cancelled, as agents read it."""
+    if timer.state == "running" and timer.warning_fired_at is not None:
+        return "warning"
+    return timer.state
+
+
 def due_timers(now: datetime) -> QuerySet[SlaTimer]:
     """Timers whose warning or breach is due and has not fired yet."""
     return SlaTimer.objects.filter(

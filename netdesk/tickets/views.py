@@ -21,6 +21,8 @@ from netdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from netdesk.customers.models import Customer
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.customers.views import agent_of, desk_view, is_htmx
+from netdesk.sla.models import SlaTimer
+from netdesk.sla.selectors import shown_state, ticket_timers
 from netdesk.tickets import forms, services
 from netdesk.tickets.choices import Level, Priority, ResolutionCode, RootCause, Status
 from netdesk.tickets.models import Ticket, TicketEvent
@@ -408,6 +410,16 @@ ACTIONS: dict[str, TicketAction] = {
 }
 
 
+def sla_timer_rows(ticket: Ticket) -> list[SlaTimer]:
+    """The ticket's timers with what the page shows (state as agents read it)."""
+    timers = ticket_timers(ticket)
+    for timer in timers:
+        timer.shown_state = shown_state(timer)  # type: ignore[attr-defined]
+        timer.elapsed_minutes = round(timer.elapsed_seconds / 60)  # type: ignore[attr-defined]
+        timer.target_minutes = timer.target_seconds // 60  # type: ignore[attr-defined]
+    return timers
+
+
 def _render_detail(
     request: HttpRequest,
     user: User,
@@ -430,6 +442,7 @@ def _render_detail(
         "tickets/detail.html",
         {
             "ticket": ticket,
+            "sla_timers": sla_timer_rows(ticket),
             "timeline": _timeline(ticket),
             "panels": panels,
             "can_assign_me": ACTIONS["assign-me"].visible(user, ticket),

@@ -180,3 +180,14 @@ def test_a_paused_ticket_does_not_breach(always_policy):
     at(ticket, T0 + timedelta(minutes=10))
     sla_refresh(ticket=ticket, now=T0 + timedelta(minutes=10))
     assert sla_fire_due(now=T0 + timedelta(days=2)) == 0
+
+
+def test_api_shows_each_timer_with_due_time_and_state(always_policy, client):
+    operator = f.user()
+    ticket = f.ticket(operator, channel="email")
+    client.force_login(operator)
+    timers = client.get(f"/api/v1/tickets/{ticket.reference}/sla").json()
+    by_metric = {t["metric"]: t for t in timers}
+    assert by_metric["resolution"]["state"] == "running"
+    assert by_metric["resolution"]["target_seconds"] == 4 * 3600
+    assert by_metric["first_response"]["policy"] == "Everything"
