@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.models import User
+from netdesk.accounts.permissions import Action, require
 from netdesk.core.schemas import IsoDateTime, OutputSchema, answers
 from netdesk.reports.kpis import kpi_report
-from netdesk.reports.selectors import kpi_scope_for
+from netdesk.reports.selectors import DEFAULT_PERIOD, kpi_scope_for
+from netdesk.reports.sla import ComplianceQuery, breached_timers, compliance_csv, compliance_rows
 
 router = Router(tags=["kpis"])
 
@@ -51,3 +54,95 @@ def kpis(request: HttpRequest, query: Query[KpiQuery]) -> dict[str, Any]:
         "group": group.name if group else None,
         **kpi_report(scope),
     }
+
+
+report_router = Router(tags=["reports"])
+
+
+class SlaReportQuery(Schema):
+    start: IsoDateTime | None = Field(None, description="period start (default: 30 days ago)")
+    end: IsoDateTime | None = Field(None, description="period end, exclusive (default: now)")
+    kind: Literal["sla", "ola"] = "sla"
+    metric: Literal["first_response", "resolution"] | None = None
+    by: Literal["policy", "priority", "group", "tier", "segment", "key_account", "metric"] = (
+        "policy"
+    )
+
+
+class ComplianceRow(OutputSchema):
+    dimension: str | int | None
+    due: int
+    met: int
+    breached: int
+    compliance: float | None
+
+
+class BreachedTicket(OutputSchema):
+    ref: str
+    customer: str
+    policy: str
+    metric: str
+    group: str
+    breached_at: datetime | None
+    stopped_at: datetime | None
+
+
+class SlaReportOut(OutputSchema):
+    start: datetime
+    end: datetime
+    kind: str
+    by: str
+    rows: list[ComplianceRow]
+    breached: list[BreachedTicket]
+
+
+def _compliance_query(request: HttpRequest, query: SlaReportQuery) -> ComplianceQuery:
+    user = request.user
+    assert isinstance(user, User)
+    require(user, Action.KPI_VIEW_ALL)
+    end = query.end or timezone.now()
+    return ComplianceQuery(
+        start=query.start or end - DEFAULT_PERIOD,
+        end=end,
+        kind=query.kind,
+        metric=query.metric,
+        by=query.by,
+    )
+
+
+@report_router.get("/sla", response=answers(SlaReportOut), summary="SLA/OLA compliance")
+def sla_report(request: HttpRequest, query: Query[SlaReportQuery]) -> dict[str, Any]:
+    report = _compliance_query(request, query)
+    return {
+        "start": report.start,
+        "end": report.end,
+        "kind": report.kind,
+        "by": report.by,
+        "rows": compliance_rows(report),
+        "breached": [
+            {
+                "ref": t.ticket.reference,
+                "customer": t.ticket.customer.name,
+                "policy": t.policy.name,
+                "metric": t.metric,
+                "group": (t.group or t.ticket.group).name,
+                "breached_at": t.breached_at,
+                "stopped_at": t.stopped_at,
+            }
+            for t in breached_timers(report)
+        ],
+    }
+
+
+@report_router.get(
+    "/sla.csv",
+    response=answers(None),
+    summary="SLA/OLA compliance as CSV",
+    openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}},
+)
+def sla_report_csv(request: HttpRequest, query: Query[SlaReportQuery]) -> HttpResponse:
+    report = _compliance_query(request, query)
+    response = HttpResponse(compliance_csv(report), content_type="text/csv; charset=utf-8")
+    name = f"{report.kind}-compliance-{report.start:%Y%m%d}-{report.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

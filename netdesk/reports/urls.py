@@ -4,4 +4,5 @@ from netdesk.reports import views
 
 urlpatterns = [
     path("kpis/", views.kpi_dashboard, name="kpi_dashboard"),
+    path("sla/", views.sla_report_page, name="sla_report"),
 ]

@@ -11,11 +11,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
-from netdesk.accounts.permissions import Action, can
+from netdesk.accounts.permissions import Action, can, require
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.views import agent_of, desk_view
 from netdesk.reports.kpis import BACKLOG_BUCKETS, kpi_report
 from netdesk.reports.selectors import DEFAULT_PERIOD, kpi_scope_for
+from netdesk.reports.sla import DIMENSIONS, ComplianceQuery, breached_timers, compliance_rows
+from netdesk.sla.models import Metric, PolicyKind
 from netdesk.tickets.forms import attach_service_error
 
 BUCKET_LABELS = {
@@ -115,4 +117,57 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
             "period_end_shown": scope.end - timedelta(seconds=1) if scope else None,
         },
         status=200 if report is not None else 422,
+    )
+
+
+class SlaReportForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label="End (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(choices=PolicyKind.choices, required=False)
+    metric = forms.ChoiceField(choices=[("", "All"), *Metric.choices], required=False)
+    by = forms.ChoiceField(
+        label="Per",
+        choices=[(d, d.replace("_", " ").capitalize()) for d in DIMENSIONS],
+        required=False,
+    )
+
+
+@desk_view
+def sla_report_page(request: HttpRequest) -> HttpResponse:
+    """Compliance per policy, group, priority... with the breached tickets and a CSV link."""
+    user = agent_of(request)
+    require(user, Action.KPI_VIEW_ALL)
+    form = SlaReportForm(request.GET or None)
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    start, end = _period(data)
+    end = end or timezone.now()
+    query = ComplianceQuery(
+        start=start or end - DEFAULT_PERIOD,
+        end=end,
+        kind=data.get("kind") or PolicyKind.SLA,
+        metric=data.get("metric") or None,
+        by=data.get("by") or "policy",
+    )
+    rows: list[dict[str, Any]] = []
+    breached = []
+    try:
+        rows = compliance_rows(query)
+        breached = breached_timers(query)
+    except ValidationFailed as error:
+        attach_service_error(form, error)
+    for row in rows:
+        row["percent"] = None if row["compliance"] is None else round(100 * row["compliance"], 1)
+    return render(
+        request,
+        "reports/sla.html",
+        {
+            "form": form,
+            "query": query,
+            "rows": rows,
+            "breached": breached,
+            "csv_query": request.GET.urlencode(),
+            "period_end_shown": query.end - timedelta(seconds=1),
+        },
     )
