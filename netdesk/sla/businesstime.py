@@ -95,6 +95,12 @@ class WorkingCalendar:
             return ZERO
         return sum((closes - opens for opens, closes in self.windows(start, end)), ZERO)
 
+    def next_open(self, start: datetime) -> datetime:
+        """`start` if the calendar is open then, else the moment it next opens."""
+        for opens, _ in self.windows(start):
+            return opens
+        raise CalendarNeverOpens(f"the calendar does not open in the next {SEARCH_LIMIT_DAYS} days")
+
     def add_business_time(self, start: datetime, amount: timedelta) -> datetime:
         """The instant at which `amount` of open time has passed since `start`."""
         if amount < ZERO:

@@ -5,7 +5,7 @@ counts; the figures are the same however often they are recomputed."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,9 @@ class TimerFigures:
     warn_at: datetime | None
     breached_at: datetime | None
     stopped_at: datetime | None
+    # When each requested share of the target was (or, while running, will
+    # be) used up; None when not reached and the clock is not running.
+    marks: dict[float, datetime | None] = field(default_factory=dict)
 
 
 def compute_timer(
@@ -61,6 +64,7 @@ def compute_timer(
     window_start: datetime,
     stop_at: datetime | None,
     now: datetime,
+    marks: Sequence[float] = (),
 ) -> TimerFigures:
     """Walk the spans inside [window_start, stop_at or now): count the time
     of spans whose status is neither paused nor done, note when the warning
@@ -73,6 +77,8 @@ def compute_timer(
     breached_at: datetime | None = None
     running_from: datetime | None = None  # start of the span counting now
     before = ZERO  # time counted before that span
+    mark_points = {mark: target * mark for mark in marks}
+    mark_times: dict[float, datetime | None] = dict.fromkeys(marks)
     for span in spans:
         counts = span.status not in pause_statuses and span.status not in DONE_STATUSES
         start = max(span.start, window_start)
@@ -88,6 +94,9 @@ def compute_timer(
             warn_at = clock.add_business_time(start, max(warn_point - elapsed, ZERO))
         if breached_at is None and elapsed + part > target:
             breached_at = clock.add_business_time(start, target - elapsed)
+        for mark, point in mark_points.items():
+            if mark_times[mark] is None and elapsed + part >= point:
+                mark_times[mark] = clock.add_business_time(start, max(point - elapsed, ZERO))
         elapsed += part
     stopped = stop_at is not None and stop_at <= now
     if stopped:
@@ -98,15 +107,31 @@ def compute_timer(
             None,
             breached_at,
             stop_at,
+            mark_times,
         )
     if running_from is not None:
         # Due and warning times project from where the running span began.
         due_at = breached_at or clock.add_business_time(running_from, target - before)
         if warn_at is None:
             warn_at = clock.add_business_time(running_from, max(warn_point - before, ZERO))
+        for mark, point in mark_points.items():
+            if mark_times[mark] is None:
+                mark_times[mark] = clock.add_business_time(running_from, max(point - before, ZERO))
         return TimerFigures(
-            elapsed, "breached" if breached_at else "running", due_at, warn_at, breached_at, None
+            elapsed,
+            "breached" if breached_at else "running",
+            due_at,
+            warn_at,
+            breached_at,
+            None,
+            mark_times,
         )
     return TimerFigures(
-        elapsed, "breached" if breached_at else "paused", breached_at, None, breached_at, None
+        elapsed,
+        "breached" if breached_at else "paused",
+        breached_at,
+        None,
+        breached_at,
+        None,
+        mark_times,
     )

@@ -3,6 +3,7 @@ and the per-ticket timers the worker watches."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from netdesk.accounts.models import SupportGroup
@@ -182,6 +183,9 @@ class SlaTimer(models.Model):
     # Side effects done once: set by the worker when it fired them.
     warning_fired_at = models.DateTimeField(null=True, blank=True)
     breach_fired_at = models.DateTimeField(null=True, blank=True)
+    # The escalation matrix: when the next rule falls due, and which fired.
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    escalations_fired = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -189,6 +193,7 @@ class SlaTimer(models.Model):
             models.Index(fields=["breach_fired_at", "due_at"], name="sla_timer_due_idx"),
             models.Index(fields=["warning_fired_at", "warn_at"], name="sla_timer_warn_idx"),
             models.Index(fields=["ticket", "kind", "metric"], name="sla_timer_ticket_idx"),
+            models.Index(fields=["next_escalation_at"], name="sla_timer_escalation_idx"),
         ]
 
     def __str__(self) -> str:
@@ -197,3 +202,89 @@ class SlaTimer(models.Model):
     @property
     def remaining_seconds(self) -> float:
         return self.target_seconds - self.elapsed_seconds
+
+
+class EscalationAction(models.TextChoices):
+    NOTIFY = "notify", "Notify"
+    RAISE_PRIORITY = "raise_priority", "Raise priority one step"
+    REASSIGN = "reassign", "Reassign to the next tier / a group (functional escalation)"
+    HIERARCHICAL = "hierarchical", "Raise the hierarchical escalation level"
+
+
+class NotifyWhom(models.TextChoices):
+    TEAM_LEAD = "team_lead", "Team lead (supervisor of the ticket's group)"
+    MANAGER = "manager", "Service desk managers"
+    ACCOUNT_MANAGER = "account_manager", "Account manager of the key account"
+    GROUP = "group", "Members of a group"
+    ADDRESS = "address", "An e-mail address"
+
+
+class EscalationRule(models.Model):
+    """The escalation matrix, one row per rule: when target `metric` of a
+    ticket matching the conditions reaches `at_percent` of its time (100 =
+    breached), do `action`. Each rule fires at most once per timer."""
+
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+    kind = models.CharField(max_length=10, choices=PolicyKind.choices, blank=True, default="")
+    metric = models.CharField(max_length=30, choices=Metric.choices, blank=True, default="")
+    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.CASCADE)
+    match_priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, null=True, blank=True
+    )
+    match_segment = models.CharField(max_length=20, choices=Segment.choices, blank=True, default="")
+    at_percent = models.PositiveSmallIntegerField(
+        help_text="share of the target used up; 100 means breached, above 100 past the breach"
+    )
+    action = models.CharField(max_length=20, choices=EscalationAction.choices)
+    notify = models.CharField(max_length=20, choices=NotifyWhom.choices, blank=True, default="")
+    target_group = models.ForeignKey(
+        SupportGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="group to notify, or to reassign to (default: first group of the next tier)",
+    )
+    address = models.EmailField(blank=True, default="")
+    ignore_working_hours = models.BooleanField(
+        default=False, help_text="notify at once, even outside the recipient's working hours"
+    )
+
+    class Meta:
+        ordering = ["at_percent", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecipientHours(models.Model):
+    """When a person wants escalation notices delivered (their working calendar)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_hours"
+    )
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.calendar}"
+
+
+class EscalationNotice(models.Model):
+    """An escalation message waiting for (or past) delivery."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="notices")
+    rule = models.ForeignKey(EscalationRule, null=True, on_delete=models.SET_NULL)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    address = models.EmailField(blank=True, default="")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    deliver_after = models.DateTimeField(db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.subject

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.engine import Span, status_spans
-from netdesk.sla.models import BusinessCalendar, SlaPolicy, SlaTimer
+from netdesk.sla.models import BusinessCalendar, EscalationRule, SlaPolicy, SlaTimer
 from netdesk.tickets.models import Ticket, TicketEvent
 
 
@@ -34,7 +34,7 @@ def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
 # keeps them for a short while. An edit in the admin clears this process's
 # copy at once; other processes pick it up within POLICY_CACHE_SECONDS.
 POLICY_CACHE_SECONDS = 30.0
-_policy_cache: tuple[float, list[SlaPolicy]] | None = None
+_policy_cache: tuple[float, list[SlaPolicy], list[EscalationRule]] | None = None
 
 
 def policies_changed() -> None:
@@ -42,15 +42,36 @@ def policies_changed() -> None:
     _policy_cache = None
 
 
-def active_policies() -> list[SlaPolicy]:
-    """SLA and OLA policies with targets and calendars (cached briefly)."""
+def _cached() -> tuple[float, list[SlaPolicy], list[EscalationRule]]:
     global _policy_cache
     now = monotonic()
-    if _policy_cache is not None and now - _policy_cache[0] < POLICY_CACHE_SECONDS:
-        return _policy_cache[1]
-    policies = list(_load_policies())
-    _policy_cache = (now, policies)
-    return policies
+    if _policy_cache is None or now - _policy_cache[0] >= POLICY_CACHE_SECONDS:
+        rules = list(EscalationRule.objects.filter(is_active=True).select_related("target_group"))
+        _policy_cache = (now, list(_load_policies()), rules)
+    return _policy_cache
+
+
+def active_policies() -> list[SlaPolicy]:
+    """SLA and OLA policies with targets and calendars (cached briefly)."""
+    return _cached()[1]
+
+
+def active_escalation_rules() -> list[EscalationRule]:
+    """The escalation matrix (cached with the policies)."""
+    return _cached()[2]
+
+
+def rules_for(timer: SlaTimer, ticket: Ticket, rules: list[EscalationRule]) -> list[EscalationRule]:
+    """The rules of the matrix that apply to this timer of this ticket."""
+    return [
+        rule
+        for rule in rules
+        if (not rule.kind or rule.kind == timer.kind)
+        and (not rule.metric or rule.metric == timer.metric)
+        and (rule.policy_id is None or rule.policy_id == timer.policy_id)
+        and (rule.match_priority is None or rule.match_priority == ticket.priority)
+        and (not rule.match_segment or rule.match_segment == ticket.customer.segment)
+    ]
 
 
 def _load_policies() -> QuerySet[SlaPolicy]:
@@ -152,8 +173,9 @@ def shown_state(timer: SlaTimer) -> str:
 
 
 def due_timers(now: datetime) -> QuerySet[SlaTimer]:
-    """Timers whose warning or breach is due and has not fired yet."""
+    """Timers whose warning, breach or next escalation is due and has not fired."""
     return SlaTimer.objects.filter(
         Q(warning_fired_at__isnull=True, warn_at__lte=now)
         | Q(breach_fired_at__isnull=True, due_at__lte=now)
+        | Q(next_escalation_at__lte=now)
     ).exclude(state="cancelled")

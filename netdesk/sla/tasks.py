@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from netdesk.sla.services import sla_fire_due
+from netdesk.sla.firing import sla_fire_due
 
 TICK_SECONDS = 15
 

@@ -27,6 +27,8 @@ class EventKind(models.TextChoices):
     MERGED = "merged", "Merged"
     SLA_WARNING = "sla_warning", "Service level warning"
     SLA_BREACHED = "sla_breached", "Service level breached"
+    SLA_ESCALATION = "sla_escalation", "Escalation rule fired"
+    DEESCALATED = "deescalated", "De-escalated"
 
 
 class TicketEvent(models.Model):

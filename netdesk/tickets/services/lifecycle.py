@@ -348,7 +348,12 @@ def ticket_change_status(*, actor: User, ticket: Ticket, status: str, note: str 
 
 @transaction.atomic
 def ticket_escalate_functional(
-    *, actor: User, ticket: Ticket, group: SupportGroup, reason: str, assignee: User | None = None
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    group: SupportGroup,
+    reason: str,
+    assignee: User | None = None,
 ) -> Ticket:
     """Hand the ticket to another group (usually the next tier) with a reason."""
     require(actor, Action.TICKET_ESCALATE)
@@ -407,7 +412,7 @@ def ticket_escalate_functional(
 
 
 @transaction.atomic
-def ticket_escalate_hierarchical(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
+def ticket_escalate_hierarchical(*, actor: User | None, ticket: Ticket, reason: str) -> Ticket:
     """Flag the ticket one level up the management line (supervisor, manager, ...)."""
     require(actor, Action.TICKET_ESCALATE)
     _require_open(ticket, "escalated")
@@ -552,5 +557,52 @@ def ticket_close(*, actor: User, ticket: Ticket, note: str = "") -> Ticket:
     ticket.closed_at = now
     ticket.updated_at = now
     ticket.save(update_fields=["status", "closed_at", "updated_at"])
+    sla_refresh(ticket=ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_deescalate_hierarchical(*, actor: User | None, ticket: Ticket, reason: str) -> Ticket:
+    """Lower the hierarchical escalation level by one, with the reason recorded."""
+    require(actor, Action.TICKET_ESCALATE)
+    if not reason.strip():
+        raise ValidationFailed(
+            "De-escalation needs a reason.",
+            field="reason",
+            value=reason,
+            accepted="a non-empty text",
+        )
+    if ticket.hierarchical_level == 0:
+        raise TransitionNotAllowed(
+            f"{ticket.reference} is not escalated to management.",
+            field="hierarchical_level",
+            value=0,
+            accepted="1 to 4",
+        )
+    apply_changes(
+        ticket=ticket,
+        actor=actor,
+        changes={"hierarchical_level": ticket.hierarchical_level - 1},
+        kind=EventKind.DEESCALATED,
+        message=reason,
+    )
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["hierarchical_level", "updated_at"])
+    return ticket
+
+
+@transaction.atomic
+def ticket_raise_priority(*, actor: User | None, ticket: Ticket, reason: str) -> Ticket:
+    """Raise the priority one step above what the matrix gave (P3 → P2),
+    e.g. when a service level is about to be missed. Impact and urgency stay."""
+    require(actor, Action.TICKET_UPDATE)
+    _require_open(ticket, "reprioritised")
+    if ticket.priority <= Priority.CRITICAL:
+        return ticket
+    apply_changes(
+        ticket=ticket, actor=actor, changes={"priority": ticket.priority - 1}, message=reason
+    )
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["priority", "updated_at"])
     sla_refresh(ticket=ticket)
     return ticket

@@ -1,0 +1,233 @@
+"""What the worker does when service-level time runs out: warnings,
+breaches and the escalation matrix's actions, each exactly once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from netdesk.accounts.models import Role, SupportGroup, TierKind, User
+from netdesk.core.errors import ServiceError
+from netdesk.sla.models import (
+    EscalationAction,
+    EscalationNotice,
+    EscalationRule,
+    NotifyWhom,
+    PolicyKind,
+    RecipientHours,
+    SlaTimer,
+)
+from netdesk.sla.selectors import due_timers, working_calendar
+from netdesk.sla.services import sla_refresh
+from netdesk.tickets.models import Ticket, TicketEvent
+from netdesk.tickets.models.timeline import EventKind
+from netdesk.tickets.services import (
+    ticket_escalate_functional,
+    ticket_escalate_hierarchical,
+    ticket_raise_priority,
+)
+
+logger = logging.getLogger("netdesk.sla")
+LINE_TIERS = (TierKind.FIRST_LINE, TierKind.SECOND_LINE, TierKind.THIRD_LINE)
+
+
+def _describe(timer: SlaTimer) -> str:
+    whose = f"OLA of {timer.group}" if timer.kind == PolicyKind.OLA else "SLA"
+    return f"{whose} {timer.get_metric_display().lower()} ({timer.policy.name})"
+
+
+def _event(ticket_id: int, kind: EventKind, field: str, now: datetime, message: str) -> None:
+    TicketEvent.objects.create(
+        ticket_id=ticket_id, actor=None, at=now, kind=kind, field=field, message=message
+    )
+
+
+def _recipients(rule: EscalationRule, ticket: Ticket) -> list[User | str]:
+    if rule.notify == NotifyWhom.TEAM_LEAD:
+        return [ticket.group.supervisor] if ticket.group.supervisor else []
+    if rule.notify == NotifyWhom.MANAGER:
+        return list(get_user_model().objects.filter(role=Role.SERVICE_DESK_MANAGER, is_active=True))
+    if rule.notify == NotifyWhom.ACCOUNT_MANAGER:
+        customer = ticket.customer
+        manager = customer.account_manager or (
+            customer.parent_account.account_manager if customer.parent_account else None
+        )
+        return [manager] if manager else []
+    if rule.notify == NotifyWhom.GROUP and rule.target_group is not None:
+        return list(rule.target_group.members.filter(is_active=True))
+    if rule.notify == NotifyWhom.ADDRESS and rule.address:
+        return [rule.address]
+    return []
+
+
+def _deliver_after(
+    rule: EscalationRule, recipient: User | str, timer: SlaTimer, now: datetime
+) -> datetime:
+    """Now, or when the recipient's working day next begins (their own hours
+    if set, else the calendar of the policy that escalated)."""
+    if rule.ignore_working_hours:
+        return now
+    hours = None
+    if isinstance(recipient, User):
+        hours = RecipientHours.objects.filter(user=recipient).select_related("calendar").first()
+    calendar = hours.calendar if hours else timer.policy.calendar
+    return working_calendar(calendar).next_open(now)
+
+
+def _notify(rule: EscalationRule, timer: SlaTimer, ticket: Ticket, now: datetime, why: str) -> str:
+    recipients = _recipients(rule, ticket)
+    if not recipients:
+        return f"nobody to notify ({rule.get_notify_display().lower()} not set)"
+    subject = f"[{ticket.reference}] {why}"
+    body = (
+        f"{why}\n\nTicket {ticket.reference}: {ticket.title}\nCustomer: {ticket.customer.name}\n"
+        f"Priority P{ticket.priority}, group {ticket.group.name}\n"
+        f"Due: {timer.due_at:%Y-%m-%d %H:%M} UTC\n"
+    )
+    names = []
+    for recipient in recipients:
+        EscalationNotice.objects.create(
+            ticket=ticket,
+            rule=rule,
+            recipient=recipient if isinstance(recipient, User) else None,
+            address="" if isinstance(recipient, User) else recipient,
+            subject=subject[:200],
+            body=body,
+            deliver_after=_deliver_after(rule, recipient, timer, now),
+        )
+        names.append(str(recipient))
+    return "notified " + ", ".join(names)
+
+
+def _next_tier_group(ticket: Ticket) -> SupportGroup | None:
+    return (
+        SupportGroup.objects.filter(
+            is_active=True, tier__kind__in=LINE_TIERS, tier__level=ticket.group.tier.level + 1
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def _act(rule: EscalationRule, timer: SlaTimer, ticket: Ticket, now: datetime) -> None:
+    why = f"{_describe(timer)} at {rule.at_percent}% — rule “{rule.name}”"
+    if rule.action == EscalationAction.NOTIFY:
+        outcome = _notify(rule, timer, ticket, now, why)
+    elif rule.action == EscalationAction.RAISE_PRIORITY:
+        ticket_raise_priority(actor=None, ticket=ticket, reason=why)
+        outcome = f"priority now P{ticket.priority}"
+    elif rule.action == EscalationAction.HIERARCHICAL:
+        ticket_escalate_hierarchical(actor=None, ticket=ticket, reason=why)
+        outcome = f"hierarchical level {ticket.hierarchical_level}"
+    else:
+        group = rule.target_group or _next_tier_group(ticket)
+        if group is None or group.pk == ticket.group_id:
+            outcome = "no further group to reassign to"
+        else:
+            ticket_escalate_functional(actor=None, ticket=ticket, group=group, reason=why)
+            outcome = f"reassigned to {group.name}"
+    _event(
+        ticket.pk,
+        EventKind.SLA_ESCALATION,
+        f"{timer.kind}.{timer.metric}",
+        now,
+        f"{why}: {outcome}",
+    )
+
+
+def sla_fire_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Fire the warnings, breaches and escalation rules that are due. Safe
+    with many workers: rows are claimed with SKIP LOCKED, re-checked after a
+    recompute, and marked as fired in the same transaction as their effect."""
+    now = now or timezone.now()
+    fired = 0
+    with transaction.atomic():
+        claimed = {
+            t.pk
+            for t in due_timers(now).select_for_update(skip_locked=True).order_by("due_at")[:limit]
+        }
+        if not claimed:
+            return 0
+        tickets = (
+            Ticket.objects.filter(sla_timers__pk__in=claimed)
+            .distinct()
+            .select_related(
+                "customer",
+                "customer__parent_account",
+                "service",
+                "group",
+                "group__tier",
+                "group__supervisor",
+            )
+        )
+        for ticket in tickets:
+            for timer in sla_refresh(ticket=ticket, now=now):
+                if timer.pk in claimed:
+                    fired += _fire_timer(timer, ticket, now)
+    if fired:
+        logger.info("fired %d service-level warnings, breaches and escalations", fired)
+    return fired
+
+
+def _fire_timer(timer: SlaTimer, ticket: Ticket, now: datetime) -> int:
+    fired = 0
+    field = f"{timer.kind}.{timer.metric}"
+    if timer.breach_fired_at is None and timer.due_at is not None and timer.due_at <= now:
+        timer.breach_fired_at = now
+        # A worker catching up fires the breach alone: its warning is moot.
+        timer.warning_fired_at = timer.warning_fired_at or now
+        _event(
+            ticket.pk,
+            EventKind.SLA_BREACHED,
+            field,
+            now,
+            f"{_describe(timer)} breached at {timer.due_at:%Y-%m-%d %H:%M} UTC",
+        )
+        fired += 1
+    elif timer.warning_fired_at is None and timer.warn_at is not None and timer.warn_at <= now:
+        timer.warning_fired_at = now
+        _event(
+            ticket.pk,
+            EventKind.SLA_WARNING,
+            field,
+            now,
+            f"{_describe(timer)}: {timer.policy.warn_at_percent}% used, "
+            f"due {timer.due_at:%Y-%m-%d %H:%M} UTC",
+        )
+        fired += 1
+    done = set(timer.escalations_fired or [])
+    rule_times: dict[int, datetime | None] = getattr(timer, "rule_times", {})
+    for rule in getattr(timer, "applicable_rules", []):
+        at = rule_times.get(rule.pk)
+        if rule.pk in done or at is None or at > now or timer.stopped_at is not None:
+            continue
+        done.add(rule.pk)
+        try:
+            with transaction.atomic():
+                _act(rule, timer, ticket, now)
+        except ServiceError as error:
+            # The ticket moved on (closed, already at the top level...): say so, once.
+            _event(
+                ticket.pk,
+                EventKind.SLA_ESCALATION,
+                field,
+                now,
+                f"Rule “{rule.name}” could not act: {error.message}",
+            )
+        fired += 1
+    timer.escalations_fired = sorted(done)
+    pending = [at for pk, at in rule_times.items() if at is not None and pk not in done]
+    timer.next_escalation_at = min(pending) if pending and timer.stopped_at is None else None
+    timer.save(
+        update_fields=[
+            "warning_fired_at",
+            "breach_fired_at",
+            "escalations_fired",
+            "next_escalation_at",
+        ]
+    )
+    return fired
