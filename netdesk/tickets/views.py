@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import SupportGroup, User
@@ -26,8 +27,9 @@ from netdesk.sla.selectors import shown_state, ticket_timers
 from netdesk.tickets import forms, services
 from netdesk.tickets.choices import Level, Priority, ResolutionCode, RootCause, Status
 from netdesk.tickets.models import Ticket, TicketEvent
+from netdesk.tickets.models.ticket import reference_for
 from netdesk.tickets.models.timeline import EventKind
-from netdesk.tickets.selectors import ticket_detail, ticket_get, ticket_list
+from netdesk.tickets.selectors import ticket_detail, ticket_get, ticket_rows
 
 QUEUE_PAGE_SIZE = 50
 QUEUE_POLL_SECONDS = 15
@@ -38,6 +40,34 @@ QUEUE_POLL_SECONDS = 15
 def _default_group(user: User) -> int | None:
     first = user.support_groups.filter(is_active=True).order_by("tier__level", "name").first()
     return first.pk if first else None
+
+
+STATUS_LABELS = dict(Status.choices)
+PRIORITY_LABELS = dict(Priority.choices)
+
+
+def queue_lines(rows: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
+    """What each queue line shows, prepared here: the queue is the busiest
+    page of the desk, and labels, links and ages formatted in Python cost a
+    fraction of doing it per cell in the template."""
+    return [
+        {
+            "ref": reference_for(row["pk"]),
+            "url": f"/tickets/{reference_for(row['pk'])}/",
+            "priority": row["priority"],
+            "priority_label": PRIORITY_LABELS.get(row["priority"], ""),
+            "title": row["title"],
+            "customer_url": f"/customers/{row['customer_id']}/",
+            "customer_name": row["customer__name"],
+            "status": row["status"],
+            "status_label": STATUS_LABELS.get(row["status"], row["status"]),
+            "group_name": row["group__name"],
+            "assignee": row["assignee__username"] or "—",
+            "created_at": row["created_at"],
+            "age": timesince(row["created_at"], now),
+        }
+        for row in rows
+    ]
 
 
 @desk_view
@@ -52,9 +82,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     cursor = filter_form.cleaned_data.get("cursor") or None
     page_error = ""
     try:
-        tickets, next_cursor = ticket_list(
+        rows, next_cursor = ticket_rows(
             user=user, filters=filters, cursor=cursor, limit=QUEUE_PAGE_SIZE
         )
+        tickets = queue_lines(rows, now=timezone.now())
     except ServiceError as error:
         page_error = forms.error_text(error)
         tickets, next_cursor = [], None

@@ -31,8 +31,9 @@ T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)  # a Monday
 def policy():
     SlaPolicy.objects.all().delete()
     calendar = BusinessCalendar.objects.create(name="always", always_open=True)
-    made = SlaPolicy.objects.create(name="Everything", rank=1, calendar=calendar,
-                                    warn_at_percent=80)
+    made = SlaPolicy.objects.create(
+        name="Everything", rank=1, calendar=calendar, warn_at_percent=80
+    )
     SlaTarget.objects.create(policy=made, metric=Metric.RESOLUTION, minutes=100)
     return made
 
@@ -108,8 +109,9 @@ def test_raise_priority_and_rules_skip_paused_and_stopped_tickets(policy):
     ticket.refresh_from_db()
     assert ticket.priority == 4
     resolved = ticket_at(operator)
-    services.ticket_resolve(actor=operator, ticket=resolved, resolution_code="fixed",
-                            root_cause="unknown")
+    services.ticket_resolve(
+        actor=operator, ticket=resolved, resolution_code="fixed", root_cause="unknown"
+    )
     before = TicketEvent.objects.filter(ticket=resolved, kind="sla_escalation").count()
     sla_fire_due(now=datetime.now(UTC) + timedelta(days=1))
     assert TicketEvent.objects.filter(ticket=resolved, kind="sla_escalation").count() == before
