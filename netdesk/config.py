@@ -46,6 +46,10 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
 def data_dir() -> Path:
     path = Path(os.environ.get("NETDESK_DATA_DIR", "./var")).resolve()
     try:

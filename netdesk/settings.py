@@ -116,6 +116,16 @@ NETDESK_ATTACHMENT_TYPES = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = NETDESK_ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Outgoing mail (escalation notices). Without a host, notices are kept and
+# shown as not sent.
+EMAIL_HOST = config.env_str("NETDESK_EMAIL_HOST", "")
+EMAIL_PORT = config.env_int("NETDESK_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = config.env_str("NETDESK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = config.env_str("NETDESK_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = config.env_bool("NETDESK_EMAIL_STARTTLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = config.env_str("NETDESK_EMAIL_FROM", "netdesk@localhost")
+
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = ["netdesk.sla.tasks.ensure_sla_tick"]
 

@@ -12,6 +12,7 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from netdesk.sla.firing import sla_fire_due
+from netdesk.sla.notices import notices_deliver
 
 TICK_SECONDS = 15
 
@@ -19,6 +20,7 @@ TICK_SECONDS = 15
 @task()
 def sla_tick() -> int:
     fired = sla_fire_due()
+    notices_deliver()
     schedule_sla_tick(delay=timedelta(seconds=TICK_SECONDS))
     return fired
 
