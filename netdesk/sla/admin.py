@@ -6,7 +6,10 @@ from django.http import HttpRequest
 
 from netdesk.sla.models import (
     BusinessCalendar,
+    EscalationNotice,
+    EscalationRule,
     Holiday,
+    RecipientHours,
     SlaPolicy,
     SlaTarget,
     SlaTimer,
@@ -75,3 +78,40 @@ class SlaTimerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("kind", "metric", "state")
     raw_id_fields = ("ticket",)
     readonly_fields = [f.name for f in SlaTimer._meta.fields]
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(PoliciesChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "name",
+        "is_active",
+        "kind",
+        "metric",
+        "policy",
+        "at_percent",
+        "action",
+        "notify",
+        "target_group",
+    )
+    list_filter = ("is_active", "action", "kind", "metric")
+
+
+@admin.register(RecipientHours)
+class RecipientHoursAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("user", "calendar")
+
+
+@admin.register(EscalationNotice)
+class EscalationNoticeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "subject",
+        "recipient",
+        "address",
+        "deliver_after",
+        "delivered_at",
+        "attempts",
+        "last_error",
+    )
+    list_filter = ("delivered_at",)
+    raw_id_fields = ("ticket",)
+    readonly_fields = [f.name for f in EscalationNotice._meta.fields]
