@@ -17,6 +17,16 @@ from netdesk.tickets.models import Ticket, TicketEvent
 
 
 def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
+    """The calendar's working time, built once per calendar object (policies
+    are cached with their calendars, so this is once per process and minute)."""
+    built: WorkingCalendar | None = getattr(calendar, "_working_calendar", None)
+    if built is None:
+        built = _build_working_calendar(calendar)
+        calendar._working_calendar = built  # type: ignore[attr-defined]
+    return built
+
+
+def _build_working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     hours: dict[int, list[tuple[time, time]]] = {}
     for window in calendar.hours.all():
         hours.setdefault(window.weekday, []).append((window.opens, window.closes))
@@ -129,13 +139,35 @@ class TicketHistory:
     stays: list[GroupStay]
 
 
+HISTORY_FIELDS = ("status", "group", "assignee")
+EventRow = tuple[datetime, str, str, str]  # at, field, old value, new value
+
+
 def ticket_history(ticket: Ticket) -> TicketHistory:
     """Status spans and group stays, read from the ticket's timeline events."""
     events = list(
-        TicketEvent.objects.filter(ticket=ticket, field__in=("status", "group", "assignee"))
+        TicketEvent.objects.filter(ticket=ticket, field__in=HISTORY_FIELDS)
         .order_by("at", "id")
         .values_list("at", "field", "old_value", "new_value")
     )
+    return history_from_events(ticket, events)
+
+
+def histories(tickets: list[Ticket]) -> dict[int, TicketHistory]:
+    """The histories of many tickets in one query (bulk recomputation)."""
+    rows: dict[int, list[EventRow]] = {t.pk: [] for t in tickets}
+    for ticket_id, *event in (
+        TicketEvent.objects.filter(ticket_id__in=list(rows), field__in=HISTORY_FIELDS)
+        .order_by("ticket_id", "at", "id")
+        .values_list("ticket_id", "at", "field", "old_value", "new_value")
+        .iterator(chunk_size=10_000)
+    ):
+        rows[ticket_id].append(tuple(event))  # type: ignore[arg-type]
+    return {t.pk: history_from_events(t, rows[t.pk]) for t in tickets}
+
+
+def history_from_events(ticket: Ticket, events: list[EventRow]) -> TicketHistory:
+    """Status spans and group stays from the ticket's events, in time order."""
     status_changes = [(at, new) for at, field, _, new in events if field == "status"]
     first_status = next((old for _, field, old, _ in events if field == "status"), ticket.status)
     spans = status_spans(

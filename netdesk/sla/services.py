@@ -9,17 +9,22 @@ any moment gives the same answer."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from netdesk.sla.engine import Span, compute_timer
 from netdesk.sla.models import EscalationRule, Metric, PolicyKind, SlaPolicy, SlaTarget, SlaTimer
 from netdesk.sla.selectors import (
+    TicketHistory,
     active_escalation_rules,
     active_policies,
+    histories,
     ola_policy_for,
     rules_for,
     sla_policy_for,
@@ -100,19 +105,22 @@ def _measure(
     return timer
 
 
-@transaction.atomic
-def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer]:
-    """Recompute every SLA and OLA timer of the ticket from its timeline."""
-    now = now or timezone.now()
-    history = ticket_history(ticket)
+def _recompute(
+    *,
+    ticket: Ticket,
+    history: TicketHistory,
+    timers: list[SlaTimer],
+    policies: list[SlaPolicy],
+    rules: list[EscalationRule],
+    now: datetime,
+) -> list[SlaTimer]:
+    """Every SLA and OLA timer of one ticket, recomputed in memory: the
+    timers it had (updated), new ones (no pk yet) and cancelled ones."""
     existing: dict[tuple[str, str, int | None, datetime], SlaTimer] = {
-        (t.kind, t.metric, t.group_id, t.started_at): t
-        for t in SlaTimer.objects.filter(ticket=ticket)
+        (t.kind, t.metric, t.group_id, t.started_at): t for t in timers
     }
     keep: list[SlaTimer] = []
     resolution_stop = ticket.resolved_at if ticket.status in DONE else None
-    policies = active_policies()
-    rules = active_escalation_rules()
 
     def timer_for(kind: str, metric: str, group_id: int | None, start: datetime) -> SlaTimer:
         key = (kind, metric, group_id, start)
@@ -177,6 +185,20 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
             timer.stopped_at = timer.stopped_at or now
             timer.computed_at = now
             keep.append(timer)
+    return keep
+
+
+@transaction.atomic
+def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer]:
+    """Recompute every SLA and OLA timer of the ticket from its timeline."""
+    keep = _recompute(
+        ticket=ticket,
+        history=ticket_history(ticket),
+        timers=list(SlaTimer.objects.filter(ticket=ticket)),
+        policies=active_policies(),
+        rules=active_escalation_rules(),
+        now=now or timezone.now(),
+    )
     for timer in keep:
         if timer.pk is None:
             timer.save()
@@ -185,3 +207,65 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
             # recompute racing with it must not undo a firing.
             timer.save(update_fields=COMPUTED_FIELDS)
     return keep
+
+
+def _update_computed(timers: list[SlaTimer]) -> None:
+    """One parameterised UPDATE per timer, sent with executemany: Django's
+    bulk_update builds a CASE expression per row and field, which costs far
+    more than the recomputation itself at this volume."""
+    if not timers:
+        return
+    fields = [cast("Field[Any, Any]", SlaTimer._meta.get_field(name)) for name in COMPUTED_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(SlaTimer._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    rows = [
+        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
+        for t in timers
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def sla_recompute_many(
+    *,
+    tickets: QuerySet[Ticket],
+    now: datetime | None = None,
+    batch: int = 2000,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Recompute the timers of many tickets: a few queries per batch instead
+    of several per ticket (after a policy change, an import, or the demo)."""
+    now = now or timezone.now()
+    policies, rules = active_policies(), active_escalation_rules()
+    done = 0
+    ids = list(tickets.order_by("pk").values_list("pk", flat=True))
+    for offset in range(0, len(ids), batch):
+        chunk = list(
+            Ticket.objects.filter(pk__in=ids[offset : offset + batch]).select_related(
+                "customer", "service"
+            )
+        )
+        found: dict[int, list[SlaTimer]] = {t.pk: [] for t in chunk}
+        for timer in SlaTimer.objects.filter(ticket_id__in=list(found)):
+            found[timer.ticket_id].append(timer)
+        history = histories(chunk)
+        new: list[SlaTimer] = []
+        changed: list[SlaTimer] = []
+        for ticket in chunk:
+            for timer in _recompute(
+                ticket=ticket,
+                history=history[ticket.pk],
+                timers=found[ticket.pk],
+                policies=policies,
+                rules=rules,
+                now=now,
+            ):
+                (changed if timer.pk else new).append(timer)
+        with transaction.atomic():
+            SlaTimer.objects.bulk_create(new, batch_size=1000)
+            _update_computed(changed)
+        done += len(chunk)
+        if progress is not None:
+            progress(len(chunk))
+    return done

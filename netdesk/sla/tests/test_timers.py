@@ -192,3 +192,27 @@ def test_api_shows_each_timer_with_due_time_and_state(always_policy, client):
     assert by_metric["resolution"]["state"] == "running"
     assert by_metric["resolution"]["target_seconds"] == 4 * 3600
     assert by_metric["first_response"]["policy"] == "Everything"
+
+
+def test_bulk_recompute_gives_the_same_timers_as_one_by_one(always_policy):
+    from netdesk.sla.services import sla_recompute_many
+
+    operator = f.user()
+    tickets = [f.ticket(operator, channel="email") for _ in range(3)]
+    services.ticket_change_status(actor=operator, ticket=tickets[0], status="pending_customer")
+    services.ticket_resolve(
+        actor=operator, ticket=tickets[1], resolution_code="fixed", root_cause="unknown"
+    )
+    now = timezone.now() + timedelta(hours=1)
+    one_by_one = {
+        (t.ticket_id, t.metric): (t.state, t.elapsed_seconds, t.due_at)
+        for ticket in tickets
+        for t in sla_refresh(ticket=ticket, now=now)
+    }
+    SlaTimer.objects.all().delete()
+    assert sla_recompute_many(tickets=Ticket.objects.all(), now=now, batch=2) == 3
+    bulk = {
+        (t.ticket_id, t.metric): (t.state, t.elapsed_seconds, t.due_at)
+        for t in SlaTimer.objects.all()
+    }
+    assert bulk == one_by_one
