@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +78,7 @@ class Command(BaseCommand):
     help = "Import another desk's ticket history and replay it through the SLA engine."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sources = parser.add_subparsers(
-            dest="source", required=True, title="sources", parser_class=ArgumentParser
-        )
+        sources = parser.add_subparsers(dest="source", required=True, title="sources")
         servicenow = sources.add_parser(
             "servicenow-events",
             help="a ServiceNow incident event log (CSV, or a zip holding one)",
