@@ -164,7 +164,7 @@ def sla_report_page(request: HttpRequest) -> HttpResponse:
         "reports/sla.html",
         {
             "form": form,
-            "query": query,
+            "report": query,
             "rows": rows,
             "breached": breached,
             "csv_query": request.GET.urlencode(),
