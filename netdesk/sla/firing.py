@@ -139,6 +139,11 @@ def _act(rule: EscalationRule, timer: SlaTimer, ticket: Ticket, now: datetime) -
     )
 
 
+def sla_claimable(*, limit: int, now: datetime | None = None) -> int:
+    """How many due timers there are, up to `limit` (is there a backlog?)."""
+    return due_timers(now or timezone.now()).values("pk")[:limit].count()
+
+
 def sla_fire_due(*, now: datetime | None = None, limit: int = 500) -> int:
     """Fire the warnings, breaches and escalation rules that are due. Safe
     with many workers: rows are claimed with SKIP LOCKED, re-checked after a

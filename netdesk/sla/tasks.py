@@ -6,22 +6,37 @@ runs when a worker comes back, and fires each overdue timer once."""
 from __future__ import annotations
 
 from datetime import timedelta
+from time import monotonic
 
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from netdesk.sla.firing import sla_fire_due
+from netdesk.sla.firing import sla_claimable, sla_fire_due
 from netdesk.sla.notices import notices_deliver
 
 TICK_SECONDS = 15
 
 
+BATCH = 500
+TICK_BUDGET_SECONDS = 10.0
+
+
 @task()
 def sla_tick() -> int:
-    fired = sla_fire_due()
+    """Fire due batches for up to TICK_BUDGET_SECONDS, then queue the next
+    tick: at once while a backlog remains, else after TICK_SECONDS. Other
+    queued tasks get their turn between ticks."""
+    started = monotonic()
+    fired = claimed = 0
+    while True:
+        claimed = sla_claimable(limit=BATCH)
+        fired += sla_fire_due(limit=BATCH)
+        if claimed < BATCH or monotonic() - started > TICK_BUDGET_SECONDS:
+            break
     notices_deliver()
-    schedule_sla_tick(delay=timedelta(seconds=TICK_SECONDS))
+    backlog = claimed >= BATCH
+    schedule_sla_tick(delay=timedelta(seconds=0 if backlog else TICK_SECONDS))
     return fired
 
 
