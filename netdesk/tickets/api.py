@@ -424,6 +424,18 @@ def close(request: HttpRequest, ref: str) -> dict[str, Any]:
     return ticket_out(ticket_get(user=user, ref=ref))
 
 
+@router.post(
+    "/{ref}/deescalate", response=answers(TicketOut), summary="Lower the hierarchical level"
+)
+def deescalate(request: HttpRequest, ref: str, payload: ReasonIn) -> dict[str, Any]:
+    user = _user(request)
+    require(user, Action.TICKET_ESCALATE)
+    with transaction.atomic():
+        ticket = ticket_get(user=user, ref=ref, for_update=True)
+        services.ticket_deescalate_hierarchical(actor=user, ticket=ticket, reason=payload.reason)
+    return ticket_out(ticket_get(user=user, ref=ref))
+
+
 class CommentOut(OutputSchema):
     id: int
     visibility: str

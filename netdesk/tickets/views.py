@@ -341,6 +341,11 @@ def _escalate_up(user: User, ticket: Ticket, data: dict[str, Any]) -> str:
     return f"{ticket.reference} escalated to level {ticket.hierarchical_level}."
 
 
+def _deescalate(user: User, ticket: Ticket, data: dict[str, Any]) -> str:
+    services.ticket_deescalate_hierarchical(actor=user, ticket=ticket, reason=data["reason"])
+    return f"{ticket.reference} de-escalated to level {ticket.hierarchical_level}."
+
+
 def _resolve(user: User, ticket: Ticket, data: dict[str, Any]) -> str:
     services.ticket_resolve(
         actor=user,
@@ -416,6 +421,12 @@ ACTIONS: dict[str, TicketAction] = {
         forms.EscalateUpForm,
         _may(Action.TICKET_ESCALATE, open_=True),
         _escalate_up,
+    ),
+    "deescalate": TicketAction(
+        "De-escalate",
+        forms.EscalateUpForm,
+        lambda u, t: can(u, Action.TICKET_ESCALATE) and t.hierarchical_level > 0,
+        _deescalate,
     ),
     "resolve": TicketAction(
         "Resolve", forms.ResolveForm, _may(Action.TICKET_RESOLVE, open_=True), _resolve

@@ -217,3 +217,27 @@ def test_openapi_schema_is_served():
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/tickets" in response.json()["paths"]
+
+
+def test_deescalation_via_api_is_recorded_with_its_reason():
+    lead = f.user(Role.TEAM_LEAD)
+    ticket = f.ticket(lead)
+    client = api(lead)
+    up = client.post(
+        f"/api/v1/tickets/{ticket.reference}/escalate",
+        {"kind": "hierarchical", "reason": "Customer threatens to cancel"},
+        content_type="application/json",
+    )
+    assert up.json()["hierarchical_level"] == 1
+    down = client.post(
+        f"/api/v1/tickets/{ticket.reference}/deescalate",
+        {"reason": "Agreed a visit"},
+        content_type="application/json",
+    )
+    assert down.json()["hierarchical_level"] == 0
+    again = client.post(
+        f"/api/v1/tickets/{ticket.reference}/deescalate",
+        {"reason": "x"},
+        content_type="application/json",
+    )
+    assert again.status_code == 409
