@@ -20,15 +20,8 @@ from django.db import transaction
 
 from netdesk.accounts.models import SupportGroup, Tier, TierKind
 from netdesk.customers.models import Customer, Segment
-from netdesk.sla.importers import SkipLog
-from netdesk.sla.models import (
-    BusinessCalendar,
-    Metric,
-    PolicyKind,
-    SlaPolicy,
-    SlaTarget,
-    SlaTimer,
-)
+from netdesk.sla.importers import PriorityRow, SkipLog, resolution_verdict
+from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, SlaTarget
 from netdesk.sla.selectors import policies_changed
 from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import Channel, Status, TicketType
@@ -294,25 +287,6 @@ def _event_key(event: SnEvent) -> tuple[datetime, int, int]:
 # --- writing -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PriorityRow:
-    """The comparison for one priority: NetDesk's verdict next to the log's."""
-
-    priority: int
-    incidents: int
-    made_sla: int
-    decided: int
-    met: int
-
-    @property
-    def made_sla_share(self) -> float | None:
-        return self.made_sla / self.incidents if self.incidents else None
-
-    @property
-    def compliance(self) -> float | None:
-        return self.met / self.decided if self.decided else None
-
-
 @dataclass
 class ReplayResult:
     """What a run did: tickets and events written, timers computed, the report."""
@@ -564,7 +538,9 @@ def replay(
         for draft in drafts:
             timers = sla_refresh(ticket=draft.ticket, now=draft.final_at)
             result.timers += len(timers)
-            verdicts[draft.ticket.priority].append((draft.incident.made_sla, _met(timers)))
+            verdicts[draft.ticket.priority].append(
+                (draft.incident.made_sla, resolution_verdict(timers))
+            )
         result.seconds["sla"] = monotonic() - started
         result.report = [
             PriorityRow(
@@ -581,43 +557,3 @@ def replay(
     if dry_run:
         policies_changed()
     return result
-
-
-def _met(timers: list[SlaTimer]) -> bool | None:
-    """The resolution verdict: met, breached, or None while still undecided
-    (running and not yet due when the log ends), as the compliance report counts."""
-    for timer in timers:
-        if timer.kind != PolicyKind.SLA or timer.metric != Metric.RESOLUTION:
-            continue
-        if timer.breached_at is not None:
-            return False
-        if timer.stopped_at is not None:
-            return True
-    return None
-
-
-def report_lines(rows: list[PriorityRow]) -> list[str]:
-    def share(value: float | None) -> str:
-        return "—" if value is None else f"{value:.1%}"
-
-    lines = [
-        f"{'priority':<9} {'incidents':>9} {'made_sla (log)':>15} "
-        f"{'decided':>8} {'met':>7} {'NetDesk compliance':>19}"
-    ]
-    for row in rows:
-        lines.append(
-            f"P{row.priority:<8} {row.incidents:>9} {share(row.made_sla_share):>15} "
-            f"{row.decided:>8} {row.met:>7} {share(row.compliance):>19}"
-        )
-    total = PriorityRow(
-        0,
-        sum(r.incidents for r in rows),
-        sum(r.made_sla for r in rows),
-        sum(r.decided for r in rows),
-        sum(r.met for r in rows),
-    )
-    lines.append(
-        f"{'all':<9} {total.incidents:>9} {share(total.made_sla_share):>15} "
-        f"{total.decided:>8} {total.met:>7} {share(total.compliance):>19}"
-    )
-    return lines

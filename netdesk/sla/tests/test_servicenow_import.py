@@ -15,8 +15,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from netdesk.accounts.models import SupportGroup
-from netdesk.sla.importers import SkipLog
-from netdesk.sla.importers.servicenow import PriorityRow, read_incidents, replay
+from netdesk.sla.importers import PriorityRow, SkipLog
+from netdesk.sla.importers.servicenow import read_incidents, replay
 from netdesk.sla.models import SlaTimer
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind

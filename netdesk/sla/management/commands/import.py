@@ -11,14 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from netdesk.sla.importers import SkipLog
-from netdesk.sla.importers.servicenow import (
-    DEFAULT_TARGETS,
-    ImportFailed,
-    read_incidents,
-    replay,
-    report_lines,
-)
+from netdesk.sla.importers import SkipLog, report_lines
+from netdesk.sla.importers.servicenow import DEFAULT_TARGETS, ImportFailed, read_incidents, replay
 from netdesk.tickets.choices import Status
 
 ACCEPTED_TARGETS = "priority=minutes pairs for priorities 1–4, e.g. 1=240,2=480,3=4320,4=7200"
@@ -30,9 +24,9 @@ def parse_targets(raw: str) -> dict[int, int]:
     for part in raw.split(","):
         priority, _, minutes = part.strip().partition("=")
         if not (priority.strip().isdigit() and minutes.strip().isdigit()):
-            raise ArgumentTypeError(f"--targets: {part!r} is not {ACCEPTED_TARGETS}")
+            raise ArgumentTypeError(f"{part!r} is not {ACCEPTED_TARGETS}")
         if int(priority) not in DEFAULT_TARGETS or int(minutes) < 1:
-            raise ArgumentTypeError(f"--targets: {part!r} is out of range; give {ACCEPTED_TARGETS}")
+            raise ArgumentTypeError(f"{part!r} is out of range; give {ACCEPTED_TARGETS}")
         targets[int(priority)] = int(minutes)
     return targets
 
@@ -83,7 +77,9 @@ class Command(BaseCommand):
             "servicenow-events",
             help="a ServiceNow incident event log (CSV, or a zip holding one)",
         )
-        servicenow.add_argument("file", type=Path)
+        servicenow.add_argument(
+            "file", type=Path, metavar="FILE", help="the event log, zipped or not"
+        )
         servicenow.add_argument(
             "--targets",
             type=parse_targets,
