@@ -502,7 +502,6 @@ def replay(
     """Write the incidents not replayed before as tickets with their timelines,
     then recompute each one's SLA timers as they stood when its log ends.
     A dry run does all of it and rolls it back."""
-
     result = ReplayResult()
     started = monotonic()
     with transaction.atomic():
