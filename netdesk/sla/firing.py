@@ -22,7 +22,7 @@ from netdesk.sla.models import (
     SlaTimer,
 )
 from netdesk.sla.selectors import due_timers, working_calendar
-from netdesk.sla.services import sla_refresh
+from netdesk.sla.services import sla_refresh, timers_update
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
 from netdesk.tickets.services import (
@@ -146,21 +146,35 @@ def sla_claimable(*, limit: int, now: datetime | None = None) -> int:
 
 def sla_fire_due(*, now: datetime | None = None, limit: int = 500) -> int:
     """Fire the warnings, breaches and escalation rules that are due. Safe
-    with many workers: rows are claimed with SKIP LOCKED, re-checked after a
-    recompute, and marked as fired in the same transaction as their effect."""
+    with many workers: rows are claimed with SKIP LOCKED and marked as fired
+    in the same transaction as their timeline events.
+
+    Warnings and breaches use the stored due times: every change to a ticket
+    recomputes its timers, so they are current. Escalation rules need each
+    rule's own time, so tickets with a rule due are recomputed first."""
     now = now or timezone.now()
     fired = 0
     with transaction.atomic():
-        claimed = {
-            t.pk
-            for t in due_timers(now).select_for_update(skip_locked=True).order_by("due_at")[:limit]
-        }
+        claimed = list(
+            due_timers(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("policy", "group")[:limit]
+        )
         if not claimed:
             return 0
-        tickets = (
-            Ticket.objects.filter(sla_timers__pk__in=claimed)
-            .distinct()
-            .select_related(
+        escalating = {
+            t.ticket_id
+            for t in claimed
+            if t.next_escalation_at is not None and t.next_escalation_at <= now
+        }
+        plain = [t for t in claimed if t.ticket_id not in escalating]
+        events = [event for t in plain if (event := _warning_or_breach(t, now)) is not None]
+        TicketEvent.objects.bulk_create(events)
+        timers_update(plain, ["warning_fired_at", "breach_fired_at"])
+        fired += len(events)
+        if escalating:
+            claimed_pks = {t.pk for t in claimed}
+            tickets = Ticket.objects.filter(pk__in=escalating).select_related(
                 "customer",
                 "customer__parent_account",
                 "service",
@@ -168,41 +182,51 @@ def sla_fire_due(*, now: datetime | None = None, limit: int = 500) -> int:
                 "group__tier",
                 "group__supervisor",
             )
-        )
-        for ticket in tickets:
-            for timer in sla_refresh(ticket=ticket, now=now):
-                if timer.pk in claimed:
-                    fired += _fire_timer(timer, ticket, now)
+            for ticket in tickets:
+                for timer in sla_refresh(ticket=ticket, now=now):
+                    if timer.pk in claimed_pks:
+                        fired += _fire_timer(timer, ticket, now)
     if fired:
         logger.info("fired %d service-level warnings, breaches and escalations", fired)
     return fired
 
 
-def _fire_timer(timer: SlaTimer, ticket: Ticket, now: datetime) -> int:
-    fired = 0
+def _warning_or_breach(timer: SlaTimer, now: datetime) -> TicketEvent | None:
+    """Mark the timer's breach (or else its warning) as fired and return the
+    timeline event to write, if one is due."""
     field = f"{timer.kind}.{timer.metric}"
     if timer.breach_fired_at is None and timer.due_at is not None and timer.due_at <= now:
         timer.breach_fired_at = now
         # A worker catching up fires the breach alone: its warning is moot.
         timer.warning_fired_at = timer.warning_fired_at or now
-        _event(
-            ticket.pk,
-            EventKind.SLA_BREACHED,
-            field,
-            now,
-            f"{_describe(timer)} breached at {timer.due_at:%Y-%m-%d %H:%M} UTC",
+        return TicketEvent(
+            ticket_id=timer.ticket_id,
+            actor=None,
+            at=now,
+            kind=EventKind.SLA_BREACHED,
+            field=field,
+            message=f"{_describe(timer)} breached at {timer.due_at:%Y-%m-%d %H:%M} UTC",
         )
-        fired += 1
-    elif timer.warning_fired_at is None and timer.warn_at is not None and timer.warn_at <= now:
+    if timer.warning_fired_at is None and timer.warn_at is not None and timer.warn_at <= now:
         timer.warning_fired_at = now
-        _event(
-            ticket.pk,
-            EventKind.SLA_WARNING,
-            field,
-            now,
-            f"{_describe(timer)}: {timer.policy.warn_at_percent}% used, "
+        return TicketEvent(
+            ticket_id=timer.ticket_id,
+            actor=None,
+            at=now,
+            kind=EventKind.SLA_WARNING,
+            field=field,
+            message=f"{_describe(timer)}: {timer.policy.warn_at_percent}% used, "
             f"due {timer.due_at:%Y-%m-%d %H:%M} UTC",
         )
+    return None
+
+
+def _fire_timer(timer: SlaTimer, ticket: Ticket, now: datetime) -> int:
+    event = _warning_or_breach(timer, now)
+    field = f"{timer.kind}.{timer.metric}"
+    fired = 0
+    if event is not None:
+        event.save()
         fired += 1
     done = set(timer.escalations_fired or [])
     rule_times: dict[int, datetime | None] = getattr(timer, "rule_times", {})

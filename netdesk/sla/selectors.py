@@ -205,9 +205,12 @@ def shown_state(timer: SlaTimer) -> str:
 
 
 def due_timers(now: datetime) -> QuerySet[SlaTimer]:
-    """Timers whose warning, breach or next escalation is due and has not fired."""
+    """Running (or paused) timers whose warning, breach or next escalation is
+    due and has not fired. Stopped timers fire nothing: a target decided
+    while no worker ran is in the reports, not worth waking anyone for."""
     return SlaTimer.objects.filter(
         Q(warning_fired_at__isnull=True, warn_at__lte=now)
         | Q(breach_fired_at__isnull=True, due_at__lte=now)
-        | Q(next_escalation_at__lte=now)
+        | Q(next_escalation_at__lte=now),
+        stopped_at__isnull=True,
     ).exclude(state="cancelled")

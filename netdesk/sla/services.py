@@ -209,13 +209,13 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
     return keep
 
 
-def _update_computed(timers: list[SlaTimer]) -> None:
+def timers_update(timers: list[SlaTimer], names: list[str]) -> None:
     """One parameterised UPDATE per timer, sent with executemany: Django's
     bulk_update builds a CASE expression per row and field, which costs far
     more than the recomputation itself at this volume."""
     if not timers:
         return
-    fields = [cast("Field[Any, Any]", SlaTimer._meta.get_field(name)) for name in COMPUTED_FIELDS]
+    fields = [cast("Field[Any, Any]", SlaTimer._meta.get_field(name)) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {quote(SlaTimer._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
@@ -264,7 +264,7 @@ def sla_recompute_many(
                 (changed if timer.pk else new).append(timer)
         with transaction.atomic():
             SlaTimer.objects.bulk_create(new, batch_size=1000)
-            _update_computed(changed)
+            timers_update(changed, COMPUTED_FIELDS)
         done += len(chunk)
         if progress is not None:
             progress(len(chunk))
