@@ -6,7 +6,7 @@
    `--window` seconds are created, a real `netdesk worker` process runs, and
    the lag between each timer's due time and its breach event is measured.
 
-    NETDESK_DATA_DIR=/tmp/nd1m python bench/sla.py --timers 100000 --window 60
+    NETDESK_DATA_DIR=DIR python bench/sla.py --timers 100000 --window 60
 """
 
 from __future__ import annotations
