@@ -6,8 +6,8 @@ docs/benchmarks.md for what the scenarios are and what was measured).
 
     python bench/run.py                                # 1M tickets, both databases
     python bench/run.py --tickets 20000 --duration 5   # a quick check
-    python bench/run.py --db sqlite --data-dir /tmp/nd --keep   # keep the loaded DB ...
-    python bench/run.py --db sqlite --data-dir /tmp/nd --skip-load  # ... and reuse it
+    python bench/run.py --db sqlite --data-dir DIR --keep   # keep the loaded DB ...
+    python bench/run.py --db sqlite --data-dir DIR --skip-load  # ... and reuse it
 """
 
 from __future__ import annotations
