@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from ninja import Schema
@@ -51,14 +51,22 @@ def _iso_only(value: Any) -> Any:
     # pydantic would read "1700000000" or 0.5 as a Unix time; a script that
     # sends a number almost certainly has a bug, so say so. Strings are parsed
     # here so that strict input schemas still take ISO 8601 text from JSON.
-    if isinstance(value, datetime):
-        return value
+    parsed: datetime | None = value if isinstance(value, datetime) else None
     if isinstance(value, str) and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
         try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            pass
-    raise ValueError("expected an ISO 8601 date-time such as 2026-03-01T09:00:00Z")
+            parsed = None
+    if parsed is None:
+        raise ValueError("expected an ISO 8601 date-time such as 2026-03-01T09:00:00Z")
+    # Stored and compared in UTC: any offset is accepted and converted (a
+    # time without one is taken as UTC), so odd offsets never reach the database.
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the date-time is outside the years 1 to 9999 in UTC") from None
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
