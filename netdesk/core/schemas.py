@@ -40,6 +40,8 @@ class Problem(Schema):
 
 
 ERROR_CODES = (400, 401, 403, 404, 409, 422)
+# Largest id a path or body may name: beyond it databases overflow (bigint).
+MAX_ID = 2**62
 
 
 def answers(ok: Any, status: int = 200) -> dict[int, Any]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
-from netdesk.core.schemas import OutputSchema, answers
+from netdesk.core.schemas import MAX_ID, OutputSchema, answers
 from netdesk.customers.selectors import customer_360, customer_search
 
 router = Router(tags=["customers"])
@@ -127,7 +127,9 @@ def _brief(ticket: Any) -> dict[str, Any]:
 
 
 @router.get("/{customer_id}", response=answers(Customer360Out), summary="The customer 360 view")
-def detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+def detail(
+    request: HttpRequest, customer_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.CUSTOMER_VIEW)
     view = customer_360(user=user, customer_id=customer_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
@@ -13,7 +13,7 @@ from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.idempotency import run_once
-from netdesk.core.schemas import InputSchema, IsoDateTime, OutputSchema, answers
+from netdesk.core.schemas import MAX_ID, InputSchema, IsoDateTime, OutputSchema, answers
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.tickets import services
@@ -535,7 +535,9 @@ def add_attachment(request: HttpRequest, ref: str, file: File[UploadedFile]) -> 
         "responses": {200: {"description": "the file", "content": {"application/octet-stream": {}}}}
     },
 )
-def get_attachment(request: HttpRequest, ref: str, attachment_id: int) -> FileResponse:
+def get_attachment(
+    request: HttpRequest, ref: str, attachment_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+) -> FileResponse:
     user = _user(request)
     require(user, Action.TICKET_VIEW)
     ticket = ticket_get(user=user, ref=ref)

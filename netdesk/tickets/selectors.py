@@ -34,11 +34,15 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return tickets
 
 
+MAX_REFERENCE_DIGITS = 18
+
+
 def parse_reference(ref: str) -> int:
     text = ref.strip().upper()
     if text.startswith(REFERENCE_PREFIX):
         text = text[len(REFERENCE_PREFIX) :]
-    if not text.isdigit():
+    # ASCII digits only ("³".isdigit() is true), and few enough for a bigint.
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_REFERENCE_DIGITS):
         raise NotFound(
             f"{ref!r} is not a ticket reference.",
             field="ref",

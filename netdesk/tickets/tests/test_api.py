@@ -241,3 +241,17 @@ def test_deescalation_via_api_is_recorded_with_its_reason():
         content_type="application/json",
     )
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize("ref", ["TT-³", "%C2%B3", "TT-" + "9" * 30, "abc"])
+def test_odd_references_are_not_found_not_errors(ref):
+    response = api(f.user()).get(f"/api/v1/tickets/{ref}")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["field"] == "ref"
+
+
+def test_ids_beyond_the_database_range_are_refused_not_errors():
+    client = api(f.user())
+    response = client.get("/api/v1/customers/" + "9" * 30)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "customer_id"
