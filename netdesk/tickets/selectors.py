@@ -153,7 +153,7 @@ def _decode_cursor(cursor: str, width: int) -> list[Any]:
     if (
         not isinstance(values, list)
         or len(values) != width
-        or not all(isinstance(v, int) for v in values)
+        or not all(isinstance(v, int) and abs(v) < 2**62 for v in values)
     ):
         raise ValidationFailed(
             "The cursor is not one this server gave out.",
