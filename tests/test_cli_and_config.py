@@ -121,4 +121,8 @@ def test_migrate_createuser_token_and_serve(fresh_env):
         assert static.status == 200
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from netdesk.sla.models import SlaTimer
+from netdesk.sla.models import BusinessCalendar, Metric, SlaPolicy, SlaTarget, SlaTimer
+from netdesk.sla.selectors import policies_changed
 from netdesk.sla.services import sla_recompute_many
 from netdesk.tickets.models import Ticket, TicketEvent
 from tests import factories as f
@@ -33,6 +34,13 @@ def worker_env() -> dict[str, str]:
     reason="needs PostgreSQL (make test-postgres runs it); SQLite has one writer at a time",
 )
 def test_three_workers_fire_every_breach_once():
+    # Transactional tests start from emptied tables: bring a policy along.
+    SlaPolicy.objects.all().delete()
+    calendar = BusinessCalendar.objects.create(name="always", always_open=True)
+    policy = SlaPolicy.objects.create(name="P1 around the clock", calendar=calendar)
+    SlaTarget.objects.create(policy=policy, metric=Metric.FIRST_RESPONSE, minutes=15)
+    SlaTarget.objects.create(policy=policy, metric=Metric.RESOLUTION, minutes=240)
+    policies_changed()
     operator = f.user()
     owner = f.customer()
     past = timezone.now() - timedelta(days=2)

@@ -31,7 +31,7 @@ def notices_deliver(*, now: datetime | None = None, limit: int = 100) -> int:
     sent = 0
     with transaction.atomic():
         due = list(
-            EscalationNotice.objects.select_for_update(skip_locked=True)
+            EscalationNotice.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(delivered_at__isnull=True, deliver_after__lte=now, attempts__lt=MAX_ATTEMPTS)
             .select_related("recipient")
             .order_by("deliver_after")[:limit]
