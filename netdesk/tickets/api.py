@@ -379,7 +379,8 @@ def escalate(request: HttpRequest, ref: str, payload: EscalateIn) -> dict[str, A
             )
         else:
             services.ticket_escalate_hierarchical(actor=user, ticket=ticket, reason=payload.reason)
-    return ticket_out(ticket_get(user=user, ref=ref))
+    # The service updated the locked ticket in place: answer from it.
+    return ticket_out(ticket)
 
 
 @router.post(
@@ -397,7 +398,8 @@ def resolve(request: HttpRequest, ref: str, payload: ResolveIn) -> dict[str, Any
             root_cause=payload.root_cause or "",
             notes=payload.notes,
         )
-    return ticket_out(ticket_get(user=user, ref=ref))
+    # The service updated the locked ticket in place: answer from it.
+    return ticket_out(ticket)
 
 
 class ReasonIn(InputSchema):
@@ -411,7 +413,8 @@ def reopen(request: HttpRequest, ref: str, payload: ReasonIn) -> dict[str, Any]:
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         services.ticket_reopen(actor=user, ticket=ticket, reason=payload.reason)
-    return ticket_out(ticket_get(user=user, ref=ref))
+    # The service updated the locked ticket in place: answer from it.
+    return ticket_out(ticket)
 
 
 @router.post("/{ref}/close", response=answers(TicketOut), summary="Close a resolved ticket")
@@ -421,7 +424,8 @@ def close(request: HttpRequest, ref: str) -> dict[str, Any]:
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         services.ticket_close(actor=user, ticket=ticket)
-    return ticket_out(ticket_get(user=user, ref=ref))
+    # The service updated the locked ticket in place: answer from it.
+    return ticket_out(ticket)
 
 
 @router.post(
@@ -433,7 +437,8 @@ def deescalate(request: HttpRequest, ref: str, payload: ReasonIn) -> dict[str, A
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         services.ticket_deescalate_hierarchical(actor=user, ticket=ticket, reason=payload.reason)
-    return ticket_out(ticket_get(user=user, ref=ref))
+    # The service updated the locked ticket in place: answer from it.
+    return ticket_out(ticket)
 
 
 class CommentOut(OutputSchema):
@@ -495,7 +500,8 @@ def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str, Any]:
                 value=payload.kind,
                 accepted=["duplicate_of", "related_to", "parent_of", "child_of", "merge_into"],
             )
-    return ticket_out(ticket_get(user=user, ref=ref))
+    # The service updated the locked ticket in place: answer from it.
+    return ticket_out(ticket)
 
 
 class AttachmentOut(OutputSchema):
