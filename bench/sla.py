@@ -27,7 +27,7 @@ NETDESK = [sys.executable, "-m", "netdesk"]
 
 def recompute() -> float:
     started = time.monotonic()
-    subprocess.run([*NETDESK, "sla", "recompute", "-v", "0"], check=True, cwd=ROOT)
+    subprocess.run([*NETDESK, "sla", "-v", "0", "recompute"], check=True, cwd=ROOT)
     return time.monotonic() - started
 
 

@@ -89,3 +89,32 @@ def test_overdue_timers_fire_once_after_a_restart(env):
         env,
     )
     assert waiting == "1"  # the next tick is queued, not a pile of them
+
+
+def test_recompute_in_several_processes_matches_one_by_one(env):
+    # Given tickets whose timers were computed one by one as they changed:
+    make = (
+        "from netdesk.accounts.models import User\n"
+        "from netdesk.customers.models import Customer\n"
+        "from netdesk.tickets.services import ticket_create, ticket_change_status\n"
+        "op = User.objects.get(username='op')\n"
+        "for n in range(7):\n"
+        "    c = Customer.objects.create(account_number=f'A{n}', name=f'Customer {n}')\n"
+        "    t = ticket_create(actor=op, customer=c, ticket_type='fault', channel='email',\n"
+        "        title='Down', impact=1 + n % 3, urgency=2)\n"
+        "    if n % 2: ticket_change_status(actor=op, ticket=t, status='pending_customer')\n"
+    )
+    django_shell(make, env)
+    snapshot = (
+        "from netdesk.sla.models import SlaTimer\n"
+        "print(sorted((t.ticket_id, t.metric, t.state, str(t.due_at), t.elapsed_seconds > 0)"
+        " for t in SlaTimer.objects.all()))"
+    )
+    before = django_shell(snapshot, env)
+    # When every timer is dropped and rebuilt by three processes in batches of two:
+    django_shell("from netdesk.sla.models import SlaTimer; SlaTimer.objects.all().delete()", env)
+    out = netdesk(["sla", "-v", "0", "recompute", "--processes", "3", "--batch", "2"], env)
+    # Then the same timers come back, for every ticket.
+    assert "Recomputed 7 tickets" in out.stdout
+    assert django_shell(snapshot, env) == before
+    assert before.count("first_response") == 7

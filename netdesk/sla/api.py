@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.schemas import OutputSchema, answers
 from netdesk.sla.models import SlaTimer
-from netdesk.sla.selectors import shown_state, ticket_timers
+from netdesk.sla.selectors import ticket_timers, timer_now
 from netdesk.tickets.selectors import ticket_get
 
 router = Router(tags=["service levels"])
@@ -37,17 +38,18 @@ class TimerOut(OutputSchema):
     breach_fired_at: datetime | None
 
 
-def timer_out(timer: SlaTimer) -> dict[str, Any]:
+def timer_out(timer: SlaTimer, now: datetime) -> dict[str, Any]:
+    figures = timer_now(timer, now)
     return {
         "kind": timer.kind,
         "metric": timer.metric,
         "policy": timer.policy.name,
         "group": timer.group.name if timer.group else None,
-        "state": shown_state(timer),
+        "state": figures.state,
         "business_time": timer.business_time,
         "target_seconds": timer.target_seconds,
-        "elapsed_seconds": timer.elapsed_seconds,
-        "remaining_seconds": timer.remaining_seconds,
+        "elapsed_seconds": figures.elapsed_seconds,
+        "remaining_seconds": figures.remaining_seconds,
         "started_at": timer.started_at,
         "due_at": timer.due_at,
         "warn_at": timer.warn_at,
@@ -68,4 +70,5 @@ def ticket_sla(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
     assert isinstance(user, User)
     require(user, Action.TICKET_VIEW)
     ticket = ticket_get(user=user, ref=ref)
-    return [timer_out(t) for t in ticket_timers(ticket)]
+    now = timezone.now()
+    return [timer_out(t, now) for t in ticket_timers(ticket)]

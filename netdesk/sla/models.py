@@ -128,6 +128,9 @@ class SlaPolicy(models.Model):
 class Metric(models.TextChoices):
     FIRST_RESPONSE = "first_response", "First response"
     RESOLUTION = "resolution", "Resolution"
+    # Recurring: after each update to the customer, the next is due within
+    # the target (one timer per interval, so each is met or breached).
+    NEXT_UPDATE = "next_update", "Next update"
 
 
 class SlaTarget(models.Model):
@@ -198,10 +201,6 @@ class SlaTimer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.metric} on ticket {self.ticket_id}"
-
-    @property
-    def remaining_seconds(self) -> float:
-        return self.target_seconds - self.elapsed_seconds
 
 
 class EscalationAction(models.TextChoices):

@@ -3,17 +3,115 @@ a ticket's history as the engine needs it, and timers for display."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from time import monotonic
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.engine import Span, status_spans
 from netdesk.sla.models import BusinessCalendar, EscalationRule, SlaPolicy, SlaTimer
 from netdesk.tickets.models import Ticket, TicketEvent
+from netdesk.tickets.models.timeline import EventKind
+
+
+@dataclass(slots=True)
+class TicketFacts:
+    """What service levels need to know of a ticket: read as plain rows for
+    bulk work, or taken from a loaded ticket (`facts_of`)."""
+
+    pk: int
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+    first_response_at: datetime | None
+    ticket_type: str
+    priority: int
+    group_id: int
+    assignee_id: int | None
+    customer_id: int
+    segment: str
+    parent_account_id: int | None
+    product: str
+
+
+FACT_COLUMNS = (
+    "pk",
+    "status",
+    "created_at",
+    "resolved_at",
+    "first_response_at",
+    "ticket_type",
+    "priority",
+    "group_id",
+    "assignee_id",
+    "customer_id",
+    "customer__segment",
+    "customer__parent_account_id",
+    "service__product",
+)
+
+
+def facts_of(ticket: Ticket) -> TicketFacts:
+    customer = ticket.customer
+    return TicketFacts(
+        pk=ticket.pk,
+        status=ticket.status,
+        created_at=ticket.created_at,
+        resolved_at=ticket.resolved_at,
+        first_response_at=ticket.first_response_at,
+        ticket_type=ticket.ticket_type,
+        priority=ticket.priority,
+        group_id=ticket.group_id,
+        assignee_id=ticket.assignee_id,
+        customer_id=customer.pk,
+        segment=customer.segment,
+        parent_account_id=customer.parent_account_id,
+        product=ticket.service.product if ticket.service_id and ticket.service else "",
+    )
+
+
+def facts_rows(ids: Sequence[int]) -> list[TicketFacts]:
+    """The facts of many tickets, in id order, without building models."""
+    query = Ticket.objects.filter(pk__in=list(ids)).order_by("pk").values_list(*FACT_COLUMNS)
+    facts = []
+    for row in raw_rows(query, datetimes=(2, 3, 4)):
+        row[12] = row[12] or ""  # no service: no product
+        facts.append(TicketFacts(*row))
+    return facts
+
+
+def raw_rows(query: QuerySet[Any], *, datetimes: tuple[int, ...] = ()) -> Iterator[list[Any]]:
+    """Rows of a values_list query straight from the cursor. Django's
+    per-value converters cost more than the SLA arithmetic at a million
+    rows. SQLite hands back naive UTC datetimes (or text, without the
+    declared-type converter), which only need their zone."""
+    sql, params = query.query.sql_with_params()
+    parse = connection.vendor == "sqlite"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(10_000):
+            for values in batch:
+                row = list(values)
+                if parse:
+                    for index in datetimes:
+                        value = row[index]
+                        if isinstance(value, str):
+                            value = datetime.fromisoformat(value)
+                        if value is not None:
+                            row[index] = value.replace(tzinfo=UTC)
+                yield row
+
+
+class TimerKey(Protocol):
+    kind: str
+    metric: str
+    policy_id: int | None
 
 
 def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
@@ -71,7 +169,9 @@ def active_escalation_rules() -> list[EscalationRule]:
     return _cached()[2]
 
 
-def rules_for(timer: SlaTimer, ticket: Ticket, rules: list[EscalationRule]) -> list[EscalationRule]:
+def rules_for(
+    timer: TimerKey, ticket: TicketFacts, rules: list[EscalationRule]
+) -> list[EscalationRule]:
     """The rules of the matrix that apply to this timer of this ticket."""
     return [
         rule
@@ -80,7 +180,7 @@ def rules_for(timer: SlaTimer, ticket: Ticket, rules: list[EscalationRule]) -> l
         and (not rule.metric or rule.metric == timer.metric)
         and (rule.policy_id is None or rule.policy_id == timer.policy_id)
         and (rule.match_priority is None or rule.match_priority == ticket.priority)
-        and (not rule.match_segment or rule.match_segment == ticket.customer.segment)
+        and (not rule.match_segment or rule.match_segment == ticket.segment)
     ]
 
 
@@ -93,32 +193,30 @@ def _load_policies() -> QuerySet[SlaPolicy]:
     )
 
 
-def policy_matches(policy: SlaPolicy, ticket: Ticket) -> bool:
-    customer = ticket.customer
-    if policy.match_segment and customer.segment != policy.match_segment:
+def policy_matches(policy: SlaPolicy, ticket: TicketFacts) -> bool:
+    if policy.match_segment and ticket.segment != policy.match_segment:
         return False
     if policy.match_customer_id and policy.match_customer_id not in (
-        customer.pk,
-        customer.parent_account_id,
+        ticket.customer_id,
+        ticket.parent_account_id,
     ):
         return False
     if policy.match_ticket_type and ticket.ticket_type != policy.match_ticket_type:
         return False
     if policy.match_priority and ticket.priority != policy.match_priority:
         return False
-    if policy.match_product:
-        product = ticket.service.product if ticket.service else ""
-        if policy.match_product.lower() not in product.lower():
-            return False
-    return True
+    product = policy.match_product.lower()
+    return not product or product in ticket.product.lower()
 
 
-def sla_policy_for(ticket: Ticket, policies: list[SlaPolicy]) -> SlaPolicy | None:
+def sla_policy_for(ticket: TicketFacts, policies: list[SlaPolicy]) -> SlaPolicy | None:
     """The first SLA policy, in rank order, whose conditions all hold."""
     return next((p for p in policies if policy_matches(p, ticket)), None)
 
 
-def ola_policy_for(group_id: int, ticket: Ticket, policies: list[SlaPolicy]) -> SlaPolicy | None:
+def ola_policy_for(
+    group_id: int, ticket: TicketFacts, policies: list[SlaPolicy]
+) -> SlaPolicy | None:
     return next(
         (p for p in policies if p.receiving_group_id == group_id and policy_matches(p, ticket)),
         None,
@@ -137,48 +235,61 @@ class GroupStay:
 class TicketHistory:
     spans: list[Span]
     stays: list[GroupStay]
+    # When the customer was told something: replies, outbound contacts and
+    # live conversations (the "next update" target restarts at each).
+    updates: list[datetime] = field(default_factory=list)
 
 
 HISTORY_FIELDS = ("status", "group", "assignee")
-EventRow = tuple[datetime, str, str, str]  # at, field, old value, new value
+UPDATE_KINDS = (EventKind.REPLY_ADDED, EventKind.INTERACTION_LOGGED)
+LIVE_CHANNELS = ("phone", "chat", "walk_in")
+EventRow = tuple[datetime, str, str, str, str]  # at, kind, field, old value, new value
+_HISTORY = Q(field__in=HISTORY_FIELDS) | Q(kind__in=UPDATE_KINDS)
 
 
-def ticket_history(ticket: Ticket) -> TicketHistory:
-    """Status spans and group stays, read from the ticket's timeline events."""
+def ticket_history(ticket: TicketFacts) -> TicketHistory:
+    """Status spans, group stays and customer updates, from the timeline."""
     events = list(
-        TicketEvent.objects.filter(ticket=ticket, field__in=HISTORY_FIELDS)
+        TicketEvent.objects.filter(_HISTORY, ticket_id=ticket.pk)
         .order_by("at", "id")
-        .values_list("at", "field", "old_value", "new_value")
+        .values_list("at", "kind", "field", "old_value", "new_value")
     )
     return history_from_events(ticket, events)
 
 
-def histories(tickets: list[Ticket]) -> dict[int, TicketHistory]:
+def histories(tickets: list[TicketFacts]) -> dict[int, TicketHistory]:
     """The histories of many tickets in one query (bulk recomputation)."""
-    rows: dict[int, list[EventRow]] = {t.pk: [] for t in tickets}
-    for ticket_id, *event in (
-        TicketEvent.objects.filter(ticket_id__in=list(rows), field__in=HISTORY_FIELDS)
+    events: dict[int, list[EventRow]] = {t.pk: [] for t in tickets}
+    query = (
+        TicketEvent.objects.filter(_HISTORY, ticket_id__in=list(events))
         .order_by("ticket_id", "at", "id")
-        .values_list("ticket_id", "at", "field", "old_value", "new_value")
-        .iterator(chunk_size=10_000)
-    ):
-        rows[ticket_id].append(tuple(event))  # type: ignore[arg-type]
-    return {t.pk: history_from_events(t, rows[t.pk]) for t in tickets}
+        .values_list("ticket_id", "at", "kind", "field", "old_value", "new_value")
+    )
+    for ticket_id, *event in raw_rows(query, datetimes=(1,)):
+        events[ticket_id].append(tuple(event))
+    return {t.pk: history_from_events(t, events[t.pk]) for t in tickets}
 
 
-def history_from_events(ticket: Ticket, events: list[EventRow]) -> TicketHistory:
+def _is_customer_update(kind: str, new_value: str) -> bool:
+    if kind == EventKind.REPLY_ADDED:
+        return True
+    channel, _, direction = new_value.partition(" ")
+    return direction == "outbound" or (direction == "inbound" and channel in LIVE_CHANNELS)
+
+
+def history_from_events(ticket: TicketFacts, events: list[EventRow]) -> TicketHistory:
     """Status spans and group stays from the ticket's events, in time order."""
-    status_changes = [(at, new) for at, field, _, new in events if field == "status"]
-    first_status = next((old for _, field, old, _ in events if field == "status"), ticket.status)
+    status_changes = [(at, new) for at, _, field, _, new in events if field == "status"]
+    first_status = next((old for _, _, field, old, _ in events if field == "status"), ticket.status)
     spans = status_spans(
         created_at=ticket.created_at, initial_status=first_status, changes=status_changes
     )
-    group_changes = [(at, old, new) for at, field, old, new in events if field == "group"]
+    group_changes = [(at, old, new) for at, _, field, old, new in events if field == "group"]
     first_group = int(group_changes[0][1]) if group_changes else ticket.group_id
     boundaries = [(ticket.created_at, first_group)] + [
         (at, int(new)) for at, _, new in group_changes if new
     ]
-    assignments = [at for at, field, _, new in events if field == "assignee" and new]
+    assignments = [at for at, _, field, _, new in events if field == "assignee" and new]
     if ticket.assignee_id and not assignments:
         assignments = [ticket.created_at]  # created already assigned
     stays = []
@@ -186,22 +297,61 @@ def history_from_events(ticket: Ticket, events: list[EventRow]) -> TicketHistory
         end = boundaries[index + 1][0] if index + 1 < len(boundaries) else None
         picked = next((at for at in assignments if at >= start and (end is None or at < end)), None)
         stays.append(GroupStay(group_id, start, end, picked))
-    return TicketHistory(spans, stays)
+    updates = [
+        at
+        for at, kind, field, _, new in events
+        if kind in UPDATE_KINDS and not field and _is_customer_update(kind, new)
+    ]
+    return TicketHistory(spans, stays, updates)
 
 
 def ticket_timers(ticket: Ticket) -> list[SlaTimer]:
     return list(
         SlaTimer.objects.filter(ticket=ticket)
-        .select_related("policy", "group")
+        .select_related("policy__calendar", "group")
         .order_by("kind", "started_at", "metric")
     )
 
 
-def shown_state(timer: SlaTimer) -> str:
+@dataclass(frozen=True)
+class TimerNow:
+    """A timer as it stands at this moment, for agents and the API."""
+
+    state: str  # running, warning, paused, met, breached, cancelled
+    elapsed_seconds: float
+    remaining_seconds: float
+
+
+def _calendar_of(timer: SlaTimer) -> WorkingCalendar:
+    cached = next((p for p in active_policies() if p.pk == timer.policy_id), None)
+    return working_calendar(cached.calendar if cached else timer.policy.calendar)
+
+
+def timer_now(timer: SlaTimer, now: datetime) -> TimerNow:
+    """Stored figures hold as of `computed_at`; a running clock has gone on
+    since (every change to the ticket recomputes, so nothing else moved)."""
+    elapsed = timer.elapsed_seconds
+    state = timer.state
+    if state == "running":
+        if timer.computed_at < now:
+            since = (
+                _calendar_of(timer).business_time_between(timer.computed_at, now)
+                if timer.business_time
+                else now - timer.computed_at
+            )
+            elapsed += since.total_seconds()
+        if timer.due_at is not None and timer.due_at <= now:
+            state = "breached"
+        elif timer.warning_fired_at is not None or (
+            timer.warn_at is not None and timer.warn_at <= now
+        ):
+            state = "warning"
+    return TimerNow(state, elapsed, timer.target_seconds - elapsed)
+
+
+def shown_state(timer: SlaTimer, now: datetime) -> str:
     """running / warning / paused / met / breached / cancelled, as agents read it."""
-    if timer.state == "running" and timer.warning_fired_at is not None:
-        return "warning"
-    return timer.state
+    return timer_now(timer, now).state
 
 
 def due_timers(now: datetime) -> QuerySet[SlaTimer]:

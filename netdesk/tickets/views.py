@@ -23,7 +23,7 @@ from netdesk.customers.models import Customer
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.customers.views import agent_of, desk_view, is_htmx
 from netdesk.sla.models import SlaTimer
-from netdesk.sla.selectors import shown_state, ticket_timers
+from netdesk.sla.selectors import ticket_timers, timer_now
 from netdesk.tickets import forms, services
 from netdesk.tickets.choices import Level, Priority, ResolutionCode, RootCause, Status
 from netdesk.tickets.models import Ticket, TicketEvent
@@ -455,9 +455,11 @@ ACTIONS: dict[str, TicketAction] = {
 def sla_timer_rows(ticket: Ticket) -> list[SlaTimer]:
     """The ticket's timers with what the page shows (state as agents read it)."""
     timers = ticket_timers(ticket)
+    now = timezone.now()
     for timer in timers:
-        timer.shown_state = shown_state(timer)  # type: ignore[attr-defined]
-        timer.elapsed_minutes = round(timer.elapsed_seconds / 60)  # type: ignore[attr-defined]
+        figures = timer_now(timer, now)
+        timer.shown_state = figures.state  # type: ignore[attr-defined]
+        timer.elapsed_minutes = round(figures.elapsed_seconds / 60)  # type: ignore[attr-defined]
         timer.target_minutes = timer.target_seconds // 60  # type: ignore[attr-defined]
     return timers
 

@@ -26,12 +26,12 @@ LIVE_CHANNELS = {Channel.PHONE, Channel.CHAT, Channel.WALK_IN}
 MAX_CALL_SECONDS = 24 * 3600
 
 
-def _mark_first_response(ticket: Ticket, at: datetime, *, refresh_sla: bool = True) -> None:
+def _mark_first_response(ticket: Ticket, at: datetime) -> None:
+    """The caller refreshes the ticket's timers: every update to the
+    customer starts a "next update" interval, not only the first."""
     if ticket.first_response_at is None or at < ticket.first_response_at:
         ticket.first_response_at = max(at, ticket.created_at)
         ticket.save(update_fields=["first_response_at"])
-        if refresh_sla:
-            sla_refresh(ticket=ticket)
 
 
 @transaction.atomic
@@ -126,7 +126,9 @@ def interaction_log(
             direction == Direction.INBOUND and channel in LIVE_CHANNELS
         )
         if answered:
-            _mark_first_response(ticket, started_at, refresh_sla=refresh_sla)
+            _mark_first_response(ticket, started_at)
+            if refresh_sla:  # the customer was updated: a new "next update" interval
+                sla_refresh(ticket=ticket)
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
     return interaction
@@ -152,6 +154,7 @@ def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> C
     event_record(ticket=ticket, actor=actor, kind=kind, message=body[:500])
     if visibility == Visibility.PUBLIC:
         _mark_first_response(ticket, comment.created_at)
+        sla_refresh(ticket=ticket)  # also starts the next "next update" interval
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     return comment

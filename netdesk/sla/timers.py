@@ -1,0 +1,243 @@
+"""A ticket's SLA and OLA timers as plain rows, recomputed in memory from its
+history: no database here, so one ticket (after a change) and a million
+(after a policy change) go through the same arithmetic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from netdesk.sla.engine import Span, compute_timer
+from netdesk.sla.models import EscalationRule, Metric, PolicyKind, SlaPolicy, SlaTarget
+from netdesk.sla.selectors import (
+    TicketFacts,
+    TicketHistory,
+    ola_policy_for,
+    rules_for,
+    sla_policy_for,
+    working_calendar,
+)
+
+DONE = ("resolved", "closed")
+SAME_UPDATE = timedelta(minutes=1)
+# The stored figures of a timer; `computed_at` is left out on purpose (see
+# TimerRow.same_figures).
+FIGURES = (
+    "policy_id",
+    "target_seconds",
+    "business_time",
+    "state",
+    "due_at",
+    "warn_at",
+    "breached_at",
+    "stopped_at",
+    "next_escalation_at",
+)
+COMPUTED_FIELDS = [*FIGURES, "elapsed_seconds", "computed_at"]
+# Columns read back for bulk recomputation, in TimerRow's order.
+ROW_COLUMNS = (
+    "pk",
+    "ticket_id",
+    "kind",
+    "metric",
+    "group_id",
+    "started_at",
+    *FIGURES,
+    "elapsed_seconds",
+    "computed_at",
+    "escalations_fired",
+)
+
+
+@dataclass(slots=True)
+class TimerRow:
+    """One timer's stored columns, plus what the worker needs to act on the
+    escalation matrix (not stored)."""
+
+    pk: int | None
+    ticket_id: int
+    kind: str
+    metric: str
+    group_id: int | None
+    started_at: datetime
+    policy_id: int | None = None
+    target_seconds: int = 0
+    business_time: bool = True
+    state: str = "running"
+    due_at: datetime | None = None
+    warn_at: datetime | None = None
+    breached_at: datetime | None = None
+    stopped_at: datetime | None = None
+    next_escalation_at: datetime | None = None
+    elapsed_seconds: float = 0.0
+    computed_at: datetime | None = None
+    escalations_fired: list[int] = field(default_factory=list)
+    rule_times: dict[int, datetime | None] = field(default_factory=dict)
+    applicable_rules: list[EscalationRule] = field(default_factory=list)
+
+    def figures(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in FIGURES)
+
+    def same_figures(self, before: tuple[object, ...], elapsed_before: float) -> bool:
+        """Whether rewriting the row would change what anyone reads from it.
+        A running timer's elapsed time grows by itself: readers add the
+        business time since `computed_at`, so equal due times mean equal
+        figures. Anything else must match exactly."""
+        if self.figures() != before:
+            return False
+        return self.state == "running" or self.elapsed_seconds == elapsed_before
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where one timer's clock may run: from `start` until `stop` (if any)."""
+
+    start: datetime
+    stop: datetime | None
+
+
+def _measure(
+    *,
+    timer: TimerRow,
+    ticket: TicketFacts,
+    policy: SlaPolicy,
+    target: SlaTarget,
+    spans: list[Span],
+    window: Window,
+    rules: list[EscalationRule],
+    now: datetime,
+) -> TimerRow:
+    """Recompute one timer in place, with the escalation rules that apply."""
+    timer.policy_id = policy.pk
+    applicable = rules_for(timer, ticket, rules)
+    figures = compute_timer(
+        calendar=working_calendar(policy.calendar),
+        business_time=target.business_time,
+        target=timedelta(minutes=target.minutes),
+        warn_fraction=policy.warn_at_percent / 100,
+        spans=spans,
+        pause_statuses=frozenset(policy.pause_statuses or ()),
+        window_start=window.start,
+        stop_at=window.stop,
+        now=now,
+        marks=sorted({rule.at_percent / 100 for rule in applicable}),
+    )
+    timer.target_seconds = target.minutes * 60
+    timer.business_time = target.business_time
+    timer.elapsed_seconds = figures.elapsed.total_seconds()
+    timer.state = figures.state
+    timer.due_at = figures.due_at
+    timer.warn_at = figures.warn_at
+    timer.breached_at = figures.breached_at
+    timer.stopped_at = figures.stopped_at
+    timer.computed_at = now
+    timer.rule_times = {rule.pk: figures.marks.get(rule.at_percent / 100) for rule in applicable}
+    timer.applicable_rules = applicable
+    fired = set(timer.escalations_fired)
+    pending = [at for pk, at in timer.rule_times.items() if at is not None and pk not in fired]
+    # A stopped timer (met, or resolved late) escalates no further.
+    running = figures.stopped_at is None
+    timer.next_escalation_at = min(pending) if pending and running else None
+    return timer
+
+
+def update_intervals(ticket: TicketFacts, history: TicketHistory) -> list[Window]:
+    """The "next update" intervals: from each time the customer was told
+    something (the first response included) until the next such time, or
+    until the ticket was resolved."""
+    if ticket.first_response_at is None:
+        return []
+    stop = ticket.resolved_at if ticket.status in DONE else None
+    starts = [ticket.first_response_at]
+    for at in sorted(history.updates):
+        # The event of a reply or call is written a moment after the time it
+        # answered (a call is logged once it ends): the same update.
+        if at - starts[-1] > SAME_UPDATE:
+            starts.append(at)
+    if stop is not None:
+        starts = [at for at in starts if at < stop]
+    ends: list[datetime | None] = [*starts[1:], stop]
+    return [Window(start, end) for start, end in zip(starts, ends, strict=True)]
+
+
+def recompute_ticket(
+    *,
+    ticket: TicketFacts,
+    history: TicketHistory,
+    timers: list[TimerRow],
+    policies: list[SlaPolicy],
+    rules: list[EscalationRule],
+    now: datetime,
+) -> list[TimerRow]:
+    """Every SLA and OLA timer of one ticket, recomputed in memory: the
+    timers it had (updated), new ones (no pk yet) and cancelled ones."""
+    existing: dict[tuple[str, str, int | None, datetime], TimerRow] = {
+        (t.kind, t.metric, t.group_id, t.started_at): t for t in timers
+    }
+    keep: list[TimerRow] = []
+    resolution_stop = ticket.resolved_at if ticket.status in DONE else None
+
+    def measure(
+        kind: str, policy: SlaPolicy, target: SlaTarget, group_id: int | None, window: Window
+    ) -> None:
+        key = (kind, target.metric, group_id, window.start)
+        timer = existing.pop(key, None) or TimerRow(
+            pk=None,
+            ticket_id=ticket.pk,
+            kind=kind,
+            metric=target.metric,
+            group_id=group_id,
+            started_at=window.start,
+        )
+        keep.append(
+            _measure(
+                timer=timer,
+                ticket=ticket,
+                policy=policy,
+                target=target,
+                spans=history.spans,
+                window=window,
+                rules=rules,
+                now=now,
+            )
+        )
+
+    sla = sla_policy_for(ticket, [p for p in policies if p.kind == PolicyKind.SLA])
+    for target in sla.targets.all() if sla is not None else []:
+        assert sla is not None
+        if target.metric == Metric.NEXT_UPDATE:
+            for window in update_intervals(ticket, history):
+                measure(PolicyKind.SLA, sla, target, None, window)
+            continue
+        stop = (
+            ticket.first_response_at if target.metric == Metric.FIRST_RESPONSE else resolution_stop
+        )
+        measure(PolicyKind.SLA, sla, target, None, Window(ticket.created_at, stop))
+
+    olas = [p for p in policies if p.kind == PolicyKind.OLA]
+    for stay in history.stays if olas else []:
+        ola = ola_policy_for(stay.group_id, ticket, olas)
+        if ola is None:
+            continue
+        stay_end = stay.end or resolution_stop
+        for target in ola.targets.all():
+            if target.metric == Metric.NEXT_UPDATE:
+                continue  # customers are updated under the SLA, not between groups
+            if target.metric == Metric.FIRST_RESPONSE:
+                # The receiving group responds by taking the ticket on.
+                candidates = [m for m in (stay.picked_up_at, stay_end) if m is not None]
+                stop = min(candidates) if candidates else None
+            else:
+                stop = stay_end
+            measure(PolicyKind.OLA, ola, target, stay.group_id, Window(stay.start, stop))
+
+    # Timers of a policy that no longer applies are cancelled, not deleted:
+    # their history stays visible on the ticket.
+    for timer in existing.values():
+        if timer.state != "cancelled":
+            timer.state = "cancelled"
+            timer.due_at = timer.warn_at = timer.next_escalation_at = None
+            timer.stopped_at = timer.stopped_at or now
+            timer.computed_at = now
+        keep.append(timer)
+    return keep
