@@ -34,6 +34,14 @@ class WorkingCalendar:
     hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
     yearly_holidays: frozenset[tuple[int, int]] = frozenset()
+    # Each day's windows, worked out once: bulk recomputation asks for the
+    # same days hundreds of thousands of times.
+    _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Open time from an anchor day to the start of each later day: measuring
+    # a ticket open for weeks is then two lookups, not a walk over its days.
+    _before_day: dict[date, timedelta] = field(default_factory=dict, compare=False, repr=False)
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (day.month, day.day) in self.yearly_holidays
@@ -41,10 +49,19 @@ class WorkingCalendar:
     def _local(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.zone)
 
-    def _day_windows(self, day: date) -> Iterator[tuple[datetime, datetime]]:
+    def _day_windows(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """The open windows of one local day, as UTC instants."""
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = tuple(self._work_out_day(day))
+        return found
+
+    def _work_out_day(self, day: date) -> Iterator[tuple[datetime, datetime]]:
+        """The day's windows in time order, overlapping ones merged (each
+        stays within the local day, which the running totals rely on)."""
         if self.is_holiday(day):
             return
+        found = []
         for start, end in self.hours.get(day.weekday(), ()):
             opens = self._local(day, start).astimezone(UTC)
             closes = (
@@ -53,7 +70,52 @@ class WorkingCalendar:
                 else self._local(day, end)
             ).astimezone(UTC)
             if closes > opens:
-                yield opens, closes
+                found.append((opens, closes))
+        pending: tuple[datetime, datetime] | None = None
+        for opens, closes in sorted(found):
+            if pending is not None and opens <= pending[1]:
+                pending = (pending[0], max(pending[1], closes))
+                continue
+            if pending is not None:
+                yield pending
+            pending = (opens, closes)
+        if pending is not None:
+            yield pending
+
+    def _open_before(self, day: date) -> timedelta | None:
+        """Open time from the anchor day up to the start of `day`; None for a
+        day before the anchor (the first day asked for, less a year)."""
+        totals = self._before_day
+        if not totals:
+            totals[day - timedelta(days=366)] = ZERO
+        found = totals.get(day)
+        if found is not None:
+            return found
+        last = max(totals)
+        if day < last:
+            return None  # before the anchor: there are no gaps after it
+        total = totals[last]
+        while last < day:
+            total += sum((closes - opens for opens, closes in self._day_windows(last)), ZERO)
+            last += timedelta(days=1)
+            totals[last] = total
+        return total
+
+    def _open_until(self, moment: datetime) -> timedelta | None:
+        moment = moment.astimezone(UTC)
+        day = moment.astimezone(self.zone).date()
+        before = self._open_before(day)
+        if before is None:
+            return None
+        within = sum(
+            (
+                min(closes, moment) - opens
+                for opens, closes in self._day_windows(day)
+                if opens < moment
+            ),
+            ZERO,
+        )
+        return before + within
 
     def windows(
         self, start: datetime, end: datetime | None = None
@@ -71,12 +133,13 @@ class WorkingCalendar:
         last_day = day + timedelta(days=SEARCH_LIMIT_DAYS)
         if end is not None:
             last_day = min(last_day, end.astimezone(self.zone).date() + timedelta(days=1))
+        end_utc = end.astimezone(UTC) if end is not None else None
         pending: tuple[datetime, datetime] | None = None
         while day <= last_day:
             for opens, closes in self._day_windows(day):
-                opens, closes = max(opens, start), closes
-                if end is not None:
-                    closes = min(closes, end.astimezone(UTC))
+                opens = max(opens, start)
+                if end_utc is not None:
+                    closes = min(closes, end_utc)
                 if closes <= opens:
                     continue
                 if pending is not None and opens <= pending[1]:
@@ -93,6 +156,16 @@ class WorkingCalendar:
         """Open time in [start, end); zero when end is not after start."""
         if end <= start:
             return ZERO
+        if self.always_open:
+            return end.astimezone(UTC) - start.astimezone(UTC)  # real time across DST
+        if end - start > timedelta(days=2):
+            until_start, until_end = self._open_until(start), self._open_until(end)
+            if until_start is not None and until_end is not None:
+                return until_end - until_start
+        return self.windows_total(start, end)
+
+    def windows_total(self, start: datetime, end: datetime) -> timedelta:
+        """Open time in [start, end), walking the windows one by one."""
         return sum((closes - opens for opens, closes in self.windows(start, end)), ZERO)
 
     def next_open(self, start: datetime) -> datetime:

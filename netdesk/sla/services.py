@@ -128,7 +128,8 @@ def recompute_batch(ids: Sequence[int], now: datetime) -> int:
     datetimes = tuple(i for i, name in enumerate(ROW_COLUMNS) if name.endswith("_at"))
     for values in raw_rows(query, datetimes=datetimes):
         fired = values[-1]
-        values[-1] = json.loads(fired) if isinstance(fired, str) else list(fired or [])
+        if isinstance(fired, str):
+            values[-1] = [] if fired == "[]" else json.loads(fired)
         found[values[1]].append(TimerRow(*values))
     history = histories(facts)
     policies, rules = active_policies(), active_escalation_rules()

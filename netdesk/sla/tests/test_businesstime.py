@@ -128,3 +128,12 @@ def test_a_calendar_that_never_opens_is_reported():
     calendar = WorkingCalendar(zone=ZoneInfo("UTC"), hours={})
     with pytest.raises(ValueError, match="working time"):
         calendar.add_business_time(datetime(2026, 1, 1, tzinfo=UTC), timedelta(minutes=1))
+
+
+@given(calendars(), instants, st.timedeltas(timedelta(0), timedelta(days=90)))
+def test_running_totals_agree_with_walking_the_windows(calendar, start, length):
+    # Long spans are measured from per-day running totals; they must give
+    # exactly what walking every window gives, across DST and holidays.
+    assert calendar.business_time_between(start, start + length) == calendar.windows_total(
+        start, start + length
+    )
