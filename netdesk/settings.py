@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "netdesk.customers",
     "netdesk.tickets",
     "netdesk.sla",
+    "netdesk.noc",
+    "netdesk.integrations",
     "netdesk.reports",
     "netdesk.demo",
 ]

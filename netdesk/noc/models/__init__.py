@@ -1,0 +1,32 @@
+"""What the NOC works with: alarms, network incidents and their impact,
+maintenance windows, suspected outages and the liaison with customer service."""
+
+from netdesk.noc.models.alarms import Alarm, AlarmSeverity, AlarmSource, AlarmState, RejectedInput
+from netdesk.noc.models.incidents import (
+    DetectedBy,
+    IncidentState,
+    IncidentTicket,
+    IncidentUpdate,
+    NetworkIncident,
+)
+from netdesk.noc.models.liaison import LiaisonKind, LiaisonRecord
+from netdesk.noc.models.maintenance import MaintenanceWindow
+from netdesk.noc.models.outages import OutageState, SuspectedOutage
+
+__all__ = [
+    "Alarm",
+    "AlarmSeverity",
+    "AlarmSource",
+    "AlarmState",
+    "DetectedBy",
+    "IncidentState",
+    "IncidentTicket",
+    "IncidentUpdate",
+    "LiaisonKind",
+    "LiaisonRecord",
+    "MaintenanceWindow",
+    "NetworkIncident",
+    "OutageState",
+    "RejectedInput",
+    "SuspectedOutage",
+]

@@ -1,0 +1,2 @@
+"""Writes for network operations: alarm intake, incidents and their impact,
+the liaison with customer service."""
