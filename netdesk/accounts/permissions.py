@@ -38,6 +38,13 @@ class Action(StrEnum):
     KPI_VIEW_ALL = "kpi.view_all"
     TOKEN_CREATE = "token.create"  # noqa: S105 - an action name, not a secret
     CONFIGURE = "desk.configure"
+    # Network operations.
+    INCIDENT_VIEW = "incident.view"
+    INCIDENT_MANAGE = "incident.manage"
+    ALARM_INGEST = "alarm.ingest"
+    OUTAGE_DECIDE = "outage.decide"
+    LIAISON_RECORD = "liaison.record"
+    FAILURE_REPORT_VIEW = "failure_report.view"
 
 
 A = Action
@@ -56,12 +63,23 @@ _AGENT_WORK = {
     A.INTERACTION_LOG,
     A.KPI_VIEW_OWN,
     A.TOKEN_CREATE,
+    A.INCIDENT_VIEW,
+    A.LIAISON_RECORD,
 }
-_LEAD_WORK = _AGENT_WORK | {A.TICKET_CLOSE, A.TICKET_MERGE, A.KPI_VIEW_ALL}
+# The NOC owns network incidents, takes alarms in and decides on suspected outages.
+_NOC_WORK = {A.INCIDENT_MANAGE, A.ALARM_INGEST, A.OUTAGE_DECIDE, A.FAILURE_REPORT_VIEW}
+_LEAD_WORK = _AGENT_WORK | {
+    A.TICKET_CLOSE,
+    A.TICKET_MERGE,
+    A.KPI_VIEW_ALL,
+    A.INCIDENT_MANAGE,
+    A.OUTAGE_DECIDE,
+    A.FAILURE_REPORT_VIEW,
+}
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.HOTLINE_OPERATOR: frozenset(_AGENT_WORK),
-    Role.NOC_ENGINEER: frozenset(_AGENT_WORK),
+    Role.NOC_ENGINEER: frozenset(_AGENT_WORK | _NOC_WORK),
     # Field engineers work the tickets sent to them; they do not take calls.
     Role.FIELD_ENGINEER: frozenset(
         {
@@ -75,6 +93,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.INTERACTION_LOG,
             A.KPI_VIEW_OWN,
             A.TOKEN_CREATE,
+            A.INCIDENT_VIEW,
+            A.LIAISON_RECORD,
         }
     ),
     Role.TEAM_LEAD: frozenset(_LEAD_WORK),
@@ -91,6 +111,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.INTERACTION_LOG,
             A.KPI_VIEW_OWN,
             A.TOKEN_CREATE,
+            A.INCIDENT_VIEW,
+            A.FAILURE_REPORT_VIEW,
         }
     ),
     Role.ADMINISTRATOR: frozenset(Action),

@@ -38,6 +38,12 @@ EXPECTED = {
     Action.KPI_VIEW_ALL: (N, N, N, Y, Y, N, Y),
     Action.TOKEN_CREATE: (Y, Y, Y, Y, Y, Y, Y),
     Action.CONFIGURE: (N, N, N, N, Y, N, Y),
+    Action.INCIDENT_VIEW: (Y, Y, Y, Y, Y, Y, Y),
+    Action.INCIDENT_MANAGE: (N, Y, N, Y, Y, N, Y),
+    Action.ALARM_INGEST: (N, Y, N, N, N, N, Y),
+    Action.OUTAGE_DECIDE: (N, Y, N, Y, Y, N, Y),
+    Action.LIAISON_RECORD: (Y, Y, Y, Y, Y, N, Y),
+    Action.FAILURE_REPORT_VIEW: (N, Y, N, Y, Y, Y, Y),
 }
 
 
