@@ -11,5 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("netdesk.customers.urls")),
     path("reports/", include("netdesk.reports.urls")),
+    path("status/", include("netdesk.noc.statuspage.urls")),
     path("", include("netdesk.tickets.urls")),
 ]
