@@ -128,6 +128,11 @@ EMAIL_USE_TLS = config.env_bool("NETDESK_EMAIL_STARTTLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = config.env_str("NETDESK_EMAIL_FROM", "netdesk@localhost")
 
+# Reactions of one app to another's writes, called explicitly (netdesk/core/hooks.py).
+NETDESK_HOOKS = {
+    # A fault or complaint from a customer on a failed path joins the incident.
+    "ticket_created": ["netdesk.noc.services.liaison.ticket_created"],
+}
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = ["netdesk.sla.tasks.ensure_sla_tick"]
 

@@ -8,6 +8,7 @@ from django.db import models
 
 from netdesk.customers.models import Customer
 from netdesk.network.models import NetworkElement
+from netdesk.tickets.choices import RootCause
 from netdesk.tickets.models import Ticket
 
 
@@ -54,7 +55,7 @@ class NetworkIncident(models.Model):
         default=60, help_text="how often customer service gets an update"
     )
     next_update_due = models.DateTimeField(null=True, blank=True)
-    root_cause = models.CharField(max_length=300, blank=True, default="")
+    root_cause = models.CharField(max_length=30, blank=True, default="", choices=RootCause.choices)
     # Impact, recomputed through the topology whenever the incident changes.
     affected_services = models.PositiveIntegerField(default=0)
     affected_customers = models.PositiveIntegerField(default=0)

@@ -1,11 +1,36 @@
 """Alarm intake: every source (Alertmanager, generic JSON, SNMP traps,
-syslog) hands parsed alarms to `alarms_ingest`."""
+syslog) hands parsed alarms to `alarms_ingest`, in batches.
+
+Per batch, whatever its size: one lookup of the firing alarms by
+fingerprint, one of the recently cleared ones (flapping), the maintenance
+windows running now, then bulk writes. Alarms that are new, serious, stable
+and outside maintenance are correlated into network incidents through the
+topology (`netdesk.noc.services.correlation`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from time import monotonic
+
+from django.db import transaction
+from django.utils import timezone
+
+from netdesk.core.bulk import rows_update
+from netdesk.network.models import NetworkElement
+from netdesk.network.selectors import topology
+from netdesk.noc.models import Alarm, AlarmSeverity, AlarmState, MaintenanceWindow, RejectedInput
+
+logger = logging.getLogger("netdesk.noc")
+# A fire within this long of the same alarm clearing is a flap, not a new alarm.
+FLAP_WINDOW = timedelta(minutes=15)
+# This many flaps and the alarm is marked flapping: kept, but it no longer
+# opens or grows incidents until it settles.
+FLAP_THRESHOLD = 3
+ELEMENT_CACHE_SECONDS = 60.0
+MAX_TEXT = 500
 
 
 @dataclass(frozen=True)
@@ -22,6 +47,9 @@ class AlarmIn:
     labels: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""  # empty: derived from source, element_ref and name
 
+    def key(self) -> str:
+        return (self.fingerprint or f"{self.source}:{self.element_ref}:{self.name}")[:200]
+
 
 @dataclass
 class IngestResult:
@@ -29,14 +57,192 @@ class IngestResult:
     new: int = 0
     repeated: int = 0
     cleared: int = 0
+    unmatched_clears: int = 0
     suppressed: int = 0
     flapping: int = 0
+    unknown_elements: int = 0
     incidents: list[str] = field(default_factory=list)  # references opened or grown
 
 
+_elements: tuple[float, dict[str, int]] | None = None
+
+
+def elements_changed() -> None:
+    global _elements
+    _elements = None
+
+
+def element_index() -> dict[str, int]:
+    """Element id by name, management IP and external id (cached briefly: a
+    flood of alarms must not read 100,000 elements per batch)."""
+    global _elements
+    now = monotonic()
+    if _elements is None or now - _elements[0] > ELEMENT_CACHE_SECONDS:
+        index: dict[str, int] = {}
+        has_external = any(f.name == "external_id" for f in NetworkElement._meta.fields)
+        columns = ["id", "name", "management_ip"] + (["external_id"] if has_external else [])
+        for element_id, *refs in NetworkElement.objects.order_by().values_list(*columns):
+            for ref in refs:
+                if ref:
+                    index.setdefault(str(ref), element_id)
+        _elements = (now, index)
+    return _elements[1]
+
+
+def _resolve(ref: str, index: dict[str, int]) -> int | None:
+    if ref in index:
+        return index[ref]
+    found = NetworkElement.objects.filter(name=ref).values_list("id", flat=True).first()
+    if found is not None:
+        index[ref] = found  # created since the cache was built
+    return found
+
+
+def _maintenance_now(at: datetime) -> dict[int, int]:
+    """Element id → the maintenance window covering it now (the window's
+    elements, everything below them, and every element in its areas)."""
+    windows = list(
+        MaintenanceWindow.objects.filter(starts_at__lte=at, ends_at__gt=at).prefetch_related(
+            "elements", "areas"
+        )
+    )
+    if not windows:
+        return {}
+    forest = topology()
+    covered: dict[int, int] = {}
+    for window in windows:
+        roots = [e.pk for e in window.elements.all()]
+        for element_id in forest.subtree(roots):
+            covered.setdefault(element_id, window.pk)
+        areas = [a.pk for a in window.areas.all()]
+        if areas:
+            in_areas = NetworkElement.objects.filter(area_id__in=areas).values_list("id", flat=True)
+            for element_id in in_areas:
+                covered.setdefault(element_id, window.pk)
+    return covered
+
+
+def _merge_batch(alarms: Sequence[AlarmIn]) -> dict[str, tuple[AlarmIn, int, AlarmIn]]:
+    """Fingerprint → (first report, how many, last report) within the batch."""
+    merged: dict[str, tuple[AlarmIn, int, AlarmIn]] = {}
+    for alarm in sorted(alarms, key=lambda a: a.at):
+        key = alarm.key()
+        if key in merged:
+            first, count, _ = merged[key]
+            merged[key] = (first, count + 1, alarm)
+        else:
+            merged[key] = (alarm, 1, alarm)
+    return merged
+
+
+@transaction.atomic
 def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> IngestResult:
-    raise NotImplementedError  # being written
+    """Take a batch of alarms in: deduplicate by fingerprint, apply clears,
+    detect flapping, honour maintenance windows, then correlate."""
+    from netdesk.noc.services.correlation import alarms_correlate
+
+    now = now or timezone.now()
+    result = IngestResult(received=len(alarms))
+    if not alarms:
+        return result
+    merged = _merge_batch(alarms)
+    firing = {
+        a.fingerprint: a
+        for a in Alarm.objects.filter(fingerprint__in=list(merged), state=AlarmState.FIRING)
+    }
+    recently_cleared: dict[str, Alarm] = {}
+    for alarm in Alarm.objects.filter(
+        fingerprint__in=[k for k in merged if k not in firing],
+        state=AlarmState.CLEARED,
+        cleared_at__gte=now - FLAP_WINDOW,
+    ).order_by("cleared_at"):
+        recently_cleared[alarm.fingerprint] = alarm
+    index = element_index()
+    maintenance = _maintenance_now(now)
+    new_rows: list[Alarm] = []
+    changed: list[Alarm] = []
+    refired: list[Alarm] = []
+    for key, (first, count, last) in merged.items():
+        existing = firing.get(key)
+        if not last.firing:
+            if existing is None:
+                result.unmatched_clears += 1
+                continue
+            existing.state, existing.cleared_at, existing.last_seen = (
+                AlarmState.CLEARED,
+                last.at,
+                last.at,
+            )
+            changed.append(existing)
+            result.cleared += 1
+            continue
+        if existing is not None:
+            existing.occurrences += count
+            existing.last_seen = max(existing.last_seen, last.at)
+            existing.severity = min(existing.severity, last.severity)
+            changed.append(existing)
+            result.repeated += count
+            continue
+        previous = recently_cleared.get(key)
+        if previous is not None:
+            previous.state, previous.cleared_at = AlarmState.FIRING, None
+            previous.flaps += 1
+            previous.occurrences += count
+            previous.last_seen = last.at
+            previous.is_flapping = previous.flaps >= FLAP_THRESHOLD
+            changed.append(previous)
+            result.flapping += int(previous.is_flapping)
+            if not previous.is_flapping:
+                refired.append(previous)
+            continue
+        element_id = _resolve(first.element_ref, index) if first.element_ref else None
+        result.unknown_elements += int(element_id is None)
+        window = maintenance.get(element_id) if element_id is not None else None
+        result.suppressed += int(window is not None)
+        new_rows.append(
+            Alarm(
+                fingerprint=key,
+                source=first.source,
+                element_id=element_id,
+                element_ref=first.element_ref[:200],
+                name=first.name[:200],
+                severity=min(first.severity, last.severity),
+                summary=last.summary[:MAX_TEXT],
+                labels=last.labels,
+                state=AlarmState.FIRING,
+                first_seen=first.at,
+                last_seen=last.at,
+                occurrences=count,
+                suppressed_by_id=window,
+            )
+        )
+        result.new += 1
+    Alarm.objects.bulk_create(new_rows, batch_size=1000)
+    rows_update(
+        Alarm,
+        changed,
+        ["state", "cleared_at", "last_seen", "occurrences", "severity", "flaps", "is_flapping"],
+    )
+    candidates = [
+        a
+        for a in [*new_rows, *refired]
+        if a.element_id is not None
+        and a.suppressed_by_id is None
+        and a.severity <= AlarmSeverity.MAJOR
+        and a.incident_id is None
+    ]
+    if candidates:
+        result.incidents = alarms_correlate(alarms=candidates, now=now)
+    return result
 
 
 def input_reject(*, source: str, reason: str, excerpt: str = "", peer: str = "") -> None:
-    raise NotImplementedError  # being written
+    """Keep input that could not be used, with the reason, for the NOC to see."""
+    RejectedInput.objects.create(
+        source=source,
+        reason=reason[:300],
+        excerpt=excerpt[:1000],
+        peer=peer[:100],
+        at=timezone.now(),
+    )
+    logger.info("rejected %s input from %s: %s", source, peer or "?", reason)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from netdesk.accounts.models import SupportGroup, TierKind, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
+from netdesk.core.hooks import hooks_run
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import (
@@ -182,6 +183,7 @@ def ticket_create(
             **call,
         )
     sla_refresh(ticket=ticket)
+    hooks_run("ticket_created", ticket=ticket, actor=actor)
     return ticket
 
 

@@ -1,0 +1,28 @@
+"""Named points where one app lets another react, configured in settings
+(`NETDESK_HOOKS = {"ticket_created": ["dotted.path", ...]}`).
+
+Tickets must not import the NOC (apps depend downward only), yet a new
+fault ticket from a customer on a failed path must join the incident at
+once, in the same transaction. A hook is an explicit, listed call: unlike a
+signal, the settings show every reaction and the order they run in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@cache
+def _hooks(name: str) -> tuple[Callable[..., Any], ...]:
+    paths: list[str] = getattr(settings, "NETDESK_HOOKS", {}).get(name, [])
+    return tuple(import_string(path) for path in paths)
+
+
+def hooks_run(name: str, **arguments: Any) -> None:
+    """Call every hook registered under `name` with these keyword arguments."""
+    for hook in _hooks(name):
+        hook(**arguments)

@@ -1,0 +1,404 @@
+"""Network incidents: opening them, telling customer service what changed,
+keeping the impact current, and resolving them with their child tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from netdesk.accounts.models import User
+from netdesk.accounts.permissions import Action, require
+from netdesk.core.errors import ServiceError, TransitionNotAllowed, ValidationFailed
+from netdesk.network.models import NetworkElement
+from netdesk.noc.models import (
+    DetectedBy,
+    IncidentState,
+    IncidentTicket,
+    IncidentUpdate,
+    NetworkIncident,
+)
+from netdesk.noc.selectors import impact_of, incident_element_ids
+from netdesk.tickets.choices import ResolutionCode, RootCause, Status
+from netdesk.tickets.models import Ticket
+from netdesk.tickets.models.timeline import EventKind
+from netdesk.tickets.services import comment_add, ticket_resolve
+from netdesk.tickets.services.events import event_record
+
+MAX_UPDATE_MINUTES = 24 * 60
+
+
+def _check_text(field: str, value: str, limit: int) -> str:
+    value = value.strip()
+    if not value or len(value) > limit:
+        raise ValidationFailed(
+            f"{field} must be 1 to {limit} characters.",
+            field=field,
+            value=value[:100],
+            accepted=f"1 to {limit} characters",
+        )
+    return value
+
+
+def _check_choice(field: str, value: str, choices: Iterable[str]) -> None:
+    accepted = list(choices)
+    if value not in accepted:
+        raise ValidationFailed(
+            f"{field} {value!r} is not accepted.", field=field, value=value, accepted=accepted
+        )
+
+
+def _check_interval(minutes: int) -> None:
+    if not 5 <= minutes <= MAX_UPDATE_MINUTES:
+        raise ValidationFailed(
+            f"An update every {minutes} minutes is out of range.",
+            field="update_every_minutes",
+            value=minutes,
+            accepted=f"5 to {MAX_UPDATE_MINUTES} minutes",
+        )
+
+
+def incident_impact_refresh(*, incident: NetworkIncident, now: datetime | None = None) -> None:
+    """Recount the services, customers and key accounts below the
+    incident's elements (after any change to its elements)."""
+    impact = impact_of(incident_element_ids(incident))
+    incident.affected_services = impact.services
+    incident.affected_customers = impact.customers
+    incident.impact_computed_at = now or timezone.now()
+    incident.save(update_fields=["affected_services", "affected_customers", "impact_computed_at"])
+    incident.affected_key_accounts.set(impact.key_account_ids)
+
+
+@transaction.atomic
+def incident_create(
+    *,
+    actor: User | None,
+    title: str,
+    detected_by: str,
+    started_at: datetime | None = None,
+    root_element: NetworkElement | None = None,
+    elements: Iterable[NetworkElement] = (),
+    technical_description: str = "",
+    customer_description: str = "",
+    eta: datetime | None = None,
+    update_every_minutes: int = 60,
+) -> NetworkIncident:
+    """Open an incident (by hand, from alarms, or from confirmed complaints).
+    `actor` None is the desk itself correlating alarms."""
+    require(actor, Action.INCIDENT_MANAGE)
+    title = _check_text("title", title, 200)
+    _check_choice("detected_by", detected_by, DetectedBy.values)
+    _check_interval(update_every_minutes)
+    now = timezone.now()
+    started_at = started_at or now
+    if started_at > now + timedelta(minutes=5):
+        raise ValidationFailed(
+            "An incident cannot start in the future.",
+            field="started_at",
+            value=started_at.isoformat(),
+            accepted="a time up to now",
+        )
+    if eta is not None and eta < started_at:
+        raise ValidationFailed(
+            "The ETA is before the incident started.",
+            field="eta",
+            value=eta.isoformat(),
+            accepted=f"a time after {started_at.isoformat()}",
+        )
+    incident = NetworkIncident.objects.create(
+        title=title,
+        detected_by=detected_by,
+        detected_by_user=actor,
+        started_at=started_at,
+        detected_at=now,
+        root_element=root_element,
+        technical_description=technical_description,
+        customer_description=customer_description,
+        eta=eta,
+        update_every_minutes=update_every_minutes,
+        next_update_due=now + timedelta(minutes=update_every_minutes),
+    )
+    incident.elements.set(list(elements))
+    IncidentUpdate.objects.create(
+        incident=incident,
+        at=now,
+        author=actor,
+        state=incident.state,
+        technical_note=technical_description or "Incident opened.",
+        customer_message=customer_description,
+    )
+    incident_impact_refresh(incident=incident, now=now)
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *,
+    actor: User | None,
+    incident: NetworkIncident,
+    state: str | None = None,
+    technical_note: str = "",
+    customer_message: str = "",
+    eta: datetime | None = None,
+    clear_eta: bool = False,
+    root_element: NetworkElement | None = None,
+    elements: Iterable[NetworkElement] | None = None,
+    update_every_minutes: int | None = None,
+) -> IncidentUpdate:
+    """Post an update: a new state, notes in both voices, a new ETA or a
+    different scope. The customer wording goes to every linked ticket as an
+    internal note, so the agent who takes the next call has it."""
+    require(actor, Action.INCIDENT_MANAGE)
+    if incident.state == IncidentState.RESOLVED:
+        raise TransitionNotAllowed(
+            f"{incident.reference} is resolved; reopen it by opening a new incident.",
+            field="state",
+            value=incident.state,
+            accepted=[],
+        )
+    if state is not None:
+        _check_choice("state", state, [s for s in IncidentState.values if s != "resolved"])
+    if not (state or technical_note.strip() or customer_message.strip() or eta or clear_eta) and (
+        root_element is None and elements is None and update_every_minutes is None
+    ):
+        raise ValidationFailed(
+            "An update needs a state, a note, a message, an ETA or a change of scope.",
+            field="technical_note",
+            value="",
+            accepted="at least one change",
+        )
+    now = timezone.now()
+    changed = ["next_update_due"]
+    if state:
+        incident.state = state
+        changed.append("state")
+    if eta is not None or clear_eta:
+        if eta is not None and eta < incident.started_at:
+            raise ValidationFailed(
+                "The ETA is before the incident started.",
+                field="eta",
+                value=eta.isoformat(),
+                accepted=f"a time after {incident.started_at.isoformat()}",
+            )
+        incident.eta = None if clear_eta else eta
+        changed.append("eta")
+    if customer_message.strip():
+        incident.customer_description = customer_message.strip()
+        changed.append("customer_description")
+    if update_every_minutes is not None:
+        _check_interval(update_every_minutes)
+        incident.update_every_minutes = update_every_minutes
+        changed.append("update_every_minutes")
+    scope_changed = root_element is not None or elements is not None
+    if root_element is not None:
+        incident.root_element = root_element
+        changed.append("root_element")
+    incident.next_update_due = now + timedelta(minutes=incident.update_every_minutes)
+    incident.save(update_fields=changed)
+    if elements is not None:
+        incident.elements.set(list(elements))
+    if scope_changed:
+        incident_impact_refresh(incident=incident, now=now)
+    update = IncidentUpdate.objects.create(
+        incident=incident,
+        at=now,
+        author=actor,
+        state=incident.state,
+        technical_note=technical_note.strip(),
+        customer_message=customer_message.strip(),
+    )
+    _tell_linked_tickets(incident, update, actor)
+    return update
+
+
+def _tell_linked_tickets(
+    incident: NetworkIncident, update: IncidentUpdate, actor: User | None
+) -> None:
+    """Incident updates flow to the child tickets (their timelines), and the
+    exchange is recorded as the NOC telling customer service."""
+    from netdesk.noc.services.liaison import liaison_status_update
+
+    message = update.customer_message or f"Incident now {update.get_state_display().lower()}."
+    eta = f" ETA {incident.eta:%Y-%m-%d %H:%M} UTC." if incident.eta else ""
+    tickets = Ticket.objects.filter(
+        pk__in=IncidentTicket.objects.filter(incident=incident, unlinked_at__isnull=True).values(
+            "ticket_id"
+        ),
+        status__in=[s for s in Status.values if s not in ("resolved", "closed")],
+    )
+    for ticket in tickets:
+        event_record(
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.NOTE_ADDED,
+            field="incident",
+            new=incident.reference,
+            message=f"{incident.reference} ({update.get_state_display()}): {message}{eta}",
+            at=update.at,
+        )
+    liaison_status_update(incident=incident, actor=actor, body=f"{message}{eta}", at=update.at)
+
+
+@transaction.atomic
+def incident_link_ticket(
+    *, actor: User | None, incident: NetworkIncident, ticket: Ticket, automatic: bool = False
+) -> IncidentTicket:
+    """Attach a customer ticket as a child of the incident (idempotent)."""
+    require(actor, Action.TICKET_LINK if not automatic else Action.TICKET_CREATE)
+    existing = IncidentTicket.objects.filter(
+        incident=incident, ticket=ticket, unlinked_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    if incident.state == IncidentState.RESOLVED:
+        raise TransitionNotAllowed(
+            f"{incident.reference} is resolved; tickets are no longer attached to it.",
+            field="incident",
+            value=incident.reference,
+            accepted="an active incident",
+        )
+    now = timezone.now()
+    link = IncidentTicket.objects.create(
+        incident=incident, ticket=ticket, linked_at=now, linked_by=actor, automatic=automatic
+    )
+    how = "automatically (the customer's service is on its path)" if automatic else "by hand"
+    event_record(
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.LINKED,
+        field="incident",
+        new=incident.reference,
+        message=f"Child of network incident {incident.reference} {how}: "
+        f"{incident.customer_description or incident.title}",
+        at=now,
+    )
+    return link
+
+
+@transaction.atomic
+def incident_unlink_ticket(
+    *, actor: User, incident: NetworkIncident, ticket: Ticket, reason: str
+) -> IncidentTicket:
+    """Detach a ticket the agent knows is not caused by the incident."""
+    require(actor, Action.TICKET_LINK)
+    reason = _check_text("reason", reason, 300)
+    link = IncidentTicket.objects.filter(
+        incident=incident, ticket=ticket, unlinked_at__isnull=True
+    ).first()
+    if link is None:
+        raise ValidationFailed(
+            f"{ticket.reference} is not linked to {incident.reference}.",
+            field="ticket",
+            value=ticket.reference,
+            accepted="a ticket linked to this incident",
+        )
+    now = timezone.now()
+    link.unlinked_at, link.unlinked_by, link.unlink_reason = now, actor, reason
+    link.save(update_fields=["unlinked_at", "unlinked_by", "unlink_reason"])
+    event_record(
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.UNLINKED,
+        field="incident",
+        old=incident.reference,
+        message=f"Unlinked from {incident.reference}: {reason}",
+        at=now,
+    )
+    return link
+
+
+@transaction.atomic
+def incident_resolve(
+    *,
+    actor: User,
+    incident: NetworkIncident,
+    root_cause: str,
+    technical_note: str = "",
+    customer_message: str = "",
+    resolve_children: bool = False,
+    resolved_at: datetime | None = None,
+) -> list[str]:
+    """Resolve the incident. With `resolve_children`, each open child ticket
+    is resolved as "network restored" with the customer-facing message as a
+    reply; tickets that cannot be resolved are listed with the reason, not
+    silently skipped. Returns those problems."""
+    require(actor, Action.INCIDENT_MANAGE)
+    _check_choice("root_cause", root_cause, RootCause.values)
+    if incident.state == IncidentState.RESOLVED:
+        raise TransitionNotAllowed(
+            f"{incident.reference} is already resolved.",
+            field="state",
+            value=incident.state,
+            accepted=[s for s in IncidentState.values if s != "resolved"],
+        )
+    if resolve_children and not customer_message.strip():
+        raise ValidationFailed(
+            "Resolving the child tickets needs the message their customers will get.",
+            field="customer_message",
+            value=customer_message,
+            accepted="a non-empty text",
+        )
+    now = timezone.now()
+    resolved_at = resolved_at or now
+    if resolved_at < incident.started_at or resolved_at > now + timedelta(minutes=5):
+        raise ValidationFailed(
+            "The restoration time must lie between the start and now.",
+            field="resolved_at",
+            value=resolved_at.isoformat(),
+            accepted=f"{incident.started_at.isoformat()} to now",
+        )
+    incident.state = IncidentState.RESOLVED
+    incident.resolved_at = resolved_at
+    incident.root_cause = root_cause
+    incident.next_update_due = None
+    if customer_message.strip():
+        incident.customer_description = customer_message.strip()
+    incident.save(
+        update_fields=[
+            "state",
+            "resolved_at",
+            "root_cause",
+            "next_update_due",
+            "customer_description",
+        ]
+    )
+    update = IncidentUpdate.objects.create(
+        incident=incident,
+        at=now,
+        author=actor,
+        state=incident.state,
+        technical_note=technical_note.strip() or f"Resolved: {incident.get_root_cause_display()}",
+        customer_message=customer_message.strip(),
+    )
+    problems: list[str] = []
+    if resolve_children:
+        problems = _resolve_children(incident, actor, customer_message.strip(), root_cause)
+    else:
+        _tell_linked_tickets(incident, update, actor)
+    return problems
+
+
+def _resolve_children(
+    incident: NetworkIncident, actor: User, message: str, root_cause: str
+) -> list[str]:
+    problems = []
+    links = IncidentTicket.objects.filter(incident=incident, unlinked_at__isnull=True)
+    tickets = Ticket.objects.filter(pk__in=links.values("ticket_id")).exclude(
+        status__in=["resolved", "closed"]
+    )
+    for ticket in tickets:
+        try:
+            with transaction.atomic():
+                comment_add(actor=actor, ticket=ticket, body=message, visibility="public")
+                ticket_resolve(
+                    actor=actor,
+                    ticket=ticket,
+                    resolution_code=ResolutionCode.NETWORK_RESTORED,
+                    root_cause=root_cause,
+                    notes=f"Resolved with network incident {incident.reference}.",
+                )
+        except ServiceError as error:
+            problems.append(f"{ticket.reference}: {error.message}")
+    return problems

@@ -1,0 +1,209 @@
+"""The liaison between the NOC and customer service: new tickets join the
+incident on their customer's path, the NOC is asked for remote
+troubleshooting and answers on the ticket, and every exchange is recorded
+as an interaction between the two groups."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from netdesk.accounts.models import SupportGroup, User
+from netdesk.accounts.permissions import Action, require
+from netdesk.core.errors import ValidationFailed
+from netdesk.noc.models import LiaisonKind, LiaisonRecord, NetworkIncident
+from netdesk.noc.selectors import network_status_for
+from netdesk.tickets.choices import TicketType
+from netdesk.tickets.models import Ticket
+from netdesk.tickets.models.timeline import EventKind
+from netdesk.tickets.services.events import event_record
+
+logger = logging.getLogger("netdesk.noc")
+NOC_GROUP = "NOC"
+CUSTOMER_SERVICE_GROUP = "Hotline"
+# Tickets that describe a loss of service; requests and billing questions
+# from a customer on a failed path are not caused by the failure.
+SERVICE_AFFECTING = (TicketType.FAULT, TicketType.COMPLAINT)
+
+
+def _group(name: str) -> SupportGroup | None:
+    return SupportGroup.objects.filter(name=name).first()
+
+
+def ticket_created(*, ticket: Ticket, actor: User) -> None:
+    """Called by ticket creation (NETDESK_HOOKS["ticket_created"]): attach a
+    fault or complaint to the active incident on the customer's path, and
+    show the complaint to the spike detector."""
+    from netdesk.noc.services.incidents import incident_link_ticket
+
+    if ticket.ticket_type not in SERVICE_AFFECTING:
+        return
+    statuses = network_status_for(ticket.customer_id, ticket.service_id)
+    if statuses:
+        incident_link_ticket(
+            actor=actor, incident=statuses[0].incident, ticket=ticket, automatic=True
+        )
+    observe = _spike_observer()
+    if observe is not None:
+        observe(ticket=ticket)
+
+
+def _spike_observer() -> Callable[..., object] | None:
+    try:
+        module = importlib.import_module("netdesk.noc.services.outages")
+    except ModuleNotFoundError:
+        return None
+    observe: Callable[..., object] | None = getattr(module, "complaint_observe", None)
+    return observe
+
+
+def _record(
+    *,
+    kind: str,
+    from_group: SupportGroup,
+    to_group: SupportGroup,
+    author: User | None,
+    body: str,
+    at: datetime,
+    incident: NetworkIncident | None = None,
+    ticket: Ticket | None = None,
+    answers: LiaisonRecord | None = None,
+) -> LiaisonRecord:
+    return LiaisonRecord.objects.create(
+        kind=kind,
+        from_group=from_group,
+        to_group=to_group,
+        author=author,
+        body=body,
+        at=at,
+        incident=incident,
+        ticket=ticket,
+        answers=answers,
+    )
+
+
+def liaison_status_update(
+    *, incident: NetworkIncident, actor: User | None, body: str, at: datetime
+) -> LiaisonRecord | None:
+    """The NOC telling customer service about an incident."""
+    noc, desk = _group(NOC_GROUP), _group(CUSTOMER_SERVICE_GROUP)
+    if noc is None or desk is None:
+        logger.warning("liaison groups %r / %r missing; update not recorded", NOC_GROUP, desk)
+        return None
+    return _record(
+        kind=LiaisonKind.STATUS_UPDATE,
+        from_group=noc,
+        to_group=desk,
+        author=actor,
+        body=body,
+        at=at,
+        incident=incident,
+    )
+
+
+def _check_body(body: str) -> str:
+    body = body.strip()
+    if not body or len(body) > 5000:
+        raise ValidationFailed(
+            "The message must be 1 to 5,000 characters.",
+            field="body",
+            value=body[:100],
+            accepted="1 to 5,000 characters",
+        )
+    return body
+
+
+def _groups_or_fail() -> tuple[SupportGroup, SupportGroup]:
+    noc, desk = _group(NOC_GROUP), _group(CUSTOMER_SERVICE_GROUP)
+    if noc is None or desk is None:
+        raise ValidationFailed(
+            "The NOC and customer service groups are not set up.",
+            field="group",
+            value=None,
+            accepted=[NOC_GROUP, CUSTOMER_SERVICE_GROUP],
+        )
+    return noc, desk
+
+
+@transaction.atomic
+def troubleshooting_request(*, actor: User, ticket: Ticket, body: str) -> LiaisonRecord:
+    """Customer service asks the NOC to test the customer's line remotely."""
+    require(actor, Action.LIAISON_RECORD)
+    body = _check_body(body)
+    noc, desk = _groups_or_fail()
+    now = timezone.now()
+    record = _record(
+        kind=LiaisonKind.TROUBLESHOOTING_REQUEST,
+        from_group=desk,
+        to_group=noc,
+        author=actor,
+        body=body,
+        at=now,
+        ticket=ticket,
+    )
+    event_record(
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.NOTE_ADDED,
+        field="liaison",
+        new=LiaisonKind.TROUBLESHOOTING_REQUEST,
+        message=f"Remote troubleshooting requested from the NOC: {body}",
+        at=now,
+    )
+    return record
+
+
+@transaction.atomic
+def troubleshooting_result(
+    *, actor: User, ticket: Ticket, body: str, request: LiaisonRecord | None = None
+) -> LiaisonRecord:
+    """The NOC records what its remote tests found, on the ticket."""
+    require(actor, Action.INCIDENT_MANAGE)
+    body = _check_body(body)
+    if request is not None and (
+        request.ticket_id != ticket.pk or request.kind != LiaisonKind.TROUBLESHOOTING_REQUEST
+    ):
+        raise ValidationFailed(
+            "That request is not a troubleshooting request on this ticket.",
+            field="request",
+            value=request.pk,
+            accepted=f"a troubleshooting request on {ticket.reference}",
+        )
+    noc, desk = _groups_or_fail()
+    now = timezone.now()
+    record = _record(
+        kind=LiaisonKind.TROUBLESHOOTING_RESULT,
+        from_group=noc,
+        to_group=desk,
+        author=actor,
+        body=body,
+        at=now,
+        ticket=ticket,
+        answers=request,
+    )
+    event_record(
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.NOTE_ADDED,
+        field="liaison",
+        new=LiaisonKind.TROUBLESHOOTING_RESULT,
+        message=f"NOC remote troubleshooting result: {body}",
+        at=now,
+    )
+    return record
+
+
+def open_troubleshooting_requests() -> list[LiaisonRecord]:
+    """Requests the NOC has not answered yet, oldest first."""
+    return list(
+        LiaisonRecord.objects.filter(
+            kind=LiaisonKind.TROUBLESHOOTING_REQUEST, answered_by__isnull=True
+        )
+        .select_related("ticket", "author")
+        .order_by("at")[:200]
+    )
