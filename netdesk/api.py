@@ -17,6 +17,7 @@ from netdesk.accounts.api import router as accounts_router
 from netdesk.accounts.models import ApiToken, hash_token
 from netdesk.core.errors import ServiceError
 from netdesk.customers.api import router as customers_router
+from netdesk.noc.api import router as noc_router
 from netdesk.reports.api import report_router
 from netdesk.reports.api import router as reports_router
 from netdesk.sla.api import router as sla_router
@@ -212,3 +213,4 @@ api.add_router("/kpis", reports_router)
 api.add_router("/me", accounts_router)
 api.add_router("", sla_router)
 api.add_router("/reports", report_router)
+api.add_router("/noc", noc_router)

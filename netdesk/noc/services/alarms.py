@@ -190,6 +190,7 @@ def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> 
             previous.occurrences += count
             previous.last_seen = last.at
             previous.is_flapping = previous.flaps >= FLAP_THRESHOLD
+            result.repeated += count - 1
             changed.append(previous)
             result.flapping += int(previous.is_flapping)
             if not previous.is_flapping:
@@ -217,6 +218,7 @@ def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> 
             )
         )
         result.new += 1
+        result.repeated += count - 1
     Alarm.objects.bulk_create(new_rows, batch_size=1000)
     rows_update(
         Alarm,
