@@ -1,4 +1,5 @@
-"""KPIs in the API: one scope (desk, group or agent) and period per request."""
+"""KPIs and reports in the API: KPIs for one scope (desk, group or agent) and
+period per request; SLA/OLA compliance; the monthly network failure report."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from ninja import Field, Query, Router, Schema
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.schemas import IsoDateTime, OutputSchema, answers
+from netdesk.reports.failures import (
+    FailureMonth,
+    failure_csv,
+    failure_incident,
+    failure_report,
+    parse_month,
+)
 from netdesk.reports.kpis import kpi_report
 from netdesk.reports.selectors import DEFAULT_PERIOD, kpi_scope_for
 from netdesk.reports.sla import ComplianceQuery, breached_timers, compliance_csv, compliance_rows
@@ -146,3 +154,120 @@ def sla_report_csv(request: HttpRequest, query: Query[SlaReportQuery]) -> HttpRe
     name = f"{report.kind}-compliance-{report.start:%Y%m%d}-{report.end:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+class FailureQuery(Schema):
+    month: str | None = Field(
+        None,
+        max_length=40,
+        description="YYYY-MM, in the desk's time zone (default: the current month)",
+    )
+
+
+class FailureRow(OutputSchema):
+    reference: str
+    title: str
+    state: str
+    started_at: datetime
+    detected_at: datetime
+    detected_by: str = Field(description="alarm, complaints or manual")
+    detected_by_label: str
+    detected_by_user: str | None
+    time_to_detect_minutes: float
+    resolved_at: datetime | None
+    duration_minutes: float = Field(description="to resolution, or to now while ongoing")
+    ongoing: bool
+    affected_services: int
+    affected_customers: int
+    key_accounts: list[str]
+    tickets: list[str] = Field(description="tickets linked to the incident (live links)")
+    root_cause: str
+    sla_breaches: int = Field(description="breached SLA targets of the linked tickets")
+    sla_breached_tickets: list[str]
+
+
+class FailureTotals(OutputSchema):
+    incidents: int
+    resolved: int
+    ongoing: int
+    outage_minutes: float
+    mean_time_to_detect_minutes: float | None
+    mean_time_to_restore_minutes: float | None
+    services_affected: int
+    customers_affected: int
+    key_accounts_affected: int
+    tickets_linked: int
+    sla_breaches: int
+    by_detection: dict[str, int]
+
+
+class FailureReportOut(OutputSchema):
+    month: str
+    start: datetime
+    end: datetime
+    rows: list[FailureRow]
+    totals: FailureTotals
+
+
+class FailureTicket(OutputSchema):
+    reference: str
+    title: str
+    status: str
+    customer: str
+    created_at: datetime
+    resolved_at: datetime | None
+    sla_breaches: int
+
+
+class FailureUpdate(OutputSchema):
+    at: datetime
+    state: str
+    author: str | None
+    technical_note: str
+    customer_message: str
+
+
+class FailureIncidentOut(FailureRow):
+    linked_tickets: list[FailureTicket]
+    updates: list[FailureUpdate]
+
+
+def _failure_month(request: HttpRequest, query: FailureQuery) -> FailureMonth:
+    user = request.user
+    assert isinstance(user, User)
+    require(user, Action.KPI_VIEW_ALL)
+    return parse_month(query.month)
+
+
+@report_router.get(
+    "/failures",
+    response=answers(FailureReportOut),
+    summary="Network failure report for one month",
+)
+def failures_report(request: HttpRequest, query: Query[FailureQuery]) -> dict[str, Any]:
+    return failure_report(_failure_month(request, query))
+
+
+@report_router.get(
+    "/failures.csv",
+    response=answers(None),
+    summary="Network failure report for one month as CSV",
+    openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}},
+)
+def failures_report_csv(request: HttpRequest, query: Query[FailureQuery]) -> HttpResponse:
+    report = failure_report(_failure_month(request, query))
+    response = HttpResponse(failure_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="failures-{report["month"]}.csv"'
+    return response
+
+
+@report_router.get(
+    "/failures/{reference}",
+    response=answers(FailureIncidentOut),
+    summary="One network incident in the failure report, with its tickets and timeline",
+)
+def failure_report_incident(request: HttpRequest, reference: str) -> dict[str, Any]:
+    user = request.user
+    assert isinstance(user, User)
+    require(user, Action.KPI_VIEW_ALL)
+    return failure_incident(reference)

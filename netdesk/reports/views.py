@@ -1,4 +1,5 @@
-"""Agent UI for the KPI dashboard: one period and one scope at a time."""
+"""Agent UI for the KPI dashboard (one period and one scope at a time), the
+SLA/OLA compliance report and the monthly network failure report."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, can, require
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.views import agent_of, desk_view
+from netdesk.reports.failures import failure_report, parse_month
 from netdesk.reports.kpis import BACKLOG_BUCKETS, kpi_report
 from netdesk.reports.selectors import DEFAULT_PERIOD, kpi_scope_for
 from netdesk.reports.sla import DIMENSIONS, ComplianceQuery, breached_timers, compliance_rows
@@ -170,4 +172,37 @@ def sla_report_page(request: HttpRequest) -> HttpResponse:
             "csv_query": request.GET.urlencode(),
             "period_end_shown": query.end - timedelta(seconds=1),
         },
+    )
+
+
+class FailureReportForm(forms.Form):
+    month = forms.CharField(
+        required=False,
+        help_text="YYYY-MM",
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+
+
+@desk_view
+def failure_report_page(request: HttpRequest) -> HttpResponse:
+    """Every network incident that started in the month, with the totals and a CSV link."""
+    user = agent_of(request)
+    require(user, Action.KPI_VIEW_ALL)
+    form = FailureReportForm(request.GET or None, initial={"month": parse_month(None).label})
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    report = None
+    try:
+        month = parse_month(data.get("month") or None)
+        report = failure_report(month)
+    except ValidationFailed as error:
+        attach_service_error(form, error)
+    return render(
+        request,
+        "reports/failures.html",
+        {
+            "form": form,
+            "report": report,
+            "csv_query": f"month={report['month']}" if report else "",
+        },
+        status=200 if report is not None else 422,
     )

@@ -1,0 +1,308 @@
+"""The network failure report: per month, every network incident that
+started in it (start, detection, resolution, impact, tickets, root cause,
+SLA impact) and the month's totals. A list costs four queries whatever the
+number of incidents, tickets and timers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from statistics import fmean
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from netdesk.core.errors import NotFound, ValidationFailed
+from netdesk.core.schemas import MAX_ID
+from netdesk.customers.models import Customer
+from netdesk.noc.models import (
+    DetectedBy,
+    IncidentState,
+    IncidentTicket,
+    IncidentUpdate,
+    NetworkIncident,
+)
+from netdesk.sla.models import PolicyKind, SlaTimer, TimerState
+from netdesk.tickets.models import Ticket
+from netdesk.tickets.models.ticket import reference_for
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Years a month may name: wide enough for any history, narrow enough that
+# the month's end stays a valid date in every time zone.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+MONTH_ACCEPTED = f"a month as YYYY-MM, e.g. 2026-06 (years {FIRST_YEAR} to {LAST_YEAR})"
+REFERENCE = re.compile(r"^NI-(\d{1,19})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FailureMonth:
+    """A calendar month in the desk's own time zone (not the reader's), so
+    everyone who asks for 2026-06 gets the same incidents."""
+
+    label: str
+    start: datetime
+    end: datetime  # exclusive
+
+
+def parse_month(raw: str | None, *, now: datetime | None = None) -> FailureMonth:
+    """`YYYY-MM`, or the current month when none is given."""
+    zone = timezone.get_default_timezone()
+    if raw is None or not raw.strip():
+        today = timezone.localtime(now or timezone.now(), zone)
+        year, month = today.year, today.month
+    else:
+        found = MONTH.match(raw.strip())
+        year, month = (int(found[1]), int(found[2])) if found else (0, 0)
+        if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+            raise ValidationFailed(
+                f"{raw[:40]!r} is not a month; give {MONTH_ACCEPTED}.",
+                field="month",
+                value=raw[:40],
+                accepted=MONTH_ACCEPTED,
+            )
+    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return FailureMonth(
+        label=f"{year:04d}-{month:02d}",
+        start=datetime(year, month, 1, tzinfo=zone),
+        end=datetime(next_year, next_month, 1, tzinfo=zone),
+    )
+
+
+def _minutes(start: datetime, end: datetime) -> float:
+    # A detection logged a little before the first alarm's time stamp is
+    # clock skew, not negative time.
+    return round(max((end - start).total_seconds(), 0) / 60, 1)
+
+
+def _incidents() -> QuerySet[NetworkIncident]:
+    return NetworkIncident.objects.select_related("detected_by_user").prefetch_related(
+        Prefetch(
+            "affected_key_accounts",
+            queryset=Customer.objects.only("id", "name").order_by("name"),
+        )
+    )
+
+
+def _linked_tickets(incident_ids: list[int]) -> dict[int, list[int]]:
+    """Ticket ids per incident, live links only (an unlinked ticket was not
+    the incident's), oldest link first."""
+    tickets: dict[int, list[int]] = defaultdict(list)
+    links = (
+        IncidentTicket.objects.filter(incident_id__in=incident_ids, unlinked_at__isnull=True)
+        .order_by("linked_at", "id")
+        .values_list("incident_id", "ticket_id")
+    )
+    for incident_id, ticket_id in links:
+        tickets[incident_id].append(ticket_id)
+    return tickets
+
+
+def _breaches(ticket_ids: list[int]) -> dict[int, int]:
+    """SLA targets breached per ticket: customer service levels only (OLAs
+    are the desk's internal hand-offs), cancelled targets left out."""
+    if not ticket_ids:
+        return {}
+    breached: dict[int, int] = defaultdict(int)
+    timers = (
+        SlaTimer.objects.filter(
+            ticket_id__in=ticket_ids, kind=PolicyKind.SLA, breached_at__isnull=False
+        )
+        .exclude(state=TimerState.CANCELLED)
+        .values_list("ticket_id", flat=True)
+    )
+    for ticket_id in timers:
+        breached[ticket_id] += 1
+    return breached
+
+
+def _row(
+    incident: NetworkIncident,
+    *,
+    ticket_ids: list[int],
+    breaches: dict[int, int],
+    now: datetime,
+) -> dict[str, Any]:
+    resolved = incident.state == IncidentState.RESOLVED and incident.resolved_at is not None
+    ended_at = incident.resolved_at if resolved and incident.resolved_at else now
+    who = incident.detected_by_user
+    breached_tickets = [reference_for(t) for t in ticket_ids if breaches.get(t)]
+    return {
+        "reference": incident.reference,
+        "title": incident.title,
+        "state": incident.state,
+        "started_at": incident.started_at,
+        "detected_at": incident.detected_at,
+        "detected_by": incident.detected_by,
+        "detected_by_label": DetectedBy(incident.detected_by).label
+        if incident.detected_by in DetectedBy.values
+        else incident.detected_by,
+        "detected_by_user": (who.get_full_name() or who.username) if who else None,
+        "time_to_detect_minutes": _minutes(incident.started_at, incident.detected_at),
+        "resolved_at": incident.resolved_at if resolved else None,
+        # Ongoing incidents count up to now, marked as such.
+        "duration_minutes": _minutes(incident.started_at, ended_at),
+        "ongoing": not resolved,
+        "affected_services": incident.affected_services,
+        "affected_customers": incident.affected_customers,
+        "key_accounts": [c.name for c in incident.affected_key_accounts.all()],
+        "tickets": [reference_for(t) for t in ticket_ids],
+        "root_cause": incident.root_cause,
+        "sla_breaches": sum(breaches.get(t, 0) for t in ticket_ids),
+        "sla_breached_tickets": breached_tickets,
+    }
+
+
+def failure_rows(month: FailureMonth, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The incidents that started in the month, oldest first."""
+    now = now or timezone.now()
+    incidents = list(
+        _incidents()
+        .filter(started_at__gte=month.start, started_at__lt=month.end)
+        .order_by("started_at", "id")
+    )
+    if not incidents:
+        return []
+    tickets = _linked_tickets([i.pk for i in incidents])
+    breaches = _breaches(sorted({t for ids in tickets.values() for t in ids}))
+    return [
+        _row(i, ticket_ids=tickets.get(i.pk, []), breaches=breaches, now=now) for i in incidents
+    ]
+
+
+def failure_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The month at a glance. Customers affected is the sum over incidents:
+    a customer hit twice counts twice, as two failures."""
+    restored = [r["duration_minutes"] for r in rows if not r["ongoing"]]
+    by_detection = dict.fromkeys(DetectedBy.values, 0)
+    for row in rows:
+        by_detection[row["detected_by"]] = by_detection.get(row["detected_by"], 0) + 1
+    return {
+        "incidents": len(rows),
+        "resolved": len(restored),
+        "ongoing": len(rows) - len(restored),
+        "outage_minutes": round(sum(r["duration_minutes"] for r in rows), 1),
+        "mean_time_to_detect_minutes": round(fmean(r["time_to_detect_minutes"] for r in rows), 1)
+        if rows
+        else None,
+        "mean_time_to_restore_minutes": round(fmean(restored), 1) if restored else None,
+        "services_affected": sum(r["affected_services"] for r in rows),
+        "customers_affected": sum(r["affected_customers"] for r in rows),
+        "key_accounts_affected": len({name for r in rows for name in r["key_accounts"]}),
+        "tickets_linked": sum(len(r["tickets"]) for r in rows),
+        "sla_breaches": sum(r["sla_breaches"] for r in rows),
+        "by_detection": by_detection,
+    }
+
+
+def failure_report(month: FailureMonth, *, now: datetime | None = None) -> dict[str, Any]:
+    rows = failure_rows(month, now=now)
+    return {
+        "month": month.label,
+        "start": month.start,
+        "end": month.end,
+        "rows": rows,
+        "totals": failure_totals(rows),
+    }
+
+
+def failure_incident(reference: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """One incident's row with its linked tickets and its timeline."""
+    found = REFERENCE.match(reference.strip())
+    number = int(found[1]) if found else 0
+    incident = _incidents().filter(pk=number).first() if 0 < number <= MAX_ID else None
+    if incident is None:
+        raise NotFound(
+            f"No network incident {reference[:40]!r}.",
+            field="reference",
+            value=reference[:40],
+            accepted="the reference of an existing incident, e.g. NI-12",
+        )
+    ticket_ids = _linked_tickets([incident.pk]).get(incident.pk, [])
+    breaches = _breaches(ticket_ids)
+    row = _row(incident, ticket_ids=ticket_ids, breaches=breaches, now=now or timezone.now())
+    tickets = Ticket.objects.select_related("customer").in_bulk(ticket_ids)
+    row["linked_tickets"] = [
+        {
+            "reference": reference_for(t),
+            "title": tickets[t].title,
+            "status": tickets[t].status,
+            "customer": tickets[t].customer.name,
+            "created_at": tickets[t].created_at,
+            "resolved_at": tickets[t].resolved_at,
+            "sla_breaches": breaches.get(t, 0),
+        }
+        for t in ticket_ids
+        if t in tickets
+    ]
+    row["updates"] = [
+        {
+            "at": u.at,
+            "state": u.state,
+            "author": (u.author.get_full_name() or u.author.username) if u.author else None,
+            "technical_note": u.technical_note,
+            "customer_message": u.customer_message,
+        }
+        for u in IncidentUpdate.objects.filter(incident=incident).select_related("author")
+    ]
+    return row
+
+
+CSV_COLUMNS = [
+    ("reference", "reference"),
+    ("title", "title"),
+    ("state", "state"),
+    ("started_at", "started at (UTC)"),
+    ("detected_at", "detected at (UTC)"),
+    ("detected_by", "detected by"),
+    ("detected_by_user", "detected by whom"),
+    ("time_to_detect_minutes", "time to detect (min)"),
+    ("resolved_at", "resolved at (UTC)"),
+    ("duration_minutes", "duration (min)"),
+    ("ongoing", "ongoing"),
+    ("affected_services", "services affected"),
+    ("affected_customers", "customers affected"),
+    ("key_accounts", "key accounts"),
+    ("tickets", "tickets linked"),
+    ("root_cause", "root cause"),
+    ("sla_breaches", "SLA breaches"),
+    ("sla_breached_tickets", "tickets with a breached SLA"),
+]
+
+
+# A cell starting with one of these is a formula to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, list):
+        return _cell("; ".join(str(v) for v in value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else value
+
+
+def failure_csv(report: dict[str, Any]) -> str:
+    """The incidents, then the month's totals, spreadsheet-ready."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for row in report["rows"]:
+        writer.writerow([_cell(row[key]) for key, _ in CSV_COLUMNS])
+    writer.writerow([])
+    writer.writerow(["month", report["month"]])
+    for key, value in report["totals"].items():
+        if key == "by_detection":
+            for how, count in value.items():
+                writer.writerow([f"detected by {how}", count])
+        else:
+            writer.writerow([key.replace("_", " "), _cell(value)])
+    return out.getvalue()
