@@ -1,0 +1,583 @@
+"""Complaint-spike detection, free of Django: fault tickets counted per
+network element (the customer's access element and everything upstream of
+it) and per area over a sliding window, held against what that hour of the
+week usually brings, and a suspected outage named at the smallest element
+that explains the complaints.
+
+The rules, in order (docs/spike-detection.md has the reasoning and figures):
+
+1. Baseline. Each element and area has an expected number of complaints per
+   15-minute bucket for each of the 168 hours of the week, learned from
+   history and shrunk toward the node's own weekly mean times the desk-wide
+   shape of the week; a floor keeps quiet nodes from expecting nothing.
+2. Score. Over the sliding window (an hour by default) a node's score is
+   −log10 P(X ≥ complaints) for X ~ Poisson(expected in the window).
+3. Hot. A node is hot while it counts at least `min_complaints` and its
+   score reaches the threshold plus the node's feedback offset (each recent
+   dismissal of a suspected outage at that node adds `dismissal_step`).
+4. Duration gate. A hot node must stay hot for `hold_minutes` and its
+   complaints must come from `min_customers` different customers before
+   anything is raised, so one burst of calls or one angry customer is not
+   an outage.
+5. Attribution. Of the hot nodes the firing node's complaints pass through,
+   the one with the largest excess (complaints − expected) is the top. The
+   suspected outage names the deepest hot element under which at least
+   `explain_share` of the top's excess sits (allowing for the normal noise
+   of the complaints outside it); if no element explains it, the top
+   itself (an area when complaints spread over unrelated branches).
+6. Episodes. While a node's outage is raised, further complaints under it
+   join it instead of raising another; the episode ends when the node's
+   score falls below `release_threshold`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import NamedTuple
+
+ELEMENT = "element"
+AREA = "area"
+HOURS_OF_WEEK = 7 * 24
+LN10 = math.log(10.0)
+
+
+class Node(NamedTuple):
+    """An element or an area, as the detector counts them."""
+
+    kind: str  # ELEMENT or AREA
+    id: int
+
+
+def element_node(element_id: int) -> Node:
+    return Node(ELEMENT, element_id)
+
+
+def area_node(area_id: int) -> Node:
+    return Node(AREA, area_id)
+
+
+@dataclass(frozen=True)
+class SpikeSettings:
+    bucket_minutes: int = 15
+    window_buckets: int = 4
+    # −log10 of the tail probability: 6 is one chance in a million per test.
+    threshold: float = 6.0
+    release_threshold: float = 2.0
+    min_complaints: int = 3
+    min_customers: int = 3
+    hold_minutes: float = 10.0
+    explain_share: float = 0.8
+    noise_sigmas: float = 2.0
+    # A node with little or no history still expects this many a week.
+    floor_per_week: float = 0.5
+    # Pseudo-buckets of the prior a node's hour-of-week estimate is shrunk toward.
+    smoothing_buckets: float = 32.0
+    # Nodes with fewer complaints in history keep only their weekly mean.
+    min_shape_complaints: int = 50
+    dismissal_step: float = 1.0
+    dismissal_cap: float = 4.0
+
+    @property
+    def bucket_seconds(self) -> int:
+        return self.bucket_minutes * 60
+
+    @property
+    def window_seconds(self) -> float:
+        return float(self.window_buckets * self.bucket_seconds)
+
+    @property
+    def buckets_per_week(self) -> int:
+        return HOURS_OF_WEEK * 60 // self.bucket_minutes
+
+
+def dismissal_offset(dismissals: int, settings: SpikeSettings) -> float:
+    """How much a node's threshold rises after `dismissals` recent dismissals
+    (since its last confirmed outage): one step each, up to the cap."""
+    return min(settings.dismissal_cap, settings.dismissal_step * max(dismissals, 0))
+
+
+def poisson_tail_score(count: int, expected: float) -> float:
+    """−log10 P(X ≥ count) for X ~ Poisson(expected); 0 when count is not
+    above the expectation (nothing unusual)."""
+    if count <= 0 or count <= expected:
+        return 0.0
+    if expected <= 0.0:
+        return math.inf
+    log_first = -expected + count * math.log(expected) - math.lgamma(count + 1)
+    # The tail is the first term times 1 + λ/(k+1) + λ²/((k+1)(k+2)) + ...
+    total, term, i = 1.0, 1.0, count
+    while True:
+        i += 1
+        ratio = expected / i
+        term *= ratio
+        total += term
+        if term < 1e-12 * total:
+            break
+        if i - count >= 200:  # bound the rest by a geometric series
+            total += term * ratio / (1.0 - ratio)
+            break
+    return max(0.0, -(log_first + math.log(total)) / LN10)
+
+
+def _score_below(count: int, expected: float, threshold: float) -> bool:
+    """Cheap refusal: the tail is at least its first term, so when that term
+    alone is likelier than the threshold allows, the score is below it."""
+    if count <= expected:
+        return True
+    if expected <= 0.0:
+        return False
+    log_first = -expected + count * math.log(expected) - math.lgamma(count + 1)
+    return -log_first / LN10 < threshold
+
+
+def hour_of_week(at: datetime, tz: tzinfo) -> int:
+    local = at.astimezone(tz)
+    return local.weekday() * 24 + local.hour
+
+
+class PathIndex:
+    """The nodes a complaint counts toward: its access element, every element
+    upstream of it (nearest first) and its area. Paths are cached per element;
+    build a new index when the topology changes."""
+
+    def __init__(self, ancestors: Callable[[int], Sequence[int]]) -> None:
+        self._ancestors = ancestors
+        self._elements: dict[int, tuple[Node, ...]] = {}
+        self._with_area: dict[tuple[int | None, int | None], tuple[Node, ...]] = {}
+
+    def elements(self, element_id: int) -> tuple[Node, ...]:
+        path = self._elements.get(element_id)
+        if path is None:
+            path = (element_node(element_id), *map(element_node, self._ancestors(element_id)))
+            self._elements[element_id] = path
+        return path
+
+    def nodes(self, element_id: int | None, area_id: int | None) -> tuple[Node, ...]:
+        key = (element_id, area_id)
+        found = self._with_area.get(key)
+        if found is None:
+            found = self.elements(element_id) if element_id is not None else ()
+            if area_id is not None:
+                found = (*found, area_node(area_id))
+            if len(self._with_area) > 200_000:
+                self._with_area.clear()
+            self._with_area[key] = found
+        return found
+
+    def depth(self, node: Node) -> int:
+        """Elements: hops to their root (deeper is smaller). Areas: -1, above any element."""
+        return len(self.elements(node.id)) - 1 if node.kind == ELEMENT else -1
+
+    def covers(self, upper: Node, node: Node) -> bool:
+        """Whether `node` is `upper` or lies below it (elements only)."""
+        return node.kind == ELEMENT and upper.kind == ELEMENT and upper in self.elements(node.id)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Expected complaints per bucket. Nodes with enough history have a
+    rate for each hour of the week (`shapes`); the others their weekly mean
+    times the desk-wide `profile` (mean 1). Nothing drops below `floor`
+    times the profile."""
+
+    bucket_minutes: int
+    profile: tuple[float, ...]
+    means: Mapping[Node, float] = field(default_factory=dict)
+    shapes: Mapping[Node, tuple[float, ...]] = field(default_factory=dict)
+    floor: float = 0.0
+
+    @classmethod
+    def empty(cls, settings: SpikeSettings) -> Baseline:
+        """What a desk without history expects: the floor, flat over the week."""
+        return cls(
+            bucket_minutes=settings.bucket_minutes,
+            profile=(1.0,) * HOURS_OF_WEEK,
+            floor=settings.floor_per_week / settings.buckets_per_week,
+        )
+
+    def rate(self, node: Node, how: int) -> float:
+        shape = self.shapes.get(node)
+        rate = shape[how] if shape is not None else self.means.get(node, 0.0) * self.profile[how]
+        floor = self.floor * self.profile[how]
+        return rate if rate > floor else floor
+
+
+def baseline_learn(
+    complaints: Iterable[tuple[datetime, Sequence[Node]]],
+    *,
+    since: datetime,
+    until: datetime,
+    tz: tzinfo,
+    settings: SpikeSettings,
+) -> Baseline:
+    """Learn the baseline from past complaints (their time and the nodes each
+    counts toward) seen between `since` and `until`."""
+    bucket = settings.bucket_seconds
+    first = math.ceil(since.timestamp() / bucket)
+    last = math.floor(until.timestamp() / bucket)
+    exposure = [0] * HOURS_OF_WEEK  # buckets observed per hour of the week
+    for number in range(first, last):
+        exposure[hour_of_week(datetime.fromtimestamp(number * bucket, UTC), tz)] += 1
+    buckets = max(sum(exposure), 1)
+
+    desk_by_hour = [0] * HOURS_OF_WEEK
+    node_by_hour: Counter[tuple[Node, int]] = Counter()
+    node_total: Counter[Node] = Counter()
+    for at, nodes in complaints:
+        if not since <= at < until:
+            continue
+        how = hour_of_week(at, tz)
+        desk_by_hour[how] += 1
+        for node in nodes:
+            node_by_hour[node, how] += 1
+            node_total[node] += 1
+
+    k = settings.smoothing_buckets
+    desk_mean = sum(desk_by_hour) / buckets
+    if desk_mean > 0:
+        profile = tuple(
+            (desk_by_hour[h] + k * desk_mean) / (exposure[h] + k) / desk_mean
+            for h in range(HOURS_OF_WEEK)
+        )
+    else:
+        profile = (1.0,) * HOURS_OF_WEEK
+    means = {node: total / buckets for node, total in node_total.items()}
+    shapes = {
+        node: tuple(
+            (node_by_hour[node, h] + k * means[node] * profile[h]) / (exposure[h] + k)
+            for h in range(HOURS_OF_WEEK)
+        )
+        for node, total in node_total.items()
+        if total >= settings.min_shape_complaints
+    }
+    return Baseline(
+        bucket_minutes=settings.bucket_minutes,
+        profile=profile,
+        means=means,
+        shapes=shapes,
+        floor=settings.floor_per_week / settings.buckets_per_week,
+    )
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """One fault ticket or complaint as the detector sees it."""
+
+    ticket_id: int
+    at: datetime  # aware
+    customer_id: int
+    element_id: int | None
+    area_id: int | None
+
+
+class Reading(NamedTuple):
+    complaints: int
+    expected: float
+    score: float
+
+    @property
+    def excess(self) -> float:
+        return self.complaints - self.expected
+
+
+@dataclass(frozen=True)
+class Spike:
+    """A suspected outage the detector raises."""
+
+    node: Node  # what it names
+    at: datetime
+    window_start: datetime
+    complaints: int
+    customers: int
+    expected: float
+    score: float
+    threshold: float
+    ticket_ids: tuple[int, ...]
+    hour_of_week: int
+    fired: Node  # the node whose duration gate passed
+    top: Node  # the hot node with the largest excess
+    share: float  # the part of the top's excess `node` holds
+    widens: tuple[Node, ...] = ()  # raised nodes below it, now explained by it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    raised: tuple[Spike, ...] = ()
+    joined: Node | None = None  # the raised node on this complaint's path
+
+
+NOTHING = Outcome()
+
+
+class _Entry:
+    __slots__ = ("at", "customer_id", "nodes", "ticket_id")
+
+    def __init__(self, at: float, ticket_id: int, customer_id: int, nodes: tuple[Node, ...]):
+        self.at = at
+        self.ticket_id = ticket_id
+        self.customer_id = customer_id
+        self.nodes = nodes
+
+
+class SpikeDetector:
+    """The streaming detector. Feed it complaints in (roughly) time order;
+    not thread-safe (the caller holds a lock)."""
+
+    def __init__(
+        self,
+        *,
+        baseline: Baseline,
+        paths: PathIndex,
+        tz: tzinfo,
+        settings: SpikeSettings | None = None,
+        threshold_offsets: Mapping[Node, float] | None = None,
+    ) -> None:
+        self.settings = settings or SpikeSettings()
+        if baseline.bucket_minutes != self.settings.bucket_minutes:
+            raise ValueError("the baseline was learned with another bucket length")
+        self.baseline = baseline
+        self.paths = paths
+        self.tz = tz
+        self._offsets: dict[Node, float] = dict(threshold_offsets or {})
+        self._windows: dict[Node, deque[_Entry]] = {}
+        self._pending: dict[Node, float] = {}  # node → when it turned hot
+        self._raised: dict[Node, float] = {}  # node → when its outage was raised
+        self._seen: dict[int, float] = {}
+        self._seen_order: deque[tuple[float, int]] = deque()
+        self._hours: dict[int, int] = {}  # bucket number → hour of the week
+        self._now = -math.inf
+        self._observed = 0
+
+    # feedback ----------------------------------------------------------
+
+    def threshold_for(self, node: Node) -> float:
+        return self.settings.threshold + self._offsets.get(node, 0.0)
+
+    def set_threshold_offset(self, node: Node, offset: float) -> None:
+        if offset > 0:
+            self._offsets[node] = offset
+        else:
+            self._offsets.pop(node, None)
+
+    @property
+    def raised(self) -> frozenset[Node]:
+        return frozenset(self._raised)
+
+    def release(self, node: Node) -> None:
+        """End the node's episode now (its next spike raises again)."""
+        self._raised.pop(node, None)
+
+    # streaming ---------------------------------------------------------
+
+    def observe(self, complaint: Complaint) -> Outcome:
+        at = complaint.at.timestamp()
+        window = self.settings.window_seconds
+        if complaint.ticket_id in self._seen or at <= self._now - window:
+            return NOTHING  # seen before, or too old to count
+        self._remember(complaint.ticket_id, at)
+        if at > self._now:
+            self._now = at
+        nodes = self.paths.nodes(complaint.element_id, complaint.area_id)
+        entry = _Entry(at, complaint.ticket_id, complaint.customer_id, nodes)
+        cutoff = self._now - window
+        for node in nodes:
+            entries = self._windows.get(node)
+            if entries is None:
+                entries = self._windows[node] = deque()
+            entries.append(entry)
+            self._evict(entries, cutoff)
+            if node in self._pending or self._covered(node):
+                continue
+            if self._hot(node, len(entries)):
+                self._pending[node] = self._now
+        raised = self._mature()
+        # The deepest raised node on the path: the element outage, else the area's.
+        joined = next((node for node in nodes if node in self._raised), None)
+        if raised or joined is not None:
+            return Outcome(raised=tuple(raised), joined=joined)
+        return NOTHING
+
+    def advance(self, at: datetime) -> tuple[Spike, ...]:
+        """Move the clock without a complaint: duration gates that have run
+        their time raise now instead of at the next complaint."""
+        now = at.timestamp()
+        if now > self._now:
+            self._now = now
+        return tuple(self._mature())
+
+    def reading(self, node: Node, at: datetime | None = None) -> Reading:
+        """The node's count, expectation and score in the window ending at `at`
+        (default: the latest complaint)."""
+        now = self._now if at is None else at.timestamp()
+        entries = self._windows.get(node, deque())
+        count = sum(1 for entry in entries if now - self.settings.window_seconds < entry.at <= now)
+        expected = self._expected(node, now)
+        return Reading(count, expected, poisson_tail_score(count, expected))
+
+    # inside ------------------------------------------------------------
+
+    def _remember(self, ticket_id: int, at: float) -> None:
+        self._seen[ticket_id] = at
+        self._seen_order.append((at, ticket_id))
+        self._observed += 1
+        if self._observed % 1024:
+            return
+        horizon = self._now - self.settings.window_seconds - 3600
+        while self._seen_order and self._seen_order[0][0] < horizon:
+            _, old = self._seen_order.popleft()
+            self._seen.pop(old, None)
+        cutoff = self._now - self.settings.window_seconds
+        for node in list(self._windows):
+            entries = self._windows[node]
+            self._evict(entries, cutoff)
+            if not entries and node not in self._pending and node not in self._raised:
+                del self._windows[node]
+        if len(self._hours) > 4096:
+            self._hours.clear()
+
+    @staticmethod
+    def _evict(entries: deque[_Entry], cutoff: float) -> None:
+        while entries and entries[0].at <= cutoff:
+            entries.popleft()
+
+    def _covered(self, node: Node) -> bool:
+        if not self._raised:
+            return False
+        if node.kind == AREA:
+            return node in self._raised
+        return any(upper in self._raised for upper in self.paths.elements(node.id))
+
+    def _hour(self, bucket: int) -> int:
+        how = self._hours.get(bucket)
+        if how is None:
+            moment = datetime.fromtimestamp(bucket * self.settings.bucket_seconds, UTC)
+            how = self._hours[bucket] = hour_of_week(moment, self.tz)
+        return how
+
+    def _expected(self, node: Node, now: float) -> float:
+        size = self.settings.bucket_seconds
+        start = now - self.settings.window_seconds
+        bucket = math.floor(start / size)
+        total = 0.0
+        while start < now:
+            end = min((bucket + 1) * size, now)
+            total += self.baseline.rate(node, self._hour(bucket)) * (end - start)
+            start, bucket = end, bucket + 1
+        return total / size
+
+    def _hot(self, node: Node, count: int) -> bool:
+        if count < self.settings.min_complaints:
+            return False
+        expected = self._expected(node, self._now)
+        threshold = self.threshold_for(node)
+        if _score_below(count, expected, threshold):
+            return False
+        return poisson_tail_score(count, expected) >= threshold
+
+    def _current(self, node: Node) -> deque[_Entry]:
+        entries = self._windows.get(node)
+        if entries is None:
+            return deque()
+        self._evict(entries, self._now - self.settings.window_seconds)
+        return entries
+
+    def _read(self, node: Node) -> Reading:
+        count = len(self._current(node))
+        expected = self._expected(node, self._now)
+        return Reading(count, expected, poisson_tail_score(count, expected))
+
+    def _is_hot(self, node: Node, reading: Reading) -> bool:
+        return (
+            reading.complaints >= self.settings.min_complaints
+            and reading.score >= self.threshold_for(node)
+        )
+
+    def _mature(self) -> list[Spike]:
+        for node in list(self._raised):
+            if self._read(node).score < self.settings.release_threshold:
+                del self._raised[node]
+        if not self._pending:
+            return []
+        raised: list[Spike] = []
+        hold = self.settings.hold_minutes * 60
+        for node, since in list(self._pending.items()):
+            entries = self._current(node)
+            if self._covered(node) or not self._hot(node, len(entries)):
+                del self._pending[node]
+                continue
+            if self._now - since < hold:
+                continue
+            customers = len({entry.customer_id for entry in entries})
+            if customers < self.settings.min_customers:
+                continue
+            del self._pending[node]
+            spike = self._attribute(node)
+            if spike is not None:
+                raised.append(spike)
+        return raised
+
+    def _attribute(self, fired: Node) -> Spike | None:
+        readings: dict[Node, Reading] = {}
+
+        def hot_nodes(entries: Iterable[_Entry]) -> list[Node]:
+            found: list[Node] = []
+            for entry in entries:
+                for node in entry.nodes:
+                    if node not in readings:
+                        readings[node] = self._read(node)
+                        if self._is_hot(node, readings[node]):
+                            found.append(node)
+            return found
+
+        candidates = hot_nodes(list(self._current(fired)))
+        if fired not in candidates:
+            candidates.append(fired)
+        top = max(candidates, key=lambda n: (readings[n].excess, -self.paths.depth(n)))
+        top_reading = readings[top]
+        top_entries = list(self._current(top))
+        hot_nodes(top_entries)
+        held = Counter(
+            node for entry in top_entries for node in entry.nodes if node.kind == ELEMENT
+        )
+        best: tuple[int, float, int] | None = None
+        named, share = top, 1.0
+        for node, count in held.items():
+            reading = readings[node]
+            if not self._is_hot(node, reading):
+                continue
+            holds = count - reading.expected
+            outside = max(top_reading.expected - reading.expected, 0.0)
+            needed = self.settings.explain_share * top_reading.excess
+            if holds < needed - self.settings.noise_sigmas * math.sqrt(outside):
+                continue
+            rank = (self.paths.depth(node), holds, -node.id)
+            if best is None or rank > best:
+                best, named = rank, node
+                share = holds / top_reading.excess if top_reading.excess > 0 else 1.0
+        if self._covered(named):
+            return None
+        widens = tuple(n for n in self._raised if n != named and self.paths.covers(named, n))
+        self._raised[named] = self._now
+        reading = readings[named]
+        entries = list(self._current(named))
+        window_start = self._now - self.settings.window_seconds
+        return Spike(
+            node=named,
+            at=datetime.fromtimestamp(self._now, UTC),
+            window_start=datetime.fromtimestamp(window_start, UTC),
+            complaints=reading.complaints,
+            customers=len({entry.customer_id for entry in entries}),
+            expected=reading.expected,
+            score=reading.score,
+            threshold=self.threshold_for(named),
+            ticket_ids=tuple(entry.ticket_id for entry in entries),
+            hour_of_week=self._hour(math.floor(self._now / self.settings.bucket_seconds)),
+            fired=fired,
+            top=top,
+            share=min(share, 1.0),
+            widens=widens,
+        )
