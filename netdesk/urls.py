@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("netdesk.customers.urls")),
     path("reports/", include("netdesk.reports.urls")),
+    path("noc/", include("netdesk.noc.urls")),
     path("status/", include("netdesk.noc.statuspage.urls")),
     path("", include("netdesk.tickets.urls")),
 ]

@@ -12,7 +12,14 @@ from django.db.models import Prefetch, QuerySet
 
 from netdesk.customers.models import Customer, Segment, Service, ServiceStatus
 from netdesk.network.models import NetworkElement
-from netdesk.noc.models import IncidentState, IncidentTicket, IncidentUpdate, NetworkIncident
+from netdesk.noc.models import (
+    IncidentState,
+    IncidentTicket,
+    IncidentUpdate,
+    LiaisonKind,
+    LiaisonRecord,
+    NetworkIncident,
+)
 
 ACTIVE = (IncidentState.INVESTIGATING, IncidentState.IDENTIFIED, IncidentState.MONITORING)
 
@@ -191,3 +198,14 @@ def incident_board(*, include_resolved_since: datetime | None = None) -> list[Ne
             state=IncidentState.RESOLVED, resolved_at__lt=include_resolved_since
         )
     return list(incidents[:200])
+
+
+def open_troubleshooting_requests() -> list[LiaisonRecord]:
+    """Requests the NOC has not answered yet, oldest first."""
+    return list(
+        LiaisonRecord.objects.filter(
+            kind=LiaisonKind.TROUBLESHOOTING_REQUEST, answered_by__isnull=True
+        )
+        .select_related("ticket", "author")
+        .order_by("at")[:200]
+    )

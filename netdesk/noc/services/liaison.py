@@ -196,14 +196,3 @@ def troubleshooting_result(
         at=now,
     )
     return record
-
-
-def open_troubleshooting_requests() -> list[LiaisonRecord]:
-    """Requests the NOC has not answered yet, oldest first."""
-    return list(
-        LiaisonRecord.objects.filter(
-            kind=LiaisonKind.TROUBLESHOOTING_REQUEST, answered_by__isnull=True
-        )
-        .select_related("ticket", "author")
-        .order_by("at")[:200]
-    )

@@ -1,0 +1,297 @@
+"""NOC screens: the board, an incident's page, and the network-status
+fragments the customer 360 and ticket pages load (htmx), so customer
+service sees what the NOC knows without the customer apps importing it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from netdesk.accounts.permissions import Action, can, require
+from netdesk.core.errors import ServiceError
+from netdesk.customers.selectors import customers_visible_to
+from netdesk.customers.views import agent_of, desk_view
+from netdesk.network.models import NetworkElement
+from netdesk.noc.models import (
+    Alarm,
+    AlarmState,
+    IncidentState,
+    LiaisonRecord,
+    NetworkIncident,
+    SuspectedOutage,
+)
+from netdesk.noc.selectors import (
+    affected_customers,
+    incident_board,
+    incident_detail,
+    incident_for_ticket,
+    network_status_for,
+    open_troubleshooting_requests,
+)
+from netdesk.noc.services.incidents import (
+    incident_create,
+    incident_resolve,
+    incident_unlink_ticket,
+    incident_update,
+)
+from netdesk.noc.services.liaison import troubleshooting_request, troubleshooting_result
+from netdesk.tickets.choices import RootCause
+from netdesk.tickets.selectors import ticket_get
+
+
+class OpenIncidentForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    root_element = forms.CharField(max_length=120, help_text="the failed element's name")
+    customer_description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    technical_description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    eta = forms.DateTimeField(required=False, help_text="YYYY-MM-DD HH:MM, your time zone")
+
+    def clean_root_element(self) -> NetworkElement:
+        name = self.cleaned_data["root_element"].strip()
+        found = NetworkElement.objects.filter(name=name).first()
+        if found is None:
+            raise forms.ValidationError(f"No network element named {name!r}.")
+        return found
+
+
+class UpdateForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[("", "unchanged")] + [c for c in IncidentState.choices if c[0] != "resolved"],
+        required=False,
+    )
+    customer_message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="For customers"
+    )
+    technical_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="For the NOC"
+    )
+    eta = forms.DateTimeField(required=False, label="ETA")
+
+
+class ResolveForm(forms.Form):
+    root_cause = forms.ChoiceField(choices=RootCause.choices)
+    customer_message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Message to customers"
+    )
+    technical_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    resolve_children = forms.BooleanField(
+        required=False, label="Resolve the linked tickets with this message"
+    )
+
+
+class UnlinkForm(forms.Form):
+    ticket = forms.CharField(max_length=30)
+    reason = forms.CharField(max_length=300)
+
+
+class LiaisonForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+@desk_view
+def board(request: HttpRequest) -> HttpResponse:
+    user = agent_of(request)
+    require(user, Action.INCIDENT_VIEW)
+    now = timezone.now()
+    context = {
+        "incidents": incident_board(include_resolved_since=now - timedelta(hours=24)),
+        "now": now,
+        "outages": list(
+            SuspectedOutage.objects.filter(state="open").select_related("element", "area")[:50]
+        ),
+        "requests": open_troubleshooting_requests(),
+        "alarms": list(
+            Alarm.objects.filter(state=AlarmState.FIRING)
+            .select_related("element", "incident")
+            .order_by("severity", "-last_seen")[:50]
+        ),
+        "can_manage": can(user, Action.INCIDENT_MANAGE),
+        "form": OpenIncidentForm(),
+    }
+    return render(request, "noc/board.html", context)
+
+
+@desk_view
+@require_POST
+def incident_open(request: HttpRequest) -> HttpResponse:
+    user = agent_of(request)
+    require(user, Action.INCIDENT_MANAGE)
+    form = OpenIncidentForm(request.POST)
+    if form.is_valid():
+        try:
+            incident = incident_create(
+                actor=user,
+                title=form.cleaned_data["title"],
+                detected_by="manual",
+                root_element=form.cleaned_data["root_element"],
+                customer_description=form.cleaned_data["customer_description"],
+                technical_description=form.cleaned_data["technical_description"],
+                eta=form.cleaned_data["eta"],
+            )
+        except ServiceError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("noc_incident", ref=incident.reference)
+    return render(
+        request,
+        "noc/board.html",
+        {"incidents": incident_board(), "form": form, "can_manage": True},
+        status=422,
+    )
+
+
+def _incident_or_404(ref: str) -> NetworkIncident:
+    incident = incident_detail(ref)
+    if incident is None:
+        raise Http404(f"No incident {ref}.")
+    return incident
+
+
+@desk_view
+def incident_page(request: HttpRequest, ref: str) -> HttpResponse:
+    user = agent_of(request)
+    require(user, Action.INCIDENT_VIEW)
+    incident = _incident_or_404(ref)
+    return render(
+        request,
+        "noc/incident.html",
+        {
+            "incident": incident,
+            "customers": affected_customers(incident, limit=50),
+            "can_manage": can(user, Action.INCIDENT_MANAGE) and incident.is_active,
+            "can_unlink": can(user, Action.TICKET_LINK),
+            "update_form": UpdateForm(),
+            "resolve_form": ResolveForm(),
+            "unlink_form": UnlinkForm(),
+            "liaison": LiaisonRecord.objects.filter(incident=incident).select_related(
+                "from_group", "to_group", "author"
+            ),
+        },
+    )
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for field, errors in form.errors.items():
+        messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
+
+
+@desk_view
+@require_POST
+def incident_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
+    user = agent_of(request)
+    incident = _incident_or_404(ref)
+    try:
+        if action == "update":
+            form: forms.Form = UpdateForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                incident_update(
+                    actor=user,
+                    incident=incident,
+                    state=data["state"] or None,
+                    customer_message=data["customer_message"],
+                    technical_note=data["technical_note"],
+                    eta=data["eta"],
+                )
+                messages.success(request, f"{incident.reference} updated; linked tickets told.")
+        elif action == "resolve":
+            form = ResolveForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                problems = incident_resolve(
+                    actor=user,
+                    incident=incident,
+                    root_cause=data["root_cause"],
+                    customer_message=data["customer_message"],
+                    technical_note=data["technical_note"],
+                    resolve_children=data["resolve_children"],
+                )
+                messages.success(request, f"{incident.reference} resolved.")
+                for problem in problems:
+                    messages.warning(request, f"Not resolved: {problem}")
+        elif action == "unlink":
+            form = UnlinkForm(request.POST)
+            if form.is_valid():
+                ticket = ticket_get(user=user, ref=form.cleaned_data["ticket"])
+                incident_unlink_ticket(
+                    actor=user, incident=incident, ticket=ticket, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, f"{ticket.reference} unlinked.")
+        else:
+            raise Http404(f"No action {action}.")
+        if not form.is_valid():
+            _form_errors(request, form)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("noc_incident", ref=incident.reference)
+
+
+@desk_view
+def customer_status(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The network-status banner of the customer 360 (loaded by htmx)."""
+    user = agent_of(request)
+    require(user, Action.INCIDENT_VIEW)
+    if not customers_visible_to(user).filter(pk=customer_id).exists():
+        raise Http404("No such customer.")
+    return render(
+        request, "noc/_network_status.html", {"statuses": network_status_for(customer_id)}
+    )
+
+
+@desk_view
+def ticket_panel(request: HttpRequest, ref: str) -> HttpResponse:
+    """The ticket page's network panel: the incident it belongs to (or the
+    one on its customer's path) and the NOC liaison on this ticket."""
+    user = agent_of(request)
+    require(user, Action.INCIDENT_VIEW)
+    ticket = ticket_get(user=user, ref=ref)
+    incident = incident_for_ticket(ticket.pk)
+    return render(
+        request,
+        "noc/_ticket_panel.html",
+        {
+            "ticket": ticket,
+            "incident": incident,
+            "statuses": []
+            if incident
+            else network_status_for(ticket.customer_id, ticket.service_id),
+            "liaison": LiaisonRecord.objects.filter(ticket=ticket).select_related(
+                "from_group", "to_group", "author"
+            ),
+            "can_request": can(user, Action.LIAISON_RECORD),
+            "can_answer": can(user, Action.INCIDENT_MANAGE),
+            "can_unlink": can(user, Action.TICKET_LINK) and incident is not None,
+            "form": LiaisonForm(),
+        },
+    )
+
+
+@desk_view
+@require_POST
+def ticket_liaison(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
+    user = agent_of(request)
+    ticket = ticket_get(user=user, ref=ref)
+    form = LiaisonForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("ticket_detail", ref=ticket.reference)
+    try:
+        if kind == "request":
+            troubleshooting_request(actor=user, ticket=ticket, body=form.cleaned_data["body"])
+            messages.success(request, "Remote troubleshooting requested from the NOC.")
+        elif kind == "result":
+            troubleshooting_result(actor=user, ticket=ticket, body=form.cleaned_data["body"])
+            messages.success(request, "Troubleshooting result recorded.")
+        else:
+            raise Http404(f"No liaison action {kind}.")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("ticket_detail", ref=ticket.reference)
