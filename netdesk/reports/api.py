@@ -14,7 +14,6 @@ from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.schemas import IsoDateTime, OutputSchema, answers
 from netdesk.reports.failures import (
-    FailureMonth,
     failure_csv,
     failure_incident,
     failure_report,
@@ -232,11 +231,11 @@ class FailureIncidentOut(FailureRow):
     updates: list[FailureUpdate]
 
 
-def _failure_month(request: HttpRequest, query: FailureQuery) -> FailureMonth:
+def _failure_reader(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
-    require(user, Action.KPI_VIEW_ALL)
-    return parse_month(query.month)
+    require(user, Action.FAILURE_REPORT_VIEW)
+    return user
 
 
 @report_router.get(
@@ -245,7 +244,8 @@ def _failure_month(request: HttpRequest, query: FailureQuery) -> FailureMonth:
     summary="Network failure report for one month",
 )
 def failures_report(request: HttpRequest, query: Query[FailureQuery]) -> dict[str, Any]:
-    return failure_report(_failure_month(request, query))
+    user = _failure_reader(request)
+    return failure_report(parse_month(query.month), user=user)
 
 
 @report_router.get(
@@ -255,7 +255,8 @@ def failures_report(request: HttpRequest, query: Query[FailureQuery]) -> dict[st
     openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}},
 )
 def failures_report_csv(request: HttpRequest, query: Query[FailureQuery]) -> HttpResponse:
-    report = failure_report(_failure_month(request, query))
+    user = _failure_reader(request)
+    report = failure_report(parse_month(query.month), user=user)
     response = HttpResponse(failure_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="failures-{report["month"]}.csv"'
     return response
@@ -267,7 +268,4 @@ def failures_report_csv(request: HttpRequest, query: Query[FailureQuery]) -> Htt
     summary="One network incident in the failure report, with its tickets and timeline",
 )
 def failure_report_incident(request: HttpRequest, reference: str) -> dict[str, Any]:
-    user = request.user
-    assert isinstance(user, User)
-    require(user, Action.KPI_VIEW_ALL)
-    return failure_incident(reference)
+    return failure_incident(reference, user=_failure_reader(request))

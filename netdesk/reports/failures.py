@@ -1,7 +1,11 @@
 """The network failure report: per month, every network incident that
 started in it (start, detection, resolution, impact, tickets, root cause,
 SLA impact) and the month's totals. A list costs four queries whatever the
-number of incidents, tickets and timers."""
+number of incidents, tickets and timers.
+
+Incidents are the network's and everyone allowed the report sees them all;
+key account names and tickets follow the reader's object scope, so an
+account manager sees only their own accounts among them."""
 
 from __future__ import annotations
 
@@ -17,9 +21,11 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from netdesk.accounts.models import User
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.schemas import MAX_ID
 from netdesk.customers.models import Customer
+from netdesk.customers.selectors import customers_visible_to
 from netdesk.noc.models import (
     DetectedBy,
     IncidentState,
@@ -30,6 +36,7 @@ from netdesk.noc.models import (
 from netdesk.sla.models import PolicyKind, SlaTimer, TimerState
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.models.ticket import reference_for
+from netdesk.tickets.selectors import tickets_visible_to
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # Years a month may name: wide enough for any history, narrow enough that
@@ -79,25 +86,24 @@ def _minutes(start: datetime, end: datetime) -> float:
     return round(max((end - start).total_seconds(), 0) / 60, 1)
 
 
-def _incidents() -> QuerySet[NetworkIncident]:
+def _incidents(user: User | None) -> QuerySet[NetworkIncident]:
+    accounts = customers_visible_to(user) if user is not None else Customer.objects.all()
     return NetworkIncident.objects.select_related("detected_by_user").prefetch_related(
-        Prefetch(
-            "affected_key_accounts",
-            queryset=Customer.objects.only("id", "name").order_by("name"),
-        )
+        Prefetch("affected_key_accounts", queryset=accounts.only("id", "name").order_by("name"))
     )
 
 
-def _linked_tickets(incident_ids: list[int]) -> dict[int, list[int]]:
+def _linked_tickets(incident_ids: list[int], user: User | None) -> dict[int, list[int]]:
     """Ticket ids per incident, live links only (an unlinked ticket was not
-    the incident's), oldest link first."""
+    the incident's), oldest link first; only tickets the reader may see."""
     tickets: dict[int, list[int]] = defaultdict(list)
-    links = (
-        IncidentTicket.objects.filter(incident_id__in=incident_ids, unlinked_at__isnull=True)
-        .order_by("linked_at", "id")
-        .values_list("incident_id", "ticket_id")
-    )
-    for incident_id, ticket_id in links:
+    links = IncidentTicket.objects.filter(incident_id__in=incident_ids, unlinked_at__isnull=True)
+    visible = tickets_visible_to(user) if user is not None else None
+    if visible is not None and visible.query.has_filters():
+        links = links.filter(ticket__in=visible.values("pk"))
+    for incident_id, ticket_id in links.order_by("linked_at", "id").values_list(
+        "incident_id", "ticket_id"
+    ):
         tickets[incident_id].append(ticket_id)
     return tickets
 
@@ -157,17 +163,20 @@ def _row(
     }
 
 
-def failure_rows(month: FailureMonth, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The incidents that started in the month, oldest first."""
+def failure_rows(
+    month: FailureMonth, *, user: User | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The incidents that started in the month, oldest first, as `user`
+    may see them (`None`: the desk itself, unscoped)."""
     now = now or timezone.now()
     incidents = list(
-        _incidents()
+        _incidents(user)
         .filter(started_at__gte=month.start, started_at__lt=month.end)
         .order_by("started_at", "id")
     )
     if not incidents:
         return []
-    tickets = _linked_tickets([i.pk for i in incidents])
+    tickets = _linked_tickets([i.pk for i in incidents], user)
     breaches = _breaches(sorted({t for ids in tickets.values() for t in ids}))
     return [
         _row(i, ticket_ids=tickets.get(i.pk, []), breaches=breaches, now=now) for i in incidents
@@ -199,8 +208,10 @@ def failure_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def failure_report(month: FailureMonth, *, now: datetime | None = None) -> dict[str, Any]:
-    rows = failure_rows(month, now=now)
+def failure_report(
+    month: FailureMonth, *, user: User | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    rows = failure_rows(month, user=user, now=now)
     return {
         "month": month.label,
         "start": month.start,
@@ -210,11 +221,13 @@ def failure_report(month: FailureMonth, *, now: datetime | None = None) -> dict[
     }
 
 
-def failure_incident(reference: str, *, now: datetime | None = None) -> dict[str, Any]:
+def failure_incident(
+    reference: str, *, user: User | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """One incident's row with its linked tickets and its timeline."""
     found = REFERENCE.match(reference.strip())
     number = int(found[1]) if found else 0
-    incident = _incidents().filter(pk=number).first() if 0 < number <= MAX_ID else None
+    incident = _incidents(user).filter(pk=number).first() if 0 < number <= MAX_ID else None
     if incident is None:
         raise NotFound(
             f"No network incident {reference[:40]!r}.",
@@ -222,7 +235,7 @@ def failure_incident(reference: str, *, now: datetime | None = None) -> dict[str
             value=reference[:40],
             accepted="the reference of an existing incident, e.g. NI-12",
         )
-    ticket_ids = _linked_tickets([incident.pk]).get(incident.pk, [])
+    ticket_ids = _linked_tickets([incident.pk], user).get(incident.pk, [])
     breaches = _breaches(ticket_ids)
     row = _row(incident, ticket_ids=ticket_ids, breaches=breaches, now=now or timezone.now())
     tickets = Ticket.objects.select_related("customer").in_bulk(ticket_ids)

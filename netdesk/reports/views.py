@@ -187,13 +187,13 @@ class FailureReportForm(forms.Form):
 def failure_report_page(request: HttpRequest) -> HttpResponse:
     """Every network incident that started in the month, with the totals and a CSV link."""
     user = agent_of(request)
-    require(user, Action.KPI_VIEW_ALL)
+    require(user, Action.FAILURE_REPORT_VIEW)
     form = FailureReportForm(request.GET or None, initial={"month": parse_month(None).label})
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     report = None
     try:
         month = parse_month(data.get("month") or None)
-        report = failure_report(month)
+        report = failure_report(month, user=user)
     except ValidationFailed as error:
         attach_service_error(form, error)
     return render(

@@ -113,7 +113,14 @@ def june():
     ongoing.affected_key_accounts.add(bank)
     incident(started_at=datetime(2026, 5, 31, 23, 59, tzinfo=UTC))
     incident(started_at=datetime(2026, 7, 1, tzinfo=UTC))
-    return {"cut": cut, "ongoing": ongoing, "breached": breached, "met": met, "noc": noc}
+    return {
+        "cut": cut,
+        "ongoing": ongoing,
+        "breached": breached,
+        "met": met,
+        "noc": noc,
+        "bank": bank,
+    }
 
 
 def test_rows_say_when_how_whom_and_what_it_cost(june):
@@ -209,28 +216,48 @@ def _client(role):
     return Client(HTTP_AUTHORIZATION=f"Bearer {f.token_for(f.user(role))}")
 
 
-def test_api_report_csv_and_incident_need_the_lead_role(june):
-    lead = _client(Role.TEAM_LEAD)
-    body = lead.get("/api/v1/reports/failures", {"month": "2026-06"}).json()
+def test_api_report_csv_and_incident_for_roles_with_the_failure_report(june):
+    noc = _client(Role.NOC_ENGINEER)
+    body = noc.get("/api/v1/reports/failures", {"month": "2026-06"}).json()
     assert body["month"] == "2026-06"
     assert [r["reference"] for r in body["rows"]] == [
         june["cut"].reference,
         june["ongoing"].reference,
     ]
     assert body["totals"]["sla_breaches"] == 1
-    response = lead.get("/api/v1/reports/failures.csv", {"month": "2026-06"})
+    response = noc.get("/api/v1/reports/failures.csv", {"month": "2026-06"})
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="failures-2026-06.csv"' in response["Content-Disposition"]
-    detail = lead.get(f"/api/v1/reports/failures/{june['cut'].reference}").json()
+    detail = noc.get(f"/api/v1/reports/failures/{june['cut'].reference}").json()
     assert detail["updates"][0]["customer_message"] == "A cable was damaged."
-    for role in (Role.HOTLINE_OPERATOR, Role.NOC_ENGINEER, Role.ACCOUNT_MANAGER):
+    for role in (Role.HOTLINE_OPERATOR, Role.FIELD_ENGINEER):
         client = _client(role)
         for path in (
             "/api/v1/reports/failures",
             "/api/v1/reports/failures.csv",
             f"/api/v1/reports/failures/{june['cut'].reference}",
         ):
-            assert client.get(path).status_code == 403
+            response = client.get(path)
+            assert response.status_code == 403
+            assert response["Content-Type"] == "application/problem+json"
+
+
+def test_account_managers_see_every_incident_but_only_their_accounts(june):
+    manager = f.user(Role.ACCOUNT_MANAGER)
+    bank = june["bank"]
+    bank.account_manager = manager
+    bank.save()
+    mine = f.ticket(f.user(), bank)
+    link(june["cut"], mine)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {f.token_for(manager)}")
+    cut, ongoing = client.get("/api/v1/reports/failures", {"month": "2026-06"}).json()["rows"]
+    assert cut["key_accounts"] == ongoing["key_accounts"] == ["Hauptstadt Bank"]
+    assert cut["tickets"] == [mine.reference]
+    assert cut["affected_customers"] == 30  # the incident's own figure
+    detail = client.get(f"/api/v1/reports/failures/{june['cut'].reference}").json()
+    assert [t["reference"] for t in detail["linked_tickets"]] == [mine.reference]
+    everything = failure_rows(parse_month("2026-06"))[0]
+    assert len(everything["tickets"]) == 3
 
 
 def test_api_bad_month_is_a_problem_document():
@@ -247,7 +274,7 @@ def test_api_bad_month_is_a_problem_document():
     assert missing["Content-Type"] == "application/problem+json"
 
 
-def test_page_for_leads_with_totals_links_and_month_errors(june, client):
+def test_page_with_totals_links_and_month_errors(june, client):
     client.force_login(f.user(Role.SERVICE_DESK_MANAGER))
     response = client.get(reverse("failure_report"), {"month": "2026-06"})
     assert response.status_code == 200
@@ -261,6 +288,8 @@ def test_page_for_leads_with_totals_links_and_month_errors(june, client):
     assert "is not a month" in bad.content.decode()
     client.force_login(f.user(Role.HOTLINE_OPERATOR))
     assert client.get(reverse("failure_report")).status_code == 403
+    client.force_login(f.user(Role.NOC_ENGINEER))
+    assert client.get(reverse("failure_report")).status_code == 200
 
 
 def _more_incidents(count, operator, policy):
