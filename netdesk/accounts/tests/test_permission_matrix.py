@@ -101,6 +101,7 @@ API_CALLS = {
     ),
     Action.TICKET_UPDATE: ("patch", "/api/v1/tickets/{ref}", {"title": "Renamed"}),
     Action.KPI_VIEW_ALL: ("get", "/api/v1/kpis?group={group}", None),
+    Action.FAILURE_REPORT_VIEW: ("get", "/api/v1/reports/failures?month=2026-06", None),
 }
 
 
