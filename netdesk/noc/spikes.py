@@ -364,6 +364,10 @@ class SpikeDetector:
             self._offsets.pop(node, None)
 
     @property
+    def threshold_offsets(self) -> dict[Node, float]:
+        return dict(self._offsets)
+
+    @property
     def raised(self) -> frozenset[Node]:
         return frozenset(self._raised)
 

@@ -2,6 +2,7 @@
 maintenance windows, suspected outages and the liaison with customer service."""
 
 from netdesk.noc.models.alarms import Alarm, AlarmSeverity, AlarmSource, AlarmState, RejectedInput
+from netdesk.noc.models.baselines import ComplaintBaseline
 from netdesk.noc.models.incidents import (
     DetectedBy,
     IncidentState,
@@ -18,6 +19,7 @@ __all__ = [
     "AlarmSeverity",
     "AlarmSource",
     "AlarmState",
+    "ComplaintBaseline",
     "DetectedBy",
     "IncidentState",
     "IncidentTicket",

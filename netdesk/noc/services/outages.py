@@ -1,0 +1,566 @@
+"""Suspected outages from customer complaints: every new fault ticket is
+shown to the spike detector (`complaint_observe`), a spike becomes a
+suspected outage for the NOC, which confirms it into a network incident or
+dismisses it; dismissals raise that element's threshold. Baselines are
+learned from ticket history by `baselines_learn` (`netdesk outages learn`).
+
+The detector's window lives in each process's memory; every process reads
+the complaints the others took in from the database every few seconds, so
+a desk with several web processes still counts every complaint, and a
+restarted process starts from the last window instead of from nothing."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from time import monotonic
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from netdesk.accounts.models import User
+from netdesk.accounts.permissions import Action, require
+from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
+from netdesk.customers.models import Service
+from netdesk.network.models import Area, NetworkElement
+from netdesk.network.selectors import Topology, topology
+from netdesk.noc.models import (
+    ComplaintBaseline,
+    DetectedBy,
+    IncidentTicket,
+    NetworkIncident,
+    OutageState,
+    SuspectedOutage,
+)
+from netdesk.noc.spikes import (
+    AREA,
+    ELEMENT,
+    HOURS_OF_WEEK,
+    Baseline,
+    Complaint,
+    Node,
+    Outcome,
+    PathIndex,
+    Spike,
+    SpikeDetector,
+    SpikeSettings,
+    area_node,
+    baseline_learn,
+    dismissal_offset,
+    element_node,
+)
+from netdesk.tickets.choices import TicketType
+from netdesk.tickets.models import Ticket
+
+logger = logging.getLogger("netdesk.noc")
+
+# Tickets that report a loss of service; a billing question is no symptom.
+COMPLAINT_TYPES = (TicketType.FAULT, TicketType.COMPLAINT)
+# How often a process reads the complaints other processes took in, and how
+# far back it reads again (a ticket commits a moment after its created_at).
+SYNC_SECONDS = 10.0
+SYNC_OVERLAP = timedelta(seconds=60)
+SYNC_LIMIT = 5000
+# How often a process looks for newly learned baselines and NOC decisions.
+REFRESH_SECONDS = 300.0
+# Dismissals older than this, or before the node's last confirmed outage,
+# no longer raise its threshold.
+FEEDBACK_DAYS = 90
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def spike_settings() -> SpikeSettings:
+    """The detector's settings: defaults, overridden by NETDESK_SPIKES."""
+    return SpikeSettings(**getattr(settings, "NETDESK_SPIKES", {}))
+
+
+# the detector of this process ---------------------------------------------------
+
+
+@dataclass
+class _Detector:
+    spikes: SpikeDetector
+    forest: Topology
+    baseline_version: tuple[int, datetime | None]
+    synced_until: datetime
+    synced_at: float = 0.0
+    refreshed_at: float = field(default_factory=monotonic)
+
+
+_lock = threading.Lock()
+_current: _Detector | None = None
+
+
+def complaint_detector_reset() -> None:
+    """Forget this process's detector; the next complaint builds it again
+    from the database (baselines, NOC decisions, the last window)."""
+    global _current
+    with _lock:
+        _current = None
+
+
+def _baseline_version() -> tuple[int, datetime | None]:
+    found = ComplaintBaseline.objects.aggregate(last=Max("learned_at"), rows=Max("id"))
+    return found["rows"] or 0, found["last"]
+
+
+def _baseline_load(spike: SpikeSettings) -> Baseline:
+    means: dict[Node, float] = {}
+    shapes: dict[Node, tuple[float, ...]] = {}
+    profile: tuple[float, ...] = (1.0,) * HOURS_OF_WEEK
+    rows = ComplaintBaseline.objects.filter(bucket_minutes=spike.bucket_minutes).values_list(
+        "element_id", "area_id", "mean_rate", "hourly_rates"
+    )
+    for element_id, area_id, mean_rate, hourly_rates in rows.iterator(chunk_size=5000):
+        if element_id is None and area_id is None:
+            if len(hourly_rates) == HOURS_OF_WEEK:
+                profile = tuple(float(rate) for rate in hourly_rates)
+            continue
+        node = element_node(element_id) if element_id is not None else area_node(area_id)
+        means[node] = mean_rate
+        if len(hourly_rates) == HOURS_OF_WEEK:
+            shapes[node] = tuple(float(rate) for rate in hourly_rates)
+    empty = Baseline.empty(spike)
+    return Baseline(
+        bucket_minutes=spike.bucket_minutes,
+        profile=profile,
+        means=means,
+        shapes=shapes,
+        floor=empty.floor,
+    )
+
+
+def _outage_node(element_id: int | None, area_id: int | None) -> Node | None:
+    if element_id is not None:
+        return element_node(element_id)
+    if area_id is not None:
+        return area_node(area_id)
+    return None
+
+
+def _threshold_offsets(spike: SpikeSettings, now: datetime) -> dict[Node, float]:
+    """Dismissals by the NOC since each node's last confirmed outage, within
+    FEEDBACK_DAYS, each worth one step of threshold."""
+    dismissals: dict[Node, int] = {}
+    decisions = (
+        SuspectedOutage.objects.filter(
+            decided_at__gte=now - timedelta(days=FEEDBACK_DAYS),
+            decided_by__isnull=False,
+            state__in=[OutageState.CONFIRMED, OutageState.DISMISSED],
+        )
+        .order_by("decided_at", "id")
+        .values_list("element_id", "area_id", "state")
+    )
+    for element_id, area_id, state in decisions:
+        node = _outage_node(element_id, area_id)
+        if node is None:
+            continue
+        dismissals[node] = dismissals.get(node, 0) + 1 if state == OutageState.DISMISSED else 0
+    return {node: dismissal_offset(count, spike) for node, count in dismissals.items() if count}
+
+
+def _detector() -> _Detector:
+    """This process's detector, built on first use; called with _lock held."""
+    global _current
+    now = timezone.now()
+    tick = monotonic()
+    current = _current
+    if current is None:
+        spike = spike_settings()
+        forest = topology()
+        current = _current = _Detector(
+            spikes=SpikeDetector(
+                baseline=_baseline_load(spike),
+                paths=PathIndex(forest.ancestors),
+                tz=timezone.get_default_timezone(),
+                settings=spike,
+                threshold_offsets=_threshold_offsets(spike, now),
+            ),
+            forest=forest,
+            baseline_version=_baseline_version(),
+            synced_until=now - timedelta(seconds=spike.window_seconds),
+        )
+    elif tick - current.refreshed_at >= REFRESH_SECONDS:
+        spikes = current.spikes
+        version = _baseline_version()
+        if version != current.baseline_version:
+            spikes.baseline = _baseline_load(spikes.settings)
+            current.baseline_version = version
+        offsets = _threshold_offsets(spikes.settings, now)
+        for node in set(offsets) | set(spikes.threshold_offsets):
+            spikes.set_threshold_offset(node, offsets.get(node, 0.0))
+        current.refreshed_at = tick
+    forest = topology()
+    if forest is not current.forest:
+        current.forest = forest
+        current.spikes.paths = PathIndex(forest.ancestors)
+    return current
+
+
+def _complaints_since(since: datetime) -> Iterator[Complaint]:
+    rows = (
+        Ticket.objects.filter(
+            created_at__gte=since, ticket_type__in=COMPLAINT_TYPES, service__isnull=False
+        )
+        .order_by("created_at", "id")
+        .values_list(
+            "id", "created_at", "customer_id", "service__access_element_id", "service__area_id"
+        )[:SYNC_LIMIT]
+    )
+    for ticket_id, created_at, customer_id, element_id, area_id in rows:
+        yield Complaint(ticket_id, created_at, customer_id, element_id, area_id)
+
+
+def _sync(current: _Detector) -> list[Outcome]:
+    """Observe the complaints other processes took in since the last read."""
+    tick = monotonic()
+    if tick - current.synced_at < SYNC_SECONDS:
+        return []
+    current.synced_at = tick
+    outcomes = []
+    for complaint in _complaints_since(current.synced_until - SYNC_OVERLAP):
+        current.synced_until = max(current.synced_until, complaint.at)
+        outcome = current.spikes.observe(complaint)
+        if outcome.raised:
+            outcomes.append(outcome)
+    return outcomes
+
+
+# observing a ticket -------------------------------------------------------------
+
+
+def _placement(ticket: Ticket) -> tuple[int | None, int | None]:
+    """The ticket's access element and area, from the service already in
+    hand when the ticket was just created (else one small query)."""
+    if Ticket.service.is_cached(ticket):
+        service = ticket.service
+        if service is None:
+            return None, None
+        return service.access_element_id, service.area_id
+    if ticket.service_id is None:
+        return None, None
+    found = (
+        Service.objects.filter(pk=ticket.service_id)
+        .values_list("access_element_id", "area_id")
+        .first()
+    )
+    return found if found is not None else (None, None)
+
+
+def complaint_observe(*, ticket: Ticket) -> SuspectedOutage | None:
+    """Show a new ticket to the spike detector. Returns the suspected outage
+    this raised or attached the ticket to, else None. Faults and complaints
+    on a known service count; anything else, a ticket already seen, or one
+    older than the detector's window, is ignored. Called from ticket
+    creation: a failure here is logged, never passed on to the caller."""
+    if ticket.ticket_type not in COMPLAINT_TYPES or ticket.service_id is None:
+        return None
+    try:
+        with transaction.atomic():
+            return _observe(ticket)
+    except Exception:
+        logger.exception("complaint-spike detection failed on ticket %s", ticket.pk)
+        return None
+
+
+def _observe(ticket: Ticket) -> SuspectedOutage | None:
+    element_id, area_id = _placement(ticket)
+    if element_id is None and area_id is None:
+        return None
+    with _lock:
+        current = _detector()
+        outcomes = _sync(current)
+        outcome = current.spikes.observe(
+            Complaint(ticket.pk, ticket.created_at, ticket.customer_id, element_id, area_id)
+        )
+    found: SuspectedOutage | None = None
+    for spike in (spike for seen in [*outcomes, outcome] for spike in seen.raised):
+        outage = _outage_raise(spike)
+        if outage is not None and ticket.pk in spike.ticket_ids:
+            found = outage
+    if found is None and outcome.joined is not None:
+        found = _outage_join(outcome.joined, ticket)
+    return found
+
+
+def _scope(node: Node) -> dict[str, Any]:
+    if node.kind == ELEMENT:
+        return {"element_id": node.id}
+    return {"element__isnull": True, "area_id": node.id}
+
+
+def _outage_join(node: Node, ticket: Ticket) -> SuspectedOutage | None:
+    """A complaint under an outage already raised: attach it while the NOC
+    has not decided (a confirmed outage's incident takes it in through the
+    incident's own linking of new tickets on its path)."""
+    outage = SuspectedOutage.objects.filter(state=OutageState.OPEN, **_scope(node)).first()
+    if outage is not None:
+        outage.tickets.add(ticket)
+    return outage
+
+
+def _place_locked(node: Node) -> tuple[NetworkElement | None, Area | None]:
+    """The element (with its area) or the area, locked for the outage's write."""
+    if node.kind == ELEMENT:
+        element = (
+            NetworkElement.objects.select_for_update().select_related("area").filter(pk=node.id)
+        ).first()
+        return element, (element.area if element is not None else None)
+    return None, Area.objects.select_for_update().filter(pk=node.id).first()
+
+
+def _place_name(node: Node) -> str:
+    if node.kind == ELEMENT:
+        name = NetworkElement.objects.filter(pk=node.id).values_list("name", flat=True).first()
+        return name or f"element {node.id}"
+    area = Area.objects.filter(pk=node.id).values_list("name", flat=True).first()
+    return f"area {area or node.id}"
+
+
+def _explain(spike: Spike, place: str, top_place: str) -> str:
+    how = spike.hour_of_week
+    minutes = round((spike.at - spike.window_start).total_seconds() / 60)
+    odds = "beyond any baseline" if math.isinf(spike.score) else f"p ≈ 1e-{spike.score:.1f}"
+    text = (
+        f"{spike.complaints} fault tickets from {spike.customers} customers in the last "
+        f"{minutes} min under {place}, where {spike.expected:.2f} were expected on a "
+        f"{WEEKDAYS[how // 24]} at {how % 24:02d}:00 ({odds}; threshold 1e-{spike.threshold:.1f})."
+    )
+    if spike.top != spike.node:
+        text += f" It holds {spike.share:.0%} of the excess complaints at {top_place}."
+    return text
+
+
+@transaction.atomic
+def _outage_raise(spike: Spike) -> SuspectedOutage | None:
+    """Persist a spike. The element (or area) row is locked so two processes
+    raising the same spike at once make one outage; an open outage on that
+    place grows instead, and so does one on a place below it that the spike
+    widens (the failure is bigger than first thought)."""
+    element, area = _place_locked(spike.node)
+    if element is None and area is None:
+        return None  # deleted since the detector learned of it
+    place = str(element) if element is not None else f"area {area}"
+    top_place = place if spike.top == spike.node else _place_name(spike.top)
+    explanation = _explain(spike, place, top_place)
+    ticket_ids = list(Ticket.objects.filter(pk__in=spike.ticket_ids).values_list("pk", flat=True))
+    open_outages = SuspectedOutage.objects.filter(state=OutageState.OPEN)
+    outage = open_outages.filter(**_scope(spike.node)).first()
+    narrower = list(
+        open_outages.filter(element_id__in=[n.id for n in spike.widens if n.kind == ELEMENT])
+        .select_related("element")
+        .order_by("id")
+    )
+    if outage is None and narrower:
+        # The first narrower outage becomes this one, keeping its history.
+        outage, narrower = narrower[0], narrower[1:]
+        explanation += f" Widened from {outage.element}."
+    if outage is None:
+        outage = SuspectedOutage(raised_at=spike.at, window_start=spike.window_start)
+    outage.element, outage.area = element, area
+    outage.complaints = max(outage.complaints or 0, spike.complaints)
+    outage.expected = spike.expected
+    outage.score = max(outage.score or 0.0, _finite(spike.score))
+    outage.explanation = explanation
+    outage.save()
+    for other in narrower:
+        # Never decided on, and wholly inside this one: fold it in.
+        ticket_ids.extend(other.tickets.values_list("pk", flat=True))
+        other.delete()
+    outage.tickets.add(*ticket_ids)
+    return outage
+
+
+def _finite(score: float) -> float:
+    return score if math.isfinite(score) else 1000.0
+
+
+# the NOC's decisions -----------------------------------------------------------
+
+
+def _lock_open(outage: SuspectedOutage) -> SuspectedOutage:
+    locked = SuspectedOutage.objects.select_for_update().get(pk=outage.pk)
+    if locked.state != OutageState.OPEN:
+        raise TransitionNotAllowed(
+            f"This suspected outage was already {locked.get_state_display().lower()}.",
+            field="state",
+            value=locked.state,
+            accepted=[OutageState.OPEN],
+        )
+    return locked
+
+
+def _feedback_changed(outage: SuspectedOutage) -> None:
+    """Give this process's detector the node's new threshold at once; other
+    processes read it within REFRESH_SECONDS."""
+    node = _outage_node(outage.element_id, outage.area_id)
+    with _lock:
+        current = _current
+        if node is None or current is None:
+            return
+        offsets = _threshold_offsets(current.spikes.settings, timezone.now())
+        current.spikes.set_threshold_offset(node, offsets.get(node, 0.0))
+
+
+@transaction.atomic
+def outage_confirm(
+    *, actor: User, outage: SuspectedOutage, title: str, customer_description: str = ""
+) -> NetworkIncident:
+    """The NOC agrees: open a network incident detected by complaints, on the
+    outage's element, with the outage's tickets as its children."""
+    from netdesk.noc.services.incidents import incident_create, incident_link_ticket
+
+    require(actor, Action.OUTAGE_DECIDE)
+    outage = _lock_open(outage)
+    tickets = list(Ticket.objects.filter(pk__in=outage.tickets.values("pk")).order_by("created_at"))
+    started_at = min([outage.window_start, *(t.created_at for t in tickets)])
+    incident = incident_create(
+        actor=actor,
+        title=title,
+        detected_by=DetectedBy.COMPLAINTS,
+        started_at=started_at,
+        root_element=outage.element,
+        technical_description=f"Confirmed suspected outage: {outage.explanation}",
+        customer_description=customer_description,
+    )
+    for ticket in tickets:
+        incident_link_ticket(actor=actor, incident=incident, ticket=ticket)
+    outage.state = OutageState.CONFIRMED
+    outage.incident = incident
+    outage.decided_by = actor
+    outage.decided_at = timezone.now()
+    outage.save(update_fields=["state", "incident", "decided_by", "decided_at"])
+    transaction.on_commit(lambda: _feedback_changed(outage))
+    return incident
+
+
+@transaction.atomic
+def outage_dismiss(*, actor: User, outage: SuspectedOutage, reason: str) -> SuspectedOutage:
+    """The NOC disagrees. The reason is kept, and the dismissal raises the
+    threshold of that element or area (see `_threshold_offsets`)."""
+    require(actor, Action.OUTAGE_DECIDE)
+    reason = reason.strip()
+    if not reason or len(reason) > 300:
+        raise ValidationFailed(
+            "Say why this is not an outage (1 to 300 characters).",
+            field="reason",
+            value=reason[:100],
+            accepted="1 to 300 characters",
+        )
+    outage = _lock_open(outage)
+    outage.state = OutageState.DISMISSED
+    outage.dismissal_reason = reason
+    outage.decided_by = actor
+    outage.decided_at = timezone.now()
+    outage.save(update_fields=["state", "dismissal_reason", "decided_by", "decided_at"])
+    transaction.on_commit(lambda: _feedback_changed(outage))
+    return outage
+
+
+def complaint_threshold(
+    *, element: NetworkElement | None = None, area: Area | None = None
+) -> float:
+    """The score an element's or area's complaints must reach, with the
+    feedback from the NOC's recent dismissals."""
+    node = _outage_node(element.pk if element else None, area.pk if area else None)
+    spike = spike_settings()
+    offsets = _threshold_offsets(spike, timezone.now())
+    return spike.threshold + (offsets.get(node, 0.0) if node is not None else 0.0)
+
+
+# learning -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LearnResult:
+    complaints: int
+    elements: int
+    areas: int
+
+
+def _history(
+    since: datetime, until: datetime, paths: PathIndex
+) -> Iterable[tuple[datetime, tuple[Node, ...]]]:
+    """Past complaints and the places they count toward. Tickets that were
+    children of a network incident are left out: they are the outages
+    themselves, not what an ordinary day brings."""
+    rows = (
+        Ticket.objects.filter(
+            created_at__gte=since,
+            created_at__lt=until,
+            ticket_type__in=COMPLAINT_TYPES,
+            service__isnull=False,
+        )
+        .exclude(pk__in=IncidentTicket.objects.filter(unlinked_at__isnull=True).values("ticket_id"))
+        .order_by()
+        .values_list("created_at", "service__access_element_id", "service__area_id")
+    )
+    for created_at, element_id, area_id in rows.iterator(chunk_size=20_000):
+        yield created_at, paths.nodes(element_id, area_id)
+
+
+def baselines_learn(*, since: datetime, until: datetime) -> LearnResult:
+    """Learn every element's and area's complaint baseline from the tickets
+    between `since` and `until`, replacing the baselines learned before."""
+    if until <= since:
+        raise ValidationFailed(
+            "The learning period must end after it starts.",
+            field="until",
+            value=until.isoformat(),
+            accepted=f"a time after {since.isoformat()}",
+        )
+    spike = spike_settings()
+    forest = topology()
+    paths = PathIndex(forest.ancestors)
+    counted = 0
+
+    def history() -> Iterator[tuple[datetime, tuple[Node, ...]]]:
+        nonlocal counted
+        for complaint in _history(since, until, paths):
+            counted += 1
+            yield complaint
+
+    learned = baseline_learn(
+        history(), since=since, until=until, tz=timezone.get_default_timezone(), settings=spike
+    )
+    known_areas = set(Area.objects.values_list("pk", flat=True))
+    now = timezone.now()
+
+    def row(element_id: int | None, area_id: int | None, mean: float, hourly: Any) -> Any:
+        return ComplaintBaseline(
+            element_id=element_id,
+            area_id=area_id,
+            bucket_minutes=spike.bucket_minutes,
+            mean_rate=mean,
+            hourly_rates=[round(rate, 9) for rate in hourly] if hourly is not None else [],
+            complaints=round(mean * _buckets(since, until, spike)),
+            learned_from=since,
+            learned_until=until,
+            learned_at=now,
+        )
+
+    rows = [row(None, None, counted / max(_buckets(since, until, spike), 1), learned.profile)]
+    elements = areas = 0
+    for node, mean in learned.means.items():
+        shape = learned.shapes.get(node)
+        if node.kind == ELEMENT and node.id in forest:
+            rows.append(row(node.id, None, mean, shape))
+            elements += 1
+        elif node.kind == AREA and node.id in known_areas:
+            rows.append(row(None, node.id, mean, shape))
+            areas += 1
+    with transaction.atomic():
+        ComplaintBaseline.objects.all().delete()
+        ComplaintBaseline.objects.bulk_create(rows, batch_size=2000)
+    return LearnResult(complaints=counted, elements=elements, areas=areas)
+
+
+def _buckets(since: datetime, until: datetime, spike: SpikeSettings) -> int:
+    return int((until - since).total_seconds() // spike.bucket_seconds)
