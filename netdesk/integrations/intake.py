@@ -92,7 +92,8 @@ class _Rejection:
 
 def excerpt_of(data: bytes) -> str:
     """A printable excerpt of raw input for the rejected-input record."""
-    return data[:EXCERPT_MAX].decode("utf-8", errors="backslashreplace")
+    text = data[:EXCERPT_MAX].decode("utf-8", errors="backslashreplace")
+    return text.replace("\x00", "\\x00")  # PostgreSQL text holds no NUL
 
 
 class AlarmBatcher:

@@ -357,9 +357,10 @@ class SnmpTrapListener:
 
 def _render(value: Any) -> str:
     try:
-        return str(value.prettyPrint())
+        text = str(value.prettyPrint())
     except Exception:
-        return repr(value)
+        text = repr(value)
+    return text.replace("\x00", "\ufffd")  # PostgreSQL stores no NUL in text or JSON
 
 
 def _usm_header(datagram: bytes) -> tuple[bytes, bytes] | None:

@@ -90,6 +90,8 @@ def parse_syslog(
     # Undecodable bytes become U+FFFD: a message from a device with a legacy
     # character set is still worth an alarm, and we never guess its encoding.
     text = data.decode("utf-8", errors="replace").rstrip("\r\n\x00")
+    # PostgreSQL stores no NUL in text or JSON; one inside a message is noise.
+    text = text.replace("\x00", "\ufffd")
     if not text.strip():
         raise SyslogParseError("empty message")
     pri_match = _PRI.match(text)
