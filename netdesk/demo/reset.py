@@ -10,6 +10,7 @@ from netdesk.accounts.models import User
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, NetworkElement
+from netdesk.noc.models import Alarm, MaintenanceWindow, NetworkIncident
 from netdesk.tickets.models import Interaction, Ticket, TicketEvent
 
 
@@ -49,6 +50,12 @@ def demo_delete() -> int:
         )
         customers.delete()
         elements = NetworkElement.objects.filter(_span(run, "network.NetworkElement"))
+        # NOC records on the demo network go before the network itself.
+        NetworkIncident.objects.filter(root_element__in=elements.values("pk")).delete()
+        Alarm.objects.filter(element__in=elements.values("pk")).delete()
+        MaintenanceWindow.objects.filter(
+            pk__in=run.created.get("noc.MaintenanceWindow", [])
+        ).delete()
         elements.update(upstream=None)
         elements.delete()
         areas = Area.objects.filter(_span(run, "network.Area"))

@@ -14,6 +14,7 @@ from netdesk.accounts.models import Role, SupportGroup, User
 from netdesk.customers.models import Contact, Customer, Segment, Service
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, ElementKind, NetworkElement
+from netdesk.noc.models import IncidentTicket, NetworkIncident
 from netdesk.tickets.choices import OPEN_STATUSES, Status
 from netdesk.tickets.models import Interaction, Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
@@ -33,7 +34,12 @@ def test_demo_loads_a_small_desk_and_prints_the_logins() -> None:
     output = run_demo()
 
     assert Customer.objects.count() == 200
-    assert Ticket.objects.count() == 500
+    # The history, plus the tickets callers opened about the demo's outages.
+    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
+    live = NetworkIncident.objects.get(state="identified")
+    assert live.root_element.kind == ElementKind.AGGREGATION_SWITCH
+    assert live.eta is not None and live.links.exists() and live.alarms.count() >= 2
+    assert NetworkIncident.objects.filter(state="resolved", root_cause="power").exists()
     assert Contact.objects.count() >= 200
     assert Service.objects.count() >= 200
     assert NetworkElement.objects.filter(kind=ElementKind.CORE_ROUTER).exists()
@@ -92,7 +98,7 @@ def test_a_second_run_keeps_the_data_and_a_half_load_needs_reset() -> None:
 
     run_demo()  # serves what is there (here: --no-serve), loads nothing more
 
-    assert Ticket.objects.count() == 500
+    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
     DemoRun.objects.update(finished=False)
     with pytest.raises(CommandError, match=r"stopped half-way.*--reset"):
         run_demo()
@@ -101,11 +107,13 @@ def test_a_second_run_keeps_the_data_and_a_half_load_needs_reset() -> None:
 def test_reset_replaces_the_demo_data_and_the_seed_decides_it() -> None:
     run_demo(seed=7)
     first = list(Ticket.objects.order_by("id").values_list("ticket_type", "channel", "title"))
+    incidents = NetworkIncident.objects.count()
 
     run_demo(seed=7, reset=True)
 
     assert DemoRun.objects.count() == 1
     assert Customer.objects.count() == 200
-    assert Ticket.objects.count() == 500
+    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
+    assert NetworkIncident.objects.count() == incidents  # the old ones went with the reset
     again = list(Ticket.objects.order_by("id").values_list("ticket_type", "channel", "title"))
     assert again == first

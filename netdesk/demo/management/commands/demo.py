@@ -23,6 +23,7 @@ from netdesk.demo.generate import (
 )
 from netdesk.demo.history import build_history
 from netdesk.demo.models import DemoRun
+from netdesk.demo.operations import build_operations
 from netdesk.demo.reset import demo_delete
 from netdesk.network.models import Area, NetworkElement
 from netdesk.sla.services import sla_recompute_many
@@ -131,6 +132,10 @@ class Command(BaseCommand):
         history = Ticket.objects.filter(pk__range=span)
         with bar("service levels", history.count()) as progress:
             sla_recompute_many(tickets=history, progress=progress.update)
+        with transaction.atomic(), bar("network operations", 1) as progress:
+            build_operations(rng, created)
+            self._record(run, created)
+            progress.update(1)
 
     @staticmethod
     def _record(run: DemoRun, created: dict[str, Any]) -> None:
