@@ -43,6 +43,7 @@ from netdesk.noc.spikes import (
     AREA,
     ELEMENT,
     HOURS_OF_WEEK,
+    NOTHING,
     Baseline,
     Complaint,
     Node,
@@ -258,30 +259,38 @@ def complaint_observe(*, ticket: Ticket) -> SuspectedOutage | None:
     """Show a new ticket to the spike detector. Returns the suspected outage
     this raised or attached the ticket to, else None. Faults and complaints
     on a known service count; anything else, a ticket already seen, or one
-    older than the detector's window, is ignored. Called from ticket
-    creation: a failure here is logged, never passed on to the caller."""
+    older than the detector's window, is ignored. Costs no query unless
+    something is raised or joined (and one read every SYNC_SECONDS). Called
+    from ticket creation: a failure here is logged, never passed on."""
     if ticket.ticket_type not in COMPLAINT_TYPES or ticket.service_id is None:
         return None
     try:
+        outcome, others = _detect(ticket)
+        if not (outcome.raised or outcome.joined or others):
+            return None
         with transaction.atomic():
-            return _observe(ticket)
+            return _persist(ticket, outcome, others)
     except Exception:
         logger.exception("complaint-spike detection failed on ticket %s", ticket.pk)
         return None
 
 
-def _observe(ticket: Ticket) -> SuspectedOutage | None:
+def _detect(ticket: Ticket) -> tuple[Outcome, list[Outcome]]:
     element_id, area_id = _placement(ticket)
     if element_id is None and area_id is None:
-        return None
+        return NOTHING, []
     with _lock:
         current = _detector()
-        outcomes = _sync(current)
+        others = _sync(current)
         outcome = current.spikes.observe(
             Complaint(ticket.pk, ticket.created_at, ticket.customer_id, element_id, area_id)
         )
+    return outcome, others
+
+
+def _persist(ticket: Ticket, outcome: Outcome, others: list[Outcome]) -> SuspectedOutage | None:
     found: SuspectedOutage | None = None
-    for spike in (spike for seen in [*outcomes, outcome] for spike in seen.raised):
+    for spike in (spike for seen in [*others, outcome] for spike in seen.raised):
         outage = _outage_raise(spike)
         if outage is not None and ticket.pk in spike.ticket_ids:
             found = outage
