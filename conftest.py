@@ -17,3 +17,18 @@ def _fresh_sla_policy_cache():
     policies_changed()
     yield
     policies_changed()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_network_caches():
+    """Topology, element names and the impact index are cached per process;
+    each test builds its own network."""
+    from netdesk.network.selectors import topology_changed
+    from netdesk.noc.impact import services_changed
+    from netdesk.noc.services.alarms import elements_changed
+
+    for forget in (topology_changed, services_changed, elements_changed):
+        forget()
+    yield
+    for forget in (topology_changed, services_changed, elements_changed):
+        forget()

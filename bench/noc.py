@@ -208,6 +208,9 @@ def main() -> None:
     setup_django(scratch)
     results: dict[str, Any] = {"subscribers": args.subscribers}
     network = build_network(args.subscribers)
+    # The first outage a process sees also builds its impact index; later
+    # ones use it (it refreshes in the background).
+    results["impact_first_in_process"] = time_impact(network["olt"])
     results["impact"] = [time_impact(network[level]) for level in ("olt", "aggregation", "core")]
     log(f"impact: {results['impact']}")
     if not args.skip_intake:

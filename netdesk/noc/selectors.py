@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
-from netdesk.customers.models import Customer, Segment, Service, ServiceStatus
+from netdesk.customers.models import Customer, Service, ServiceStatus
 from netdesk.network.models import NetworkElement
+from netdesk.network.selectors import topology
+from netdesk.noc.impact import impact_index
 from netdesk.noc.models import (
     IncidentState,
     IncidentTicket,
@@ -24,26 +25,6 @@ from netdesk.noc.models import (
 ACTIVE = (IncidentState.INVESTIGATING, IncidentState.IDENTIFIED, IncidentState.MONITORING)
 
 
-def _subtree_sql(roots: list[int]) -> tuple[str, list[int]]:
-    """A recursive query for the elements at and below `roots` (the
-    upstream graph is a forest, so UNION terminates even on bad data)."""
-    element = connection.ops.quote_name(NetworkElement._meta.db_table)
-    marks = ", ".join(["%s"] * len(roots))
-    sql = (
-        f"WITH RECURSIVE below(id) AS ("  # noqa: S608 - table names and placeholders only
-        f"SELECT id FROM {element} WHERE id IN ({marks}) "
-        f"UNION SELECT e.id FROM {element} e JOIN below ON e.upstream_id = below.id)"
-    )
-    return sql, list(roots)
-
-
-@dataclass(frozen=True)
-class Impact:
-    services: int
-    customers: int
-    key_account_ids: list[int]
-
-
 def incident_element_ids(incident: NetworkIncident) -> list[int]:
     ids = {e.pk for e in incident.elements.all()}
     if incident.root_element_id:
@@ -51,32 +32,11 @@ def incident_element_ids(incident: NetworkIncident) -> list[int]:
     return sorted(ids)
 
 
-def impact_of(element_ids: list[int]) -> Impact:
-    """Active services hanging at or below the elements, their customers and
-    the key accounts among them (a site counts for its group account). Two
-    queries whatever the size of the network."""
-    if not element_ids:
-        return Impact(0, 0, [])
-    below, params = _subtree_sql(element_ids)
-    service = connection.ops.quote_name(Service._meta.db_table)
-    customer = connection.ops.quote_name(Customer._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{below} SELECT COUNT(*), COUNT(DISTINCT s.customer_id) FROM {service} s "  # noqa: S608
-            f"WHERE s.access_element_id IN (SELECT id FROM below) AND s.status = %s",
-            [*params, ServiceStatus.ACTIVE],
-        )
-        services, customers = cursor.fetchone()
-        cursor.execute(
-            f"{below} SELECT DISTINCT COALESCE(c.parent_account_id, c.id) "  # noqa: S608
-            f"FROM {service} s JOIN {customer} c ON c.id = s.customer_id "
-            f"LEFT JOIN {customer} p ON p.id = c.parent_account_id "
-            f"WHERE s.access_element_id IN (SELECT id FROM below) AND s.status = %s "
-            f"AND (c.segment = %s OR p.segment = %s)",
-            [*params, ServiceStatus.ACTIVE, Segment.KEY_ACCOUNT, Segment.KEY_ACCOUNT],
-        )
-        key_accounts = sorted(row[0] for row in cursor.fetchall())
-    return Impact(services, customers, key_accounts)
+# Below this share of all active services, the affected customers are read
+# through their elements; above it, by walking customers in id order (an
+# outage of the core affects nearly everyone, and the first page is found at once).
+ELEMENT_READ_SHARE = 0.02
+SCAN_CHUNK = 5000
 
 
 def affected_customers(
@@ -86,30 +46,34 @@ def affected_customers(
     element_ids = incident_element_ids(incident)
     if not element_ids:
         return []
-    below, params = _subtree_sql(element_ids)
-    service = connection.ops.quote_name(Service._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{below} SELECT DISTINCT s.customer_id FROM {service} s "  # noqa: S608
-            f"WHERE s.access_element_id IN (SELECT id FROM below) AND s.status = %s "
-            f"AND s.customer_id > %s ORDER BY s.customer_id LIMIT %s",
-            [*params, ServiceStatus.ACTIVE, after_id, limit],
+    below = topology().subtree(element_ids)
+    index = impact_index()
+    share = sum(index.services.get(e, 0) for e in below) / max(1, sum(index.services.values()))
+    active = Service.objects.filter(status=ServiceStatus.ACTIVE)
+    ids: list[int] = []
+    if share < ELEMENT_READ_SHARE and len(below) <= 5000:
+        ids = list(
+            active.filter(access_element_id__in=below, customer_id__gt=after_id)
+            .order_by("customer_id")
+            .values_list("customer_id", flat=True)
+            .distinct()[:limit]
         )
-        ids = [row[0] for row in cursor.fetchall()]
+    else:
+        cursor = after_id
+        while len(ids) < limit:
+            chunk = list(
+                active.filter(customer_id__gt=cursor)
+                .order_by("customer_id")
+                .values_list("customer_id", "access_element_id")[:SCAN_CHUNK]
+            )
+            if not chunk:
+                break
+            for customer_id, element_id in chunk:
+                if element_id in below and (not ids or ids[-1] != customer_id):
+                    ids.append(customer_id)
+            cursor = chunk[-1][0]
+        ids = ids[:limit]
     return list(Customer.objects.filter(pk__in=ids).order_by("pk"))
-
-
-def path_of(element_id: int) -> list[int]:
-    """The element and every element above it, nearest first."""
-    element = connection.ops.quote_name(NetworkElement._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH RECURSIVE up(id, depth) AS (SELECT id, 0 FROM {element} WHERE id = %s "  # noqa: S608
-            f"UNION SELECT e.upstream_id, up.depth + 1 FROM {element} e JOIN up ON e.id = up.id "
-            f"WHERE e.upstream_id IS NOT NULL AND up.depth < 64) SELECT id FROM up ORDER BY depth",
-            [element_id],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def active_incidents() -> QuerySet[NetworkIncident]:
@@ -141,13 +105,14 @@ def network_status_for(customer_id: int, service_id: int | None = None) -> list[
         for element in [incident.root_element, *incident.elements.all()]:
             if element is not None:
                 failed.setdefault(element.pk, (incident, element))
+    forest = topology()
     services = Service.objects.filter(customer_id=customer_id, access_element__isnull=False)
     if service_id is not None:
         services = services.filter(pk=service_id)
     found: list[PathStatus] = []
     for service in services.exclude(status=ServiceStatus.CEASED):
         assert service.access_element_id is not None
-        for element_id in path_of(service.access_element_id):
+        for element_id in forest.path_to_root(service.access_element_id):
             if element_id in failed:
                 incident, element = failed[element_id]
                 found.append(PathStatus(incident, service, element))

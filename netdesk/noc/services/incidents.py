@@ -13,6 +13,7 @@ from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import ServiceError, TransitionNotAllowed, ValidationFailed
 from netdesk.network.models import NetworkElement
+from netdesk.noc.impact import impact_of
 from netdesk.noc.models import (
     DetectedBy,
     IncidentState,
@@ -20,7 +21,7 @@ from netdesk.noc.models import (
     IncidentUpdate,
     NetworkIncident,
 )
-from netdesk.noc.selectors import impact_of, incident_element_ids
+from netdesk.noc.selectors import incident_element_ids
 from netdesk.tickets.choices import ResolutionCode, RootCause, Status
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.models.timeline import EventKind
