@@ -283,14 +283,19 @@ def test_syslog_down_then_up_makes_one_cleared_alarm_and_rejections_are_stored()
         send_udp(port, b"<187>edge9: %LINK-3-UPDOWN: Interface Te1/1, changed state to down")
         wait_until(lambda: running.stats.ingested == 1, what="the down ingested")
         send_udp(port, b"<187>edge9: %LINK-3-UPDOWN: Interface Te1/1, changed state to up")
-        send_udp(port, b"not syslog")
-        wait_until(lambda: running.stats.ingested == 2, what="the up ingested")
-    alarm = Alarm.objects.get()
+        # NUL bytes, which PostgreSQL refuses in text and JSON.
+        send_udp(port, b"not\x00syslog")
+        send_udp(port, b'<11>1 - edge9 app - - [m@1 k="a\x00b"] nul\x00inside')
+        wait_until(lambda: running.stats.ingested == 3, what="the up ingested")
+    alarm = Alarm.objects.get(name="%LINK-3-UPDOWN")
     assert alarm.state == AlarmState.CLEARED
     assert alarm.fingerprint == f"syslog:{HOST}:Te1/1:%LINK-3-UPDOWN"
+    with_nul = Alarm.objects.get(name="app")
+    assert with_nul.summary == "nul\ufffdinside"
+    assert with_nul.labels["m@1.k"] == "a\ufffdb"
     assert alarm.cleared_at is not None
     rejected = RejectedInput.objects.get()
     assert rejected.source == "syslog"
     assert rejected.reason.startswith("missing PRI")
-    assert rejected.excerpt == "not syslog"
+    assert rejected.excerpt == "not\\x00syslog"
     assert rejected.peer == HOST
