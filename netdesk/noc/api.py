@@ -16,7 +16,7 @@ from netdesk.core.schemas import MAX_ID, InputSchema, IsoDateTime, OutputSchema,
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.network.models import NetworkElement
 from netdesk.noc import intake
-from netdesk.noc.models import NetworkIncident
+from netdesk.noc.models import NetworkIncident, SuspectedOutage
 from netdesk.noc.selectors import (
     affected_customers,
     incident_board,
@@ -32,6 +32,7 @@ from netdesk.noc.services.incidents import (
     incident_update,
 )
 from netdesk.noc.services.liaison import troubleshooting_request, troubleshooting_result
+from netdesk.noc.services.outages import outage_confirm, outage_dismiss
 from netdesk.tickets.selectors import ticket_get
 
 router = Router(tags=["noc"])
@@ -510,3 +511,86 @@ def _liaison_out(record: Any) -> dict[str, Any]:
         "body": record.body,
         "at": record.at,
     }
+
+
+# ---- suspected outages -------------------------------------------------------
+
+
+class OutageOut(OutputSchema):
+    id: int
+    state: str
+    element: str | None
+    area: str | None
+    raised_at: Any
+    complaints: int
+    expected: float
+    score: float
+    explanation: str
+    tickets: list[str]
+    incident: str | None
+
+
+class OutageDecisionIn(InputSchema):
+    decision: Literal["confirm", "dismiss"]
+    title: str = Field(default="", max_length=200)
+    customer_description: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=300)
+
+
+def _outage_out(outage: SuspectedOutage) -> dict[str, Any]:
+    return {
+        "id": outage.pk,
+        "state": outage.state,
+        "element": outage.element.name if outage.element else None,
+        "area": outage.area.name if outage.area else None,
+        "raised_at": outage.raised_at,
+        "complaints": outage.complaints,
+        "expected": outage.expected,
+        "score": outage.score,
+        "explanation": outage.explanation,
+        "tickets": [t.reference for t in outage.tickets.all()],
+        "incident": outage.incident.reference if outage.incident else None,
+    }
+
+
+def _outages() -> Any:
+    return SuspectedOutage.objects.select_related("element", "area", "incident").prefetch_related(
+        "tickets"
+    )
+
+
+@router.get("/outages", response=answers(list[OutageOut]), summary="Suspected outages waiting")
+def outages(request: HttpRequest) -> list[dict[str, Any]]:
+    require(_user(request), Action.INCIDENT_VIEW)
+    return [_outage_out(o) for o in _outages().filter(state="open")[:200]]
+
+
+@router.post(
+    "/outages/{outage_id}/decision",
+    response=answers(OutageOut),
+    summary="Confirm (opens an incident) or dismiss a suspected outage",
+)
+def outage_decision(
+    request: HttpRequest, outage_id: int, payload: OutageDecisionIn
+) -> dict[str, Any]:
+    user = _user(request)
+    require(user, Action.OUTAGE_DECIDE)
+    outage = _outages().filter(pk=outage_id).first() if 0 < outage_id <= MAX_ID else None
+    if outage is None:
+        raise NotFound(
+            f"No suspected outage {outage_id}.",
+            field="outage_id",
+            value=outage_id,
+            accepted="an id",
+        )
+    if payload.decision == "confirm":
+        outage_confirm(
+            actor=user,
+            outage=outage,
+            title=payload.title or f"Outage at {outage.element or outage.area}",
+            customer_description=payload.customer_description,
+        )
+    else:
+        outage_dismiss(actor=user, outage=outage, reason=payload.reason)
+    refreshed = _outages().get(pk=outage.pk)
+    return _outage_out(refreshed)

@@ -41,6 +41,7 @@ from netdesk.noc.services.incidents import (
     incident_update,
 )
 from netdesk.noc.services.liaison import troubleshooting_request, troubleshooting_result
+from netdesk.noc.services.outages import outage_confirm, outage_dismiss
 from netdesk.tickets.choices import RootCause
 from netdesk.tickets.selectors import ticket_get
 
@@ -92,6 +93,13 @@ class UnlinkForm(forms.Form):
     reason = forms.CharField(max_length=300)
 
 
+class OutageDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("dismiss", "Dismiss")])
+    title = forms.CharField(max_length=200, required=False, help_text="incident title (confirm)")
+    customer_description = forms.CharField(max_length=2000, required=False)
+    reason = forms.CharField(max_length=300, required=False, help_text="why not (dismiss)")
+
+
 class LiaisonForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
@@ -114,6 +122,7 @@ def board(request: HttpRequest) -> HttpResponse:
             .order_by("severity", "-last_seen")[:50]
         ),
         "can_manage": can(user, Action.INCIDENT_MANAGE),
+        "can_decide": can(user, Action.OUTAGE_DECIDE),
         "form": OpenIncidentForm(),
     }
     return render(request, "noc/board.html", context)
@@ -295,3 +304,35 @@ def ticket_liaison(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.message)
     return redirect("ticket_detail", ref=ticket.reference)
+
+
+@desk_view
+@require_POST
+def outage_decide(request: HttpRequest, outage_id: int) -> HttpResponse:
+    """Confirm a suspected outage (it becomes an incident, its tickets its
+    children) or dismiss it with the reason the detector learns from."""
+    user = agent_of(request)
+    require(user, Action.OUTAGE_DECIDE)
+    outage = SuspectedOutage.objects.filter(pk=outage_id).first()
+    if outage is None:
+        raise Http404("No such suspected outage.")
+    form = OutageDecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("noc_board")
+    data = form.cleaned_data
+    try:
+        if data["decision"] == "confirm":
+            incident = outage_confirm(
+                actor=user,
+                outage=outage,
+                title=data["title"] or f"Suspected outage at {outage.element or outage.area}",
+                customer_description=data["customer_description"],
+            )
+            messages.success(request, f"Confirmed as {incident.reference}.")
+            return redirect("noc_incident", ref=incident.reference)
+        outage_dismiss(actor=user, outage=outage, reason=data["reason"])
+        messages.success(request, "Dismissed; the detector will weigh this place less.")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("noc_board")

@@ -176,3 +176,49 @@ def test_incident_by_hand_and_the_network_status_agents_see(net, noc_client):
         content_type="application/json",
     )
     assert unknown.json()["errors"][0]["field"] == "root_element"
+
+
+def test_suspected_outage_confirmed_over_the_api_becomes_an_incident(net, noc_client):
+    from django.utils import timezone
+
+    from netdesk.noc.models import IncidentTicket, SuspectedOutage
+
+    operator = f.user()
+    tickets = [f.ticket(operator, net["customer"], service=net["service"]) for _ in range(2)]
+    now = timezone.now()
+    outage = SuspectedOutage.objects.create(
+        element=net["olt"], raised_at=now, window_start=now, complaints=2, expected=0.1, score=9
+    )
+    outage.tickets.set(tickets)
+    other = SuspectedOutage.objects.create(
+        element=net["core"], raised_at=now, window_start=now, complaints=3, expected=1, score=4
+    )
+    listed = noc_client.get("/api/v1/noc/outages").json()
+    assert {o["id"] for o in listed} == {outage.pk, other.pk}
+
+    no_reason = noc_client.post(
+        f"/api/v1/noc/outages/{other.pk}/decision",
+        {"decision": "dismiss"},
+        content_type="application/json",
+    )
+    assert (no_reason.status_code, no_reason.json()["errors"][0]["field"]) == (422, "reason")
+
+    confirmed = noc_client.post(
+        f"/api/v1/noc/outages/{outage.pk}/decision",
+        {"decision": "confirm", "title": "PON port dead on OLT-7"},
+        content_type="application/json",
+    ).json()
+    assert confirmed["state"] == "confirmed"
+    incident = NetworkIncident.objects.get(title="PON port dead on OLT-7")
+    assert confirmed["incident"] == incident.reference
+    assert incident.detected_by == "complaints"
+    assert set(
+        IncidentTicket.objects.filter(incident=incident).values_list("ticket", flat=True)
+    ) == {t.pk for t in tickets}
+    agent = Client(HTTP_AUTHORIZATION=f"Bearer {f.token_for(operator)}")
+    denied = agent.post(
+        f"/api/v1/noc/outages/{other.pk}/decision",
+        {"decision": "dismiss", "reason": "x"},
+        content_type="application/json",
+    )
+    assert denied.status_code == 403
