@@ -176,6 +176,18 @@ class ListenCommand:
         self._reader.join(timeout=5)
         return "".join(self.output)
 
+    def wait(self, *, timeout: float = 60.0) -> str:
+        """The whole output of a command that exits by itself."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(
+                f"still running after {timeout}s: {''.join(self.output)}"
+            ) from None
+        self._reader.join(timeout=5)
+        return "".join(self.output)
+
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()

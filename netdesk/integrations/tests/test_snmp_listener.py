@@ -319,3 +319,25 @@ def test_link_down_then_up_leaves_one_cleared_alarm() -> None:
     assert alarm.fingerprint == f"snmp:{HOST}:5:link"
     assert alarm.source == "snmp"
     assert alarm.element_ref == HOST
+
+
+def test_no_auth_user_when_that_is_all_that_is_configured(sink: RecordingSink) -> None:
+    credentials = SnmpCredentials(communities=(), v3_user=V3User("lab-user"))
+    listener = SnmpTrapListener(
+        sink=sink, credentials=credentials, host=HOST, port=0, flush_interval=0.05
+    )
+    with ListenerThread(listener) as running:
+        send(running.port(), v3(auth_key=None, user="lab-user"), engine_id=AGENT_A)
+        send(running.port(), v3(auth_key=None, user="lab-user"), engine_id=AGENT_B)
+        wait_until(lambda: len(sink.alarms) == 2)
+        assert running.stats.rejected == {}
+
+
+def test_port_in_use_is_reported() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind((HOST, 0))
+        port = taken.getsockname()[1]
+        command = ListenCommand("snmp", "--host", HOST, "--port", str(port))
+        output = command.wait()
+    assert command.process.returncode == 1
+    assert f"snmp: cannot listen on {HOST}" in output

@@ -266,9 +266,7 @@ def test_listen_syslog_command_stops_on_sigterm_and_prints_counters() -> None:
 
 def test_listen_refuses_a_bad_time_zone() -> None:
     command = ListenCommand("syslog", "--rfc3164-timezone", "Mars/Olympus")
-    command.process.wait(timeout=60)
-    command._reader.join(timeout=5)
-    output = "".join(command.output)
+    output = command.wait()
     assert command.process.returncode != 0
     assert "Mars/Olympus" in output and "IANA" in output
 
