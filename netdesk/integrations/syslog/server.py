@@ -123,6 +123,14 @@ class SyslogListener:
         """One datagram or TCP frame: parse, map, queue; or reject and go on."""
         self.stats.received += 1
         received_at = datetime.now(UTC)
+        if len(data) > self.max_message:
+            self.batcher.reject(
+                reason="message too long",
+                detail=f"{len(data)} octets, at most {self.max_message}",
+                excerpt=excerpt_of(data),
+                peer=peer,
+            )
+            return
         try:
             message = parse_syslog(
                 data, received_at=received_at, legacy_timezone=self.legacy_timezone

@@ -153,6 +153,16 @@ def test_tcp_frame_over_the_limit(sink: RecordingSink) -> None:
         assert running.stats.rejected == {"frame too long": 1}
 
 
+def test_udp_datagram_over_the_limit(sink: RecordingSink) -> None:
+    listener = SyslogListener(
+        sink=sink, host=HOST, udp_port=0, tcp_port=None, flush_interval=0.05, max_message=200
+    )
+    with ListenerThread(listener) as running:
+        send_udp(running.port("udp"), b"<11>app: " + b"x" * 1000, RFC3164)
+        wait_until(lambda: len(sink.alarms) == 1)
+        assert running.stats.rejected == {"message too long": 1}
+
+
 @pytest.mark.parametrize("socktype", [socket.SOCK_DGRAM, socket.SOCK_STREAM])
 def test_python_sysloghandler(running: ListenerThread, sink: RecordingSink, socktype: int) -> None:
     transport = "udp" if socktype == socket.SOCK_DGRAM else "tcp"
