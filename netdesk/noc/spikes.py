@@ -15,19 +15,25 @@ The rules, in order (docs/spike-detection.md has the reasoning and figures):
 3. Hot. A node is hot while it counts at least `min_complaints` and its
    score reaches the threshold plus the node's feedback offset (each recent
    dismissal of a suspected outage at that node adds `dismissal_step`).
-4. Duration gate. A hot node must stay hot for `hold_minutes` and its
-   complaints must come from `min_customers` different customers before
-   anything is raised, so one burst of calls or one angry customer is not
-   an outage.
-5. Attribution. Of the hot nodes the firing node's complaints pass through,
-   the one with the largest excess (complaints − expected) is the top. The
-   suspected outage names the deepest hot element under which at least
+4. Duration gate. A hot node must stay hot for `hold_minutes`, the excess
+   must persist (a further complaint under it once the hold has run) and
+   its complaints must come from `min_customers` different customers before
+   anything is raised: a short burst of calls that stops, or one angry
+   customer calling again and again, is not an outage.
+5. Attribution. Only complaints that no raised outage explains yet count.
+   Of the hot nodes the firing node's complaints pass through, the one with
+   the largest excess (complaints − expected) is the top. The suspected
+   outage names the deepest hot element under which at least
    `explain_share` of the top's excess sits (allowing for the normal noise
    of the complaints outside it); if no element explains it, the top
-   itself (an area when complaints spread over unrelated branches).
+   itself (an area when complaints spread over unrelated branches). Two
+   sibling elements raised within one window widen to the element they
+   both hang off.
 6. Episodes. While a node's outage is raised, further complaints under it
    join it instead of raising another; the episode ends when the node's
    score falls below `release_threshold`.
+7. Feedback. Each dismissal by the NOC since the node's last confirmed
+   outage raises its threshold by `dismissal_step` (up to `dismissal_cap`).
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ ELEMENT = "element"
 AREA = "area"
 HOURS_OF_WEEK = 7 * 24
 LN10 = math.log(10.0)
+# How often (in detector time) raised outages are checked for having ended.
+RELEASE_CHECK_SECONDS = 60.0
 
 
 class Node(NamedTuple):
@@ -70,6 +78,9 @@ class SpikeSettings:
     min_complaints: int = 3
     min_customers: int = 3
     hold_minutes: float = 10.0
+    # The excess must persist: after the hold, another complaint under the
+    # node (not just the clock) is needed before it is raised.
+    persist_by_complaint: bool = True
     explain_share: float = 0.8
     noise_sigmas: float = 2.0
     # A node with little or no history still expects this many a week.
@@ -349,6 +360,12 @@ class SpikeDetector:
         self._seen: dict[int, float] = {}
         self._seen_order: deque[tuple[float, int]] = deque()
         self._hours: dict[int, int] = {}  # bucket number → hour of the week
+        self._window = self.settings.window_seconds
+        self._bucket = self.settings.bucket_seconds
+        self._expectations: dict[Node, tuple[int, float]] = {}
+        # Nodes whose complaints raised outages already explain.
+        self._explained: set[Node] = set()
+        self._released_at = -math.inf
         self._now = -math.inf
         self._observed = 0
 
@@ -373,13 +390,14 @@ class SpikeDetector:
 
     def release(self, node: Node) -> None:
         """End the node's episode now (its next spike raises again)."""
-        self._raised.pop(node, None)
+        if self._raised.pop(node, None) is not None:
+            self._explained.clear()
 
     # streaming ---------------------------------------------------------
 
     def observe(self, complaint: Complaint) -> Outcome:
         at = complaint.at.timestamp()
-        window = self.settings.window_seconds
+        window = self._window
         if complaint.ticket_id in self._seen or at <= self._now - window:
             return NOTHING  # seen before, or too old to count
         self._remember(complaint.ticket_id, at)
@@ -394,11 +412,11 @@ class SpikeDetector:
                 entries = self._windows[node] = deque()
             entries.append(entry)
             self._evict(entries, cutoff)
-            if node in self._pending or self._covered(node):
+            if node in self._pending or node in self._explained or self._covered(node):
                 continue
             if self._hot(node, len(entries)):
                 self._pending[node] = self._now
-        raised = self._mature()
+        raised = self._mature(nodes)
         # The deepest raised node on the path: the element outage, else the area's.
         joined = next((node for node in nodes if node in self._raised), None)
         if raised or joined is not None:
@@ -411,14 +429,14 @@ class SpikeDetector:
         now = at.timestamp()
         if now > self._now:
             self._now = now
-        return tuple(self._mature())
+        return tuple(self._mature(None))
 
     def reading(self, node: Node, at: datetime | None = None) -> Reading:
         """The node's count, expectation and score in the window ending at `at`
         (default: the latest complaint)."""
         now = self._now if at is None else at.timestamp()
         entries = self._windows.get(node, deque())
-        count = sum(1 for entry in entries if now - self.settings.window_seconds < entry.at <= now)
+        count = sum(1 for entry in entries if now - self._window < entry.at <= now)
         expected = self._expected(node, now)
         return Reading(count, expected, poisson_tail_score(count, expected))
 
@@ -430,11 +448,11 @@ class SpikeDetector:
         self._observed += 1
         if self._observed % 1024:
             return
-        horizon = self._now - self.settings.window_seconds - 3600
+        horizon = self._now - self._window - 3600
         while self._seen_order and self._seen_order[0][0] < horizon:
             _, old = self._seen_order.popleft()
             self._seen.pop(old, None)
-        cutoff = self._now - self.settings.window_seconds
+        cutoff = self._now - self._window
         for node in list(self._windows):
             entries = self._windows[node]
             self._evict(entries, cutoff)
@@ -458,20 +476,32 @@ class SpikeDetector:
     def _hour(self, bucket: int) -> int:
         how = self._hours.get(bucket)
         if how is None:
-            moment = datetime.fromtimestamp(bucket * self.settings.bucket_seconds, UTC)
+            moment = datetime.fromtimestamp(bucket * self._bucket, UTC)
             how = self._hours[bucket] = hour_of_week(moment, self.tz)
         return how
 
     def _expected(self, node: Node, now: float) -> float:
-        size = self.settings.bucket_seconds
-        start = now - self.settings.window_seconds
+        """Expected complaints in the window ending at `now`, the baseline's
+        rate integrated bucket by bucket; cached per node for a minute of
+        detector time (it moves by far less than the noise in a minute)."""
+        minute = int(now // 60)
+        cached = self._expectations.get(node)
+        if cached is not None and cached[0] == minute:
+            return cached[1]
+        size = self._bucket
+        start = now - self._window
         bucket = math.floor(start / size)
         total = 0.0
+        rate = self.baseline.rate
         while start < now:
             end = min((bucket + 1) * size, now)
-            total += self.baseline.rate(node, self._hour(bucket)) * (end - start)
+            total += rate(node, self._hour(bucket)) * (end - start)
             start, bucket = end, bucket + 1
-        return total / size
+        expected = total / size
+        if len(self._expectations) > 100_000:
+            self._expectations.clear()
+        self._expectations[node] = (minute, expected)
+        return expected
 
     def _hot(self, node: Node, count: int) -> bool:
         if count < self.settings.min_complaints:
@@ -486,7 +516,7 @@ class SpikeDetector:
         entries = self._windows.get(node)
         if entries is None:
             return deque()
-        self._evict(entries, self._now - self.settings.window_seconds)
+        self._evict(entries, self._now - self._window)
         return entries
 
     def _read(self, node: Node) -> Reading:
@@ -500,20 +530,27 @@ class SpikeDetector:
             and reading.score >= self.threshold_for(node)
         )
 
-    def _mature(self) -> list[Spike]:
-        for node in list(self._raised):
-            if self._read(node).score < self.settings.release_threshold:
-                del self._raised[node]
+    def _mature(self, touched: tuple[Node, ...] | None) -> list[Spike]:
+        """Raise pending nodes whose duration gate has passed; `touched` are
+        the nodes the latest complaint counted toward (None: the clock moved)."""
+        if self._now - self._released_at >= RELEASE_CHECK_SECONDS:
+            self._released_at = self._now
+            for node in list(self._raised):
+                if self._read(node).score < self.settings.release_threshold:
+                    del self._raised[node]
+                    self._explained.clear()
         if not self._pending:
             return []
         raised: list[Spike] = []
         hold = self.settings.hold_minutes * 60
         for node, since in list(self._pending.items()):
+            if self._now - since < hold:
+                continue  # complaints only add to it meanwhile: judge it when the hold ends
+            if self.settings.persist_by_complaint and (touched is None or node not in touched):
+                continue
             entries = self._current(node)
             if self._covered(node) or not self._hot(node, len(entries)):
                 del self._pending[node]
-                continue
-            if self._now - since < hold:
                 continue
             customers = len({entry.customer_id for entry in entries})
             if customers < self.settings.min_customers:
@@ -525,32 +562,47 @@ class SpikeDetector:
         return raised
 
     def _attribute(self, fired: Node) -> Spike | None:
+        """Name the place for the spike `fired` passed its gate with, from
+        the complaints no raised outage explains yet; None when they are
+        all explained already (the fired node then stays quiet until an
+        outage ends)."""
+        raised = self._raised
+
+        def unexplained(node: Node) -> list[_Entry]:
+            entries = self._current(node)
+            if not raised:
+                return list(entries)
+            return [e for e in entries if not any(n in raised for n in e.nodes)]
+
         readings: dict[Node, Reading] = {}
 
-        def hot_nodes(entries: Iterable[_Entry]) -> list[Node]:
-            found: list[Node] = []
-            for entry in entries:
-                for node in entry.nodes:
-                    if node not in readings:
-                        readings[node] = self._read(node)
-                        if self._is_hot(node, readings[node]):
-                            found.append(node)
-            return found
+        def read(node: Node) -> Reading:
+            reading = readings.get(node)
+            if reading is None:
+                count = len(unexplained(node))
+                expected = self._expected(node, self._now)
+                reading = readings[node] = Reading(
+                    count, expected, poisson_tail_score(count, expected)
+                )
+            return reading
 
-        candidates = hot_nodes(list(self._current(fired)))
-        if fired not in candidates:
-            candidates.append(fired)
-        top = max(candidates, key=lambda n: (readings[n].excess, -self.paths.depth(n)))
+        own = unexplained(fired)
+        if not self._is_hot(fired, read(fired)) or (
+            len({entry.customer_id for entry in own}) < self.settings.min_customers
+        ):
+            self._explained.add(fired)
+            return None
+        candidates = list(dict.fromkeys(node for entry in own for node in entry.nodes))
+        hot = [node for node in candidates if self._is_hot(node, read(node))]
+        top = max(hot, key=lambda n: (readings[n].excess, -self.paths.depth(n)))
         top_reading = readings[top]
-        top_entries = list(self._current(top))
-        hot_nodes(top_entries)
         held = Counter(
-            node for entry in top_entries for node in entry.nodes if node.kind == ELEMENT
+            node for entry in unexplained(top) for node in entry.nodes if node.kind == ELEMENT
         )
         best: tuple[int, float, int] | None = None
         named, share = top, 1.0
         for node, count in held.items():
-            reading = readings[node]
+            reading = read(node)
             if not self._is_hot(node, reading):
                 continue
             holds = count - reading.expected
@@ -562,26 +614,45 @@ class SpikeDetector:
             if best is None or rank > best:
                 best, named = rank, node
                 share = holds / top_reading.excess if top_reading.excess > 0 else 1.0
+        named = self._widened(named)
         if self._covered(named):
+            self._explained.add(fired)
             return None
-        widens = tuple(n for n in self._raised if n != named and self.paths.covers(named, n))
+        widens = tuple(n for n in raised if n != named and self.paths.covers(named, n))
         self._raised[named] = self._now
-        reading = readings[named]
         entries = list(self._current(named))
-        window_start = self._now - self.settings.window_seconds
+        count = len(entries)
+        expected = self._expected(named, self._now)
+        window_start = self._now - self._window
         return Spike(
             node=named,
             at=datetime.fromtimestamp(self._now, UTC),
             window_start=datetime.fromtimestamp(window_start, UTC),
-            complaints=reading.complaints,
+            complaints=count,
             customers=len({entry.customer_id for entry in entries}),
-            expected=reading.expected,
-            score=reading.score,
+            expected=expected,
+            score=poisson_tail_score(count, expected),
             threshold=self.threshold_for(named),
             ticket_ids=tuple(entry.ticket_id for entry in entries),
-            hour_of_week=self._hour(math.floor(self._now / self.settings.bucket_seconds)),
+            hour_of_week=self._hour(math.floor(self._now / self._bucket)),
             fired=fired,
             top=top,
-            share=min(share, 1.0),
+            share=min(share, 1.0) if named != top else 1.0,
             widens=widens,
         )
+
+    def _widened(self, named: Node) -> Node:
+        """Two sibling elements raised within one window point at the
+        element they both hang off: name that one instead."""
+        if named.kind != ELEMENT or not self._raised:
+            return named
+        path = self.paths.elements(named.id)
+        if len(path) < 2:
+            return named
+        upstream = path[1]
+        for other in self._raised:
+            if other.kind == ELEMENT and other != named:
+                other_path = self.paths.elements(other.id)
+                if len(other_path) >= 2 and other_path[1] == upstream:
+                    return upstream
+        return named

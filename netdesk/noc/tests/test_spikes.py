@@ -218,11 +218,22 @@ def test_complaints_spread_over_unrelated_trees_name_the_area():
 
 def test_duration_gate_holds_a_short_burst_back():
     """Six complaints within three minutes, then silence: nothing is raised
-    until the gate has run; then the clock (or a later complaint) raises it."""
+    while the gate runs, nor when only the clock moves past it; the excess
+    must persist, so the next complaint under the port raises it."""
     spikes = detector()
     feed = Feed(spikes)
     feed.burst([5] * 6, every(0.5, 6))
     assert feed.raised == []
+    assert spikes.advance(MONDAY_EVENING + timedelta(minutes=12)) == ()
+    feed.complaint(13, 12, area=200)  # elsewhere: no evidence for port 5
+    assert feed.raised == []
+    feed.complaint(14, 5)
+    assert [s.node for s in feed.raised] == [element_node(5)]
+
+
+def test_without_persistence_the_clock_alone_ends_the_gate():
+    spikes = detector(SpikeSettings(persist_by_complaint=False))
+    Feed(spikes).burst([5] * 6, every(0.5, 6))
     assert spikes.advance(MONDAY_EVENING + timedelta(minutes=8)) == ()
     raised = spikes.advance(MONDAY_EVENING + timedelta(minutes=12))
     assert [s.node for s in raised] == [element_node(5)]
