@@ -26,9 +26,11 @@ def _fresh_network_caches():
     from netdesk.network.selectors import topology_changed
     from netdesk.noc.impact import services_changed
     from netdesk.noc.services.alarms import elements_changed
+    from netdesk.noc.services.outages import complaint_detector_reset
 
-    for forget in (topology_changed, services_changed, elements_changed):
+    caches = (topology_changed, services_changed, elements_changed, complaint_detector_reset)
+    for forget in caches:
         forget()
     yield
-    for forget in (topology_changed, services_changed, elements_changed):
+    for forget in caches:
         forget()

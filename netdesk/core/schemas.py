@@ -6,13 +6,24 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 
 class InputSchema(Schema):
     """A request body: strict types, so `false` is not read as 0 nor 1 as true."""
 
     model_config = ConfigDict(strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja's Schema reads attributes off any object, so a body of "AAA"
+        # would give title = "AAA".title(); a request body must be an object.
+        found = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(found, dict):
+            raise ValueError(f"expected a JSON object, got {type(found).__name__}")
+        return data
 
 
 class OutputSchema(BaseModel):

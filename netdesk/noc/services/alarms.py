@@ -165,6 +165,30 @@ def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> 
     for key, (first, count, last) in merged.items():
         existing = firing.get(key)
         if not last.firing:
+            if existing is None and first.firing:
+                # Raised and cleared within one batch (a short flap): keep it,
+                # cleared, so the NOC sees it happened; nothing to correlate.
+                element_id = _resolve(first.element_ref, index) if first.element_ref else None
+                new_rows.append(
+                    Alarm(
+                        fingerprint=key,
+                        source=first.source,
+                        element_id=element_id,
+                        element_ref=first.element_ref[:200],
+                        name=first.name[:200],
+                        severity=first.severity,
+                        summary=first.summary[:MAX_TEXT],
+                        labels=first.labels,
+                        state=AlarmState.CLEARED,
+                        first_seen=first.at,
+                        last_seen=last.at,
+                        cleared_at=last.at,
+                        occurrences=count - 1,
+                    )
+                )
+                result.new += 1
+                result.cleared += 1
+                continue
             if existing is None:
                 result.unmatched_clears += 1
                 continue
@@ -229,6 +253,7 @@ def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> 
         a
         for a in [*new_rows, *refired]
         if a.element_id is not None
+        and a.state == AlarmState.FIRING
         and a.suppressed_by_id is None
         and a.severity <= AlarmSeverity.MAJOR
         and a.incident_id is None

@@ -233,3 +233,10 @@ def test_remote_troubleshooting_is_recorded_between_the_groups(net):
     assert (request.from_group.name, request.to_group.name) == ("Hotline", "NOC")
     assert result.answers == request
     assert TicketEvent.objects.filter(ticket=ticket, field="liaison").count() == 2
+
+
+def test_a_fire_and_its_clear_in_one_batch_leave_one_cleared_alarm(net):
+    result = alarms_ingest(alarms=[alarm("OLT-1"), alarm("OLT-1", firing=False, minutes=0.1)])
+    stored = Alarm.objects.get()
+    assert (stored.state, stored.occurrences, result.unmatched_clears) == ("cleared", 1, 0)
+    assert NetworkIncident.objects.count() == 0
