@@ -120,6 +120,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Outgoing mail (escalation notices). Without a host, notices are kept and
 # shown as not sent.
+# The public status page's title (e.g. "Example Net status").
+NETDESK_STATUS_PAGE_NAME = config.env_str("NETDESK_STATUS_PAGE_NAME", "Network status")
+# Which generic-alarm fields identify "the same alarm" (label names may be added).
+NETDESK_ALARM_FINGERPRINT = config.env_str("NETDESK_ALARM_FINGERPRINT", "element,name").split(",")
+
 EMAIL_HOST = config.env_str("NETDESK_EMAIL_HOST", "")
 EMAIL_PORT = config.env_int("NETDESK_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = config.env_str("NETDESK_EMAIL_USER", "")
