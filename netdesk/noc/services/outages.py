@@ -91,6 +91,9 @@ class _Detector:
     forest: Topology
     baseline_version: tuple[int, datetime | None]
     synced_until: datetime
+    # Off until baselines were learned: on a busy desk the floor alone
+    # would make every busy element look like an outage.
+    learned: bool = False
     synced_at: float = 0.0
     refreshed_at: float = field(default_factory=monotonic)
 
@@ -170,10 +173,10 @@ def _threshold_offsets(spike: SpikeSettings, now: datetime) -> dict[Node, float]
 def _detector() -> _Detector:
     """This process's detector, built on first use; called with _lock held."""
     global _current
-    now = timezone.now()
     tick = monotonic()
     current = _current
     if current is None:
+        now = timezone.now()
         spike = spike_settings()
         forest = topology()
         current = _current = _Detector(
@@ -188,12 +191,15 @@ def _detector() -> _Detector:
             baseline_version=_baseline_version(),
             synced_until=now - timedelta(seconds=spike.window_seconds),
         )
+        current.learned = current.baseline_version[0] > 0
     elif tick - current.refreshed_at >= REFRESH_SECONDS:
+        now = timezone.now()
         spikes = current.spikes
         version = _baseline_version()
         if version != current.baseline_version:
             spikes.baseline = _baseline_load(spikes.settings)
             current.baseline_version = version
+            current.learned = version[0] > 0
         offsets = _threshold_offsets(spikes.settings, now)
         for node in set(offsets) | set(spikes.threshold_offsets):
             spikes.set_threshold_offset(node, offsets.get(node, 0.0))
@@ -259,7 +265,8 @@ def complaint_observe(*, ticket: Ticket) -> SuspectedOutage | None:
     """Show a new ticket to the spike detector. Returns the suspected outage
     this raised or attached the ticket to, else None. Faults and complaints
     on a known service count; anything else, a ticket already seen, or one
-    older than the detector's window, is ignored. Costs no query unless
+    older than the detector's window, is ignored; nothing is detected before
+    baselines were learned (`netdesk outages learn`). Costs no query unless
     something is raised or joined (and one read every SYNC_SECONDS). Called
     from ticket creation: a failure here is logged, never passed on."""
     if ticket.ticket_type not in COMPLAINT_TYPES or ticket.service_id is None:
@@ -281,6 +288,8 @@ def _detect(ticket: Ticket) -> tuple[Outcome, list[Outcome]]:
         return NOTHING, []
     with _lock:
         current = _detector()
+        if not current.learned:
+            return NOTHING, []
         others = _sync(current)
         outcome = current.spikes.observe(
             Complaint(ticket.pk, ticket.created_at, ticket.customer_id, element_id, area_id)
@@ -568,7 +577,16 @@ def baselines_learn(*, since: datetime, until: datetime) -> LearnResult:
     with transaction.atomic():
         ComplaintBaseline.objects.all().delete()
         ComplaintBaseline.objects.bulk_create(rows, batch_size=2000)
+        transaction.on_commit(_baselines_changed)
     return LearnResult(complaints=counted, elements=elements, areas=areas)
+
+
+def _baselines_changed() -> None:
+    """This process reads the new baselines at its next complaint; the
+    others within REFRESH_SECONDS."""
+    with _lock:
+        if _current is not None:
+            _current.refreshed_at = -math.inf
 
 
 def _buckets(since: datetime, until: datetime, spike: SpikeSettings) -> int:

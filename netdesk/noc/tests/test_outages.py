@@ -54,6 +54,9 @@ def net():
     }
     f.group(TierKind.SECOND_LINE)
     topology_changed()
+    # A desk without history: every element expects only the floor.
+    now = timezone.now()
+    baselines_learn(since=now - timedelta(days=28), until=now - timedelta(hours=2))
     return {"core": core, "a": olt_a, "b": olt_b, "area": area, "services": services}
 
 
@@ -104,6 +107,12 @@ def test_burst_under_one_element_raises_one_outage_naming_it(net, operator):
     assert "under OLT-A" in outage.explanation
     assert set(outage.tickets.values_list("pk", flat=True)) <= {t.pk for t in tickets}
     assert outage.tickets.count() >= 6
+
+
+def test_nothing_is_detected_before_baselines_are_learned(net, operator):
+    ComplaintBaseline.objects.all().delete()
+    assert observe_in_order(burst(operator, net["services"]["a"])) == [None] * 8
+    assert not SuspectedOutage.objects.exists()
 
 
 def test_observing_again_changes_nothing(net, operator):
