@@ -530,8 +530,18 @@ class Summary:
     us_p99: float
 
 
+SILENT = "no alarm (silent)"
+
+
 def summarise(results: list[RunResult], kind: str | None = None) -> Summary:
-    outages = [o for r in results for o in r.outages if kind is None or o.kind == kind]
+    """Figures over all outages, one kind of failed element, or (SILENT)
+    the outages no alarm announced."""
+    outages = [
+        o
+        for r in results
+        for o in r.outages
+        if kind is None or o.kind == kind or (kind == SILENT and o.alarm_minutes is None)
+    ]
     detected = [o for o in outages if o.detected_minutes is not None]
     ttd = sorted(o.detected_minutes for o in detected if o.detected_minutes is not None)
     alarmed = [o for o in outages if o.alarm_minutes is not None]
@@ -590,7 +600,7 @@ def print_tables(everything: dict[str, list[RunResult]], files: list[Path], week
         "| median to know: alarm-only* | detector | both |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for kind in (*KINDS, None):
+    for kind in (*KINDS, SILENT, None):
         s = summarise(default, kind)
         if not s.outages:
             continue
@@ -601,6 +611,30 @@ def print_tables(everything: dict[str, list[RunResult]], files: list[Path], week
             f"{share(s.before_alarm, s.alarmed)} | {s.reference_median} | "
             f"{s.detector_median_all} | {s.combined_median} |"
         )
+    silent_found = [
+        o
+        for r in default
+        for o in r.outages
+        if o.alarm_minutes is None and o.detected_minutes is not None
+    ]
+    paired = [o for o in silent_found if o.reference_minutes is not None]
+    earlier = sum(
+        1
+        for o in paired
+        if o.detected_minutes is not None
+        and o.reference_minutes is not None
+        and o.detected_minutes < o.reference_minutes
+    )
+    print()
+    print(
+        f"Silent outages the detector found: {len(silent_found)}; median "
+        f"{median([o.detected_minutes for o in silent_found if o.detected_minutes is not None])} "
+        f"min after the start. Of the {len(paired)} that also reached a third escalation, "
+        f"the detector was first in {share(earlier, len(paired))}; third escalation median "
+        f"{median([o.reference_minutes for o in paired if o.reference_minutes is not None])} min, "
+        f"detector median "
+        f"{median([o.detected_minutes for o in paired if o.detected_minutes is not None])} min."
+    )
     print()
     print("| customers who called | outages | detector recall | median TTD (min) |")
     print("|---|---:|---:|---:|")
