@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "netdesk.sla",
     "netdesk.noc",
     "netdesk.integrations",
+    "netdesk.competency",
     "netdesk.reports",
     "netdesk.demo",
 ]
