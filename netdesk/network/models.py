@@ -106,6 +106,25 @@ class Area(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        _refuse_loop(self, self.parent, "parent")
+
+
+def _refuse_loop(
+    record: Area | NetworkElement, first: Area | NetworkElement | None, field: str
+) -> None:
+    """Parents (areas) and upstreams (elements) must form trees: following
+    them from `first` must never come back to `record`."""
+    seen = {record.pk} if record.pk is not None else set()
+    current = first
+    while current is not None:
+        if current.pk in seen:
+            raise ValidationError(
+                {field: f"{first} leads back to {record}: {field}s must not loop."}
+            )
+        seen.add(current.pk)
+        current = current.parent if isinstance(current, Area) else current.upstream
+
 
 class NetworkElement(models.Model):
     """A device customers' services depend on. `upstream` is the element it
@@ -154,15 +173,7 @@ class NetworkElement(models.Model):
     def clean(self) -> None:
         """An upstream that leads back to this element would make the
         dependency graph a loop; impact analysis needs a tree."""
-        seen = {self.pk} if self.pk is not None else set()
-        current = self.upstream
-        while current is not None:
-            if current.pk in seen:
-                raise ValidationError(
-                    {"upstream": f"{self.upstream} leads back to {self}: upstreams must not loop."}
-                )
-            seen.add(current.pk)
-            current = current.upstream
+        _refuse_loop(self, self.upstream, "upstream")
 
 
 class Link(models.Model):

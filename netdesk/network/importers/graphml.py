@@ -159,7 +159,9 @@ def import_graphml(
         raise ImportFailed(f"--kind-default: {problem.detail}.") from None
     with report.stage("read"):
         graph = _parse(path)
-    source = options.source or f"{SOURCE_PREFIX}{graph.name}"[:80]
+    # The file's name, not the graph's: the Zoo has several files (years) of
+    # one network, and re-importing the same file is what must update.
+    source = (options.source or f"{SOURCE_PREFIX}{path.stem}")[:80]
     if not graph.nodes:
         raise ImportFailed(f"FILE {path}: the graph has no nodes.")
     if graph.hyperedges:
@@ -202,9 +204,7 @@ def import_graphml(
         with report.stage("elements"):
             element_ids = elements_import(
                 rows=[
-                    _element_row(
-                        node, labels[node.id], graph.name, upstream, area_ids, kind_default
-                    )
+                    _element_row(node, labels[node.id], source, upstream, area_ids, kind_default)
                     for node in nodes
                 ],
                 source=source,
@@ -302,13 +302,15 @@ def _area_rows(
 def _element_row(
     node: GraphNode,
     label: str,
-    network: str,
+    source: str,
     upstream: dict[str, str | None],
     area_ids: dict[str, int],
     kind: str,
 ) -> TreeRow:
     """Named by its label; where another element (or another node of the
-    same file) has the name already, "label [node id]" is used instead."""
+    same file) has the name already, "label [node id]" is used instead, then
+    "label [file node id]", then one with a tag of the source that no other
+    source shares."""
     latitude = longitude = None
     try:
         latitude = check.coordinate(node.data.get("Latitude"), field="latitude")
@@ -328,7 +330,14 @@ def _element_row(
             "longitude": longitude,
         },
         external_id=node.id[:120],
-        other_labels=(f"{label} [{node.id}]"[:120], f"{label} [{network} {node.id}]"[:120]),
+        other_labels=tuple(
+            f"{label[: 110 - len(tag)]} [{tag}]"
+            for tag in (
+                node.id,
+                f"{source.removeprefix(SOURCE_PREFIX)} {node.id}",
+                f"{_short_hash(source)} {node.id}",
+            )
+        ),
         raw=node.data,
     )
 

@@ -67,7 +67,7 @@ class Command(BaseCommand):
             "--source",
             dest="source_name",
             metavar="NAME",
-            help="name re-imports are matched by (default graphml:<network name>)",
+            help="name re-imports are matched by (default graphml:<file name>)",
         )
 
         netbox = sources.add_parser("netbox", help="a NetBox instance over its REST API")
