@@ -114,7 +114,7 @@ class _TreeImport:
         self.parent_attname = _attname(self.model, table.parent_field)
         self.plans: dict[str, _Plan] = {}
         self.skipped: dict[str, _Stored | None] = {}  # key → the stored record, if any
-        self.reasons: dict[str, str] = {}
+        self.matched: set[int] = set()  # stored records some row already took
         self.skipped_new: list[str] = []  # keys whose rows below must go too
         self.ids: dict[str, int] = {}
 
@@ -139,7 +139,6 @@ class _TreeImport:
     def skip(self, row: TreeRow, reason: str, detail: str, stored: _Stored | None) -> None:
         self.report.skip(self.table.record, row.reference, reason, detail, row.raw)
         self.skipped[row.key] = stored
-        self.reasons[row.key] = reason
         if stored is None:
             self.skipped_new.append(row.key)
 
@@ -153,6 +152,18 @@ class _TreeImport:
                 )
                 continue
             stored, adopt = self._find(row)
+            if stored is not None and stored.id in self.matched:
+                if not adopt:
+                    self.report.skip(
+                        record,
+                        row.reference,
+                        f"{record} repeated in the import",
+                        f"same record as an earlier row ({row.external_id or row.label})",
+                        row.raw,
+                    )
+                    continue
+                # Another row took that record over already: this one is new.
+                stored, adopt = None, False
             if row.problem is not None:
                 self.skip(row, row.problem[0], row.problem[1], stored)
                 continue
@@ -178,6 +189,8 @@ class _TreeImport:
                     record, f"{self.table.label_field} taken: renamed", f"{row.reference} → {label}"
                 )
             claimed[label] = row.key
+            if stored is not None:
+                self.matched.add(stored.id)
             self.plans[row.key] = _Plan(row, stored, label, adopt)
 
     def _find(self, row: TreeRow) -> tuple[_Stored | None, bool]:

@@ -95,7 +95,12 @@ class Command(BaseCommand):
             metavar="NAME",
             help="tenant custom field holding the customer's account number",
         )
-        netbox.add_argument("--page-size", type=_page_size, default=DEFAULT_PAGE_SIZE)
+        netbox.add_argument(
+            "--page-size",
+            type=_page_size,
+            default=DEFAULT_PAGE_SIZE,
+            help=f"objects per page, 1 to 1000 (default {DEFAULT_PAGE_SIZE})",
+        )
 
         for source in (csv_files, graphml, netbox):
             source.add_argument(
