@@ -45,6 +45,12 @@ class Action(StrEnum):
     OUTAGE_DECIDE = "outage.decide"
     LIAISON_RECORD = "liaison.record"
     FAILURE_REPORT_VIEW = "failure_report.view"
+    # Competencies: everyone sees their own profile and plan; team leads
+    # assess and see their team; managers see all and configure.
+    COMPETENCY_VIEW_OWN = "competency.view_own"
+    COMPETENCY_VIEW_TEAM = "competency.view_team"
+    COMPETENCY_ASSESS = "competency.assess"
+    COMPETENCY_CONFIGURE = "competency.configure"
 
 
 A = Action
@@ -65,6 +71,7 @@ _AGENT_WORK = {
     A.TOKEN_CREATE,
     A.INCIDENT_VIEW,
     A.LIAISON_RECORD,
+    A.COMPETENCY_VIEW_OWN,
 }
 # The NOC owns network incidents, takes alarms in and decides on suspected outages.
 _NOC_WORK = {A.INCIDENT_MANAGE, A.ALARM_INGEST, A.OUTAGE_DECIDE, A.FAILURE_REPORT_VIEW}
@@ -75,6 +82,8 @@ _LEAD_WORK = _AGENT_WORK | {
     A.INCIDENT_MANAGE,
     A.OUTAGE_DECIDE,
     A.FAILURE_REPORT_VIEW,
+    A.COMPETENCY_VIEW_TEAM,
+    A.COMPETENCY_ASSESS,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -95,10 +104,11 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.TOKEN_CREATE,
             A.INCIDENT_VIEW,
             A.LIAISON_RECORD,
+            A.COMPETENCY_VIEW_OWN,
         }
     ),
     Role.TEAM_LEAD: frozenset(_LEAD_WORK),
-    Role.SERVICE_DESK_MANAGER: frozenset(_LEAD_WORK | {A.CONFIGURE}),
+    Role.SERVICE_DESK_MANAGER: frozenset(_LEAD_WORK | {A.CONFIGURE, A.COMPETENCY_CONFIGURE}),
     Role.ACCOUNT_MANAGER: frozenset(
         {
             A.CUSTOMER_VIEW,
@@ -113,6 +123,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.TOKEN_CREATE,
             A.INCIDENT_VIEW,
             A.FAILURE_REPORT_VIEW,
+            A.COMPETENCY_VIEW_OWN,
         }
     ),
     Role.ADMINISTRATOR: frozenset(Action),

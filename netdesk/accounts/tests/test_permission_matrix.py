@@ -44,6 +44,10 @@ EXPECTED = {
     Action.OUTAGE_DECIDE: (N, Y, N, Y, Y, N, Y),
     Action.LIAISON_RECORD: (Y, Y, Y, Y, Y, N, Y),
     Action.FAILURE_REPORT_VIEW: (N, Y, N, Y, Y, Y, Y),
+    Action.COMPETENCY_VIEW_OWN: (Y, Y, Y, Y, Y, Y, Y),
+    Action.COMPETENCY_VIEW_TEAM: (N, N, N, Y, Y, N, Y),
+    Action.COMPETENCY_ASSESS: (N, N, N, Y, Y, N, Y),
+    Action.COMPETENCY_CONFIGURE: (N, N, N, N, Y, N, Y),
 }
 
 
