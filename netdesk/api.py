@@ -15,6 +15,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from netdesk.accounts.api import router as accounts_router
 from netdesk.accounts.models import ApiToken, hash_token
+from netdesk.competency.api import router as competency_router
 from netdesk.core.errors import ServiceError
 from netdesk.customers.api import router as customers_router
 from netdesk.noc.api import router as noc_router
@@ -214,3 +215,4 @@ api.add_router("/me", accounts_router)
 api.add_router("", sla_router)
 api.add_router("/reports", report_router)
 api.add_router("/noc", noc_router)
+api.add_router("/competency", competency_router)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/", include("netdesk.customers.urls")),
     path("reports/", include("netdesk.reports.urls")),
     path("noc/", include("netdesk.noc.urls")),
+    path("competency/", include("netdesk.competency.urls")),
     path("status/", include("netdesk.noc.statuspage.urls")),
     path("", include("netdesk.tickets.urls")),
 ]

@@ -1,0 +1,5 @@
+"""Competency API: framework endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["competency"])

@@ -1,0 +1,1 @@
+"""Writes for competencies: frameworks and levels, assessments, routing."""

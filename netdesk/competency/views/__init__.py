@@ -1,0 +1,1 @@
+"""Competency screens, one module per area."""

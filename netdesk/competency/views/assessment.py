@@ -1,0 +1,5 @@
+"""Competency screens: assessment."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

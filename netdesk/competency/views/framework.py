@@ -1,0 +1,5 @@
+"""Competency screens: framework."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Competency screens: routing."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
