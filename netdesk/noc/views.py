@@ -177,8 +177,9 @@ def incident_page(request: HttpRequest, ref: str) -> HttpResponse:
             "customers": affected_customers(incident, limit=50),
             "can_manage": can(user, Action.INCIDENT_MANAGE) and incident.is_active,
             "can_unlink": can(user, Action.TICKET_LINK),
-            "update_form": UpdateForm(),
-            "resolve_form": ResolveForm(),
+            # Prefixed: both forms have a customer message; ids must not clash.
+            "update_form": UpdateForm(prefix="update"),
+            "resolve_form": ResolveForm(prefix="resolve"),
             "unlink_form": UnlinkForm(),
             "liaison": LiaisonRecord.objects.filter(incident=incident).select_related(
                 "from_group", "to_group", "author"
@@ -199,7 +200,7 @@ def incident_action(request: HttpRequest, ref: str, action: str) -> HttpResponse
     incident = _incident_or_404(ref)
     try:
         if action == "update":
-            form: forms.Form = UpdateForm(request.POST)
+            form: forms.Form = UpdateForm(request.POST, prefix="update")
             if form.is_valid():
                 data = form.cleaned_data
                 incident_update(
@@ -212,7 +213,7 @@ def incident_action(request: HttpRequest, ref: str, action: str) -> HttpResponse
                 )
                 messages.success(request, f"{incident.reference} updated; linked tickets told.")
         elif action == "resolve":
-            form = ResolveForm(request.POST)
+            form = ResolveForm(request.POST, prefix="resolve")
             if form.is_valid():
                 data = form.cleaned_data
                 problems = incident_resolve(

@@ -92,7 +92,11 @@ def test_board_and_incident_page_and_an_update_through_the_form(outage):
     ref = outage["incident"].reference
     response = noc.post(
         f"/noc/incidents/{ref}/update/",
-        {"state": "identified", "customer_message": "Crew on site.", "technical_note": "Splicing"},
+        {
+            "update-state": "identified",
+            "update-customer_message": "Crew on site.",
+            "update-technical_note": "Splicing",
+        },
     )
     assert response.status_code == 302
     page = noc.get(f"/noc/incidents/{ref}/").content.decode()
