@@ -45,8 +45,13 @@ lint: dev
 	NETDESK_DATABASE_URL= $(BIN)/netdesk makemigrations --check --dry-run >/dev/null
 	NETDESK_DATABASE_URL= $(BIN)/netdesk check
 
+# Load (both databases), then service levels on the loaded SQLite database,
+# then the NOC (its own network of 1,000,000 subscribers).
+BENCH_DIR ?= var/bench
 bench: dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --data-dir $(BENCH_DIR)/tickets
+	NETDESK_DATA_DIR=$(BENCH_DIR)/tickets $(BIN)/python bench/sla.py
+	$(BIN)/python bench/noc.py --data-dir $(BENCH_DIR)/noc
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
