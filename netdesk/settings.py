@@ -137,10 +137,17 @@ DEFAULT_FROM_EMAIL = config.env_str("NETDESK_EMAIL_FROM", "netdesk@localhost")
 # Reactions of one app to another's writes, called explicitly (netdesk/core/hooks.py).
 NETDESK_HOOKS = {
     # A fault or complaint from a customer on a failed path joins the incident.
-    "ticket_created": ["netdesk.noc.services.liaison.ticket_created"],
+    # Then a new ticket in a group that routes by skill goes to an agent.
+    "ticket_created": [
+        "netdesk.noc.services.liaison.ticket_created",
+        "netdesk.competency.services.routing.route_new_ticket",
+    ],
 }
 # Called by every `netdesk worker` as it starts (recurring background work).
-NETDESK_WORKER_STARTUP = ["netdesk.sla.tasks.ensure_sla_tick"]
+NETDESK_WORKER_STARTUP = [
+    "netdesk.sla.tasks.ensure_sla_tick",
+    "netdesk.competency.tasks.ensure_routing_tick",
+]
 
 # Resolved tickets close by themselves after this many days without reply (0: never).
 NETDESK_AUTOCLOSE_DAYS = config.env_int("NETDESK_AUTOCLOSE_DAYS", 7)

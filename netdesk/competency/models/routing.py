@@ -11,6 +11,11 @@ from netdesk.competency.models.framework import Skill
 from netdesk.tickets.models import Ticket
 
 
+def default_relax_thresholds() -> list[int]:
+    """Percent of the SLA target used at which soft requirements drop a level."""
+    return [50, 75, 90]
+
+
 class RoutingRule(models.Model):
     """When a ticket matches (empty conditions match anything), it needs the
     skill at `min_level`. Hard requirements never relax; soft ones relax step
@@ -50,9 +55,39 @@ class GroupRouting(models.Model):
         default=8, help_text="open tickets an agent may hold before routing skips them"
     )
     enabled = models.BooleanField(default=True)
+    relax_thresholds = models.JSONField(
+        default=default_relax_thresholds,
+        blank=True,
+        help_text="percent of the SLA target used at which soft requirements drop a level",
+    )
+    # Round robin's cursor: the agent who got the group's last routed ticket.
+    last_routed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.group}: {self.get_policy_display()}"
+
+
+class AgentAvailability(models.Model):
+    """An agent marked away (break, training, off shift) is not routed to.
+    No row: available."""
+
+    agent = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
+    )
+    available = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {'available' if self.available else 'away'}"
+
+
+class RoutingTrigger(models.TextChoices):
+    CREATED = "created", "New ticket"
+    SWEEP = "sweep", "Re-routed as SLA time ran out"
+    REQUESTED = "requested", "Routed on request"
+    ESCALATION = "escalation", "Escalation target"
 
 
 class RoutingDecision(models.Model):
@@ -69,9 +104,22 @@ class RoutingDecision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.TextField(blank=True, default="")
+    trigger = models.CharField(
+        max_length=20, choices=RoutingTrigger.choices, default=RoutingTrigger.REQUESTED
+    )
+    relax_step = models.PositiveSmallIntegerField(default=0)
+    sla_used = models.FloatField(
+        null=True, blank=True, help_text="share of the SLA target used when routed"
+    )
+    # The chosen agent met every requirement before relaxation. KPI evidence
+    # may leave out tickets handled outside the agent's level.
+    within_level = models.BooleanField(default=True)
 
     class Meta:
-        indexes = [models.Index(fields=["ticket", "decided_at"], name="routing_ticket_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "decided_at"], name="routing_ticket_idx"),
+            models.Index(fields=["chosen", "decided_at"], name="routing_chosen_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Routing of ticket {self.ticket_id} at {self.decided_at:%Y-%m-%d %H:%M}"

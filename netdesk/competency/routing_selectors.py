@@ -1,0 +1,242 @@
+"""Reads for skills-based routing: a ticket's facts, the rules, a group's
+agents with their levels, load and availability, the share of the ticket's
+service level used, and the decisions recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, QuerySet
+
+from netdesk.accounts.models import SupportGroup
+from netdesk.competency import routing as engine
+from netdesk.competency.models import Skill
+from netdesk.competency.models.routing import (
+    AgentAvailability,
+    GroupRouting,
+    RoutingDecision,
+    RoutingRule,
+)
+from netdesk.competency.selectors import agent_levels as profile_levels
+from netdesk.customers.models import Segment
+from netdesk.sla.models import Metric, PolicyKind, SlaTimer, TimerState
+from netdesk.sla.selectors import timer_now
+from netdesk.tickets.models import Ticket
+
+
+def agent_levels(
+    agent_ids: Sequence[int], skill_ids: Sequence[int] | None = None
+) -> dict[int, dict[int, int]]:
+    """Each agent's current level per skill (the competency profile's own
+    read: the latest valid statement, across framework versions)."""
+    return profile_levels(agent_ids, skill_ids)
+
+
+def ticket_facts(ticket: Ticket) -> engine.TicketFacts:
+    """What routing rules match on. The ticket's category counts with every
+    category above it; a site of a key (group) account is a key account."""
+    categories: list[str] = []
+    category = ticket.category
+    while category is not None and len(categories) < 10:
+        categories.append(category.name)
+        category = category.parent
+    customer = ticket.customer
+    parent = customer.parent_account
+    service = ticket.service
+    return engine.TicketFacts(
+        ticket_type=ticket.ticket_type,
+        categories=tuple(categories),
+        channel=ticket.channel,
+        language=customer.language,
+        access_technology=service.access_technology if service else "",
+        product=service.product if service else "",
+        segment=customer.segment,
+        key_account=customer.is_key_account
+        or (parent is not None and parent.segment == Segment.KEY_ACCOUNT),
+        priority=ticket.priority,
+    )
+
+
+def rule_of(row: RoutingRule) -> engine.Rule:
+    return engine.Rule(
+        name=row.name,
+        skill_id=row.skill_id,
+        min_level=row.min_level,
+        hard=row.hard,
+        ticket_type=row.match_ticket_type,
+        category=row.match_category,
+        channel=row.match_channel,
+        language=row.match_language,
+        access_technology=row.match_access_technology,
+        product=row.match_product,
+        segment=row.match_segment,
+        key_account=row.match_key_account,
+        priority=row.match_priority,
+    )
+
+
+def active_rules() -> list[engine.Rule]:
+    return [rule_of(row) for row in RoutingRule.objects.filter(is_active=True).order_by("id")]
+
+
+def routing_rules() -> QuerySet[RoutingRule]:
+    """Every rule with its skill, for the rules page and the API."""
+    return RoutingRule.objects.select_related("skill", "skill__framework").order_by(
+        "-is_active", "name", "id"
+    )
+
+
+@dataclass(frozen=True)
+class SkillInfo:
+    code: str
+    name: str
+    scale_max: int
+
+
+def skills_by_id(skill_ids: Iterable[int]) -> dict[int, SkillInfo]:
+    return {
+        pk: SkillInfo(code, name, scale_max)
+        for pk, code, name, scale_max in Skill.objects.filter(pk__in=set(skill_ids)).values_list(
+            "pk", "code", "name", "scale_max"
+        )
+    }
+
+
+def open_load(agent_ids: Sequence[int], *, leave_out: int | None = None) -> dict[int, int]:
+    """Open tickets each agent holds (`leave_out`: a ticket not to count,
+    the one being routed again)."""
+    tickets = Ticket.objects.filter(assignee_id__in=agent_ids, is_open=1)
+    if leave_out is not None:
+        tickets = tickets.exclude(pk=leave_out)
+    counts = tickets.values("assignee_id").annotate(n=Count("id")).order_by()
+    return {row["assignee_id"]: row["n"] for row in counts}
+
+
+def away_agents(agent_ids: Sequence[int]) -> set[int]:
+    return set(
+        AgentAvailability.objects.filter(agent_id__in=agent_ids, available=False).values_list(
+            "agent_id", flat=True
+        )
+    )
+
+
+def is_available(agent_id: int) -> bool:
+    found = AgentAvailability.objects.filter(agent_id=agent_id).values_list("available", flat=True)
+    return next(iter(found), True)
+
+
+def group_member_ids(group_id: int) -> list[int]:
+    return list(
+        SupportGroup.members.through.objects.filter(supportgroup_id=group_id, user__is_active=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def group_agents(
+    group_id: int,
+    skill_ids: Sequence[int],
+    *,
+    leave_out_ticket: int | None = None,
+) -> tuple[list[engine.Agent], dict[int, dict[int, int]]]:
+    """The group's active members as routing sees them (four queries,
+    whatever the group's size), and their levels by agent."""
+    members = group_member_ids(group_id)
+    levels = agent_levels(members, list(skill_ids)) if members and skill_ids else {}
+    load = open_load(members, leave_out=leave_out_ticket) if members else {}
+    away = away_agents(members) if members else set()
+    agents = [
+        engine.Agent(agent, levels.get(agent, {}), load.get(agent, 0), agent not in away)
+        for agent in members
+    ]
+    return agents, levels
+
+
+# The targets whose clock decides relaxation: the customer's first response
+# and resolution (OLAs and next-update timers do not).
+RELAXING_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+
+
+def sla_used(ticket_id: int, now: datetime) -> float | None:
+    """The largest share of a running (or paused) SLA target the ticket has
+    used: first response until it is given, then resolution. None when no
+    such target runs."""
+    timers = SlaTimer.objects.filter(
+        ticket_id=ticket_id,
+        kind=PolicyKind.SLA,
+        metric__in=RELAXING_METRICS,
+        stopped_at__isnull=True,
+        state__in=(TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED),
+    ).select_related("policy")
+    used: float | None = None
+    for timer in timers:
+        if timer.target_seconds <= 0:
+            continue
+        share = timer_now(timer, now).elapsed_seconds / timer.target_seconds
+        used = share if used is None else max(used, share)
+    return used
+
+
+def group_routing(group_id: int) -> GroupRouting | None:
+    return GroupRouting.objects.filter(group_id=group_id).first()
+
+
+def group_routings() -> list[tuple[SupportGroup, GroupRouting | None]]:
+    """Every active group with its routing settings (None: not routed)."""
+    settings = {r.group_id: r for r in GroupRouting.objects.all()}
+    return [
+        (group, settings.get(group.pk))
+        for group in SupportGroup.objects.filter(is_active=True)
+        .select_related("tier")
+        .order_by("tier__level", "name")
+    ]
+
+
+def ticket_decisions(ticket_id: int, *, limit: int = 20) -> list[RoutingDecision]:
+    """The ticket's routing decisions, newest first."""
+    return list(
+        RoutingDecision.objects.filter(ticket_id=ticket_id)
+        .select_related("chosen")
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
+def last_decisions(ticket_ids: Sequence[int]) -> dict[int, RoutingDecision]:
+    """The latest decision of each ticket (for the periodic re-routing)."""
+    latest: dict[int, RoutingDecision] = {}
+    for decision in RoutingDecision.objects.filter(ticket_id__in=ticket_ids).order_by(
+        "ticket_id", "-decided_at", "-id"
+    ):
+        latest.setdefault(decision.ticket_id, decision)
+    return latest
+
+
+def tickets_outside_level(
+    *, agent_id: int, since: datetime | None = None, until: datetime | None = None
+) -> set[int]:
+    """Tickets routed to the agent only after soft requirements relaxed below
+    their level: KPI evidence for the agent's level may leave them out. The
+    latest decision per ticket counts (a later routing within level clears it)."""
+    decisions = RoutingDecision.objects.filter(chosen_id=agent_id)
+    if since is not None:
+        decisions = decisions.filter(decided_at__gte=since)
+    if until is not None:
+        decisions = decisions.filter(decided_at__lt=until)
+    latest: dict[int, bool] = {}
+    for ticket_id, within in decisions.order_by("ticket_id", "decided_at", "id").values_list(
+        "ticket_id", "within_level"
+    ):
+        latest[ticket_id] = within
+    return {ticket_id for ticket_id, within in latest.items() if not within}
+
+
+def unrouted_tickets(*, limit: int) -> list[int]:
+    """Open, unassigned tickets in groups that route, most urgent first."""
+    groups = GroupRouting.objects.filter(enabled=True).values_list("group_id", flat=True)
+    return list(
+        Ticket.objects.filter(group_id__in=groups, is_open=1, assignee__isnull=True)
+        .order_by("priority", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
