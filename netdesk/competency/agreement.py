@@ -7,10 +7,10 @@ reason (too few items, no variance), never a division by zero.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import fmean
-from typing import Literal
+from typing import Any, Literal
 
 SCALE = (1, 2, 3, 4, 5)
 
@@ -113,3 +113,51 @@ def icc_two_way(matrix: Sequence[Sequence[float]]) -> Icc:
         if average_denominator
         else Statistic(None, "no variance between items"),
     )
+
+
+def agreement_report(items: Iterable[Mapping[int, int]]) -> dict[str, Any]:
+    """Agreement over rated items, each given as assessor id → score.
+
+    Kappa needs the same two raters on every item and the ICC a full items ×
+    raters table, so the report uses the set of assessors who together rated
+    the most items (the larger set on a tie) and the items they all rated;
+    `items_left_out` counts the other items rated more than once. With two
+    assessors it gives both kappas and the ICC, with more the ICC only."""
+    multiple = [raters for raters in items if len(raters) >= 2]
+    if not multiple:
+        return {
+            "raters": [],
+            "items": 0,
+            "items_left_out": 0,
+            "kappa_quadratic": None,
+            "kappa_linear": None,
+            "icc_single": None,
+            "icc_average": None,
+            "reason": "no indicator was rated by two assessors",
+        }
+
+    def coverage(raters: frozenset[int]) -> tuple[int, int]:
+        return (sum(1 for r in multiple if raters <= r.keys()), len(raters))
+
+    candidates: set[frozenset[int]] = {frozenset(r.keys()) for r in multiple}
+    best = max(candidates, key=coverage)
+    raters = sorted(best)
+    block = [r for r in multiple if set(raters) <= r.keys()]
+    matrix = [[r[a] for a in raters] for r in block]
+    icc = icc_two_way(matrix)
+    report: dict[str, Any] = {
+        "raters": raters,
+        "items": len(block),
+        "items_left_out": len(multiple) - len(block),
+        "kappa_quadratic": None,
+        "kappa_linear": None,
+        "icc_single": icc.single.as_json(),
+        "icc_average": icc.average.as_json(),
+        "reason": "",
+    }
+    if len(raters) == 2:
+        first = [row[0] for row in matrix]
+        second = [row[1] for row in matrix]
+        report["kappa_quadratic"] = weighted_kappa(first, second, weights="quadratic").as_json()
+        report["kappa_linear"] = weighted_kappa(first, second, weights="linear").as_json()
+    return report

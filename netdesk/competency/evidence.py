@@ -3,6 +3,8 @@
 Each KPI keeps the desk's definition (the same fields and filters as the
 KPI report) and is attributed to an agent as follows:
 
+- response_rate: share of the tickets the agent created in the period that
+  have had a first response.
 - first_response_time: mean seconds from creation to first response, over
   tickets the agent created in the period that were responded to. Lower is
   better.
@@ -43,6 +45,11 @@ KPI's own scale, is shrunk × the reference population's overall rate.
 Tickets handled outside the agent's level (routed to them only because a
 requirement was relaxed: RoutingDecision.within_level false) can be left out
 of everyone's figures with `exclude_outside_level`.
+
+An indicator's KPI rule names one of these KPIs, or the KPI report's
+figure for it (e.g. "resolution.first_contact_rate", see KPI_ALIASES).
+Volumes such as "tickets_closed" have no expected value for a ticket mix
+and are not used as evidence.
 
 Every figure for a whole team comes from four aggregate queries, whatever
 the number of agents or tickets.
@@ -86,6 +93,7 @@ class KpiDefinition:
 KPIS: dict[str, KpiDefinition] = {
     kpi.name: kpi
     for kpi in (
+        KpiDefinition("response_rate", "Tickets responded to", True, "share"),
         KpiDefinition("first_response_time", "First response time (mean)", False, "seconds"),
         KpiDefinition("first_contact_resolution", "First-contact resolution", True, "share"),
         KpiDefinition("solved_without_escalation", "Solved without escalation", True, "share"),
@@ -94,6 +102,15 @@ KPIS: dict[str, KpiDefinition] = {
         KpiDefinition("sla_compliance", "SLA targets met", True, "share"),
         KpiDefinition("customer_satisfaction", "Customer satisfaction", True, "share"),
     )
+}
+# Indicators' KPI rules may name a figure of the desk's KPI report instead.
+KPI_ALIASES = {
+    "response.rate": "response_rate",
+    "first_response_time.mean_seconds": "first_response_time",
+    "first_response_time.median_seconds": "first_response_time",
+    "resolution.first_contact_rate": "first_contact_resolution",
+    "resolution.without_escalation_rate": "solved_without_escalation",
+    "resolution.reopen_rate": "reopen_rate",
 }
 NOT_RECORDED = {"customer_satisfaction": "not available: the desk records no satisfaction score"}
 
@@ -310,9 +327,7 @@ def _first_response_rows(
     reference: str,
     exclude_outside_level: bool,
 ) -> list[dict[str, Any]]:
-    tickets = Ticket.objects.filter(
-        created_at__gte=start, created_at__lt=end, first_response_at__isnull=False
-    )
+    tickets = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
     if exclude_outside_level:
         tickets = tickets.filter(~_outside_level("pk", "created_by"))
     waited = ExpressionWrapper(
@@ -321,7 +336,12 @@ def _first_response_rows(
     return list(
         _scope(tickets, "created_by", agent_ids, reference)
         .values(agent=F("created_by"), **CELL)
-        .annotate(responded=Count("id"), waited=Sum(waited))
+        .annotate(
+            created=Count("id"),
+            responded=Count("id", filter=Q(first_response_at__isnull=False)),
+            # Tickets without a response add NULL, which SUM skips.
+            waited=Sum(waited),
+        )
         .order_by()
     )
 
@@ -405,9 +425,12 @@ def kpi_evidence(
         )
         counts["reopen_rate"].append(CellCount(agent, cell, solved, row["reopened"]))
     for row in _first_response_rows(*args):
-        counts["first_response_time"].append(
-            CellCount(row["agent"], _cell(row), row["responded"], _seconds(row["waited"]))
-        )
+        cell, agent = _cell(row), row["agent"]
+        counts["response_rate"].append(CellCount(agent, cell, row["created"], row["responded"]))
+        if row["responded"]:
+            counts["first_response_time"].append(
+                CellCount(agent, cell, row["responded"], _seconds(row["waited"]))
+            )
     for row in _escalation_rows(*args):
         counts["escalation_accuracy"].append(
             CellCount(row["agent"], _cell(row), row["escalated"], row["kept"])
@@ -428,3 +451,11 @@ def kpi_evidence(
                 reference=reference,
             )
     return {agent_id: {kpi: by_kpi[kpi][agent_id] for kpi in KPIS} for agent_id in ids}
+
+
+def kpi_named(name: str) -> str | None:
+    """The KPI an indicator's rule names, by its own name or the KPI report's."""
+    name = name.strip()
+    if name in KPIS:
+        return name
+    return KPI_ALIASES.get(name)

@@ -151,6 +151,10 @@ def test_first_response_time_lower_is_better_mix():
     assert frt_b.ratio == pytest.approx(1.125)
     assert frt_a.team_ratio == pytest.approx(1.0)
     assert frt_a.higher_is_better is False
+    # Responded to, phone / email: A 2 of 2 / 0 of 1, B 1 of 1 / 1 of 1.
+    # Team rates: phone 1.0, email 0.5; A: 2 / (2·1.0 + 1·0.5) = 0.8; B: 2 / 1.5.
+    assert evidence[a.pk]["response_rate"].ratio == pytest.approx(0.8)
+    assert evidence[b.pk]["response_rate"].ratio == pytest.approx(2 / 1.5)
 
 
 def test_escalation_accuracy_counts_bounced_back_escalations():
