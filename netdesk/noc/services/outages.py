@@ -327,10 +327,12 @@ def _outage_join(node: Node, ticket: Ticket) -> SuspectedOutage | None:
 def _place_locked(node: Node) -> tuple[NetworkElement | None, Area | None]:
     """The element (with its area) or the area, locked for the outage's write."""
     if node.kind == ELEMENT:
-        element = (
-            NetworkElement.objects.select_for_update().select_related("area").filter(pk=node.id)
-        ).first()
-        return element, (element.area if element is not None else None)
+        # No join in a locking read: PostgreSQL refuses FOR UPDATE on the
+        # nullable side of an outer join.
+        element = NetworkElement.objects.select_for_update().filter(pk=node.id).first()
+        if element is None or element.area_id is None:
+            return element, None
+        return element, Area.objects.filter(pk=element.area_id).first()
     return None, Area.objects.select_for_update().filter(pk=node.id).first()
 
 
