@@ -19,6 +19,7 @@ from netdesk.noc.models import MaintenanceWindow, NetworkIncident
 from netdesk.noc.services.alarms import AlarmIn, alarms_ingest, elements_changed
 from netdesk.noc.services.incidents import incident_create, incident_resolve, incident_update
 from netdesk.noc.services.liaison import troubleshooting_request
+from netdesk.noc.services.outages import baselines_learn
 from netdesk.tickets.services import ticket_create
 
 CALLERS = [
@@ -63,6 +64,8 @@ def _affected_services(root: NetworkElement, limit: int) -> list[Service]:
 def build_operations(rng: random.Random, created: dict[str, Any]) -> None:
     topology_changed()
     elements_changed()
+    # The complaint-spike detector learns what normal looks like from the history.
+    baselines_learn(since=timezone.now() - timedelta(days=56), until=timezone.now())
     noc = User.objects.get(username="noc")
     hotline = User.objects.get(username="hotline")
     switches = list(

@@ -5,9 +5,7 @@ as an interaction between the two groups."""
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -18,6 +16,7 @@ from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import ValidationFailed
 from netdesk.noc.models import LiaisonKind, LiaisonRecord, NetworkIncident
 from netdesk.noc.selectors import network_status_for
+from netdesk.noc.services.outages import complaint_observe
 from netdesk.tickets.choices import TicketType
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.models.timeline import EventKind
@@ -48,18 +47,7 @@ def ticket_created(*, ticket: Ticket, actor: User) -> None:
         incident_link_ticket(
             actor=actor, incident=statuses[0].incident, ticket=ticket, automatic=True
         )
-    observe = _spike_observer()
-    if observe is not None:
-        observe(ticket=ticket)
-
-
-def _spike_observer() -> Callable[..., object] | None:
-    try:
-        module = importlib.import_module("netdesk.noc.services.outages")
-    except ModuleNotFoundError:
-        return None
-    observe: Callable[..., object] | None = getattr(module, "complaint_observe", None)
-    return observe
+    complaint_observe(ticket=ticket)
 
 
 def _record(
