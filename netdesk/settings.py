@@ -146,6 +146,7 @@ NETDESK_HOOKS = {
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = [
     "netdesk.sla.tasks.ensure_sla_tick",
+    "netdesk.noc.tasks.ensure_relearn",
     "netdesk.competency.tasks.ensure_routing_tick",
 ]
 
