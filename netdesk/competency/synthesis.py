@@ -162,8 +162,9 @@ def number(low: float, high: float) -> Parser:
     def parse(raw: Any, key: str) -> float:
         accepted = f"a number from {low:g} to {high:g}"
         # bool is an int in Python, but true is not a weight.
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise _fail(key, raw, accepted, f"{key} must be a number.")
+        # NaN compares false with everything, so it fails the range too.
         if not low <= raw <= high:
             raise _fail(key, raw, accepted, f"{key} is out of range.")
         return float(raw)

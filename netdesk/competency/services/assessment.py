@@ -48,6 +48,8 @@ from netdesk.core.errors import (
 
 MAX_REASON = 2000
 MAX_NOTE = 2000
+# The desk's records live in this range; outside it date arithmetic overflows.
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
 
 
 def text_field(field: str, value: str, limit: int, *, what: str) -> str:
@@ -132,6 +134,14 @@ def cycle_create(
             value=framework.pk,
             accepted="a published framework",
         )
+    for field, day in (("period_start", period_start), ("period_end", period_end)):
+        if not EARLIEST <= day <= LATEST:
+            raise ValidationFailed(
+                "The evidence period is out of range.",
+                field=field,
+                value=day.isoformat(),
+                accepted=f"a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}",
+            )
     if period_end < period_start:
         raise ValidationFailed(
             "The evidence period ends before it starts.",
