@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netdesk.competency.synthesis import (
     DEFAULT_WEIGHTS,
@@ -244,3 +246,31 @@ def test_parse_config_errors_name_key_value_and_accepted(raw, field, value):
     assert error.value.field == field
     assert error.value.value == value
     assert error.value.accepted
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["weights", "exam", "kpi", "grades", "bands", "name", "min_score", "x"]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=JSON)
+def test_any_json_is_parsed_or_refused_with_a_named_key(raw):
+    try:
+        config = parse_config(raw)
+    except ValidationFailed as error:
+        assert error.field.startswith("synthesis")
+        assert error.accepted
+    else:
+        assert parse_config(config.as_json()) == config
