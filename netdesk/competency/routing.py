@@ -32,7 +32,8 @@ requirement (an escalation must reach someone who knows more)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -226,27 +227,24 @@ class Decision:
     relaxed: tuple[Relaxation, ...]
     step: int
     sla_used: float | None
+    # The eligible in the policy's order, then the refused by id (the first
+    # `keep` of them when route() was asked to keep only so many).
     candidates: tuple[Candidate, ...] = field(repr=False)
     eligible_count: int
+    away_count: int
+    at_cap_count: int
+    short_count: int
     # The chosen agent meets every requirement before relaxation: the ticket
     # is within their level (KPI evidence can leave the others out).
     within_level: bool
 
     @property
     def chosen_candidate(self) -> Candidate | None:
-        if self.chosen is None:
-            return None
-        return next(c for c in self.candidates if c.agent_id == self.chosen)
+        return self.candidates[0] if self.chosen is not None else None
 
-
-def _order_key(policy: Policy, cursor: int | None) -> Callable[[Candidate], tuple[Any, ...]]:
-    if policy == Policy.LEAST_SUFFICIENT:
-        return lambda c: (c.score, c.load, c.agent_id)
-    if policy == Policy.MOST_PROFICIENT:
-        return lambda c: (-(c.score or 0), c.load, c.agent_id)
-    after = -1 if cursor is None else cursor
-    # Those after the cursor first, then from the start again.
-    return lambda c: (c.agent_id <= after, c.agent_id)
+    @property
+    def considered(self) -> int:
+        return self.eligible_count + self.away_count + self.at_cap_count + self.short_count
 
 
 def route(
@@ -259,50 +257,72 @@ def route(
     thresholds: Sequence[int] = DEFAULT_RELAX_THRESHOLDS,
     cursor: int | None = None,
     exclude: Iterable[int] = (),
+    keep: int | None = None,
 ) -> Decision:
     """Pick an agent for a ticket. `cursor` is the agent the group's round
     robin gave the last ticket to; `exclude` are agents that must not get it
-    (the handler a ticket is escalated from)."""
+    (the handler a ticket is escalated from); `keep` limits the candidates
+    returned (the counts always cover everyone)."""
     policy = Policy(policy)
     step = relax_step(sla_used, thresholds)
     in_force, relaxed = relax(requirements, step)
     needs = [(r.skill_id, r.level) for r in in_force]
-    asked = [(r.skill_id, r.level) for r in requirements]
     excluded = set(exclude)
-    # A candidate's score: surplus over what is in force (least-sufficient)
-    # or total level in the required skills (most-proficient).
-    by_surplus = policy == Policy.LEAST_SUFFICIENT
-    eligible: list[Candidate] = []
-    refused: list[Candidate] = []
+    least = policy == Policy.LEAST_SUFFICIENT
+    most = policy == Policy.MOST_PROFICIENT
+    after = -1 if cursor is None else cursor
+    cap = workload_cap
+    # Eligible agents as (order key, id, load, score, levels): tuples sort by
+    # the policy's key (unique, as it ends with the id) without a key function.
+    eligible: list[tuple[tuple[Any, ...], int, int, int | None, Mapping[int, int]]] = []
+    refused: list[tuple[int, int, bool, bool, tuple[tuple[int, int, int], ...]]] = []
+    away_count = at_cap_count = short_count = 0
     for agent in agents:
         agent_id = agent.agent_id
         if agent_id in excluded:
             continue
         levels = agent.levels
+        load = agent.load
         away = not agent.available
-        at_cap = workload_cap is not None and agent.load >= workload_cap
-        short: list[tuple[int, int, int]] = []
+        at_cap = cap is not None and load >= cap
+        short: tuple[tuple[int, int, int], ...] = ()
         score = 0
         for skill, level in needs:
             has = levels.get(skill, 0)
             if has < level:
-                short.append((skill, has, level))
-            score += has - level if by_surplus else has
+                short += ((skill, has, level),)
+            score += has - level if least else has
         if away or at_cap or short:
-            refused.append(Candidate(agent_id, False, agent.load, None, away, at_cap, tuple(short)))
+            refused.append((agent_id, load, away, at_cap, short))
+            if away:
+                away_count += 1
+            elif at_cap:
+                at_cap_count += 1
+            else:
+                short_count += 1
+        elif least:
+            eligible.append(((score, load, agent_id), agent_id, load, score, levels))
+        elif most:
+            eligible.append(((-score, load, agent_id), agent_id, load, score, levels))
         else:
-            eligible.append(
-                Candidate(
-                    agent_id, True, agent.load, None if policy == Policy.ROUND_ROBIN else score
-                )
-            )
-    eligible.sort(key=_order_key(policy, cursor))
-    refused.sort(key=lambda c: c.agent_id)
-    chosen = eligible[0].agent_id if eligible else None
+            eligible.append(((agent_id <= after, agent_id), agent_id, load, None, levels))
+    if keep is None:
+        eligible.sort()
+        refused.sort()
+        ranked, shown = eligible, refused
+    else:
+        ranked = heapq.nsmallest(keep, eligible)
+        shown = heapq.nsmallest(max(0, keep - len(ranked)), refused)
+    chosen = ranked[0][1] if ranked else None
     within = True
-    if chosen is not None and relaxed:
-        levels = next(a.levels for a in agents if a.agent_id == chosen)
-        within = all(levels.get(skill, 0) >= level for skill, level in asked)
+    if ranked and relaxed:
+        chosen_levels = ranked[0][4]
+        within = all(chosen_levels.get(r.skill_id, 0) >= r.level for r in requirements)
+    candidates = [Candidate(a, True, load, score) for _, a, load, score, _ in ranked]
+    candidates += [
+        Candidate(a, False, load, None, away, at_cap, short)
+        for a, load, away, at_cap, short in shown
+    ]
     return Decision(
         policy=policy,
         chosen=chosen,
@@ -311,7 +331,10 @@ def route(
         relaxed=tuple(relaxed),
         step=step,
         sla_used=sla_used,
-        candidates=(*eligible, *refused),
+        candidates=tuple(candidates),
         eligible_count=len(eligible),
+        away_count=away_count,
+        at_cap_count=at_cap_count,
+        short_count=short_count,
         within_level=within,
     )

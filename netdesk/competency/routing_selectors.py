@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
-from netdesk.accounts.models import SupportGroup
+from netdesk.accounts.models import SupportGroup, TierKind
 from netdesk.competency import routing as engine
-from netdesk.competency.models import Skill
+from netdesk.competency.models import AgentSkill, Skill
 from netdesk.competency.models.routing import (
     AgentAvailability,
     GroupRouting,
@@ -20,6 +22,7 @@ from netdesk.competency.models.routing import (
     RoutingRule,
 )
 from netdesk.competency.selectors import agent_levels as profile_levels
+from netdesk.competency.simulation import HistoryRow
 from netdesk.customers.models import Segment
 from netdesk.sla.models import Metric, PolicyKind, SlaTimer, TimerState
 from netdesk.sla.selectors import timer_now
@@ -81,6 +84,15 @@ def active_rules() -> list[engine.Rule]:
     return [rule_of(row) for row in RoutingRule.objects.filter(is_active=True).order_by("id")]
 
 
+def active_rules_and_skills() -> tuple[list[engine.Rule], dict[int, SkillInfo]]:
+    """The active rules and the skills they name, in one query."""
+    rows = list(RoutingRule.objects.filter(is_active=True).select_related("skill").order_by("id"))
+    skills = {
+        row.skill_id: SkillInfo(row.skill.code, row.skill.name, row.skill.scale_max) for row in rows
+    }
+    return [rule_of(row) for row in rows], skills
+
+
 def routing_rules() -> QuerySet[RoutingRule]:
     """Every rule with its skill, for the rules page and the API."""
     return RoutingRule.objects.select_related("skill", "skill__framework").order_by(
@@ -104,21 +116,34 @@ def skills_by_id(skill_ids: Iterable[int]) -> dict[int, SkillInfo]:
     }
 
 
-def open_load(agent_ids: Sequence[int], *, leave_out: int | None = None) -> dict[int, int]:
-    """Open tickets each agent holds (`leave_out`: a ticket not to count,
-    the one being routed again)."""
-    tickets = Ticket.objects.filter(assignee_id__in=agent_ids, is_open=1)
+def _members(group_id: int) -> QuerySet[Any]:
+    """The group's active members as a subquery: cheaper than binding
+    hundreds of ids as parameters."""
+    return SupportGroup.members.through.objects.filter(
+        supportgroup_id=group_id, user__is_active=True
+    ).values("user_id")
+
+
+def group_member_names(group_id: int) -> dict[int, str]:
+    """The group's active members' usernames by id, in id order."""
+    return dict(_members(group_id).order_by("user_id").values_list("user_id", "user__username"))
+
+
+def open_load(group_id: int, *, leave_out: int | None = None) -> dict[int, int]:
+    """Open tickets each member of the group holds, in any group
+    (`leave_out`: a ticket not to count, the one being routed again)."""
+    tickets = Ticket.objects.filter(assignee_id__in=_members(group_id), is_open=1)
     if leave_out is not None:
         tickets = tickets.exclude(pk=leave_out)
     counts = tickets.values("assignee_id").annotate(n=Count("id")).order_by()
     return {row["assignee_id"]: row["n"] for row in counts}
 
 
-def away_agents(agent_ids: Sequence[int]) -> set[int]:
+def away_agents(group_id: int) -> set[int]:
     return set(
-        AgentAvailability.objects.filter(agent_id__in=agent_ids, available=False).values_list(
-            "agent_id", flat=True
-        )
+        AgentAvailability.objects.filter(
+            agent_id__in=_members(group_id), available=False
+        ).values_list("agent_id", flat=True)
     )
 
 
@@ -127,12 +152,55 @@ def is_available(agent_id: int) -> bool:
     return next(iter(found), True)
 
 
-def group_member_ids(group_id: int) -> list[int]:
-    return list(
-        SupportGroup.members.through.objects.filter(supportgroup_id=group_id, user__is_active=True)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
+def group_levels(
+    group_id: int, skill_ids: Sequence[int], *, now: datetime | None = None
+) -> dict[int, dict[int, int]]:
+    """The members' current levels in these skills, two queries and plain
+    tuples, as routing runs for every ticket. The same rule as the
+    competency profile's agent_levels (tested to agree): the latest valid,
+    unexpired statement by valid_from then id, a skill counting across the
+    versions of its framework by (framework name, code)."""
+    if not skill_ids:
+        return {}
+    now = now or timezone.now()
+    wanted = dict(
+        (pk, (name, code))
+        for pk, name, code in Skill.objects.filter(pk__in=list(skill_ids)).values_list(
+            "pk", "framework__name", "code"
+        )
     )
+    versions = Skill.objects.filter(
+        framework__name__in={name for name, _ in wanted.values()},
+        code__in={code for _, code in wanted.values()},
+    ).values_list("pk", "framework__name", "code")
+    lineage_of = {
+        pk: (name, code) for pk, name, code in versions if (name, code) in wanted.values()
+    }
+    asked_as: dict[tuple[str, str], list[int]] = {}
+    for pk, lineage in wanted.items():
+        asked_as.setdefault(lineage, []).append(pk)
+    records = (
+        AgentSkill.objects.filter(
+            agent_id__in=_members(group_id),
+            skill_id__in=list(lineage_of),
+            valid_from__lte=now,
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("valid_from", "id")
+        .values_list("agent_id", "skill_id", "level")
+    )
+    levels: dict[int, dict[int, int]] = {}
+    for agent, skill, level in records:  # later rows overwrite earlier ones
+        mine = levels.setdefault(agent, {})
+        for asked in asked_as[lineage_of[skill]]:
+            mine[asked] = level
+    return levels
+
+
+@dataclass(frozen=True)
+class GroupAgents:
+    agents: list[engine.Agent]
+    names: dict[int, str]
 
 
 def group_agents(
@@ -140,18 +208,21 @@ def group_agents(
     skill_ids: Sequence[int],
     *,
     leave_out_ticket: int | None = None,
-) -> tuple[list[engine.Agent], dict[int, dict[int, int]]]:
-    """The group's active members as routing sees them (four queries,
-    whatever the group's size), and their levels by agent."""
-    members = group_member_ids(group_id)
-    levels = agent_levels(members, list(skill_ids)) if members and skill_ids else {}
-    load = open_load(members, leave_out=leave_out_ticket) if members else {}
-    away = away_agents(members) if members else set()
+    now: datetime | None = None,
+) -> GroupAgents:
+    """The group's active members as routing sees them, and their names,
+    in five queries whatever the group's size."""
+    names = group_member_names(group_id)
+    if not names:
+        return GroupAgents([], {})
+    levels = group_levels(group_id, skill_ids, now=now)
+    load = open_load(group_id, leave_out=leave_out_ticket)
+    away = away_agents(group_id)
     agents = [
         engine.Agent(agent, levels.get(agent, {}), load.get(agent, 0), agent not in away)
-        for agent in members
+        for agent in names
     ]
-    return agents, levels
+    return GroupAgents(agents, names)
 
 
 # The targets whose clock decides relaxation: the customer's first response
@@ -240,3 +311,73 @@ def unrouted_tickets(*, limit: int) -> list[int]:
         .order_by("priority", "id")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# ---- what the routing simulation replays -------------------------------------------
+
+
+def arrival_history(*, limit: int = 50_000) -> list[HistoryRow]:
+    """The desk's latest tickets as the simulation's arrivals profile reads them."""
+    rows = Ticket.objects.order_by("-id").values_list(
+        "created_at",
+        "ticket_type",
+        "category__name",
+        "priority",
+        "channel",
+        "customer__segment",
+        "customer__parent_account__segment",
+        "customer__language",
+        "service__access_technology",
+        "service__product",
+    )[:limit]
+    return [
+        HistoryRow(
+            created_at=created,
+            ticket_type=ticket_type,
+            category=category or "",
+            priority=priority,
+            channel=channel,
+            segment=segment,
+            key_account=Segment.KEY_ACCOUNT in (segment, parent_segment),
+            language=language or "",
+            access_technology=technology or "",
+            product=product or "",
+        )
+        for (
+            created,
+            ticket_type,
+            category,
+            priority,
+            channel,
+            segment,
+            parent_segment,
+            language,
+            technology,
+            product,
+        ) in rows
+    ]
+
+
+def first_line_levels(skill_ids: Sequence[int]) -> list[dict[int, int]]:
+    """The levels of the agents who take tickets first: members of the
+    groups that route by skill, else of the first-line groups; only those
+    with a level recorded in at least one of the skills."""
+    groups = list(GroupRouting.objects.filter(enabled=True).values_list("group_id", flat=True))
+    if not groups:
+        groups = list(
+            SupportGroup.objects.filter(is_active=True, tier__kind=TierKind.FIRST_LINE).values_list(
+                "pk", flat=True
+            )
+        )
+    members = list(
+        SupportGroup.members.through.objects.filter(
+            supportgroup_id__in=groups, user__is_active=True
+        )
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    if not members or not skill_ids:
+        return []
+    levels = agent_levels(members, list(skill_ids))
+    return [levels[agent] for agent in members if levels.get(agent)]

@@ -98,15 +98,12 @@ def decision_fields(
     *,
     workload_cap: int | None,
     thresholds: tuple[int, ...],
-    members: int,
+    skills: dict[int, read.SkillInfo],
+    names: dict[int, str],
 ) -> dict[str, Any]:
-    """The decision as stored on RoutingDecision (and shown for previews)."""
-    kept = decision.candidates[:KEPT_CANDIDATES]
-    skill_ids = {r.skill_id for r in decision.requirements}
-    skills = read.skills_by_id(skill_ids) if skill_ids else {}
-    names = dict(
-        User.objects.filter(pk__in=[c.agent_id for c in kept]).values_list("pk", "username")
-    )
+    """The decision as stored on RoutingDecision (and shown for previews):
+    `skills` and `names` give the codes and usernames to show."""
+    kept = decision.candidates
     candidates = [
         {
             "agent": names.get(c.agent_id, str(c.agent_id)),
@@ -135,7 +132,7 @@ def decision_fields(
         "relaxed": relaxed,
         "candidates": candidates,
         "chosen_id": decision.chosen,
-        "reason": _reason(decision, names, members),
+        "reason": _reason(decision, names),
         "relax_step": decision.step,
         "sla_used": decision.sla_used,
         "within_level": decision.within_level,
@@ -148,28 +145,26 @@ SCORE_NAMES = {
 }
 
 
-def _reason(decision: engine.Decision, names: dict[int, str], members: int) -> str:
+def _reason(decision: engine.Decision, names: dict[int, str]) -> str:
     policy = RoutingPolicy(decision.policy.value).label
+    considered = decision.considered
     chosen = decision.chosen_candidate
     if chosen is not None:
         score = SCORE_NAMES.get(decision.policy)
         detail = f"{score} {chosen.score}, " if score else ""
         text = (
             f"{policy}: {names.get(chosen.agent_id, chosen.agent_id)} ({detail}{chosen.load} open) "
-            f"of {decision.eligible_count} eligible among {members} considered."
+            f"of {decision.eligible_count} eligible among {considered} considered."
         )
         if not decision.within_level:
             text += " Routed below the ticket's level after soft requirements relaxed."
         return text
-    refused = [c for c in decision.candidates if not c.eligible]
-    away = sum(1 for c in refused if c.away)
-    at_cap = sum(1 for c in refused if c.at_cap and not c.away)
-    short = sum(1 for c in refused if c.short and not (c.away or c.at_cap))
-    if members == 0:
+    if considered == 0:
         return "No eligible agent: nobody to route to in the group."
     return (
-        f"No eligible agent among {members} considered: {away} away, {at_cap} at the "
-        f"workload cap, {short} short of a required skill. The ticket waits in the queue."
+        f"No eligible agent among {considered} considered: {decision.away_count} away, "
+        f"{decision.at_cap_count} at the workload cap, {decision.short_count} short of a "
+        "required skill. The ticket waits in the queue."
     )
 
 
@@ -179,26 +174,37 @@ def _reason(decision: engine.Decision, names: dict[int, str], members: int) -> s
 def _decide(
     *, ticket: Ticket, settings: Settings, now: datetime
 ) -> tuple[engine.Decision, dict[str, Any]]:
-    requirements = engine.requirements_for(read.ticket_facts(ticket), read.active_rules())
-    agents, _ = read.group_agents(
-        ticket.group_id, [r.skill_id for r in requirements], leave_out_ticket=ticket.pk
+    rules, skills = read.active_rules_and_skills()
+    requirements = engine.requirements_for(read.ticket_facts(ticket), rules)
+    group = read.group_agents(
+        ticket.group_id, [r.skill_id for r in requirements], leave_out_ticket=ticket.pk, now=now
     )
     decision = engine.route(
-        agents=agents,
+        agents=group.agents,
         requirements=requirements,
         policy=settings.policy,
         workload_cap=settings.workload_cap,
         sla_used=read.sla_used(ticket.pk, now),
         thresholds=settings.thresholds,
         cursor=settings.cursor,
+        keep=KEPT_CANDIDATES,
     )
     fields = decision_fields(
         decision,
         workload_cap=settings.workload_cap,
         thresholds=settings.thresholds,
-        members=len(agents),
+        skills=skills,
+        names=group.names,
     )
     return decision, fields
+
+
+def routing_preview(
+    *, ticket: Ticket, now: datetime | None = None
+) -> tuple[engine.Decision, dict[str, Any]]:
+    """What routing would decide for the ticket now; nothing is written."""
+    settings = _settings_of(read.group_routing(ticket.group_id))
+    return _decide(ticket=ticket, settings=settings, now=now or timezone.now())
 
 
 def _route(
@@ -328,7 +334,8 @@ def escalation_target(
     Nothing is written."""
     now = now or timezone.now()
     group = group or ticket.group
-    requirements = engine.requirements_for(read.ticket_facts(ticket), read.active_rules())
+    rules, skills = read.active_rules_and_skills()
+    requirements = engine.requirements_for(read.ticket_facts(ticket), rules)
     skill_ids = [r.skill_id for r in requirements]
     handler = ticket.assignee_id
     handler_levels = (
@@ -336,22 +343,24 @@ def escalation_target(
         if handler is not None and skill_ids
         else {}
     )
-    scale_max = {pk: info.scale_max for pk, info in read.skills_by_id(skill_ids).items()}
+    scale_max = {pk: info.scale_max for pk, info in skills.items()}
     raised = engine.escalation_requirements(requirements, handler_levels, scale_max)
     settings = _settings_of(read.group_routing(group.pk))
-    agents, _ = read.group_agents(group.pk, skill_ids)
+    members = read.group_agents(group.pk, skill_ids, now=now)
     decision = engine.route(
-        agents=agents,
+        agents=members.agents,
         requirements=raised,
         policy=settings.policy,
         workload_cap=settings.workload_cap,
         cursor=settings.cursor,
         exclude=() if handler is None else (handler,),
+        keep=KEPT_CANDIDATES,
     )
     fields = decision_fields(
         decision,
         workload_cap=settings.workload_cap,
         thresholds=settings.thresholds,
-        members=len(agents) - (1 if handler in {a.agent_id for a in agents} else 0),
+        skills=skills,
+        names=members.names,
     )
     return EscalationTarget(group=group, decision=decision, fields=fields)

@@ -23,6 +23,7 @@ from netdesk.competency.models.routing import (
     RoutingRule,
     RoutingTrigger,
 )
+from netdesk.competency.selectors import agent_levels
 from netdesk.competency.services.routing import (
     escalation_target,
     routing_sweep,
@@ -505,3 +506,35 @@ def test_routing_pages_for_managers_and_read_only_for_agents(desk, skills):
     assert client.get(reverse("competency_routing_rule_new")).status_code == 403
     client.post(reverse("competency_routing_availability"), {"available": "0"})
     assert not read.is_available(operator.pk)
+
+
+def test_group_levels_agree_with_the_profile_read_across_versions_and_expiry(desk, skills):
+    group, _ = desk
+    now = timezone.now()
+    people = [agent(group, NET_DIAG=n) for n in (1, 2, 3)]
+    second = Framework.objects.create(name=FRAMEWORK, version=2, state="draft")
+    diag_v2 = Skill.objects.create(
+        framework=second, code="NET-DIAG", name="x", category="technical"
+    )
+    other = f.user(groups=[])
+
+    def record(person: User, skill: Skill, level: int, **when: object) -> None:
+        AgentSkill.objects.create(
+            agent=person,
+            skill=skill,
+            level=level,
+            source=LevelSource.OVERRIDE,
+            valid_from=when.get("valid_from", now - timedelta(hours=1)),
+            expires_at=when.get("expires_at"),
+            recorded_at=now,
+        )
+
+    record(people[0], diag_v2, 4)  # a later statement on the new version counts
+    record(people[1], skills["NET-DIAG"], 5, expires_at=now - timedelta(minutes=1))  # expired
+    record(people[2], skills["NET-DIAG"], 1, valid_from=now + timedelta(days=1))  # not yet
+    record(other, skills["NET-DIAG"], 5)  # not in the group
+    wanted = [skills["NET-DIAG"].pk, diag_v2.pk, skills["CS-COMPLAINT"].pk]
+    ours = read.group_levels(group.pk, wanted, now=now + timedelta(seconds=1))
+    theirs = agent_levels([p.pk for p in people], wanted)
+    assert ours == {agent: levels for agent, levels in theirs.items() if levels}
+    assert ours[people[0].pk] == {skills["NET-DIAG"].pk: 4, diag_v2.pk: 4}
