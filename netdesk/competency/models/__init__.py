@@ -22,6 +22,7 @@ from netdesk.competency.models.framework import (
     SkillCategory,
 )
 from netdesk.competency.models.people import (
+    AgentProfile,
     AgentSkill,
     LevelSource,
     PlanItem,
@@ -36,6 +37,7 @@ from netdesk.competency.models.routing import (
 )
 
 __all__ = [
+    "AgentProfile",
     "AgentSkill",
     "Assessment",
     "AssessmentCycle",

@@ -100,3 +100,21 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent}: {self.skill.code} → L{self.target_level} by {self.due_on}"
+
+
+class AgentProfile(models.Model):
+    """The role profile an agent is measured against (gap analysis, plans).
+    One per agent; publishing a new framework version moves it to the
+    profile of the same name there."""
+
+    agent = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="competency_profile"
+    )
+    profile = models.ForeignKey(RoleProfile, on_delete=models.PROTECT, related_name="agents")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.profile}"
