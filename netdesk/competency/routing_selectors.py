@@ -358,10 +358,10 @@ def arrival_history(*, limit: int = 50_000) -> list[HistoryRow]:
     ]
 
 
-def first_line_levels(skill_ids: Sequence[int]) -> list[dict[int, int]]:
-    """The levels of the agents who take tickets first: members of the
-    groups that route by skill, else of the first-line groups; only those
-    with a level recorded in at least one of the skills."""
+def first_line_agents(skill_ids: Sequence[int]) -> tuple[int, list[dict[int, int]]]:
+    """The agents who take tickets first: members of the groups that route
+    by skill, else of the first-line groups. Returns how many there are and
+    the levels in these skills of those who have any recorded."""
     groups = list(GroupRouting.objects.filter(enabled=True).values_list("group_id", flat=True))
     if not groups:
         groups = list(
@@ -378,6 +378,6 @@ def first_line_levels(skill_ids: Sequence[int]) -> list[dict[int, int]]:
         .distinct()
     )
     if not members or not skill_ids:
-        return []
+        return len(members), []
     levels = agent_levels(members, list(skill_ids))
-    return [levels[agent] for agent in members if levels.get(agent)]
+    return len(members), [levels[agent] for agent in members if levels.get(agent)]

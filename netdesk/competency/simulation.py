@@ -202,15 +202,14 @@ def profile_from_history(
     if count < 100 or not per_day or first is None or last is None:
         return None
     busiest = sorted(per_day.values(), reverse=True)[: max(1, len(per_day) // 4)]
+    volume = round(statistics.fmean(busiest))
     source = (
         f"the desk's history: {count} tickets from {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
-        f"hours in {time_zone}"
+        f"hours in {time_zone}; a busy weekday brought {volume} tickets between "
+        f"{start_hour:02d}:00 and {end_hour:02d}:00"
     )
     return Profile(
-        tuple(hours),
-        tuple(sorted(mix.items(), key=lambda item: -item[1])),
-        round(statistics.fmean(busiest)),
-        source,
+        tuple(hours), tuple(sorted(mix.items(), key=lambda item: -item[1])), volume, source
     )
 
 
@@ -241,6 +240,7 @@ class World:
     agent_pool: tuple[dict[int, int], ...] | None = None
     agents_source: str = "generated"
     rules_source: str = "built-in rules"
+    shift: int = 20  # agents on shift when neither agents nor volume are given
 
 
 def builtin_world(profile: Profile | None = None) -> World:
@@ -255,6 +255,7 @@ class Settings:
     volume: int | None = None  # tickets in the day; default: the profile's
     agents: int | None = None  # agents on shift; default: from the utilisation
     thresholds: tuple[int, ...] = engine.DEFAULT_RELAX_THRESHOLDS
+    workload_cap: int = 3  # tickets an agent holds: the one in hand and their queue
 
 
 # ---- one run ------------------------------------------------------------------
@@ -306,7 +307,16 @@ def mean_handling(profile: Profile) -> float:
 def make_day(world: World, settings: Settings, seed: int) -> Day:
     rng = random.Random(seed)
     profile = world.profile
-    volume = settings.volume or profile.daily_volume
+    window = (settings.end_hour - settings.start_hour) * 60
+    volume = settings.volume
+    count = settings.agents
+    if volume is None:
+        # The history gives the day's shape and mix; the volume is what
+        # keeps the shift busy at the utilisation asked for.
+        count = count or world.shift
+        volume = round(settings.utilisation * count * window / mean_handling(profile))
+    elif count is None:
+        count = max(2, math.ceil(volume * mean_handling(profile) / (settings.utilisation * window)))
     hours = list(range(settings.start_hour, settings.end_hour))
     weights = [profile.hour_weights[h] or 0.01 for h in hours]
     kinds = [facts for facts, _ in profile.mix]
@@ -328,10 +338,6 @@ def make_day(world: World, settings: Settings, seed: int) -> Day:
                 resolution_draws=tuple(rng.random() for _ in range(MAX_CONTACTS)),
             )
         )
-    window = (settings.end_hour - settings.start_hour) * 60
-    count = settings.agents or max(
-        2, math.ceil(volume * mean_handling(profile) / (settings.utilisation * window))
-    )
     skill_ids = sorted(world.skill_codes)
     if world.agent_pool:
         agents = [dict(rng.choice(world.agent_pool)) for _ in range(count)]
@@ -376,7 +382,12 @@ ARRIVAL, DONE, RETRY = 0, 1, 2
 def simulate(
     world: World, settings: Settings, policy: Policy, seed: int, day: Day | None = None
 ) -> Result:
-    """One working day under one policy."""
+    """One working day under one policy. Routing pushes each ticket into an
+    agent's own queue, up to the workload cap; each agent works their queue
+    most urgent first, one ticket at a time. Tickets nobody eligible has room
+    for wait unassigned and are offered again whenever an agent's load
+    drops, a ticket arrives or a waiting ticket passes a relaxation
+    threshold."""
     day = day or make_day(world, settings, seed)
     tickets = [
         Ticket(t.number, t.arrival, t.facts, t.requirements, t.handling_draws, t.resolution_draws)
@@ -384,7 +395,8 @@ def simulate(
     ]
     levels = list(day.agents)
     agent_ids = list(range(1, len(levels) + 1))
-    busy: set[int] = set()
+    working: dict[int, Ticket] = {}  # agent → the ticket in hand
+    queues: dict[int, list[tuple[int, float, int]]] = {a: [] for a in agent_ids}
     scale_max = dict.fromkeys(world.skill_codes, 5)
     best = {skill: max((lv.get(skill, 0) for lv in levels), default=0) for skill in scale_max}
     events: list[tuple[float, int, int, int, int]] = []  # (time, order, kind, ticket, agent)
@@ -408,6 +420,9 @@ def simulate(
         target = first if ticket.contact == 0 else resolution
         return (now - ticket.arrival) / target
 
+    def load(agent: int) -> int:
+        return len(queues[agent]) + (agent in working)
+
     def enqueue(ticket: Ticket, now: float) -> None:
         floors = [r for r in ticket.needs if r.floor > 0]
         if not all(best.get(r.skill_id, 0) >= r.floor for r in floors):
@@ -427,9 +442,12 @@ def simulate(
             if at > now:
                 push(at, RETRY, ticket.number)
 
-    def start(ticket: Ticket, agent: int, now: float) -> None:
-        busy.add(agent)
-        del waiting[ticket.number]
+    def start_next(agent: int, now: float) -> None:
+        if agent in working or not queues[agent]:
+            return
+        _, _, number = heapq.heappop(queues[agent])
+        ticket = by_number[number]
+        working[agent] = ticket
         if ticket.contact == 0:
             ticket.first_contact_at = now
         above, missing = _margins(levels[agent - 1], ticket.needs)
@@ -442,14 +460,17 @@ def simulate(
 
     def dispatch(now: float) -> None:
         nonlocal cursor
-        if len(busy) == len(levels) or not waiting:
+        if not waiting:
             return
-        idle = [engine.Agent(a, levels[a - 1]) for a in agent_ids if a not in busy]
+        room = [a for a in agent_ids if load(a) < settings.workload_cap]
+        if not room:
+            return
         for ticket in sorted(waiting.values(), key=lambda t: (t.priority, t.queued_at, t.number)):
             decision = engine.route(
-                agents=idle,
+                agents=[engine.Agent(a, levels[a - 1], load(a)) for a in room],
                 requirements=ticket.needs,
                 policy=policy,
+                workload_cap=settings.workload_cap,
                 sla_used=used(ticket, now),
                 thresholds=settings.thresholds,
                 cursor=cursor,
@@ -458,17 +479,20 @@ def simulate(
             )
             if decision.chosen is None:
                 continue
-            cursor = decision.chosen
+            agent = cursor = decision.chosen
             if ticket.contact == 0:
                 ticket.within_level = decision.within_level
-            start(ticket, decision.chosen, now)
-            idle = [a for a in idle if a.agent_id != decision.chosen]
-            if not idle:
-                return
+            del waiting[ticket.number]
+            heapq.heappush(queues[agent], (ticket.priority, ticket.queued_at, ticket.number))
+            start_next(agent, now)
+            if load(agent) >= settings.workload_cap:
+                room.remove(agent)
+                if not room:
+                    return
 
     def finish(ticket: Ticket, agent: int, now: float) -> None:
         nonlocal escalations
-        busy.discard(agent)
+        del working[agent]
         above, missing = _margins(levels[agent - 1], ticket.needs)
         if ticket.contact == 0:
             rate = FIRST_CONTACT_RATE.get(ticket.facts.ticket_type, 0.8)
@@ -479,16 +503,19 @@ def simulate(
         if ticket.resolution_draws[ticket.contact] < rate:
             ticket.resolved_at = now
             ticket.first_contact_resolved = ticket.contact == 0
-            return
-        escalations += 1
-        raised = engine.escalation_requirements(ticket.requirements, levels[agent - 1], scale_max)
-        if ticket.contact + 1 >= MAX_CONTACTS:
-            ticket.resolved_at = now + SECOND_LINE_MINUTES
-            return
-        ticket.contact += 1
-        ticket.needs = raised
-        ticket.excluded = (*ticket.excluded, agent)
-        enqueue(ticket, now)
+        else:
+            escalations += 1
+            raised = engine.escalation_requirements(
+                ticket.requirements, levels[agent - 1], scale_max
+            )
+            if ticket.contact + 1 >= MAX_CONTACTS:
+                ticket.resolved_at = now + SECOND_LINE_MINUTES
+            else:
+                ticket.contact += 1
+                ticket.needs = raised
+                ticket.excluded = (*ticket.excluded, agent)
+                enqueue(ticket, now)
+        start_next(agent, now)
 
     for ticket in tickets:
         ticket.needs = list(ticket.requirements)
@@ -621,4 +648,42 @@ def markdown(results: Sequence[Result], world: World, settings: Settings) -> str
         mean, spread = figures["escalations"]
         cells.append(f"{mean:.0f} ± {spread:.0f}")
         lines.append(f"| {policy.replace('_', '-')} | " + " | ".join(cells) + " |")
+    lines += ["", *paired(results)]
     return "\n".join(lines) + "\n"
+
+
+PAIRED = (
+    ("first_contact_resolution", "FCR", 100.0, "pt"),
+    ("sla_compliance", "SLA met", 100.0, "pt"),
+    ("mean_wait", "mean wait", 1.0, "min"),
+    ("p90_wait", "p90 wait", 1.0, "min"),
+)
+
+
+def paired(results: Sequence[Result]) -> list[str]:
+    """Each policy against least-sufficient on the same days: the mean
+    per-seed difference ± its standard deviation, and on how many seeds
+    least-sufficient did better."""
+    base = {r.seed: r for r in results if r.policy == Policy.LEAST_SUFFICIENT.value}
+    lines = [
+        "Paired with least-sufficient on the same days (other minus least-sufficient; "
+        "in brackets, the seeds on which least-sufficient did better):",
+        "",
+        "| policy | " + " | ".join(f"Δ {label}" for _, label, _, _ in PAIRED) + " |",
+        "|---|" + "---:|" * len(PAIRED),
+    ]
+    for policy in POLICIES[1:]:
+        runs = [r for r in results if r.policy == policy.value and r.seed in base]
+        if not runs:
+            continue
+        cells = []
+        for name, _, scale, unit in PAIRED:
+            deltas = [(getattr(r, name) - getattr(base[r.seed], name)) * scale for r in runs]
+            higher_is_better = unit == "pt"
+            wins = sum(1 for d in deltas if (d < 0 if higher_is_better else d > 0))
+            spread = statistics.stdev(deltas) if len(deltas) > 1 else 0.0
+            cells.append(
+                f"{statistics.fmean(deltas):+.1f} ± {spread:.1f} {unit} ({wins}/{len(deltas)})"
+            )
+        lines.append(f"| {policy.value.replace('_', '-')} | " + " | ".join(cells) + " |")
+    return lines

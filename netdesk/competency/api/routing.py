@@ -142,7 +142,7 @@ def _rule(rule_id: int) -> RoutingRule:
 
 @router.get("/routing/rules", response=answers(list[RuleOut]), summary="Routing rules")
 def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
-    require(_user(request), Action.COMPETENCY_VIEW_TEAM)
+    require(_user(request), Action.COMPETENCY_VIEW_OWN)
     return [rule_out(rule) for rule in read.routing_rules()]
 
 
@@ -160,7 +160,7 @@ def create_rule(request: HttpRequest, payload: RuleIn) -> Status[dict[str, Any]]
 def get_rule(
     request: HttpRequest, rule_id: Annotated[int, Field(ge=1, le=MAX_ID)]
 ) -> dict[str, Any]:
-    require(_user(request), Action.COMPETENCY_VIEW_TEAM)
+    require(_user(request), Action.COMPETENCY_VIEW_OWN)
     return rule_out(_rule(rule_id))
 
 
@@ -230,7 +230,7 @@ def group_routing_out(group: SupportGroup, row: GroupRouting | None) -> dict[str
     "/routing/groups", response=answers(list[GroupRoutingOut]), summary="Each group's routing"
 )
 def list_group_routing(request: HttpRequest) -> list[dict[str, Any]]:
-    require(_user(request), Action.COMPETENCY_VIEW_TEAM)
+    require(_user(request), Action.COMPETENCY_VIEW_OWN)
     return [group_routing_out(group, row) for group, row in read.group_routings()]
 
 

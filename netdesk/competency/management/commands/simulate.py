@@ -75,7 +75,14 @@ def desk_world(*, source: str, time_zone: str, start_hour: int, end_hour: int) -
                 rules=tuple(replace(rule, skill_id=by_old[rule.skill_id]) for rule in world.rules),
                 skill_codes={by_old[old]: code for old, code in sim.BUILTIN_SKILLS.items()},
             )
-    pool = read.first_line_levels(sorted(world.skill_codes))
+    shift, pool = read.first_line_agents(sorted(world.skill_codes))
+    if shift >= 2:
+        world = replace(
+            world,
+            shift=shift,
+            agents_source=f"generated for the desk's {shift} first-line agents "
+            "(no levels recorded in the rules' skills)",
+        )
     if pool:
         world = replace(
             world,
@@ -105,8 +112,16 @@ class Command(BaseCommand):
             default="0.85",
             help="offered work over the agents' time; several give a table each (e.g. 0.85,1.0)",
         )
-        parser.add_argument("--tickets", type=int, help="tickets in the day (default: history)")
-        parser.add_argument("--agents", type=int, help="agents on shift (default: by utilisation)")
+        parser.add_argument(
+            "--tickets",
+            type=int,
+            help="tickets in the day (default: what keeps the shift at --utilisation)",
+        )
+        parser.add_argument(
+            "--agents",
+            type=int,
+            help="agents on shift (default: the desk's first-line agents, else 20)",
+        )
         parser.add_argument(
             "--source",
             choices=["auto", "desk", "builtin"],
