@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.demo.bulk import reset_sequences
+from netdesk.demo.competency import build_competency
 from netdesk.demo.generate import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -132,6 +133,9 @@ class Command(BaseCommand):
         history = Ticket.objects.filter(pk__range=span)
         with bar("service levels", history.count()) as progress:
             sla_recompute_many(tickets=history, progress=progress.update)
+        with transaction.atomic(), bar("competencies", 1) as progress:
+            build_competency(rng, created)
+            progress.update(1)
         with transaction.atomic(), bar("network operations", 1) as progress:
             build_operations(rng, created)
             self._record(run, created)
