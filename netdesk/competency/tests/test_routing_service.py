@@ -34,6 +34,7 @@ from netdesk.competency.services.routing_config import (
     group_routing_set,
     routing_rule_create,
 )
+from netdesk.competency.tasks import ensure_routing_tick, routing_tick
 from netdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from netdesk.tickets.services import ticket_assign, ticket_resolve
 from tests import factories as f
@@ -538,3 +539,24 @@ def test_group_levels_agree_with_the_profile_read_across_versions_and_expiry(des
     theirs = agent_levels([p.pk for p in people], wanted)
     assert ours == {agent: levels for agent, levels in theirs.items() if levels}
     assert ours[people[0].pk] == {skills["NET-DIAG"].pk: 4, diag_v2.pk: 4}
+
+
+def test_the_routing_tick_assigns_waiting_tickets_and_queues_the_next_only_while_used(desk):
+    group, manager = desk
+    waiting_for = agent(group, NET_DIAG=3)
+    availability_set(actor=waiting_for, agent=waiting_for, available=False)
+    ticket = f.ticket(manager)
+    assert ticket.assignee is None
+    availability_set(actor=waiting_for, agent=waiting_for, available=True)
+    RoutingDecision.objects.update(decided_at=timezone.now() - timedelta(minutes=10))
+    DBTaskResult.objects.all().delete()
+    assert routing_tick.call() == 1
+    ticket.refresh_from_db()
+    assert ticket.assignee == waiting_for
+    assert DBTaskResult.objects.filter(task_path=routing_tick.module_path).count() == 1
+    # Once no group routes, the tick stops and workers do not start it.
+    GroupRouting.objects.update(enabled=False)
+    DBTaskResult.objects.all().delete()
+    assert routing_tick.call() == 0
+    ensure_routing_tick()
+    assert not DBTaskResult.objects.exists()
