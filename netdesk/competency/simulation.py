@@ -462,22 +462,38 @@ def simulate(
         nonlocal cursor
         if not waiting:
             return
-        room = [a for a in agent_ids if load(a) < settings.workload_cap]
-        if not room:
-            return
+        room = {
+            a: engine.Agent(a, levels[a - 1], load(a))
+            for a in agent_ids
+            if load(a) < settings.workload_cap
+        }
+        # Assignments only fill agents up, so needs nobody could meet stay
+        # unmet for the rest of this round: tickets alike are not tried again.
+        unmet: set[tuple[tuple[Requirement, ...], int, tuple[int, ...]]] = set()
         for ticket in sorted(waiting.values(), key=lambda t: (t.priority, t.queued_at, t.number)):
+            if not room:
+                return
+            share = used(ticket, now)
+            alike = (
+                tuple(ticket.needs),
+                engine.relax_step(share, settings.thresholds),
+                ticket.excluded,
+            )
+            if alike in unmet:
+                continue
             decision = engine.route(
-                agents=[engine.Agent(a, levels[a - 1], load(a)) for a in room],
+                agents=list(room.values()),
                 requirements=ticket.needs,
                 policy=policy,
                 workload_cap=settings.workload_cap,
-                sla_used=used(ticket, now),
+                sla_used=share,
                 thresholds=settings.thresholds,
                 cursor=cursor,
                 exclude=ticket.excluded,
                 keep=1,
             )
             if decision.chosen is None:
+                unmet.add(alike)
                 continue
             agent = cursor = decision.chosen
             if ticket.contact == 0:
@@ -486,9 +502,9 @@ def simulate(
             heapq.heappush(queues[agent], (ticket.priority, ticket.queued_at, ticket.number))
             start_next(agent, now)
             if load(agent) >= settings.workload_cap:
-                room.remove(agent)
-                if not room:
-                    return
+                del room[agent]
+            else:
+                room[agent] = engine.Agent(agent, levels[agent - 1], load(agent))
 
     def finish(ticket: Ticket, agent: int, now: float) -> None:
         nonlocal escalations

@@ -36,7 +36,9 @@ def _numbers(text: str, kind: type[int] | type[float]) -> list[Any]:
         raise CommandError(f"{text!r}: expected numbers separated by commas") from exc
 
 
-def desk_world(*, source: str, time_zone: str, start_hour: int, end_hour: int) -> sim.World:
+def desk_world(
+    *, source: str, time_zone: str, start_hour: int, end_hour: int, generated: bool = False
+) -> sim.World:
     """The simulated desk from the database where it has the data, from the
     built-in profile, rules and generated agents where it has not."""
     world = sim.builtin_world()
@@ -80,10 +82,10 @@ def desk_world(*, source: str, time_zone: str, start_hour: int, end_hour: int) -
         world = replace(
             world,
             shift=shift,
-            agents_source=f"generated for the desk's {shift} first-line agents "
-            "(no levels recorded in the rules' skills)",
+            agents_source=f"generated for the desk's {shift} first-line agents"
+            + ("" if pool else " (no levels recorded in the rules' skills)"),
         )
-    if pool:
+    if pool and not generated:
         world = replace(
             world,
             agent_pool=tuple(pool),
@@ -137,6 +139,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--thresholds", default="50,75,90", help="relaxation thresholds, percent of the SLA"
         )
+        parser.add_argument(
+            "--generated-agents",
+            action="store_true",
+            help="generate the agents' levels even where the desk has them recorded",
+        )
         parser.add_argument("--json", action="store_true", help="print every run as JSON")
         parser.add_argument("--output", type=Path, help="write the report to this file")
 
@@ -162,7 +169,11 @@ class Command(BaseCommand):
             if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1.")
         world = desk_world(
-            source=options["source"], time_zone=options["time_zone"], start_hour=start, end_hour=end
+            source=options["source"],
+            time_zone=options["time_zone"],
+            start_hour=start,
+            end_hour=end,
+            generated=options["generated_agents"],
         )
         seeds = range(options["first_seed"], options["first_seed"] + options["seeds"])
         reports: list[str] = []
