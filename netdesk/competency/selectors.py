@@ -536,7 +536,8 @@ def plan_items(agent_id: int, *, include_done: bool = True) -> list[PlanItem]:
     items = PlanItem.objects.filter(agent_id=agent_id).select_related("skill", "created_by")
     if not include_done:
         items = items.filter(done_at__isnull=True)
-    return list(items.order_by("done_at", "due_on", "id"))
+    # Open items first (NULL done_at), the same on SQLite and PostgreSQL.
+    return list(items.order_by(F("done_at").asc(nulls_first=True), "due_on", "id"))
 
 
 def overdue(item: PlanItem, today: date | None = None) -> bool:
