@@ -142,6 +142,9 @@ NETDESK_HOOKS = {
         "netdesk.noc.services.liaison.ticket_created",
         "netdesk.competency.services.routing.route_new_ticket",
     ],
+    # A ticket escalated into a group that routes by skill goes to an agent
+    # with its skills one level up.
+    "ticket_escalated": ["netdesk.competency.services.routing.route_escalated_ticket"],
 }
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = [

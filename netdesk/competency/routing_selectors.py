@@ -284,25 +284,6 @@ def last_decisions(ticket_ids: Sequence[int]) -> dict[int, RoutingDecision]:
     return latest
 
 
-def tickets_outside_level(
-    *, agent_id: int, since: datetime | None = None, until: datetime | None = None
-) -> set[int]:
-    """Tickets routed to the agent only after soft requirements relaxed below
-    their level: KPI evidence for the agent's level may leave them out. The
-    latest decision per ticket counts (a later routing within level clears it)."""
-    decisions = RoutingDecision.objects.filter(chosen_id=agent_id)
-    if since is not None:
-        decisions = decisions.filter(decided_at__gte=since)
-    if until is not None:
-        decisions = decisions.filter(decided_at__lt=until)
-    latest: dict[int, bool] = {}
-    for ticket_id, within in decisions.order_by("ticket_id", "decided_at", "id").values_list(
-        "ticket_id", "within_level"
-    ):
-        latest[ticket_id] = within
-    return {ticket_id for ticket_id, within in latest.items() if not within}
-
-
 def unrouted_tickets(*, limit: int) -> list[int]:
     """Open, unassigned tickets in groups that route, most urgent first."""
     groups = GroupRouting.objects.filter(enabled=True).values_list("group_id", flat=True)

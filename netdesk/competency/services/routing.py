@@ -230,9 +230,8 @@ def _route(
         row.save(update_fields=["last_routed_to"])
     if chosen_id != ticket.assignee_id:
         agent = User.objects.get(pk=chosen_id)
-        # The desk routes as itself (None): ticket_assign accepts it like
-        # the other services the desk calls (require() lets None through).
-        ticket_assign(actor=actor, ticket=ticket, assignee=agent)  # type: ignore[arg-type]
+        # The desk routes as itself (actor None) from the worker and the hook.
+        ticket_assign(actor=actor, ticket=ticket, assignee=agent)
     return record
 
 
@@ -326,18 +325,22 @@ class EscalationTarget:
 
 
 def escalation_target(
-    *, ticket: Ticket, group: SupportGroup | None = None, now: datetime | None = None
+    *,
+    ticket: Ticket,
+    group: SupportGroup | None = None,
+    handler_id: int | None = None,
+    now: datetime | None = None,
 ) -> EscalationTarget:
     """Whom an escalation of the ticket should reach: an agent of `group`
     (default: the ticket's own) with the ticket's skills one level above the
-    wanted level and above the current handler's own, who is not the handler.
-    Nothing is written."""
+    wanted level and above the handler's own (default: its assignee), who is
+    not the handler. Nothing is written."""
     now = now or timezone.now()
     group = group or ticket.group
     rules, skills = read.active_rules_and_skills()
     requirements = engine.requirements_for(read.ticket_facts(ticket), rules)
     skill_ids = [r.skill_id for r in requirements]
-    handler = ticket.assignee_id
+    handler = ticket.assignee_id if handler_id is None else handler_id
     handler_levels = (
         read.agent_levels([handler], skill_ids).get(handler, {})
         if handler is not None and skill_ids
@@ -364,3 +367,38 @@ def escalation_target(
         names=members.names,
     )
     return EscalationTarget(group=group, decision=decision, fields=fields)
+
+
+def route_escalated_ticket(
+    *, ticket: Ticket, handler_id: int | None, actor: User | None = None
+) -> None:
+    """The `ticket_escalated` hook: a ticket escalated without an assignee
+    into a group that routes by skill goes to the escalation target, an
+    agent with the ticket's skills one level above what it asked for and
+    above the handler who escalated it. The decision is recorded either way;
+    when nobody one level up has room, the sweep routes the ticket later at
+    the ordinary levels."""
+    if ticket.assignee_id is not None:
+        return
+    row = GroupRouting.objects.select_for_update().filter(group_id=ticket.group_id).first()
+    if row is None or not row.enabled:
+        return
+    now = timezone.now()
+    target = escalation_target(ticket=ticket, handler_id=handler_id, now=now)
+    fields = dict(target.fields)
+    chosen_id = fields.pop("chosen_id")
+    RoutingDecision.objects.create(
+        ticket=ticket,
+        decided_at=now,
+        trigger=RoutingTrigger.ESCALATION,
+        chosen_id=chosen_id,
+        **fields,
+    )
+    if chosen_id is None:
+        return
+    if row.last_routed_to_id != chosen_id:
+        row.last_routed_to_id = chosen_id
+        row.save(update_fields=["last_routed_to"])
+    # The desk assigns as itself: the person who escalated may not assign in
+    # the receiving group.
+    ticket_assign(actor=None, ticket=ticket, assignee=User.objects.get(pk=chosen_id))

@@ -262,7 +262,7 @@ def _check_member(group: SupportGroup, assignee: User | None) -> None:
 
 @transaction.atomic
 def ticket_assign(
-    *, actor: User, ticket: Ticket, group: SupportGroup | None = None, assignee: User | None
+    *, actor: User | None, ticket: Ticket, group: SupportGroup | None = None, assignee: User | None
 ) -> Ticket:
     """Give the ticket to an agent (or none) within its group, or within
     another group of the same tier. Moving to another tier is escalation."""
@@ -383,6 +383,7 @@ def ticket_escalate_functional(
         )
     _check_member(group, assignee)
     old_group = ticket.group
+    handler_id = ticket.assignee_id
     apply_changes(
         ticket=ticket,
         actor=actor,
@@ -410,6 +411,8 @@ def ticket_escalate_functional(
         ]
     )
     sla_refresh(ticket=ticket)
+    if assignee is None:
+        hooks_run("ticket_escalated", ticket=ticket, handler_id=handler_id, actor=actor)
     return ticket
 
 
