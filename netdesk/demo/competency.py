@@ -1,7 +1,8 @@
 """Demo competencies: every demo agent gets a role profile (the default for
 their role; billing clerks are network service representatives), current
-levels in the skills their profile names plus languages, and a plan item
-for a required skill they fall short in. Bulk inserts: well under a second."""
+levels in the skills their profile names plus languages (and, for the first
+line, the line diagnosis and key-account skills routing asks of it), and a
+plan item for a required skill they fall short in. Bulk inserts: well under a second."""
 
 from __future__ import annotations
 
@@ -63,12 +64,14 @@ def build_competency(rng: random.Random, created: dict[str, Any]) -> dict[str, i
         for member in group.members.all():
             if member.pk != group.supervisor_id:
                 supervisor_of.setdefault(member.pk, group.supervisor_id)  # type: ignore[arg-type]
-    languages = {
+    # Skills beyond the role profiles: languages, and what routing asks of
+    # the first line.
+    extra = {
         s.code: s
         for s in Skill.objects.filter(
             framework__name=builtin.FRAMEWORK_NAME,
             framework__state=FrameworkState.PUBLISHED,
-            code__in=["LANG-DE", "LANG-EN", "LANG-TR"],
+            code__in=["LANG-DE", "LANG-EN", "LANG-TR", "NET-DIAG", "CS-KEYACCT"],
         )
     }
 
@@ -129,8 +132,16 @@ def build_competency(rng: random.Random, created: dict[str, Any]) -> dict[str, i
             "LANG-EN": (0.8, 2, 5),
             "LANG-TR": (0.12, 3, 5),
         }.items():
-            if code not in covered and code in languages and rng.random() < chance:
-                add(user, languages[code], rng.randint(low, high))
+            if code not in covered and code in extra and rng.random() < chance:
+                add(user, extra[code], rng.randint(low, high))
+        # The first line does the first line diagnosis of faults (the routing
+        # rules ask for it; urgent faults need level 3), and a quarter of it
+        # takes the key accounts' calls.
+        if user.role == Role.HOTLINE_OPERATOR and user.pk not in billing:
+            if "NET-DIAG" not in covered and "NET-DIAG" in extra:
+                add(user, extra["NET-DIAG"], rng.choices([1, 2, 3, 4], [10, 45, 35, 10])[0])
+            if "CS-KEYACCT" not in covered and "CS-KEYACCT" in extra and rng.random() < 0.25:
+                add(user, extra["CS-KEYACCT"], rng.randint(2, 4))
         for skill, target in short[:2]:
             plans.append(
                 PlanItem(

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from netdesk.accounts.models import User
+from netdesk.competency.models import GroupRouting, RoutingRule
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, NetworkElement
@@ -61,6 +62,8 @@ def demo_delete() -> int:
         areas = Area.objects.filter(_span(run, "network.Area"))
         areas.update(parent=None)
         areas.delete()
+        RoutingRule.objects.filter(pk__in=run.created.get("competency.RoutingRule", [])).delete()
+        GroupRouting.objects.filter(pk__in=run.created.get("competency.GroupRouting", [])).delete()
         User.objects.filter(pk__in=run.created.get("users", [])).delete()
         run.delete()
     return len(runs)

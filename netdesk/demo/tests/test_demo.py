@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 
-from netdesk.accounts.models import Role, SupportGroup, User
+from netdesk.accounts.models import Role, SupportGroup, TierKind, User
+from netdesk.competency.models import AgentSkill, GroupRouting, RoutingDecision, RoutingRule
 from netdesk.customers.models import Contact, Customer, Segment, Service
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, ElementKind, NetworkElement
@@ -115,5 +116,36 @@ def test_reset_replaces_the_demo_data_and_the_seed_decides_it() -> None:
     assert Customer.objects.count() == 200
     assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
     assert NetworkIncident.objects.count() == incidents  # the old ones went with the reset
+    assert RoutingRule.objects.count() == 9  # the old rules went too
     again = list(Ticket.objects.order_by("id").values_list("ticket_type", "channel", "title"))
     assert again == first
+
+
+def test_the_first_line_routes_by_skill_with_levels_that_fit_its_rules() -> None:
+    run_demo()
+
+    first_line = SupportGroup.objects.get(tier__kind=TierKind.FIRST_LINE)
+    settings = GroupRouting.objects.get(group=first_line)
+    assert settings.enabled and settings.policy == "least_sufficient"
+    assert RoutingRule.objects.filter(skill__code="NET-DIAG", hard=True).count() == 2
+    # Every hotline operator has a level in line diagnosis, enough of them
+    # for urgent faults (level 3), and some take the key accounts' calls.
+    operators = list(
+        first_line.members.filter(role=Role.HOTLINE_OPERATOR).values_list("pk", flat=True)
+    )
+    diagnosis = dict(
+        AgentSkill.objects.filter(agent__in=operators, skill__code="NET-DIAG").values_list(
+            "agent_id", "level"
+        )
+    )
+    assert set(diagnosis) == set(operators)
+    assert sum(1 for level in diagnosis.values() if level >= 3) >= 3
+    assert AgentSkill.objects.filter(agent__in=operators, skill__code="CS-KEYACCT").exists()
+    # Tickets the demo's outages brought in were routed as they came.
+    decisions = RoutingDecision.objects.filter(ticket__group=first_line)
+    assert decisions.exists()
+    assert (
+        not Ticket.objects.filter(group=first_line, status__in=OPEN_STATUSES, assignee=None)
+        .exclude(pk__in=decisions.values("ticket_id"))
+        .exists()
+    )

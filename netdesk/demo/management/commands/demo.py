@@ -26,6 +26,7 @@ from netdesk.demo.history import build_history
 from netdesk.demo.models import DemoRun
 from netdesk.demo.operations import build_operations
 from netdesk.demo.reset import demo_delete
+from netdesk.demo.routing import build_routing
 from netdesk.network.models import Area, NetworkElement
 from netdesk.sla.services import sla_recompute_many
 from netdesk.tickets.models import Ticket
@@ -135,6 +136,11 @@ class Command(BaseCommand):
             sla_recompute_many(tickets=history, progress=progress.update)
         with transaction.atomic(), bar("competencies", 1) as progress:
             build_competency(rng, created)
+            self._record(run, created)
+            progress.update(1)
+        with transaction.atomic(), bar("skills-based routing", 1) as progress:
+            build_routing(created)
+            self._record(run, created)
             progress.update(1)
         with transaction.atomic(), bar("network operations", 1) as progress:
             build_operations(rng, created)
