@@ -52,6 +52,7 @@ bench: dev
 	$(BIN)/python bench/run.py --data-dir $(BENCH_DIR)/tickets
 	NETDESK_DATA_DIR=$(BENCH_DIR)/tickets $(BIN)/python bench/sla.py
 	$(BIN)/python bench/noc.py --data-dir $(BENCH_DIR)/noc
+	$(BIN)/python bench/routing_latency.py --agents 500 --skills 50 --rules 20 --tickets 200
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
