@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,14 +152,21 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[list[str]
     return rows[0], rows[1:]
 
 
-def check_header(header: list[str]) -> list[str]:
+def check_header(
+    header: list[str],
+    *,
+    required: tuple[str, ...] = REQUIRED,
+    columns: tuple[str, ...] = COLUMNS,
+    aliases: Mapping[str, str] = ALIASES,
+) -> list[str]:
     """Column names, normalised; refuses a header that lacks a required column
-    or names one that is not known (most likely a typo)."""
-    names = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header]
+    or names one that is not known (most likely a typo). The columns default
+    to a framework file's; other importers pass their own."""
+    names = [aliases.get(h.strip().lower(), h.strip().lower()) for h in header]
     while names and not names[-1]:
         names.pop()
-    unknown = [h for h in names if h not in COLUMNS]
-    missing = [c for c in REQUIRED if c not in names]
+    unknown = [h for h in names if h not in columns]
+    missing = [c for c in required if c not in names]
     doubled = sorted({h for h in names if names.count(h) > 1})
     problems = []
     if missing:
@@ -169,7 +177,7 @@ def check_header(header: list[str]) -> list[str]:
         problems.append(f"column(s) given twice: {', '.join(doubled)}")
     if problems:
         raise ImportFailed(
-            "Bad header: " + "; ".join(problems) + ". Accepted columns: " + ", ".join(COLUMNS) + "."
+            "Bad header: " + "; ".join(problems) + ". Accepted columns: " + ", ".join(columns) + "."
         )
     return names
 

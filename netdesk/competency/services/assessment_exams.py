@@ -28,13 +28,11 @@ MAX_CHOICES = 10
 MAX_QUESTIONS = 200
 
 
-@transaction.atomic
-def exam_question_create(
-    *, actor: User, skill: Skill, level: int, text: str, choices: Sequence[str], correct: int
-) -> ExamQuestion:
-    """A multiple-choice question for the skill at a level; `correct` is the
-    index of the right answer among `choices`."""
-    require(actor, Action.COMPETENCY_CONFIGURE)
+def exam_question_check(
+    *, skill: Skill, level: int, text: str, choices: Sequence[str], correct: int
+) -> tuple[str, list[str]]:
+    """The rules every question keeps, whether typed in or imported from a
+    file: the text and the answers as they are stored, or `ValidationFailed`."""
     in_scale(skill, level)
     text = text_field("text", text, 4000, what="A question needs its text.")
     if (
@@ -55,13 +53,50 @@ def exam_question_create(
             value=correct,
             accepted=f"0 to {len(choices) - 1}",
         )
+    return text, [c.strip() for c in choices]
+
+
+@transaction.atomic
+def exam_question_create(
+    *,
+    actor: User | None,
+    skill: Skill,
+    level: int,
+    text: str,
+    choices: Sequence[str],
+    correct: int,
+) -> ExamQuestion:
+    """A multiple-choice question for the skill at a level; `correct` is the
+    index of the right answer among `choices`. `actor=None` is the desk
+    itself (the question-bank import run on the server)."""
+    require(actor, Action.COMPETENCY_CONFIGURE)
+    text, cleaned = exam_question_check(
+        skill=skill, level=level, text=text, choices=choices, correct=correct
+    )
     return ExamQuestion.objects.create(
-        skill=skill,
-        level=level,
-        text=text,
-        choices=[c.strip() for c in choices],
+        skill=skill, level=level, text=text, choices=cleaned, correct=correct
+    )
+
+
+@transaction.atomic
+def exam_question_update(
+    *, actor: User | None, question: ExamQuestion, choices: Sequence[str], correct: int
+) -> ExamQuestion:
+    """New answers for a question of the bank (its skill, level and text stay).
+    Exams already handed in keep their score; one drawn and not yet handed
+    in is scored against the new right answer."""
+    require(actor, Action.COMPETENCY_CONFIGURE)
+    _, cleaned = exam_question_check(
+        skill=question.skill,
+        level=question.level,
+        text=question.text,
+        choices=choices,
         correct=correct,
     )
+    question.choices = cleaned
+    question.correct = correct
+    question.save(update_fields=["choices", "correct"])
+    return question
 
 
 @transaction.atomic
