@@ -91,6 +91,18 @@ def test_nav_has_skills_and_my_page_shows_chart_gaps_and_plan(team):
     assert "Mark done" not in html
 
 
+def test_my_page_links_to_the_cycles_and_routing_screens(team):
+    """Skills leads on to the assessment cycles (where an agent finds their
+    own assessment and exam) and to routing; the team matrix for leads only."""
+    html = login(team["anna"]).get("/competency/me/").content.decode()
+    assert 'href="/competency/cycles/">Assessment cycles</a>' in html
+    assert 'href="/competency/routing/">Routing</a>' in html
+    assert 'href="/competency/teams/"' not in html
+    assert (
+        'href="/competency/teams/"' in login(team["lead"]).get("/competency/me/").content.decode()
+    )
+
+
 def test_agent_page_scope(team):
     anna, lead, outsider, manager = team["anna"], team["lead"], team["outsider"], team["manager"]
     assert login(lead).get(f"/competency/agents/{anna.pk}/").status_code == 200
