@@ -24,6 +24,7 @@ from netdesk.accounts.permissions import Action, require
 from netdesk.competency.models import (
     AgentProfile,
     EvidenceKind,
+    ExamQuestion,
     Framework,
     FrameworkState,
     Indicator,
@@ -179,7 +180,8 @@ def framework_update(
 def framework_new_version(*, actor: User | None, framework: Framework) -> Framework:
     """A draft that copies a published (or retired) version: its skills and
     their hierarchy, level descriptors, indicators, role profiles and their
-    requirements. In a fixed number of queries, whatever the size."""
+    requirements, and the exam question bank. In a fixed number of queries,
+    whatever the size."""
     _configure(actor)
     if framework.state == FrameworkState.DRAFT:
         raise TransitionNotAllowed(
@@ -261,6 +263,18 @@ def framework_new_version(*, actor: User | None, framework: Framework) -> Framew
             hard=r.hard,
         )
         for r in ProfileRequirement.objects.filter(profile__framework=framework)
+    )
+    # The exam question bank goes with its skills: a new version must not
+    # leave the next assessment cycle without exams.
+    ExamQuestion.objects.bulk_create(
+        ExamQuestion(
+            skill=old_to_new[q.skill_id],
+            level=q.level,
+            text=q.text,
+            choices=list(q.choices),
+            correct=q.correct,
+        )
+        for q in ExamQuestion.objects.filter(skill__framework=framework).order_by("pk")
     )
     return copy
 

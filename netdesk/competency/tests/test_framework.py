@@ -8,6 +8,7 @@ from netdesk.accounts.models import Role
 from netdesk.competency import builtin
 from netdesk.competency.models import (
     AgentProfile,
+    ExamQuestion,
     Framework,
     FrameworkState,
     Indicator,
@@ -230,7 +231,11 @@ def test_frozen_write_over_the_api_is_a_409_problem(manager):
 
 def test_new_version_copies_everything_into_a_draft(manager, django_assert_max_num_queries):
     framework = builtin_framework()
-    with django_assert_max_num_queries(20):
+    complaint = Skill.objects.get(framework=framework, code="CS-COMPLAINT")
+    ExamQuestion.objects.create(
+        skill=complaint, level=2, text="First step?", choices=["Listen", "Refund"], correct=0
+    )
+    with django_assert_max_num_queries(21):
         draft = fw.framework_new_version(actor=manager, framework=framework)
     assert draft.state == FrameworkState.DRAFT
     assert draft.version == 2
@@ -264,9 +269,16 @@ def test_new_version_copies_everything_into_a_draft(manager, django_assert_max_n
                 "profile__name", "skill__code", "min_level", "hard"
             )
         )
-        return skills, levels, indicators, requirements
+        questions = sorted(
+            (code, level, text, tuple(choices), correct)
+            for code, level, text, choices, correct in ExamQuestion.objects.filter(
+                skill__framework=fr
+            ).values_list("skill__code", "level", "text", "choices", "correct")
+        )
+        return skills, levels, indicators, requirements, questions
 
     assert shape(draft) == shape(framework)
+    assert shape(draft)[4] == [("CS-COMPLAINT", 2, "First step?", ("Listen", "Refund"), 0)]
     # The copies are new rows pointing into the draft.
     assert not Skill.objects.filter(framework=draft, parent__framework=framework).exists()
     assert not ProfileRequirement.objects.filter(
