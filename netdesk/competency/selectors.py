@@ -174,11 +174,14 @@ def can_see_agent(user: User, agent_id: int) -> bool:
 
 
 def can_assess_agent(user: User, agent_id: int) -> bool:
-    """Record levels and plan items: team leads for their team (not
-    themselves), managers for everyone."""
+    """Record levels and plan items: team leads for their team, managers for
+    everyone else. Nobody for themselves: a level is someone else's judgement,
+    for a manager's own levels too."""
+    if agent_id == user.pk:
+        return False
     if sees_everyone(user):
         return can(user, Action.COMPETENCY_ASSESS)
-    if agent_id == user.pk or not can(user, Action.COMPETENCY_ASSESS):
+    if not can(user, Action.COMPETENCY_ASSESS):
         return False
     return agent_id in team_member_ids(user)
 

@@ -40,7 +40,7 @@ def _may_assess(actor: User | None, agent: User) -> None:
     if not can_assess_agent(actor, agent.pk):
         raise PermissionDenied(
             f"{actor} may not record levels or plans for {agent}: team leads do so for the "
-            "members of the groups they supervise (not themselves), managers for everyone.",
+            "members of the groups they supervise, managers for everyone; nobody for themselves.",
             field="agent",
             value=agent.pk,
         )

@@ -235,6 +235,16 @@ def test_who_may_record(team):
         reason="Transferred from billing",
     )
     assert made.recorded_by == team["manager"]
+    # Managers record anyone's levels but their own.
+    with pytest.raises(PermissionDenied):
+        people.agent_level_record(
+            actor=team["manager"],
+            agent=team["manager"],
+            skill=skill("CS-DESK"),
+            level=5,
+            source="override",
+            reason="Ran the desk for years",
+        )
 
 
 # ---- gaps, matrix, profiles ---------------------------------------------------------------
