@@ -27,6 +27,7 @@ from netdesk.tickets.choices import (
 )
 from netdesk.tickets.models import Category, Ticket
 from netdesk.tickets.selectors import TicketFilter
+from netdesk.tickets.services.lifecycle import default_intake_group
 
 ANY = ("", "Any")
 MAX_MINUTES = 24 * 60
@@ -110,6 +111,9 @@ class TicketCreateForm(forms.Form):
     urgency = forms.TypedChoiceField(choices=Level.choices, coerce=int, initial=Level.MEDIUM)
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    # The operator on the call usually carries on with the ticket; unticked,
+    # it goes to the intake queue (and to skills-based routing, where on).
+    keep = forms.BooleanField(label="I handle it (assign to me)", required=False, initial=True)
     call_direction = forms.ChoiceField(
         label="Direction", choices=Direction.choices, initial=Direction.INBOUND
     )
@@ -133,9 +137,19 @@ class TicketCreateForm(forms.Form):
         "started_at": "call_minutes",
     }
 
-    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, customer: Customer, user: User | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.customer = customer
+        self.user = user
+        # Only members of the intake group can hold its new tickets.
+        try:
+            intake: SupportGroup | None = default_intake_group()
+        except ServiceError:
+            intake = None
+        if user is None or intake is None or not intake.members.filter(pk=user.pk).exists():
+            del self.fields["keep"]
         by_type: dict[str, list[tuple[int, str]]] = {}
         for category in Category.objects.filter(is_active=True).order_by("ticket_type", "name"):
             by_type.setdefault(category.ticket_type, []).append((category.pk, category.name))
@@ -181,6 +195,8 @@ class TicketCreateForm(forms.Form):
             "impact": data["impact"],
             "urgency": data["urgency"],
         }
+        if data.get("keep") and self.user is not None:
+            arguments["assignee"] = self.user
         arguments["call"] = {
             "direction": data["call_direction"],
             "duration_seconds": data["call_minutes"] * 60 + data["call_seconds"],

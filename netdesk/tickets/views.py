@@ -127,7 +127,7 @@ def ticket_create_view(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = agent_of(request)
     require(user, Action.TICKET_CREATE)
     customer = _visible_customer(user, customer_id)
-    form = forms.TicketCreateForm(request.POST or None, customer=customer)
+    form = forms.TicketCreateForm(request.POST or None, customer=customer, user=user)
     status = 200
     if request.method == "POST":
         status = 422

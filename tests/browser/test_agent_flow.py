@@ -107,11 +107,14 @@ def test_call_to_ticket_to_noc_escalation_to_resolution(live_server, browser_pag
     page.get_by_label("Title").fill("No internet since 07:00, ONT LOS red")
     page.get_by_label("Minutes").fill("6")
     page.get_by_label("What was said").fill("ONT shows LOS; power cycled, cables checked")
+    # The operator on the call keeps the ticket unless they untick it.
+    assert page.get_by_label("I handle it (assign to me)").is_checked()
     page.get_by_role("button", name="Create ticket").click()
     page.wait_for_url(f"{base}/tickets/TT-*/")
-    ticket = Ticket.objects.select_related("category").get(customer=caller)
+    ticket = Ticket.objects.select_related("category", "assignee").get(customer=caller)
     assert ticket.category is not None and ticket.category.name == "No service"
-    assert page.locator("#ticket-status").inner_text() == "New"
+    assert ticket.assignee == operator
+    assert page.locator("#ticket-status").inner_text() == "Assigned"
 
     # ... and escalates it to the NOC with a reason ("e" opens the form)
     page.keyboard.press("e")

@@ -157,6 +157,28 @@ def test_create_ticket_from_a_call(client, operator):
     assert interaction.summary.startswith("Customer reports LOS")
 
 
+def test_the_operator_on_the_call_keeps_the_ticket_unless_they_untick_it(client, operator):
+    owner = f.customer()
+    url = reverse("ticket_create", args=[owner.pk])
+    assert client.get(url).context["form"]["keep"].initial is True
+    client.post(url, call_form(keep="on", title="Mine"))
+    client.post(url, call_form(title="For the queue"))
+    kept = Ticket.objects.get(customer=owner, title="Mine")
+    queued = Ticket.objects.get(customer=owner, title="For the queue")
+    assert (kept.assignee, kept.status) == (operator, Status.ASSIGNED)
+    assert (queued.assignee, queued.status) == (None, Status.NEW)
+
+
+def test_only_members_of_the_intake_group_are_offered_to_keep_the_ticket(client):
+    noc = f.user(Role.NOC_ENGINEER, groups=[f.group(TierKind.SECOND_LINE)])
+    client.force_login(noc)
+    owner = f.customer()
+    url = reverse("ticket_create", args=[owner.pk])
+    assert "keep" not in client.get(url).context["form"].fields
+    client.post(url, call_form(keep="on"))
+    assert Ticket.objects.get(customer=owner).assignee is None
+
+
 def test_create_ticket_error_lands_on_its_field_and_keeps_the_input(client, operator):
     owner = f.customer()
     response = client.post(reverse("ticket_create", args=[owner.pk]), call_form(call_summary="   "))
