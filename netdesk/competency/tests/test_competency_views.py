@@ -207,6 +207,9 @@ def test_framework_browser(team):
     assert builtin.FRAMEWORK_NAME in listing
     detail = login(anna).get(f"/competency/frameworks/{framework.pk}/").content.decode()
     assert "Complaint resolution" in detail and "Hotline operator" in detail
+    # Required and preferred levels are listed apart, comma-separated.
+    assert "LANG-DE ≥ 4, PRD-BROADBAND ≥ 2</td>" in detail
+    assert "<td>LANG-EN ≥ 2, PRD-VOICE ≥ 2</td>" in detail
     assert "New version" not in detail  # agents do not configure
     assert (
         login(anna).post(f"/competency/frameworks/{framework.pk}/new-version/").status_code == 403

@@ -405,7 +405,14 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "framework": framework,
             "tree": selectors.framework_tree(framework),
-            "profiles": [(p, requirements.get(p.pk, [])) for p in profiles],
+            "profiles": [
+                (
+                    p,
+                    [r for r in requirements.get(p.pk, []) if r.hard],
+                    [r for r in requirements.get(p.pk, []) if not r.hard],
+                )
+                for p in profiles
+            ],
             "can_configure": configure,
             "editable": editable,
             "skill_form": SkillForm(framework=framework) if editable else None,
