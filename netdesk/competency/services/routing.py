@@ -369,6 +369,7 @@ def escalation_target(
     return EscalationTarget(group=group, decision=decision, fields=fields)
 
 
+@transaction.atomic
 def route_escalated_ticket(
     *, ticket: Ticket, handler_id: int | None, actor: User | None = None
 ) -> None:
