@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from netdesk.accounts.models import User
-from netdesk.competency.models import GroupRouting, RoutingRule
+from netdesk.competency.models import AssessmentCycle, ExamQuestion, GroupRouting, RoutingRule
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, NetworkElement
@@ -64,6 +64,13 @@ def demo_delete() -> int:
         areas.delete()
         RoutingRule.objects.filter(pk__in=run.created.get("competency.RoutingRule", [])).delete()
         GroupRouting.objects.filter(pk__in=run.created.get("competency.GroupRouting", [])).delete()
+        # The cycle takes its assessments, exams, ratings and results with it;
+        # then the questions those exams drew from. Levels validated from it
+        # go with their agents.
+        AssessmentCycle.objects.filter(
+            pk__in=run.created.get("competency.AssessmentCycle", [])
+        ).delete()
+        ExamQuestion.objects.filter(pk__in=run.created.get("competency.ExamQuestion", [])).delete()
         User.objects.filter(pk__in=run.created.get("users", [])).delete()
         run.delete()
     return len(runs)

@@ -3,6 +3,7 @@ fields that agree with their timeline, as the KPIs need."""
 
 from __future__ import annotations
 
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -11,9 +12,32 @@ from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 
 from netdesk.accounts.models import Role, SupportGroup, TierKind, User
-from netdesk.competency.models import AgentSkill, GroupRouting, RoutingDecision, RoutingRule
+from netdesk.competency.assessment_selectors import (
+    cycle_agreement,
+    cycle_progress,
+    cycles_visible_to,
+    exam_get,
+)
+from netdesk.competency.models import (
+    AgentSkill,
+    Assessment,
+    AssessmentCycle,
+    AssessmentState,
+    ExamAttempt,
+    ExamQuestion,
+    GroupRouting,
+    LevelSource,
+    Rating,
+    RatingKind,
+    RoutingDecision,
+    RoutingRule,
+)
+from netdesk.competency.selectors import agent_levels
 from netdesk.customers.models import Contact, Customer, Segment, Service
+from netdesk.demo.assessment import EVIDENCE_DAYS, EXAM_QUESTIONS
 from netdesk.demo.models import DemoRun
+from netdesk.demo.questions import QUESTIONS
+from netdesk.demo.reset import demo_delete
 from netdesk.network.models import Area, ElementKind, NetworkElement
 from netdesk.noc.models import IncidentTicket, NetworkIncident
 from netdesk.tickets.choices import OPEN_STATUSES, Status
@@ -117,8 +141,18 @@ def test_reset_replaces_the_demo_data_and_the_seed_decides_it() -> None:
     assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
     assert NetworkIncident.objects.count() == incidents  # the old ones went with the reset
     assert RoutingRule.objects.count() == 9  # the old rules went too
+    # The old cycle and question bank went too; the new load made its own.
+    assert AssessmentCycle.objects.count() == 1
+    assert ExamQuestion.objects.count() == len(QUESTIONS)
     again = list(Ticket.objects.order_by("id").values_list("ticket_type", "channel", "title"))
     assert again == first
+
+    demo_delete()
+
+    assert not AssessmentCycle.objects.exists()
+    assert not ExamQuestion.objects.exists()
+    assert not Assessment.objects.exists() and not Rating.objects.exists()
+    assert not User.objects.filter(username__in=["hotline", "teamlead", "manager"]).exists()
 
 
 def test_the_first_line_routes_by_skill_with_levels_that_fit_its_rules() -> None:
@@ -149,3 +183,67 @@ def test_the_first_line_routes_by_skill_with_levels_that_fit_its_rules() -> None
         .exclude(pk__in=decisions.values("ticket_id"))
         .exists()
     )
+
+
+def test_the_hotline_team_has_an_assessment_cycle_under_way() -> None:
+    run_demo()
+
+    manager = User.objects.get(username="manager")
+    lead = User.objects.get(username="teamlead")
+    hotline = User.objects.get(username="hotline")
+    cycle = AssessmentCycle.objects.get()
+    assert cycle.closed_at is None and cycle.created_by == manager
+    assert (cycle.period_end - cycle.period_start).days == EVIDENCE_DAYS - 1
+    # The question bank: enough questions for an exam in every skill and level it covers.
+    bank = Counter(ExamQuestion.objects.values_list("skill__code", "level"))
+    assert sum(bank.values()) == len(QUESTIONS)
+    assert {code for code, _ in bank} == {"CS-COMPLAINT", "CS-INTERACT", "CS-SUPPORT", "NET-DIAG"}
+    assert min(bank.values()) >= EXAM_QUESTIONS
+    # The whole first line's team lead sees every assessment of the cycle.
+    progress = {row["agent"]: row for row in cycle_progress(cycle, lead)}
+    assert len(progress) == Assessment.objects.filter(cycle=cycle).count() == 7
+    first_line = SupportGroup.objects.get(tier__kind=TierKind.FIRST_LINE)
+    assert set(Assessment.objects.values_list("agent_id", flat=True)) <= set(
+        first_line.members.filter(role=Role.HOTLINE_OPERATOR).values_list("pk", flat=True)
+    )
+    assert not Rating.objects.filter(assessor=F("assessment__agent")).exists()
+
+    # Done: exams handed in, rated by the team lead and the manager, an
+    # interview, synthesised and validated into the agents' levels.
+    validated = list(Assessment.objects.filter(cycle=cycle, state=AssessmentState.VALIDATED))
+    assert len(validated) == 4
+    assert any(a.grade == "intermediate" for a in validated)
+    for assessment in validated:
+        row = progress[assessment.agent.username]
+        assert row["exams_submitted"] == row["exams_drawn"] == row["skills"] == 4
+        assert set(assessment.ratings.values_list("assessor__username", flat=True)) == {
+            "teamlead",
+            "manager",
+        }
+        assert assessment.ratings.filter(kind=RatingKind.INTERVIEW).exists()
+        results = {r.skill_id: r.level for r in assessment.results.all()}
+        assert results and None not in results.values()
+        records = AgentSkill.objects.filter(assessment=assessment)
+        assert {r.skill_id: r.level for r in records} == results
+        assert {r.source for r in records} == {LevelSource.ASSESSMENT}
+        assert {r.recorded_by_id for r in records} == {manager.pk}
+        current = agent_levels([assessment.agent_id], list(results))[assessment.agent_id]
+        assert current == results
+
+    # Under way: rated, not synthesised; the hotline login has an exam to take.
+    under_way = Assessment.objects.filter(cycle=cycle, state=AssessmentState.OPEN)
+    assert under_way.count() == 3
+    assert not AgentSkill.objects.filter(assessment__in=under_way).exists()
+    assert all(a.ratings.exists() and not a.results.exists() for a in under_way)
+    mine = Assessment.objects.get(cycle=cycle, agent=hotline)
+    assert mine.state == AssessmentState.OPEN
+    pending = ExamAttempt.objects.get(assessment=mine, submitted_at=None)
+    assert exam_get(hotline, pending.pk) == pending
+    assert list(cycles_visible_to(hotline)) == [cycle]
+
+    # Two raters on the same indicators: the agreement has numbers.
+    agreement = cycle_agreement(cycle)
+    assert set(agreement["observation"]["raters"]) == {"teamlead", "manager"}
+    for kind in ("observation", "all"):
+        assert agreement[kind]["kappa_quadratic"]["value"] is not None
+        assert agreement[kind]["icc_single"]["value"] is not None

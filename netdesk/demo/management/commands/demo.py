@@ -13,6 +13,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from netdesk.customers.models import Contact, Customer, Service
+from netdesk.demo.assessment import build_assessment
 from netdesk.demo.bulk import reset_sequences
 from netdesk.demo.competency import build_competency
 from netdesk.demo.generate import (
@@ -140,6 +141,10 @@ class Command(BaseCommand):
             progress.update(1)
         with transaction.atomic(), bar("skills-based routing", 1) as progress:
             build_routing(created)
+            self._record(run, created)
+            progress.update(1)
+        with transaction.atomic(), bar("assessment cycle", 1) as progress:
+            build_assessment(rng, created)
             self._record(run, created)
             progress.update(1)
         with transaction.atomic(), bar("network operations", 1) as progress:
