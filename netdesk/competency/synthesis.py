@@ -4,18 +4,31 @@ KPI evidence combined into a level per skill and an overall grade.
 Pure arithmetic on plain values, so every figure on the assessment page can
 be recomputed by hand from the inputs it shows.
 
-- Each component gives a score on the 1–5 scale: the exam 1 + 4 × the share
-  of right answers; observations and interviews the mean over indicators of
-  each indicator's mean over assessors; KPI evidence the mean over the
-  skill's KPI indicators of a band score of the agent's case-mix-adjusted,
-  shrunk performance (see `kpi_score`).
-- The skill score is the weighted mean of the components present. A missing
-  component (no exam drawn, nobody rated, too few tickets) does not count as
-  zero: its weight is left out and the other weights are rescaled to sum to
-  one, so an agent is never marked down for evidence the desk did not collect.
-- The score maps to a level on the skill's scale through ascending cut-offs.
+The evidence is anchored to levels: an exam is drawn at a level, every
+indicator belongs to one, and the rating scale's 3 means "as the level
+describes". So the synthesis weighs the evidence level by level:
+
+- Each component rates each level it has evidence at, on the anchored 1–5
+  scale: observations and interviews the mean over that level's indicators
+  of each indicator's mean over assessors; KPI evidence the mean band score
+  (3: as expected for the ticket mix) of that level's KPI indicators; an
+  exam 3 at the pass mark up to 5 all right, and 1 (none right) to just
+  under 3 when failed.
+- A level's rating is the weighted mean of the components that rated it. A
+  component without evidence at the level does not count as zero: its
+  weight is left out and the others are rescaled.
+- A level is shown when its rating reaches `shown_at` (default 3, "as the
+  level describes"). The skill's level is the highest level shown (levels
+  are cumulative: those below it need no evidence of their own); with none
+  shown, the level below the lowest one the evidence is about.
+  Rating level 1 behaviour as well never pulls a level 3 agent down, and
+  top marks on level 2 behaviour make a strong level 2, not a level 5.
+- The score is where the agent stands on the skill's scale: the level
+  reached plus a quarter level per rating step above `shown_at` (at most
+  half a level); with none shown, from a level below the lowest one rated
+  up to just short of it.
 - Hurdles cap the level: a failed exam at level L, or an indicator of level
-  L rated below the minimum, caps the skill at L − 1 whatever the score.
+  L rated below the minimum, caps the skill at L − 1 whatever the ratings.
   KPI evidence on fewer tickets than the minimum is left out.
 - The overall grade is read off the mean of the skills' levels, each put
   back on the 1–5 scale, against the grade scheme's cut-offs (default:
@@ -37,6 +50,14 @@ COMPONENTS = ("exam", "observation", "interview", "kpi")
 RATING_KINDS = ("observation", "interview")
 SCORE_MIN = 1.0
 SCORE_MAX = 5.0
+HURDLE_LABELS = {
+    "exam_pass_required": "Exam not passed",
+    "min_indicator_score": "Indicator rated below the minimum",
+}
+# On the anchored rating scale 3 is "as the level describes".
+SHOWN_RATING = 3.0
+# How far one step of the rating scale moves the agent on the skill's scale.
+RATING_STEP = 0.25
 # Float sums such as 0.1 + 0.2 must not fall just short of a cut-off.
 EPSILON = 1e-9
 
@@ -94,9 +115,8 @@ KPI_REFERENCES = ("desk", "team")
 class SynthesisConfig:
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     hurdles: Hurdles = Hurdles()
-    # Ascending 1–5 scores at which a skill reaches each level above its
-    # lowest; None: evenly spaced (a 1–5 scale rounds the score).
-    level_thresholds: tuple[float, ...] | None = None
+    # The rating (1–5) at which a level counts as shown.
+    shown_at: float = 3.0
     grades: tuple[Grade, ...] = DEFAULT_GRADES
     kpi: KpiSettings = KpiSettings()
     exam: ExamSettings = ExamSettings()
@@ -106,33 +126,11 @@ class SynthesisConfig:
         return {
             "weights": dict(self.weights),
             "hurdles": asdict(self.hurdles),
-            "level_thresholds": list(self.level_thresholds)
-            if self.level_thresholds is not None
-            else None,
+            "shown_at": self.shown_at,
             "grades": [asdict(g) for g in self.grades],
             "kpi": {**asdict(self.kpi), "bands": list(self.kpi.bands)},
             "exam": asdict(self.exam),
         }
-
-    def thresholds_for(self, scale_min: int, scale_max: int) -> tuple[float, ...]:
-        span = scale_max - scale_min
-        if self.level_thresholds is None:
-            return even_thresholds(span)
-        if len(self.level_thresholds) != span:
-            raise ValidationFailed(
-                f"A scale of {scale_min}–{scale_max} needs {span} level thresholds, "
-                f"the cycle has {len(self.level_thresholds)}.",
-                field="synthesis.level_thresholds",
-                value=list(self.level_thresholds),
-                accepted=f"{span} ascending scores between 1 and 5, or null for even cut-offs",
-            )
-        return self.level_thresholds
-
-
-def even_thresholds(span: int) -> tuple[float, ...]:
-    """Cut-offs halfway between the scores of adjacent levels spread evenly
-    over 1–5: for 1–5 these are 1.5, 2.5, 3.5, 4.5 (the score rounded)."""
-    return tuple(SCORE_MIN + 4.0 * (i - 0.5) / span for i in range(1, span + 1))
 
 
 # ---- parsing the cycle's JSON ----------------------------------------------
@@ -232,7 +230,7 @@ SECTIONS: dict[str, dict[str, Parser]] = {
     },
     "exam": {"questions": whole(1, 200), "pass_mark": number(0.0, 1.0)},
 }
-TOP_LEVEL = ["weights", "level_thresholds", "grades", *SECTIONS]
+TOP_LEVEL = ["weights", "shown_at", "grades", *SECTIONS]
 
 
 def parse_config(raw: Any) -> SynthesisConfig:
@@ -255,10 +253,8 @@ def parse_config(raw: Any) -> SynthesisConfig:
                 "Every component weighs 0: nothing would count.",
             )
         changes["weights"] = weights
-    if "level_thresholds" in data:
-        changes["level_thresholds"] = or_null(cut_offs(SCORE_MIN, SCORE_MAX))(
-            data["level_thresholds"], "level_thresholds"
-        )
+    if "shown_at" in data:
+        changes["shown_at"] = number(2.0, 5.0)(data["shown_at"], "shown_at")
     if "grades" in data:
         changes["grades"] = _grades(data["grades"])
     defaults = SynthesisConfig()
@@ -347,9 +343,23 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def exam_score(share: float) -> float:
-    """The exam on the 1–5 scale: none right is 1, all right is 5."""
-    return SCORE_MIN + (SCORE_MAX - SCORE_MIN) * share
+def exam_rating(share: float, pass_mark: float) -> float:
+    """An exam on the anchored 1–5 scale: 3 at the pass mark up to 5 all
+    right; failed, 1 (none right) up to just under 3."""
+    if share >= pass_mark - EPSILON:
+        room = 1.0 - pass_mark
+        return SCORE_MAX if room <= EPSILON else 3.0 + 2.0 * (share - pass_mark) / room
+    return SCORE_MIN + 2.0 * (share / pass_mark if pass_mark > 0 else 0.0)
+
+
+def level_place(level: int, rating: float, shown_at: float = SHOWN_RATING) -> float:
+    """Where a level rated `rating` puts the agent on the skill's scale:
+    shown, the level plus a quarter level per step above `shown_at` (at
+    most half a level); not shown, from a level below (rated 1) up to just
+    short of the level."""
+    if rating >= shown_at - EPSILON:
+        return level + min(0.5, (rating - shown_at) * RATING_STEP)
+    return level - 1 + (rating - SCORE_MIN) / (shown_at - SCORE_MIN)
 
 
 def kpi_performance(ratio: float | None, *, higher_is_better: bool) -> float | None:
@@ -368,10 +378,6 @@ def kpi_score(performance: float, bands: Sequence[float]) -> int:
     return 1 + sum(1 for cut in bands if performance >= cut - EPSILON)
 
 
-def level_for(score: float, scale_min: int, thresholds: Sequence[float]) -> int:
-    return scale_min + sum(1 for cut in thresholds if score >= cut - EPSILON)
-
-
 def synthesise_skill(
     *,
     config: SynthesisConfig,
@@ -386,23 +392,34 @@ def synthesise_skill(
     hurdles = config.hurdles
     failed: list[dict[str, Any]] = []
     components: dict[str, dict[str, Any]] = {}
+    # Each component's ratings (anchored 1–5) of each level it has evidence at.
+    rated: dict[str, dict[int, list[float]]] = {name: {} for name in COMPONENTS}
 
     def cap(hurdle: str, level: int, detail: str) -> None:
         failed.append(
-            {"hurdle": hurdle, "detail": detail, "caps_level_at": max(scale_min, level - 1)}
+            {
+                "hurdle": hurdle,
+                "label": HURDLE_LABELS[hurdle],
+                "detail": detail,
+                "caps_level_at": max(scale_min, level - 1),
+            }
         )
 
-    # Exam: every submitted exam counts; an unsubmitted one only for the hurdle.
+    # Exam: every submitted exam rates its level; an unsubmitted one only
+    # counts for the hurdle.
     exam_rows = []
     for exam in exams:
         passed = exam.share is not None and exam.share >= exam.pass_mark - EPSILON
+        rating = None if exam.share is None else exam_rating(exam.share, exam.pass_mark)
+        if rating is not None:
+            rated["exam"].setdefault(exam.level, []).append(rating)
         exam_rows.append(
             {
                 "level": exam.level,
                 "share": _round(exam.share),
                 "pass_mark": exam.pass_mark,
                 "passed": passed,
-                "score": _round(exam_score(exam.share)) if exam.share is not None else None,
+                "rating": _round(rating),
             }
         )
         if hurdles.exam_pass_required and not passed:
@@ -412,18 +429,13 @@ def synthesise_skill(
                 exam.level,
                 f"level {exam.level} exam {what}, pass mark {exam.pass_mark:.0%}",
             )
-    submitted = [exam_score(e.share) for e in exams if e.share is not None]
-    components["exam"] = {
-        "score": _round(fmean(submitted)) if submitted else None,
-        "exams": exam_rows,
-    }
+    components["exam"] = {"exams": exam_rows}
 
     for kind in RATING_KINDS:
         rows = []
-        means: list[float] = []
         for item in (r for r in ratings if r.kind == kind and r.scores):
             mean = fmean(item.scores)
-            means.append(mean)
+            rated[kind].setdefault(item.level, []).append(mean)
             rows.append(
                 {
                     "indicator": item.indicator_id,
@@ -440,10 +452,9 @@ def synthesise_skill(
                     f"{kind} of indicator {item.indicator_id} (level {item.level}) "
                     f"averages {mean:.2f}, below {minimum:g}",
                 )
-        components[kind] = {"score": _round(fmean(means)) if means else None, "indicators": rows}
+        components[kind] = {"indicators": rows}
 
     kpi_rows = []
-    kpi_scores: list[float] = []
     for evidence in kpis:
         row: dict[str, Any] = {
             "indicator": evidence.indicator_id,
@@ -473,42 +484,65 @@ def synthesise_skill(
                 band = min(band, config.kpi.unmet_rule_cap)
             row["score"] = band
             row["used"] = True
-            kpi_scores.append(band)
+            rated["kpi"].setdefault(evidence.level, []).append(float(band))
         kpi_rows.append(row)
-    components["kpi"] = {
-        "score": _round(fmean(kpi_scores)) if kpi_scores else None,
-        "kpis": kpi_rows,
-    }
+    components["kpi"] = {"kpis": kpi_rows}
 
-    present = {
-        name: components[name]["score"]
-        for name in COMPONENTS
-        if components[name]["score"] is not None and config.weights.get(name, 0.0) > 0
-    }
-    total_weight = sum(config.weights[name] for name in present)
-    score: float | None = None
-    if present and total_weight > 0:
-        # Rescale over the components present: missing evidence is not zero.
-        score = sum(config.weights[n] * components[n]["score"] for n in present) / total_weight
-    for name in COMPONENTS:
-        weight = config.weights.get(name, 0.0)
-        components[name]["weight"] = weight
-        components[name]["effective_weight"] = (
-            _round(weight / total_weight) if name in present else 0.0
+    # Level by level: the weighted mean of the components that rated it.
+    levels: list[dict[str, Any]] = []
+    for evidenced in sorted({lvl for by_level in rated.values() for lvl in by_level}):
+        present = {
+            name: fmean(rated[name][evidenced])
+            for name in COMPONENTS
+            if evidenced in rated[name] and config.weights.get(name, 0.0) > 0
+        }
+        total = sum(config.weights[name] for name in present)
+        if not present or total <= 0:
+            continue
+        # Rescaled over the components present: missing evidence is not zero.
+        rating = sum(config.weights[name] * value for name, value in present.items()) / total
+        levels.append(
+            {
+                "level": evidenced,
+                "ratings": {name: _round(value) for name, value in present.items()},
+                "effective_weights": {
+                    name: _round(config.weights[name] / total) for name in present
+                },
+                # The components' ratings in COMPONENTS order, for tables.
+                "cells": [_round(present[n]) if n in present else None for n in COMPONENTS],
+                "rating": rating,
+                "shown": rating >= config.shown_at - EPSILON,
+                "place": level_place(evidenced, rating, config.shown_at),
+            }
         )
+    for name in COMPONENTS:
+        components[name]["weight"] = config.weights.get(name, 0.0)
+        components[name]["levels"] = {
+            str(lvl): _round(fmean(values)) for lvl, values in sorted(rated[name].items())
+        }
 
-    thresholds = config.thresholds_for(scale_min, scale_max)
+    score: float | None = None
     level: int | None = None
     level_from_score: int | None = None
-    if score is not None:
-        level_from_score = level_for(score, scale_min, thresholds)
+    if levels:
+        # Levels are cumulative: the highest level shown is reached (levels
+        # below it need no evidence of their own, and weak evidence about the
+        # basics never pulls an agent down). With none shown, the agent stands
+        # below the lowest level the evidence is about.
+        shown = [row for row in levels if row["shown"]]
+        score = shown[-1]["place"] if shown else levels[0]["place"]
+        level_from_score = max(scale_min, min(scale_max, math.floor(score + EPSILON)))
         level = min([level_from_score, *(f["caps_level_at"] for f in failed)])
+    for row in levels:
+        row["rating"] = _round(row["rating"])
+        row["place"] = _round(row["place"])
     inputs = {
         "components": components,
-        "missing": [n for n in COMPONENTS if n not in present],
+        "levels": levels,
+        "missing": [n for n in COMPONENTS if not rated[n]],
         "score": _round(score),
         "scale": [scale_min, scale_max],
-        "thresholds": [round(t, 4) for t in thresholds],
+        "shown_at": config.shown_at,
         "level_from_score": level_from_score,
         "level": level,
     }

@@ -103,13 +103,12 @@ def _nudge(rng: random.Random, value: int, weights: tuple[int, int, int]) -> int
 
 
 def _score(rng: random.Random, ability: int, level: int) -> int:
-    """An assessor's 1–5 rating of an indicator of `level` for an agent at
-    `ability`: around their ability, so that the synthesis lands near it; at
-    least "partly shown" (2) at or below their level, lower above it (where
-    the indicator hurdle then caps the skill at their level)."""
-    if level <= ability:
-        return max(2, _nudge(rng, ability, (10, 70, 20)))
-    return _nudge(rng, 2 * ability - level, (10, 70, 20))
+    """An assessor's rating of an indicator of `level` for an agent at
+    `ability`, on the anchored scale: 3 "as the level describes" at their
+    level, 4 "consistently" below it, 2 "partly" one above and 1 beyond, give
+    or take one. The synthesis then lands near their ability: their own
+    level is shown, the one above is not."""
+    return _nudge(rng, max(1, min(5, 3 + ability - level)), (15, 70, 15))
 
 
 def _question_bank(skills: dict[str, Skill]) -> list[int]:
@@ -295,6 +294,11 @@ def build_assessment(rng: random.Random, created: dict[str, Any]) -> dict[str, i
     for assessment, plan in opened:
         known = current.get(assessment.agent_id, {})
         abilities = {s.pk: _nudge(rng, known.get(s.pk, 2), (15, 60, 25)) for s in chosen}
+        if assessment.agent_id == strongest.pk:
+            # The team's best shows the level 3 behaviour consistently (the
+            # cycle rates up to level 3): the grade scheme shows more than
+            # its lowest grade.
+            abilities = {pk: max(4, ability) for pk, ability in abilities.items()}
         for n, skill in enumerate(chosen[: plan.exams_submitted + plan.exams_pending]):
             _take_exam(
                 rng,

@@ -327,7 +327,7 @@ class CycleIn(InputSchema):
     period_end: IsoDate
     synthesis: dict[str, Any] = Field(
         default_factory=dict,
-        description="weights, hurdles, level_thresholds, grades, kpi, exam; see docs/competency.md",
+        description="weights, shown_at, hurdles, grades, kpi, exam; see docs/competency.md",
     )
 
 

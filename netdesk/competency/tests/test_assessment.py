@@ -145,11 +145,9 @@ def test_cycle_create_is_for_managers_and_checks_its_settings(desk):
     with pytest.raises(ValidationFailed) as error:
         desk.cycle(weights={"essay": 1})
     assert error.value.field == "synthesis.weights.essay"
-    # Four cut-offs suit CALL (1–5) but not CERT (1–3).
     with pytest.raises(ValidationFailed) as error:
-        desk.cycle(level_thresholds=[1.5, 2.5, 3.5, 4.5])
-    assert error.value.message.startswith("CERT:")
-    assert error.value.field == "synthesis.level_thresholds"
+        desk.cycle(shown_at=6)
+    assert error.value.field == "synthesis.shown_at"
     desk.framework.state = "draft"
     desk.framework.save()
     with pytest.raises(ValidationFailed) as error:
@@ -253,7 +251,7 @@ def test_synthesis_override_and_validation_end_to_end(desk, django_assert_max_nu
     cycle = desk.cycle()
     assessment = assessment_open(actor=desk.lead, cycle=cycle, agent=desk.agent)
     assessment_open(actor=desk.lead, cycle=cycle, agent=desk.peer)
-    # Exam: 5 of 6 right → 1 + 4·5/6.
+    # Exam at level 3: 5 of 6 right (pass 70 %) rates level 3 at 3 + 2·(5/6 − 0.7)/0.3.
     attempt = exam_draw(actor=desk.lead, assessment=assessment, skill=desk.call, level=3, seed=1)
     drawn = sorted(attempt.questions.values_list("pk", flat=True))
     exam_submit(
@@ -261,7 +259,7 @@ def test_synthesis_override_and_validation_end_to_end(desk, django_assert_max_nu
         attempt=attempt,
         answers={str(pk): (1 if pk == drawn[0] else 0) for pk in drawn},
     )
-    # Observation: L2 (4, 5) → 4.5, L3 (3, 4) → 3.5: 4.0. Interview L3: 4.
+    # Observation: L2 (4, 5) → 4.5, L3 (3, 4) → 3.5. Interview L3: 4.
     for assessor, l2, l3 in [(desk.lead, 4, 3), (desk.manager, 5, 4)]:
         rating_record(
             actor=assessor, assessment=assessment, indicator=desk.observe_2,
@@ -286,36 +284,38 @@ def test_synthesis_override_and_validation_end_to_end(desk, django_assert_max_nu
     assessment.refresh_from_db()
     call = assessment.results.get(skill=desk.call)
     components = call.inputs["components"]
-    assert components["exam"]["score"] == pytest.approx(round(1 + 4 * 5 / 6, 4))
-    assert components["observation"]["score"] == 4.0
-    assert components["interview"]["score"] == 4.0
+    exam = 3 + 2 * (5 / 6 - 0.7) / 0.3
+    assert components["exam"]["levels"] == {"3": pytest.approx(round(exam, 4))}
+    assert components["observation"]["levels"] == {"2": 4.5, "3": 3.5}
+    assert components["interview"]["levels"] == {"3": 4.0}
+    assert components["kpi"]["levels"] == {"3": 4.0}
     kpi_row = components["kpi"]["kpis"][0]
     assert kpi_row["performance"] == pytest.approx(round(36 / 34, 4))
     assert kpi_row["score"] == 4 and kpi_row["rule_met"] is True
     fcr = call.inputs["kpi_evidence"]["first_contact_resolution"]
     assert (fcr["observed"], fcr["expected"], fcr["ratio"]) == (0.75, 0.5, 1.5)
-    # 0.25·(1 + 4·5/6) + 0.35·4 + 0.15·4 + 0.25·4 = 4.0833 → level 4
-    assert call.score == pytest.approx(
-        round(0.25 * (1 + 20 / 6) + 0.35 * 4 + 0.15 * 4 + 0.25 * 4, 4)
-    )
-    assert call.level == 4 and call.hurdles_failed == []
+    # Level 3: 0.25·3.8889 + 0.35·3.5 + 0.15·4 + 0.25·4 = 3.7972, shown, at
+    # 3 + 0.7972/4 = 3.1993 (level 2, 4.5 alone, is at 2.375) → level 3
+    level_3 = 0.25 * exam + 0.35 * 3.5 + 0.4 * 4
+    assert call.score == pytest.approx(round(3 + (level_3 - 3) / 4, 4))
+    assert call.level == 3 and call.hurdles_failed == []
     cert = assessment.results.get(skill=desk.cert)
     assert cert.level is None  # no evidence at all
     assert assessment.state == AssessmentState.SYNTHESISED
-    assert assessment.grade == "superior"  # level 4 of 1–5: 4 points
+    assert assessment.grade == "intermediate"  # level 3 of 1–5: 3 points
 
     with pytest.raises(ValidationFailed) as error:
-        skill_result_override(actor=desk.lead, result=call, level=3, reason="  ")
+        skill_result_override(actor=desk.lead, result=call, level=2, reason="  ")
     assert error.value.field == "reason"
     with pytest.raises(ValidationFailed) as error:
         skill_result_override(actor=desk.lead, result=call, level=9, reason="x")
     assert error.value.field == "level"
     skill_result_override(
-        actor=desk.lead, result=call, level=3, reason="Interview showed gaps on escalations."
+        actor=desk.lead, result=call, level=2, reason="Interview showed gaps on escalations."
     )
     assessment.refresh_from_db()
-    assert assessment.grade == "intermediate"
-    assert assessment.grade_inputs["skills"][0]["points"] == 3.0
+    assert assessment.grade == "primary"
+    assert assessment.grade_inputs["skills"][0]["points"] == 2.0
     with pytest.raises(ValidationFailed) as error:
         grade_override(actor=desk.lead, assessment=assessment, grade="guru", reason="x")
     assert error.value.accepted == ["primary", "intermediate", "superior"]
@@ -326,7 +326,7 @@ def test_synthesis_override_and_validation_end_to_end(desk, django_assert_max_nu
     assessment.refresh_from_db()
     assert assessment.state == AssessmentState.VALIDATED
     record = AgentSkill.objects.get(agent=desk.agent)
-    assert (record.skill_id, record.level, record.source) == (desk.call.pk, 3, "assessment")
+    assert (record.skill_id, record.level, record.source) == (desk.call.pk, 2, "assessment")
     assert record.assessment_id == assessment.pk
     assert record.reason == "Interview showed gaps on escalations."
     with pytest.raises(TransitionNotAllowed):

@@ -107,7 +107,7 @@ def test_lead_runs_an_assessment_and_the_agent_takes_the_exam(desk):
     page = lead.get(url).content.decode()
     for shown in (
         "Synthesis",
-        "Counted as",
+        "Evidence level by level",
         "KPI evidence",
         "First-contact resolution",
         "Overall grade",
@@ -243,8 +243,10 @@ def test_api_end_to_end(desk, django_assert_max_num_queries):
     synthesised = post_json(lead, f"/api/v1/competency/assessments/{assessment_id}/synthesise", {})
     assert synthesised.status_code == 200, synthesised.content
     result = synthesised.json()["skills"][0]["result"]
-    # exam 5.0 (0.25), observation 4.0 (0.35): (1.25 + 1.4) / 0.6
-    assert result["score"] == pytest.approx(round(2.65 / 0.6, 4))
+    # level 3 exam all right: 3.5 (0.25); level 3 observation 4: 3.25 (0.35):
+    # (0.875 + 1.1375) / 0.6 = 3.3542 → level 3
+    assert result["score"] == pytest.approx(round(2.0125 / 0.6, 4))
+    assert result["level"] == 3
     assert result["inputs"]["missing"] == ["interview", "kpi"]
     no_reason = post_json(
         lead,
