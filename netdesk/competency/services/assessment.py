@@ -96,12 +96,6 @@ def require_state(assessment: Assessment, *allowed: str) -> None:
 # ---- cycles -------------------------------------------------------------------
 
 
-def _check_config(framework: Framework, raw: Any) -> synthesis.SynthesisConfig:
-    # The settings hold for every scale: levels are read off the evidence at
-    # each level, not off cut-offs per scale.
-    return synthesis.parse_config(raw)
-
-
 @transaction.atomic
 def cycle_create(
     *,
@@ -140,7 +134,7 @@ def cycle_create(
             value=period_end.isoformat(),
             accepted=f"{period_start.isoformat()} or later",
         )
-    config = _check_config(framework, dict(synthesis_config or {}))
+    config = synthesis.parse_config(dict(synthesis_config or {}))
     return AssessmentCycle.objects.create(
         name=name,
         framework=framework,

@@ -219,6 +219,24 @@ def _route(
         last = read.last_decisions([ticket.pk]).get(ticket.pk)
         if last is not None and last.relax_step == decision.step:
             return None
+    return _record_and_assign(
+        ticket=ticket, row=row, fields=fields, now=now, trigger=trigger, actor=actor
+    )
+
+
+def _record_and_assign(
+    *,
+    ticket: Ticket,
+    row: GroupRouting | None,
+    fields: dict[str, Any],
+    now: datetime,
+    trigger: str,
+    actor: User | None,
+) -> RoutingDecision:
+    """Keep the decision, move the group's round-robin cursor and assign the
+    chosen agent (if any, and not already the assignee). The desk routes as
+    itself (actor None) from the worker and the hooks."""
+    fields = dict(fields)
     chosen_id = fields.pop("chosen_id")
     record = RoutingDecision.objects.create(
         ticket=ticket, decided_at=now, trigger=trigger, chosen_id=chosen_id, **fields
@@ -229,9 +247,7 @@ def _route(
         row.last_routed_to_id = chosen_id
         row.save(update_fields=["last_routed_to"])
     if chosen_id != ticket.assignee_id:
-        agent = User.objects.get(pk=chosen_id)
-        # The desk routes as itself (actor None) from the worker and the hook.
-        ticket_assign(actor=actor, ticket=ticket, assignee=agent)
+        ticket_assign(actor=actor, ticket=ticket, assignee=User.objects.get(pk=chosen_id))
     return record
 
 
@@ -386,20 +402,13 @@ def route_escalated_ticket(
         return
     now = timezone.now()
     target = escalation_target(ticket=ticket, handler_id=handler_id, now=now)
-    fields = dict(target.fields)
-    chosen_id = fields.pop("chosen_id")
-    RoutingDecision.objects.create(
-        ticket=ticket,
-        decided_at=now,
-        trigger=RoutingTrigger.ESCALATION,
-        chosen_id=chosen_id,
-        **fields,
-    )
-    if chosen_id is None:
-        return
-    if row.last_routed_to_id != chosen_id:
-        row.last_routed_to_id = chosen_id
-        row.save(update_fields=["last_routed_to"])
     # The desk assigns as itself: the person who escalated may not assign in
     # the receiving group.
-    ticket_assign(actor=None, ticket=ticket, assignee=User.objects.get(pk=chosen_id))
+    _record_and_assign(
+        ticket=ticket,
+        row=row,
+        fields=target.fields,
+        now=now,
+        trigger=RoutingTrigger.ESCALATION,
+        actor=None,
+    )
