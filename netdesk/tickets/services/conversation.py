@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import secrets
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from netdesk.tickets.choices import Channel, Direction, Outcome, Visibility
 from netdesk.tickets.models import Attachment, Comment, Interaction, Ticket
 from netdesk.tickets.models.timeline import EventKind
 from netdesk.tickets.services.events import event_record
+from netdesk.tickets.services.file_types import attachment_type
 
 # A live conversation answers the customer: the call or chat itself is the response.
 LIVE_CHANNELS = {Channel.PHONE, Channel.CHAT, Channel.WALK_IN}
@@ -160,17 +160,12 @@ def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> C
     return comment
 
 
-def _sniffed_type(upload: UploadedFile) -> str:
-    declared = (upload.content_type or "").split(";")[0].strip().lower()
-    guessed = mimetypes.guess_type(upload.name or "")[0] or ""
-    return declared if declared and declared != "application/octet-stream" else guessed
-
-
 @transaction.atomic
 def attachment_add(
     *, actor: User, ticket: Ticket, upload: UploadedFile, comment: Comment | None = None
 ) -> Attachment:
-    """Store a file on a ticket after checking its size and type."""
+    """Store a file on a ticket after checking its size, and its type from its
+    content and name (never from what the client declares)."""
     require(actor, Action.NOTE_ADD)
     limit = settings.NETDESK_ATTACHMENT_MAX_BYTES
     size = upload.size or 0
@@ -188,14 +183,7 @@ def attachment_add(
             value=upload.name,
             accepted="a non-empty file",
         )
-    content_type = _sniffed_type(upload)
-    if content_type not in settings.NETDESK_ATTACHMENT_TYPES:
-        raise ValidationFailed(
-            f"{upload.name} has type {content_type or 'unknown'!r}, which is not accepted.",
-            field="file",
-            value=upload.name,
-            accepted=settings.NETDESK_ATTACHMENT_TYPES,
-        )
+    content_type = attachment_type(upload)
     filename = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
     attachment = Attachment(
         ticket=ticket,
