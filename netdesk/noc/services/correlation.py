@@ -96,8 +96,11 @@ def alarms_correlate(*, alarms: list[Alarm], now: datetime) -> list[str]:
 
     forest = topology()
     failed = _failed_elements()
+    # Locked: the NOC may resolve one of them while these alarms are placed.
     incidents = list(
-        NetworkIncident.objects.filter(state__in=ACTIVE, root_element__isnull=False).order_by("id")
+        NetworkIncident.objects.select_for_update()
+        .filter(state__in=ACTIVE, root_element__isnull=False)
+        .order_by("id")
     )
     touched: dict[int, NetworkIncident] = {}
     rerooted: set[int] = set()

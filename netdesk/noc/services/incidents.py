@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
-from netdesk.core.errors import ServiceError, TransitionNotAllowed, ValidationFailed
+from netdesk.core.errors import NotFound, ServiceError, TransitionNotAllowed, ValidationFailed
 from netdesk.network.models import NetworkElement
 from netdesk.noc.impact import impact_of
 from netdesk.noc.models import (
@@ -59,6 +59,21 @@ def _check_interval(minutes: int) -> None:
             value=minutes,
             accepted=f"5 to {MAX_UPDATE_MINUTES} minutes",
         )
+
+
+def _locked(incident: NetworkIncident) -> NetworkIncident:
+    """The incident re-read and locked inside the caller's transaction: the
+    copy the caller loaded may be stale (resolved or deleted meanwhile), and
+    what is checked must be what is written."""
+    try:
+        return NetworkIncident.objects.select_for_update().get(pk=incident.pk)
+    except NetworkIncident.DoesNotExist:
+        raise NotFound(
+            f"{incident.reference} no longer exists.",
+            field="incident",
+            value=incident.reference,
+            accepted="an existing incident",
+        ) from None
 
 
 def incident_impact_refresh(*, incident: NetworkIncident, now: datetime | None = None) -> None:
@@ -152,6 +167,7 @@ def incident_update(
     different scope. The customer wording goes to every linked ticket as an
     internal note, so the agent who takes the next call has it."""
     require(actor, Action.INCIDENT_MANAGE)
+    incident = _locked(incident)
     if incident.state == IncidentState.RESOLVED:
         raise TransitionNotAllowed(
             f"{incident.reference} is resolved; reopen it by opening a new incident.",
@@ -248,6 +264,7 @@ def incident_link_ticket(
 ) -> IncidentTicket:
     """Attach a customer ticket as a child of the incident (idempotent)."""
     require(actor, Action.TICKET_LINK if not automatic else Action.TICKET_CREATE)
+    incident = _locked(incident)
     existing = IncidentTicket.objects.filter(
         incident=incident, ticket=ticket, unlinked_at__isnull=True
     ).first()
@@ -285,9 +302,11 @@ def incident_unlink_ticket(
     """Detach a ticket the agent knows is not caused by the incident."""
     require(actor, Action.TICKET_LINK)
     reason = _check_text("reason", reason, 300)
-    link = IncidentTicket.objects.filter(
-        incident=incident, ticket=ticket, unlinked_at__isnull=True
-    ).first()
+    link = (
+        IncidentTicket.objects.select_for_update()
+        .filter(incident=incident, ticket=ticket, unlinked_at__isnull=True)
+        .first()
+    )
     if link is None:
         raise ValidationFailed(
             f"{ticket.reference} is not linked to {incident.reference}.",
@@ -327,6 +346,7 @@ def incident_resolve(
     silently skipped. Returns those problems."""
     require(actor, Action.INCIDENT_MANAGE)
     _check_choice("root_cause", root_cause, RootCause.values)
+    incident = _locked(incident)
     if incident.state == IncidentState.RESOLVED:
         raise TransitionNotAllowed(
             f"{incident.reference} is already resolved.",
