@@ -31,6 +31,7 @@ from netdesk.competency.models import (
     SkillCategory,
 )
 from netdesk.competency.services.framework import CODE, framework_create, framework_publish
+from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
 
 REQUIRED = ("skill_code", "skill_name")
 OPTIONAL = (
@@ -60,6 +61,15 @@ SCHEMES = {
 }
 DEFAULT_CATEGORY = SkillCategory.TECHNICAL
 MAX_ROWS = 100_000
+# The longest texts kept; a longer one skips its row rather than being cut.
+MAX_TEXT = 5000
+MAX_INDICATOR = 2000
+MAX_LEVEL_TITLE = 120
+TEXT_LIMITS = {
+    "level_title": MAX_LEVEL_TITLE,
+    "level_description": MAX_TEXT,
+    "indicator": MAX_INDICATOR,
+}
 
 
 class ImportFailed(Exception):
@@ -117,12 +127,21 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from exc
-    first = text.split("\n", 1)[0]
+    first = text.split("\n", 1)[0][:MAX_ROW_CHARACTERS]
     try:
         dialect: Any = csv.Sniffer().sniff(first, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+    rows: list[list[str]] = []
+    try:
+        for _, values in csv_rows(io.StringIO(text), dialect=dialect):
+            rows.append([_cell(v) for v in values])
+    except CsvUnreadable as exc:
+        raise ImportFailed(
+            f"{path}: {exc.where(rows[0] if rows else [])}: {exc}; a row holds at most "
+            f"{MAX_ROW_CHARACTERS:,} characters, a description at most {MAX_TEXT:,}. "
+            "Nothing was written."
+        ) from exc
     if not rows:
         raise ImportFailed(f"{path}: the file is empty.")
     return rows[0], rows[1:]
@@ -253,6 +272,9 @@ def _parse(
             if any(s and b is None for s, b in zip(scale, bounds, strict=True)):
                 result.skip(number, "scale_min/scale_max not whole numbers", "/".join(scale))
                 continue
+            if len(row.get("skill_description", "")) > MAX_TEXT:
+                result.skip(number, f"skill_description over {MAX_TEXT} characters", code)
+                continue
             external = row.get("external_code", "")
             if external and scheme and not SCHEMES[scheme].match(external):
                 result.skip(number, f"external_code is not a {scheme} code", external)
@@ -279,13 +301,17 @@ def _parse(
         if level is None:
             result.skip(number, "level is not a whole number from 0 to 99", level_text)
             continue
+        over = next((c for c, most in TEXT_LIMITS.items() if len(row.get(c, "")) > most), None)
+        if over is not None:
+            result.skip(number, f"{over} over {TEXT_LIMITS[over]} characters", code)
+            continue
         description = row.get("level_description", "")
         if description:
             known = skill.levels.get(level)
             if known is not None and known[1] != description:
                 result.skip(number, f"level {level} of {code} is described twice", code)
                 continue
-            skill.levels[level] = (row.get("level_title", "")[:120], description)
+            skill.levels[level] = (row.get("level_title", ""), description)
         indicator = row.get("indicator", "")
         if indicator:
             kinds = _evidence(row.get("evidence", "") or "observation")
@@ -312,7 +338,7 @@ def _parse(
                 rule["kpi"] = row["kpi"]
                 if EvidenceKind.KPI not in kinds:
                     kinds.append(EvidenceKind.KPI)
-            skill.indicators.append((level, indicator[:2000], kinds, rule))
+            skill.indicators.append((level, indicator, kinds, rule))
     return skills
 
 
@@ -449,7 +475,7 @@ def _write(
             name=item.name,
             category=item.category,
             parent=created.get(item.parent_code),
-            description=item.description[:5000],
+            description=item.description,
             scale_min=low,
             scale_max=high,
             external_codes=external,
@@ -459,9 +485,7 @@ def _write(
             if not low <= level <= high:
                 result.skip(item.row, f"level {level} outside the scale {low}–{high}", item.code)
                 continue
-            levels.append(
-                LevelDescriptor(skill=skill, level=level, title=title, description=text[:5000])
-            )
+            levels.append(LevelDescriptor(skill=skill, level=level, title=title, description=text))
         for level, text, kinds, rule in item.indicators:
             if not low <= level <= high:
                 result.skip(item.row, f"indicator level {level} outside {low}–{high}", item.code)

@@ -238,3 +238,41 @@ def test_command_reports_counts_mapping_and_skips(tmp_path):
         call_command(
             "competency", "import", str(path), "--name", "Z", "--sheet", "Nope", stdout=StringIO()
         )
+
+
+def test_a_cell_longer_than_a_row_may_be_is_refused_naming_row_and_column(tmp_path):
+    """A 128 KiB description: refused with its row and column, nothing written."""
+    frameworks = Framework.objects.count()
+    rows = [
+        ["SERV", "Service operations", "technical", "", "", "", "", "", "", ""],
+        ["CSX", "Customer support X", "technical", "", "1", "", "x" * (128 * 1024 + 1), "", "", ""],
+    ]
+    path = write_csv(tmp_path / "huge.csv", rows=rows)
+    with pytest.raises(CommandError) as failure:
+        call_command("competency", "import", str(path), "--name", "Huge", stdout=StringIO())
+    message = str(failure.value)
+    assert "row 3" in message and "level_description" in message and "131,072" in message
+    assert Framework.objects.count() == frameworks
+
+
+def test_over_long_texts_are_skipped_with_their_column_not_cut(tmp_path):
+    rows = [
+        ["SERV", "Service operations", "technical", "", "", "", "", "", "", ""],
+        ["SERV", "", "", "", "1", "t" * 121, "Level one", "", "", ""],
+        ["SERV", "", "", "", "2", "", "d" * 5001, "", "", ""],
+        ["SERV", "", "", "", "3", "", "Level three", "i" * 2001, "", ""],
+        ["SERV", "", "", "", "4", "Lead", "Level four", "Leads the shift", "", ""],
+    ]
+    path = write_csv(tmp_path / "long.csv", rows=rows)
+    result = import_framework(path, name="Long texts")
+    reasons = {s.row: s.reason for s in result.skipped}
+    assert reasons == {
+        3: "level_title over 120 characters",
+        4: "level_description over 5000 characters",
+        5: "indicator over 2000 characters",
+    }
+    skill = Skill.objects.get(framework=result.framework, code="SERV")
+    assert list(skill.levels.values_list("level", flat=True)) == [4]
+    assert list(Indicator.objects.filter(skill=skill).values_list("text", flat=True)) == [
+        "Leads the shift"
+    ]

@@ -7,7 +7,6 @@ transaction, so a failed or dry run leaves nothing behind."""
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Iterator
@@ -15,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic
+from typing import TextIO
 
 from django.db import transaction
 
 from netdesk.accounts.models import SupportGroup, Tier, TierKind
+from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
 from netdesk.customers.models import Customer, Segment
 from netdesk.sla.importers import PriorityRow, SkipLog, resolution_verdict
 from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, SlaTarget
@@ -157,35 +158,53 @@ def _csv_member(archive: zipfile.ZipFile) -> str:
     return names[0]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of the zipped (or plain) CSV with their line numbers, streamed."""
+def _rows(path: Path, max_row: int) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of the zipped (or plain) CSV with their row numbers, streamed
+    straight out of the archive a bounded piece at a time."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive, archive.open(_csv_member(archive)) as raw:
             # utf-8-sig drops the byte-order mark some exports start with.
-            yield from _read(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+            yield from _read(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), max_row)
     else:
         with path.open(encoding="utf-8-sig", newline="") as text:
-            yield from _read(text)
+            yield from _read(text, max_row)
 
 
-def _read(text: io.TextIOBase | io.TextIOWrapper) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(text)
-    missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
-    if missing:
+def _read(text: TextIO, max_row: int) -> Iterator[tuple[int, dict[str, str]]]:
+    rows = csv_rows(text, max_row=max_row)
+    header: list[str] = []
+    try:
+        _, header = next(rows, (1, []))
+        missing = [column for column in REQUIRED_COLUMNS if column not in header]
+        if missing:
+            raise ImportFailed(
+                f"Column(s) {', '.join(missing)} missing; the file needs "
+                f"{', '.join(REQUIRED_COLUMNS)} (ServiceNow incident event log)."
+            )
+        for number, values in rows:
+            if values:
+                yield number, dict(zip(header, values, strict=False))
+    except CsvUnreadable as exc:
         raise ImportFailed(
-            f"Column(s) {', '.join(missing)} missing; the file needs "
-            f"{', '.join(REQUIRED_COLUMNS)} (ServiceNow incident event log)."
-        )
-    yield from enumerate(reader, start=2)
+            f"{exc.where(header)}: {exc}; a row of the log may hold at most {max_row:,} "
+            "characters. Nothing was imported."
+        ) from exc
 
 
-def read_incidents(path: Path, *, skips: SkipLog, limit: int | None = None) -> list[SnIncident]:
+def read_incidents(
+    path: Path,
+    *,
+    skips: SkipLog,
+    limit: int | None = None,
+    max_row: int = MAX_ROW_CHARACTERS,
+) -> list[SnIncident]:
     """Group the log's rows per incident in file order, parse each row into an
     event (reporting those that cannot be), and order each incident's events
     by sys_updated_at then sys_mod_count. With `limit`, reading stops at the
-    first row of incident limit + 1 (the log keeps an incident's rows together)."""
+    first row of incident limit + 1 (the log keeps an incident's rows together).
+    A row longer than `max_row` characters stops the import (ImportFailed)."""
     incidents: dict[str, SnIncident] = {}
-    for line, row in _rows(path):
+    for line, row in _rows(path, max_row):
         number = (row.get("number") or "").strip()
         if not number or number == MISSING:
             skips.add("event", f"line {line}", "missing incident number")

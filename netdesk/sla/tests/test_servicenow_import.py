@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 
 from netdesk.accounts.models import SupportGroup
 from netdesk.sla.importers import PriorityRow, SkipLog
-from netdesk.sla.importers.servicenow import read_incidents, replay
+from netdesk.sla.importers.servicenow import ImportFailed, read_incidents, replay
 from netdesk.sla.models import SlaTimer
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
@@ -328,3 +328,48 @@ def test_the_first_500_incidents_of_the_real_log_replay() -> None:
     }
     assert sum(int(report[f"P{p}"][1]) for p in range(1, 5)) == 500
     assert SlaTimer.objects.filter(kind="sla", metric="resolution").count() == 500
+
+
+def test_an_over_long_field_is_refused_naming_its_row_without_reading_it_whole(
+    tmp_path: Path,
+) -> None:
+    """A 4 MB field in the zipped log: the reader stops at the bound given,
+    names the row and the column, and never holds the field in memory."""
+    import tracemalloc
+
+    rows = sample_rows()[:3]
+    rows[1]["u_symptom"] = "A" * 4_000_000
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    path = tmp_path / "incident_event_log.csv.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("incident_event_log.csv", text.getvalue())
+    del text, rows
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportFailed) as failure:
+            read_incidents(path, skips=SkipLog(), max_row=64 * 1024)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert "row 3, column u_symptom: longer than 65,536 characters" in str(failure.value)
+    assert peak < 1_000_000
+
+
+def test_a_field_over_the_default_bound_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
+    rows = sample_rows()[:2]
+    rows[1]["category"] = "B" * 200_000
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    path = tmp_path / "log.csv"
+    path.write_text(text.getvalue(), encoding="utf-8")
+
+    with pytest.raises(CommandError, match="row 3, column category: longer than 131,072"):
+        run_import(path)
+    assert not Ticket.objects.exists()
