@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from icalendar import Calendar
@@ -14,6 +15,10 @@ from netdesk.sla.models import BusinessCalendar, Holiday
 from netdesk.sla.selectors import policies_changed
 
 MAX_DAYS_PER_EVENT = 31
+NAME_MAX = 120
+ACCEPTED = "an .ics file (RFC 5545, UTF-8) with VEVENT entries"
+# Rule parts that leave a yearly rule on DTSTART's own month and day.
+PLAIN_YEARLY_PARTS = frozenset({"FREQ", "INTERVAL", "BYMONTH", "BYMONTHDAY", "WKST"})
 
 
 @dataclass
@@ -21,6 +26,7 @@ class HolidayImport:
     added: list[tuple[date, str]] = field(default_factory=list)
     already_there: list[tuple[date, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (event, reason)
+    changed: list[tuple[str, str]] = field(default_factory=list)  # (event, what was changed)
 
 
 def _days(start: date, end: date | None) -> list[date]:
@@ -29,25 +35,99 @@ def _days(start: date, end: date | None) -> list[date]:
     return [start + timedelta(days=n) for n in range((last - start).days + 1)]
 
 
+def _text(data: bytes) -> str:
+    """The file as text: RFC 5545 calendars are UTF-8, and a byte that is not
+    is refused (with where it is) rather than turned into a replacement sign."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValidationFailed(
+            f"The file is not UTF-8 text: byte {error.start} (line {line}) is "
+            f"{data[error.start : error.start + 1]!r}; save the calendar as UTF-8.",
+            field="file",
+            value=f"byte {error.start}",
+            accepted=ACCEPTED,
+        ) from None
+
+
+def _event_lines(text: str) -> list[dict[str, tuple[int, str]]]:
+    """Per VEVENT, in file order: property name → (line, raw value), so a
+    value the parser refuses can be shown where it is."""
+    events: list[dict[str, tuple[int, str]]] = []
+    open_components: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line[:1] in (" ", "\t"):
+            continue  # a folded continuation of the line before
+        name, _, value = line.partition(":")
+        name = name.split(";", 1)[0].upper()
+        if name == "BEGIN":
+            open_components.append(value.strip().upper())
+            if open_components[-1] == "VEVENT":
+                events.append({})
+        elif name == "END":
+            if open_components:
+                open_components.pop()
+        elif open_components and open_components[-1] == "VEVENT":
+            events[-1].setdefault(name, (number, value))
+    return events
+
+
+def _refuse_broken(event: Any, lines: dict[str, tuple[int, str]]) -> None:
+    for name, problem in getattr(event, "errors", []):
+        line, value = lines.get(name.upper(), (0, ""))
+        where = f"line {line}: " if line else ""
+        raise ValidationFailed(
+            f"{where}{name} {value!r} cannot be read ({problem}); a date is written "
+            "YYYYMMDD (e.g. 20271225), a time YYYYMMDDTHHMMSS.",
+            field=name,
+            value=value,
+            accepted="YYYYMMDD or YYYYMMDDTHHMMSS[Z]",
+        )
+
+
+def _plain_yearly(rule: Any, start: date) -> bool:
+    """True for a rule that repeats the date every year and nothing else,
+    which a yearly holiday says exactly."""
+    if not hasattr(rule, "keys") or set(rule.keys()) - PLAIN_YEARLY_PARTS:
+        return False
+    return (
+        rule.get("FREQ") == ["YEARLY"]
+        and rule.get("INTERVAL", [1]) == [1]
+        and rule.get("BYMONTH", [start.month]) == [start.month]
+        and rule.get("BYMONTHDAY", [start.day]) == [start.day]
+    )
+
+
 @transaction.atomic
 def holidays_import_ics(
     *, calendar: BusinessCalendar, data: bytes, yearly: bool = False
 ) -> HolidayImport:
     """Add each all-day event of the file as a holiday of `calendar`.
-    Timed events and events without a date are reported as skipped."""
+    Timed events and events without a date are reported as skipped; a
+    plain yearly rule makes a yearly holiday, any other rule adds its
+    first date only; both, and names shortened, are reported as changed.
+    A value that cannot be read stops the import (nothing is added)."""
+    text = _text(data)
     try:
-        parsed = Calendar.from_ical(data)
+        parsed = Calendar.from_ical(text)
     except ValueError as error:
         raise ValidationFailed(
             f"The file is not an iCalendar file: {error}",
             field="file",
             value="(upload)",
-            accepted="an .ics file (RFC 5545) with VEVENT entries",
+            accepted=ACCEPTED,
         ) from error
     result = HolidayImport()
     existing = set(calendar.holidays.values_list("date", flat=True))
-    for event in parsed.walk("VEVENT"):
-        name = str(event.get("SUMMARY", "Holiday"))[:120]
+    for event, lines in zip(parsed.walk("VEVENT"), _event_lines(text), strict=False):
+        _refuse_broken(event, lines)
+        name = str(event.get("SUMMARY", "Holiday"))
+        if len(name) > NAME_MAX:
+            shortened = f"SUMMARY of {len(name)} characters shortened to {NAME_MAX}"
+            name = name[:NAME_MAX]
+        else:
+            shortened = ""
         start_prop = event.get("DTSTART")
         if start_prop is None:
             result.skipped.append((name, "no DTSTART"))
@@ -66,11 +146,30 @@ def holidays_import_ics(
                 (name, f"spans {len(days)} days (more than {MAX_DAYS_PER_EVENT})")
             )
             continue
+        every_year = yearly
+        rule = event.get("RRULE")
+        if rule is not None:
+            written = lines.get("RRULE", (0, ""))[1]
+            if _plain_yearly(rule, start) and "EXDATE" not in event:
+                every_year = True
+                result.changed.append(
+                    (name, f"repeats every year (RRULE {written}): kept as a yearly holiday")
+                )
+            else:
+                result.changed.append(
+                    (
+                        name,
+                        f"repeats by a rule not expanded (RRULE {written}): only "
+                        f"{start.isoformat()} added; add the other dates as events of their own",
+                    )
+                )
+        if shortened:
+            result.changed.append((name, shortened))
         for day in days:
             if day in existing:
                 result.already_there.append((day, name))
                 continue
-            Holiday.objects.create(calendar=calendar, date=day, name=name, yearly=yearly)
+            Holiday.objects.create(calendar=calendar, date=day, name=name, yearly=every_year)
             existing.add(day)
             result.added.append((day, name))
     policies_changed()

@@ -40,7 +40,10 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error.message}") from error
         self.stdout.write(
             f"{calendar.name}: {len(result.added)} holidays added, "
-            f"{len(result.already_there)} already there, {len(result.skipped)} events skipped."
+            f"{len(result.already_there)} already there, {len(result.skipped)} events skipped, "
+            f"{len(result.changed)} kept with changes."
         )
         for event, reason in result.skipped:
             self.stdout.write(f"  skipped {event!r}: {reason}")
+        for event, what in result.changed:
+            self.stdout.write(f"  changed {event!r}: {what}")
