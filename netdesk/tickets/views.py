@@ -164,6 +164,8 @@ class TimelineEntry:
     text: str
     changes: str = ""
     detail: Any = None
+    # The network incident the event is about, linked to its page.
+    incident_ref: str = ""
 
 
 # These events are shown as the full interaction or comment they announce.
@@ -209,6 +211,8 @@ def _change_text(event: TicketEvent, names: dict[str, dict[str, str]]) -> str:
 
 # Long texts that the event's message already shows in full.
 NOT_REPEATED = {"resolution_notes", "description"}
+# Values the entry shows otherwise: the incident as a link, the liaison by its kind.
+SHOWN_APART = {"incident", "liaison"}
 
 
 def _timeline(ticket: Ticket) -> list[TimelineEntry]:
@@ -234,7 +238,7 @@ def _timeline(ticket: Ticket) -> list[TimelineEntry]:
         changes = [
             _change_text(e, names)
             for e in group
-            if e.field not in NOT_REPEATED and (e.old_value or e.new_value)
+            if e.field not in NOT_REPEATED | SHOWN_APART and (e.old_value or e.new_value)
         ]
         entries.append(
             TimelineEntry(
@@ -245,6 +249,9 @@ def _timeline(ticket: Ticket) -> list[TimelineEntry]:
                 text=first.message,
                 changes="; ".join(changes),
                 detail=first,
+                incident_ref=(first.new_value or first.old_value)
+                if first.field == "incident"
+                else "",
             )
         )
     entries += [

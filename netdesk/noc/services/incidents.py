@@ -3,7 +3,7 @@ keeping the impact current, and resolving them with their child tickets."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -22,11 +22,16 @@ from netdesk.noc.models import (
     NetworkIncident,
 )
 from netdesk.noc.selectors import incident_element_ids
-from netdesk.tickets.choices import ResolutionCode, RootCause, Status
-from netdesk.tickets.models import Ticket
-from netdesk.tickets.models.timeline import EventKind
+from netdesk.noc.services.ticket_events import (
+    eta_sentence,
+    incident_linked_event,
+    incident_resolved_event,
+    incident_unlinked_event,
+    incident_updated_event,
+)
+from netdesk.tickets.choices import OPEN_STATUSES, ResolutionCode, RootCause
+from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.services import comment_add, ticket_resolve
-from netdesk.tickets.services.events import event_record
 
 MAX_UPDATE_MINUTES = 24 * 60
 
@@ -231,31 +236,28 @@ def incident_update(
 
 
 def _tell_linked_tickets(
-    incident: NetworkIncident, update: IncidentUpdate, actor: User | None
+    incident: NetworkIncident,
+    update: IncidentUpdate,
+    actor: User | None,
+    *,
+    event: Callable[..., TicketEvent] = incident_updated_event,
 ) -> None:
-    """Incident updates flow to the child tickets (their timelines), and the
-    exchange is recorded as the NOC telling customer service."""
+    """Incident updates flow to the open child tickets (their timelines), and
+    the exchange is recorded as the NOC telling customer service."""
     from netdesk.noc.services.liaison import liaison_status_update
 
-    message = update.customer_message or f"Incident now {update.get_state_display().lower()}."
-    eta = f" ETA {incident.eta:%Y-%m-%d %H:%M} UTC." if incident.eta else ""
     tickets = Ticket.objects.filter(
         pk__in=IncidentTicket.objects.filter(incident=incident, unlinked_at__isnull=True).values(
             "ticket_id"
         ),
-        status__in=[s for s in Status.values if s not in ("resolved", "closed")],
+        status__in=OPEN_STATUSES,
     )
     for ticket in tickets:
-        event_record(
-            ticket=ticket,
-            actor=actor,
-            kind=EventKind.NOTE_ADDED,
-            field="incident",
-            new=incident.reference,
-            message=f"{incident.reference} ({update.get_state_display()}): {message}{eta}",
-            at=update.at,
-        )
-    liaison_status_update(incident=incident, actor=actor, body=f"{message}{eta}", at=update.at)
+        event(ticket=ticket, incident=incident, update=update, actor=actor)
+    message = update.customer_message or f"Incident now {update.get_state_display().lower()}."
+    liaison_status_update(
+        incident=incident, actor=actor, body=f"{message}{eta_sentence(incident)}", at=update.at
+    )
 
 
 @transaction.atomic
@@ -281,16 +283,8 @@ def incident_link_ticket(
     link = IncidentTicket.objects.create(
         incident=incident, ticket=ticket, linked_at=now, linked_by=actor, automatic=automatic
     )
-    how = "automatically (the customer's service is on its path)" if automatic else "by hand"
-    event_record(
-        ticket=ticket,
-        actor=actor,
-        kind=EventKind.LINKED,
-        field="incident",
-        new=incident.reference,
-        message=f"Child of network incident {incident.reference} {how}: "
-        f"{incident.customer_description or incident.title}",
-        at=now,
+    incident_linked_event(
+        ticket=ticket, incident=incident, actor=actor, automatic=automatic, at=now
     )
     return link
 
@@ -317,15 +311,7 @@ def incident_unlink_ticket(
     now = timezone.now()
     link.unlinked_at, link.unlinked_by, link.unlink_reason = now, actor, reason
     link.save(update_fields=["unlinked_at", "unlinked_by", "unlink_reason"])
-    event_record(
-        ticket=ticket,
-        actor=actor,
-        kind=EventKind.UNLINKED,
-        field="incident",
-        old=incident.reference,
-        message=f"Unlinked from {incident.reference}: {reason}",
-        at=now,
-    )
+    incident_unlinked_event(ticket=ticket, incident=incident, actor=actor, reason=reason, at=now)
     return link
 
 
@@ -393,11 +379,11 @@ def incident_resolve(
         technical_note=technical_note.strip() or f"Resolved: {incident.get_root_cause_display()}",
         customer_message=customer_message.strip(),
     )
+    # Every open child hears of it first, whether or not it is resolved with it.
+    _tell_linked_tickets(incident, update, actor, event=incident_resolved_event)
     problems: list[str] = []
     if resolve_children:
         problems = _resolve_children(incident, actor, customer_message.strip(), root_cause)
-    else:
-        _tell_linked_tickets(incident, update, actor)
     return problems
 
 

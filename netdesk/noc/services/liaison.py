@@ -17,10 +17,12 @@ from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.noc.models import LiaisonKind, LiaisonRecord, NetworkIncident
 from netdesk.noc.selectors import network_status_for
 from netdesk.noc.services.outages import complaint_observe
+from netdesk.noc.services.ticket_events import (
+    troubleshooting_answered_event,
+    troubleshooting_requested_event,
+)
 from netdesk.tickets.choices import TicketType
 from netdesk.tickets.models import Ticket
-from netdesk.tickets.models.timeline import EventKind
-from netdesk.tickets.services.events import event_record
 
 logger = logging.getLogger("netdesk.noc")
 NOC_GROUP = "NOC"
@@ -134,15 +136,7 @@ def troubleshooting_request(*, actor: User, ticket: Ticket, body: str) -> Liaiso
         at=now,
         ticket=ticket,
     )
-    event_record(
-        ticket=ticket,
-        actor=actor,
-        kind=EventKind.NOTE_ADDED,
-        field="liaison",
-        new=LiaisonKind.TROUBLESHOOTING_REQUEST,
-        message=f"Remote troubleshooting requested from the NOC: {body}",
-        at=now,
-    )
+    troubleshooting_requested_event(ticket=ticket, request=record)
     return record
 
 
@@ -190,13 +184,5 @@ def troubleshooting_result(
         ticket=ticket,
         answers=request,
     )
-    event_record(
-        ticket=ticket,
-        actor=actor,
-        kind=EventKind.NOTE_ADDED,
-        field="liaison",
-        new=LiaisonKind.TROUBLESHOOTING_RESULT,
-        message=f"NOC remote troubleshooting result: {body}",
-        at=now,
-    )
+    troubleshooting_answered_event(ticket=ticket, result=record)
     return record

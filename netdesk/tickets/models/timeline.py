@@ -29,6 +29,15 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", "Service level breached"
     SLA_ESCALATION = "sla_escalation", "Escalation rule fired"
     DEESCALATED = "deescalated", "De-escalated"
+    # What the NOC does to the network incident a ticket belongs to, and the
+    # liaison with it on the ticket, each written by its own NOC service.
+    INCIDENT_LINKED = "incident_linked", "Linked to network incident"
+    INCIDENT_UNLINKED = "incident_unlinked", "Unlinked from network incident"
+    INCIDENT_UPDATED = "incident_updated", "Network incident update"
+    INCIDENT_RESOLVED = "incident_resolved", "Network incident resolved"
+    TROUBLESHOOTING_REQUESTED = "troubleshooting_requested", "Remote troubleshooting requested"
+    TROUBLESHOOTING_ANSWERED = "troubleshooting_answered", "Remote troubleshooting result"
+    TROUBLESHOOTING_CLOSED = "troubleshooting_closed", "Remote troubleshooting request closed"
 
 
 class TicketEvent(models.Model):
