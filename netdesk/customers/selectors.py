@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Right
 
@@ -14,6 +16,9 @@ from netdesk.core.errors import NotFound
 from netdesk.customers.models import PHONE_TAIL, Contact, Customer, Service, normalise_phone
 
 MIN_PHONE_DIGITS = 6
+# "030": an area code with its trunk 0 is the shortest start of a number worth a lookup.
+MIN_PREFIX_DIGITS = 3
+NUMBER_AS_TYPED = re.compile(r"[\d\s+\-/().]+")
 RECENT_TICKETS = 10
 RECENT_INTERACTIONS = 10
 
@@ -25,9 +30,67 @@ def customers_visible_to(user: User) -> QuerySet[Customer]:
     return customers.filter(Q(account_manager=user) | Q(parent_account__account_manager=user))
 
 
-def _phone_matches(visible: QuerySet[Customer], digits: str, limit: int) -> list[int]:
-    own: QuerySet[Any]
-    by_contact: QuerySet[Any]
+def phone_prefixes(text: str) -> list[str]:
+    """How stored numbers begin when they start as typed. Numbers are stored
+    as given, digits only: '+49 30 12…' as 493012…, '0049 30 12…' as
+    00493012…, '030 12…' as 03012…; a typed start in any of these spellings
+    is looked up in all three. Text that is not the start of a number (no
+    '+', '00' or trunk 0) has none: local numbers are matched from their end."""
+    if not NUMBER_AS_TYPED.fullmatch(text):
+        return []
+    written = text.strip().replace("(0)", "")  # "+49 (0)30": the trunk 0 is dropped
+    digits = normalise_phone(written)
+    country = settings.NETDESK_PHONE_COUNTRY_CODE
+    national = ""
+    if written.startswith("+"):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    elif digits.startswith("0"):
+        national = digits
+        international = country + digits[1:] if country else ""
+    else:
+        return []
+    if country and international.startswith(country):
+        national = "0" + international[len(country) :]
+    # Too short a start would list a whole country: at least "030", or four
+    # digits after "+" when the country is not the desk's own.
+    if len(national) < MIN_PREFIX_DIGITS if national else len(international) <= MIN_PREFIX_DIGITS:
+        return []
+    spellings = {national} if national else set()
+    if international:
+        spellings |= {international, "00" + international}
+    return sorted(spellings)
+
+
+def _first_after(prefix: str) -> str | None:
+    """The smallest digit string after every string starting with prefix
+    ('0399' → '04'); None when there is none ('999')."""
+    kept = prefix.rstrip("9")
+    if not kept:
+        return None
+    return kept[:-1] + str(int(kept[-1]) + 1)
+
+
+def phone_prefix_matches(rows: QuerySet[Any], text: str) -> QuerySet[Any]:
+    """Rows (customers or contacts) whose number starts as typed. Each
+    spelling is a range on the indexed digits column, so the database reads
+    the index from the first match on, never the whole table."""
+    ranges = Q()
+    for prefix in phone_prefixes(text):
+        after = _first_after(prefix)
+        ranges |= (
+            Q(phone_digits__gte=prefix, phone_digits__lt=after)
+            if after
+            else Q(phone_digits__gte=prefix)
+        )
+    return rows.filter(ranges) if ranges else rows.none()
+
+
+def _phone_matches(visible: QuerySet[Customer], text: str, limit: int) -> list[int]:
+    digits = normalise_phone(text)
+    own: QuerySet[Any] = visible.none()
+    by_contact: QuerySet[Any] = Contact.objects.none()
     if len(digits) >= PHONE_TAIL:
         # Exact on the last nine digits: served by the expression indexes.
         tail = digits[-PHONE_TAIL:]
@@ -35,9 +98,24 @@ def _phone_matches(visible: QuerySet[Customer], digits: str, limit: int) -> list
         by_contact = Contact.objects.annotate(tail=Right("phone_digits", PHONE_TAIL)).filter(
             tail=tail
         )
-    else:
+    found = _customers_of(visible, own, by_contact, limit)
+    if found:
+        return found
+    if phone_prefixes(text):
+        # The start of a number ("030 12", "+49 30"): callers whose number begins so.
+        own = phone_prefix_matches(visible, text)
+        by_contact = phone_prefix_matches(Contact.objects.all(), text)
+    elif len(digits) >= MIN_PHONE_DIGITS and len(digits) >= len(text.replace(" ", "")) - 4:
         own = visible.filter(phone_digits__endswith=digits)
         by_contact = Contact.objects.filter(phone_digits__endswith=digits)
+    else:
+        return []
+    return _customers_of(visible, own, by_contact, limit)
+
+
+def _customers_of(
+    visible: QuerySet[Customer], own: QuerySet[Any], by_contact: QuerySet[Any], limit: int
+) -> list[int]:
     found = list(own.values_list("pk", flat=True)[:limit])
     contact_customers = list(by_contact.values_list("customer_id", flat=True)[:limit])
     if contact_customers:
@@ -46,7 +124,8 @@ def _phone_matches(visible: QuerySet[Customer], digits: str, limit: int) -> list
 
 
 def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer]:
-    """Find callers by phone number (any format, matched on digits), account
+    """Find callers by phone number (any format, matched on digits; the start
+    of a number such as an area code finds everyone under it), account
     number, service id, or name. Exact identifiers come first; each lookup is
     its own indexed query rather than one query OR-ing across joins."""
     text = query.strip()
@@ -59,9 +138,7 @@ def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer
         "customer_id", flat=True
     )
     ids += list(visible.filter(pk__in=list(by_service)).values_list("pk", flat=True))
-    digits = normalise_phone(text)
-    if len(digits) >= MIN_PHONE_DIGITS and len(digits) >= len(text.replace(" ", "")) - 4:
-        ids += _phone_matches(visible, digits, limit)
+    ids += _phone_matches(visible, text, limit)
     ids = list(dict.fromkeys(ids))[:limit]
     if not ids and len(text) >= 2:
         ids += list(
