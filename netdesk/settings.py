@@ -147,6 +147,8 @@ NETDESK_HOOKS = {
     # A ticket escalated into a group that routes by skill goes to an agent
     # with its skills one level up.
     "ticket_escalated": ["netdesk.competency.services.routing.route_escalated_ticket"],
+    # A resolved ticket's unanswered troubleshooting requests to the NOC close.
+    "ticket_resolved": ["netdesk.noc.services.liaison.ticket_resolved"],
 }
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = [

@@ -52,6 +52,22 @@ class TransitionNotAllowed(ServiceError):
     title = "The ticket cannot make this change in its current state"
 
 
+class ConfirmationNeeded(ServiceError):
+    """A request the user may still make, once they have seen why the desk
+    hesitates: the listed `items`, and a `field` to send as true to go on."""
+
+    status = 409
+    kind = "confirmation-needed"
+    title = "Confirm to go on"
+
+    def __init__(self, message: str, *, field: str, items: list[str]) -> None:
+        super().__init__(message, field=field, value=False, accepted=[True])
+        self.items = items
+
+    def as_error(self) -> dict[str, Any]:
+        return {**super().as_error(), "items": self.items}
+
+
 class PermissionDenied(ServiceError):
     status = 403
     kind = "permission-denied"

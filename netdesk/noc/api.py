@@ -276,6 +276,11 @@ class IncidentResolveIn(InputSchema):
     customer_message: str = Field(default="", max_length=2_000)
     resolve_children: bool = False
     resolved_at: IsoDateTime | None = None
+    confirm: bool = Field(
+        default=False,
+        description="Resolve although alarms of the incident still fire; without it "
+        "such a resolution is answered 409, naming the alarms.",
+    )
 
 
 class ResolveOut(OutputSchema):
@@ -344,6 +349,7 @@ def incident_post_resolve(
         customer_message=payload.customer_message,
         resolve_children=payload.resolve_children,
         resolved_at=payload.resolved_at,
+        confirm=payload.confirm,
     )
     return {"incident": detail_out(_detail(ref)), "problems": problems}
 

@@ -14,6 +14,8 @@ class LiaisonKind(models.TextChoices):
     STATUS_UPDATE = "status_update", "Incident update to customer service"
     TROUBLESHOOTING_REQUEST = "troubleshooting_request", "Remote troubleshooting requested"
     TROUBLESHOOTING_RESULT = "troubleshooting_result", "Remote troubleshooting result"
+    # The ticket was resolved before the NOC answered: no test is needed now.
+    REQUEST_CLOSED = "request_closed", "Troubleshooting request closed"
     QUESTION = "question", "Question"
     ANSWER = "answer", "Answer"
 
@@ -37,7 +39,7 @@ class LiaisonRecord(models.Model):
     )
     at = models.DateTimeField()
     body = models.TextField()
-    # A troubleshooting result answers its request.
+    # A troubleshooting result (or the request's closing) answers the request.
     answers = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="answered_by"
     )

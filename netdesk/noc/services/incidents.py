@@ -11,10 +11,18 @@ from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
-from netdesk.core.errors import NotFound, ServiceError, TransitionNotAllowed, ValidationFailed
+from netdesk.core.errors import (
+    ConfirmationNeeded,
+    NotFound,
+    ServiceError,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from netdesk.network.models import NetworkElement
 from netdesk.noc.impact import impact_of
 from netdesk.noc.models import (
+    Alarm,
+    AlarmState,
     DetectedBy,
     IncidentState,
     IncidentTicket,
@@ -325,11 +333,13 @@ def incident_resolve(
     customer_message: str = "",
     resolve_children: bool = False,
     resolved_at: datetime | None = None,
+    confirm: bool = False,
 ) -> list[str]:
-    """Resolve the incident. With `resolve_children`, each open child ticket
-    is resolved as "network restored" with the customer-facing message as a
-    reply; tickets that cannot be resolved are listed with the reason, not
-    silently skipped. Returns those problems."""
+    """Resolve the incident. While any of its alarms still fires, only with
+    `confirm` (the NOC has seen them). With `resolve_children`, each open
+    child ticket is resolved as "network restored" with the customer-facing
+    message as a reply; tickets that cannot be resolved are listed with the
+    reason, not silently skipped. Returns those problems."""
     require(actor, Action.INCIDENT_MANAGE)
     _check_choice("root_cause", root_cause, RootCause.values)
     incident = _locked(incident)
@@ -347,6 +357,8 @@ def incident_resolve(
             value=customer_message,
             accepted="a non-empty text",
         )
+    if not confirm:
+        _refuse_while_alarms_fire(incident)
     now = timezone.now()
     resolved_at = resolved_at or now
     if resolved_at < incident.started_at or resolved_at > now + timedelta(minutes=5):
@@ -360,6 +372,7 @@ def incident_resolve(
     incident.resolved_at = resolved_at
     incident.root_cause = root_cause
     incident.next_update_due = None
+    incident.eta = None  # restored: nothing left to expect
     if customer_message.strip():
         incident.customer_description = customer_message.strip()
     incident.save(
@@ -368,6 +381,7 @@ def incident_resolve(
             "resolved_at",
             "root_cause",
             "next_update_due",
+            "eta",
             "customer_description",
         ]
     )
@@ -385,6 +399,32 @@ def incident_resolve(
     if resolve_children:
         problems = _resolve_children(incident, actor, customer_message.strip(), root_cause)
     return problems
+
+
+FIRING_NAMED = 20
+
+
+def _refuse_while_alarms_fire(incident: NetworkIncident) -> None:
+    """Alarms still firing usually mean the failure is not over: say which,
+    and let the NOC go on only once it has seen them."""
+    firing = list(
+        Alarm.objects.filter(incident=incident, state=AlarmState.FIRING)
+        .select_related("element")
+        .order_by("name", "element__name", "element_ref", "id")
+    )
+    if not firing:
+        return
+    items = [
+        f"{a.name} on {a.element.name if a.element else a.element_ref or 'an unknown element'}"
+        for a in firing[:FIRING_NAMED]
+    ]
+    more = f" and {len(firing) - FIRING_NAMED} more" if len(firing) > FIRING_NAMED else ""
+    raise ConfirmationNeeded(
+        f"{len(firing)} alarm(s) of {incident.reference} still fire: {', '.join(items)}{more}. "
+        "Resolve anyway only if they are stale; send confirm to go on.",
+        field="confirm",
+        items=items,
+    )
 
 
 def _resolve_children(

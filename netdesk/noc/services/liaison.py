@@ -19,6 +19,7 @@ from netdesk.noc.selectors import network_status_for
 from netdesk.noc.services.outages import complaint_observe
 from netdesk.noc.services.ticket_events import (
     troubleshooting_answered_event,
+    troubleshooting_closed_event,
     troubleshooting_requested_event,
 )
 from netdesk.tickets.choices import TicketType
@@ -50,6 +51,32 @@ def ticket_created(*, ticket: Ticket, actor: User) -> None:
             actor=actor, incident=statuses[0].incident, ticket=ticket, automatic=True
         )
     complaint_observe(ticket=ticket)
+
+
+def ticket_resolved(*, ticket: Ticket, actor: User | None) -> None:
+    """Called by ticket resolution (NETDESK_HOOKS["ticket_resolved"]): a
+    resolved ticket needs no remote test, so its requests the NOC has not
+    answered are closed, each on the liaison record and the ticket's timeline."""
+    requests = (
+        LiaisonRecord.objects.select_for_update(of=("self",))
+        .filter(ticket=ticket, kind=LiaisonKind.TROUBLESHOOTING_REQUEST, answered_by__isnull=True)
+        .select_related("from_group", "to_group")
+        .order_by("at", "id")
+    )
+    now = timezone.now()
+    for request in requests:
+        closing = _record(
+            kind=LiaisonKind.REQUEST_CLOSED,
+            from_group=request.from_group,
+            to_group=request.to_group,
+            author=actor,
+            body=f"No longer needed: {ticket.reference} was resolved "
+            f"({ticket.get_resolution_code_display().lower()}).",
+            at=now,
+            ticket=ticket,
+            answers=request,
+        )
+        troubleshooting_closed_event(ticket=ticket, closing=closing)
 
 
 def _record(

@@ -107,3 +107,15 @@ def troubleshooting_answered_event(*, ticket: Ticket, result: LiaisonRecord) -> 
         message=result.body,
         at=result.at,
     )
+
+
+def troubleshooting_closed_event(*, ticket: Ticket, closing: LiaisonRecord) -> TicketEvent:
+    return event_record(
+        ticket=ticket,
+        actor=closing.author,
+        kind=EventKind.TROUBLESHOOTING_CLOSED,
+        field="liaison",
+        new=LiaisonKind.REQUEST_CLOSED,
+        message=closing.body,
+        at=closing.at,
+    )

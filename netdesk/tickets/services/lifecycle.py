@@ -501,6 +501,7 @@ def ticket_resolve(
         ticket.first_response_at = now
     ticket.save()
     sla_refresh(ticket=ticket)
+    hooks_run("ticket_resolved", ticket=ticket, actor=actor)
     resolved = (ticket.pk, now)
     transaction.on_commit(
         lambda: schedule_autoclose(ticket_id=resolved[0], resolved_at=resolved[1])
