@@ -18,6 +18,9 @@ from netdesk.network.importers.report import ImportFailed
 
 DEFAULT_PAGE_SIZE = 500
 DEFAULT_TIMEOUT = 30.0
+# 10,000 pages of 500: five million objects, far beyond any NetBox list; a
+# NetBox (or a proxy) whose next links never end must not hold the import forever.
+DEFAULT_MAX_PAGES = 10_000
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -40,6 +43,7 @@ class NetBoxClient:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         timeout: float = DEFAULT_TIMEOUT,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -56,6 +60,7 @@ class NetBoxClient:
         self.host = parts.netloc
         self.page_size = page_size
         self.timeout = timeout
+        self.max_pages = max_pages
         self.requests = 0
         self._token = token
         self._opener = urllib.request.build_opener(_NoRedirects)
@@ -65,10 +70,24 @@ class NetBoxClient:
 
     def objects(self, endpoint: str, **filters: str) -> Iterator[tuple[int | None, Any]]:
         """Every object of a list endpoint ("dcim/devices"), page by page,
-        each with the count NetBox reports (for a progress bar)."""
+        each with the count NetBox reports (for a progress bar). A next link
+        to a page already read, or more than `max_pages` pages, stops it."""
         query = urlencode({"limit": self.page_size, **filters})
         url: str | None = f"{self.base}/api/{endpoint.strip('/')}/?{query}"
+        read: set[str] = set()
         while url is not None:
+            if url in read:
+                raise ImportFailed(
+                    f"NetBox's next-page link repeats a page already read ({self._shown(url)}, "
+                    f"{self._query(url)}); stopping rather than reading it forever. Check "
+                    "NetBox's pagination (MAX_PAGE_SIZE) and any proxy in front of it."
+                )
+            if len(read) == self.max_pages:
+                raise ImportFailed(
+                    f"NetBox's list {self._shown(url)} runs to more than {self.max_pages:,} "
+                    f"pages of {self.page_size}; stopping. Is its next link sound?"
+                )
+            read.add(url)
             page = self.get(url)
             if not isinstance(page, dict) or not isinstance(page.get("results"), list):
                 raise ImportFailed(
@@ -90,6 +109,9 @@ class NetBoxClient:
                 "BASE_PATH and the proxy's Host header, or give --url as NetBox sees itself."
             )
         return link
+
+    def _query(self, url: str) -> str:
+        return urlsplit(url).query or "no query"
 
     def _shown(self, url: str) -> str:
         """The URL as messages show it: path only, no query."""

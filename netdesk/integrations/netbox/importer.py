@@ -222,15 +222,19 @@ def _service_rows(
             reference=reference,
             account_number=account,
             values={
-                "product": product[:120],
+                "product": report.shortened("service", "product", product, 120, reference),
                 "access_technology": mapping.LEASED_LINE,
                 "access_element": element,
-                "access_port": port[:60] if element is not None else "",
+                "access_port": report.shortened(
+                    "service", "port", port, mapping.PORT_MAX, reference
+                )
+                if element is not None
+                else "",
                 "area": area_of.get(device) if element is not None else None,
                 "status": status,
                 "activated_on": activated,
             },
-            customer_name=tenant_name[:200],
+            customer_name=report.shortened("service", "tenant name", tenant_name, 200, reference),
             segment="business",
             raw=circuit,
         )

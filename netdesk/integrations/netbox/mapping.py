@@ -52,6 +52,7 @@ CIRCUIT_STATUSES = {
 }
 NOT_YET = ("planned", "provisioning")
 ACCOUNT_NUMBER_MAX = 30
+PORT_MAX = 60
 
 
 @dataclass
@@ -129,7 +130,15 @@ def area_rows(data: NetBoxData, report: ImportReport) -> list[TreeRow]:
                 key=f"region:{region_id}",
                 label=_code(slug, region_id),
                 reference=f"NetBox region {region_id}",
-                values={"name": (text_of(nested(region, "name")) or slug)[:120]},
+                values={
+                    "name": report.shortened(
+                        "area",
+                        "name",
+                        text_of(nested(region, "name")) or slug,
+                        120,
+                        f"NetBox region {region_id}",
+                    )
+                },
                 external_id=f"region:{region_id}",
                 other_labels=(_code(slug, region_id, always_suffix=True),),
                 raw=region,
@@ -259,11 +268,11 @@ def cable_links(data: NetBoxData, report: ImportReport) -> Topology:
                 key=f"cable:{cable['id']}",
                 reference=reference,
                 a_device=device_key(a[0]),
-                a_port=a[1][:60],
+                a_port=report.shortened("link", "port", a[1], PORT_MAX, reference),
                 b_device=device_key(b[0]),
-                b_port=b[1][:60],
+                b_port=report.shortened("link", "port", b[1], PORT_MAX, reference),
                 kind=_cable_kind(text_of(choice_value(cable.get("type")))),
-                name=text_of(cable.get("label"))[:120],
+                name=report.shortened("link", "name", text_of(cable.get("label")), 120, reference),
                 capacity_mbps=None,
                 raw=cable,
             )
@@ -315,11 +324,11 @@ def circuit_links(
                 key=f"circuit:{circuit['id']}",
                 reference=reference,
                 a_device=ends["A"][0],
-                a_port=ends["A"][1][:60],
+                a_port=report.shortened("link", "port", ends["A"][1], PORT_MAX, reference),
                 b_device=ends["Z"][0],
-                b_port=ends["Z"][1][:60],
+                b_port=report.shortened("link", "port", ends["Z"][1], PORT_MAX, reference),
                 kind=LinkKind.CIRCUIT.value,
-                name=text_of(circuit.get("cid"))[:120],
+                name=report.shortened("link", "name", text_of(circuit.get("cid")), 120, reference),
                 # NetBox's commit rate is in kbit/s.
                 capacity_mbps=rate // 1000 if isinstance(rate, int) and rate >= 1000 else None,
                 raw=circuit,
@@ -341,10 +350,12 @@ def element_rows(
         site_slug = (
             text_of(nested(device, "site", "slug")) or f"site {object_id(device.get('site'))}"
         )
+        reference = f"NetBox device {device_id}"
         row = TreeRow(
             key=device_key(device_id),
-            label=name[:120] or f"device {device_id}",
-            reference=f"NetBox device {device_id}",
+            label=report.shortened("element", "name", name, 120, reference)
+            or f"device {device_id}",
+            reference=reference,
             external_id=device_key(device_id),
             # NetBox names are unique per site only.
             other_labels=(f"{name} ({site_slug})"[:120], f"{name} [{device_id}]"[:120]),
@@ -370,11 +381,16 @@ def _device_values(
     if area is None:
         report.note("element", "site not imported: kept without area", f"device {device['id']}")
     address = nested(device, "primary_ip", "address") or nested(device, "primary_ip4", "address")
+    reference = f"NetBox device {device['id']}"
+
+    def fitted(field: str, value: str) -> str:
+        return report.shortened("element", field, value, 80, reference)
+
     return {
         "kind": check.kind(role_slug) if role_slug else ElementKind.OTHER.value,
-        "role": text_of(nested(role, "name"))[:80],
-        "vendor": text_of(nested(device, "device_type", "manufacturer", "name"))[:80],
-        "model": text_of(nested(device, "device_type", "model"))[:80],
+        "role": fitted("role", text_of(nested(role, "name"))),
+        "vendor": fitted("vendor", text_of(nested(device, "device_type", "manufacturer", "name"))),
+        "model": fitted("model", text_of(nested(device, "device_type", "model"))),
         "management_ip": check.ip_address(address if isinstance(address, str) else None),
         "area": area,
     }
@@ -427,8 +443,17 @@ def tenant_accounts(
     for tenant_id, tenant in tenants.items():
         name = text_of(tenant.get("name"))
         field_value = text_of(nested(tenant, "custom_fields", tenant_field))
+        if len(field_value) > ACCOUNT_NUMBER_MAX:
+            # Cut, it would name another account: refused instead.
+            found[tenant_id] = (
+                None,
+                name,
+                f"{tenant_field} {field_value[:40]!r}… has {len(field_value)} characters; "
+                f"an account number has at most {ACCOUNT_NUMBER_MAX}",
+            )
+            continue
         if field_value:
-            found[tenant_id] = (field_value[:ACCOUNT_NUMBER_MAX], name, "")
+            found[tenant_id] = (field_value, name, "")
             continue
         matches = by_name.get(name, [])
         if len(matches) == 1:
@@ -441,7 +466,11 @@ def tenant_accounts(
             )
         elif create_customers:
             slug = text_of(tenant.get("slug")) or str(tenant_id)
-            found[tenant_id] = (f"NB-{slug}"[:ACCOUNT_NUMBER_MAX], name, "")
+            account = f"NB-{slug}"
+            if len(account) > ACCOUNT_NUMBER_MAX:
+                # Cut slugs could meet; the tenant's NetBox id cannot.
+                account = f"NB-{tenant_id}"
+            found[tenant_id] = (account, name, "")
         else:
             found[tenant_id] = (
                 None,

@@ -204,6 +204,7 @@ class FakeNetBox:
 
     page_size: int = 2
     next_host: str | None = None  # send next links to another host
+    next_to_itself: bool = False  # every next link names the page it is on
     seen: list[tuple[str, str]] = field(default_factory=list)  # (path, Authorization)
     url: str = ""
 
@@ -235,7 +236,7 @@ def serve(netbox: FakeNetBox) -> Iterator[FakeNetBox]:
             items = RECORDED[endpoint]
             offset = int(parse_qs(parts.query).get("offset", ["0"])[0])
             page = items[offset : offset + netbox.page_size]
-            following = offset + netbox.page_size
+            following = offset if netbox.next_to_itself else offset + netbox.page_size
             host = netbox.next_host or f"127.0.0.1:{self.server.server_address[1]}"
             self.answer(
                 200,
@@ -429,3 +430,31 @@ def test_an_address_that_is_not_netbox_is_explained(netbox, token):
     netbox.url += "/nothing-here"
     with pytest.raises(CommandError, match="HTTP 404"):
         run_import(netbox)
+
+
+def test_a_next_link_to_a_page_already_read_stops_the_import(token):
+    for netbox in serve(FakeNetBox(next_to_itself=True)):
+        with pytest.raises(CommandError, match=r"next-page link repeats .*/api/dcim/sites/"):
+            run_import(netbox)
+        assert len(netbox.seen) == 2  # the first page, then the page its link names, once
+        assert not Area.objects.exists()
+
+
+def test_a_list_longer_than_the_page_cap_is_refused():
+    for netbox in serve(FakeNetBox(page_size=1)):
+        client = NetBoxClient(netbox.url, TOKEN, max_pages=3)
+        with pytest.raises(ImportFailed, match="more than 3 pages"):
+            list(client.objects("dcim/devices"))
+        assert len(netbox.seen) == 3
+
+
+def test_names_too_long_for_netdesk_are_shortened_and_reported(netbox, token, monkeypatch):
+    devices = [dict(device) for device in RECORDED["dcim/devices"][:4]]
+    devices[1]["name"] = "agg-" + "x" * 126  # 130 characters
+    monkeypatch.setitem(RECORDED, "dcim/devices", devices)
+
+    output = run_import(netbox)
+
+    assert NetworkElement.objects.filter(name=devices[1]["name"][:120]).exists()
+    shortened = [line for line in output.splitlines() if "name over 120" in line]
+    assert len(shortened) == 1 and "NetBox device 101" in shortened[0]

@@ -28,6 +28,8 @@ GRAPHML_NS = "{http://graphml.graphdrawing.org/xmlns}"
 SOURCE_PREFIX = "graphml:"
 NETWORK_KEY = "network"
 CODE_MAX = 40
+# Element names hold 120 characters; 20 are left for " [node id]" (see _element_row).
+LABEL_MAX = 100
 NOT_CODE = re.compile(r"[^A-Z0-9]+")
 
 # LinkType values of the Topology Zoo and what medium they mean.
@@ -188,7 +190,7 @@ def import_graphml(
     preferred = [_find_root(options.root, nodes, path)] if options.root else []
     node_ids = [node.id for node in nodes]
     upstream, roots = spanning_forest(node_ids, adjacency, preferred)
-    labels = {node.id: _label(node) for node in nodes}
+    labels = {node.id: _label(node, report) for node in nodes}
 
     code = network_code(graph.name)
     with written_unless_dry_run(options.dry_run):
@@ -204,7 +206,9 @@ def import_graphml(
         with report.stage("elements"):
             element_ids = elements_import(
                 rows=[
-                    _element_row(node, labels[node.id], source, upstream, area_ids, kind_default)
+                    _element_row(
+                        node, labels[node.id], source, upstream, area_ids, kind_default, report
+                    )
                     for node in nodes
                 ],
                 source=source,
@@ -231,9 +235,13 @@ def import_graphml(
     }
 
 
-def _label(node: GraphNode) -> str:
-    label = (node.data.get("label") or "").strip()
-    return label[:100] if label else f"node {node.id}"[:100]
+def _label(node: GraphNode, report: ImportReport | None = None) -> str:
+    """The element's name: its label, short enough to leave room for the
+    "[node id]" that tells apart two nodes of the same label."""
+    label = (node.data.get("label") or "").strip() or f"node {node.id}"
+    if report is None:
+        return label[:LABEL_MAX]
+    return report.shortened("element", "label", label, LABEL_MAX, f"node {node.id}")
 
 
 def _find_root(wanted: str, nodes: list[GraphNode], path: Path) -> str:
@@ -274,7 +282,11 @@ def _area_rows(
             key=NETWORK_KEY,
             label=code,
             reference=f"network {name}",
-            values={"name": name[:120], "latitude": None, "longitude": None},
+            values={
+                "name": report.shortened("area", "name", name, 120, f"network {name[:40]}"),
+                "latitude": None,
+                "longitude": None,
+            },
             external_id=NETWORK_KEY,
             other_labels=(f"{code}-{suffix}",),
         )
@@ -306,6 +318,7 @@ def _element_row(
     upstream: dict[str, str | None],
     area_ids: dict[str, int],
     kind: str,
+    report: ImportReport,
 ) -> TreeRow:
     """Named by its label; where another element (or another node of the
     same file) has the name already, "label [node id]" is used instead, then
@@ -317,6 +330,7 @@ def _element_row(
         longitude = check.coordinate(node.data.get("Longitude"), field="longitude")
     except RowProblem:
         pass  # already noted with the node's site
+    reference = f"node {node.id}"
     return TreeRow(
         key=node.id,
         label=label,
@@ -325,7 +339,7 @@ def _element_row(
         values={
             "kind": kind,
             "area": area_ids.get(f"node:{node.id}"),
-            "role": (node.data.get("type") or "")[:80],
+            "role": report.shortened("element", "role", node.data.get("type") or "", 80, reference),
             "latitude": latitude,
             "longitude": longitude,
         },
@@ -374,7 +388,7 @@ def _link_rows(
                 a_element=element_ids[edge.source],
                 b_element=element_ids[edge.target],
                 kind=LINK_TYPES.get(link_type.lower(), LinkKind.OTHER).value,
-                name=name[:120],
+                name=report.shortened("link", "name", name, 120, reference),
                 capacity_mbps=_capacity(edge),
                 raw=edge.data,
             )

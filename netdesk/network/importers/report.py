@@ -83,6 +83,15 @@ class ImportReport:
         if len(examples) < EXAMPLES_PER_REASON:
             examples.append(reference)
 
+    def shortened(
+        self, record: str, field: str, value: str, max_length: int, reference: str
+    ) -> str:
+        """`value` cut to what the field holds; a cut is noted, never silent."""
+        if len(value) <= max_length:
+            return value
+        self.note(record, f"{field} over {max_length} characters: shortened", reference)
+        return value[:max_length]
+
     @property
     def skipped(self) -> int:
         return sum(self.skips.values())

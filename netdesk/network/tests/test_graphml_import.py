@@ -168,3 +168,19 @@ def test_real_topology_zoo_files_import_as_forests():
     parent = dict(NetworkElement.objects.values_list("id", "upstream_id"))
     assert find_loops(parent) == []
     assert NetworkElement.objects.count() > 754
+
+
+def test_a_label_too_long_for_a_name_is_shortened_and_reported(tmp_path):
+    long_label = "Frankfurt " + "Interxion " * 14  # 150 characters
+    path = tmp_path / "long.graphml"
+    path.write_text(
+        MESH.replace('<data key="d1">Hub</data>', f'<data key="d1">{long_label}</data>'),
+        encoding="utf-8",
+    )
+
+    output = run_import(path)
+
+    hub = NetworkElement.objects.get(name=long_label[:100])
+    assert hub.area.name == long_label[:100]
+    shortened = [line for line in output.splitlines() if "label over 100" in line]
+    assert len(shortened) == 1 and "node 0" in shortened[0]
