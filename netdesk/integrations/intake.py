@@ -67,6 +67,7 @@ class ListenerStats:
     batches: int = 0
     ingest_errors: int = 0
     dropped: int = 0  # accepted, then lost: intake failed for good or backlog full
+    queue_full: int = 0  # received, then dropped unparsed: the listener's inbox was full
 
     def reject(self, reason: str) -> None:
         self.rejected[reason] += 1
@@ -79,6 +80,7 @@ class ListenerStats:
             f"rejected {rejected}{f' ({reasons})' if reasons else ''}; "
             f"ingested {self.ingested} in {self.batches} batches, "
             f"ingest errors {self.ingest_errors}, dropped {self.dropped}"
+            + (f"; dropped unparsed (inbox full) {self.queue_full}" if self.queue_full else "")
         )
 
 

@@ -37,6 +37,9 @@ _MNEMONIC = re.compile(r"%[A-Z0-9_]+(?:-[A-Z0-9_]+)*?-[0-7]-[A-Z0-9_]+")
 _EVENT_ID = re.compile(r"([A-Z][A-Z0-9_]{2,63}):")
 
 SUMMARY_MAX = 500
+# State rules read the start of a message only: devices say what changed in
+# the first line, and whatever a sender appends cannot make the rules slow.
+STATE_TEXT_MAX = 2048
 LABEL_VALUE_MAX = 200
 STRUCTURED_LABELS_MAX = 32
 
@@ -60,24 +63,34 @@ class StateRule:
     topic: str = ""
 
 
+# Each rule does a bounded amount of work at each position of the text, so its
+# time grows with the message, not with its square: a subject is at most 64
+# characters, a gap between two words of a rule at most 200, and a subject
+# without a word before it only starts where a run of its characters starts.
 DEFAULT_STATE_RULES: tuple[StateRule, ...] = (
     # Cisco IOS/NX-OS %LINK-3-UPDOWN, %LINEPROTO-5-UPDOWN
     StateRule(
         re.compile(
-            r"\bInterface (?P<subject>[^\s,]+), changed state to "
+            r"\bInterface (?P<subject>[^\s,]{1,64}), changed state to "
             r"(?P<state>administratively down|down|up)\b",
             re.IGNORECASE,
         )
     ),
     # Juniper SNMP_TRAP_LINK_DOWN / SNMP_TRAP_LINK_UP
     StateRule(
-        re.compile(r"\bSNMP_TRAP_LINK_(?P<state>UP|DOWN)\b.*?\bifName (?P<subject>[^\s,]+)"),
+        re.compile(
+            r"\bSNMP_TRAP_LINK_(?P<state>UP|DOWN)\b[^\n]{0,200}?\bifName (?P<subject>[^\s,]{1,64})"
+        ),
         topic="link",
     ),
     # Cisco %BGP-5-ADJCHANGE: neighbor 192.0.2.1 Down / Up
-    StateRule(re.compile(r"\bneighbor (?P<subject>\S+)(?: vpn vrf \S+)? (?P<state>Up|Down)\b")),
+    StateRule(
+        re.compile(r"\bneighbor (?P<subject>\S{1,64})(?: vpn vrf \S{1,64})? (?P<state>Up|Down)\b")
+    ),
     # Linux NIC drivers: "eth0: NIC Link is Down"
-    StateRule(re.compile(r"(?P<subject>[\w./-]+):? NIC Link is (?P<state>Up|Down)\b")),
+    StateRule(
+        re.compile(r"(?<![\w./-])(?P<subject>[\w./-]{1,64}):? NIC Link is (?P<state>Up|Down)\b")
+    ),
     # Anything else that says it is over; no subject, so the alarm name pairs it.
     StateRule(
         re.compile(r"\b(?P<state>cleared|recovered|restored)\b", re.IGNORECASE),
@@ -128,7 +141,7 @@ def syslog_to_alarm(
     element_ref = message.hostname or peer
     name = alarm_name(message)[:200]
     firing, subject, topic = True, "", ""
-    text = message.message
+    text = message.message[:STATE_TEXT_MAX]
     if message.msgid and not text.startswith(message.msgid):
         text = f"{message.msgid} {text}"
     for rule in mapping.state_rules:

@@ -1,4 +1,11 @@
-"""The syslog listener: asyncio UDP and TCP servers feeding one batcher."""
+"""The syslog listener: asyncio UDP and TCP servers that only receive, one
+parser thread that turns messages into alarms, and one batcher.
+
+The event loop reads datagrams and frames into a bounded inbox and goes back
+to the sockets; parsing and mapping run on the parser thread, so a slow
+message cannot keep the loop from draining the socket (the kernel drops
+datagrams that arrive while nobody reads). Results come back to the loop in
+arrival order, so a clear never overtakes its raise."""
 
 from __future__ import annotations
 
@@ -6,6 +13,9 @@ import asyncio
 import contextlib
 import logging
 import socket
+import threading
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from netdesk.integrations.intake import (
@@ -15,9 +25,16 @@ from netdesk.integrations.intake import (
     excerpt_of,
 )
 from netdesk.integrations.syslog.framing import FrameError, TcpFrameDecoder
+from netdesk.integrations.syslog.inbox import (
+    INBOX_MESSAGES_MAX,
+    INBOX_OCTETS_MAX,
+    Inbox,
+    Received,
+)
 from netdesk.integrations.syslog.mapping import SyslogMapping, syslog_to_alarm
 from netdesk.integrations.syslog.parser import SyslogParseError, parse_syslog
 from netdesk.noc.models.alarms import AlarmSource
+from netdesk.noc.services.alarms import AlarmIn
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +42,19 @@ MAX_MESSAGE = 65536
 MAX_CONNECTIONS = 512
 # A TCP sender that says nothing for this long is gone; its socket is freed.
 IDLE_TIMEOUT = 600.0
+# While the inbox is full, messages dropped are logged at most this often.
+OVERFLOW_LOG_INTERVAL = 10.0
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """What the parser thread made of one message: an alarm, nothing (below
+    the forwarding threshold) or a rejection."""
+
+    received: Received
+    alarm: AlarmIn | None = None
+    reason: str = ""
+    detail: str = ""
 
 
 class _UdpProtocol(asyncio.DatagramProtocol):
@@ -32,7 +62,7 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         self.listener = listener
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self.listener.handle_message(data, peer=str(addr[0]))
+        self.listener.receive(data, peer=str(addr[0]))
 
     def error_received(self, exc: Exception) -> None:
         logger.warning("syslog: UDP socket error: %s", exc)
@@ -55,6 +85,8 @@ class SyslogListener:
         batch_size: int = 500,
         max_message: int = MAX_MESSAGE,
         idle_timeout: float = IDLE_TIMEOUT,
+        inbox_messages: int = INBOX_MESSAGES_MAX,
+        inbox_octets: int = INBOX_OCTETS_MAX,
     ) -> None:
         if udp_port is None and tcp_port is None:
             raise ValueError("a syslog listener needs UDP, TCP or both")
@@ -74,12 +106,18 @@ class SyslogListener:
             batch_size=batch_size,
         )
         self.addresses: dict[str, tuple[str, int]] = {}
+        self.inbox = Inbox(max_messages=inbox_messages, max_octets=inbox_octets)
+        self._parser = threading.Thread(target=self._parse_inbox, name="syslog-parser", daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._overflow_logged_at = -OVERFLOW_LOG_INTERVAL
+        self._overflow_unlogged = 0
         self._udp_transport: asyncio.DatagramTransport | None = None
         self._tcp_server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
+        self._parser.start()
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         if self.udp_port is not None:
             sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -117,12 +155,19 @@ class SyslogListener:
         if self._tcp_server is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._tcp_server.wait_closed(), timeout=5)
+        # What was received is still parsed and handed to the batcher.
+        self.inbox.close()
+        if self._parser.is_alive():
+            await asyncio.to_thread(self._parser.join)
+        await asyncio.sleep(0)  # the parser's last results, queued on the loop
+        self._log_overflow(force=True)
         await self.batcher.close()
 
-    def handle_message(self, data: bytes, *, peer: str) -> None:
-        """One datagram or TCP frame: parse, map, queue; or reject and go on."""
+    def receive(self, data: bytes, *, peer: str) -> None:
+        """One datagram or TCP frame, on the event loop: count it, refuse it
+        when too long, else queue it for the parser; drop and count it when
+        the inbox is full."""
         self.stats.received += 1
-        received_at = datetime.now(UTC)
         if len(data) > self.max_message:
             self.batcher.reject(
                 reason="message too long",
@@ -131,32 +176,79 @@ class SyslogListener:
                 peer=peer,
             )
             return
+        if self.inbox.offer(Received(data, peer, datetime.now(UTC))):
+            return
+        self.stats.queue_full += 1
+        self._overflow_unlogged += 1
+        self._log_overflow()
+
+    def _log_overflow(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self._overflow_unlogged or (
+            not force and now - self._overflow_logged_at < OVERFLOW_LOG_INTERVAL
+        ):
+            return
+        logger.warning(
+            "syslog: inbox full (%d messages, %d octets at most), %d messages dropped "
+            "unparsed; %d in all since the start",
+            self.inbox.max_messages,
+            self.inbox.max_octets,
+            self._overflow_unlogged,
+            self.stats.queue_full,
+        )
+        self._overflow_logged_at, self._overflow_unlogged = now, 0
+
+    def _parse_inbox(self) -> None:
+        """The parser thread: parse and map each message, then hand the
+        result to the event loop, in order."""
+        assert self._loop is not None
+        while (received := self.inbox.take()) is not None:
+            parsed = self._parse(received)
+            try:
+                self._loop.call_soon_threadsafe(self._deliver, parsed)
+            except RuntimeError:  # the loop is gone: nothing left to deliver to
+                return
+
+    def _parse(self, received: Received) -> _Parsed:
         try:
             message = parse_syslog(
-                data, received_at=received_at, legacy_timezone=self.legacy_timezone
+                received.data,
+                received_at=received.received_at,
+                legacy_timezone=self.legacy_timezone,
             )
             alarm = syslog_to_alarm(
-                message, peer=peer, received_at=received_at, mapping=self.mapping
+                message,
+                peer=received.peer,
+                received_at=received.received_at,
+                mapping=self.mapping,
             )
         except SyslogParseError as exc:
-            self.batcher.reject(
-                reason=exc.reason, detail=exc.detail, excerpt=excerpt_of(data), peer=peer
-            )
-            return
+            return _Parsed(received, reason=exc.reason, detail=exc.detail)
         except Exception as exc:
             # A parser bug must cost one message, not the listener.
-            logger.exception("syslog: could not handle a message from %s", peer)
+            logger.exception("syslog: could not handle a message from %s", received.peer)
+            return _Parsed(received, reason="internal error", detail=type(exc).__name__)
+        return _Parsed(received, alarm=alarm)
+
+    def _deliver(self, parsed: _Parsed) -> None:
+        if parsed.reason:
             self.batcher.reject(
-                reason="internal error",
-                detail=type(exc).__name__,
-                excerpt=excerpt_of(data),
-                peer=peer,
+                reason=parsed.reason,
+                detail=parsed.detail,
+                excerpt=excerpt_of(parsed.received.data),
+                peer=parsed.received.peer,
             )
-            return
-        if alarm is None:
+        elif parsed.alarm is None:
             self.stats.filtered += 1
-            return
-        self.batcher.submit(alarm)
+        else:
+            self.batcher.submit(parsed.alarm)
+
+    async def _receive_frame(self, frame: bytes, peer: str) -> None:
+        # TCP can wait: while the inbox is full, this connection is not read,
+        # and the sender's TCP window closes instead of messages being lost.
+        while self.inbox.is_full(len(frame)) and not self.inbox.closed:
+            await asyncio.sleep(0.05)
+        self.receive(frame, peer=peer)
 
     def _reject_frame(self, error: FrameError, peer: str) -> None:
         self.stats.received += 1
@@ -190,7 +282,7 @@ class SyslogListener:
                     if isinstance(item, FrameError):
                         self._reject_frame(item, peer)
                     else:
-                        self.handle_message(item, peer=peer)
+                        await self._receive_frame(item, peer)
                 if not data or decoder.broken:
                     break
         except ConnectionError:
