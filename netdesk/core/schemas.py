@@ -7,7 +7,30 @@ from typing import Annotated, Any
 
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from netdesk.core.text import ACCEPTED, find_unstorable
+
+
+def refuse_unstorable(title: str, body: dict[str, Any]) -> None:
+    """Refuse a request body holding text the database cannot store (NUL,
+    unpaired surrogates), naming each place, e.g. alarms.3.summary."""
+    found = find_unstorable(body)
+    if found:
+        raise ValidationError.from_exception_data(
+            title,
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "unstorable_text", unstorable.problem, {"expected": ACCEPTED}
+                    ),
+                    loc=unstorable.path,
+                    input=unstorable.excerpt,
+                )
+                for unstorable in found
+            ],
+        )
 
 
 class InputSchema(Schema):
@@ -23,6 +46,7 @@ class InputSchema(Schema):
         found = data._obj if isinstance(data, DjangoGetter) else data
         if not isinstance(found, dict):
             raise ValueError(f"expected a JSON object, got {type(found).__name__}")
+        refuse_unstorable(cls.__name__, found)
         return data
 
 

@@ -69,7 +69,7 @@ class IntakeOut(OutputSchema):
     incidents: list[str]
 
 
-class AlertmanagerIn(Schema):
+class AlertmanagerIn(InputSchema):
     """Alertmanager webhook payload, version 4. Alerts are checked one by
     one: a malformed alert is refused on its own."""
 
@@ -80,7 +80,7 @@ class AlertmanagerIn(Schema):
     alerts: list[Any]
 
 
-class GenericIn(Schema):
+class GenericIn(InputSchema):
     """A batch of alarms. Each alarm: name, element (name, management IP or
     external id), severity (1–5 or critical/major/minor/warning/info),
     state (firing/cleared, default firing), at (ISO 8601, default now),
