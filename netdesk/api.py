@@ -6,17 +6,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationErrorContext
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationErrorContext
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from netdesk.accounts.api import router as accounts_router
 from netdesk.accounts.models import ApiToken, hash_token
+from netdesk.accounts.throttling import UserRateThrottle
 from netdesk.competency.api import router as competency_router
 from netdesk.core.errors import ServiceError
+from netdesk.core.refusals import PROBLEM, UNREADABLE, problem_body, refusal_for
 from netdesk.customers.api import router as customers_router
 from netdesk.noc.api import router as noc_router
 from netdesk.reports.api import report_router
@@ -25,7 +28,6 @@ from netdesk.sla.api import router as sla_router
 from netdesk.tickets.api import router as tickets_router
 
 logger = logging.getLogger("netdesk.api")
-PROBLEM = "application/problem+json"
 
 
 class BearerToken(HttpBearer):
@@ -94,6 +96,7 @@ api = DeskAPI(
         "problem documents naming the field, the value and what is accepted."
     ),
     auth=[BearerToken(), SessionAuth()],
+    throttle=[UserRateThrottle()],
     urls_namespace="api",
 )
 
@@ -107,15 +110,9 @@ def problem(
     kind: str,
     errors: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    body: dict[str, Any] = {
-        "type": f"https://netdesk.example/problems/{kind}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-    }
-    if errors:
-        body["errors"] = errors
+    body = problem_body(
+        request, status=status, title=title, detail=detail, kind=kind, errors=errors
+    )
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = PROBLEM
     return response
@@ -187,6 +184,38 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         detail=str(exc) or "Not found.",
         kind="not-found",
     )
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds Retry-After from the throttle's wait().
+    return problem(
+        request,
+        status=429,
+        title="Too many requests",
+        detail=(
+            f"More than {settings.NETDESK_API_RATE.replace('/', ' requests per ')} from this "
+            "user (all their tokens together); wait as Retry-After says, then go on."
+        ),
+        kind="too-many-requests",
+    )
+
+
+def on_unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body the desk could not read (too large, broken multipart): 4xx, not 500."""
+    refusal = refusal_for(exc)
+    assert refusal is not None
+    return problem(
+        request,
+        status=refusal.status,
+        title=refusal.title,
+        detail=refusal.detail,
+        kind=refusal.kind,
+    )
+
+
+for unreadable in UNREADABLE:
+    api.exception_handler(unreadable)(on_unreadable)
 
 
 @api.exception_handler(HttpError)

@@ -50,6 +50,15 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+def env_percent(name: str, default: int, *, ceiling: int = 100, ceiling_name: str = "") -> int:
+    """A whole percentage from 1 to `ceiling` (100, or another setting's value)."""
+    value = env_int(name, default, minimum=1)
+    if value > ceiling:
+        limit = f"{ceiling_name} ({ceiling})" if ceiling_name else str(ceiling)
+        raise ImproperlyConfigured(f"{name}={value} must be at most {limit}.")
+    return value
+
+
 def phone_country_code() -> str:
     """The country calling code that numbers written with a national trunk 0
     belong to (030… is +49 30… for "49"); empty when the desk has no home country."""
@@ -137,3 +146,58 @@ def allowed_hosts() -> list[str]:
             "NETDESK_ALLOWED_HOSTS is empty; give a comma-separated list of host names."
         )
     return hosts
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; unset or empty gives the default."""
+    raw = os.environ.get(name, "")
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    return items or default
+
+
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, int]:
+    """'600/minute' → (600, 60): how many requests in how many seconds."""
+    count, _, period = text.partition("/")
+    seconds = RATE_PERIODS.get(period.strip().lower())
+    if not count.strip().isdigit() or int(count) < 1 or seconds is None:
+        raise ValueError(text)
+    return int(count), seconds
+
+
+def env_rate(name: str, default: str) -> str:
+    raw = env_str(name, default)
+    try:
+        parse_rate(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; use a count per "
+            f"{'/'.join(RATE_PERIODS)}, e.g. '600/minute'."
+        ) from None
+    return raw
+
+
+def csrf_trusted_origins(hosts: list[str]) -> list[str]:
+    """NETDESK_CSRF_TRUSTED_ORIGINS, or the plain-HTTP origins of the allowed hosts."""
+    origins = env_list("NETDESK_CSRF_TRUSTED_ORIGINS", [])
+    for origin in origins:
+        if not origin.startswith(("https://", "http://")):
+            raise ImproperlyConfigured(
+                f"NETDESK_CSRF_TRUSTED_ORIGINS has {origin!r}; each origin starts with "
+                "https:// (or http://), e.g. https://desk.example.net."
+            )
+    return origins or [f"http://{host}:{port}" for host in hosts for port in ("8000", "80")]
+
+
+def proxy_ssl_header() -> tuple[str, str] | None:
+    """NETDESK_PROXY_SSL_HEADER names the header a TLS proxy sets to 'https'."""
+    name = env_str("NETDESK_PROXY_SSL_HEADER")
+    if not name:
+        return None
+    if not all(part.isalnum() for part in name.split("-")):
+        raise ImproperlyConfigured(
+            f"NETDESK_PROXY_SSL_HEADER={name!r} is not a header name; e.g. X-Forwarded-Proto."
+        )
+    return ("HTTP_" + name.upper().replace("-", "_"), "https")

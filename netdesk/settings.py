@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from netdesk import config
@@ -12,9 +13,7 @@ DATA_DIR = config.data_dir()
 SECRET_KEY = config.secret_key(DATA_DIR)
 DEBUG = config.env_bool("NETDESK_DEBUG", False)
 ALLOWED_HOSTS = config.allowed_hosts()
-CSRF_TRUSTED_ORIGINS = [
-    f"http://{host}:{port}" for host in ALLOWED_HOSTS for port in ("8000", "80")
-]
+CSRF_TRUSTED_ORIGINS = config.csrf_trusted_origins(ALLOWED_HOSTS)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -23,6 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The API docs' Swagger UI from the package's own static files, not a CDN.
+    "ninja",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "netdesk.core",
@@ -49,6 +51,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "netdesk.core.middleware.UserTimezoneMiddleware",
+    "netdesk.core.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "netdesk.urls"
@@ -77,9 +82,45 @@ LOGIN_REDIRECT_URL = "queue"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Failed sign-ins are counted per account and per client address in the
+# database (django-axes), so every web process sees the same counts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = config.env_int("NETDESK_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=config.env_int("NETDESK_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+)
+AXES_CLIENT_IP_CALLABLE = "netdesk.accounts.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "netdesk.accounts.throttling.sign_in_locked_out"
+# A successful sign-in must not clear an address's count: an attacker with
+# one account would reset it between guesses at others.
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# How many proxies in front of the desk append to X-Forwarded-For (0: none;
+# then the connection's address is the client's).
+NETDESK_PROXY_COUNT = config.env_int("NETDESK_PROXY_COUNT", 0)
+
+# API requests per user (all their tokens and their session together).
+NETDESK_API_RATE = config.env_rate("NETDESK_API_RATE", "1200/minute")
+# Shared by every web process (the API throttle counts live here): a table
+# in the desk's database, created by `netdesk migrate`.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "netdesk_cache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
 
 TASKS = {
     "default": {
@@ -125,6 +166,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # shown as not sent.
 # The public status page's title (e.g. "Example Net status").
 NETDESK_STATUS_PAGE_NAME = config.env_str("NETDESK_STATUS_PAGE_NAME", "Network status")
+# Its areas' states follow the share of their customers an outage cuts off
+# (docs/status-page.md): a major outage from the first share, a partial one
+# from the second, degraded performance below.
+NETDESK_STATUS_MAJOR_OUTAGE_PERCENT = config.env_percent("NETDESK_STATUS_MAJOR_OUTAGE_PERCENT", 50)
+NETDESK_STATUS_PARTIAL_OUTAGE_PERCENT = config.env_percent(
+    "NETDESK_STATUS_PARTIAL_OUTAGE_PERCENT",
+    10,
+    ceiling=NETDESK_STATUS_MAJOR_OUTAGE_PERCENT,
+    ceiling_name="NETDESK_STATUS_MAJOR_OUTAGE_PERCENT",
+)
 # Callers' numbers typed with a trunk 0 (030 …) are matched as +<code> 30 ….
 NETDESK_PHONE_COUNTRY_CODE = config.phone_country_code()
 # Which generic-alarm fields identify "the same alarm" (label names may be added).
@@ -166,6 +217,43 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Served over HTTPS (usually behind a TLS proxy): cookies only over TLS,
+# plain HTTP redirected, and browsers told to use HTTPS from then on (HSTS).
+NETDESK_HTTPS = config.env_bool("NETDESK_HTTPS", False)
+SESSION_COOKIE_SECURE = NETDESK_HTTPS
+CSRF_COOKIE_SECURE = NETDESK_HTTPS
+SECURE_SSL_REDIRECT = config.env_bool("NETDESK_SSL_REDIRECT", NETDESK_HTTPS)
+SECURE_HSTS_SECONDS = config.env_int(
+    "NETDESK_HSTS_SECONDS", 365 * 24 * 3600 if NETDESK_HTTPS else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config.env_bool("NETDESK_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = config.env_bool("NETDESK_HSTS_PRELOAD", True)
+# The TLS proxy's header saying the client used HTTPS; trust it only when
+# that proxy always sets (or strips) it.
+SECURE_PROXY_SSL_HEADER = config.proxy_ssl_header()
+
+# Scripts, styles and images from the desk itself only; no inline script.
+# Style attributes stay allowed (bar widths are computed per row); style
+# elements do not.
+NETDESK_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "style-src-elem 'self'",
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 LOGGING = {
     "version": 1,

@@ -3,8 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from netdesk.api import api
+from netdesk.core import views as core_views
+
+handler400 = "netdesk.core.views.bad_request"
+handler404 = "netdesk.core.views.not_found"
 
 urlpatterns = [
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),

@@ -54,7 +54,10 @@ def user_create(
                 " ".join(exc.messages),
                 field="password",
                 value="(hidden)",
-                accepted="at least 8 characters, not a common password",
+                accepted=(
+                    "at least 8 characters, not a common password, not all digits, "
+                    "not like the user name, name or e-mail"
+                ),
             ) from exc
         user.set_password(password)
     else:

@@ -1,4 +1,5 @@
-"""Shows times in the agent's own zone; everything is stored in UTC."""
+"""Per-request behaviour every page shares: times in the agent's own zone
+(everything is stored in UTC) and the Content-Security-Policy header."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import (
     HttpRequest,
@@ -34,6 +36,22 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends NETDESK_CONTENT_SECURITY_POLICY with every answer: the pages
+    load scripts and styles from the desk itself only, so an injected
+    inline script does not run."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault(
+            "Content-Security-Policy", settings.NETDESK_CONTENT_SECURITY_POLICY
+        )
+        return response
 
 
 class UnstorableTextMiddleware:

@@ -1,0 +1,64 @@
+"""The desk's own error pages (400/413 and 404) and its favicon.
+
+Under /api/ the errors are problem documents, elsewhere pages; a 404 shows
+the desk's own message ("TT-000123 has no attachment 4") but never the URL
+resolver's internals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import Resolver404
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from netdesk.core.refusals import Refusal, problem_response, refusal_for
+
+API_PREFIX = "/api/"
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "netdesk" / "favicon.ico"
+
+
+def _refused(request: HttpRequest, refusal: Refusal) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return problem_response(request, refusal)
+    return render(request, "400.html", {"refusal": refusal}, status=refusal.status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's handler400: a body it could not read, a suspicious request."""
+    refusal = refusal_for(exception) or Refusal(
+        400,
+        "Bad request",
+        "The request could not be read; check what was sent and try again.",
+        "bad-request",
+    )
+    return _refused(request, refusal)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's handler404."""
+    message = ""
+    if isinstance(exception, Http404) and not isinstance(exception, Resolver404):
+        # A message the desk wrote itself (Http404("TT-… has no attachment 4")).
+        first = exception.args[0] if exception.args else ""
+        message = first if isinstance(first, str) else ""
+    if request.path.startswith(API_PREFIX):
+        return problem_response(
+            request,
+            Refusal(
+                404,
+                "No such record" if message else "No such endpoint",
+                message or f"{request.path} is not an endpoint of this API; see /api/v1/docs.",
+                "not-found",
+            ),
+        )
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> FileResponse:
+    return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
