@@ -16,6 +16,7 @@ from netdesk.tickets.choices import (
 )
 from netdesk.tickets.models import Interaction, Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
+from netdesk.tickets.services.lifecycle import first_contact_resolution
 
 LIVE_CHANNELS = {Channel.PHONE, Channel.CHAT}
 
@@ -158,10 +159,11 @@ class Story:
     def resolve(self, actor: int, resolution: tuple[str, str, str]) -> None:
         code, cause, note = resolution
         ticket = self.ticket
-        fcr = (
-            ticket.functional_escalations == 0
-            and ticket.reopen_count == 0
-            and self.customer_contacts <= 1
+        fcr = first_contact_resolution(
+            functional_escalations=ticket.functional_escalations,
+            reopen_count=ticket.reopen_count,
+            customer_contacts=self.customer_contacts,
+            resolution_code=code,
         )
         self.change(
             EventKind.RESOLVED,

@@ -453,6 +453,25 @@ def _customer_contacts(ticket: Ticket) -> int:
     return Interaction.objects.filter(ticket=ticket).exclude(direction=Direction.INTERNAL).count()
 
 
+# Resolutions the contact with the customer did not bring about: the network
+# coming back resolves the ticket, whoever records it and however few calls.
+NOT_RESOLVED_BY_CONTACT = frozenset({ResolutionCode.NETWORK_RESTORED})
+
+
+def first_contact_resolution(
+    *, functional_escalations: int, reopen_count: int, customer_contacts: int, resolution_code: str
+) -> bool:
+    """The one rule for first-contact resolution: never escalated to another
+    group, never reopened, at most one contact with the customer, and
+    resolved by that contact rather than by the network coming back."""
+    return (
+        functional_escalations == 0
+        and reopen_count == 0
+        and customer_contacts <= 1
+        and resolution_code not in NOT_RESOLVED_BY_CONTACT
+    )
+
+
 @transaction.atomic
 def ticket_resolve(
     *,
@@ -464,8 +483,7 @@ def ticket_resolve(
     at: datetime | None = None,
 ) -> Ticket:
     """Resolve with a resolution code (and a root cause for faults and complaints).
-    First-contact resolution is decided here: never escalated to another
-    group, never reopened, and at most one contact with the customer."""
+    First-contact resolution is decided here (`first_contact_resolution`)."""
     require(actor, Action.TICKET_RESOLVE)
     _check_transition(ticket, Status.RESOLVED)
     _choice("resolution_code", resolution_code, ResolutionCode)
@@ -479,10 +497,11 @@ def ticket_resolve(
     if root_cause:
         _choice("root_cause", root_cause, RootCause)
     now = at or timezone.now()
-    fcr = (
-        ticket.functional_escalations == 0
-        and ticket.reopen_count == 0
-        and _customer_contacts(ticket) <= 1
+    fcr = first_contact_resolution(
+        functional_escalations=ticket.functional_escalations,
+        reopen_count=ticket.reopen_count,
+        customer_contacts=_customer_contacts(ticket),
+        resolution_code=resolution_code,
     )
     changes = {
         "status": Status.RESOLVED,
