@@ -41,6 +41,7 @@ class ImpactIndex:
     # Customers with active services on several elements: customer → elements.
     spread: dict[int, set[int]] = field(default_factory=dict)
     key_accounts: dict[int, set[int]] = field(default_factory=dict)  # element → key accounts
+    areas: dict[int, int] = field(default_factory=dict)  # element → its area, if any
     built_at: float = 0.0
 
     def impact(self, element_ids: Iterable[int]) -> Impact:
@@ -60,14 +61,16 @@ class ImpactIndex:
 def _build() -> ImpactIndex:
     index = ImpactIndex(built_at=monotonic())
     active = Service.objects.filter(status=ServiceStatus.ACTIVE, access_element__isnull=False)
-    for element_id, services, customers in (
-        active.values("access_element_id")
+    for element_id, area_id, services, customers in (
+        active.values("access_element_id", "access_element__area_id")
         .annotate(n=Count("id"), c=Count("customer_id", distinct=True))
         .order_by()
-        .values_list("access_element_id", "n", "c")
+        .values_list("access_element_id", "access_element__area_id", "n", "c")
     ):
         index.services[element_id] = services
         index.customers[element_id] = customers
+        if area_id is not None:
+            index.areas[element_id] = area_id
     spread_customers = (
         active.values("customer_id")
         .annotate(k=Count("access_element_id", distinct=True))

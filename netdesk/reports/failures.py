@@ -167,11 +167,13 @@ def failure_rows(
     month: FailureMonth, *, user: User | None = None, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """The incidents that started in the month, oldest first, as `user`
-    may see them (`None`: the desk itself, unscoped)."""
+    may see them (`None`: the desk itself, unscoped). An incident merged
+    into a bigger failure is no row of its own: that failure's row holds its
+    customers, tickets and earliest start, so it counts once."""
     now = now or timezone.now()
     incidents = list(
         _incidents(user)
-        .filter(started_at__gte=month.start, started_at__lt=month.end)
+        .filter(started_at__gte=month.start, started_at__lt=month.end, merged_into__isnull=True)
         .order_by("started_at", "id")
     )
     if not incidents:
@@ -184,8 +186,8 @@ def failure_rows(
 
 
 def failure_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The month at a glance. Customers affected is the sum over incidents:
-    a customer hit twice counts twice, as two failures."""
+    """The month at a glance. Customers affected is the sum over failures
+    (merged incidents are one): a customer hit by two failures counts twice."""
     restored = [r["duration_minutes"] for r in rows if not r["ongoing"]]
     by_detection = dict.fromkeys(DetectedBy.values, 0)
     for row in rows:

@@ -61,6 +61,11 @@ class NetworkIncident(models.Model):
     affected_customers = models.PositiveIntegerField(default=0)
     affected_key_accounts = models.ManyToManyField(Customer, blank=True, related_name="+")
     impact_computed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the incident turned out to be part of a bigger failure and was
+    # folded into it: it is then resolved, and counted only as that one.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

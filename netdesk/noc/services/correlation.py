@@ -59,7 +59,13 @@ def _merge(into: NetworkIncident, other: NetworkIncident, now: datetime) -> None
     )
     other.state, other.resolved_at = IncidentState.RESOLVED, now
     other.root_cause = ""
-    other.save(update_fields=["state", "resolved_at", "root_cause"])
+    other.merged_into = into
+    other.save(update_fields=["state", "resolved_at", "root_cause", "merged_into"])
+    # One failure: it began, and the NOC knew of it, with its earliest part.
+    if other.started_at < into.started_at or other.detected_at < into.detected_at:
+        into.started_at = min(into.started_at, other.started_at)
+        into.detected_at = min(into.detected_at, other.detected_at)
+        into.save(update_fields=["started_at", "detected_at"])
     IncidentUpdate.objects.create(
         incident=other,
         at=now,

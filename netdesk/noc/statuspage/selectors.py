@@ -3,15 +3,16 @@ however many incidents, windows and areas there are.
 
 Only customer-facing wording leaves this module: the incident's customer
 description and its updates' customer messages, states and times. Titles,
-technical notes, element names, root causes and customer counts are never
-read from the database here, so no template or JSON shape can leak them.
+technical notes, element names, root causes and the incident's customer
+counts are never read from the database here, so no template or JSON shape
+can leak them; the states come from shares of customers (`shares.py`).
 
 Which areas an incident affects: the areas of its root element and of its
-other declared elements, and every area below those (a fault in a town
-reaches its districts). Areas above are not affected themselves; a group on
-the page shows the worst state of the areas it holds. Following the topology
-down to each customer's access element would be exact but costs a query per
-incident, so the page stays with the elements' areas.
+other declared elements, every area below those (a fault in a town reaches
+its districts), and the areas of the customers below its elements in the
+topology. An area's state follows the share of its customers that active
+incidents cut off; a group on the page shows the worst state of the areas
+it holds. Incidents merged into a bigger failure are not shown.
 """
 
 from __future__ import annotations
@@ -25,8 +26,23 @@ from typing import Any
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from netdesk.network.models import Area, ElementKind
+from netdesk.network.models import Area
 from netdesk.noc.models import IncidentState, IncidentUpdate, MaintenanceWindow, NetworkIncident
+from netdesk.noc.statuspage.states import (
+    COMPONENT_LABELS,
+    DEGRADED,
+    IMPACT_OF,
+    IMPACT_RANK,
+    INDICATOR_DESCRIPTIONS,
+    OPERATIONAL,
+    UNDER_MAINTENANCE,
+    UNDER_MAINTENANCE_DESCRIPTION,
+    AreaCustomers,
+    incident_effect,
+    outage_state,
+    thresholds,
+    worst,
+)
 
 RECENTLY_RESOLVED = timedelta(days=7)
 # Caps on what the page lists, so its size stays bounded; active incidents
@@ -34,45 +50,6 @@ RECENTLY_RESOLVED = timedelta(days=7)
 RESOLVED_LIMIT = 50
 MAINTENANCE_LIMIT = 100
 AREA_NAMES_IN_TITLE = 3
-
-OPERATIONAL = "operational"
-UNDER_MAINTENANCE = "under_maintenance"
-DEGRADED = "degraded_performance"
-PARTIAL_OUTAGE = "partial_outage"
-MAJOR_OUTAGE = "major_outage"
-# Worst last: a component shows the worst state of what touches it.
-COMPONENT_RANK = {
-    OPERATIONAL: 0,
-    UNDER_MAINTENANCE: 1,
-    DEGRADED: 2,
-    PARTIAL_OUTAGE: 3,
-    MAJOR_OUTAGE: 4,
-}
-COMPONENT_LABELS = {
-    OPERATIONAL: "Operational",
-    UNDER_MAINTENANCE: "Under maintenance",
-    DEGRADED: "Degraded",
-    PARTIAL_OUTAGE: "Partial outage",
-    MAJOR_OUTAGE: "Major outage",
-}
-# Statuspage's page indicator and incident impact, from the component state.
-IMPACT_OF = {
-    OPERATIONAL: "none",
-    UNDER_MAINTENANCE: "none",
-    DEGRADED: "minor",
-    PARTIAL_OUTAGE: "major",
-    MAJOR_OUTAGE: "critical",
-}
-IMPACT_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
-INDICATOR_DESCRIPTIONS = {
-    "none": "All Systems Operational",
-    "minor": "Partially Degraded Service",
-    "major": "Partial System Outage",
-    "critical": "Major System Outage",
-}
-UNDER_MAINTENANCE_DESCRIPTION = "Service Under Maintenance"
-# Everything in an area hangs off these: their failure is the whole area's.
-AREA_WIDE_KINDS = {ElementKind.CORE_ROUTER, ElementKind.AGGREGATION_SWITCH}
 
 # What customers read when the NOC has not worded the incident yet.
 DEFAULT_BODIES: dict[str, str] = {
@@ -90,21 +67,6 @@ def public_id(kind: str, pk: int) -> str:
     """A stable id that does not reveal how many incidents or windows there
     have been (keyed with the installation's secret)."""
     return salted_hmac("netdesk.statuspage", f"{kind}:{pk}").hexdigest()[:12]
-
-
-def incident_component_status(*, state: str, root_kind: str | None) -> str:
-    """The state an incident puts its areas in. A failed core or aggregation
-    element takes the whole area down; anything lower only part of it. Once
-    a fix is in place (monitoring) the service is only degraded."""
-    if state == IncidentState.RESOLVED:
-        return OPERATIONAL
-    if state == IncidentState.MONITORING:
-        return DEGRADED
-    return MAJOR_OUTAGE if root_kind in AREA_WIDE_KINDS else PARTIAL_OUTAGE
-
-
-def worst(states: Iterable[str]) -> str:
-    return max(states, key=COMPONENT_RANK.__getitem__, default=OPERATIONAL)
 
 
 @dataclass
@@ -302,19 +264,21 @@ def _incidents(now: datetime) -> list[dict[str, Any]]:
         "detected_at",
         "resolved_at",
         "eta",
+        "root_element_id",
         "root_element__area_id",
-        "root_element__kind",
     )
     active = list(
         NetworkIncident.objects.exclude(state=IncidentState.RESOLVED)
         .order_by("-started_at", "-pk")
         .values(*fields)
     )
+    # A merged incident is part of the failure it was merged into: shown once, as that.
     resolved = list(
         NetworkIncident.objects.filter(
             state=IncidentState.RESOLVED,
             resolved_at__gte=now - RECENTLY_RESOLVED,
             resolved_at__lte=now,
+            merged_into__isnull=True,
         )
         .order_by("-resolved_at", "-pk")
         .values(*fields)[:RESOLVED_LIMIT]
@@ -328,18 +292,14 @@ def _public_incident(
     tree: _AreaTree,
     direct_areas: set[int],
     updates: list[dict[str, Any]],
+    effect: tuple[str, str],
 ) -> PublicIncident:
     pk: int = row["pk"]
     state: str = row["state"]
-    root_kind: str | None = row["root_element__kind"]
     detected_at: datetime = row["detected_at"]
     is_resolved = state == IncidentState.RESOLVED
     resolved_at: datetime | None = row["resolved_at"] if is_resolved else None
-    current = incident_component_status(state=state, root_kind=root_kind)
-    # A resolved incident keeps the impact it had while it lasted.
-    while_it_lasted = incident_component_status(
-        state=IncidentState.INVESTIGATING, root_kind=root_kind
-    )
+    component_status, impact = effect
     monitoring_at = next((u["at"] for u in updates if u["state"] == IncidentState.MONITORING), None)
     public_updates = [
         PublicUpdate(
@@ -380,8 +340,8 @@ def _public_incident(
         id=public_id("incident", pk),
         name=tree.title("Service disruption", direct_areas),
         state=state,
-        component_status=current,
-        impact=IMPACT_OF[while_it_lasted if is_resolved else current],
+        component_status=component_status,
+        impact=impact,
         started_at=row["started_at"],
         detected_at=detected_at,
         updated_at=public_updates[0].at,
@@ -406,13 +366,17 @@ def status_snapshot(*, now: datetime | None = None) -> StatusSnapshot:
     incident_rows = _incidents(now)
     incident_pks = [row["pk"] for row in incident_rows]
     element_areas: dict[int, set[int]] = {}
+    failed: dict[int, set[int]] = defaultdict(set)  # incident -> its elements
     updates: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if incident_pks:
-        element_areas = _areas_by_owner(
+        declared = list(
             NetworkIncident.elements.through.objects.filter(
                 networkincident_id__in=incident_pks
-            ).values_list("networkincident_id", "networkelement__area_id")
+            ).values_list("networkincident_id", "networkelement_id", "networkelement__area_id")
         )
+        element_areas = _areas_by_owner((owner, area) for owner, _, area in declared)
+        for owner, element, _ in declared:
+            failed[owner].add(element)
         for update in (
             IncidentUpdate.objects.filter(incident_id__in=incident_pks)
             .order_by("at", "pk")
@@ -423,19 +387,46 @@ def status_snapshot(*, now: datetime | None = None) -> StatusSnapshot:
     active: list[PublicIncident] = []
     resolved: list[PublicIncident] = []
     touched: dict[int, list[str]] = defaultdict(list)  # leaf position -> states
+    customers = AreaCustomers() if incident_rows else None
+    limits = thresholds()
+    # Elements of the active incidents not yet fixed, and the leaves they reach.
+    outage_elements: set[int] = set()
+    outage_leaves: list[Component] = []
     for row in incident_rows:
         pk = row["pk"]
         direct = set(element_areas.get(pk, set()))
         if row["root_element__area_id"] is not None:
             direct.add(row["root_element__area_id"])
-        incident = _public_incident(row, tree=tree, direct_areas=direct, updates=updates[pk])
-        affected = tree.with_descendants(direct)
-        for leaf in leaves:
-            if leaf.covers & affected:
-                incident.component_ids.append(leaf.id)
-                if incident.state != IncidentState.RESOLVED:
-                    touched[leaf.position].append(incident.component_status)
+        if row["root_element_id"] is not None:
+            failed[pk].add(row["root_element_id"])
+        assert customers is not None
+        below, below_total = customers.below(failed[pk])
+        reached = tree.with_descendants(direct) | below.keys()
+        leaves_reached = [leaf for leaf in leaves if leaf.covers & reached]
+        effect = incident_effect(
+            row["state"],
+            [outage_state(customers.share(below, leaf.covers), limits) for leaf in leaves_reached],
+            customers.network_share(below_total),
+            limits,
+        )
+        incident = _public_incident(
+            row, tree=tree, direct_areas=direct, updates=updates[pk], effect=effect
+        )
+        incident.component_ids = [leaf.id for leaf in leaves_reached]
+        if incident.state == IncidentState.MONITORING:
+            for leaf in leaves_reached:
+                touched[leaf.position].append(DEGRADED)
+        elif incident.state != IncidentState.RESOLVED:
+            outage_elements |= failed[pk]
+            outage_leaves += leaves_reached
         (resolved if incident.state == IncidentState.RESOLVED else active).append(incident)
+    # Outages in one area add up: its state is the share all of them cut off.
+    network_share = None
+    if customers is not None and outage_elements:
+        below, below_total = customers.below(outage_elements)
+        network_share = customers.network_share(below_total)
+        for leaf in outage_leaves:
+            touched[leaf.position].append(outage_state(customers.share(below, leaf.covers), limits))
 
     running, upcoming = _maintenance(now, tree=tree, leaves=leaves, touched=touched)
 
@@ -445,11 +436,10 @@ def status_snapshot(*, now: datetime | None = None) -> StatusSnapshot:
         if component.children:
             component.status = worst(c.status for c in component.children)
 
-    indicator = max(
-        [IMPACT_OF[c.status] for c in leaves] + [i.impact for i in active],
-        key=IMPACT_RANK.__getitem__,
-        default="none",
-    )
+    impacts = [IMPACT_OF[c.status] for c in leaves] + [i.impact for i in active]
+    if network_share is not None and network_share >= limits.major:
+        impacts.append("critical")
+    indicator = max(impacts, key=IMPACT_RANK.__getitem__, default="none")
     description = INDICATOR_DESCRIPTIONS[indicator]
     if indicator == "none" and running:
         description = UNDER_MAINTENANCE_DESCRIPTION
