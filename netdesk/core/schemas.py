@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from ninja import Schema
@@ -10,6 +10,7 @@ from ninja.schema import DjangoGetter
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from netdesk.core.dates import out_of_range
 from netdesk.core.text import ACCEPTED, find_unstorable
 
 
@@ -99,11 +100,32 @@ def _iso_only(value: Any) -> Any:
     # Stored and compared in UTC: any offset is accepted and converted (a
     # time without one is taken as UTC), so odd offsets never reach the database.
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the date-time is outside the years 1 to 9999 in UTC") from None
+        parsed = parsed.replace(tzinfo=UTC)
+    problem = out_of_range(parsed)
+    if problem is not None:
+        raise ValueError(problem)
+    return parsed.astimezone(UTC)
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+def _date_only(value: Any) -> Any:
+    parsed: date | None = None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValueError("expected an ISO 8601 date such as 2026-03-01")
+    problem = out_of_range(parsed)
+    if problem is not None:
+        raise ValueError(problem)
+    return parsed
+
+
+# A day, as text; within the desk's range of dates like every time it takes.
+IsoDate = Annotated[date, BeforeValidator(_date_only)]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.permissions import Action, can, require
+from netdesk.core.dates import DeskDateTimeField
 from netdesk.core.errors import ServiceError
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.customers.views import agent_of, desk_view
@@ -53,7 +54,7 @@ class OpenIncidentForm(forms.Form):
     technical_description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    eta = forms.DateTimeField(required=False, help_text="YYYY-MM-DD HH:MM, your time zone")
+    eta = DeskDateTimeField(required=False)
 
     def clean_root_element(self) -> NetworkElement:
         name = self.cleaned_data["root_element"].strip()
@@ -74,7 +75,7 @@ class UpdateForm(forms.Form):
     technical_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="For the NOC"
     )
-    eta = forms.DateTimeField(required=False, label="ETA")
+    eta = DeskDateTimeField(required=False, label="ETA")
 
 
 class ResolveForm(forms.Form):

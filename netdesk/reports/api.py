@@ -1,34 +1,44 @@
 """KPIs and reports in the API: KPIs for one scope (desk, group or agent) and
-period per request; SLA/OLA compliance; the monthly network failure report."""
+period per request; SLA/OLA compliance; the monthly network failure report;
+the customers a network incident affects, as CSV. Each CSV file holds one
+table; a report of several tables names the one it wants with `table`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
+from netdesk.core.csvexport import csv_response
+from netdesk.core.errors import NotFound
 from netdesk.core.schemas import IsoDateTime, OutputSchema, answers
+from netdesk.noc.selectors import incident_detail
 from netdesk.reports.failures import (
-    failure_csv,
+    FAILURE_CSV_TABLES,
     failure_incident,
     failure_report,
     parse_month,
 )
+from netdesk.reports.incidents import affected_customer_table
 from netdesk.reports.kpis import kpi_report
-from netdesk.reports.selectors import DEFAULT_PERIOD, kpi_scope_for
-from netdesk.reports.sla import ComplianceQuery, breached_timers, compliance_csv, compliance_rows
+from netdesk.reports.selectors import kpi_scope_for, report_period
+from netdesk.reports.sla import CSV_TABLES, ComplianceQuery, breached_timers, compliance_rows
 
 router = Router(tags=["kpis"])
 
 
+PERIOD_START = "period start (default: 30 whole days before end)"
+PERIOD_END = "period end, exclusive (default: midnight after today, in the desk's time zone)"
+CSV_ANSWER = {"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}}
+
+
 class KpiQuery(Schema):
-    start: IsoDateTime | None = Field(None, description="period start (default: 30 days ago)")
-    end: IsoDateTime | None = Field(None, description="period end, exclusive (default: now)")
+    start: IsoDateTime | None = Field(None, description=PERIOD_START)
+    end: IsoDateTime | None = Field(None, description=PERIOD_END)
     agent: str | None = Field(None, max_length=150, description="user name")
     group: int | None = Field(None, ge=1, le=2**62)
 
@@ -67,8 +77,8 @@ report_router = Router(tags=["reports"])
 
 
 class SlaReportQuery(Schema):
-    start: IsoDateTime | None = Field(None, description="period start (default: 30 days ago)")
-    end: IsoDateTime | None = Field(None, description="period end, exclusive (default: now)")
+    start: IsoDateTime | None = Field(None, description=PERIOD_START)
+    end: IsoDateTime | None = Field(None, description=PERIOD_END)
     kind: Literal["sla", "ola"] = "sla"
     metric: Literal["first_response", "resolution"] | None = None
     by: Literal["policy", "priority", "group", "tier", "segment", "key_account", "metric"] = (
@@ -76,8 +86,15 @@ class SlaReportQuery(Schema):
     )
 
 
+class SlaCsvQuery(SlaReportQuery):
+    table: Literal["compliance", "breached"] = Field(
+        "compliance", description="compliance: the rows per dimension; breached: the tickets"
+    )
+
+
 class ComplianceRow(OutputSchema):
     dimension: str | int | None
+    label: str = Field(description="the dimension as people read it")
     due: int
     met: int
     breached: int
@@ -107,9 +124,9 @@ def _compliance_query(request: HttpRequest, query: SlaReportQuery) -> Compliance
     user = request.user
     assert isinstance(user, User)
     require(user, Action.KPI_VIEW_ALL)
-    end = query.end or timezone.now()
+    start, end = report_period(query.start, query.end)
     return ComplianceQuery(
-        start=query.start or end - DEFAULT_PERIOD,
+        start=start,
         end=end,
         kind=query.kind,
         metric=query.metric,
@@ -144,15 +161,14 @@ def sla_report(request: HttpRequest, query: Query[SlaReportQuery]) -> dict[str, 
 @report_router.get(
     "/sla.csv",
     response=answers(None),
-    summary="SLA/OLA compliance as CSV",
-    openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}},
+    summary="SLA/OLA compliance as CSV, one table per file",
+    openapi_extra=CSV_ANSWER,
 )
-def sla_report_csv(request: HttpRequest, query: Query[SlaReportQuery]) -> HttpResponse:
+def sla_report_csv(request: HttpRequest, query: Query[SlaCsvQuery]) -> StreamingHttpResponse:
     report = _compliance_query(request, query)
-    response = HttpResponse(compliance_csv(report), content_type="text/csv; charset=utf-8")
-    name = f"{report.kind}-compliance-{report.start:%Y%m%d}-{report.end:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    heading, rows = CSV_TABLES[query.table](report)
+    name = f"{report.kind}-{query.table}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.csv"
+    return csv_response(name, heading, rows)
 
 
 class FailureQuery(Schema):
@@ -160,6 +176,12 @@ class FailureQuery(Schema):
         None,
         max_length=40,
         description="YYYY-MM, in the desk's time zone (default: the current month)",
+    )
+
+
+class FailureCsvQuery(FailureQuery):
+    table: Literal["incidents", "totals"] = Field(
+        "incidents", description="incidents: one row per incident; totals: the month's figures"
     )
 
 
@@ -171,6 +193,7 @@ class FailureRow(OutputSchema):
     detected_at: datetime
     detected_by: str = Field(description="alarm, complaints or manual")
     detected_by_label: str
+    state_label: str
     detected_by_user: str | None
     time_to_detect_minutes: float
     resolved_at: datetime | None
@@ -181,6 +204,7 @@ class FailureRow(OutputSchema):
     key_accounts: list[str]
     tickets: list[str] = Field(description="tickets linked to the incident (live links)")
     root_cause: str
+    root_cause_label: str
     sla_breaches: int = Field(description="breached SLA targets of the linked tickets")
     sla_breached_tickets: list[str]
 
@@ -251,15 +275,17 @@ def failures_report(request: HttpRequest, query: Query[FailureQuery]) -> dict[st
 @report_router.get(
     "/failures.csv",
     response=answers(None),
-    summary="Network failure report for one month as CSV",
-    openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}},
+    summary="Network failure report for one month as CSV, one table per file",
+    openapi_extra=CSV_ANSWER,
 )
-def failures_report_csv(request: HttpRequest, query: Query[FailureQuery]) -> HttpResponse:
+def failures_report_csv(
+    request: HttpRequest, query: Query[FailureCsvQuery]
+) -> StreamingHttpResponse:
     user = _failure_reader(request)
     report = failure_report(parse_month(query.month), user=user)
-    response = HttpResponse(failure_csv(report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="failures-{report["month"]}.csv"'
-    return response
+    heading, rows = FAILURE_CSV_TABLES[query.table](report)
+    suffix = "" if query.table == "incidents" else f"-{query.table}"
+    return csv_response(f"failures-{report['month']}{suffix}.csv", heading, rows)
 
 
 @report_router.get(
@@ -269,3 +295,25 @@ def failures_report_csv(request: HttpRequest, query: Query[FailureQuery]) -> Htt
 )
 def failure_report_incident(request: HttpRequest, reference: str) -> dict[str, Any]:
     return failure_incident(reference, user=_failure_reader(request))
+
+
+@report_router.get(
+    "/incidents/{reference}/customers.csv",
+    response=answers(None),
+    summary="Every customer a network incident affects, as CSV",
+    openapi_extra=CSV_ANSWER,
+)
+def incident_customers_csv(request: HttpRequest, reference: str) -> StreamingHttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    require(user, Action.INCIDENT_VIEW)
+    incident = incident_detail(reference, user=user)
+    if incident is None:
+        raise NotFound(
+            f"No network incident {reference[:40]!r}.",
+            field="reference",
+            value=reference[:40],
+            accepted="the reference of an existing incident, e.g. NI-12",
+        )
+    heading, rows = affected_customer_table(incident, user=user)
+    return csv_response(f"{incident.reference}-customers.csv", heading, rows)

@@ -9,12 +9,10 @@ account manager sees only their own accounts among them."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from statistics import fmean
 from typing import Any
 
@@ -22,6 +20,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import User
+from netdesk.core.csvexport import time_heading
+from netdesk.core.dates import FIRST_DAY, LAST_DAY
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.schemas import MAX_ID
 from netdesk.customers.models import Customer
@@ -33,15 +33,16 @@ from netdesk.noc.models import (
     IncidentUpdate,
     NetworkIncident,
 )
+from netdesk.reports.formatting import choice_label
 from netdesk.sla.models import PolicyKind, SlaTimer, TimerState
+from netdesk.tickets.choices import RootCause
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.models.ticket import reference_for
 from netdesk.tickets.selectors import tickets_visible_to
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-# Years a month may name: wide enough for any history, narrow enough that
-# the month's end stays a valid date in every time zone.
-FIRST_YEAR, LAST_YEAR = 1900, 9998
+# Years a month may name: the desk's range of dates.
+FIRST_YEAR, LAST_YEAR = FIRST_DAY.year, LAST_DAY.year
 MONTH_ACCEPTED = f"a month as YYYY-MM, e.g. 2026-06 (years {FIRST_YEAR} to {LAST_YEAR})"
 REFERENCE = re.compile(r"^NI-(\d{1,19})$", re.IGNORECASE)
 
@@ -144,9 +145,8 @@ def _row(
         "started_at": incident.started_at,
         "detected_at": incident.detected_at,
         "detected_by": incident.detected_by,
-        "detected_by_label": DetectedBy(incident.detected_by).label
-        if incident.detected_by in DetectedBy.values
-        else incident.detected_by,
+        "detected_by_label": choice_label(DetectedBy, incident.detected_by),
+        "state_label": choice_label(IncidentState, incident.state),
         "detected_by_user": (who.get_full_name() or who.username) if who else None,
         "time_to_detect_minutes": _minutes(incident.started_at, incident.detected_at),
         "resolved_at": incident.resolved_at if resolved else None,
@@ -158,6 +158,7 @@ def _row(
         "key_accounts": [c.name for c in incident.affected_key_accounts.all()],
         "tickets": [reference_for(t) for t in ticket_ids],
         "root_cause": incident.root_cause,
+        "root_cause_label": choice_label(RootCause, incident.root_cause),
         "sla_breaches": sum(breaches.get(t, 0) for t in ticket_ids),
         "sla_breached_tickets": breached_tickets,
     }
@@ -267,57 +268,60 @@ def failure_incident(
     return row
 
 
-CSV_COLUMNS = [
-    ("reference", "reference"),
-    ("title", "title"),
-    ("state", "state"),
-    ("started_at", "started at (UTC)"),
-    ("detected_at", "detected at (UTC)"),
-    ("detected_by", "detected by"),
-    ("detected_by_user", "detected by whom"),
-    ("time_to_detect_minutes", "time to detect (min)"),
-    ("resolved_at", "resolved at (UTC)"),
-    ("duration_minutes", "duration (min)"),
-    ("ongoing", "ongoing"),
-    ("affected_services", "services affected"),
-    ("affected_customers", "customers affected"),
-    ("key_accounts", "key accounts"),
-    ("tickets", "tickets linked"),
-    ("root_cause", "root cause"),
-    ("sla_breaches", "SLA breaches"),
-    ("sla_breached_tickets", "tickets with a breached SLA"),
+# (key of a row, heading, is a time) of the incidents table.
+INCIDENT_COLUMNS = [
+    ("reference", "Incident", False),
+    ("title", "Title", False),
+    ("state_label", "State", False),
+    ("started_at", "Started at", True),
+    ("detected_at", "Detected at", True),
+    ("detected_by_label", "Detected by", False),
+    ("detected_by_user", "Detected by whom", False),
+    ("time_to_detect_minutes", "Time to detect (min)", False),
+    ("resolved_at", "Resolved at", True),
+    ("duration_minutes", "Duration (min)", False),
+    ("ongoing", "Ongoing", False),
+    ("affected_services", "Services affected", False),
+    ("affected_customers", "Customers affected", False),
+    ("key_accounts", "Key accounts", False),
+    ("tickets", "Tickets linked", False),
+    ("root_cause_label", "Root cause", False),
+    ("sla_breaches", "SLA breaches", False),
+    ("sla_breached_tickets", "Tickets with a breached SLA", False),
 ]
+TOTAL_LABELS = {
+    "incidents": "Incidents",
+    "resolved": "Resolved",
+    "ongoing": "Ongoing",
+    "outage_minutes": "Outage (min)",
+    "mean_time_to_detect_minutes": "Mean time to detect (min)",
+    "mean_time_to_restore_minutes": "Mean time to restore (min)",
+    "services_affected": "Services affected",
+    "customers_affected": "Customers affected",
+    "key_accounts_affected": "Key accounts affected",
+    "tickets_linked": "Tickets linked",
+    "sla_breaches": "SLA breaches",
+}
 
 
-# A cell starting with one of these is a formula to a spreadsheet.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+def incident_table(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The month's incidents, one row each, for a CSV file."""
+    heading = [time_heading(label) if is_time else label for _, label, is_time in INCIDENT_COLUMNS]
+    rows = [[row[key] for key, _, _ in INCIDENT_COLUMNS] for row in report["rows"]]
+    return heading, rows
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, list):
-        return _cell("; ".join(str(v) for v in value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else value
+def totals_table(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The month's totals as figure/value pairs, for a CSV file."""
+    totals = report["totals"]
+    rows: list[list[Any]] = [["Month", report["month"]]]
+    rows += [[label, totals[key]] for key, label in TOTAL_LABELS.items()]
+    rows += [
+        [f"Detected by {choice_label(DetectedBy, how).lower()}", count]
+        for how, count in totals["by_detection"].items()
+    ]
+    return ["Figure", "Value"], rows
 
 
-def failure_csv(report: dict[str, Any]) -> str:
-    """The incidents, then the month's totals, spreadsheet-ready."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in CSV_COLUMNS])
-    for row in report["rows"]:
-        writer.writerow([_cell(row[key]) for key, _ in CSV_COLUMNS])
-    writer.writerow([])
-    writer.writerow(["month", report["month"]])
-    for key, value in report["totals"].items():
-        if key == "by_detection":
-            for how, count in value.items():
-                writer.writerow([f"detected by {how}", count])
-        else:
-            writer.writerow([key.replace("_", " "), _cell(value)])
-    return out.getvalue()
+# The tables of the report, each its own CSV file; the first is the default.
+FAILURE_CSV_TABLES = {"incidents": incident_table, "totals": totals_table}

@@ -13,6 +13,7 @@ from statistics import median
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from netdesk.tickets.choices import OPEN_STATUSES
 from netdesk.tickets.models import Ticket
@@ -125,9 +126,11 @@ BACKLOG_BUCKETS: list[tuple[str, timedelta | None]] = [
 
 def backlog_by_age(scope: KpiScope) -> dict[str, int]:
     """Tickets open at the end of the period (created before it, not yet
-    resolved then), counted by age at that moment. Agent: assigned to them."""
-    tickets = Ticket.objects.filter(created_at__lt=scope.end).filter(
-        Q(resolved_at__isnull=True, status__in=OPEN_STATUSES) | Q(resolved_at__gte=scope.end)
+    resolved then), counted by age at that moment; for a period that ends
+    later today, at this moment. Agent: assigned to them."""
+    moment = min(scope.end, timezone.now())
+    tickets = Ticket.objects.filter(created_at__lt=moment).filter(
+        Q(resolved_at__isnull=True, status__in=OPEN_STATUSES) | Q(resolved_at__gte=moment)
     )
     if scope.agent_id is not None:
         tickets = tickets.filter(assignee_id=scope.agent_id)
@@ -136,9 +139,9 @@ def backlog_by_age(scope: KpiScope) -> dict[str, int]:
     aggregates: dict[str, Any] = {}
     lower: timedelta = timedelta(0)
     for name, upper in BACKLOG_BUCKETS:
-        condition = Q(created_at__lte=scope.end - lower)
+        condition = Q(created_at__lte=moment - lower)
         if upper is not None:
-            condition &= Q(created_at__gt=scope.end - upper)
+            condition &= Q(created_at__gt=moment - upper)
         aggregates[name] = Count("id", filter=condition)
         lower = upper or lower
     return dict(tickets.aggregate(**aggregates))

@@ -1,8 +1,9 @@
-"""Which KPI scope a person may ask for, resolved from request parameters."""
+"""Which KPI scope a person may ask for, resolved from request parameters,
+and the period a report covers when its ends are not given."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -15,6 +16,34 @@ DEFAULT_PERIOD = timedelta(days=30)
 MAX_PERIOD = timedelta(days=400)
 
 
+def day_start(day: date) -> datetime:
+    """Midnight at the start of the day in the reader's zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _shifted(moment: datetime, days: int) -> datetime:
+    # By the calendar of the reader's zone, so a period of whole days stays
+    # whole across a change to or from summer time.
+    local = timezone.localtime(moment).replace(tzinfo=None)
+    return timezone.make_aware(local + timedelta(days=days))
+
+
+def report_period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """The period [start, end) of a report. Without ends it is the
+    DEFAULT_PERIOD's whole days up to and including today, in the reader's
+    zone; with one end, DEFAULT_PERIOD from it (never past today)."""
+    end_of_today = day_start(timezone.localdate() + timedelta(days=1))
+    if end is None:
+        end = (
+            end_of_today
+            if start is None
+            else min(_shifted(start, DEFAULT_PERIOD.days), max(end_of_today, start))
+        )
+    if start is None:
+        start = _shifted(end, -DEFAULT_PERIOD.days)
+    return start, end
+
+
 def kpi_scope_for(
     *,
     user: User,
@@ -25,8 +54,7 @@ def kpi_scope_for(
 ) -> tuple[KpiScope, User | None, SupportGroup | None]:
     """Check the period and the scope; agents may only see their own figures."""
     require(user, Action.KPI_VIEW_OWN)
-    end = end or timezone.now()
-    start = start or end - DEFAULT_PERIOD
+    start, end = report_period(start, end)
     if start >= end:
         raise ValidationFailed(
             "The period starts after it ends.",
@@ -40,6 +68,16 @@ def kpi_scope_for(
             field="start",
             value=start.isoformat(),
             accepted=f"periods up to {MAX_PERIOD.days} days",
+        )
+    may_see_all = can(user, Action.KPI_VIEW_ALL)
+    if not may_see_all and ((agent and agent != user.username) or group_id is not None):
+        # Decided before any lookup: whether another name exists is not
+        # this reader's business, so the answer is the same either way.
+        raise PermissionDenied(
+            "Your role may only see your own KPIs.",
+            field="agent" if group_id is None else "group",
+            value=agent if group_id is None else group_id,
+            accepted=[user.username],
         )
     agent_user = None
     if agent:
@@ -61,16 +99,8 @@ def kpi_scope_for(
                 value=group_id,
                 accepted="the id of a support group",
             )
-    if not can(user, Action.KPI_VIEW_ALL):
-        if agent_user is None:
-            agent_user = user
-        if agent_user.pk != user.pk or group is not None:
-            raise PermissionDenied(
-                "Your role may only see your own KPIs.",
-                field="agent",
-                value=agent,
-                accepted=[user.username],
-            )
+    if not may_see_all:
+        agent_user = user
     scope = KpiScope(
         start=start,
         end=end,

@@ -3,17 +3,19 @@ met, per policy, priority, group, tier, customer segment or key account."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 
+from netdesk.core.csvexport import time_heading
 from netdesk.core.errors import ValidationFailed
+from netdesk.customers.models import Segment
+from netdesk.reports.formatting import NO_VALUE, choice_label
 from netdesk.sla.models import Metric, PolicyKind, SlaTimer, TimerState
+from netdesk.tickets.choices import Priority
 
 # What a row can be grouped by, and the column that gives it.
 DIMENSIONS: dict[str, Any] = {
@@ -22,11 +24,30 @@ DIMENSIONS: dict[str, Any] = {
     "group": Coalesce(F("group__name"), F("ticket__group__name")),
     "tier": Coalesce(F("group__tier__name"), F("ticket__group__tier__name")),
     "segment": F("ticket__customer__segment"),
-    "key_account": Coalesce(
-        F("ticket__customer__parent_account__name"), F("ticket__customer__name")
+    # A site of a group account counts towards its group account.
+    "key_account": Case(
+        When(
+            ticket__customer__parent_account__segment=Segment.KEY_ACCOUNT,
+            then=F("ticket__customer__parent_account__name"),
+        ),
+        default=F("ticket__customer__name"),
     ),
     "metric": F("metric"),
 }
+DIMENSION_LABELS = {
+    "policy": "Policy",
+    "priority": "Priority",
+    "group": "Group",
+    "tier": "Tier",
+    "segment": "Customer segment",
+    "key_account": "Key account",
+    "metric": "Target",
+}
+# Dimensions whose values are codes, shown by their labels.
+DIMENSION_CHOICES: dict[str, Any] = {"priority": Priority, "segment": Segment, "metric": Metric}
+KEY_ACCOUNT_TICKETS = Q(ticket__customer__segment=Segment.KEY_ACCOUNT) | Q(
+    ticket__customer__parent_account__segment=Segment.KEY_ACCOUNT
+)
 BREACHED_LIST_LIMIT = 500
 
 
@@ -84,7 +105,16 @@ def timers_due_in(query: ComplianceQuery) -> QuerySet[SlaTimer]:
     )
     if query.metric:
         timers = timers.filter(metric=query.metric)
+    if query.by == "key_account":
+        timers = timers.filter(KEY_ACCOUNT_TICKETS)
     return timers
+
+
+def dimension_label(by: str, value: Any) -> str:
+    choices = DIMENSION_CHOICES.get(by)
+    if choices is not None:
+        return choice_label(choices, value)
+    return NO_VALUE if value is None or value == "" else str(value)
 
 
 def compliance_rows(query: ComplianceQuery) -> list[dict[str, Any]]:
@@ -103,10 +133,12 @@ def compliance_rows(query: ComplianceQuery) -> list[dict[str, Any]]:
         result.append(
             {
                 "dimension": row["dimension"],
+                "label": dimension_label(query.by, row["dimension"]),
                 "due": row["due"],
                 "met": met,
                 "breached": row["breached"],
                 "compliance": round(met / row["due"], 4) if row["due"] else None,
+                "percent": round(100 * met / row["due"], 1) if row["due"] else None,
             }
         )
     return result
@@ -121,43 +153,41 @@ def breached_timers(query: ComplianceQuery) -> list[SlaTimer]:
     )
 
 
-def compliance_csv(query: ComplianceQuery) -> str:
-    """The report and its breached tickets as CSV (spreadsheet-ready)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([query.by, "due", "met", "breached", "compliance"])
-    for row in compliance_rows(query):
-        writer.writerow(
-            [
-                row["dimension"],
-                row["due"],
-                row["met"],
-                row["breached"],
-                "" if row["compliance"] is None else f"{row['compliance']:.4f}",
-            ]
-        )
-    writer.writerow([])
-    writer.writerow(
+def compliance_table(query: ComplianceQuery) -> tuple[list[str], list[list[Any]]]:
+    """The compliance rows as one table (heading, rows) for a CSV file."""
+    heading = [DIMENSION_LABELS[query.by], "Due", "Met", "Breached", "Compliance (%)"]
+    rows = [
+        [row["label"], row["due"], row["met"], row["breached"], row["percent"]]
+        for row in compliance_rows(query)
+    ]
+    return heading, rows
+
+
+def breached_table(query: ComplianceQuery) -> tuple[list[str], list[list[Any]]]:
+    """The breached targets as one table (heading, rows) for a CSV file."""
+    heading = [
+        "Ticket",
+        "Customer",
+        "Policy",
+        "Target",
+        "Group",
+        time_heading("Breached at"),
+        time_heading("Stopped at"),
+    ]
+    rows = [
         [
-            "breached ticket",
-            "customer",
-            "policy",
-            "metric",
-            "group",
-            "due at (UTC)",
-            "stopped at (UTC)",
+            timer.ticket.reference,
+            timer.ticket.customer.name,
+            timer.policy.name,
+            choice_label(Metric, timer.metric),
+            (timer.group or timer.ticket.group).name,
+            timer.breached_at,
+            timer.stopped_at,
         ]
-    )
-    for timer in breached_timers(query):
-        writer.writerow(
-            [
-                timer.ticket.reference,
-                timer.ticket.customer.name,
-                timer.policy.name,
-                timer.metric,
-                (timer.group or timer.ticket.group).name,
-                timer.breached_at.isoformat() if timer.breached_at else "",
-                timer.stopped_at.isoformat() if timer.stopped_at else "",
-            ]
-        )
-    return out.getvalue()
+        for timer in breached_timers(query)
+    ]
+    return heading, rows
+
+
+# The tables of the report, each its own CSV file; the first is the default.
+CSV_TABLES = {"compliance": compliance_table, "breached": breached_table}

@@ -3,8 +3,9 @@ SLA/OLA compliance report and the monthly network failure report."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -13,12 +14,18 @@ from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, can, require
+from netdesk.core.dates import DeskDateField
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.views import agent_of, desk_view
 from netdesk.reports.failures import failure_report, parse_month
 from netdesk.reports.kpis import BACKLOG_BUCKETS, kpi_report
-from netdesk.reports.selectors import DEFAULT_PERIOD, kpi_scope_for
-from netdesk.reports.sla import DIMENSIONS, ComplianceQuery, breached_timers, compliance_rows
+from netdesk.reports.selectors import day_start, kpi_scope_for, report_period
+from netdesk.reports.sla import (
+    DIMENSION_LABELS,
+    ComplianceQuery,
+    breached_timers,
+    compliance_rows,
+)
 from netdesk.sla.models import Metric, PolicyKind
 from netdesk.tickets.forms import attach_service_error
 
@@ -31,13 +38,39 @@ BUCKET_LABELS = {
 }
 
 
-class KpiFilterForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(
-        label="End (inclusive)",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+class PeriodForm(forms.Form):
+    """Whole days in the reader's zone, picked with the browser's date picker."""
+
+    start = DeskDateField(required=False)
+    end = DeskDateField(label="End (inclusive)", required=False)
+
+    def period(self) -> tuple[datetime, datetime] | None:
+        """[start, end) of the days asked for, defaults filled in; None while
+        the form has errors."""
+        if self.is_bound and not self.is_valid():
+            return None
+        data: dict[str, Any] = self.cleaned_data if self.is_bound else {}
+        start = day_start(data["start"]) if data.get("start") else None
+        end = day_start(data["end"] + timedelta(days=1)) if data.get("end") else None
+        return report_period(start, end)
+
+    def show_period(self, start: datetime, end: datetime) -> None:
+        """Fill the pickers left empty with the days the report covers."""
+        days = {
+            "start": timezone.localtime(start).date(),
+            "end": timezone.localtime(end - timedelta(microseconds=1)).date(),
+        }
+        if not self.is_bound:
+            self.initial.update(days)
+            return
+        data = dict(self.data.items())
+        for name, day in days.items():
+            if not data.get(self.add_prefix(name)):
+                data[self.add_prefix(name)] = day.isoformat()
+        self.data = data
+
+
+class KpiFilterForm(PeriodForm):
     scope = forms.ChoiceField(
         choices=[("desk", "Whole desk"), ("group", "Group"), ("agent", "Agent")],
         required=False,
@@ -59,41 +92,31 @@ class KpiFilterForm(forms.Form):
                 del self.fields[name]
 
 
-def _day_start(day: Any) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _period(data: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
-    start = _day_start(data["start"]) if data.get("start") else None
-    end = _day_start(data["end"] + timedelta(days=1)) if data.get("end") else None
-    if start is not None and end is None:
-        end = min(start + DEFAULT_PERIOD, timezone.now())
-    return start, end
-
-
 @desk_view
 def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     user = agent_of(request)
     form = KpiFilterForm(request.GET or None, user=user)
-    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    period = form.period()
+    data: dict[str, Any] = form.cleaned_data if form.is_bound and period else {}
     scope_name = data.get("scope") or "desk"
     if not can(user, Action.KPI_VIEW_ALL):
         scope_name = "agent"
-    start, end = _period(data)
     report = None
     scope = agent = group = None
-    try:
-        scope, agent, group = kpi_scope_for(
-            user=user,
-            start=start,
-            end=end,
-            agent=(data.get("agent") or None) if scope_name == "agent" else None,
-            group_id=data.get("group") if scope_name == "group" else None,
-        )
-    except ValidationFailed as error:
-        attach_service_error(form, error)
+    if period is not None:
+        try:
+            scope, agent, group = kpi_scope_for(
+                user=user,
+                start=period[0],
+                end=period[1],
+                agent=(data.get("agent") or None) if scope_name == "agent" else None,
+                group_id=data.get("group") if scope_name == "group" else None,
+            )
+        except ValidationFailed as error:
+            attach_service_error(form, error)
     if scope is not None:
         report = kpi_report(scope)
+        form.show_period(scope.start, scope.end)
     backlog = []
     if report is not None:
         counts = report["backlog_by_age"]
@@ -122,16 +145,12 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-class SlaReportForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(
-        label="End (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+class SlaReportForm(PeriodForm):
     kind = forms.ChoiceField(choices=PolicyKind.choices, required=False)
     metric = forms.ChoiceField(choices=[("", "All"), *Metric.choices], required=False)
     by = forms.ChoiceField(
         label="Per",
-        choices=[(d, d.replace("_", " ").capitalize()) for d in DIMENSIONS],
+        choices=list(DIMENSION_LABELS.items()),
         required=False,
     )
 
@@ -142,12 +161,13 @@ def sla_report_page(request: HttpRequest) -> HttpResponse:
     user = agent_of(request)
     require(user, Action.KPI_VIEW_ALL)
     form = SlaReportForm(request.GET or None)
-    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
-    start, end = _period(data)
-    end = end or timezone.now()
+    period = form.period()
+    if period is None:
+        return render(request, "reports/sla.html", {"form": form}, status=422)
+    data: dict[str, Any] = form.cleaned_data if form.is_bound else {}
     query = ComplianceQuery(
-        start=start or end - DEFAULT_PERIOD,
-        end=end,
+        start=period[0],
+        end=period[1],
         kind=data.get("kind") or PolicyKind.SLA,
         metric=data.get("metric") or None,
         by=data.get("by") or "policy",
@@ -159,8 +179,15 @@ def sla_report_page(request: HttpRequest) -> HttpResponse:
         breached = breached_timers(query)
     except ValidationFailed as error:
         attach_service_error(form, error)
-    for row in rows:
-        row["percent"] = None if row["compliance"] is None else round(100 * row["compliance"], 1)
+    form.show_period(query.start, query.end)
+    # The CSV files cover exactly the period on the page.
+    csv_query = {
+        "start": query.start.isoformat(),
+        "end": query.end.isoformat(),
+        "kind": query.kind,
+        "by": query.by,
+        **({"metric": query.metric} if query.metric else {}),
+    }
     return render(
         request,
         "reports/sla.html",
@@ -169,9 +196,12 @@ def sla_report_page(request: HttpRequest) -> HttpResponse:
             "report": query,
             "rows": rows,
             "breached": breached,
-            "csv_query": request.GET.urlencode(),
+            "key_accounts_only": query.by == "key_account",
+            "dimension_heading": DIMENSION_LABELS.get(query.by, query.by),
+            "csv_query": urlencode(csv_query),
             "period_end_shown": query.end - timedelta(seconds=1),
         },
+        status=422 if form.errors else 200,
     )
 
 

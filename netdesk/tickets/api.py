@@ -20,10 +20,12 @@ from netdesk.tickets import services
 from netdesk.tickets.models import Category, Interaction, Ticket
 from netdesk.tickets.models.ticket import reference_for
 from netdesk.tickets.schemas import (
+    TEXT_LIMITS,
     CommentIn,
     EscalateIn,
     InteractionIn,
     InteractionOut,
+    PriorityNumber,
     ResolveIn,
     StatusName,
     TicketCreateIn,
@@ -147,7 +149,7 @@ class TicketListQuery(Schema):
     open: bool = Field(False, description="only tickets not resolved or closed")
     group: int | None = Field(None, ge=1, le=2**62)
     assignee: str | None = Field(None, max_length=150, description="user name, or 'none'")
-    priority: list[Literal[1, 2, 3, 4, 5]] | None = None
+    priority: list[PriorityNumber] | None = None
     type: list[TicketTypeName] | None = None
     customer: int | None = Field(None, ge=1, le=2**62)
     created_after: IsoDateTime | None = None
@@ -403,7 +405,7 @@ def resolve(request: HttpRequest, ref: str, payload: ResolveIn) -> dict[str, Any
 
 
 class ReasonIn(InputSchema):
-    reason: str = Field(..., min_length=1, max_length=5000)
+    reason: str = Field(..., min_length=1, max_length=TEXT_LIMITS["reason"])
 
 
 @router.post("/{ref}/reopen", response=answers(TicketOut), summary="Reopen a resolved ticket")

@@ -26,6 +26,7 @@ from netdesk.tickets.choices import (
     Visibility,
 )
 from netdesk.tickets.models import Category, Ticket
+from netdesk.tickets.schemas import TEXT_LIMITS
 from netdesk.tickets.selectors import TicketFilter
 from netdesk.tickets.services.lifecycle import default_intake_group
 
@@ -41,6 +42,25 @@ def error_text(error: ServiceError) -> str:
     if isinstance(accepted, list | tuple):
         accepted = ", ".join(str(a) for a in accepted)
     return f"{error.message} Accepted: {accepted}."
+
+
+class TicketTextField(forms.CharField):
+    """Free text up to the limit its ticket field has in the API too. No
+    `maxlength` in the page: a browser would cut a pasted text short without
+    a word; the text comes back whole with the error instead."""
+
+    def __init__(self, *, label: str, limit_of: str, **kwargs: Any) -> None:
+        self.limit = TEXT_LIMITS[limit_of]
+        super().__init__(label=label, **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and len(value) > self.limit:
+            raise forms.ValidationError(
+                f"{self.label} takes at most {self.limit:,} characters; "
+                f"this text has {len(value):,}.",
+                code="max_length",
+            )
 
 
 def attach_service_error(
@@ -109,8 +129,13 @@ class TicketCreateForm(forms.Form):
     contact = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     impact = forms.TypedChoiceField(choices=Level.choices, coerce=int, initial=Level.MEDIUM)
     urgency = forms.TypedChoiceField(choices=Level.choices, coerce=int, initial=Level.MEDIUM)
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    title = forms.CharField(max_length=TEXT_LIMITS["title"])
+    description = TicketTextField(
+        label="Description",
+        limit_of="description",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
     # The operator on the call usually carries on with the ticket; unticked,
     # it goes to the intake queue (and to skills-based routing, where on).
     keep = forms.BooleanField(label="I handle it (assign to me)", required=False, initial=True)
@@ -121,8 +146,11 @@ class TicketCreateForm(forms.Form):
         label="Minutes", min_value=0, max_value=MAX_MINUTES, initial=0
     )
     call_seconds = forms.IntegerField(label="Seconds", min_value=0, max_value=59, initial=0)
-    call_summary = forms.CharField(
-        label="What was said", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    call_summary = TicketTextField(
+        label="What was said",
+        limit_of="summary",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
     call_outcome = forms.ChoiceField(
         label="Outcome", choices=Outcome.choices, initial=Outcome.TICKET_CREATED
@@ -239,7 +267,7 @@ class AssignForm(TicketActionForm):
 
 class StatusForm(TicketActionForm):
     status = forms.ChoiceField()
-    note = forms.CharField(required=False)
+    note = TicketTextField(label="Note", limit_of="note", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -255,7 +283,9 @@ class InteractionForm(TicketActionForm):
     direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.OUTBOUND)
     minutes = forms.IntegerField(min_value=0, max_value=MAX_MINUTES, initial=0)
     seconds = forms.IntegerField(min_value=0, max_value=59, initial=0)
-    summary = forms.CharField(label="What was said", widget=forms.Textarea(attrs={"rows": 3}))
+    summary = TicketTextField(
+        label="What was said", limit_of="summary", widget=forms.Textarea(attrs={"rows": 3})
+    )
     outcome = forms.ChoiceField(choices=Outcome.choices, initial=Outcome.TICKET_UPDATED)
     renames = {"duration_seconds": "minutes", "started_at": "minutes"}
 
@@ -267,7 +297,9 @@ class InteractionForm(TicketActionForm):
 
 class CommentForm(TicketActionForm):
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.INTERNAL)
-    body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    body = TicketTextField(
+        label="Text", limit_of="comment", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     file = forms.FileField(label="Attachment (optional)", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -280,7 +312,9 @@ class CommentForm(TicketActionForm):
 
 class EscalateForm(TicketActionForm):
     group = forms.TypedChoiceField(label="To group", coerce=int)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = TicketTextField(
+        label="Reason", limit_of="reason", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -295,21 +329,25 @@ class EscalateForm(TicketActionForm):
 
 
 class EscalateUpForm(TicketActionForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = TicketTextField(
+        label="Reason", limit_of="reason", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 class ResolveForm(TicketActionForm):
     resolution_code = forms.ChoiceField(choices=[("", "—"), *ResolutionCode.choices])
     root_cause = forms.ChoiceField(choices=[("", "—"), *RootCause.choices], required=False)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = TicketTextField(
+        label="Notes", limit_of="notes", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class ReopenForm(TicketActionForm):
-    reason = forms.CharField(required=False)
+    reason = TicketTextField(label="Reason", limit_of="reason", required=False)
 
 
 class CloseForm(TicketActionForm):
-    note = forms.CharField(required=False)
+    note = TicketTextField(label="Note", limit_of="note", required=False)
 
 
 class LinkForm(TicketActionForm):

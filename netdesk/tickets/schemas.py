@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from ninja import Field
 
@@ -41,6 +41,22 @@ else:
     LinkKindName = Literal[tuple(LinkKind.values)]
     VisibilityName = Literal[tuple(Visibility.values)]
 LevelNumber = Literal[1, 2, 3]
+# An int rather than a Literal: a Literal of ints never matches the text of
+# a query string ("1"), so a filter by priority could never be used.
+PriorityNumber = Annotated[int, Field(ge=1, le=5, description="1 (critical) to 5 (planning)")]
+
+# The longest free text each field of a ticket takes, in characters: the
+# API's schemas and the agent UI's forms both read them from here. Long
+# enough for a pasted log or mail; short enough to read on one page.
+TEXT_LIMITS = {
+    "title": 200,
+    "description": 20_000,
+    "summary": 10_000,
+    "notes": 10_000,
+    "comment": 20_000,
+    "note": 5_000,
+    "reason": 5_000,
+}
 
 
 class Ref(OutputSchema):
@@ -82,7 +98,7 @@ class CallReportIn(InputSchema):
     direction: DirectionName = "inbound"
     started_at: IsoDateTime | None = None
     duration_seconds: int = Field(0, ge=0, le=86400)
-    summary: str = Field(..., min_length=1, max_length=10000)
+    summary: str = Field(..., min_length=1, max_length=TEXT_LIMITS["summary"])
     outcome: OutcomeName = "ticket_created"
 
 
@@ -90,8 +106,8 @@ class TicketCreateIn(InputSchema):
     customer_id: int = Field(..., ge=1, le=2**62)
     ticket_type: TicketTypeName
     channel: ChannelName
-    title: str = Field(..., min_length=1, max_length=200)
-    description: str = Field("", max_length=20000)
+    title: str = Field(..., min_length=1, max_length=TEXT_LIMITS["title"])
+    description: str = Field("", max_length=TEXT_LIMITS["description"])
     category_id: int | None = Field(None, ge=1, le=2**62)
     service_id: str | None = Field(None, max_length=40)
     contact_id: int | None = Field(None, ge=1, le=2**62)
@@ -102,15 +118,15 @@ class TicketCreateIn(InputSchema):
 
 
 class TicketPatchIn(InputSchema):
-    title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=20000)
+    title: str | None = Field(None, min_length=1, max_length=TEXT_LIMITS["title"])
+    description: str | None = Field(None, max_length=TEXT_LIMITS["description"])
     category_id: int | None = Field(None, ge=1, le=2**62)
     service_id: str | None = Field(None, max_length=40)
     impact: LevelNumber | None = None
     urgency: LevelNumber | None = None
     status: StatusName | None = None
     assignee: str | None = Field(None, max_length=150, description="user name; '' unassigns")
-    note: str = Field("", max_length=5000)
+    note: str = Field("", max_length=TEXT_LIMITS["note"])
 
 
 class InteractionIn(InputSchema):
@@ -118,7 +134,7 @@ class InteractionIn(InputSchema):
     direction: DirectionName
     started_at: IsoDateTime | None = None
     duration_seconds: int = Field(0, ge=0, le=86400)
-    summary: str = Field(..., min_length=1, max_length=10000)
+    summary: str = Field(..., min_length=1, max_length=TEXT_LIMITS["summary"])
     outcome: OutcomeName
     contact_id: int | None = Field(None, ge=1, le=2**62)
 
@@ -136,19 +152,19 @@ class InteractionOut(OutputSchema):
 
 class EscalateIn(InputSchema):
     kind: Literal["functional", "hierarchical"]
-    reason: str = Field(..., min_length=1, max_length=5000)
+    reason: str = Field(..., min_length=1, max_length=TEXT_LIMITS["reason"])
     group_id: int | None = Field(None, ge=1, le=2**62)
 
 
 class ResolveIn(InputSchema):
     resolution_code: ResolutionName
     root_cause: RootCauseName | None = None
-    notes: str = Field("", max_length=10000)
+    notes: str = Field("", max_length=TEXT_LIMITS["notes"])
 
 
 class CommentIn(InputSchema):
     visibility: VisibilityName
-    body: str = Field(..., min_length=1, max_length=20000)
+    body: str = Field(..., min_length=1, max_length=TEXT_LIMITS["comment"])
 
 
 class EventOut(OutputSchema):

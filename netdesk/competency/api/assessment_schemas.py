@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field
-from pydantic import BeforeValidator
 
 from netdesk.competency import assessment_selectors as read
 from netdesk.competency.evidence import KpiEvidence
@@ -20,21 +19,8 @@ from netdesk.competency.models import (
 )
 from netdesk.competency.services import assessment as services
 from netdesk.competency.services import assessment_exams as exams
-from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema
+from netdesk.core.schemas import MAX_ID, InputSchema, IsoDate, OutputSchema
 
-
-def _date_only(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError("expected an ISO 8601 date such as 2026-03-01")
-
-
-IsoDate = Annotated[date, BeforeValidator(_date_only)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Status
-from pydantic import BeforeValidator
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, can, require
@@ -36,7 +35,14 @@ from netdesk.competency.models import (
 from netdesk.competency.services import framework as fw
 from netdesk.competency.services import people
 from netdesk.core.errors import NotFound, PermissionDenied
-from netdesk.core.schemas import MAX_ID, InputSchema, IsoDateTime, OutputSchema, answers
+from netdesk.core.schemas import (
+    MAX_ID,
+    InputSchema,
+    IsoDate,
+    IsoDateTime,
+    OutputSchema,
+    answers,
+)
 
 router = Router(tags=["competency"])
 
@@ -48,18 +54,6 @@ assert set(EvidenceName.__args__) == set(EvidenceKind.values)  # type: ignore[at
 assert set(SourceName.__args__) == set(LevelSource.values)  # type: ignore[attr-defined]
 
 
-def _date_only(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError("expected an ISO 8601 date such as 2026-03-01")
-
-
-IsoDate = Annotated[date, BeforeValidator(_date_only)]
 Level = Annotated[int, Field(ge=0, le=fw.SCALE_LIMIT)]
 
 

@@ -31,6 +31,7 @@ from netdesk.competency.models import (
 )
 from netdesk.competency.services import assessment as services
 from netdesk.competency.services import assessment_exams as exams
+from netdesk.core.dates import DeskDateField
 from netdesk.core.errors import NotFound, ServiceError
 from netdesk.customers.views import agent_of, desk_view
 from netdesk.tickets.forms import attach_service_error
@@ -46,8 +47,8 @@ class CycleForm(forms.Form):
     framework = forms.ModelChoiceField(
         queryset=Framework.objects.filter(state=FrameworkState.PUBLISHED).order_by("name")
     )
-    period_start = forms.DateField(help_text="KPI evidence is read from this day…")
-    period_end = forms.DateField(help_text="…to this day, both included")
+    period_start = DeskDateField(help_text="KPI evidence is read from this day…")
+    period_end = DeskDateField(help_text="…to this day, both included")
     synthesis = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,

@@ -31,6 +31,7 @@ from netdesk.competency.models import (
 )
 from netdesk.competency.services import framework as fw
 from netdesk.competency.services import people
+from netdesk.core.dates import DeskDateField
 from netdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from netdesk.customers.views import agent_of, desk_view
 from netdesk.tickets.forms import attach_service_error
@@ -100,10 +101,9 @@ class LevelRecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required for a manual override.",
     )
-    expires_on = forms.DateField(
+    expires_on = DeskDateField(
         required=False,
         label="Expires on",
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="For a certificate or a provisional level; empty: does not expire.",
     )
 
@@ -115,7 +115,7 @@ class LevelRecordForm(forms.Form):
 class PlanItemForm(forms.Form):
     skill = forms.TypedChoiceField(coerce=int)
     target_level = forms.IntegerField(min_value=0, max_value=fw.SCALE_LIMIT)
-    due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = DeskDateField()
     action = forms.CharField(
         max_length=people.MAX_ACTION,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from netdesk.accounts.models import Role
-from netdesk.reports.sla import ComplianceQuery, compliance_csv, compliance_rows
+from netdesk.core.csvexport import csv_text
+from netdesk.reports.sla import ComplianceQuery, breached_table, compliance_rows, compliance_table
 from netdesk.sla.models import BusinessCalendar, SlaPolicy, SlaTimer
 from tests import factories as f
 
@@ -52,17 +53,26 @@ def timers():
 def test_compliance_per_policy(timers):
     rows = compliance_rows(ComplianceQuery(start=T0, end=T0 + timedelta(days=30)))
     assert rows == [
-        {"dimension": "Bronze", "due": 2, "met": 1, "breached": 1, "compliance": 0.5},
-        {"dimension": "Gold", "due": 2, "met": 1, "breached": 1, "compliance": 0.5},
+        {
+            "dimension": name,
+            "label": name,
+            "due": 2,
+            "met": 1,
+            "breached": 1,
+            "compliance": 0.5,
+            "percent": 50.0,
+        }
+        for name in ("Bronze", "Gold")
     ]
 
 
-def test_csv_lists_rows_and_breached_tickets(timers):
-    text = compliance_csv(ComplianceQuery(start=T0, end=T0 + timedelta(days=30), by="metric"))
-    lines = text.strip().splitlines()
-    assert lines[0] == "metric,due,met,breached,compliance"
-    assert lines[1] == "resolution,4,2,2,0.5000"
-    assert sum(1 for line in lines if line.startswith("TT-")) == 2
+def test_csv_tables_list_rows_and_breached_tickets_apart(timers):
+    query = ComplianceQuery(start=T0, end=T0 + timedelta(days=30), by="metric")
+    lines = csv_text(*compliance_table(query)).strip().splitlines()
+    assert lines == ["Target,Due,Met,Breached,Compliance (%)", "Resolution,4,2,2,50.0"]
+    lines = csv_text(*breached_table(query)).strip().splitlines()
+    assert lines[0].startswith("Ticket,Customer,Policy,Target,Group,Breached at (UTC)")
+    assert sum(1 for line in lines if line.startswith("TT-")) == 2 == len(lines) - 1
 
 
 def test_api_report_and_csv_need_the_lead_role(timers):
