@@ -5,7 +5,6 @@ renamed duplicate, an ignored bad coordinate) and the time of each stage."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import time
@@ -17,6 +16,8 @@ from typing import IO, Any
 
 from django.db import transaction
 from tqdm import tqdm
+
+from netdesk.core.csvexport import CsvWriter
 
 EXAMPLES_PER_REASON = 3
 OUTCOMES = ("created", "updated", "unchanged")
@@ -44,7 +45,7 @@ class ImportReport:
         self.started = time.monotonic()
         self.skipped_csv = skipped_csv
         self._skipped_file: IO[str] | None = None
-        self._skipped_writer: Any = None
+        self._skipped_writer: CsvWriter | None = None
         if skipped_csv is not None:
             # Opened now so a path that cannot be written fails before the import writes.
             try:
@@ -53,7 +54,9 @@ class ImportReport:
                 raise ImportFailed(
                     f"--skipped-csv {skipped_csv}: cannot be written ({exc.strerror})."
                 ) from exc
-            self._skipped_writer = csv.writer(self._skipped_file)
+            # Skipped rows quote what the file said: the export writer keeps
+            # a formula in it from running when the CSV is opened.
+            self._skipped_writer = CsvWriter(self._skipped_file)
             self._skipped_writer.writerow(SKIPPED_CSV_COLUMNS)
 
     def count(self, record: str, outcome: str, number: int = 1) -> None:

@@ -11,10 +11,12 @@ import pytest
 from django.test import Client
 
 from netdesk.accounts.models import Role, TierKind
+from netdesk.network.importers.report import ImportReport
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import IncidentState, IncidentTicket, NetworkIncident
 from netdesk.noc.services.alarms import elements_changed
 from netdesk.noc.services.incidents import incident_create
+from netdesk.sla.importers import SkipLog
 from netdesk.sla.models import BusinessCalendar, SlaPolicy, SlaTimer
 from tests import factories as f
 
@@ -155,3 +157,19 @@ def test_incident_customer_csv_of_an_unknown_incident_is_a_problem():
     response = api(Role.NOC_ENGINEER).get("/api/v1/reports/incidents/NI-424242/customers.csv")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_skipped_row_files_of_the_importers_neutralise_formulas(tmp_path):
+    inventory = tmp_path / "inventory-skipped.csv"
+    report = ImportReport(skipped_csv=inventory)
+    report.skip("element", EVIL, "unknown kind", detail=f"-{EVIL}", row={"name": EVIL})
+    report.close()
+    history = tmp_path / "history-skipped.csv"
+    log = SkipLog()
+    log.add("incident", EVIL, "no priority", detail="@SUM(A1)")
+    log.write_csv(history)
+    for path in (inventory, history):
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        assert rows[1][1] == f"'{EVIL}"
+        for cell in cells(rows):
+            assert not cell.startswith(("=", "+", "-", "@")), (path.name, cell)

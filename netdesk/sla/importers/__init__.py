@@ -5,11 +5,11 @@ NetDesk's verdicts with the ones the other desk recorded."""
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netdesk.core.csvexport import CsvWriter
 from netdesk.sla.models import Metric, PolicyKind, SlaTimer
 
 EXAMPLES_PER_REASON = 3
@@ -70,7 +70,7 @@ class SkipLog:
 
     def write_csv(self, path: Path) -> None:
         with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = CsvWriter(out)
             writer.writerow(["record", "number", "reason", "detail"])
             for entry in self.entries:
                 writer.writerow([entry.record, entry.reference, entry.reason, entry.detail])
