@@ -45,6 +45,7 @@ from netdesk.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from netdesk.core.locking import locked
 
 MAX_REASON = 2000
 MAX_NOTE = 2000
@@ -149,6 +150,7 @@ def cycle_create(
 def cycle_close(*, actor: User, cycle: AssessmentCycle) -> AssessmentCycle:
     """No new assessments; the open ones can still be finished."""
     require(actor, Action.COMPETENCY_CONFIGURE)
+    cycle = locked(cycle, what="assessment cycle")
     if cycle.closed_at is None:
         cycle.closed_at = timezone.now()
         cycle.save(update_fields=["closed_at"])
@@ -246,6 +248,7 @@ def rating_record(
     """An assessor's 1–5 rating of one indicator, from observing the agent's
     work or from the structured interview. Rating again replaces the
     assessor's earlier rating of the same indicator and kind."""
+    assessment = locked(assessment)
     require_assessor(actor, assessment)
     require_state(assessment)
     if kind not in RatingKind.values:
@@ -333,6 +336,7 @@ def assessment_synthesise(*, actor: User, assessment: Assessment) -> Assessment:
     """Combine the evidence into a level per skill (a SkillResult with every
     input and the hurdles that failed) and the overall grade. Synthesising
     again recomputes everything; overrides are kept."""
+    assessment = locked(assessment)
     require_assessor(actor, assessment)
     require_state(assessment, AssessmentState.OPEN, AssessmentState.SYNTHESISED)
     cycle = assessment.cycle
@@ -408,7 +412,8 @@ def skill_result_override(
 ) -> SkillResult:
     """Set a skill's level by hand with a written reason; the computed
     level and its inputs stay on record beside it."""
-    assessment = result.assessment
+    assessment = locked(result.assessment)
+    result = locked(result, what="skill result")
     require_assessor(actor, assessment)
     require_state(assessment, AssessmentState.SYNTHESISED)
     in_scale(result.skill, level)
@@ -428,6 +433,7 @@ def skill_result_override(
 def grade_override(*, actor: User, assessment: Assessment, grade: str, reason: str) -> Assessment:
     """Set the overall grade by hand, one of the cycle's scheme, with a
     written reason; the computed grade stays on record beside it."""
+    assessment = locked(assessment)
     require_assessor(actor, assessment)
     require_state(assessment, AssessmentState.SYNTHESISED)
     names = [g.name for g in cycle_config(assessment.cycle).grades]
@@ -449,6 +455,7 @@ def grade_override(*, actor: User, assessment: Assessment, grade: str, reason: s
 def assessment_validate(*, actor: User, assessment: Assessment) -> Assessment:
     """Accept the synthesis: each skill's level (as overridden, if it was)
     becomes the agent's recorded level from an assessment."""
+    assessment = locked(assessment)
     require_assessor(actor, assessment)
     require_state(assessment, AssessmentState.SYNTHESISED)
     for result in assessment.results.select_related("skill__framework").order_by("skill__code"):

@@ -23,6 +23,7 @@ from netdesk.competency.services.assessment import (
     text_field,
 )
 from netdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from netdesk.core.locking import locked
 
 MAX_CHOICES = 10
 MAX_QUESTIONS = 200
@@ -86,6 +87,7 @@ def exam_question_update(
     Exams already handed in keep their score; one drawn and not yet handed
     in is scored against the new right answer."""
     require(actor, Action.COMPETENCY_CONFIGURE)
+    question = locked(question, what="exam question")
     _, cleaned = exam_question_check(
         skill=question.skill,
         level=question.level,
@@ -112,6 +114,8 @@ def exam_draw(
     """Draw an exam for the agent from the question bank of the skill at the
     level: a random sample, the same one for the same seed. One exam per
     skill per assessment; the pass mark and size come from the cycle."""
+    # Locked: two assessors drawing at once must not both find no exam yet.
+    assessment = locked(assessment)
     require_assessor(actor, assessment)
     require_state(assessment)
     require_assessed_skill(assessment, skill)

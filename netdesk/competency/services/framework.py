@@ -34,7 +34,8 @@ from netdesk.competency.models import (
     Skill,
     SkillCategory,
 )
-from netdesk.core.errors import ServiceError, TransitionNotAllowed, ValidationFailed
+from netdesk.core.errors import NotFound, ServiceError, TransitionNotAllowed, ValidationFailed
+from netdesk.core.locking import locked
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 SCALE_LIMIT = 10
@@ -50,12 +51,24 @@ class FrameworkFrozen(ServiceError):
 
 
 def _refuse_if_frozen(framework: Framework, what: str) -> None:
-    """Read the state from the database: an object loaded before the
-    framework was published must not slip a write through."""
+    """Lock the framework version's row and read its state from it: an
+    object loaded before the framework was published must not slip a write
+    through. Every write inside a framework takes this lock first, then
+    re-reads its own rows (`locked`), so writers of one framework queue up
+    in the same order and never deadlock."""
     state = (
-        Framework.objects.filter(pk=framework.pk).values_list("state", flat=True).first()
-        or framework.state
+        Framework.objects.select_for_update()
+        .filter(pk=framework.pk)
+        .values_list("state", flat=True)
+        .first()
     )
+    if state is None:
+        raise NotFound(
+            f"{framework} no longer exists: it was deleted meanwhile.",
+            field="framework",
+            value=framework.pk,
+            accepted="an existing framework version",
+        )
     framework.state = state
     if state != FrameworkState.DRAFT:
         raise FrameworkFrozen(
@@ -439,6 +452,16 @@ def skill_create(
 
 
 UNSET: Any = object()
+SKILL_FIELDS = [
+    "code",
+    "name",
+    "category",
+    "parent",
+    "description",
+    "scale_min",
+    "scale_max",
+    "external_codes",
+]
 
 
 @transaction.atomic
@@ -458,6 +481,7 @@ def skill_update(
     _configure(actor)
     framework = skill.framework
     _refuse_if_frozen(framework, "skills")
+    skill = locked(skill)
     if code is not None:
         skill.code = _code(code)
         _unique_code(framework, skill.code, skill)
@@ -491,7 +515,7 @@ def skill_update(
         skill.scale_min, skill.scale_max = low, high
     if external_codes is not None:
         skill.external_codes = _external_codes(external_codes)
-    skill.save()
+    skill.save(update_fields=SKILL_FIELDS)
     return skill
 
 
@@ -501,6 +525,7 @@ def skill_delete(*, actor: User | None, skill: Skill) -> None:
     the skills below it."""
     _configure(actor)
     _refuse_if_frozen(skill.framework, "skills")
+    skill = locked(skill)
     below = [skill.pk]
     frontier = [skill.pk]
     while frontier:
@@ -521,6 +546,7 @@ def level_set(
     """Write what level N of a skill means (creating or replacing it)."""
     _configure(actor)
     _refuse_if_frozen(skill.framework, "level descriptors")
+    skill = locked(skill)
     _level_in_scale(skill, level)
     descriptor, _ = LevelDescriptor.objects.update_or_create(
         skill=skill,
@@ -537,6 +563,7 @@ def level_set(
 def level_delete(*, actor: User | None, skill: Skill, level: int) -> None:
     _configure(actor)
     _refuse_if_frozen(skill.framework, "level descriptors")
+    skill = locked(skill)
     _level_in_scale(skill, level)
     LevelDescriptor.objects.filter(skill=skill, level=level).delete()
 
@@ -596,6 +623,7 @@ def indicator_create(
 ) -> Indicator:
     _configure(actor)
     _refuse_if_frozen(skill.framework, "indicators")
+    skill = locked(skill)
     _level_in_scale(skill, level)
     kinds = _evidence(evidence)
     return Indicator.objects.create(
@@ -619,6 +647,7 @@ def indicator_update(
 ) -> Indicator:
     _configure(actor)
     _refuse_if_frozen(indicator.skill.framework, "indicators")
+    indicator = locked(indicator)
     if level is not None:
         indicator.level = _level_in_scale(indicator.skill, level)
     if text is not None:
@@ -629,7 +658,7 @@ def indicator_update(
         indicator.kpi_rule = _kpi_rule(
             indicator.kpi_rule if kpi_rule is None else kpi_rule, indicator.evidence
         )
-    indicator.save()
+    indicator.save(update_fields=["level", "text", "evidence", "kpi_rule"])
     return indicator
 
 
@@ -637,7 +666,7 @@ def indicator_update(
 def indicator_delete(*, actor: User | None, indicator: Indicator) -> None:
     _configure(actor)
     _refuse_if_frozen(indicator.skill.framework, "indicators")
-    indicator.delete()
+    locked(indicator).delete()
 
 
 # ---- role profiles ---------------------------------------------------------
@@ -678,12 +707,13 @@ def profile_update(
 ) -> RoleProfile:
     _configure(actor)
     _refuse_if_frozen(profile.framework, "role profiles")
+    profile = locked(profile, what="role profile")
     if name is not None:
         profile.name = _text("name", name, 120)
         _unique_profile(profile.framework, profile.name, profile)
     if description is not None:
         profile.description = _text("description", description, 5000, blank=True)
-    profile.save()
+    profile.save(update_fields=["name", "description"])
     return profile
 
 
@@ -691,7 +721,7 @@ def profile_update(
 def profile_delete(*, actor: User | None, profile: RoleProfile) -> None:
     _configure(actor)
     _refuse_if_frozen(profile.framework, "role profiles")
-    profile.delete()
+    locked(profile, what="role profile").delete()
 
 
 @transaction.atomic
@@ -702,6 +732,8 @@ def requirement_set(
     preferred. Creates or replaces the profile's requirement for the skill."""
     _configure(actor)
     _refuse_if_frozen(profile.framework, "role profiles")
+    profile = locked(profile, what="role profile")
+    skill = locked(skill)
     if skill.framework_id != profile.framework_id:
         raise ValidationFailed(
             f"{skill.code} belongs to another framework version than {profile.name}.",
@@ -720,4 +752,6 @@ def requirement_set(
 def requirement_delete(*, actor: User | None, profile: RoleProfile, skill: Skill) -> None:
     _configure(actor)
     _refuse_if_frozen(profile.framework, "role profiles")
-    ProfileRequirement.objects.filter(profile=profile, skill=skill).delete()
+    ProfileRequirement.objects.filter(
+        profile=locked(profile, what="role profile"), skill=skill
+    ).delete()

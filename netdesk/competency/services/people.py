@@ -28,6 +28,7 @@ from netdesk.competency.models import (
 )
 from netdesk.competency.selectors import can_assess_agent
 from netdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from netdesk.core.locking import locked
 
 MAX_REASON = 2000
 MAX_ACTION = 2000
@@ -228,6 +229,7 @@ def plan_item_update(
     due_on: date | None = None,
     action: str | None = None,
 ) -> PlanItem:
+    item = locked(item, what="plan item")
     _may_assess(actor, item.agent)
     _open(item)
     if target_level is not None:
@@ -245,6 +247,7 @@ def plan_item_update(
 def plan_item_complete(*, actor: User | None, item: PlanItem) -> PlanItem:
     """Mark the item done (the level itself is recorded separately, by an
     assessment or a level record)."""
+    item = locked(item, what="plan item")
     _may_assess(actor, item.agent)
     _open(item)
     item.done_at = timezone.now()
@@ -254,6 +257,7 @@ def plan_item_complete(*, actor: User | None, item: PlanItem) -> PlanItem:
 
 @transaction.atomic
 def plan_item_delete(*, actor: User | None, item: PlanItem) -> None:
+    item = locked(item, what="plan item")
     _may_assess(actor, item.agent)
     _open(item)
     item.delete()

@@ -22,6 +22,7 @@ from netdesk.competency.models.routing import (
 )
 from netdesk.competency.tasks import ensure_routing_tick
 from netdesk.core.errors import ValidationFailed
+from netdesk.core.locking import locked
 from netdesk.customers.models import AccessTechnology, Segment
 from netdesk.tickets.choices import Channel, Priority, TicketType
 
@@ -134,13 +135,14 @@ def routing_rule_update(*, actor: User, rule: RoutingRule, changes: dict[str, An
             value=changes[sorted(unknown)[0]],
             accepted=list(RULE_FIELDS),
         )
+    rule = locked(rule, what="routing rule")
     if "name" in changes:
         changes["name"] = str(changes["name"]).strip()
     values = {field: getattr(rule, field) for field in RULE_FIELDS} | changes
     _check_rule(values)
     for field, value in changes.items():
         setattr(rule, field, value)
-    rule.save()
+    rule.save(update_fields=list(changes))
     return rule
 
 
@@ -148,7 +150,7 @@ def routing_rule_update(*, actor: User, rule: RoutingRule, changes: dict[str, An
 def routing_rule_delete(*, actor: User, rule: RoutingRule) -> None:
     """Delete a rule. Past decisions keep the rule's name in their requirements."""
     require(actor, Action.COMPETENCY_CONFIGURE)
-    rule.delete()
+    locked(rule, what="routing rule").delete()
 
 
 def _check_group_settings(workload_cap: int, thresholds: list[int]) -> None:
