@@ -32,6 +32,7 @@ from netdesk.competency.models import (
 )
 from netdesk.competency.services.framework import CODE, framework_create, framework_publish
 from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
+from netdesk.core.text import unstorable_in_row
 
 REQUIRED = ("skill_code", "skill_name")
 OPTIONAL = (
@@ -249,6 +250,10 @@ def _parse(
         if not any(raw):
             continue
         row = {name: (raw[i] if i < len(raw) else "") for i, name in enumerate(names)}
+        problem = unstorable_in_row(row)
+        if problem is not None:
+            result.skip(number, problem)
+            continue
         code = row["skill_code"]
         if not CODE.match(code):
             result.skip(number, "skill_code missing or not a code (letters, digits, . _ -)", code)

@@ -35,6 +35,7 @@ from netdesk.competency.services.assessment_exams import (
     exam_question_update,
 )
 from netdesk.core.errors import ValidationFailed
+from netdesk.core.text import unstorable_in_row
 
 ANSWERS = tuple(f"answer_{n}" for n in range(1, MAX_CHOICES + 1))
 REQUIRED = ("skill_code", "level", "question", "answer_1", "answer_2", "correct")
@@ -129,6 +130,10 @@ def _parse(
         if not any(raw):
             continue
         row = {name: (raw[i] if i < len(raw) else "") for i, name in enumerate(names)}
+        problem = unstorable_in_row(row)
+        if problem is not None:
+            result.skip(number, problem)
+            continue
         code = row["skill_code"]
         skill = skills.get(code)
         if skill is None:

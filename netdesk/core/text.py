@@ -11,12 +11,14 @@ which must not lose a device's alarm, replace the character and say so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
+# How importers count a row skipped for it.
+UNSTORABLE_REASON = "text the desk cannot store"
 ACCEPTED = "text without NUL (U+0000) or unpaired surrogate (U+D800 to U+DFFF) characters"
 # A body full of NULs is refused naming this many places, not all of them.
 FINDINGS_MAX = 20
@@ -39,10 +41,10 @@ def replace_unstorable(text: str) -> tuple[str, int]:
     return _UNSTORABLE.subn(REPLACEMENT, text)
 
 
-def printable_excerpt(text: str) -> str:
+def printable_excerpt(text: str, *, limit: int = EXCERPT_MAX) -> str:
     """The start of `text` with unstorable characters written as escapes
     (\\u0000), so that an error message can show the value it refuses."""
-    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text[:EXCERPT_MAX])
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text[:limit])
 
 
 @dataclass(frozen=True)
@@ -56,18 +58,28 @@ class UnstorableText:
     excerpt: str
 
 
-def find_unstorable(value: Any) -> list[UnstorableText]:
+def find_unstorable(value: Any, *, limit: int = FINDINGS_MAX) -> list[UnstorableText]:
     """Every string in `value` (nested dicts, lists and tuples; keys too) that
-    the desk cannot store, in document order, at most FINDINGS_MAX."""
+    the desk cannot store, in document order, at most `limit`."""
     found: list[UnstorableText] = []
     for path, text in _strings(value):
         problem = unstorable_problem(text)
         if problem is not None:
             shown = tuple(printable_excerpt(p) if isinstance(p, str) else p for p in path)
             found.append(UnstorableText(shown, problem, printable_excerpt(text)))
-            if len(found) >= FINDINGS_MAX:
+            if len(found) >= limit:
                 break
     return found
+
+
+def unstorable_in_row(row: Mapping[str, Any]) -> str | None:
+    """For importers: the first field of a row (column → value, values may
+    be nested) that the desk cannot store and why, e.g. "description
+    contains a NUL character (U+0000) at position 4; remove it"; else None."""
+    found = find_unstorable(row, limit=1)
+    if not found:
+        return None
+    return f"{'.'.join(str(part) for part in found[0].path)} {found[0].problem}"
 
 
 def _strings(value: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
+from netdesk.core.text import printable_excerpt
 from netdesk.noc.services.alarms import AlarmIn, alarms_ingest, input_reject
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class _Rejection:
 def excerpt_of(data: bytes) -> str:
     """A printable excerpt of raw input for the rejected-input record."""
     text = data[:EXCERPT_MAX].decode("utf-8", errors="backslashreplace")
-    return text.replace("\x00", "\\x00")  # PostgreSQL text holds no NUL
+    return printable_excerpt(text, limit=EXCERPT_MAX)
 
 
 class AlarmBatcher:

@@ -11,6 +11,7 @@ from django.db import transaction
 from icalendar import Calendar
 
 from netdesk.core.errors import ValidationFailed
+from netdesk.core.text import printable_excerpt, unstorable_problem
 from netdesk.sla.models import BusinessCalendar, Holiday
 from netdesk.sla.selectors import policies_changed
 
@@ -104,7 +105,8 @@ def holidays_import_ics(
     *, calendar: BusinessCalendar, data: bytes, yearly: bool = False
 ) -> HolidayImport:
     """Add each all-day event of the file as a holiday of `calendar`.
-    Timed events and events without a date are reported as skipped; a
+    Timed events, events without a date and names the desk cannot store
+    (a NUL) are reported as skipped; a
     plain yearly rule makes a yearly holiday, any other rule adds its
     first date only; both, and names shortened, are reported as changed.
     A value that cannot be read stops the import (nothing is added)."""
@@ -123,6 +125,11 @@ def holidays_import_ics(
     for event, lines in zip(parsed.walk("VEVENT"), _event_lines(text), strict=False):
         _refuse_broken(event, lines)
         name = str(event.get("SUMMARY", "Holiday"))
+        problem = unstorable_problem(name)
+        if problem is not None:
+            line = lines.get("SUMMARY", (0, ""))[0]
+            result.skipped.append((printable_excerpt(name), f"line {line}: SUMMARY {problem}"))
+            continue
         if len(name) > NAME_MAX:
             shortened = f"SUMMARY of {len(name)} characters shortened to {NAME_MAX}"
             name = name[:NAME_MAX]

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from netdesk.core.text import UNSTORABLE_REASON, unstorable_in_row
 from netdesk.integrations.netbox import mapping
 from netdesk.integrations.netbox.client import NetBoxClient
 from netdesk.integrations.netbox.mapping import NetBoxData, PendingLink
@@ -51,7 +52,8 @@ class NetBoxOptions:
 
 def fetch(client: NetBoxClient, report: ImportReport, *, progress: bool) -> NetBoxData:
     """Every list, page by page. Objects that are not an object with an
-    integer id are reported and left out."""
+    integer id, or that hold text the desk cannot store (NUL), are reported
+    and left out."""
     data = NetBoxData()
     for name, (endpoint, record) in mapping.ENDPOINTS.items():
         kept: list[dict[str, Any]] = []
@@ -68,6 +70,12 @@ def fetch(client: NetBoxClient, report: ImportReport, *, progress: bool) -> NetB
                         "malformed NetBox object",
                         "not an object with an integer id",
                         item if isinstance(item, dict) else {"value": item},
+                    )
+                    continue
+                problem = unstorable_in_row(item)
+                if problem is not None:
+                    report.skip(
+                        record, f"NetBox {endpoint} #{position}", UNSTORABLE_REASON, problem, item
                     )
                     continue
                 kept.append(item)

@@ -25,6 +25,7 @@ from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message
 from pysnmp.proto.rfc1902 import OctetString
 from pysnmp.proto.secmod.rfc3414.service import UsmSecurityParameters
 
+from netdesk.core.text import replace_unstorable
 from netdesk.integrations.intake import AlarmBatcher, IntakeSink, ListenerStats
 from netdesk.integrations.snmp.credentials import SnmpCredentials, V3User
 from netdesk.integrations.snmp.mapping import TrapError, TrapIn, TrapRule, trap_to_alarm
@@ -360,7 +361,9 @@ def _render(value: Any) -> str:
         text = str(value.prettyPrint())
     except Exception:
         text = repr(value)
-    return text.replace("\x00", "\ufffd")  # PostgreSQL stores no NUL in text or JSON
+    # pysnmp shows an octet string with NUL bytes in hex; should any other
+    # value carry one, it is replaced rather than costing the alarm.
+    return replace_unstorable(text)[0]
 
 
 def _usm_header(datagram: bytes) -> tuple[bytes, bytes] | None:

@@ -186,6 +186,7 @@ def _labels(message: SyslogMessage, peer: str) -> dict[str, str]:
         "app_name": message.app_name,
         "procid": message.procid,
         "msgid": message.msgid,
+        "nul_replaced": str(message.replaced) if message.replaced else "",
     }
     labels = {key: value for key, value in labels.items() if value}
     count = 0

@@ -4,8 +4,10 @@ routers, switches, servers and Python's SysLogHandler. Pure functions, no I/O.""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from netdesk.core.text import replace_unstorable
 
 NILVALUE = "-"
 BOM = "\ufeff"
@@ -76,6 +78,7 @@ class SyslogMessage:
     msgid: str = ""
     structured_data: dict[str, dict[str, str]] = field(default_factory=dict)
     message: str = ""
+    replaced: int = 0  # characters the desk cannot store (NUL), replaced by U+FFFD
 
 
 def parse_syslog(
@@ -90,8 +93,9 @@ def parse_syslog(
     # Undecodable bytes become U+FFFD: a message from a device with a legacy
     # character set is still worth an alarm, and we never guess its encoding.
     text = data.decode("utf-8", errors="replace").rstrip("\r\n\x00")
-    # PostgreSQL stores no NUL in text or JSON; one inside a message is noise.
-    text = text.replace("\x00", "\ufffd")
+    # A NUL inside a message cannot be stored; the alarm must not be lost for
+    # it, so it is replaced, and the alarm says how many were (nul_replaced).
+    text, replaced = replace_unstorable(text)
     if not text.strip():
         raise SyslogParseError("empty message")
     pri_match = _PRI.match(text)
@@ -106,8 +110,10 @@ def parse_syslog(
     if version_match is not None:
         if version_match.group(1) != "1":
             raise SyslogParseError("unsupported version", f"version {version_match.group(1)}")
-        return _parse_rfc5424(rest[version_match.end() :], facility, severity)
-    return _parse_rfc3164(rest, facility, severity, received_at, legacy_timezone)
+        message = _parse_rfc5424(rest[version_match.end() :], facility, severity)
+    else:
+        message = _parse_rfc3164(rest, facility, severity, received_at, legacy_timezone)
+    return replace(message, replaced=replaced) if replaced else message
 
 
 # RFC 5424 ---------------------------------------------------------------------

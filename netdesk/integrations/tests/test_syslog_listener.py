@@ -104,7 +104,7 @@ def test_udp_malformed_is_counted_and_the_listener_goes_on(
         "excerpt": "no priority at all",
         "peer": HOST,
     }
-    assert "\\xff\\xfe\\x00" in sink.rejections[4]["excerpt"]
+    assert "\\xff\\xfe\\u0000" in sink.rejections[4]["excerpt"]
 
 
 def test_udp_non_utf8_message_is_accepted(running: ListenerThread, sink: RecordingSink) -> None:
@@ -301,9 +301,10 @@ def test_syslog_down_then_up_makes_one_cleared_alarm_and_rejections_are_stored()
     with_nul = Alarm.objects.get(name="app")
     assert with_nul.summary == "nul\ufffdinside"
     assert with_nul.labels["m@1.k"] == "a\ufffdb"
+    assert with_nul.labels["nul_replaced"] == "2"  # the alarm says it was changed
     assert alarm.cleared_at is not None
     rejected = RejectedInput.objects.get()
     assert rejected.source == "syslog"
     assert rejected.reason.startswith("missing PRI")
-    assert rejected.excerpt == "not\\x00syslog"
+    assert rejected.excerpt == "not\\u0000syslog"
     assert rejected.peer == HOST

@@ -114,6 +114,9 @@ def test_non_utf8_bytes_are_replaced_not_fatal() -> None:
 def test_nul_inside_a_message_is_replaced_and_trailing_nul_dropped() -> None:
     message = parse_syslog(b"<13>app: a\x00b\x00", received_at=NOW)
     assert message.message == "a\ufffdb"
+    assert message.replaced == 1
+    alarm = syslog_to_alarm(message, peer="192.0.2.9", received_at=NOW)
+    assert alarm is not None and alarm.labels["nul_replaced"] == "1"
 
 
 def test_leap_second_is_accepted() -> None:

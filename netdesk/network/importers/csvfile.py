@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from netdesk.core.text import UNSTORABLE_REASON, unstorable_in_row
 from netdesk.network.importers.report import ImportFailed, ImportReport
 
 READ_CHUNK = 1 << 20
@@ -107,7 +108,8 @@ class CsvFile:
 
     def rows(self, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
         """(line, values) per data row; blank lines are passed over, rows of
-        the wrong width are reported as skipped."""
+        the wrong width or holding text the desk cannot store (NUL) are
+        reported as skipped."""
         width = len(self.columns)
         name = self.path.name
         with self.path.open(encoding="utf-8-sig", newline="") as text:
@@ -123,6 +125,16 @@ class CsvFile:
                             f"{name} line {reader.line_num}",
                             "row has the wrong number of fields",
                             f"{len(values)} fields; the header has {width}",
+                            values,
+                        )
+                        continue
+                    problem = unstorable_in_row(self.record(values))
+                    if problem is not None:
+                        report.skip(
+                            self.layout.record,
+                            f"{name} line {reader.line_num}",
+                            UNSTORABLE_REASON,
+                            problem,
                             values,
                         )
                         continue

@@ -20,6 +20,7 @@ from django.db import transaction
 
 from netdesk.accounts.models import SupportGroup, Tier, TierKind
 from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
+from netdesk.core.text import UNSTORABLE_REASON, printable_excerpt, unstorable_in_row
 from netdesk.customers.models import Customer, Segment
 from netdesk.sla.importers import PriorityRow, SkipLog, resolution_verdict
 from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, SlaTarget
@@ -206,6 +207,11 @@ def read_incidents(
     incidents: dict[str, SnIncident] = {}
     for line, row in _rows(path, max_row):
         number = (row.get("number") or "").strip()
+        problem = unstorable_in_row(row)
+        if problem is not None:
+            reference = printable_excerpt(number) or f"line {line}"
+            skips.add("event", reference, UNSTORABLE_REASON, f"line {line}: {problem}")
+            continue
         if not number or number == MISSING:
             skips.add("event", f"line {line}", "missing incident number")
             continue
