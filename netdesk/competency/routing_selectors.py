@@ -23,7 +23,7 @@ from netdesk.competency.models.routing import (
 )
 from netdesk.competency.selectors import agent_levels as profile_levels
 from netdesk.competency.simulation import HistoryRow
-from netdesk.customers.models import Segment
+from netdesk.customers.models import serves_as_key_account
 from netdesk.sla.models import Metric, PolicyKind, SlaTimer, TimerState
 from netdesk.sla.selectors import timer_now
 from netdesk.tickets.models import Ticket
@@ -46,7 +46,6 @@ def ticket_facts(ticket: Ticket) -> engine.TicketFacts:
         categories.append(category.name)
         category = category.parent
     customer = ticket.customer
-    parent = customer.parent_account
     service = ticket.service
     return engine.TicketFacts(
         ticket_type=ticket.ticket_type,
@@ -56,8 +55,7 @@ def ticket_facts(ticket: Ticket) -> engine.TicketFacts:
         access_technology=service.access_technology if service else "",
         product=service.product if service else "",
         segment=customer.segment,
-        key_account=customer.is_key_account
-        or (parent is not None and parent.segment == Segment.KEY_ACCOUNT),
+        key_account=customer.is_key_account,
         priority=ticket.priority,
     )
 
@@ -319,7 +317,7 @@ def arrival_history(*, limit: int = 50_000) -> list[HistoryRow]:
             priority=priority,
             channel=channel,
             segment=segment,
-            key_account=Segment.KEY_ACCOUNT in (segment, parent_segment),
+            key_account=serves_as_key_account(segment, parent_segment),
             language=language or "",
             access_technology=technology or "",
             product=product or "",

@@ -57,6 +57,7 @@ class ServiceOut(OutputSchema):
 
 class TicketBrief(OutputSchema):
     ref: str
+    customer: str = Field(description="the account, or for a group account the site it is for")
     title: str
     status: str
     priority: int
@@ -118,6 +119,7 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> list[dict[str, An
 def _brief(ticket: Any) -> dict[str, Any]:
     return {
         "ref": ticket.reference,
+        "customer": ticket.customer.name,
         "title": ticket.title,
         "status": ticket.status,
         "priority": ticket.priority,

@@ -25,6 +25,21 @@ class Segment(models.TextChoices):
     KEY_ACCOUNT = "key_account", "Group / key account"
 
 
+def serves_as_key_account(segment: str, parent_segment: str | None) -> bool:
+    """The one rule for the key-account flag: a group (key) account, or a site
+    whose parent account is one. Reads of plain rows use it with the parent's
+    segment; queries use `key_account_customers`."""
+    return Segment.KEY_ACCOUNT in (segment, parent_segment)
+
+
+def key_account_customers(path: str = "") -> models.Q:
+    """Customers served as key accounts, for a query; `path` leads from the
+    queried model to the customer (e.g. "ticket__customer__")."""
+    return models.Q(**{f"{path}segment": Segment.KEY_ACCOUNT}) | models.Q(
+        **{f"{path}parent_account__segment": Segment.KEY_ACCOUNT}
+    )
+
+
 class Customer(models.Model):
     """A customer account. Key (group) accounts have an account manager and a
     contract; business sites may belong to a parent group account."""
@@ -67,7 +82,22 @@ class Customer(models.Model):
 
     @property
     def is_key_account(self) -> bool:
-        return self.segment == Segment.KEY_ACCOUNT
+        """A group (key) account, or a site of one: sites are served under the
+        group's contract (load `parent_account` with lists of customers)."""
+        parent = self.parent_account if self.parent_account_id else None
+        return serves_as_key_account(self.segment, parent.segment if parent else None)
+
+    @property
+    def served_segment(self) -> str:
+        """The segment service levels match on: a site of a key account is one."""
+        return Segment.KEY_ACCOUNT if self.is_key_account else self.segment
+
+    @property
+    def account_type(self) -> str:
+        """The segment as agents read it, naming a key account's site as one."""
+        if self.segment != Segment.KEY_ACCOUNT and self.is_key_account:
+            return f"{self.get_segment_display()} site of a key account"
+        return self.get_segment_display()
 
 
 class Contact(models.Model):

@@ -20,6 +20,7 @@ MIN_PHONE_DIGITS = 6
 MIN_PREFIX_DIGITS = 3
 NUMBER_AS_TYPED = re.compile(r"[\d\s+\-/().]+")
 RECENT_TICKETS = 10
+OPEN_TICKETS = 50
 RECENT_INTERACTIONS = 10
 
 
@@ -147,7 +148,7 @@ def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer
     order = {pk: index for index, pk in enumerate(ids)}
     found = (
         Customer.objects.filter(pk__in=order)
-        .select_related("account_manager")
+        .select_related("account_manager", "parent_account")
         .prefetch_related(
             Prefetch(
                 "services", queryset=Service.objects.only("service_id", "customer_id", "product")
@@ -192,7 +193,14 @@ def customer_360(*, user: User, customer_id: int) -> Customer360:
             value=customer_id,
         )
     tickets = customer.tickets.select_related("group", "assignee", "service").order_by("-id")
-    open_tickets = list(tickets.exclude(status__in=["resolved", "closed"])[:50])
+    # A group account answers for its sites: their open tickets are its own.
+    account_and_sites = Customer.objects.filter(Q(pk=customer.pk) | Q(parent_account=customer))
+    open_tickets = list(
+        tickets.model.objects.filter(customer__in=account_and_sites.values("pk"))
+        .select_related("group", "assignee", "service", "customer")
+        .exclude(status__in=["resolved", "closed"])
+        .order_by("-id")[:OPEN_TICKETS]
+    )
     recent_tickets = list(tickets.filter(status__in=["resolved", "closed"])[:RECENT_TICKETS])
     interactions = list(
         customer.interactions.select_related("agent", "contact", "ticket").order_by("-started_at")[

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from time import monotonic
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from netdesk.customers.models import Segment, Service, ServiceStatus
+from netdesk.customers.models import Service, ServiceStatus, key_account_customers
 from netdesk.network.selectors import topology
 
 IMPACT_CACHE_SECONDS = 300.0
@@ -83,8 +83,7 @@ def _build() -> ImpactIndex:
     ):
         index.spread.setdefault(customer_id, set()).add(element_id)
     for element_id, customer_id, parent_id in active.filter(
-        Q(customer__segment=Segment.KEY_ACCOUNT)
-        | Q(customer__parent_account__segment=Segment.KEY_ACCOUNT)
+        key_account_customers("customer__")
     ).values_list("access_element_id", "customer_id", "customer__parent_account_id"):
         index.key_accounts.setdefault(element_id, set()).add(parent_id or customer_id)
     return index

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from netdesk.customers.models import Segment, serves_as_key_account
 from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.engine import Span, status_spans
 from netdesk.sla.models import BusinessCalendar, EscalationRule, SlaPolicy, SlaTimer
@@ -35,7 +36,7 @@ class TicketFacts:
     group_id: int
     assignee_id: int | None
     customer_id: int
-    segment: str
+    segment: str  # as served: a site of a key account is a key account
     parent_account_id: int | None
     product: str
 
@@ -54,6 +55,7 @@ FACT_COLUMNS = (
     "customer__segment",
     "customer__parent_account_id",
     "service__product",
+    "customer__parent_account__segment",
 )
 
 
@@ -70,7 +72,7 @@ def facts_of(ticket: Ticket) -> TicketFacts:
         group_id=ticket.group_id,
         assignee_id=ticket.assignee_id,
         customer_id=customer.pk,
-        segment=customer.segment,
+        segment=customer.served_segment,
         parent_account_id=customer.parent_account_id,
         product=ticket.service.product if ticket.service_id and ticket.service else "",
     )
@@ -82,6 +84,9 @@ def facts_rows(ids: Sequence[int]) -> list[TicketFacts]:
     facts = []
     for row in raw_rows(query, datetimes=(2, 3, 4)):
         row[12] = row[12] or ""  # no service: no product
+        parent_segment = row.pop()
+        if serves_as_key_account(row[10], parent_segment):
+            row[10] = Segment.KEY_ACCOUNT
         facts.append(TicketFacts(*row))
     return facts
 

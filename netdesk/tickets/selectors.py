@@ -55,6 +55,7 @@ def parse_reference(ref: str) -> int:
 TICKET_JOINS = (
     "customer",
     "customer__account_manager",
+    "customer__parent_account",  # a site of a key account is one
     "service",
     "contact",
     "category",

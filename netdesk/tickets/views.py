@@ -116,7 +116,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_customer(user: User, customer_id: int) -> Customer:
-    customer = customers_visible_to(user).filter(pk=customer_id).first()
+    customer = (
+        customers_visible_to(user).select_related("parent_account").filter(pk=customer_id).first()
+    )
     if customer is None:
         raise NotFound(f"Customer {customer_id} does not exist or is not visible to you.")
     return customer
