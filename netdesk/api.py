@@ -76,14 +76,29 @@ class DeskAPI(NinjaAPI):
         return NinjaValidationError(errors)
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """Error answers are documented as application/problem+json (RFC 9457)."""
+        """Error answers are documented as application/problem+json (RFC 9457),
+        with the two every operation may give: 429 past the rate, and 413
+        for a body larger than the desk reads."""
         schema = super().get_openapi_schema(**kwargs)
+        problem_content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                for code, response in operation.get("responses", {}).items():
+                responses = operation.get("responses", {})
+                for code, response in responses.items():
                     content = response.get("content", {})
                     if int(code) >= 400 and "application/json" in content:
                         response["content"] = {PROBLEM: content["application/json"]}
+                responses.setdefault(
+                    429,
+                    {
+                        "description": "Too many requests; wait as Retry-After says",
+                        "content": problem_content,
+                    },
+                )
+                if "requestBody" in operation:
+                    responses.setdefault(
+                        413, {"description": "Request body too large", "content": problem_content}
+                    )
         return schema
 
 

@@ -115,3 +115,17 @@ def test_favicon_is_served():
     assert b"".join(answer.streaming_content if answer.streaming else [answer.content])[:4] == (
         b"\x00\x00\x01\x00"
     )
+
+
+@pytest.mark.django_db
+def test_every_operation_with_a_body_documents_its_413_problem():
+    schema = Client().get("/api/v1/openapi.json").json()
+    with_body = [
+        operation
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        if "requestBody" in operation
+    ]
+    assert with_body
+    for operation in with_body:
+        assert "application/problem+json" in operation["responses"]["413"]["content"]

@@ -64,3 +64,13 @@ def test_the_count_is_kept_in_the_database_cache_shared_by_every_process(setting
         cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
         (rows,) = cursor.fetchone()
     assert rows >= 1
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_429_problem():
+    schema = Client().get("/api/v1/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            answer = operation["responses"].get("429")
+            assert answer is not None, f"{method.upper()} {path} does not document 429"
+            assert "application/problem+json" in answer["content"]
