@@ -30,11 +30,11 @@ def resolved():
     operator = f.user()
     olt = f.element("OLT-FCR")
     customers = [f.customer() for _ in range(4)]
-    services = [f.service(c, access_element=olt) for c in customers[:3]]
+    services = [f.service(c, access_element=olt) for c in customers[:2]]
     topology_changed()
     incident = incident_create(actor=noc, title="OLT down", detected_by="manual", root_element=olt)
     children = [f.ticket(operator, c, service=s) for c, s in zip(customers, services, strict=False)]
-    by_hand = children.pop()
+    by_hand = f.ticket(operator, customers[2])  # not on the incident's path
     incident_resolve(
         actor=noc,
         incident=incident,

@@ -13,11 +13,11 @@ from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import (
     ConfirmationNeeded,
-    NotFound,
     ServiceError,
     TransitionNotAllowed,
     ValidationFailed,
 )
+from netdesk.core.locking import locked
 from netdesk.network.models import NetworkElement
 from netdesk.noc.impact import impact_of
 from netdesk.noc.models import (
@@ -72,21 +72,6 @@ def _check_interval(minutes: int) -> None:
             value=minutes,
             accepted=f"5 to {MAX_UPDATE_MINUTES} minutes",
         )
-
-
-def _locked(incident: NetworkIncident) -> NetworkIncident:
-    """The incident re-read and locked inside the caller's transaction: the
-    copy the caller loaded may be stale (resolved or deleted meanwhile), and
-    what is checked must be what is written."""
-    try:
-        return NetworkIncident.objects.select_for_update().get(pk=incident.pk)
-    except NetworkIncident.DoesNotExist:
-        raise NotFound(
-            f"{incident.reference} no longer exists.",
-            field="incident",
-            value=incident.reference,
-            accepted="an existing incident",
-        ) from None
 
 
 def incident_impact_refresh(*, incident: NetworkIncident, now: datetime | None = None) -> None:
@@ -180,7 +165,7 @@ def incident_update(
     different scope. The customer wording goes to every linked ticket as an
     internal note, so the agent who takes the next call has it."""
     require(actor, Action.INCIDENT_MANAGE)
-    incident = _locked(incident)
+    locked(incident, what="network incident")
     if incident.state == IncidentState.RESOLVED:
         raise TransitionNotAllowed(
             f"{incident.reference} is resolved; reopen it by opening a new incident.",
@@ -274,7 +259,7 @@ def incident_link_ticket(
 ) -> IncidentTicket:
     """Attach a customer ticket as a child of the incident (idempotent)."""
     require(actor, Action.TICKET_LINK if not automatic else Action.TICKET_CREATE)
-    incident = _locked(incident)
+    locked(incident, what="network incident")
     existing = IncidentTicket.objects.filter(
         incident=incident, ticket=ticket, unlinked_at__isnull=True
     ).first()
@@ -342,7 +327,7 @@ def incident_resolve(
     reason, not silently skipped. Returns those problems."""
     require(actor, Action.INCIDENT_MANAGE)
     _check_choice("root_cause", root_cause, RootCause.values)
-    incident = _locked(incident)
+    locked(incident, what="network incident")
     if incident.state == IncidentState.RESOLVED:
         raise TransitionNotAllowed(
             f"{incident.reference} is already resolved.",

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
-from netdesk.core.errors import NotFound, ValidationFailed
+from netdesk.core.errors import ValidationFailed
+from netdesk.core.locking import locked
 from netdesk.noc.models import LiaisonKind, LiaisonRecord, NetworkIncident
 from netdesk.noc.selectors import network_status_for
 from netdesk.noc.services.outages import complaint_observe
@@ -167,20 +168,6 @@ def troubleshooting_request(*, actor: User, ticket: Ticket, body: str) -> Liaiso
     return record
 
 
-def _locked_request(request: LiaisonRecord) -> LiaisonRecord:
-    # Re-read inside the transaction: the request may have been deleted
-    # (with its ticket) since the caller loaded it.
-    try:
-        return LiaisonRecord.objects.select_for_update().get(pk=request.pk)
-    except LiaisonRecord.DoesNotExist:
-        raise NotFound(
-            "That troubleshooting request no longer exists.",
-            field="request",
-            value=request.pk,
-            accepted="an existing troubleshooting request",
-        ) from None
-
-
 @transaction.atomic
 def troubleshooting_result(
     *, actor: User, ticket: Ticket, body: str, request: LiaisonRecord | None = None
@@ -189,7 +176,7 @@ def troubleshooting_result(
     require(actor, Action.INCIDENT_MANAGE)
     body = _check_body(body)
     if request is not None:
-        request = _locked_request(request)
+        locked(request, what="troubleshooting request")
     if request is not None and (
         request.ticket_id != ticket.pk or request.kind != LiaisonKind.TROUBLESHOOTING_REQUEST
     ):
