@@ -22,6 +22,7 @@ from netdesk.noc.selectors import (
     incident_board,
     incident_detail,
     network_status_for,
+    suspected_outages,
 )
 from netdesk.noc.services.alarms import AlarmIn, alarms_ingest, input_reject
 from netdesk.noc.services.incidents import (
@@ -214,8 +215,8 @@ def incident_out(incident: NetworkIncident) -> dict[str, Any]:
     }
 
 
-def _detail(ref: str) -> NetworkIncident:
-    found = incident_detail(ref)
+def _detail(ref: str, user: User) -> NetworkIncident:
+    found = incident_detail(ref, user=user)
     if found is None:
         raise NotFound(f"No incident {ref}.", field="ref", value=ref, accepted="NI-<number>")
     return found
@@ -296,8 +297,9 @@ def incidents(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/incidents", response=answers(IncidentDetailOut, 201), summary="Open an incident")
 def incident_open(request: HttpRequest, payload: IncidentCreateIn) -> Status[dict[str, Any]]:
+    user = _user(request)
     incident = incident_create(
-        actor=_user(request),
+        actor=user,
         title=payload.title,
         detected_by="manual",
         started_at=payload.started_at,
@@ -308,13 +310,14 @@ def incident_open(request: HttpRequest, payload: IncidentCreateIn) -> Status[dic
         eta=payload.eta,
         update_every_minutes=payload.update_every_minutes,
     )
-    return Status(201, detail_out(_detail(incident.reference)))
+    return Status(201, detail_out(_detail(incident.reference, user)))
 
 
 @router.get("/incidents/{ref}", response=answers(IncidentDetailOut), summary="One incident")
 def incident_get(request: HttpRequest, ref: str) -> dict[str, Any]:
-    require(_user(request), Action.INCIDENT_VIEW)
-    return detail_out(_detail(ref))
+    user = _user(request)
+    require(user, Action.INCIDENT_VIEW)
+    return detail_out(_detail(ref, user))
 
 
 @router.post(
@@ -323,9 +326,10 @@ def incident_get(request: HttpRequest, ref: str) -> dict[str, Any]:
 def incident_post_update(
     request: HttpRequest, ref: str, payload: IncidentUpdateIn
 ) -> dict[str, Any]:
-    incident = _detail(ref)
+    user = _user(request)
+    incident = _detail(ref, user)
     incident_update(
-        actor=_user(request),
+        actor=user,
         incident=incident,
         state=payload.state,
         technical_note=payload.technical_note,
@@ -334,16 +338,17 @@ def incident_post_update(
         root_element=_element(payload.root_element, "root_element"),
         update_every_minutes=payload.update_every_minutes,
     )
-    return detail_out(_detail(ref))
+    return detail_out(_detail(ref, user))
 
 
 @router.post("/incidents/{ref}/resolve", response=answers(ResolveOut), summary="Resolve")
 def incident_post_resolve(
     request: HttpRequest, ref: str, payload: IncidentResolveIn
 ) -> dict[str, Any]:
+    user = _user(request)
     problems = incident_resolve(
-        actor=_user(request),
-        incident=_detail(ref),
+        actor=user,
+        incident=_detail(ref, user),
         root_cause=payload.root_cause,
         technical_note=payload.technical_note,
         customer_message=payload.customer_message,
@@ -351,7 +356,7 @@ def incident_post_resolve(
         resolved_at=payload.resolved_at,
         confirm=payload.confirm,
     )
-    return {"incident": detail_out(_detail(ref)), "problems": problems}
+    return {"incident": detail_out(_detail(ref, user)), "problems": problems}
 
 
 class CustomerOut(OutputSchema):
@@ -379,8 +384,11 @@ class AffectedQuery(Schema):
 def incident_customers(
     request: HttpRequest, ref: str, query: Query[AffectedQuery]
 ) -> dict[str, Any]:
-    require(_user(request), Action.INCIDENT_VIEW)
-    page = affected_customers(_detail(ref), after_id=query.after, limit=query.limit)
+    user = _user(request)
+    require(user, Action.INCIDENT_VIEW)
+    page = affected_customers(
+        _detail(ref, user), user=user, after_id=query.after, limit=query.limit
+    )
     return {
         "items": [
             {"id": c.pk, "account_number": c.account_number, "name": c.name, "segment": c.segment}
@@ -401,9 +409,9 @@ class LinkIn(InputSchema):
 def incident_link(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str, Any]:
     user = _user(request)
     incident_link_ticket(
-        actor=user, incident=_detail(ref), ticket=ticket_get(user=user, ref=payload.ticket)
+        actor=user, incident=_detail(ref, user), ticket=ticket_get(user=user, ref=payload.ticket)
     )
-    return detail_out(_detail(ref))
+    return detail_out(_detail(ref, user))
 
 
 @router.post(
@@ -415,11 +423,11 @@ def incident_unlink(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str
     user = _user(request)
     incident_unlink_ticket(
         actor=user,
-        incident=_detail(ref),
+        incident=_detail(ref, user),
         ticket=ticket_get(user=user, ref=payload.ticket),
         reason=payload.reason,
     )
-    return detail_out(_detail(ref))
+    return detail_out(_detail(ref, user))
 
 
 # ---- liaison ---------------------------------------------------------------
@@ -559,16 +567,11 @@ def _outage_out(outage: SuspectedOutage) -> dict[str, Any]:
     }
 
 
-def _outages() -> Any:
-    return SuspectedOutage.objects.select_related("element", "area", "incident").prefetch_related(
-        "tickets"
-    )
-
-
 @router.get("/outages", response=answers(list[OutageOut]), summary="Suspected outages waiting")
 def outages(request: HttpRequest) -> list[dict[str, Any]]:
-    require(_user(request), Action.INCIDENT_VIEW)
-    return [_outage_out(o) for o in _outages().filter(state="open")[:200]]
+    user = _user(request)
+    require(user, Action.INCIDENT_VIEW)
+    return [_outage_out(o) for o in suspected_outages(user=user).filter(state="open")[:200]]
 
 
 @router.post(
@@ -581,7 +584,8 @@ def outage_decision(
 ) -> dict[str, Any]:
     user = _user(request)
     require(user, Action.OUTAGE_DECIDE)
-    outage = _outages().filter(pk=outage_id).first() if 0 < outage_id <= MAX_ID else None
+    outages = suspected_outages(user=user)
+    outage = outages.filter(pk=outage_id).first() if 0 < outage_id <= MAX_ID else None
     if outage is None:
         raise NotFound(
             f"No suspected outage {outage_id}.",
@@ -598,5 +602,5 @@ def outage_decision(
         )
     else:
         outage_dismiss(actor=user, outage=outage, reason=payload.reason)
-    refreshed = _outages().get(pk=outage.pk)
+    refreshed = outages.get(pk=outage.pk)
     return _outage_out(refreshed)

@@ -4,18 +4,21 @@ service sees what the NOC knows without the customer apps importing it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from netdesk.accounts.permissions import Action, can, require
+from netdesk.accounts.models import User
+from netdesk.accounts.permissions import Action, can, require, sees_all_customers
 from netdesk.core.dates import DeskDateTimeField
-from netdesk.core.errors import ServiceError
+from netdesk.core.errors import ConfirmationNeeded, PermissionDenied, ServiceError
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.customers.views import agent_of, desk_view
 from netdesk.network.models import NetworkElement
@@ -32,6 +35,7 @@ from netdesk.noc.selectors import (
     incident_board,
     incident_detail,
     incident_for_ticket,
+    incident_liaison,
     network_status_for,
     open_troubleshooting_requests,
 )
@@ -44,10 +48,21 @@ from netdesk.noc.services.incidents import (
 from netdesk.noc.services.liaison import troubleshooting_request, troubleshooting_result
 from netdesk.noc.services.outages import outage_confirm, outage_dismiss
 from netdesk.tickets.choices import RootCause
+from netdesk.tickets.forms import attach_service_error
 from netdesk.tickets.selectors import ticket_get
 
 
-class OpenIncidentForm(forms.Form):
+class _EtaForm(forms.Form):
+    """A form with an ETA. The picker sends a wall-clock time, read in the
+    reader's zone (activated per request), so the hint names that zone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = timezone.get_current_timezone_name()
+        self.fields["eta"].help_text = f"YYYY-MM-DD HH:MM, {zone} time"
+
+
+class OpenIncidentForm(_EtaForm):
     title = forms.CharField(max_length=200)
     root_element = forms.CharField(max_length=120, help_text="the failed element's name")
     customer_description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -64,7 +79,7 @@ class OpenIncidentForm(forms.Form):
         return found
 
 
-class UpdateForm(forms.Form):
+class UpdateForm(_EtaForm):
     state = forms.ChoiceField(
         choices=[("", "unchanged")] + [c for c in IncidentState.choices if c[0] != "resolved"],
         required=False,
@@ -87,6 +102,20 @@ class ResolveForm(forms.Form):
     resolve_children = forms.BooleanField(
         required=False, label="Resolve the linked tickets with this message"
     )
+    # A box to tick only once the desk has named the alarms still firing.
+    confirm = forms.BooleanField(
+        required=False, widget=forms.HiddenInput, label="Resolve although these alarms fire"
+    )
+    firing_alarms: list[str] = []
+
+    def ask_to_confirm(self, asked: ConfirmationNeeded) -> None:
+        self.fields["confirm"].widget = forms.CheckboxInput()
+        self.firing_alarms = asked.items
+        self.add_error(
+            "confirm",
+            f"{len(asked.items)} alarm(s) listed above still fire; they usually mean the "
+            "failure is not over. Tick the box to resolve anyway.",
+        )
 
 
 class UnlinkForm(forms.Form):
@@ -105,10 +134,16 @@ class LiaisonForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
 
-@desk_view
-def board(request: HttpRequest) -> HttpResponse:
+def _board_page(
+    request: HttpRequest,
+    *,
+    open_form: OpenIncidentForm | None = None,
+    decision: tuple[int, OutageDecisionForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The board as it stands, for a visit and for a form sent back with its
+    errors alike: a mistyped form must not hide what is live."""
     user = agent_of(request)
-    require(user, Action.INCIDENT_VIEW)
     now = timezone.now()
     context = {
         "incidents": incident_board(include_resolved_since=now - timedelta(hours=24)),
@@ -116,7 +151,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "outages": list(
             SuspectedOutage.objects.filter(state="open").select_related("element", "area")[:50]
         ),
-        "requests": open_troubleshooting_requests(),
+        "requests": open_troubleshooting_requests(user=user),
         "alarms": list(
             Alarm.objects.filter(state=AlarmState.FIRING)
             .select_related("element", "incident")
@@ -124,9 +159,17 @@ def board(request: HttpRequest) -> HttpResponse:
         ),
         "can_manage": can(user, Action.INCIDENT_MANAGE),
         "can_decide": can(user, Action.OUTAGE_DECIDE),
-        "form": OpenIncidentForm(),
+        "form": open_form or OpenIncidentForm(),
+        "decision_outage": decision[0] if decision else None,
+        "decision_form": decision[1] if decision else None,
     }
-    return render(request, "noc/board.html", context)
+    return render(request, "noc/board.html", context, status=status)
+
+
+@desk_view
+def board(request: HttpRequest) -> HttpResponse:
+    require(agent_of(request), Action.INCIDENT_VIEW)
+    return _board_page(request)
 
 
 @desk_view
@@ -146,47 +189,62 @@ def incident_open(request: HttpRequest) -> HttpResponse:
                 technical_description=form.cleaned_data["technical_description"],
                 eta=form.cleaned_data["eta"],
             )
+        except PermissionDenied:
+            raise
         except ServiceError as error:
-            form.add_error(None, error.message)
+            attach_service_error(form, error)
         else:
             return redirect("noc_incident", ref=incident.reference)
-    return render(
-        request,
-        "noc/board.html",
-        {"incidents": incident_board(), "form": form, "can_manage": True},
-        status=422,
-    )
+    return _board_page(request, open_form=form, status=422)
 
 
-def _incident_or_404(ref: str) -> NetworkIncident:
-    incident = incident_detail(ref)
+def _incident_or_404(ref: str, user: User) -> NetworkIncident:
+    incident = incident_detail(ref, user=user)
     if incident is None:
         raise Http404(f"No incident {ref}.")
     return incident
+
+
+def _incident_page(
+    request: HttpRequest,
+    incident: NetworkIncident,
+    *,
+    failed: tuple[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The incident's page, for a visit and for an action's form sent back
+    as typed with its errors alike."""
+    user = agent_of(request)
+    # Prefixed: the update and resolve forms both have a customer message.
+    action_forms: dict[str, forms.Form] = {
+        "update_form": UpdateForm(prefix="update"),
+        "resolve_form": ResolveForm(prefix="resolve"),
+        "unlink_form": UnlinkForm(),
+    }
+    if failed is not None:
+        action_forms[f"{failed[0]}_form"] = failed[1]
+    return render(
+        request,
+        "noc/incident.html",
+        {
+            "incident": incident,
+            "customers": affected_customers(incident, user=user, limit=50),
+            "only_own_accounts": not sees_all_customers(user),
+            "can_manage": can(user, Action.INCIDENT_MANAGE) and incident.is_active,
+            "can_unlink": can(user, Action.TICKET_LINK),
+            **action_forms,
+            "failed_action": failed[0] if failed else "",
+            "liaison": incident_liaison(incident, user=user),
+        },
+        status=status,
+    )
 
 
 @desk_view
 def incident_page(request: HttpRequest, ref: str) -> HttpResponse:
     user = agent_of(request)
     require(user, Action.INCIDENT_VIEW)
-    incident = _incident_or_404(ref)
-    return render(
-        request,
-        "noc/incident.html",
-        {
-            "incident": incident,
-            "customers": affected_customers(incident, limit=50),
-            "can_manage": can(user, Action.INCIDENT_MANAGE) and incident.is_active,
-            "can_unlink": can(user, Action.TICKET_LINK),
-            # Prefixed: both forms have a customer message; ids must not clash.
-            "update_form": UpdateForm(prefix="update"),
-            "resolve_form": ResolveForm(prefix="resolve"),
-            "unlink_form": UnlinkForm(),
-            "liaison": LiaisonRecord.objects.filter(incident=incident).select_related(
-                "from_group", "to_group", "author"
-            ),
-        },
-    )
+    return _incident_page(request, _incident_or_404(ref, user))
 
 
 def _form_errors(request: HttpRequest, form: forms.Form) -> None:
@@ -194,55 +252,70 @@ def _form_errors(request: HttpRequest, form: forms.Form) -> None:
         messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
 
 
+INCIDENT_FORMS: dict[str, Callable[[QueryDict], forms.Form]] = {
+    "update": lambda data: UpdateForm(data, prefix="update"),
+    "resolve": lambda data: ResolveForm(data, prefix="resolve"),
+    "unlink": lambda data: UnlinkForm(data),
+}
+
+
+def _incident_act(
+    request: HttpRequest, user: User, incident: NetworkIncident, action: str, data: dict[str, Any]
+) -> None:
+    if action == "update":
+        incident_update(
+            actor=user,
+            incident=incident,
+            state=data["state"] or None,
+            customer_message=data["customer_message"],
+            technical_note=data["technical_note"],
+            eta=data["eta"],
+        )
+        messages.success(request, f"{incident.reference} updated; linked tickets told.")
+    elif action == "resolve":
+        problems = incident_resolve(
+            actor=user,
+            incident=incident,
+            root_cause=data["root_cause"],
+            customer_message=data["customer_message"],
+            technical_note=data["technical_note"],
+            resolve_children=data["resolve_children"],
+            confirm=data["confirm"],
+        )
+        messages.success(request, f"{incident.reference} resolved.")
+        for problem in problems:
+            messages.warning(request, f"Not resolved: {problem}")
+    else:
+        ticket = ticket_get(user=user, ref=data["ticket"])
+        incident_unlink_ticket(actor=user, incident=incident, ticket=ticket, reason=data["reason"])
+        messages.success(request, f"{ticket.reference} unlinked.")
+
+
 @desk_view
 @require_POST
 def incident_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
+    """Run one action on the incident, then back to its page (or the page
+    again with the form as typed and the error next to its field)."""
     user = agent_of(request)
-    incident = _incident_or_404(ref)
-    try:
-        if action == "update":
-            form: forms.Form = UpdateForm(request.POST, prefix="update")
-            if form.is_valid():
-                data = form.cleaned_data
-                incident_update(
-                    actor=user,
-                    incident=incident,
-                    state=data["state"] or None,
-                    customer_message=data["customer_message"],
-                    technical_note=data["technical_note"],
-                    eta=data["eta"],
-                )
-                messages.success(request, f"{incident.reference} updated; linked tickets told.")
-        elif action == "resolve":
-            form = ResolveForm(request.POST, prefix="resolve")
-            if form.is_valid():
-                data = form.cleaned_data
-                problems = incident_resolve(
-                    actor=user,
-                    incident=incident,
-                    root_cause=data["root_cause"],
-                    customer_message=data["customer_message"],
-                    technical_note=data["technical_note"],
-                    resolve_children=data["resolve_children"],
-                )
-                messages.success(request, f"{incident.reference} resolved.")
-                for problem in problems:
-                    messages.warning(request, f"Not resolved: {problem}")
-        elif action == "unlink":
-            form = UnlinkForm(request.POST)
-            if form.is_valid():
-                ticket = ticket_get(user=user, ref=form.cleaned_data["ticket"])
-                incident_unlink_ticket(
-                    actor=user, incident=incident, ticket=ticket, reason=form.cleaned_data["reason"]
-                )
-                messages.success(request, f"{ticket.reference} unlinked.")
+    incident = _incident_or_404(ref, user)
+    make_form = INCIDENT_FORMS.get(action)
+    if make_form is None:
+        raise Http404(f"No action {action}.")
+    form = make_form(request.POST)
+    if form.is_valid():
+        try:
+            _incident_act(request, user, incident, action, form.cleaned_data)
+        except PermissionDenied:
+            raise  # the 403 page, not a form error
+        except ConfirmationNeeded as asked:
+            if not isinstance(form, ResolveForm):
+                raise
+            form.ask_to_confirm(asked)
+        except ServiceError as error:
+            attach_service_error(form, error)
         else:
-            raise Http404(f"No action {action}.")
-        if not form.is_valid():
-            _form_errors(request, form)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    return redirect("noc_incident", ref=incident.reference)
+            return redirect("noc_incident", ref=incident.reference)
+    return _incident_page(request, incident, failed=(action, form), status=422)
 
 
 @desk_view
@@ -303,6 +376,8 @@ def ticket_liaison(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
             messages.success(request, "Troubleshooting result recorded.")
         else:
             raise Http404(f"No liaison action {kind}.")
+    except PermissionDenied:
+        raise  # the 403 page, not a flash on the ticket
     except ServiceError as error:
         messages.error(request, error.message)
     return redirect("ticket_detail", ref=ticket.reference)
@@ -319,22 +394,23 @@ def outage_decide(request: HttpRequest, outage_id: int) -> HttpResponse:
     if outage is None:
         raise Http404("No such suspected outage.")
     form = OutageDecisionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("noc_board")
-    data = form.cleaned_data
-    try:
-        if data["decision"] == "confirm":
-            incident = outage_confirm(
-                actor=user,
-                outage=outage,
-                title=data["title"] or f"Suspected outage at {outage.element or outage.area}",
-                customer_description=data["customer_description"],
-            )
-            messages.success(request, f"Confirmed as {incident.reference}.")
-            return redirect("noc_incident", ref=incident.reference)
-        outage_dismiss(actor=user, outage=outage, reason=data["reason"])
-        messages.success(request, "Dismissed; the detector will weigh this place less.")
-    except ServiceError as error:
-        messages.error(request, error.message)
-    return redirect("noc_board")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "confirm":
+                incident = outage_confirm(
+                    actor=user,
+                    outage=outage,
+                    title=data["title"] or f"Suspected outage at {outage.element or outage.area}",
+                    customer_description=data["customer_description"],
+                )
+                messages.success(request, f"Confirmed as {incident.reference}.")
+                return redirect("noc_incident", ref=incident.reference)
+            outage_dismiss(actor=user, outage=outage, reason=data["reason"])
+            messages.success(request, "Dismissed; the detector will weigh this place less.")
+            return redirect("noc_board")
+        except PermissionDenied:
+            raise
+        except ServiceError as error:
+            attach_service_error(form, error)
+    return _board_page(request, decision=(outage.pk, form), status=422)

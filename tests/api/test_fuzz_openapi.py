@@ -7,10 +7,15 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from netdesk.accounts.models import Role, TierKind
+from netdesk.network.selectors import topology_changed
+from netdesk.noc.models import SuspectedOutage
+from netdesk.noc.services.alarms import elements_changed
+from netdesk.noc.services.incidents import incident_create
 from netdesk.wsgi import application
 from tests import factories as f
 
@@ -60,5 +65,65 @@ def test_api_conforms_to_its_schema(case, desk_token):
     # customer): those answers are 4xx problems, checked by every other check.
     case.call_and_validate(
         headers={"Authorization": f"Bearer {desk_token}"},
+        excluded_checks=[positive_data_acceptance],
+    )
+
+
+@pytest.fixture
+def live_noc(db):
+    """A live incident with a linked ticket, an open suspected outage and a
+    NOC engineer's token: the NOC paths are pointed at these, so random
+    bodies and queries reach the handlers instead of stopping at a 404."""
+    noc = f.user(Role.NOC_ENGINEER, groups=[f.group(TierKind.SECOND_LINE)])
+    node = f.element("NODE-FUZZ", upstream=f.element("CORE-FUZZ"))
+    owner = f.customer("key_account", account_manager=f.user(Role.ACCOUNT_MANAGER))
+    service = f.service(owner, access_element=node)
+    topology_changed()
+    elements_changed()
+    incident = incident_create(
+        actor=noc, title="Node down", detected_by="manual", root_element=node
+    )
+    ticket = f.ticket(f.user(), owner, service=service)
+    outage = SuspectedOutage.objects.create(
+        element=node,
+        raised_at=timezone.now(),
+        window_start=timezone.now(),
+        complaints=3,
+        expected=0.2,
+        score=4.0,
+    )
+    return {
+        "token": f.token_for(noc),
+        "incident": incident.reference,
+        "ticket": ticket.reference,
+        "customer_id": owner.pk,
+        "outage_id": outage.pk,
+    }
+
+
+@pytest.mark.fuzz
+@schema.include(path_regex="^/api/v1/noc/").parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=not os.environ.get("NETDESK_FUZZ_RANDOM"),
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_noc_endpoints_on_a_live_incident(case, live_noc):
+    parameters = case.path_parameters or {}
+    if "ref" in parameters:
+        on_ticket = case.path.startswith("/api/v1/noc/tickets/")
+        parameters["ref"] = live_noc["ticket"] if on_ticket else live_noc["incident"]
+    for name in ("customer_id", "outage_id"):
+        if name in parameters:
+            parameters[name] = live_noc[name]
+    if isinstance(case.body, dict) and isinstance(case.body.get("ticket"), str):
+        case.body["ticket"] = live_noc["ticket"]  # link and unlink a real ticket
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {live_noc['token']}"},
         excluded_checks=[positive_data_acceptance],
     )

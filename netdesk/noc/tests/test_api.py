@@ -138,14 +138,14 @@ def test_incident_by_hand_and_the_network_status_agents_see(net, noc_client):
             "title": "Fibre cut at the core",
             "root_element": "CORE-1",
             "customer_description": "Outage in Berlin; repair crew on site.",
-            "eta": "2026-12-01T14:30:00+01:00",
+            "eta": "2098-12-01T14:30:00+01:00",
         },
         content_type="application/json",
     )
     assert opened.status_code == 201, opened.content
     ref = opened.json()["ref"]
     assert opened.json()["affected_customers"] == 1
-    assert opened.json()["eta"].startswith("2026-12-01T13:30:00")
+    assert opened.json()["eta"].startswith("2098-12-01T13:30:00")
 
     operator = f.user()
     agent = Client(HTTP_AUTHORIZATION=f"Bearer {f.token_for(operator)}")
@@ -157,7 +157,7 @@ def test_incident_by_hand_and_the_network_status_agents_see(net, noc_client):
             "service_id": net["service"].service_id,
             "failed_element": "CORE-1",
             "customer_description": "Outage in Berlin; repair crew on site.",
-            "eta": "2026-12-01T13:30:00Z",
+            "eta": "2098-12-01T13:30:00Z",
         }
     ]
     customers = agent.get(f"/api/v1/noc/incidents/{ref}/customers").json()

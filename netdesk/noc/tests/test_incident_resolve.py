@@ -90,7 +90,7 @@ def test_troubleshooting_requests_of_tickets_resolved_with_the_incident_are_clos
     request = troubleshooting_request(
         actor=outage["operator"], ticket=ticket, body="Please test the line."
     )
-    assert open_troubleshooting_requests() == [request]
+    assert open_troubleshooting_requests(user=None) == [request]
 
     incident_resolve(
         actor=outage["noc"],
@@ -101,7 +101,7 @@ def test_troubleshooting_requests_of_tickets_resolved_with_the_incident_are_clos
         confirm=True,
     )
 
-    assert open_troubleshooting_requests() == []
+    assert open_troubleshooting_requests(user=None) == []
     closing = LiaisonRecord.objects.get(answers=request)
     assert closing.kind == LiaisonKind.REQUEST_CLOSED
     assert ticket.reference in closing.body
@@ -117,7 +117,7 @@ def test_a_ticket_resolved_by_hand_closes_its_request_too(outage):
         resolution_code="customer_equipment",
         root_cause="customer_side",
     )
-    assert open_troubleshooting_requests() == []
+    assert open_troubleshooting_requests(user=None) == []
     assert TicketEvent.objects.filter(ticket=ticket, kind="troubleshooting_closed").exists()
 
 
@@ -139,3 +139,24 @@ def test_the_api_answers_409_naming_the_alarms_unless_confirmed(outage):
     assert done.status_code == 200, done.content
     assert done.json()["incident"]["state"] == "resolved"
     assert done.json()["incident"]["eta"] is None
+
+
+def test_the_resolve_form_comes_back_with_the_alarms_and_a_box_to_confirm(outage):
+    client = Client()
+    client.force_login(outage["noc"])
+    url = f"/noc/incidents/{outage['incident'].reference}/resolve/"
+    typed = {"resolve-root_cause": "power", "resolve-customer_message": "Power is back."}
+
+    asked = client.post(url, typed)
+
+    assert asked.status_code == 422
+    page = asked.content.decode()
+    assert "LinkDown on AGG-R" in page and "PowerSupplyFailed on AGG-R" in page
+    assert 'type="checkbox" name="resolve-confirm"' in page
+    assert "Power is back." in page  # the form as typed
+    assert NetworkIncident.objects.get().state != IncidentState.RESOLVED
+
+    done = client.post(url, {**typed, "resolve-confirm": "on"})
+
+    assert done.status_code == 302
+    assert NetworkIncident.objects.get().state == IncidentState.RESOLVED

@@ -81,7 +81,7 @@ def test_troubleshooting_request_and_result_from_the_ticket_page(outage):
     denied = login(operator).post(
         f"/noc/tickets/{ticket.reference}/liaison/result/", {"body": "Fake"}
     )
-    assert denied.status_code == 302
+    assert denied.status_code == 403
     assert LiaisonRecord.objects.filter(ticket=ticket).count() == 2
 
 
