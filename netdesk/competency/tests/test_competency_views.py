@@ -305,3 +305,34 @@ def test_manager_assigns_a_profile(team):
         .status_code
         == 403
     )
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        {"code": "PRD"},  # the service refuses: the code is taken
+        {"scale_max": "many"},  # the form refuses
+    ],
+)
+def test_a_refused_new_skill_keeps_the_framework_page_and_what_was_typed(team, mistake):
+    client = login(team["manager"])
+    framework = Framework.objects.get(name=builtin.FRAMEWORK_NAME)
+    client.post(f"/competency/frameworks/{framework.pk}/new-version/")
+    draft = Framework.objects.get(name=builtin.FRAMEWORK_NAME, version=2)
+    typed = {
+        "code": "PRD-TV",
+        "name": "IPTV bundles",
+        "category": "product",
+        "description": "Set-top boxes and packages",
+        "scale_min": 1,
+        "scale_max": 5,
+    }
+    response = client.post(f"/competency/frameworks/{draft.pk}/add-skill/", typed | mistake)
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'value="IPTV bundles"' in page
+    assert "Set-top boxes and packages</textarea>" in page
+    field = next(iter(mistake))
+    assert f'data-field="{field}"' in page  # the error next to its field
+    assert "CS-ESCALATE" in page  # the framework's skills are still listed
+    assert not Skill.objects.filter(framework=draft, name="IPTV bundles").exists()

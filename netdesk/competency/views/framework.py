@@ -391,10 +391,15 @@ def framework_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@desk_view
-def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _framework_page(
+    request: HttpRequest,
+    framework: Framework,
+    skill_form: SkillForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The framework's page, for a visit and for a new skill sent back as
+    typed with its errors alike."""
     user = agent_of(request)
-    framework = _framework(user, pk)
     configure = can(user, Action.COMPETENCY_CONFIGURE)
     editable = configure and framework.state == FrameworkState.DRAFT
     profiles = list(RoleProfile.objects.filter(framework=framework).order_by("name"))
@@ -415,12 +420,51 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "can_configure": configure,
             "editable": editable,
-            "skill_form": SkillForm(framework=framework) if editable else None,
+            "skill_form": skill_form or (SkillForm(framework=framework) if editable else None),
             "has_draft": Framework.objects.filter(
                 name=framework.name, state=FrameworkState.DRAFT
             ).exists(),
         },
+        status=status,
     )
+
+
+@desk_view
+def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _framework_page(request, _framework(agent_of(request), pk))
+
+
+def _skill_add(request: HttpRequest, user: User, framework: Framework) -> HttpResponse:
+    """Add a skill to a draft; a refusal shows the page again with the
+    skill as typed."""
+    form = SkillForm(request.POST, framework=framework)
+    if form.is_valid():
+        data = form.cleaned_data
+        parent = (
+            Skill.objects.filter(pk=data["parent"], framework=framework).first()
+            if data.get("parent")
+            else None
+        )
+        try:
+            skill = fw.skill_create(
+                actor=user,
+                framework=framework,
+                code=data["code"],
+                name=data["name"],
+                category=data["category"],
+                parent=parent,
+                description=data.get("description", ""),
+                scale_min=data["scale_min"],
+                scale_max=data["scale_max"],
+            )
+        except ServiceError as error:
+            if error.status == 403:
+                raise
+            attach_service_error(form, error)
+        else:
+            messages.success(request, f"{skill.code} added.")
+            return redirect("competency_skill", pk=skill.pk)
+    return _framework_page(request, framework, form, status=422)
 
 
 @desk_view
@@ -439,29 +483,7 @@ def framework_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
             target = fw.framework_publish(actor=user, framework=framework)
             messages.success(request, f"{target} is published and frozen.")
         elif action == "add-skill":
-            form = SkillForm(request.POST, framework=framework)
-            if not form.is_valid():
-                messages.error(request, _form_errors(form))
-            else:
-                data = form.cleaned_data
-                parent = (
-                    Skill.objects.filter(pk=data["parent"], framework=framework).first()
-                    if data.get("parent")
-                    else None
-                )
-                skill = fw.skill_create(
-                    actor=user,
-                    framework=framework,
-                    code=data["code"],
-                    name=data["name"],
-                    category=data["category"],
-                    parent=parent,
-                    description=data.get("description", ""),
-                    scale_min=data["scale_min"],
-                    scale_max=data["scale_max"],
-                )
-                messages.success(request, f"{skill.code} added.")
-                return redirect("competency_skill", pk=skill.pk)
+            return _skill_add(request, user, framework)
         elif action == "add-profile":
             profile = fw.profile_create(
                 actor=user, framework=framework, name=request.POST.get("name", "")
@@ -475,12 +497,6 @@ def framework_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     except ServiceError as error:
         messages.error(request, error.message)
     return redirect("competency_framework", pk=target.pk)
-
-
-def _form_errors(form: forms.Form) -> str:
-    return "; ".join(
-        f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()
-    )
 
 
 @desk_view
