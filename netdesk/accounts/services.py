@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import ApiToken, Role, User, hash_token
 from netdesk.core.errors import ValidationFailed
+from netdesk.core.locking import locked
 
 TOKEN_PREFIX = "ndk_"  # noqa: S105 - a visible prefix, not a secret
 
@@ -82,6 +83,10 @@ def token_create(
     return token, secret
 
 
+@transaction.atomic
 def token_revoke(*, token: ApiToken) -> None:
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    """Revoke the token; revoking it again keeps the first revocation's time."""
+    token = locked(token, what="API token")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])

@@ -13,6 +13,7 @@ from django.utils import timezone
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import ValidationFailed
+from netdesk.core.locking import locked
 from netdesk.customers.models import Contact, Customer
 from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import Channel, Direction, Outcome, Visibility
@@ -52,6 +53,8 @@ def interaction_log(
     """Record one contact. On a ticket it becomes a timeline event and, when an
     agent spoke to or wrote to the customer, the ticket's first response."""
     require(actor, Action.INTERACTION_LOG)
+    if ticket is not None:
+        ticket = locked(ticket)
     for field, value, choices in (
         ("channel", channel, Channel),
         ("direction", direction, Direction),
@@ -145,6 +148,7 @@ def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> C
             accepted=list(Visibility.values),
         )
     require(actor, Action.REPLY_ADD if visibility == Visibility.PUBLIC else Action.NOTE_ADD)
+    ticket = locked(ticket)
     if not body.strip():
         raise ValidationFailed(
             "The text is empty.", field="body", value=body, accepted="a non-empty text"
@@ -167,6 +171,7 @@ def attachment_add(
     """Store a file on a ticket after checking its size, and its type from its
     content and name (never from what the client declares)."""
     require(actor, Action.NOTE_ADD)
+    ticket = locked(ticket)
     limit = settings.NETDESK_ATTACHMENT_MAX_BYTES
     size = upload.size or 0
     if size > limit:

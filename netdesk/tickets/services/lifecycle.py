@@ -3,6 +3,7 @@ status, functional and hierarchical escalation, resolution, closure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from netdesk.accounts.models import SupportGroup, TierKind, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
 from netdesk.core.hooks import hooks_run
+from netdesk.core.locking import locked
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import (
@@ -22,6 +24,7 @@ from netdesk.tickets.choices import (
     Channel,
     Direction,
     Level,
+    Outcome,
     Priority,
     ResolutionCode,
     RootCause,
@@ -121,7 +124,8 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket for a customer. `call`, when given, is the call report of
     the contact that opened it (direction, started_at, duration_seconds,
-    summary, outcome) and is logged as the ticket's first interaction."""
+    summary, outcome, and resolution_code and root_cause when the outcome is
+    "Resolved on the call") and is logged as the ticket's first interaction."""
     require(actor, Action.TICKET_CREATE)
     _choice("ticket_type", ticket_type, TicketType)
     _choice("channel", channel, Channel)
@@ -172,7 +176,9 @@ def ticket_create(
         f"P{ticket.priority}, queue {group.name}",
         at=now,
     )
+    settled: CallResolution | None = None
     if call is not None:
+        report, settled = _call_settles(call)
         interaction_log(
             actor=actor,
             ticket=ticket,
@@ -180,11 +186,74 @@ def ticket_create(
             channel=channel,
             contact=contact,
             refresh_sla=False,  # computed once below, with the first response in
-            **call,
+            **report,
         )
     sla_refresh(ticket=ticket)
     hooks_run("ticket_created", ticket=ticket, actor=actor)
+    if settled is not None:
+        settled.resolve(actor=actor, ticket=ticket)
     return ticket
+
+
+@dataclass(frozen=True)
+class CallResolution:
+    """How a call resolved its ticket ("Resolved on the call")."""
+
+    resolution_code: str
+    root_cause: str
+    notes: str
+
+    def resolve(self, *, actor: User, ticket: Ticket) -> None:
+        ticket_resolve(
+            actor=actor,
+            ticket=ticket,
+            resolution_code=self.resolution_code,
+            root_cause=self.root_cause,
+            notes=self.notes,
+        )
+
+
+def _call_settles(call: dict[str, Any]) -> tuple[dict[str, Any], CallResolution | None]:
+    """The call report without its resolution, and the resolution when the
+    outcome is "Resolved on the call": then the ticket is resolved in the
+    same step, through ticket_resolve (first-contact resolution, service
+    levels and timeline as for any resolution)."""
+    report = dict(call)
+    resolution_code = report.pop("resolution_code", None) or ""
+    root_cause = report.pop("root_cause", None) or ""
+    if report.get("outcome") != Outcome.RESOLVED:
+        if resolution_code or root_cause:
+            raise ValidationFailed(
+                "A resolution code and root cause go with the outcome 'Resolved on the call'.",
+                field="resolution_code" if resolution_code else "root_cause",
+                value=resolution_code or root_cause,
+                accepted="none, or the outcome 'resolved'",
+            )
+        return report, None
+    if not resolution_code:
+        raise ValidationFailed(
+            "Resolved on the call: say how, with a resolution code.",
+            field="resolution_code",
+            value=resolution_code,
+            accepted=list(ResolutionCode.values),
+        )
+    return report, CallResolution(resolution_code, root_cause, str(report.get("summary", "")))
+
+
+@transaction.atomic
+def ticket_interaction_log(
+    *, actor: User, ticket: Ticket, call: dict[str, Any], contact: Contact | None = None
+) -> Interaction:
+    """Log a contact on a ticket (channel, direction, started_at,
+    duration_seconds, summary, outcome); "Resolved on the call" resolves the
+    ticket in the same step and needs its resolution code (and root cause)."""
+    report, settled = _call_settles(call)
+    interaction = interaction_log(
+        actor=actor, ticket=ticket, customer=ticket.customer, contact=contact, **report
+    )
+    if settled is not None:
+        settled.resolve(actor=actor, ticket=ticket)
+    return interaction
 
 
 # Fields that decide which service level applies.
@@ -196,6 +265,7 @@ UPDATABLE = {"title", "description", "category", "service", "contact", "impact",
 def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
     """Change descriptive fields; impact or urgency recompute the priority."""
     require(actor, Action.TICKET_UPDATE)
+    ticket = locked(ticket)
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValidationFailed(
@@ -267,6 +337,7 @@ def ticket_assign(
     """Give the ticket to an agent (or none) within its group, or within
     another group of the same tier. Moving to another tier is escalation."""
     require(actor, Action.TICKET_ASSIGN)
+    ticket = locked(ticket)
     _require_open(ticket, "assigned")
     group = group or ticket.group
     if group.tier_id != ticket.group.tier_id:
@@ -325,6 +396,7 @@ SPECIAL_STATUSES: dict[str, str] = {Status.RESOLVED: "resolve", Status.CLOSED: "
 def ticket_change_status(*, actor: User, ticket: Ticket, status: str, note: str = "") -> Ticket:
     """Move an open ticket between working states (assigned, in progress, pending)."""
     require(actor, Action.TICKET_UPDATE)
+    ticket = locked(ticket)
     if status in SPECIAL_STATUSES:
         raise TransitionNotAllowed(
             f"Use the {SPECIAL_STATUSES[status]} action to set {status}: it needs more details.",
@@ -359,6 +431,7 @@ def ticket_escalate_functional(
 ) -> Ticket:
     """Hand the ticket to another group (usually the next tier) with a reason."""
     require(actor, Action.TICKET_ESCALATE)
+    ticket = locked(ticket)
     _require_open(ticket, "escalated")
     if not reason.strip():
         raise ValidationFailed(
@@ -420,6 +493,7 @@ def ticket_escalate_functional(
 def ticket_escalate_hierarchical(*, actor: User | None, ticket: Ticket, reason: str) -> Ticket:
     """Flag the ticket one level up the management line (supervisor, manager, ...)."""
     require(actor, Action.TICKET_ESCALATE)
+    ticket = locked(ticket)
     _require_open(ticket, "escalated")
     if not reason.strip():
         raise ValidationFailed(
@@ -485,6 +559,7 @@ def ticket_resolve(
     """Resolve with a resolution code (and a root cause for faults and complaints).
     First-contact resolution is decided here (`first_contact_resolution`)."""
     require(actor, Action.TICKET_RESOLVE)
+    ticket = locked(ticket)
     _check_transition(ticket, Status.RESOLVED)
     _choice("resolution_code", resolution_code, ResolutionCode)
     if ticket.ticket_type in NEEDS_ROOT_CAUSE and not root_cause:
@@ -518,7 +593,9 @@ def ticket_resolve(
     ticket.updated_at = now
     if ticket.first_response_at is None:
         ticket.first_response_at = now
-    ticket.save()
+    ticket.save(
+        update_fields=[*changes, "resolved_at", "resolved_by", "updated_at", "first_response_at"]
+    )
     sla_refresh(ticket=ticket)
     hooks_run("ticket_resolved", ticket=ticket, actor=actor)
     resolved = (ticket.pk, now)
@@ -528,10 +605,19 @@ def ticket_resolve(
     return ticket
 
 
+REOPENED: dict[str, Any] = {
+    "status": Status.IN_PROGRESS,
+    "first_contact_resolved": False,
+    "resolution_code": "",
+    "root_cause": "",
+}
+
+
 @transaction.atomic
 def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     """Reopen a resolved ticket; it counts against the resolver's reopen rate."""
     require(actor, Action.TICKET_REOPEN)
+    ticket = locked(ticket)
     if ticket.status != Status.RESOLVED:
         raise TransitionNotAllowed(
             f"Only a resolved ticket can be reopened; {ticket.reference} is {ticket.status}.",
@@ -549,19 +635,14 @@ def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     apply_changes(
         ticket=ticket,
         actor=actor,
-        changes={
-            "status": Status.IN_PROGRESS,
-            "first_contact_resolved": False,
-            "resolution_code": "",
-            "root_cause": "",
-        },
+        changes=REOPENED,
         kind=EventKind.REOPENED,
         message=reason,
     )
     ticket.reopen_count += 1
     ticket.resolved_at = None
     ticket.updated_at = timezone.now()
-    ticket.save()
+    ticket.save(update_fields=[*REOPENED, "reopen_count", "resolved_at", "updated_at"])
     sla_refresh(ticket=ticket)
     return ticket
 
@@ -569,6 +650,7 @@ def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
 @transaction.atomic
 def ticket_close(*, actor: User, ticket: Ticket, note: str = "") -> Ticket:
     require(actor, Action.TICKET_CLOSE)
+    ticket = locked(ticket)
     _check_transition(ticket, Status.CLOSED)
     now = timezone.now()
     apply_changes(
@@ -590,6 +672,7 @@ def ticket_close(*, actor: User, ticket: Ticket, note: str = "") -> Ticket:
 def ticket_deescalate_hierarchical(*, actor: User | None, ticket: Ticket, reason: str) -> Ticket:
     """Lower the hierarchical escalation level by one, with the reason recorded."""
     require(actor, Action.TICKET_ESCALATE)
+    ticket = locked(ticket)
     if not reason.strip():
         raise ValidationFailed(
             "De-escalation needs a reason.",
@@ -621,6 +704,7 @@ def ticket_raise_priority(*, actor: User | None, ticket: Ticket, reason: str) ->
     """Raise the priority one step above what the matrix gave (P3 → P2),
     e.g. when a service level is about to be missed. Impact and urgency stay."""
     require(actor, Action.TICKET_UPDATE)
+    ticket = locked(ticket)
     _require_open(ticket, "reprioritised")
     if ticket.priority <= Priority.CRITICAL:
         return ticket

@@ -8,6 +8,7 @@ from django.utils import timezone
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
+from netdesk.core.locking import locked
 from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import LinkKind, ResolutionCode, Status, Visibility
 from netdesk.tickets.models import Comment, Ticket, TicketLink
@@ -63,6 +64,7 @@ def ticket_link(*, actor: User, source: Ticket, target: Ticket, kind: str) -> Ti
 @transaction.atomic
 def ticket_unlink(*, actor: User, link: TicketLink, reason: str = "") -> None:
     require(actor, Action.TICKET_LINK)
+    link = locked(link, what="ticket link")
     for ticket, other in ((link.source, link.target), (link.target, link.source)):
         event_record(
             ticket=ticket,
@@ -79,6 +81,7 @@ def ticket_unlink(*, actor: User, link: TicketLink, reason: str = "") -> None:
 def ticket_set_parent(*, actor: User, child: Ticket, parent: Ticket | None) -> Ticket:
     """Make `child` part of `parent` (e.g. one customer's ticket under a mass fault)."""
     require(actor, Action.TICKET_LINK)
+    child = locked(child)
     if parent is not None:
         _not_self(child, parent, "parent")
         ancestor: Ticket | None = parent
@@ -116,6 +119,9 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
     conversation moves to the surviving ticket as an internal note."""
     require(actor, Action.TICKET_MERGE)
     _not_self(duplicate, into, "into")
+    # Both locked, in id order: two merges of the same pair either way round queue up.
+    for ticket in sorted((duplicate, into), key=lambda each: each.pk):
+        locked(ticket)
     if not duplicate.in_open_status:
         raise TransitionNotAllowed(
             f"{duplicate.reference} is already {duplicate.status}.",
@@ -148,7 +154,16 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
     duplicate.resolved_at = duplicate.resolved_at or now
     duplicate.closed_at = now
     duplicate.updated_at = now
-    duplicate.save()
+    duplicate.save(
+        update_fields=[
+            "merged_into",
+            "status",
+            "resolution_code",
+            "resolved_at",
+            "closed_at",
+            "updated_at",
+        ]
+    )
     sla_refresh(ticket=duplicate)
     Comment.objects.create(
         ticket=into,
