@@ -1,6 +1,7 @@
 """Text the database cannot store (NUL, unpaired surrogates) is refused where
 it comes in, naming the place, and nothing is half-written: request bodies
-(nested lists included), query strings, forms and paths. PostgreSQL refuses
+(nested lists included), query strings, forms and paths. Alarms are the
+exception: repaired and taken in, never lost. PostgreSQL refuses
 such text in a whole statement, so before, one NUL in a batch of alarms was a
 500 that stored nothing; SQLite stored the NUL. Runs on both databases."""
 
@@ -17,7 +18,7 @@ from netdesk.accounts.models import Role, TierKind
 from netdesk.api import api
 from netdesk.core.schemas import InputSchema
 from netdesk.core.text import find_unstorable, replace_unstorable
-from netdesk.noc.models import Alarm, RejectedInput
+from netdesk.noc.models import Alarm
 from netdesk.tickets.models import Ticket
 from tests import factories as f
 
@@ -43,19 +44,24 @@ def post_json(client: Client, path: str, body: str) -> Any:
     return client.post(path, body, content_type="application/json")
 
 
-def test_a_nul_in_the_fourth_alarm_refuses_the_batch_naming_it(noc_client: Client) -> None:
+def test_a_nul_in_the_fourth_alarm_is_replaced_named_and_every_alarm_taken_in(
+    noc_client: Client,
+) -> None:
+    # A device's alarm must not be lost for a stray NUL (Alertmanager does
+    # not resend on a 4xx): it is taken in with U+FFFD, labelled, and named.
     f.element("OLT-7")
     batch = [alarm(0), alarm(1), alarm(2), alarm(3, summary="mains lost\x00 at cabinet")]
     response = post_json(noc_client, "/api/v1/noc/alarms", json.dumps({"alarms": batch}))
-    assert response.status_code == 422, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    [error] = response.json()["errors"]
-    assert error["field"] == "alarms.3.summary"
-    assert error["value"] == "mains lost\\u0000 at cabinet"
-    assert "NUL" in error["message"] and "position 10" in error["message"]
-    assert "U+0000" in error["accepted"]
-    assert Alarm.objects.count() == 0
-    assert RejectedInput.objects.count() == 0
+    assert response.status_code == 202, response.content
+    answer = response.json()
+    assert answer["accepted"] == 4 and answer["refused"] == []
+    [repair] = answer["repaired"]
+    assert repair["index"] == 3 and repair["field"] == "alarms[3].summary"
+    assert "NUL" in repair["message"] and "U+FFFD" in repair["message"]
+    assert Alarm.objects.count() == 4
+    fourth = Alarm.objects.get(name="PowerLoss3")
+    assert fourth.summary == "mains lost\ufffd at cabinet"
+    assert fourth.labels["nul_replaced"] == "1"
 
 
 def test_a_nul_in_a_label_name_and_an_unpaired_surrogate_are_both_named(
@@ -65,21 +71,33 @@ def test_a_nul_in_a_label_name_and_an_unpaired_surrogate_are_both_named(
     # JSON may carry a lone surrogate as an escape; no database stores it.
     body = json.dumps({"alarms": [alarm(0, labels={"rack\x00": "4"}), alarm(1, summary="\ud800")]})
     response = post_json(noc_client, "/api/v1/noc/alarms", body)
+    assert response.status_code == 202, response.content
+    fields = [repair["field"] for repair in response.json()["repaired"]]
+    assert fields == ["alarms[0].labels.rack\\u0000", "alarms[1].summary"]
+    assert Alarm.objects.count() == 2
+
+
+def test_the_rest_of_an_alarm_body_is_still_refused(noc_client: Client) -> None:
+    # Only the alarms are repaired item by item; any other field is refused.
+    body = {"version": "4\x00", "alerts": []}
+    response = post_json(noc_client, "/api/v1/noc/alarms/alertmanager", json.dumps(body))
     assert response.status_code == 422, response.content
-    fields = [error["field"] for error in response.json()["errors"]]
-    assert fields == ["alarms.0.labels.rack\\u0000", "alarms.1.summary"]
-    assert Alarm.objects.count() == 0
+    assert response.json()["errors"][0]["field"] == "version"
 
 
-def test_alertmanager_webhook_refuses_a_nul_too(noc_client: Client) -> None:
+def test_alertmanager_webhook_repairs_a_nul_too(noc_client: Client) -> None:
+    f.element("olt-1")
     body = {
         "version": "4",
         "status": "firing",
-        "alerts": [{"status": "firing", "labels": {"alertname": "Olt\x00Down"}}],
+        "alerts": [
+            {"status": "firing", "labels": {"alertname": "Olt\x00Down", "element": "olt-1"}}
+        ],
     }
     response = post_json(noc_client, "/api/v1/noc/alarms/alertmanager", json.dumps(body))
-    assert response.status_code == 422, response.content
-    assert response.json()["errors"][0]["field"] == "alerts.0.labels.alertname"
+    assert response.status_code == 202, response.content
+    assert response.json()["repaired"][0]["field"] == "alerts[0].labels.alertname"
+    assert Alarm.objects.get().name == "Olt\ufffdDown"
 
 
 def test_a_ticket_with_a_nul_in_its_title_is_not_created(agent: Any) -> None:

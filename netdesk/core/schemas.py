@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from ninja import Schema
 from ninja.schema import DjangoGetter
@@ -38,6 +38,9 @@ class InputSchema(Schema):
     """A request body: strict types, so `false` is not read as 0 nor 1 as true."""
 
     model_config = ConfigDict(strict=True)
+    # Fields whose items the endpoint checks one by one, unstorable text
+    # included (an alarm batch: one bad alarm must not cost the others).
+    checked_per_item: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -47,6 +50,8 @@ class InputSchema(Schema):
         found = data._obj if isinstance(data, DjangoGetter) else data
         if not isinstance(found, dict):
             raise ValueError(f"expected a JSON object, got {type(found).__name__}")
+        if cls.checked_per_item:
+            found = {k: v for k, v in found.items() if k not in cls.checked_per_item}
         refuse_unstorable(cls.__name__, found)
         return data
 

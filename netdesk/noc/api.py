@@ -56,10 +56,17 @@ class RefusalOut(OutputSchema):
     message: str
 
 
+class RepairOut(OutputSchema):
+    index: int
+    field: str
+    message: str
+
+
 class IntakeOut(OutputSchema):
     received: int
     accepted: int
     refused: list[RefusalOut]
+    repaired: list[RepairOut]
     new: int
     repeated: int
     cleared: int
@@ -80,6 +87,8 @@ class AlertmanagerIn(InputSchema):
     groupKey: str = ""
     alerts: list[Any]
 
+    checked_per_item = ("alerts",)
+
 
 class GenericIn(InputSchema):
     """A batch of alarms. Each alarm: name, element (name, management IP or
@@ -90,9 +99,15 @@ class GenericIn(InputSchema):
 
     alarms: list[Any]
 
+    checked_per_item = ("alarms",)
+
 
 def _take_in(
-    request: HttpRequest, good: list[AlarmIn], refused: list[intake.Refusal], source: str
+    request: HttpRequest,
+    good: list[AlarmIn],
+    refused: list[intake.Refusal],
+    source: str,
+    repairs: list[intake.Repair],
 ) -> dict[str, Any]:
     for refusal in refused[:20]:  # a flood of garbage must not flood the table
         input_reject(
@@ -106,6 +121,7 @@ def _take_in(
         "received": len(good) + len(refused),
         "accepted": len(good),
         "refused": [r.as_dict() for r in refused],
+        "repaired": [r.as_dict() for r in repairs],
         "new": result.new,
         "repeated": result.repeated,
         "cleared": result.cleared,
@@ -143,10 +159,11 @@ def alertmanager_webhook(request: HttpRequest, payload: AlertmanagerIn) -> Statu
         )
     _check_batch(payload.alerts, "alerts")
     now = timezone.now()
+    repairs: list[intake.Repair] = []
     good, refused = intake.parse_items(
-        payload.alerts, lambda item: intake.alertmanager_alarm(item, now), "alerts"
+        payload.alerts, lambda item: intake.alertmanager_alarm(item, now), "alerts", repairs
     )
-    return Status(202, _take_in(request, good, refused, "alertmanager"))
+    return Status(202, _take_in(request, good, refused, "alertmanager", repairs))
 
 
 @router.post("/alarms", response=answers(IntakeOut, 202), summary="A batch of generic alarms")
@@ -154,10 +171,11 @@ def generic_alarms(request: HttpRequest, payload: GenericIn) -> Status[dict[str,
     require(_user(request), Action.ALARM_INGEST)
     _check_batch(payload.alarms, "alarms")
     now = timezone.now()
+    repairs: list[intake.Repair] = []
     good, refused = intake.parse_items(
-        payload.alarms, lambda item: intake.generic_alarm(item, now), "alarms"
+        payload.alarms, lambda item: intake.generic_alarm(item, now), "alarms", repairs
     )
-    return Status(202, _take_in(request, good, refused, "generic"))
+    return Status(202, _take_in(request, good, refused, "generic", repairs))
 
 
 # ---- incidents -----------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from netdesk.core.text import find_unstorable, replace_unstorable
 from netdesk.noc.models import AlarmSeverity, AlarmSource
 from netdesk.noc.services.alarms import AlarmIn
 
@@ -116,16 +117,67 @@ def _too_many(items: Sequence[Any], field: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Repair:
+    """Text of an alarm the database cannot store (NUL, unpaired
+    surrogates), replaced by U+FFFD so that the alarm is still taken in."""
+
+    index: int
+    field: str
+    problem: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "field": self.field,
+            "message": f"{self.problem.removesuffix('; remove it')}; taken in with U+FFFD in its place",
+        }
+
+
+def _repaired(value: Any) -> tuple[Any, int]:
+    """`value` (nested dicts and lists) with unstorable characters replaced,
+    and how many were."""
+    if isinstance(value, str):
+        return replace_unstorable(value)
+    if isinstance(value, dict):
+        total, out = 0, {}
+        for key, child in value.items():
+            new_key, in_key = _repaired(key)
+            new_child, in_child = _repaired(child)
+            out[new_key] = new_child
+            total += in_key + in_child
+        return out, total
+    if isinstance(value, list):
+        pairs = [_repaired(child) for child in value]
+        return [child for child, _ in pairs], sum(count for _, count in pairs)
+    return value, 0
+
+
 def parse_items(
-    items: Sequence[Any], parse_one: Any, field: str
+    items: Sequence[Any], parse_one: Any, field: str, repairs: list[Repair] | None = None
 ) -> tuple[list[AlarmIn], list[Refusal]]:
+    """Parse each alarm on its own. A device's alarm must not be lost for a
+    stray NUL in its text: such text is replaced (the alarm is labelled
+    nul_replaced, and `repairs` names the item and field), as the syslog
+    and SNMP listeners do."""
     good: list[AlarmIn] = []
     refused: list[Refusal] = []
     for index, item in enumerate(items):
         try:
             if not isinstance(item, dict):
                 raise ItemRefused(field, item, "an object", "Each alarm must be an object.")
-            good.append(parse_one(item))
+            found = find_unstorable(item)
+            replaced = 0
+            if found:
+                item, replaced = _repaired(item)
+                for place in found:
+                    path = ".".join(str(part) for part in place.path)
+                    if repairs is not None:
+                        repairs.append(Repair(index, f"{field}[{index}].{path}", place.problem))
+            alarm = parse_one(item)
+            if replaced:
+                alarm.labels["nul_replaced"] = str(replaced)
+            good.append(alarm)
         except ItemRefused as error:
             refused.append(
                 Refusal(
