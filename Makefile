@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export NETDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench clean
+.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench fuzz clean
 
 $(BIN)/netdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench: dev
 	NETDESK_DATA_DIR=$(BENCH_DIR)/tickets $(BIN)/python bench/sla.py
 	$(BIN)/python bench/noc.py --data-dir $(BENCH_DIR)/noc
 	$(BIN)/python bench/routing_latency.py --agents 500 --skills 50 --rules 20 --tickets 200
+
+# Ten minutes of schemathesis against the whole API: the suite's examples,
+# then new random ones (FUZZ_SECONDS to change the budget).
+FUZZ_SECONDS ?= 600
+fuzz: dev
+	scripts/fuzz-api.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,8 @@ from netdesk.wsgi import application
 from tests import factories as f
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# Examples per operation: 25 in the suite; `make fuzz` runs many more.
+EXAMPLES = int(os.environ.get("NETDESK_FUZZ_EXAMPLES", "25"))
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +50,7 @@ def desk_token(db):
 @pytest.mark.fuzz
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=EXAMPLES,
     deadline=None,
     # The same examples on every run keep CI repeatable; set
     # NETDESK_FUZZ_RANDOM=1 to explore new ones locally.
@@ -104,7 +106,7 @@ def live_noc(db):
 @pytest.mark.fuzz
 @schema.include(path_regex="^/api/v1/noc/").parametrize()
 @settings(
-    max_examples=25,
+    max_examples=EXAMPLES,
     deadline=None,
     derandomize=not os.environ.get("NETDESK_FUZZ_RANDOM"),
     suppress_health_check=[
