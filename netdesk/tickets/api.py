@@ -325,7 +325,7 @@ def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict
 @router.post(
     "/{ref}/interactions",
     response=answers(InteractionOut, 201),
-    summary="Log a contact (call report) on the ticket",
+    summary="Log a contact (call report); the outcome 'resolved' resolves the ticket",
 )
 def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> Status[Any]:
     user = _user(request)
@@ -333,16 +333,10 @@ def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> S
 
     def create() -> tuple[int, Any]:
         ticket = ticket_get(user=user, ref=ref, for_update=True)
-        item = services.interaction_log(
+        item = services.ticket_interaction_log(
             actor=user,
             ticket=ticket,
-            customer=ticket.customer,
-            channel=payload.channel,
-            direction=payload.direction,
-            started_at=payload.started_at,
-            duration_seconds=payload.duration_seconds,
-            summary=payload.summary,
-            outcome=payload.outcome,
+            call=payload.dict(exclude={"contact_id"}),
             contact=_lookup(Contact, payload.contact_id, "contact_id", customer=ticket.customer),
         )
         return 201, interaction_out(item)

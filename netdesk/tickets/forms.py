@@ -12,6 +12,7 @@ from netdesk.accounts.permissions import Action, can
 from netdesk.core.errors import ServiceError
 from netdesk.customers.models import Customer
 from netdesk.tickets.choices import (
+    NEEDS_ROOT_CAUSE,
     TRANSITIONS,
     Channel,
     Direction,
@@ -32,6 +33,7 @@ from netdesk.tickets.services.lifecycle import default_intake_group
 
 ANY = ("", "Any")
 MAX_MINUTES = 24 * 60
+SUMMARY_NEEDED = "A call report needs a summary of what was said."
 
 
 def error_text(error: ServiceError) -> str:
@@ -69,6 +71,46 @@ def attach_service_error(
     """Show a service error next to the field it names (or above the form)."""
     field = (renames or {}).get(error.field or "", error.field)
     form.add_error(field if field in form.fields else None, error_text(error))
+
+
+RESOLUTION_CHOICES = [("", "—"), *ResolutionCode.choices]
+ROOT_CAUSE_CHOICES = [("", "—"), *RootCause.choices]
+ON_THE_CALL = "with Resolved on the call"
+
+
+def resolution_on_the_call_fields() -> tuple[forms.ChoiceField, forms.ChoiceField]:
+    """The resolution asked for in a call report whose outcome is "Resolved
+    on the call" (shown with that outcome only)."""
+    return (
+        forms.ChoiceField(
+            label="Resolution code",
+            choices=RESOLUTION_CHOICES,
+            required=False,
+            help_text=ON_THE_CALL,
+        ),
+        forms.ChoiceField(
+            label="Root cause",
+            choices=ROOT_CAUSE_CHOICES,
+            required=False,
+            help_text=f"faults, complaints: {ON_THE_CALL}",
+        ),
+    )
+
+
+def clean_resolution_on_the_call(form: forms.Form, *, prefix: str, ticket_type: str) -> None:
+    """With the outcome "Resolved on the call", report a missing resolution
+    code and root cause along with every other error; with another outcome,
+    drop what the hidden fields still hold."""
+    data = form.cleaned_data
+    code, cause = f"{prefix}resolution_code", f"{prefix}root_cause"
+    if data.get(f"{prefix}outcome") != Outcome.RESOLVED:
+        data[code] = data[cause] = ""
+        return
+    if not data.get(code):
+        form.add_error(code, "Resolved on the call: choose how, with a resolution code.")
+    if ticket_type in NEEDS_ROOT_CAUSE and not data.get(cause):
+        kind = TicketType(ticket_type).label.lower()
+        form.add_error(cause, f"A {kind} resolved on the call needs a root cause.")
 
 
 # --- queue ---------------------------------------------------------------------------
@@ -150,11 +192,12 @@ class TicketCreateForm(forms.Form):
         label="What was said",
         limit_of="summary",
         widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
+        error_messages={"required": SUMMARY_NEEDED},
     )
     call_outcome = forms.ChoiceField(
         label="Outcome", choices=Outcome.choices, initial=Outcome.TICKET_CREATED
     )
+    call_resolution_code, call_root_cause = resolution_on_the_call_fields()
 
     # Service error fields → this form's fields.
     renames = {
@@ -163,6 +206,8 @@ class TicketCreateForm(forms.Form):
         "summary": "call_summary",
         "outcome": "call_outcome",
         "started_at": "call_minutes",
+        "resolution_code": "call_resolution_code",
+        "root_cause": "call_root_cause",
     }
 
     def __init__(
@@ -193,13 +238,20 @@ class TicketCreateForm(forms.Form):
                 for s in customer.services.order_by("service_id")
             ],
         ]
-        self.fields["contact"].choices = [  # type: ignore[attr-defined]
-            ("", "—"),
-            *[
-                (c.pk, f"{c.name} {c.phone}".strip())
-                for c in customer.contacts.order_by("-is_primary", "name")
-            ],
+        contacts = [
+            (c.pk, f"{c.name} {c.phone}".strip())
+            for c in customer.contacts.order_by("-is_primary", "name")
         ]
+        self.fields["contact"].choices = [("", "—"), *contacts]  # type: ignore[attr-defined]
+        if len(contacts) == 1:  # the only person who calls about this account
+            self.fields["contact"].initial = contacts[0][0]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        clean_resolution_on_the_call(
+            self, prefix="call_", ticket_type=cleaned.get("ticket_type", "")
+        )
+        return cleaned
 
     def service_arguments(self) -> dict[str, Any]:
         """Keyword arguments of services.ticket_create, call report included."""
@@ -230,6 +282,8 @@ class TicketCreateForm(forms.Form):
             "duration_seconds": data["call_minutes"] * 60 + data["call_seconds"],
             "summary": data["call_summary"],
             "outcome": data["call_outcome"],
+            "resolution_code": data["call_resolution_code"],
+            "root_cause": data["call_root_cause"],
         }
         return arguments
 
@@ -284,15 +338,19 @@ class InteractionForm(TicketActionForm):
     minutes = forms.IntegerField(min_value=0, max_value=MAX_MINUTES, initial=0)
     seconds = forms.IntegerField(min_value=0, max_value=59, initial=0)
     summary = TicketTextField(
-        label="What was said", limit_of="summary", widget=forms.Textarea(attrs={"rows": 3})
+        label="What was said",
+        limit_of="summary",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": SUMMARY_NEEDED},
     )
     outcome = forms.ChoiceField(choices=Outcome.choices, initial=Outcome.TICKET_UPDATED)
+    resolution_code, root_cause = resolution_on_the_call_fields()
     renames = {"duration_seconds": "minutes", "started_at": "minutes"}
 
-    # The service asks for a summary itself; the form lets an empty one reach it.
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["summary"].required = False
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        clean_resolution_on_the_call(self, prefix="", ticket_type=self.ticket.ticket_type)
+        return cleaned
 
 
 class CommentForm(TicketActionForm):

@@ -94,12 +94,20 @@ class TicketPage(OutputSchema):
     next_cursor: str | None
 
 
+RESOLVED_ON_THE_CALL = (
+    "with the outcome 'resolved' (and only then): how the call resolved the ticket, "
+    "which is resolved in the same step; faults and complaints need a root_cause too"
+)
+
+
 class CallReportIn(InputSchema):
     direction: DirectionName = "inbound"
     started_at: IsoDateTime | None = None
     duration_seconds: int = Field(0, ge=0, le=86400)
     summary: str = Field(..., min_length=1, max_length=TEXT_LIMITS["summary"])
     outcome: OutcomeName = "ticket_created"
+    resolution_code: ResolutionName | None = Field(None, description=RESOLVED_ON_THE_CALL)
+    root_cause: RootCauseName | None = None
 
 
 class TicketCreateIn(InputSchema):
@@ -137,6 +145,8 @@ class InteractionIn(InputSchema):
     summary: str = Field(..., min_length=1, max_length=TEXT_LIMITS["summary"])
     outcome: OutcomeName
     contact_id: int | None = Field(None, ge=1, le=2**62)
+    resolution_code: ResolutionName | None = Field(None, description=RESOLVED_ON_THE_CALL)
+    root_cause: RootCauseName | None = None
 
 
 class InteractionOut(OutputSchema):

@@ -311,18 +311,23 @@ def _status(user: User, ticket: Ticket, data: dict[str, Any]) -> str:
 
 def _interaction(user: User, ticket: Ticket, data: dict[str, Any]) -> str:
     duration = data["minutes"] * 60 + data["seconds"]
-    services.interaction_log(
+    services.ticket_interaction_log(
         actor=user,
         ticket=ticket,
-        customer=ticket.customer,
         contact=ticket.contact,
-        channel=data["channel"],
-        direction=data["direction"],
-        duration_seconds=duration,
-        started_at=timezone.now() - timedelta(seconds=duration),
-        summary=data["summary"],
-        outcome=data["outcome"],
+        call={
+            "channel": data["channel"],
+            "direction": data["direction"],
+            "duration_seconds": duration,
+            "started_at": timezone.now() - timedelta(seconds=duration),
+            "summary": data["summary"],
+            "outcome": data["outcome"],
+            "resolution_code": data["resolution_code"],
+            "root_cause": data["root_cause"],
+        },
     )
+    if ticket.status == Status.RESOLVED:
+        return f"Contact logged; {ticket.reference} resolved on the call."
     return "Contact logged."
 
 
@@ -473,6 +478,11 @@ def sla_timer_rows(ticket: Ticket) -> list[SlaTimer]:
     return timers
 
 
+# What an agent does on most calls: named on top of the page, one click away;
+# the other actions wait under "More actions".
+MAIN_ACTIONS = ("comment", "contact", "resolve", "escalate")
+
+
 def _render_detail(
     request: HttpRequest,
     user: User,
@@ -481,7 +491,7 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     ticket = ticket_detail(user=user, ref=ref)
-    panels = []
+    panels = {}
     for name, action in ACTIONS.items():
         if name == "assign-me" or not action.visible(user, ticket):
             continue
@@ -489,7 +499,7 @@ def _render_detail(
             form = failed[1]
         else:
             form = action.form(ticket=ticket, user=user, prefix=name)
-        panels.append({"name": name, "title": action.title, "form": form})
+        panels[name] = {"name": name, "title": action.title, "form": form}
     return render(
         request,
         "tickets/detail.html",
@@ -497,7 +507,9 @@ def _render_detail(
             "ticket": ticket,
             "sla_timers": sla_timer_rows(ticket),
             "timeline": _timeline(ticket),
-            "panels": panels,
+            "main_panels": [panels[name] for name in MAIN_ACTIONS if name in panels],
+            "more_panels": [p for name, p in panels.items() if name not in MAIN_ACTIONS],
+            "can_reply": can(user, Action.REPLY_ADD),
             "can_assign_me": ACTIONS["assign-me"].visible(user, ticket),
             "failed_action": failed[0] if failed else "",
             "failed_form": failed[1] if failed else None,

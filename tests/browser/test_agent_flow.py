@@ -182,3 +182,49 @@ def test_live_search_and_shortcut_help(live_server, browser_page):
     page.locator("#customer-q").press_sequentially(line.service_id, delay=20)
     page.locator("#customer-results").get_by_role("link", name="Fibre Bakery GmbH").wait_for()
     assert page.url == f"{base}/customers/?new=1"  # no reload: htmx swapped the results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_main_actions_in_view_and_a_call_resolved_on_the_call(live_server, browser_page):
+    page = browser_page
+    base = live_server.url
+    # Given an operator with a ticket of theirs, on a laptop-sized screen
+    operator = f.user(Role.HOTLINE_OPERATOR, username="rosa")
+    caller = f.customer(name="Praxis Dr. Weber", phone="+49 30 5556667")
+    ticket = f.ticket(operator, caller, assignee=operator, title="Phones drop every few minutes")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, base, operator.username)
+    page.goto(f"{base}/tickets/{ticket.reference}/")
+
+    # Then reply, note, resolve and escalate are on screen without scrolling
+    actions = page.get_by_role("navigation", name="Main actions")
+    assert page.evaluate("window.scrollY") == 0
+    for name in ("Reply", "Note", "Log a call", "Resolve", "Escalate"):
+        box = actions.get_by_role("link", name=name, exact=True).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, name
+    # ... and "Note" opens the note form, in view, set to an internal note
+    actions.get_by_role("link", name="Note", exact=True).click()
+    assert page.locator("#id_comment-visibility").input_value() == "internal"
+    actions.get_by_role("link", name="Reply", exact=True).click()
+    assert page.locator("#id_comment-visibility").input_value() == "public"
+
+    # When the caller calls back and the operator solves it on the phone
+    actions.get_by_role("link", name="Log a call", exact=True).click()
+    call = page.locator("#action-contact")
+    assert not call.get_by_label("Resolution code").is_visible()  # asked for only when resolved
+    call.get_by_label("Direction").select_option("inbound")
+    call.get_by_label("What was said").fill("Replaced the DECT base station power supply")
+    call.get_by_label("Outcome").select_option("resolved")
+    call.get_by_label("Resolution code").select_option("fixed")
+    call.get_by_label("Root cause").select_option("customer_side")
+    submit = call.get_by_role("button", name="Log a contact")
+    box = submit.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 900  # the form is in view too
+    submit.click()
+
+    # Then the ticket is resolved in the same step
+    page.get_by_text(f"{ticket.reference} resolved on the call.").wait_for()
+    assert page.locator("#ticket-status").inner_text() == "Resolved"
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED and ticket.resolution_code == "fixed"
+    assert ticket.first_contact_resolved is True

@@ -46,8 +46,13 @@ def test_outage_banner_child_ticket_and_resolution(live_server, browser_page):  
     banner.get_by_text(f"Affected by {incident.reference}").wait_for()
     assert "Roadworks cut a cable; back by 14:30." in banner.inner_text()
 
-    # The fault ticket from this call joins the incident by itself.
+    # The fault ticket from this call joins the incident by itself; its form
+    # repeats the warning, with the only contact already chosen.
     page.get_by_role("link", name="New ticket for this call").click()
+    page.locator("section#network-status").get_by_text(
+        f"Affected by {incident.reference}"
+    ).wait_for()
+    assert page.get_by_label("Contact").input_value() != ""
     page.get_by_label("Type").select_option("fault")
     page.get_by_label("Affected service").select_option(str(line.pk))
     page.get_by_label("Title").fill("No internet")

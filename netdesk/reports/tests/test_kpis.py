@@ -58,11 +58,15 @@ def test_resolution_counts_fcr_escalation_and_reopen():
     noc_group = f.group(TierKind.SECOND_LINE)
     noc = f.user(Role.NOC_ENGINEER, groups=[noc_group])
     # 1: solved on first contact by the operator
-    one = f.ticket(
-        operator, call={"direction": "inbound", "summary": "reset", "outcome": "resolved"}
-    )
-    services.ticket_resolve(
-        actor=operator, ticket=one, resolution_code="fixed", root_cause="customer_side"
+    f.ticket(
+        operator,
+        call={
+            "direction": "inbound",
+            "summary": "reset",
+            "outcome": "resolved",
+            "resolution_code": "fixed",
+            "root_cause": "customer_side",
+        },
     )
     # 2: escalated to the NOC and solved there
     two = f.ticket(operator)

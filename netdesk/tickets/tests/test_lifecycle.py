@@ -45,10 +45,9 @@ def test_resolving_on_first_contact_marks_fcr():
             "summary": "Reboot fixed it",
             "outcome": "resolved",
             "duration_seconds": 100,
+            "resolution_code": "fixed",
+            "root_cause": "customer_side",
         },
-    )
-    services.ticket_resolve(
-        actor=operator, ticket=ticket, resolution_code="fixed", root_cause="customer_side"
     )
     assert ticket.status == Status.RESOLVED
     assert ticket.first_contact_resolved is True
