@@ -16,6 +16,7 @@ from netdesk.competency import agreement, evidence, synthesis
 from netdesk.competency.models import (
     Assessment,
     AssessmentCycle,
+    AssessmentState,
     ExamAttempt,
     Indicator,
     Rating,
@@ -131,6 +132,21 @@ def cycle_progress(cycle: AssessmentCycle, user: User) -> list[dict[str, Any]]:
         }
         for a in rows
     ]
+
+
+def exams_waiting(agent: User) -> list[ExamAttempt]:
+    """The agent's exams drawn and not handed in, in assessments still open:
+    the ones they can take now."""
+    return list(
+        ExamAttempt.objects.filter(
+            assessment__agent=agent,
+            assessment__state=AssessmentState.OPEN,
+            submitted_at__isnull=True,
+        )
+        .select_related("skill")
+        .annotate(question_count=Count("questions"))
+        .order_by("started_at", "id")
+    )
 
 
 def exam_passed(attempt: ExamAttempt) -> bool | None:

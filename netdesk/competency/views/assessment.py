@@ -423,6 +423,16 @@ def _do(user: User, assessment: Assessment, action: str, data: dict[str, Any]) -
 # ---- the exam -------------------------------------------------------------------------------
 
 
+def _exam_answers(posted: Any) -> dict[str, int]:
+    """Question id → index of the chosen answer, from the exam form."""
+    answers: dict[str, int] = {}
+    for key in posted:
+        value = posted.get(key, "")
+        if key.startswith("q-") and value.isascii() and value.isdigit() and len(value) < 4:
+            answers[key.removeprefix("q-")] = int(value)
+    return answers
+
+
 @desk_view
 def exam_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The agent takes their own exam here; whoever sees the assessment sees the result."""
@@ -430,24 +440,27 @@ def exam_page(request: HttpRequest, pk: int) -> HttpResponse:
     require(user, Action.COMPETENCY_VIEW_OWN)
     attempt = read.exam_get(user, pk)
     is_agent = attempt.assessment.agent_id == user.pk
+    submitted = attempt.submitted_at is not None
+    can_take = is_agent and not submitted and attempt.assessment.state == AssessmentState.OPEN
+    questions = list(attempt.questions.order_by("id"))
+    chosen: dict[str, int] = attempt.answers or {}
+    blank = 0
     if request.method == "POST":
         if not is_agent:
             raise Http404("Only the agent being assessed takes this exam.")
-        answers: dict[str, Any] = {}
-        for key in request.POST:
-            value = request.POST.get(key, "")
-            if key.startswith("q-") and value.isascii() and value.isdigit() and len(value) < 4:
-                answers[key.removeprefix("q-")] = int(value)
-        try:
-            exams.exam_submit(actor=user, attempt=attempt, answers=answers)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "Exam handed in.")
-        return redirect("competency_exam", pk=attempt.pk)
-    questions = list(attempt.questions.order_by("id"))
-    chosen = attempt.answers or {}
-    submitted = attempt.submitted_at is not None
+        chosen = _exam_answers(request.POST)
+        blank = sum(1 for q in questions if str(q.pk) not in chosen)
+        # The exam is handed in once and a blank counts as wrong: ask first,
+        # on the server so it asks without JavaScript too. The confirmation
+        # names the count, so answering more on the way resets the question.
+        if not (can_take and blank) or request.POST.get("confirm_blank") == str(blank):
+            try:
+                exams.exam_submit(actor=user, attempt=attempt, answers=chosen)
+            except ServiceError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "Exam handed in.")
+            return redirect("competency_exam", pk=attempt.pk)
     return render(
         request,
         "competency/assessment_exam.html",
@@ -456,6 +469,7 @@ def exam_page(request: HttpRequest, pk: int) -> HttpResponse:
             "is_agent": is_agent,
             "submitted": submitted,
             "passed": read.exam_passed(attempt),
+            "blank": blank,
             # Right answers are never shown; after handing in, whether each choice was right.
             "items": [
                 {
@@ -466,9 +480,7 @@ def exam_page(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 for q in questions
             ],
-            "can_take": is_agent
-            and not submitted
-            and attempt.assessment.state == AssessmentState.OPEN,
+            "can_take": can_take,
         },
     )
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, can, require
-from netdesk.competency import selectors
+from netdesk.competency import assessment_selectors, selectors
 from netdesk.competency.models import (
     EvidenceKind,
     Framework,
@@ -226,9 +226,12 @@ def _agent_context(viewer: User, agent: User) -> dict[str, Any]:
         for skill, record in levels
         if (skill.framework.name, skill.code) not in required_codes
     ]
+    is_me = agent.pk == viewer.pk
     return {
         "agent": agent,
-        "is_me": agent.pk == viewer.pk,
+        "is_me": is_me,
+        # Only the agent can take them, so only their own page says so.
+        "exams_waiting": assessment_selectors.exams_waiting(agent) if is_me else [],
         "gaps": gaps,
         "levels": levels,
         "plan": [(item, selectors.overdue(item)) for item in selectors.plan_items(agent.pk)],
