@@ -112,16 +112,6 @@ NETDESK_PROXY_COUNT = config.env_int("NETDESK_PROXY_COUNT", 0)
 
 # API requests per user (all their tokens and their session together).
 NETDESK_API_RATE = config.env_rate("NETDESK_API_RATE", "1200/minute")
-# Shared by every web process (the API throttle counts live here): a table
-# in the desk's database, created by `netdesk migrate`.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "netdesk_cache",
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    }
-}
-
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

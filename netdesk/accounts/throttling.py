@@ -1,8 +1,9 @@
 """How often a client may try to sign in, and a user call the API.
 
 Failed sign-ins are counted by django-axes in the database; API calls per
-user in the shared cache. Neither count lives in one process's memory, so
-every web process of a scaled-out desk refuses alike.
+user in the database too (netdesk.core.ratelimit, one atomic statement per
+call). Neither count lives in one process's memory, so every web process of
+a scaled-out desk refuses alike.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from ninja.throttling import BaseThrottle
 
 from netdesk.config import parse_rate
+from netdesk.core.ratelimit import rate_count_bump
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ _retry_after: ContextVar[float | None] = ContextVar("retry_after", default=None)
 
 class UserRateThrottle(BaseThrottle):
     """At most NETDESK_API_RATE requests per user per period, counted in
-    fixed windows in the shared cache. Holds no per-request state itself."""
+    fixed windows in the database. Holds no per-request state itself."""
 
     def allow_request(self, request: HttpRequest) -> bool:
         user = getattr(request, "user", None)
@@ -79,21 +80,18 @@ class UserRateThrottle(BaseThrottle):
         limit, period = parse_rate(settings.NETDESK_API_RATE)
         now = time.time()
         window = int(now // period)
-        key = f"api-rate:{user.pk}:{period}:{window}"
-        count = cache.get(key, 0)
-        if count >= limit:
-            if count == limit:
-                # Once per window, not once per refused request.
-                cache.set(key, count + 1, timeout=period)
-                logger.warning(
-                    "API throttled: user %s sent more than %s",
-                    user.get_username(),
-                    settings.NETDESK_API_RATE,
-                )
-            _retry_after.set((window + 1) * period - now)
-            return False
-        cache.set(key, count + 1, timeout=period)
-        return True
+        count = rate_count_bump(key=f"api:{user.pk}:{period}", period_start=window)
+        if count <= limit:
+            return True
+        if count == limit + 1:
+            # Once per window, not once per refused request.
+            logger.warning(
+                "API throttled: user %s sent more than %s",
+                user.get_username(),
+                settings.NETDESK_API_RATE,
+            )
+        _retry_after.set((window + 1) * period - now)
+        return False
 
     def wait(self) -> float | None:
         return _retry_after.get()

@@ -1,4 +1,5 @@
-"""Cross-cutting records: idempotency keys for retried API creates."""
+"""Cross-cutting records: idempotency keys for retried API creates, and
+request counts for rate limits."""
 
 from __future__ import annotations
 
@@ -26,3 +27,21 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key}"
+
+
+class RateCount(models.Model):
+    """Requests counted in one fixed window for one key (e.g. a user's API
+    calls in the current minute), shared by every web process. Rows of
+    windows gone by are deleted when the key's next window opens."""
+
+    key = models.CharField(max_length=100)
+    period_start = models.BigIntegerField(help_text="Window number: Unix time // period.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "period_start"], name="rate_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @{self.period_start}: {self.count}"
