@@ -1,4 +1,4 @@
-"""Alarm grouping and root-cause ranking (netdesk.noc.rootcause) held against
+"""Alarm grouping and root-cause ranking (bench/alarm_grouping.py) held against
 an expert-labelled causal graph of alarm types.
 
 Data: the Huawei PCIC 2021 wireless alarm log published with gcastle
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netdesk.noc.rootcause import (
+from bench.alarm_grouping import (
     AlarmEvent,
     AlarmGroup,
     PrecedenceModel,

@@ -52,12 +52,6 @@ def may_see(user: User, assessment: Assessment) -> bool:
     return can_see_agent(user, assessment.agent_id)
 
 
-def require_see(user: User, assessment: Assessment) -> None:
-    if not may_see(user, assessment):
-        # Not found rather than forbidden: whether someone is assessed is private too.
-        raise NotFound(f"No assessment {assessment.pk}.", field="assessment", value=assessment.pk)
-
-
 def cycles_visible_to(user: User) -> QuerySet[AssessmentCycle]:
     """Those who assess or see a team see every cycle; agents the cycles they are in."""
     cycles = AssessmentCycle.objects.select_related("framework").order_by("-period_end", "-id")

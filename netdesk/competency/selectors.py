@@ -204,10 +204,6 @@ def can_see_team(user: User, group: SupportGroup) -> bool:
 # ---- frameworks and profiles --------------------------------------------------
 
 
-def published_frameworks() -> QuerySet[Framework]:
-    return Framework.objects.filter(state=FrameworkState.PUBLISHED).order_by("name")
-
-
 def framework_tree(framework: Framework) -> list[dict[str, Any]]:
     """The framework's skills as a tree (depth-first, parents first), each
     with its levels and indicators: four queries."""

@@ -291,10 +291,6 @@ class Day:
     agents: tuple[dict[int, int], ...]
 
 
-def _weighted(rng: random.Random, pairs: Sequence[tuple[object, float]]) -> object:
-    return rng.choices([p[0] for p in pairs], [p[1] for p in pairs])[0]
-
-
 def mean_handling(profile: Profile) -> float:
     total = sum(weight for _, weight in profile.mix)
     return (

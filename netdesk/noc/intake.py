@@ -110,13 +110,6 @@ def _labels(raw: Any, field: str) -> dict[str, str]:
     return labels
 
 
-def _too_many(items: Sequence[Any], field: str) -> None:
-    if len(items) > MAX_ALARMS:
-        raise ItemRefused(
-            field, len(items), f"at most {MAX_ALARMS} alarms per request", "Batch too large."
-        )
-
-
 @dataclass(frozen=True)
 class Repair:
     """Text of an alarm the database cannot store (NUL, unpaired

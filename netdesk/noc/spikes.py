@@ -388,11 +388,6 @@ class SpikeDetector:
     def raised(self) -> frozenset[Node]:
         return frozenset(self._raised)
 
-    def release(self, node: Node) -> None:
-        """End the node's episode now (its next spike raises again)."""
-        if self._raised.pop(node, None) is not None:
-            self._explained.clear()
-
     # streaming ---------------------------------------------------------
 
     def observe(self, complaint: Complaint) -> Outcome:

@@ -226,17 +226,6 @@ def _next_cursor(page: list[Any], fields: tuple[str, ...], limit: int, get: Any)
     )
 
 
-def ticket_list(
-    *, user: User, filters: TicketFilter, cursor: str | None, limit: int
-) -> tuple[list[Ticket], str | None]:
-    """A page of tickets and the cursor of the next page (None at the end)."""
-    tickets, fields = _filtered(user=user, filters=filters, cursor=cursor)
-    page = list(
-        tickets.select_related("customer", "group", "assignee", "category", "service")[: limit + 1]
-    )
-    return page[:limit], _next_cursor(page, fields, limit, getattr)
-
-
 # The columns of a ticket list row, read as plain values: building model
 # instances for a ticket and five related rows per line costs more than the
 # query itself at this size.
@@ -270,7 +259,8 @@ ROW_COLUMNS = (
 def ticket_rows(
     *, user: User, filters: TicketFilter, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The same page as ticket_list, as dictionaries of ROW_COLUMNS."""
+    """A page of tickets as dictionaries of ROW_COLUMNS, and the cursor of
+    the next page (None at the end)."""
     tickets, fields = _filtered(user=user, filters=filters, cursor=cursor)
     page = list(tickets.values(*ROW_COLUMNS)[: limit + 1])
     return page[:limit], _next_cursor(page, fields, limit, lambda row, name: row[name])

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netdesk.noc.rootcause import (
+from bench.alarm_grouping import (
     AlarmEvent,
     AlarmGroup,
     DeviceAffinity,

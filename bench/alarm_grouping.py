@@ -1,7 +1,8 @@
 """Alarm grouping by time and root-cause ranking inside a group, free of
-Django. Used where the topology does not relate the alarmed devices (no
-inventory, or devices outside it), so `services.correlation` cannot put the
-alarms under a common failed element.
+Django. Evaluated by `alarm_grouping_eval.py` (docs/alarm-grouping-eval.md)
+as a fallback for where the topology does not relate the alarmed devices (no
+inventory, or devices outside it), so `netdesk.noc.services.correlation`
+cannot put the alarms under a common failed element.
 
 Grouping (`group_alarms`): single linkage over alarm start times. Two alarms
 are *linked* when their starts are at most `window_seconds` apart and their
