@@ -11,8 +11,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from netdesk.accounts.models import SupportGroup, User
+from netdesk.accounts.models import SupportGroup, TierKind, User
 from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.selectors import line_group
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.locking import locked
 from netdesk.noc.models import LiaisonKind, LiaisonRecord, NetworkIncident
@@ -27,15 +28,13 @@ from netdesk.tickets.choices import TicketType
 from netdesk.tickets.models import Ticket
 
 logger = logging.getLogger("netdesk.noc")
-NOC_GROUP = "NOC"
-CUSTOMER_SERVICE_GROUP = "Hotline"
+# The liaison runs between two lines of support, whatever their groups are
+# called: the NOC owns network incidents, customer service takes the calls.
+NOC_LINE = TierKind.SECOND_LINE
+CUSTOMER_SERVICE_LINE = TierKind.FIRST_LINE
 # Tickets that describe a loss of service; requests and billing questions
 # from a customer on a failed path are not caused by the failure.
 SERVICE_AFFECTING = (TicketType.FAULT, TicketType.COMPLAINT)
-
-
-def _group(name: str) -> SupportGroup | None:
-    return SupportGroup.objects.filter(name=name).first()
 
 
 def ticket_created(*, ticket: Ticket, actor: User) -> None:
@@ -109,9 +108,15 @@ def liaison_status_update(
     *, incident: NetworkIncident, actor: User | None, body: str, at: datetime
 ) -> LiaisonRecord | None:
     """The NOC telling customer service about an incident."""
-    noc, desk = _group(NOC_GROUP), _group(CUSTOMER_SERVICE_GROUP)
+    noc, desk = line_group(NOC_LINE), line_group(CUSTOMER_SERVICE_LINE)
     if noc is None or desk is None:
-        logger.warning("liaison groups %r / %r missing; update not recorded", NOC_GROUP, desk)
+        # The incident goes on without the record; the update still reaches
+        # the tickets and the customers.
+        logger.warning(
+            "no active %s group; incident %s update not recorded",
+            (NOC_LINE if noc is None else CUSTOMER_SERVICE_LINE).label,
+            incident.pk,
+        )
         return None
     return _record(
         kind=LiaisonKind.STATUS_UPDATE,
@@ -136,16 +141,21 @@ def _check_body(body: str) -> str:
     return body
 
 
-def _groups_or_fail() -> tuple[SupportGroup, SupportGroup]:
-    noc, desk = _group(NOC_GROUP), _group(CUSTOMER_SERVICE_GROUP)
-    if noc is None or desk is None:
+def _line_group_or_fail(line: TierKind) -> SupportGroup:
+    group = line_group(line)
+    if group is None:
+        named = line.label[0].lower() + line.label[1:]
         raise ValidationFailed(
-            "The NOC and customer service groups are not set up.",
+            f"The desk has no active group of the {named}: activate one or create one.",
             field="group",
             value=None,
-            accepted=[NOC_GROUP, CUSTOMER_SERVICE_GROUP],
+            accepted=f"an active support group of the {named}",
         )
-    return noc, desk
+    return group
+
+
+def _groups_or_fail() -> tuple[SupportGroup, SupportGroup]:
+    return _line_group_or_fail(NOC_LINE), _line_group_or_fail(CUSTOMER_SERVICE_LINE)
 
 
 @transaction.atomic
