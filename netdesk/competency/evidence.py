@@ -1,7 +1,7 @@
 """KPI evidence for an assessment, computed from the agents' own work.
 
-Each KPI keeps the desk's definition (the same fields and filters as the
-KPI report) and is attributed to an agent as follows:
+The ticket KPIs are the desk's own (`netdesk.tickets.kpis`, which the KPI
+report reads too), attributed to an agent as follows:
 
 - response_rate: share of the tickets the agent created in the period that
   have had a first response.
@@ -63,23 +63,12 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import (
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from netdesk.competency.models import RoutingDecision
 from netdesk.sla.models import PolicyKind, SlaTimer, TimerState
-from netdesk.tickets.models import Ticket, TicketEvent
-from netdesk.tickets.models.timeline import EventKind
+from netdesk.tickets import kpis
 
 
 @dataclass(frozen=True)
@@ -302,20 +291,14 @@ def _resolved_rows(
     reference: str,
     exclude_outside_level: bool,
 ) -> list[dict[str, Any]]:
-    tickets = Ticket.objects.filter(
-        resolved_at__gte=start, resolved_at__lt=end, merged_into__isnull=True
-    )
+    agent = kpis.RESOLUTION_AGENT
+    tickets = kpis.resolved_in(start, end)
     if exclude_outside_level:
-        tickets = tickets.filter(~_outside_level("pk", "resolved_by"))
+        tickets = tickets.filter(~_outside_level("pk", agent))
     return list(
-        _scope(tickets, "resolved_by", agent_ids, reference)
-        .values(agent=F("resolved_by"), **CELL)
-        .annotate(
-            solved=Count("id"),
-            first_contact=Count("id", filter=Q(first_contact_resolved=True)),
-            without_escalation=Count("id", filter=Q(highest_tier_level__lte=1)),
-            reopened=Count("id", filter=Q(reopen_count__gt=0)),
-        )
+        _scope(tickets, agent, agent_ids, reference)
+        .values(agent=F(agent), **CELL)
+        .annotate(**kpis.resolution_counts())
         .order_by()
     )
 
@@ -327,20 +310,17 @@ def _first_response_rows(
     reference: str,
     exclude_outside_level: bool,
 ) -> list[dict[str, Any]]:
-    tickets = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    agent = kpis.RESPONSE_AGENT
+    tickets = kpis.created_in(start, end)
     if exclude_outside_level:
-        tickets = tickets.filter(~_outside_level("pk", "created_by"))
-    waited = ExpressionWrapper(
-        F("first_response_at") - F("created_at"), output_field=DurationField()
-    )
+        tickets = tickets.filter(~_outside_level("pk", agent))
     return list(
-        _scope(tickets, "created_by", agent_ids, reference)
-        .values(agent=F("created_by"), **CELL)
+        _scope(tickets, agent, agent_ids, reference)
+        .values(agent=F(agent), **CELL)
         .annotate(
-            created=Count("id"),
-            responded=Count("id", filter=Q(first_response_at__isnull=False)),
+            **kpis.response_counts(),
             # Tickets without a response add NULL, which SUM skips.
-            waited=Sum(waited),
+            waited=Sum(kpis.response_wait()),
         )
         .order_by()
     )
@@ -353,20 +333,14 @@ def _escalation_rows(
     reference: str,
     exclude_outside_level: bool,
 ) -> list[dict[str, Any]]:
-    functional = TicketEvent.objects.filter(kind=EventKind.ESCALATED_FUNCTIONAL, field="group")
-    bounced_back = functional.filter(
-        ticket=OuterRef("ticket"),
-        old_value=OuterRef("new_value"),
-        new_value=OuterRef("old_value"),
-        id__gt=OuterRef("id"),
-    )
-    events = functional.filter(at__gte=start, at__lt=end, actor__isnull=False)
+    agent = kpis.ESCALATION_AGENT
+    events = kpis.escalations_in(start, end)
     if exclude_outside_level:
-        events = events.filter(~_outside_level("ticket", "actor"))
+        events = events.filter(~_outside_level("ticket", agent))
     return list(
-        _scope(events, "actor", agent_ids, reference)
-        .annotate(bounced=Exists(bounced_back))
-        .values(agent=F("actor"), **TICKET_CELL)
+        _scope(events, agent, agent_ids, reference)
+        .annotate(bounced=kpis.bounced_back())
+        .values(agent=F(agent), **TICKET_CELL)
         .annotate(escalated=Count("id"), kept=Count("id", filter=Q(bounced=False)))
         .order_by()
     )
@@ -416,12 +390,12 @@ def kpi_evidence(
     args = (start, end, ids, reference, exclude_outside_level)
     counts: dict[str, list[CellCount]] = defaultdict(list)
     for row in _resolved_rows(*args):
-        cell, agent, solved = _cell(row), row["agent"], row["solved"]
+        cell, agent, solved = _cell(row), row["agent"], row["requests_solved"]
         counts["first_contact_resolution"].append(
-            CellCount(agent, cell, solved, row["first_contact"])
+            CellCount(agent, cell, solved, row["solved_first_contact"])
         )
         counts["solved_without_escalation"].append(
-            CellCount(agent, cell, solved, row["without_escalation"])
+            CellCount(agent, cell, solved, row["solved_without_escalation"])
         )
         counts["reopen_rate"].append(CellCount(agent, cell, solved, row["reopened"]))
     for row in _first_response_rows(*args):

@@ -1,4 +1,5 @@
-"""The desk's KPIs, each defined once, computed from ticket records.
+"""The desk's KPI report: the ticket KPIs (defined once, in
+`netdesk.tickets.kpis`) for a scope and a period.
 
 A scope picks the tickets (all, one agent's, one group's) and a period
 [start, end). Each KPI function documents exactly what it counts; the
@@ -15,7 +16,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from netdesk.tickets.choices import OPEN_STATUSES
+from netdesk.tickets import kpis
 from netdesk.tickets.models import Ticket
 
 
@@ -27,22 +28,18 @@ class KpiScope:
     group_id: int | None = None
 
 
+def _scoped(tickets: QuerySet[Ticket], scope: KpiScope, agent_field: str) -> QuerySet[Ticket]:
+    """The scope's share of a KPI's tickets: those counted for its agent,
+    those in its group."""
+    if scope.agent_id is not None:
+        tickets = tickets.filter(**{f"{agent_field}_id": scope.agent_id})
+    if scope.group_id is not None:
+        tickets = tickets.filter(group_id=scope.group_id)
+    return tickets
+
+
 def _created_in(scope: KpiScope) -> QuerySet[Ticket]:
-    tickets = Ticket.objects.filter(created_at__gte=scope.start, created_at__lt=scope.end)
-    if scope.agent_id is not None:
-        tickets = tickets.filter(created_by_id=scope.agent_id)
-    if scope.group_id is not None:
-        tickets = tickets.filter(group_id=scope.group_id)
-    return tickets
-
-
-def _resolved_in(scope: KpiScope) -> QuerySet[Ticket]:
-    tickets = Ticket.objects.filter(resolved_at__gte=scope.start, resolved_at__lt=scope.end)
-    if scope.agent_id is not None:
-        tickets = tickets.filter(resolved_by_id=scope.agent_id)
-    if scope.group_id is not None:
-        tickets = tickets.filter(group_id=scope.group_id)
-    return tickets
+    return _scoped(kpis.created_in(scope.start, scope.end), scope, kpis.RESPONSE_AGENT)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -53,21 +50,20 @@ def response_rate(scope: KpiScope) -> dict[str, Any]:
     """Share of tickets created in the period (by the agent, or in the group)
     that have had a first response: a live conversation, an outbound contact
     or a customer-visible reply. None when no ticket was created."""
-    counts = _created_in(scope).aggregate(
-        created=Count("id"), responded=Count("id", filter=Q(first_response_at__isnull=False))
-    )
+    counts = _created_in(scope).aggregate(**kpis.response_counts())
     return {**counts, "rate": _ratio(counts["responded"], counts["created"])}
 
 
 def first_response_time(scope: KpiScope) -> dict[str, Any]:
     """Seconds from creation to first response, over tickets created in the
     period that were responded to: median and mean (None without data)."""
-    pairs = (
+    waits = (
         _created_in(scope)
-        .filter(first_response_at__isnull=False)
-        .values_list("created_at", "first_response_at")
+        .filter(kpis.RESPONDED)
+        .annotate(waited=kpis.response_wait())
+        .values_list("waited", flat=True)
     )
-    seconds = [(answered - created).total_seconds() for created, answered in pairs if answered]
+    seconds = [wait.total_seconds() for wait in waits if wait is not None]
     if not seconds:
         return {"count": 0, "median_seconds": None, "mean_seconds": None}
     return {
@@ -80,32 +76,16 @@ def first_response_time(scope: KpiScope) -> dict[str, Any]:
 def tickets_closed(scope: KpiScope) -> int:
     """Tickets whose status became closed in the period (group: its group at
     closing; agent: tickets they resolved)."""
-    tickets = Ticket.objects.filter(closed_at__gte=scope.start, closed_at__lt=scope.end)
-    if scope.agent_id is not None:
-        tickets = tickets.filter(resolved_by_id=scope.agent_id)
-    if scope.group_id is not None:
-        tickets = tickets.filter(group_id=scope.group_id)
-    return tickets.count()
+    return _scoped(kpis.closed_in(scope.start, scope.end), scope, kpis.CLOSED_AGENT).count()
 
 
 def resolution_counts(scope: KpiScope) -> dict[str, Any]:
-    """Over tickets resolved in the period (excluding merged duplicates):
-    - requests_solved: how many were resolved;
-    - solved_first_contact: resolved on the first contact without escalation
-      (the ticket's first_contact_resolved flag, set when it was resolved);
-    - solved_without_escalation: never went beyond first line (highest tier 1);
-    - reopened: were reopened at least once (reopen rate = reopened / solved).
-    """
-    counts = (
-        _resolved_in(scope)
-        .filter(merged_into__isnull=True)
-        .aggregate(
-            requests_solved=Count("id"),
-            solved_first_contact=Count("id", filter=Q(first_contact_resolved=True)),
-            solved_without_escalation=Count("id", filter=Q(highest_tier_level__lte=1)),
-            reopened=Count("id", filter=Q(reopen_count__gt=0)),
-        )
-    )
+    """Over tickets resolved in the period (by the agent, or in the group;
+    merged duplicates left out), the counts of `kpis.resolution_counts` and
+    their rates: first contact, without escalation and reopened, each over
+    the tickets solved."""
+    resolved = _scoped(kpis.resolved_in(scope.start, scope.end), scope, kpis.RESOLUTION_AGENT)
+    counts = resolved.aggregate(**kpis.resolution_counts())
     solved = counts["requests_solved"]
     return {
         **counts,
@@ -129,13 +109,7 @@ def backlog_by_age(scope: KpiScope) -> dict[str, int]:
     resolved then), counted by age at that moment; for a period that ends
     later today, at this moment. Agent: assigned to them."""
     moment = min(scope.end, timezone.now())
-    tickets = Ticket.objects.filter(created_at__lt=moment).filter(
-        Q(resolved_at__isnull=True, status__in=OPEN_STATUSES) | Q(resolved_at__gte=moment)
-    )
-    if scope.agent_id is not None:
-        tickets = tickets.filter(assignee_id=scope.agent_id)
-    if scope.group_id is not None:
-        tickets = tickets.filter(group_id=scope.group_id)
+    tickets = _scoped(kpis.open_at(moment), scope, kpis.BACKLOG_AGENT)
     aggregates: dict[str, Any] = {}
     lower: timedelta = timedelta(0)
     for name, upper in BACKLOG_BUCKETS:
