@@ -15,7 +15,7 @@ runs=0 failed_runs=0 cases=0
 run() {
   local name=$1; shift
   local log="$log_dir/$name.log" started=$(date +%s)
-  NETDESK_DATABASE_URL="${NETDESK_DATABASE_URL:-}" "$@" "$pytest" -q -p no:cacheprovider \
+  NETDESK_DATABASE_URL="${NETDESK_DATABASE_URL:-}" "$@" "$pytest" -p no:cacheprovider \
     -m fuzz tests/api/test_fuzz_openapi.py -x >"$log" 2>&1
   local rc=$? summary
   summary=$(tail -n 1 "$log")
