@@ -18,6 +18,7 @@ from netdesk.accounts.api import router as accounts_router
 from netdesk.accounts.models import ApiToken, hash_token
 from netdesk.accounts.throttling import UserRateThrottle
 from netdesk.competency.api import router as competency_router
+from netdesk.core.apipaths import integer_path_params
 from netdesk.core.errors import ServiceError
 from netdesk.core.refusals import PROBLEM, UNREADABLE, problem_body, refusal_for
 from netdesk.customers.api import router as customers_router
@@ -252,11 +253,15 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
-api.add_router("/tickets", tickets_router)
-api.add_router("/customers", customers_router)
-api.add_router("/kpis", reports_router)
-api.add_router("/me", accounts_router)
-api.add_router("", sla_router)
-api.add_router("/reports", report_router)
-api.add_router("/noc", noc_router)
-api.add_router("/competency", competency_router)
+for prefix, app_router in (
+    ("/tickets", tickets_router),
+    ("/customers", customers_router),
+    ("/kpis", reports_router),
+    ("/me", accounts_router),
+    ("", sla_router),
+    ("/reports", report_router),
+    ("/noc", noc_router),
+    ("/competency", competency_router),
+):
+    integer_path_params(app_router)
+    api.add_router(prefix, app_router)
