@@ -8,9 +8,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from netdesk.accounts.models import User
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.models import IdempotencyKey
 
@@ -19,14 +19,16 @@ MAX_KEY_LENGTH = 200
 
 def run_once(
     *,
-    user: User,
+    user: AbstractBaseUser,
     key: str | None,
     endpoint: str,
     payload: Any,
     create: Callable[[], tuple[int, Any]],
 ) -> tuple[int, Any]:
     """Run `create` unless this user already sent `key` to `endpoint`; then
-    replay the stored answer. The same key with a different body is refused."""
+    replay the stored answer. The same key with a different body is refused.
+
+    `user` is typed as Django's base user because core sits below accounts."""
     if not key:
         return create()
     if len(key) > MAX_KEY_LENGTH:
@@ -39,13 +41,13 @@ def run_once(
     fingerprint = hashlib.sha256(
         json.dumps(payload, sort_keys=True, default=str).encode()
     ).hexdigest()
-    previous = IdempotencyKey.objects.filter(user=user, key=key, endpoint=endpoint).first()
+    previous = IdempotencyKey.objects.filter(user_id=user.pk, key=key, endpoint=endpoint).first()
     if previous is None:
         try:
             with transaction.atomic():
                 status, body = create()
                 IdempotencyKey.objects.create(
-                    user=user,
+                    user_id=user.pk,
                     key=key,
                     endpoint=endpoint,
                     request_fingerprint=fingerprint,
@@ -55,7 +57,9 @@ def run_once(
                 return status, body
         except IntegrityError:
             # A concurrent retry stored its answer first; replay that one.
-            previous = IdempotencyKey.objects.filter(user=user, key=key, endpoint=endpoint).first()
+            previous = IdempotencyKey.objects.filter(
+                user_id=user.pk, key=key, endpoint=endpoint
+            ).first()
             if previous is None:
                 raise
     if previous.request_fingerprint != fingerprint:
