@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import execute_from_command_line
+
 
 def main(argv: list[str] | None = None) -> None:
+    # Django reads the settings module's name when settings are first used,
+    # not when these modules are imported.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netdesk.settings")
-    from django.core.exceptions import ImproperlyConfigured
-    from django.core.management import execute_from_command_line
-
     args = ["netdesk", *(sys.argv[1:] if argv is None else argv)]
     try:
         execute_from_command_line(args)

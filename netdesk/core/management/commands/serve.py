@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from granian.constants import Interfaces
+from granian.server import Server
 
 
 class Command(BaseCommand):
@@ -34,9 +36,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from granian.constants import Interfaces
-        from granian.server import Server
-
         call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not options["no_worker"]:
