@@ -42,6 +42,7 @@ lint: dev
 	$(BIN)/ruff check netdesk tests bench
 	$(BIN)/ruff format --check netdesk tests bench
 	$(BIN)/mypy netdesk
+	$(BIN)/lint-imports
 	NETDESK_DATABASE_URL= $(BIN)/netdesk makemigrations --check --dry-run >/dev/null
 	NETDESK_DATABASE_URL= $(BIN)/netdesk check
 
