@@ -179,7 +179,7 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 
 
 @api.exception_handler(AuthenticationError)
-def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:  # noqa: ARG001  # ninja's handler signature
     response = problem(
         request,
         status=401,
@@ -203,7 +203,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 @api.exception_handler(Throttled)
-def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:  # noqa: ARG001  # ninja's handler signature
     # ninja adds Retry-After from the throttle's wait().
     return problem(
         request,
@@ -242,7 +242,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 @api.exception_handler(Exception)
-def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:  # noqa: ARG001  # ninja's handler signature
     logger.exception("Unhandled error on %s %s", request.method, request.path)
     return problem(
         request,

@@ -40,7 +40,10 @@ def client_address(request: HttpRequest) -> str:
 
 
 def sign_in_locked_out(
-    request: HttpRequest, original_response: HttpResponse | None, credentials: dict[str, Any]
+    # django-axes' lockout callable signature
+    request: HttpRequest,
+    original_response: HttpResponse | None,  # noqa: ARG001
+    credentials: dict[str, Any],
 ) -> HttpResponse:
     """The sign-in page again, saying why and for how long (django-axes'
     lockout answer, for /login/ and /admin/login/ alike)."""

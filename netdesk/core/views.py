@@ -60,5 +60,5 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 @require_safe
 @cache_control(max_age=86400, public=True)
-def favicon(request: HttpRequest) -> FileResponse:
+def favicon(request: HttpRequest) -> FileResponse:  # noqa: ARG001  # a Django view's signature
     return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")

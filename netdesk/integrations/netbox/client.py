@@ -24,7 +24,7 @@ DEFAULT_MAX_PAGES = 10_000
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # noqa: ARG002  # urllib's signature
         return None  # the 3xx answer is raised as an HTTPError and explained
 
 

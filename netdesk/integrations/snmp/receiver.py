@@ -209,7 +209,8 @@ class SnmpTrapListener:
 
     def _register_user(self, engine_id: bytes | None) -> None:
         user = self.credentials.v3_user
-        assert user is not None and user.auth_key
+        assert user is not None
+        assert user.auth_key
         auth = _AUTH[user.auth_protocol]
         priv = _PRIV[user.priv_protocol] if user.priv_key else config.USM_PRIV_NONE
         master_auth, master_priv = self._master_keys
@@ -299,20 +300,26 @@ class SnmpTrapListener:
         self._register_user(engine_id)
         return engine_id
 
+    # pysnmp's observer signature
     def _observe_request(
-        self, snmp_engine: Any, execpoint: str, variables: dict[str, Any], cb_ctx: Any
+        self,
+        snmp_engine: Any,  # noqa: ARG002
+        execpoint: str,  # noqa: ARG002
+        variables: dict[str, Any],
+        cb_ctx: Any,  # noqa: ARG002
     ) -> None:
         if self._current is not None:
             self._current.context = dict(variables)
 
+    # pysnmp's notification callback signature
     def _on_notification(
         self,
-        snmp_engine: Any,
-        state_reference: Any,
+        snmp_engine: Any,  # noqa: ARG002
+        state_reference: Any,  # noqa: ARG002
         context_engine_id: Any,
-        context_name: Any,
+        context_name: Any,  # noqa: ARG002
         var_binds: Any,
-        cb_ctx: Any,
+        cb_ctx: Any,  # noqa: ARG002
     ) -> None:
         inbound = self._current
         if inbound is None:

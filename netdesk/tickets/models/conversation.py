@@ -52,7 +52,7 @@ class Comment(models.Model):
         return f"{self.visibility} on {self.ticket_id}"
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
+def attachment_path(instance: Attachment, filename: str) -> str:  # noqa: ARG001  # Django's upload_to signature
     return f"attachments/{instance.ticket_id}/{instance.stored_name}"
 
 
