@@ -188,7 +188,7 @@ def at_random(group: AlarmGroup, rng: random.Random) -> list[str]:
 
 
 def learned(model: PrecedenceModel) -> Ranker:
-    def rank(group: AlarmGroup, rng: random.Random) -> list[str]:
+    def rank(group: AlarmGroup, _rng: random.Random) -> list[str]:
         return ranked_kinds(rank_learned(group.alarms, model))
 
     return rank

@@ -408,7 +408,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_postgres_outside(args: argparse.Namespace, stamp: str) -> dict[str, Any] | None:
+def run_postgres_outside(stamp: str) -> dict[str, Any] | None:
     """Re-run this script for PostgreSQL inside scripts/with-postgres.sh, which
     starts a throwaway cluster and removes it afterwards."""
     argv = [a for a in sys.argv[1:] if a not in {"--db=both", "--db=sqlite"}]
@@ -451,7 +451,7 @@ def main() -> None:
         if db == "postgres" and not inside_postgres:
             if args.skip_load:
                 raise SystemExit("--skip-load on PostgreSQL needs NETDESK_DATABASE_URL")
-            outside = run_postgres_outside(args, stamp)
+            outside = run_postgres_outside(stamp)
             if outside is not None:
                 runs.append(outside)
             continue

@@ -37,7 +37,9 @@ def test_time_window_chains_alarms_and_splits_on_a_gap() -> None:
     groups = group_alarms(alarms, 60)
     # 0 → 100 is more than the window, but 50 chains them.
     assert starts(groups) == [[0, 50, 100], [400, 455]]
-    assert groups[0].start == 0 and groups[0].last_start == 100 and len(groups[0]) == 3
+    assert groups[0].start == 0
+    assert groups[0].last_start == 100
+    assert len(groups[0]) == 3
 
 
 def test_window_is_inclusive_and_zero_groups_only_simultaneous_alarms() -> None:
@@ -62,7 +64,7 @@ def test_same_device_keeps_interleaved_devices_apart() -> None:
 
 def test_a_device_is_always_related_to_itself() -> None:
     alarms = [alarm("a", "d1", 0), alarm("b", "d1", 30)]
-    assert len(group_alarms(alarms, 60, related=lambda a, b: False)) == 1
+    assert len(group_alarms(alarms, 60, related=lambda _a, _b: False)) == 1
 
 
 def test_affinity_joins_related_devices_only() -> None:
@@ -83,7 +85,7 @@ def test_chaining_through_another_device_merges_groups() -> None:
 
 def test_empty_input_and_negative_window() -> None:
     assert group_alarms([], 60) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must not be negative"):
         group_alarms([alarm("a", "d1", 0)], -1)
 
 
@@ -138,7 +140,8 @@ def test_device_affinity_finds_devices_that_alarm_together() -> None:
         history.append(alarm("c", "d3", t + 5_000))  # regular, but never near d1/d2
     affinity = device_affinity_learn(history, 60, min_count=20, min_lift=5)
     assert affinity.pairs == {frozenset(("d1", "d2"))}
-    assert affinity.related("d2", "d1") and affinity.related("d3", "d3")
+    assert affinity.related("d2", "d1")
+    assert affinity.related("d3", "d3")
     assert not affinity.related("d1", "d3")
     assert device_affinity_learn([], 60).pairs == frozenset()
 

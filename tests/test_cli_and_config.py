@@ -32,7 +32,8 @@ def test_bad_database_url_fails_at_start_naming_the_setting(fresh_env):
     fresh_env["NETDESK_DATABASE_URL"] = "mysql://x@y/z"
     result = run(["check"], fresh_env, check=False)
     assert result.returncode != 0
-    assert "NETDESK_DATABASE_URL" in result.stderr and "postgresql://" in result.stderr
+    assert "NETDESK_DATABASE_URL" in result.stderr
+    assert "postgresql://" in result.stderr
 
 
 def test_bad_debug_flag_fails_at_start(fresh_env):
@@ -82,7 +83,8 @@ def test_migrate_createuser_token_and_serve(fresh_env):
     )
     assert "Created ops1" in created.stdout
     bad_role = run(["createuser", "--username", "x", "--role", "boss"], fresh_env, check=False)
-    assert bad_role.returncode != 0 and "boss" in bad_role.stderr
+    assert bad_role.returncode != 0
+    assert "boss" in bad_role.stderr
     token = run(["token", "create", "--user", "ops1"], fresh_env).stdout.strip()
     assert token.startswith("ndk_")
     # Only the hash is kept: the printed token appears nowhere in the database file.

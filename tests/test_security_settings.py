@@ -72,7 +72,8 @@ def test_deploy_check_without_them_names_what_is_missing(fresh_env):
 def test_a_bad_value_stops_the_process_naming_the_variable(fresh_env, name, value, said):
     result = netdesk(["check"], fresh_env | {name: value})
     assert result.returncode != 0
-    assert name in result.stderr and said in result.stderr
+    assert name in result.stderr
+    assert said in result.stderr
 
 
 @pytest.mark.django_db

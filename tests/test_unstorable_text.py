@@ -54,10 +54,13 @@ def test_a_nul_in_the_fourth_alarm_is_replaced_named_and_every_alarm_taken_in(
     response = post_json(noc_client, "/api/v1/noc/alarms", json.dumps({"alarms": batch}))
     assert response.status_code == 202, response.content
     answer = response.json()
-    assert answer["accepted"] == 4 and answer["refused"] == []
+    assert answer["accepted"] == 4
+    assert answer["refused"] == []
     [repair] = answer["repaired"]
-    assert repair["index"] == 3 and repair["field"] == "alarms[3].summary"
-    assert "NUL" in repair["message"] and "U+FFFD" in repair["message"]
+    assert repair["index"] == 3
+    assert repair["field"] == "alarms[3].summary"
+    assert "NUL" in repair["message"]
+    assert "U+FFFD" in repair["message"]
     assert Alarm.objects.count() == 4
     fourth = Alarm.objects.get(name="PowerLoss3")
     assert fourth.summary == "mains lost\ufffd at cabinet"

@@ -112,7 +112,8 @@ def test_call_to_ticket_to_noc_escalation_to_resolution(live_server, browser_pag
     page.get_by_role("button", name="Create ticket").click()
     page.wait_for_url(f"{base}/tickets/TT-*/")
     ticket = Ticket.objects.select_related("category", "assignee").get(customer=caller)
-    assert ticket.category is not None and ticket.category.name == "No service"
+    assert ticket.category is not None
+    assert ticket.category.name == "No service"
     assert ticket.assignee == operator
     assert page.locator("#ticket-status").inner_text() == "Assigned"
 
@@ -201,7 +202,9 @@ def test_main_actions_in_view_and_a_call_resolved_on_the_call(live_server, brows
     assert page.evaluate("window.scrollY") == 0
     for name in ("Reply", "Note", "Log a call", "Resolve", "Escalate"):
         box = actions.get_by_role("link", name=name, exact=True).bounding_box()
-        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, name
+        assert box is not None, name
+        assert box["y"] >= 0, name
+        assert box["y"] + box["height"] <= 900, name
     # ... and "Note" opens the note form, in view, set to an internal note
     actions.get_by_role("link", name="Note", exact=True).click()
     assert page.locator("#id_comment-visibility").input_value() == "internal"
@@ -219,12 +222,14 @@ def test_main_actions_in_view_and_a_call_resolved_on_the_call(live_server, brows
     call.get_by_label("Root cause").select_option("customer_side")
     submit = call.get_by_role("button", name="Log a contact")
     box = submit.bounding_box()
-    assert box is not None and box["y"] + box["height"] <= 900  # the form is in view too
+    assert box is not None
+    assert box["y"] + box["height"] <= 900
     submit.click()
 
     # Then the ticket is resolved in the same step
     page.get_by_text(f"{ticket.reference} resolved on the call.").wait_for()
     assert page.locator("#ticket-status").inner_text() == "Resolved"
     ticket.refresh_from_db()
-    assert ticket.status == Status.RESOLVED and ticket.resolution_code == "fixed"
+    assert ticket.status == Status.RESOLVED
+    assert ticket.resolution_code == "fixed"
     assert ticket.first_contact_resolved is True

@@ -22,7 +22,8 @@ def test_a_token_revoked_twice_keeps_its_first_revocation():
 
     token_revoke(token=stale)
 
-    assert first is not None and ApiToken.objects.get(pk=token.pk).revoked_at == first
+    assert first is not None
+    assert ApiToken.objects.get(pk=token.pk).revoked_at == first
 
 
 def test_revoking_a_token_deleted_meanwhile_is_not_found():

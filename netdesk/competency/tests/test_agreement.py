@@ -35,9 +35,11 @@ def test_weighted_kappa_by_hand():
 
 def test_weighted_kappa_degenerate_cases():
     same = weighted_kappa([3, 3, 3], [3, 3, 3])
-    assert same.value is None and "no variance" in same.reason
+    assert same.value is None
+    assert "no variance" in same.reason
     one = weighted_kappa([3], [4])
-    assert one.value is None and "at least 2" in one.reason
+    assert one.value is None
+    assert "at least 2" in one.reason
     with pytest.raises(ValueError, match="same items"):
         weighted_kappa([1, 2], [1])
     with pytest.raises(ValueError, match="outside the scale"):
@@ -93,8 +95,10 @@ def test_icc_published_example():
 
 def test_icc_degenerate_cases():
     flat = icc_two_way([[3, 3], [3, 3], [3, 3]])
-    assert flat.single.value is None and "no variance" in flat.single.reason
+    assert flat.single.value is None
+    assert "no variance" in flat.single.reason
     small = icc_two_way([[1, 2, 3]])
-    assert small.single.value is None and "at least 2" in small.average.reason
+    assert small.single.value is None
+    assert "at least 2" in small.average.reason
     with pytest.raises(ValueError, match="every rater"):
         icc_two_way([[1, 2], [3]])

@@ -76,16 +76,21 @@ def test_nav_has_skills_and_my_page_shows_chart_gaps_and_plan(team):
     response = login(anna).get("/competency/me/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert ">Skills</a>" in html and 'aria-current="page">Skills' in html
+    assert ">Skills</a>" in html
+    assert 'aria-current="page">Skills' in html
     assert "My skills" in html
     # The chart: an SVG bar per skill, coloured by status, with the required tick.
     svg = re.search(r"<svg class=\"skills-chart\".*?</svg>", html, re.S).group(0)
-    assert 'data-skill="CS-SUPPORT"' in svg and 'class="bar-met"' in svg
-    assert 'data-skill="CS-INTERACT"' in svg and 'class="bar-missing"' in svg
-    assert 'data-skill="LANG-TR"' in svg and 'class="bar-extra"' in svg  # not in the profile
+    assert 'data-skill="CS-SUPPORT"' in svg
+    assert 'class="bar-met"' in svg
+    assert 'data-skill="CS-INTERACT"' in svg
+    assert 'class="bar-missing"' in svg
+    assert 'data-skill="LANG-TR"' in svg
+    assert 'class="bar-extra"' in svg
     assert '<line class="need"' in svg
     assert "Hotline operator" in html
-    assert "Call coaching" in html and "overdue" in html
+    assert "Call coaching" in html
+    assert "overdue" in html
     # An agent gets no assessment form.
     assert "Record a level" not in html
     assert "Mark done" not in html
@@ -191,7 +196,8 @@ def test_team_matrix_heatmap(team):
     row = re.search(
         rf"<tr><th scope=\"row\"><a href=\"/competency/agents/{anna.pk}/\">.*?</tr>", html, re.S
     ).group(0)
-    assert 'class="cell skill-met"' in row and 'class="cell skill-missing"' in row
+    assert 'class="cell skill-met"' in row
+    assert 'class="cell skill-missing"' in row
     assert login(anna).get("/competency/teams/").status_code == 403
     assert login(anna).get(f"/competency/teams/{team['group'].pk}/").status_code == 403
     other = SupportGroup.objects.exclude(pk=team["group"].pk).first()
@@ -206,7 +212,8 @@ def test_framework_browser(team):
     listing = login(anna).get("/competency/frameworks/").content.decode()
     assert builtin.FRAMEWORK_NAME in listing
     detail = login(anna).get(f"/competency/frameworks/{framework.pk}/").content.decode()
-    assert "Complaint resolution" in detail and "Hotline operator" in detail
+    assert "Complaint resolution" in detail
+    assert "Hotline operator" in detail
     # Required and preferred levels are listed apart, comma-separated.
     assert "LANG-DE ≥ 4, PRD-BROADBAND ≥ 2</td>" in detail
     assert "<td>LANG-EN ≥ 2, PRD-VOICE ≥ 2</td>" in detail
@@ -215,7 +222,8 @@ def test_framework_browser(team):
         login(anna).post(f"/competency/frameworks/{framework.pk}/new-version/").status_code == 403
     )
     page = login(anna).get(f"/competency/skills/{skill('CS-ESCALATE').pk}/").content.decode()
-    assert "Escalation management" in page and "Describe a level" not in page
+    assert "Escalation management" in page
+    assert "Describe a level" not in page
     profile = framework.profiles.get(name="NOC engineer")
     page = login(anna).get(f"/competency/profiles/{profile.pk}/").content.decode()
     assert "NET-LIAISE" in page
@@ -229,7 +237,8 @@ def test_manager_makes_edits_and_publishes_a_new_version(team):
     draft = Framework.objects.get(name=builtin.FRAMEWORK_NAME, version=2)
     assert response["Location"] == f"/competency/frameworks/{draft.pk}/"
     page = client.get(response["Location"]).content.decode()
-    assert "Add a skill" in page and "Publish" in page
+    assert "Add a skill" in page
+    assert "Publish" in page
     parent = Skill.objects.get(framework=draft, code="PRD")
     response = client.post(
         f"/competency/frameworks/{draft.pk}/add-skill/",
@@ -262,7 +271,8 @@ def test_manager_makes_edits_and_publishes_a_new_version(team):
         },
     )
     assert response.status_code == 302
-    assert new.levels.count() == 1 and new.indicators.count() == 1
+    assert new.levels.count() == 1
+    assert new.indicators.count() == 1
     profile = draft.profiles.get(name="Hotline operator")
     response = client.post(
         f"/competency/profiles/{profile.pk}/", {"skill": new.pk, "min_level": 1, "hard": ""}
@@ -274,7 +284,8 @@ def test_manager_makes_edits_and_publishes_a_new_version(team):
     assert draft.state == "published"
     # Frozen now: the edit forms are gone and a post is refused with a message.
     page = client.get(f"/competency/skills/{new.pk}/").content.decode()
-    assert "Describe a level" not in page and "new version" in page
+    assert "Describe a level" not in page
+    assert "new version" in page
     response = client.post(
         f"/competency/skills/{new.pk}/", {"level-level": 2, "level-description": "More"}
     )

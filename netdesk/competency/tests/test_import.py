@@ -111,7 +111,8 @@ def test_csv_import_with_skips_and_sfia_mapping(tmp_path):
     path = write_csv(tmp_path / "licensed.csv", rows=rows)
     result = import_framework(path, name="Our SFIA", map_external="sfia")
     framework = result.framework
-    assert framework.state == "draft" and framework.source == "licensed.csv"
+    assert framework.state == "draft"
+    assert framework.source == "licensed.csv"
     skills = {s.code: s for s in Skill.objects.filter(framework=framework)}
     assert skills["CSX"].external_codes == {"sfia": "CSMG", "netdesk": "CS-DESK"}
     assert ("CSX", "CSMG", "CS-DESK") in result.mapped
@@ -223,7 +224,8 @@ def test_command_reports_counts_mapping_and_skips(tmp_path):
     )
     text = out.getvalue()
     assert "Imported Licensed SFIA v1 (published): 3 skills" in text
-    assert "CSX" in text and "CS-DESK" in text
+    assert "CSX" in text
+    assert "CS-DESK" in text
     assert "row 7: category not one of" in text
     with pytest.raises(CommandError, match="Bad header"):
         call_command(
@@ -251,7 +253,9 @@ def test_a_cell_longer_than_a_row_may_be_is_refused_naming_row_and_column(tmp_pa
     with pytest.raises(CommandError) as failure:
         call_command("competency", "import", str(path), "--name", "Huge", stdout=StringIO())
     message = str(failure.value)
-    assert "row 3" in message and "level_description" in message and "131,072" in message
+    assert "row 3" in message
+    assert "level_description" in message
+    assert "131,072" in message
     assert Framework.objects.count() == frameworks
 
 

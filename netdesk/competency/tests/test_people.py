@@ -259,10 +259,13 @@ def test_gap_analysis_against_the_role_profile(team):
     assert gaps.profile.name == "Hotline operator"
     assert not gaps.assigned
     rows = {r.skill.code: r for r in gaps.rows}
-    assert rows["CS-SUPPORT"].met and rows["CS-SUPPORT"].gap == 0
-    assert rows["CS-INTERACT"].gap == 1 and rows["CS-INTERACT"].status == "missing"
+    assert rows["CS-SUPPORT"].met
+    assert rows["CS-SUPPORT"].gap == 0
+    assert rows["CS-INTERACT"].gap == 1
+    assert rows["CS-INTERACT"].status == "missing"
     assert rows["PRD-VOICE"].status == "short"
-    assert rows["LANG-DE"].current is None and rows["LANG-DE"].gap == 4
+    assert rows["LANG-DE"].current is None
+    assert rows["LANG-DE"].gap == 4
     assert not gaps.meets_profile
     assert gaps.preferred_gaps == 2  # PRD-VOICE and LANG-EN
     as_dict = gaps.as_dict()
@@ -277,7 +280,8 @@ def test_assigned_profile_overrides_the_role_default(team):
         people.agent_profile_assign(actor=team["lead"], agent=anna, profile=representative)
     people.agent_profile_assign(actor=team["manager"], agent=anna, profile=representative)
     gaps = selectors.agent_gaps(anna)
-    assert gaps.profile == representative and gaps.assigned
+    assert gaps.profile == representative
+    assert gaps.assigned
     people.agent_profile_assign(actor=team["manager"], agent=anna, profile=None)
     assert selectors.agent_gaps(anna).profile.name == "Hotline operator"
 
@@ -288,20 +292,25 @@ def test_team_matrix_and_team_gaps(team):
     record(team["ben"], "LANG-TR", 4)
     matrix = selectors.team_matrix(team["group"])
     codes = [s.code for s in matrix.skills]
-    assert "CS-SUPPORT" in codes and "CORE-LEAD" in codes  # the lead's profile too
+    assert "CS-SUPPORT" in codes
+    assert "CORE-LEAD" in codes
     assert "LANG-TR" not in codes  # nobody needs it
     column = codes.index("CS-SUPPORT")
     cells = {agent.username: row[column] for agent, _, row in matrix.rows()}
     assert cells[team["anna"].username].status == "met"
     assert cells[team["ben"].username].status == "missing"
     lead_cell = cells[team["lead"].username]
-    assert lead_cell.required == 3 and not lead_cell.hard  # preferred for team leads
+    assert lead_cell.required == 3
+    assert not lead_cell.hard
     summary = {s["skill"].code: s for s in matrix.skill_summary()}
-    assert summary["CS-SUPPORT"]["required"] == 3 and summary["CS-SUPPORT"]["met"] == 1
+    assert summary["CS-SUPPORT"]["required"] == 3
+    assert summary["CS-SUPPORT"]["met"] == 1
     gaps = selectors.team_gaps(team["group"])
     assert len(gaps["agents"]) == 3
     support = next(s for s in gaps["skills"] if s["skill_code"] == "CS-SUPPORT")
-    assert support["required_of"] == 3 and support["short"] == 2 and support["hard_short"] == 1
+    assert support["required_of"] == 3
+    assert support["short"] == 2
+    assert support["hard_short"] == 1
 
 
 # ---- plans ------------------------------------------------------------------------------
@@ -433,7 +442,8 @@ def test_agent_endpoints_respect_scope(team):
         {**payload, "source": "certification", "expires_at": "2030-01-01T00:00:00Z"},
         content_type="application/json",
     )
-    assert response.status_code == 201 and response.json()["expires_at"].startswith("2030")
+    assert response.status_code == 201
+    assert response.json()["expires_at"].startswith("2030")
     # No way to change or delete a record: the history is append-only.
     record_id = response.json()["id"]
     assert as_manager.delete(
@@ -468,7 +478,8 @@ def test_plan_api(team):
         == 404
     )
     response = as_lead.post(f"/api/v1/competency/plan-items/{item_id}/complete")
-    assert response.status_code == 200 and response.json()["done_at"]
+    assert response.status_code == 200
+    assert response.json()["done_at"]
     assert as_lead.delete(f"/api/v1/competency/plan-items/{item_id}").status_code == 409
     assert api(anna).get(f"/api/v1/competency/agents/{anna.pk}/plan").json()[0]["id"] == item_id
     response = api(manager).post(
@@ -511,7 +522,8 @@ def test_profile_assignment_api(team):
         content_type="application/json",
     )
     assert response.status_code == 200
-    assert response.json()["profile"] == "Field engineer" and response.json()["profile_assigned"]
+    assert response.json()["profile"] == "Field engineer"
+    assert response.json()["profile_assigned"]
     response = api(team["lead"]).put(
         f"/api/v1/competency/agents/{anna.pk}/profile",
         {"profile_id": None},

@@ -295,7 +295,8 @@ def test_sites_devices_cables_circuits_and_tenants_become_inventory(netbox, toke
 
     # Every list was read page by page with the token.
     pages = [path for path, _ in netbox.seen]
-    assert pages.count("/api/dcim/devices/") == 4 and pages.count("/api/dcim/sites/") == 2
+    assert pages.count("/api/dcim/devices/") == 4
+    assert pages.count("/api/dcim/sites/") == 2
     assert {authorization for _, authorization in netbox.seen} == {f"Token {TOKEN}"}
 
     site = Area.objects.get(code="hh-pop")
@@ -314,8 +315,10 @@ def test_sites_devices_cables_circuits_and_tenants_become_inventory(netbox, toke
     assert NetworkElement.objects.get(name="hh-olt1").kind == "olt"
     assert NetworkElement.objects.get(name="hh-cr1 (ber-pop)").kind == "olt"
     # Upstreams derived over cables and circuits from the core routers.
-    assert upstream_of("hh-agg1") == "hh-cr1" and upstream_of("hh-olt1") == "hh-agg1"
-    assert upstream_of("ber-cr1") is None and upstream_of("hh-cr1") is None
+    assert upstream_of("hh-agg1") == "hh-cr1"
+    assert upstream_of("hh-olt1") == "hh-agg1"
+    assert upstream_of("ber-cr1") is None
+    assert upstream_of("hh-cr1") is None
 
     fibre = Link.objects.get(external_id="cable:500")
     assert (fibre.kind, fibre.name, fibre.a_port, fibre.b_element.name) == (
@@ -360,8 +363,10 @@ def test_sites_devices_cables_circuits_and_tenants_become_inventory(netbox, toke
         ("NetBox circuit 601", "circuit not in service yet"),
         ("NetBox circuit 602", "tenant matches no customer"),
     }
-    assert "source netbox:127.0.0.1" in output and "roots hh-cr1, ber-cr1" in output
-    assert TOKEN not in output and TOKEN not in skipped.read_text(encoding="utf-8")
+    assert "source netbox:127.0.0.1" in output
+    assert "roots hh-cr1, ber-cr1" in output
+    assert TOKEN not in output
+    assert TOKEN not in skipped.read_text(encoding="utf-8")
 
 
 def test_reimport_matches_by_netbox_id_and_changes_nothing(netbox, token):
@@ -400,9 +405,11 @@ def test_a_refused_token_stops_before_anything_is_written(netbox, monkeypatch):
     with pytest.raises(CommandError) as failure:
         run_import(netbox)
     message = str(failure.value)
-    assert "refused the token (HTTP 403)" in message and "/api/dcim/sites/" in message
+    assert "refused the token (HTTP 403)" in message
+    assert "/api/dcim/sites/" in message
     assert "wrong-token-value" not in message
-    assert not Area.objects.exists() and not NetworkElement.objects.exists()
+    assert not Area.objects.exists()
+    assert not NetworkElement.objects.exists()
 
 
 def test_the_token_comes_only_from_the_named_environment_variable(netbox, monkeypatch):
@@ -457,4 +464,5 @@ def test_names_too_long_for_netdesk_are_shortened_and_reported(netbox, token, mo
 
     assert NetworkElement.objects.filter(name=devices[1]["name"][:120]).exists()
     shortened = [line for line in output.splitlines() if "name over 120" in line]
-    assert len(shortened) == 1 and "NetBox device 101" in shortened[0]
+    assert len(shortened) == 1
+    assert "NetBox device 101" in shortened[0]

@@ -48,13 +48,15 @@ def test_truncated_octet_counted_frame_at_close() -> None:
     decoder = TcpFrameDecoder()
     assert decoder.feed(b"50 <13>short") == []
     [error] = decoder.finish()
-    assert isinstance(error, FrameError) and error.reason == "truncated frame"
+    assert isinstance(error, FrameError)
+    assert error.reason == "truncated frame"
 
 
 def test_overlong_line_is_refused_and_the_stream_recovers() -> None:
     decoder = TcpFrameDecoder(max_frame=100)
     out = decoder.feed(b"<13>" + b"x" * 300)
-    assert len(out) == 1 and isinstance(out[0], FrameError)
+    assert len(out) == 1
+    assert isinstance(out[0], FrameError)
     assert out[0].reason == "frame too long"
     assert decoder.feed(b"still the long one\n<13>next\n") == [b"<13>next"]
     assert not decoder.broken
@@ -63,7 +65,8 @@ def test_overlong_line_is_refused_and_the_stream_recovers() -> None:
 def test_bad_octet_count_breaks_the_connection() -> None:
     decoder = TcpFrameDecoder()
     [error] = decoder.feed(b"12x <13>hello\n")
-    assert isinstance(error, FrameError) and error.reason == "bad octet count"
+    assert isinstance(error, FrameError)
+    assert error.reason == "bad octet count"
     assert decoder.broken
     assert decoder.feed(b"<13>more\n") == []
 
@@ -71,11 +74,13 @@ def test_bad_octet_count_breaks_the_connection() -> None:
 def test_digits_without_a_space_break_the_connection() -> None:
     decoder = TcpFrameDecoder()
     [error] = decoder.feed(b"123456789012 <13>x")
-    assert isinstance(error, FrameError) and error.reason == "bad octet count"
+    assert isinstance(error, FrameError)
+    assert error.reason == "bad octet count"
 
 
 def test_announced_length_over_the_limit_breaks_the_connection() -> None:
     decoder = TcpFrameDecoder(max_frame=1000)
     [error] = decoder.feed(b"5000 <13>x")
-    assert isinstance(error, FrameError) and error.reason == "frame too long"
+    assert isinstance(error, FrameError)
+    assert error.reason == "frame too long"
     assert decoder.broken

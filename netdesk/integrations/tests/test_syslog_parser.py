@@ -116,7 +116,8 @@ def test_nul_inside_a_message_is_replaced_and_trailing_nul_dropped() -> None:
     assert message.message == "a\ufffdb"
     assert message.replaced == 1
     alarm = syslog_to_alarm(message, peer="192.0.2.9", received_at=NOW)
-    assert alarm is not None and alarm.labels["nul_replaced"] == "1"
+    assert alarm is not None
+    assert alarm.labels["nul_replaced"] == "1"
 
 
 def test_leap_second_is_accepted() -> None:
@@ -238,7 +239,9 @@ def test_cisco_link_down_and_up_share_a_fingerprint() -> None:
     other = to_alarm(
         b"<187>Mar 10 11:59:00 edge1 %LINK-3-UPDOWN: Interface Gi0/2, changed state to down"
     )
-    assert down is not None and up is not None and other is not None
+    assert down is not None
+    assert up is not None
+    assert other is not None
     assert (down.name, down.element_ref, down.firing) == ("%LINK-3-UPDOWN", "edge1", True)
     assert up.firing is False
     assert down.fingerprint == up.fingerprint == "syslog:edge1:Gi0/1:%LINK-3-UPDOWN"
@@ -257,7 +260,8 @@ def test_juniper_link_traps_in_syslog_pair_across_names() -> None:
         b"<29>1 2026-03-10T11:05:00Z mx1 mib2d 1234 SNMP_TRAP_LINK_UP - ifIndex 545, "
         b"ifAdminStatus up(1), ifOperStatus up(1), ifName ge-0/0/0"
     )
-    assert down is not None and up is not None
+    assert down is not None
+    assert up is not None
     assert (down.name, up.name) == ("SNMP_TRAP_LINK_DOWN", "SNMP_TRAP_LINK_UP")
     assert (down.firing, up.firing) == (True, False)
     assert down.fingerprint == up.fingerprint == "syslog:mx1:ge-0/0/0:link"
@@ -285,7 +289,8 @@ def test_info_and_debug_are_filtered_unless_they_clear() -> None:
     assert to_alarm(b"<14>app: routine chatter") is None
     assert to_alarm(b"<15>app: debug chatter") is None
     clear = to_alarm(b"<14>1 - edge1 - - - - Interface Gi0/1, changed state to up")
-    assert clear is not None and clear.firing is False
+    assert clear is not None
+    assert clear.firing is False
     chatty = SyslogMapping(forward_up_to=7)
     assert to_alarm(b"<15>app: debug chatter", mapping=chatty) is not None
 
@@ -302,7 +307,8 @@ def test_state_rules_are_configurable() -> None:
     )
     failed = to_alarm(b"<10>1 - sw1 chassis - PSU - PSU 2 failed", mapping=mapping)
     ok = to_alarm(b"<13>1 - sw1 chassis - PSU - PSU 2 ok", mapping=mapping)
-    assert failed is not None and ok is not None
+    assert failed is not None
+    assert ok is not None
     assert (failed.firing, ok.firing) == (True, False)
     assert failed.fingerprint == ok.fingerprint == "syslog:sw1:2:psu"
 
@@ -320,7 +326,8 @@ def test_device_clock_far_off_is_not_trusted() -> None:
     assert alarm.at == NOW
     assert alarm.labels["device_time"] == "1999-01-01T00:00:00+00:00"
     future = to_alarm(b"<11>1 2026-03-10T13:00:00Z host app - - - future clock")
-    assert future is not None and future.at == NOW
+    assert future is not None
+    assert future.at == NOW
 
 
 def test_labels_carry_structured_data_and_header_fields() -> None:

@@ -31,7 +31,9 @@ def test_spanning_forest_gives_each_unconnected_part_its_own_busiest_root():
     mesh = {"a": ["b"], "b": ["a", "c"], "c": ["b"], "x": ["y"], "y": ["x", "z"], "z": ["y"]}
     parent, roots = spanning_forest(nodes, mesh, ["a"])
     assert roots == ["a", "y"]
-    assert parent["c"] == "b" and parent["x"] == "y" and parent["y"] is None
+    assert parent["c"] == "b"
+    assert parent["x"] == "y"
+    assert parent["y"] is None
 
 
 def test_depth_order_counts_only_parents_inside_the_set():

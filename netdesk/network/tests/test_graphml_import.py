@@ -95,23 +95,28 @@ def test_nodes_edges_and_a_tree_from_the_busiest_node(mesh):
     }
     hub = NetworkElement.objects.get(name="Hub")
     assert (hub.kind, hub.role, hub.latitude, hub.longitude) == ("core_router", "PoP", 52.5, 13.4)
-    assert hub.area.name == "Hub" and hub.area.parent.name == "Testnet"
+    assert hub.area.name == "Hub"
+    assert hub.area.parent.name == "Testnet"
     south = NetworkElement.objects.get(name="South")
-    assert south.latitude is None and south.area.latitude is None
+    assert south.latitude is None
+    assert south.area.latitude is None
     assert Link.objects.count() == 9
     first = Link.objects.get(a_element=hub, b_element__name="North")
     assert (first.kind, first.name, first.capacity_mbps) == ("fibre", "10GE", 10000)
     assert Link.objects.get(b_element=south, a_element__name="East").kind == "microwave"
     assert Link.objects.filter(a_element=hub, b_element__name="East").count() == 2
     assert "roots Hub, Island A" in output
-    assert "edge end not imported" in output and "latitude not accepted" in output
+    assert "edge end not imported" in output
+    assert "latitude not accepted" in output
     assert "name taken: renamed" in output
 
 
 def test_a_chosen_root_and_a_chosen_kind(mesh):
     run_import(mesh, "--root", "West", "--kind-default", "PoP Router")
     names = upstream_names()
-    assert names["West"] is None and names["Hub"] == "West" and names["South"] == "West"
+    assert names["West"] is None
+    assert names["Hub"] == "West"
+    assert names["South"] == "West"
     assert set(NetworkElement.objects.values_list("kind", flat=True)) == {"pop_router"}
 
 
@@ -183,4 +188,5 @@ def test_a_label_too_long_for_a_name_is_shortened_and_reported(tmp_path):
     hub = NetworkElement.objects.get(name=long_label[:100])
     assert hub.area.name == long_label[:100]
     shortened = [line for line in output.splitlines() if "label over 100" in line]
-    assert len(shortened) == 1 and "node 0" in shortened[0]
+    assert len(shortened) == 1
+    assert "node 0" in shortened[0]

@@ -38,7 +38,8 @@ def test_ancestors_nearest_first_and_subtree_of_several_elements():
     assert forest.path_to_root(olt.id) == [olt.id, agg.id, core.id]
     assert forest.subtree([agg.id]) == {agg.id, olt.id, cpe.id}
     assert forest.subtree([olt.id, other.id]) == {olt.id, cpe.id, other.id}
-    assert forest.parent[lonely.id] is None and set(forest.roots()) == {core.id, lonely.id}
+    assert forest.parent[lonely.id] is None
+    assert set(forest.roots()) == {core.id, lonely.id}
     assert forest.children[core.id] == sorted([agg.id, other.id])
 
 

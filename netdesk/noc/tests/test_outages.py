@@ -156,7 +156,8 @@ def test_normal_traffic_raises_nothing_once_baselines_are_learned(net, operator)
     now = timezone.now()
     learned = baselines_learn(since=now - timedelta(days=28), until=now - timedelta(hours=2))
     assert learned.complaints == len(history)
-    assert learned.elements == 3 and learned.areas == 1
+    assert learned.elements == 3
+    assert learned.areas == 1
     normal = [fault(operator, net["services"]["b"][i], m) for i, m in ((0, 50), (1, 20))]
     observe_in_order(normal)
     assert not SuspectedOutage.objects.exists()
@@ -194,7 +195,8 @@ def test_confirming_opens_an_incident_with_the_tickets_as_children(net, operator
     outage.refresh_from_db()
     assert outage.state == OutageState.CONFIRMED
     assert outage.incident == incident
-    assert outage.decided_by == noc and outage.decided_at is not None
+    assert outage.decided_by == noc
+    assert outage.decided_at is not None
     assert incident.detected_by == DetectedBy.COMPLAINTS
     assert incident.root_element == net["a"]
     assert incident.started_at <= min(t.created_at for t in outage.tickets.all())

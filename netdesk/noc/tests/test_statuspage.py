@@ -214,11 +214,14 @@ def test_summary_has_statuspage_shape_and_no_internal_detail(network):
 
     berlin, mitte, pankow, hamburg, potsdam = body["components"]
     assert potsdam["status"] == "operational"
-    assert berlin["name"] == "Berlin" and berlin["group"] is True
+    assert berlin["name"] == "Berlin"
+    assert berlin["group"] is True
     assert berlin["components"] == [mitte["id"], pankow["id"]]
-    assert mitte["group_id"] == berlin["id"] and mitte["group"] is False
+    assert mitte["group_id"] == berlin["id"]
+    assert mitte["group"] is False
     assert "components" not in mitte
-    assert hamburg["status"] == "under_maintenance" and hamburg["group_id"] is None
+    assert hamburg["status"] == "under_maintenance"
+    assert hamburg["group_id"] is None
     assert [c["position"] for c in body["components"]] == [1, 2, 3, 4, 5]
     assert {
         "id",
@@ -264,7 +267,8 @@ def test_summary_has_statuspage_shape_and_no_internal_detail(network):
     assert str(network["down"].pk) != active["id"]
 
     running, upcoming = body["scheduled_maintenances"]
-    assert running["status"] == "in_progress" and upcoming["status"] == "scheduled"
+    assert running["status"] == "in_progress"
+    assert upcoming["status"] == "scheduled"
     assert running["impact"] == "maintenance"
     assert [c["name"] for c in running["components"]] == ["Hamburg"]
     assert upcoming["components"][0]["name"] == "Potsdam"

@@ -100,7 +100,8 @@ def test_board_and_incident_page_and_an_update_through_the_form(outage):
     )
     assert response.status_code == 302
     page = noc.get(f"/noc/incidents/{ref}/").content.decode()
-    assert "Crew on site." in page and "Identified" in page
+    assert "Crew on site." in page
+    assert "Identified" in page
     # Agents see the page but not the forms.
     agent_page = login(f.user()).get(f"/noc/incidents/{ref}/").content.decode()
     assert "Post an update" not in agent_page

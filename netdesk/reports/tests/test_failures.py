@@ -128,9 +128,11 @@ def june():
 def test_rows_say_when_how_whom_and_what_it_cost(june):
     cut, ongoing = failure_rows(parse_month("2026-06"), now=NOW)
     assert cut["reference"] == june["cut"].reference
-    assert cut["detected_by"] == "alarm" and cut["detected_by_user"] is None
+    assert cut["detected_by"] == "alarm"
+    assert cut["detected_by_user"] is None
     assert cut["time_to_detect_minutes"] == 5.0
-    assert cut["duration_minutes"] == 120.0 and cut["ongoing"] is False
+    assert cut["duration_minutes"] == 120.0
+    assert cut["ongoing"] is False
     assert cut["resolved_at"] == at(3, 12)
     assert cut["key_accounts"] == ["Airport BER", "Hauptstadt Bank"]
     assert cut["tickets"] == [june["breached"].reference, june["met"].reference]
@@ -142,7 +144,8 @@ def test_rows_say_when_how_whom_and_what_it_cost(june):
     assert ongoing["detected_by_label"] == "Customer complaints"
     assert ongoing["detected_by_user"] == "Nora Ops"
     assert ongoing["time_to_detect_minutes"] == 30.0
-    assert ongoing["ongoing"] is True and ongoing["resolved_at"] is None
+    assert ongoing["ongoing"] is True
+    assert ongoing["resolved_at"] is None
     assert ongoing["duration_minutes"] == (NOW - at(20, 8)).total_seconds() / 60
 
 
@@ -273,7 +276,8 @@ def test_api_bad_month_is_a_problem_document():
         assert response.status_code == 422
         assert response["Content-Type"] == "application/problem+json"
         (error,) = response.json()["errors"]
-        assert error["field"] == "month" and error["value"] == "2026-13"
+        assert error["field"] == "month"
+        assert error["value"] == "2026-13"
         assert "YYYY-MM" in error["accepted"]
     missing = lead.get("/api/v1/reports/failures/NI-424242")
     assert missing.status_code == 404

@@ -99,7 +99,8 @@ def test_resolution_counts_fcr_escalation_and_reopen():
     by_noc = resolution_counts(
         KpiScope(start=now_scope.start, end=now_scope.end, group_id=noc_group.pk)
     )
-    assert by_noc["requests_solved"] == 1 and by_noc["solved_without_escalation"] == 0
+    assert by_noc["requests_solved"] == 1
+    assert by_noc["solved_without_escalation"] == 0
 
 
 def test_tickets_closed_counts_closing_in_period():

@@ -64,7 +64,8 @@ def test_notify_team_lead_at_half_time_once(policy):
     assert sla_fire_due(now=T0 + timedelta(minutes=51)) == 1
     assert sla_fire_due(now=T0 + timedelta(minutes=52)) == 0
     notice = EscalationNotice.objects.get()
-    assert notice.recipient == lead and notice.ticket == ticket
+    assert notice.recipient == lead
+    assert notice.ticket == ticket
     assert "at 50%" in notice.subject
     event = ticket.events.get(kind="sla_escalation")
     assert "notified" in event.message
@@ -97,7 +98,8 @@ def test_breach_reassigns_to_the_next_tier_and_raises_the_level(policy):
     ticket.refresh_from_db()
     assert ticket.hierarchical_level == 1
     reasons = list(ticket.events.filter(kind="sla_escalation").values_list("message", flat=True))
-    assert len(reasons) == 2 and all("Everything" in r for r in reasons)
+    assert len(reasons) == 2
+    assert all("Everything" in r for r in reasons)
 
 
 def test_raise_priority_and_rules_skip_paused_and_stopped_tickets(policy):

@@ -38,7 +38,8 @@ def test_all_day_events_become_holidays_and_timed_ones_are_reported():
     assert sorted(str(d) for d, _ in result.added) == ["2026-12-25", "2026-12-26", "2027-01-01"]
     assert result.skipped == [("Team meeting", "a timed event, not an all-day holiday")]
     again = holidays_import_ics(calendar=calendar, data=ICS)
-    assert again.added == [] and len(again.already_there) == 3
+    assert again.added == []
+    assert len(again.already_there) == 3
 
 
 def test_command_reports_counts_and_refuses_bad_files(tmp_path, capsys):
@@ -72,7 +73,9 @@ def test_an_impossible_date_names_its_line_and_value_and_adds_nothing(tmp_path):
     with pytest.raises(CommandError) as failure:
         call_command("holidays", "import", str(path), "--calendar", "office")
     message = str(failure.value)
-    assert "line 12" in message and "DTSTART" in message and "'20271345'" in message
+    assert "line 12" in message
+    assert "DTSTART" in message
+    assert "'20271345'" in message
     assert "YYYYMMDD" in message
     assert not BusinessCalendar.objects.get(name="office").holidays.exists()
 
@@ -84,7 +87,8 @@ def test_text_that_is_not_utf8_is_refused_with_its_byte_offset():
         holidays_import_ics(calendar=calendar, data=data)
     offset = data.index(b"\xea")
     assert f"byte {offset}" in failure.value.message
-    assert "line 6" in failure.value.message and "UTF-8" in failure.value.message
+    assert "line 6" in failure.value.message
+    assert "UTF-8" in failure.value.message
     assert not calendar.holidays.exists()
 
 
@@ -118,5 +122,6 @@ def test_repeating_events_are_kept_yearly_or_reported(tmp_path, capsys):
     other = BusinessCalendar.objects.create(name="other")
     call_command("holidays", "import", str(path), "--calendar", other.name)
     out = capsys.readouterr().out
-    assert "3 holidays added" in out and "3 kept with changes" in out
+    assert "3 holidays added" in out
+    assert "3 kept with changes" in out
     assert "changed 'Labour Day': repeats every year" in out

@@ -64,7 +64,8 @@ def test_due_notices_are_sent_once_and_later_ones_wait(smtp_server):
     assert message["Subject"] == due.subject
     due.refresh_from_db()
     later.refresh_from_db()
-    assert due.delivered_at is not None and later.delivered_at is None
+    assert due.delivered_at is not None
+    assert later.delivered_at is None
 
 
 def test_a_refused_connection_is_kept_with_its_reason(settings):
@@ -74,7 +75,8 @@ def test_a_refused_connection_is_kept_with_its_reason(settings):
     item = notice(f.user(Role.TEAM_LEAD, email="lead@example.net"), timezone.now())
     assert notices_deliver() == 0
     item.refresh_from_db()
-    assert item.delivered_at is None and item.attempts == 1
+    assert item.delivered_at is None
+    assert item.attempts == 1
     assert "Connection" in item.last_error or "refused" in item.last_error.lower()
 
 

@@ -137,7 +137,8 @@ def test_ola_runs_while_the_ticket_sits_with_the_noc(always_policy):
         actor=operator, ticket=ticket, group=noc_group, reason="line test red"
     )
     ola_timer = SlaTimer.objects.get(ticket=ticket, kind=PolicyKind.OLA)
-    assert ola_timer.group == noc_group and ola_timer.state == "running"
+    assert ola_timer.group == noc_group
+    assert ola_timer.state == "running"
     services.ticket_assign(actor=noc, ticket=ticket, assignee=noc)
     ola_timer.refresh_from_db()
     assert ola_timer.state == "met"

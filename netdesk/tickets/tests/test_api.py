@@ -127,13 +127,15 @@ def test_escalate_resolve_and_invalid_transition_via_api():
         {"kind": "functional", "reason": "x"},
         content_type="application/json",
     )
-    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "group_id"
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "group_id"
     done = client.post(
         f"/api/v1/tickets/{ref}/escalate",
         {"kind": "functional", "reason": "Line test red", "group_id": noc_group.pk},
         content_type="application/json",
     )
-    assert done.status_code == 200 and done.json()["group"]["name"] == noc_group.name
+    assert done.status_code == 200
+    assert done.json()["group"]["name"] == noc_group.name
     resolved = client.post(
         f"/api/v1/tickets/{ref}/resolve",
         {"resolution_code": "fixed", "root_cause": "hardware"},
@@ -163,9 +165,11 @@ def test_keyset_pagination_walks_every_ticket_once():
         cursor = page["next_cursor"]
         if not cursor:
             break
-    assert sorted(seen) == sorted(refs) and len(seen) == 7
+    assert sorted(seen) == sorted(refs)
+    assert len(seen) == 7
     garbage = client.get("/api/v1/tickets", {"cursor": "!!!"})
-    assert garbage.status_code == 422 and garbage.json()["errors"][0]["field"] == "cursor"
+    assert garbage.status_code == 422
+    assert garbage.json()["errors"][0]["field"] == "cursor"
 
 
 def test_list_does_a_fixed_number_of_queries(django_assert_max_num_queries):

@@ -24,7 +24,8 @@ def test_attach_and_download_a_file(settings):
     created = client.post(f"/api/v1/tickets/{ticket.reference}/attachments", {"file": upload})
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["filename"] == "line-test.txt" and body["size"] == 20
+    assert body["filename"] == "line-test.txt"
+    assert body["size"] == 20
     download = client.get(f"/api/v1/tickets/{ticket.reference}/attachments/{body['id']}")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"SNR 3 dB, CRC errors"
@@ -41,7 +42,8 @@ def test_too_large_and_wrong_type_are_refused_naming_the_limit(settings):
     refused = client.post(f"/api/v1/tickets/{ticket.reference}/attachments", {"file": big})
     assert refused.status_code == 422
     error = refused.json()["errors"][0]
-    assert error["field"] == "file" and "1024" in error["accepted"]
+    assert error["field"] == "file"
+    assert "1024" in error["accepted"]
     script = SimpleUploadedFile("x.html", b"<script>", content_type="text/html")
     refused = client.post(f"/api/v1/tickets/{ticket.reference}/attachments", {"file": script})
     assert refused.status_code == 422
@@ -96,7 +98,8 @@ def test_an_executable_declared_as_a_pdf_is_refused_naming_what_it_is():
     refused = _upload(client, ticket, "invoice.pdf.exe", EXE, declared="application/pdf")
     assert refused.status_code == 422
     error = refused.json()["errors"][0]
-    assert error["field"] == "file" and error["value"] == "invoice.pdf.exe"
+    assert error["field"] == "file"
+    assert error["value"] == "invoice.pdf.exe"
     assert "invoice.pdf.exe" in error["message"]
     assert "application/x-msdownload" in error["message"]
     assert any(".pdf" in accepted for accepted in error["accepted"])
@@ -104,7 +107,8 @@ def test_an_executable_declared_as_a_pdf_is_refused_naming_what_it_is():
     refused = _upload(client, ticket, "invoice.pdf", EXE, declared="application/pdf")
     assert refused.status_code == 422
     message = refused.json()["errors"][0]["message"]
-    assert "invoice.pdf" in message and "application/x-msdownload" in message
+    assert "invoice.pdf" in message
+    assert "application/x-msdownload" in message
     assert Attachment.objects.count() == 0
     assert not ticket.events.filter(kind="attachment_added").exists()
 
@@ -160,8 +164,10 @@ def test_content_and_name_that_disagree_are_refused(name, content, detected):
     refused = _upload(client_for(operator), ticket, name, content, declared="text/plain")
     assert refused.status_code == 422, refused.content
     error = refused.json()["errors"][0]
-    assert error["field"] == "file" and error["value"] == name
-    assert name in error["message"] and detected in error["message"]
+    assert error["field"] == "file"
+    assert error["value"] == name
+    assert name in error["message"]
+    assert detected in error["message"]
     assert Attachment.objects.count() == 0
 
 

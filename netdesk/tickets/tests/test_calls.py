@@ -52,7 +52,8 @@ def _assert_resolved_on_the_call(ticket: Ticket) -> None:
     assert ticket.resolution_code == "fixed"
     assert ticket.first_contact_resolved is True
     kinds = list(ticket.events.order_by("at", "id").values_list("kind", flat=True))
-    assert kinds[-1] == EventKind.RESOLVED and EventKind.INTERACTION_LOGGED in kinds
+    assert kinds[-1] == EventKind.RESOLVED
+    assert EventKind.INTERACTION_LOGGED in kinds
     # The clock stopped: no service-level timer is left running.
     running = SlaTimer.objects.filter(ticket=ticket, state=TimerState.RUNNING)
     assert not running.exists()
@@ -98,7 +99,8 @@ def test_a_call_logged_as_resolved_on_a_ticket_resolves_it(client, operator):
     )
     assert response.status_code == 302, response.content.decode()
     ticket.refresh_from_db()
-    assert ticket.status == Status.RESOLVED and ticket.resolved_by == operator
+    assert ticket.status == Status.RESOLVED
+    assert ticket.resolved_by == operator
     assert ticket.interactions.filter(outcome="resolved").count() == 1
 
 
@@ -119,7 +121,8 @@ def test_a_call_logged_as_resolved_without_a_code_changes_nothing(client, operat
     form = response.context["failed_form"]
     assert {"summary", "resolution_code", "root_cause"} <= set(form.errors)
     ticket.refresh_from_db()
-    assert ticket.status == Status.ASSIGNED and not ticket.interactions.exists()
+    assert ticket.status == Status.ASSIGNED
+    assert not ticket.interactions.exists()
 
 
 def test_the_api_resolves_on_the_call_on_create_and_on_a_logged_call():

@@ -48,7 +48,8 @@ def test_new_ticket_page_refuses_overlong_text_naming_field_and_limit(client, fi
     )
     assert response.status_code == 422
     (message,) = response.context["form"].errors[field]
-    assert f"{TEXT_LIMITS[limit_of]:,}" in message and "100,000" in message
+    assert f"{TEXT_LIMITS[limit_of]:,}" in message
+    assert "100,000" in message
     assert not Ticket.objects.filter(customer=owner).exists()
 
 
