@@ -1,11 +1,14 @@
 """Import a competency framework from a CSV or XLSX file the organisation
 holds (e.g. its licensed copy of SFIA or the e-CF): one row per skill, per
-level descriptor or per indicator; see docs/competency.md for the columns.
+level descriptor or per indicator, and optionally a second file of role
+profiles; see docs/competency.md for the columns. The built-in framework is
+such a pair of files (netdesk/competency/data/).
 
 The header is checked before anything is written; rows that cannot be used
-are skipped, each with its row number and reason, and the rest is imported
-into a new draft version (published at once with `publish=True`). External
-codes (`--map-external sfia|ecf`) are kept on the skills and matched to the
+are skipped, each with its row number and reason, and the rest is written
+through the framework services (the one write path for frameworks) into a
+new draft version (published at once with `publish=True`). External codes
+(`--map-external sfia|ecf`) are kept on the skills and matched to the
 NetDesk skills that carry the same code.
 """
 
@@ -13,64 +16,36 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from openpyxl import load_workbook
 
-from netdesk.competency.models import (
-    EvidenceKind,
-    Framework,
-    FrameworkState,
-    Indicator,
-    LevelDescriptor,
-    Skill,
-    SkillCategory,
+from netdesk.competency.framework_file import (
+    ALIASES,
+    COLUMNS,
+    MAX_TEXT,
+    PROFILE_COLUMNS,
+    PROFILE_REQUIRED,
+    REQUIRED,
+    SCHEMES,
+    ProfileRow,
+    SkillRow,
+    SkipRow,
+    order_skills,
+    parse_profiles,
+    parse_skills,
 )
-from netdesk.competency.services.framework import CODE, framework_create, framework_publish
+from netdesk.competency.models import Framework, FrameworkState, RoleProfile, Skill
+from netdesk.competency.services import framework as services
 from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
-from netdesk.core.text import unstorable_in_row
+from netdesk.core.errors import ServiceError
 
-REQUIRED = ("skill_code", "skill_name")
-OPTIONAL = (
-    "category",
-    "parent_code",
-    "skill_description",
-    "scale_min",
-    "scale_max",
-    "level",
-    "level_title",
-    "level_description",
-    "indicator",
-    "evidence",
-    "kpi",
-    "kpi_at_least",
-    "kpi_at_most",
-    "external_code",
-    "netdesk_skill",
-)
-COLUMNS = REQUIRED + OPTIONAL
-ALIASES = {"description": "skill_description", "name": "skill_name", "code": "skill_code"}
-SCHEMES = {
-    # An SFIA skill code: four letters (e.g. CSMG, ITOP, USUP).
-    "sfia": re.compile(r"^[A-Z]{4}$"),
-    # An e-CF competence: area A to E, a dot and a number (e.g. C.1, E.10).
-    "ecf": re.compile(r"^[A-E]\.[0-9]{1,2}$"),
-}
-DEFAULT_CATEGORY = SkillCategory.TECHNICAL
 MAX_ROWS = 100_000
-# The longest texts kept; a longer one skips its row rather than being cut.
-MAX_TEXT = 5000
-MAX_INDICATOR = 2000
-MAX_LEVEL_TITLE = 120
-TEXT_LIMITS = {
-    "level_title": MAX_LEVEL_TITLE,
-    "level_description": MAX_TEXT,
-    "indicator": MAX_INDICATOR,
-}
 
 
 class ImportFailed(Exception):
@@ -82,6 +57,8 @@ class Skipped:
     row: int
     reason: str
     value: str = ""
+    # The file the row is in, when an import reads more than one.
+    file: str = ""
 
 
 @dataclass
@@ -90,12 +67,22 @@ class ImportResult:
     skills: int = 0
     levels: int = 0
     indicators: int = 0
+    profiles: int = 0
+    requirements: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     # (imported skill code, external code, matching NetDesk skill code or "")
     mapped: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def skip(self, row: int, reason: str, value: Any = "") -> None:
-        self.skipped.append(Skipped(row=row, reason=reason, value=str(value)[:80]))
+    def skip(self, row: int, reason: str, value: Any = "", file: str = "") -> None:
+        self.skipped.append(Skipped(row=row, reason=reason, value=str(value)[:80], file=file))
+
+    def skipper(self, file: str) -> SkipRow:
+        """`skip` for the rows of another file than the framework's."""
+
+        def skip(row: int, reason: str, value: Any = "") -> None:
+            self.skip(row, reason, value, file=file)
+
+        return skip
 
 
 # ---- reading --------------------------------------------------------------------
@@ -149,8 +136,6 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[list[str]]]:
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
@@ -202,187 +187,48 @@ def check_header(
     return names
 
 
-# ---- building ---------------------------------------------------------------------
+# ---- a framework file -------------------------------------------------------------
 
 
 @dataclass
-class _Skill:
-    row: int
-    code: str
-    name: str
-    category: str
-    parent_code: str
-    description: str
-    scale_min: int | None
-    scale_max: int | None
-    external: str
-    netdesk: str
-    levels: dict[int, tuple[str, str]] = field(default_factory=dict)
-    indicators: list[tuple[int, str, list[str], dict[str, Any]]] = field(default_factory=list)
+class FrameworkFile:
+    """What a framework file and its profiles file say, checked row by row."""
+
+    skills: list[SkillRow]
+    profiles: list[ProfileRow]
 
 
-def _whole(text: str) -> int | None:
-    text = text.strip()
-    if re.fullmatch(r"[0-9]{1,2}", text):
-        return int(text)
-    return None
+def _rows_of(path: Path, sheet: str | None) -> tuple[list[str], list[list[str]]]:
+    header, rows = read_rows(path, sheet=sheet)
+    if len(rows) > MAX_ROWS:
+        raise ImportFailed(f"{path}: {len(rows)} rows; at most {MAX_ROWS} are imported at once.")
+    return header, rows
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        return None
-
-
-def _evidence(text: str) -> list[str] | None:
-    kinds = [k.strip().lower() for k in re.split(r"[;|,/]", text) if k.strip()]
-    if not kinds or any(k not in EvidenceKind.values for k in kinds):
-        return None
-    return list(dict.fromkeys(kinds))
-
-
-def _parse(
-    names: list[str], rows: list[list[str]], scheme: str | None, result: ImportResult
-) -> dict[str, _Skill]:
-    skills: dict[str, _Skill] = {}
-    for number, raw in enumerate(rows, start=2):
-        if not any(raw):
-            continue
-        row = {name: (raw[i] if i < len(raw) else "") for i, name in enumerate(names)}
-        problem = unstorable_in_row(row)
-        if problem is not None:
-            result.skip(number, problem)
-            continue
-        code = row["skill_code"]
-        if not CODE.match(code):
-            result.skip(number, "skill_code missing or not a code (letters, digits, . _ -)", code)
-            continue
-        skill = skills.get(code)
-        if skill is None:
-            name = row["skill_name"]
-            if not name or len(name) > 200:
-                result.skip(number, "skill_name missing or over 200 characters", name)
-                continue
-            category = (row.get("category") or DEFAULT_CATEGORY).lower()
-            if category not in SkillCategory.values:
-                result.skip(
-                    number,
-                    f"category not one of {', '.join(SkillCategory.values)}",
-                    category,
-                )
-                continue
-            scale = [row.get("scale_min", ""), row.get("scale_max", "")]
-            bounds = [_whole(s) if s else None for s in scale]
-            if any(s and b is None for s, b in zip(scale, bounds, strict=True)):
-                result.skip(number, "scale_min/scale_max not whole numbers", "/".join(scale))
-                continue
-            if len(row.get("skill_description", "")) > MAX_TEXT:
-                result.skip(number, f"skill_description over {MAX_TEXT} characters", code)
-                continue
-            external = row.get("external_code", "")
-            if external and scheme and not SCHEMES[scheme].match(external):
-                result.skip(number, f"external_code is not a {scheme} code", external)
-                continue
-            skill = _Skill(
-                row=number,
-                code=code,
-                name=name,
-                category=category,
-                parent_code=row.get("parent_code", ""),
-                description=row.get("skill_description", ""),
-                scale_min=bounds[0],
-                scale_max=bounds[1],
-                external=external,
-                netdesk=row.get("netdesk_skill", ""),
-            )
-            skills[code] = skill
-        level_text = row.get("level", "")
-        if not level_text:
-            if row.get("level_description") or row.get("indicator"):
-                result.skip(number, "level_description or indicator without a level", code)
-            continue
-        level = _whole(level_text)
-        if level is None:
-            result.skip(number, "level is not a whole number from 0 to 99", level_text)
-            continue
-        over = next((c for c, most in TEXT_LIMITS.items() if len(row.get(c, "")) > most), None)
-        if over is not None:
-            result.skip(number, f"{over} over {TEXT_LIMITS[over]} characters", code)
-            continue
-        description = row.get("level_description", "")
-        if description:
-            known = skill.levels.get(level)
-            if known is not None and known[1] != description:
-                result.skip(number, f"level {level} of {code} is described twice", code)
-                continue
-            skill.levels[level] = (row.get("level_title", ""), description)
-        indicator = row.get("indicator", "")
-        if indicator:
-            kinds = _evidence(row.get("evidence", "") or "observation")
-            if kinds is None:
-                result.skip(
-                    number,
-                    f"evidence not among {', '.join(EvidenceKind.values)}",
-                    row.get("evidence", ""),
-                )
-                continue
-            rule: dict[str, Any] = {}
-            if row.get("kpi"):
-                for bound in ("at_least", "at_most"):
-                    value = row.get(f"kpi_{bound}", "")
-                    if value:
-                        parsed = _number(value)
-                        if parsed is None:
-                            rule = {"bad": value}
-                            break
-                        rule[bound] = parsed
-                if "bad" in rule or not rule:
-                    result.skip(number, "kpi needs a numeric kpi_at_least or kpi_at_most", code)
-                    continue
-                rule["kpi"] = row["kpi"]
-                if EvidenceKind.KPI not in kinds:
-                    kinds.append(EvidenceKind.KPI)
-            skill.indicators.append((level, indicator, kinds, rule))
-    return skills
-
-
-def _order(skills: dict[str, _Skill], result: ImportResult) -> list[_Skill]:
-    """Parents before children; a parent not in the file, or a loop, is
-    reported and the skill is kept at the top."""
-    ordered: list[_Skill] = []
-    placed: set[str] = set()
-    for skill in skills.values():
-        if skill.parent_code and skill.parent_code not in skills:
-            result.skip(
-                skill.row, "parent_code not in the file; kept at the top", skill.parent_code
-            )
-            skill.parent_code = ""
-    for skill in skills.values():
-        seen: set[str] = set()
-        current = skill
-        while current.parent_code:
-            if current.parent_code == skill.code:
-                result.skip(
-                    skill.row, "parent_code makes a loop; kept at the top", skill.parent_code
-                )
-                skill.parent_code = ""
-                break
-            if current.parent_code in seen:
-                break  # a loop further up: cut when its own skill comes round
-            seen.add(current.parent_code)
-            current = skills[current.parent_code]
-    for skill in skills.values():
-        chain = []
-        current = skill
-        while current.code not in placed:
-            chain.append(current)
-            placed.add(current.code)
-            if not current.parent_code:
-                break
-            current = skills[current.parent_code]
-        ordered.extend(reversed(chain))
-    return ordered
+def read_framework(
+    path: Path,
+    *,
+    result: ImportResult,
+    map_external: str | None = None,
+    sheet: str | None = None,
+    profiles: Path | None = None,
+) -> FrameworkFile:
+    """Read and check a framework file (and its role profiles); the rows
+    that cannot be used go to `result.skipped`. Writes nothing."""
+    if map_external is not None and map_external not in SCHEMES:
+        raise ImportFailed(f"--map-external {map_external!r}: give one of {', '.join(SCHEMES)}.")
+    header, rows = _rows_of(path, sheet)
+    names = check_header(header)
+    parsed = parse_skills(names, rows, map_external, result.skip)
+    if not parsed:
+        raise ImportFailed(f"{path}: no row could be imported; nothing was written.")
+    ordered = order_skills(parsed, result.skip)
+    profile_rows: list[ProfileRow] = []
+    if profiles is not None:
+        header, rows = _rows_of(profiles, None)
+        names = check_header(header, required=PROFILE_REQUIRED, columns=PROFILE_COLUMNS, aliases={})
+        profile_rows = parse_profiles(names, rows, parsed, result.skipper(profiles.name))
+    return FrameworkFile(skills=ordered, profiles=profile_rows)
 
 
 def _netdesk_matches(scheme: str | None) -> dict[str, str]:
@@ -409,33 +255,32 @@ def import_framework(
     dry_run: bool = False,
     sheet: str | None = None,
     description: str = "",
+    profiles: Path | None = None,
+    source: str | None = None,
 ) -> ImportResult:
-    """Read the file and write it as a new draft version of `name`."""
-    if map_external is not None and map_external not in SCHEMES:
-        raise ImportFailed(f"--map-external {map_external!r}: give one of {', '.join(SCHEMES)}.")
-    header, rows = read_rows(path, sheet=sheet)
-    names = check_header(header)
-    if len(rows) > MAX_ROWS:
-        raise ImportFailed(f"{path}: {len(rows)} rows; at most {MAX_ROWS} are imported at once.")
+    """Read the file (and the role profiles file) and write it as a new
+    draft version of `name`; `source` defaults to the file's name."""
+    result = ImportResult()
+    read = read_framework(
+        path, result=result, map_external=map_external, sheet=sheet, profiles=profiles
+    )
     if Framework.objects.filter(name=name, state=FrameworkState.DRAFT).exists():
         raise ImportFailed(
             f"A draft of {name!r} exists already; publish or delete it before importing again."
         )
-    result = ImportResult()
-    parsed = _parse(names, rows, map_external, result)
-    if not parsed:
-        raise ImportFailed(f"{path}: no row could be imported; nothing was written.")
-    ordered = _order(parsed, result)
     matches = _netdesk_matches(map_external)
-    scheme_key = map_external or "external"
     try:
         with transaction.atomic():
-            framework = framework_create(
-                actor=None, name=name, description=description, source=path.name[:200]
+            framework = services.framework_create(
+                actor=None,
+                name=name,
+                description=description,
+                source=path.name[:200] if source is None else source,
             )
-            _write(framework, ordered, result, scheme_key, matches)
+            skills = _write_skills(framework, read.skills, result, matches)
+            _write_profiles(framework, read.profiles, skills, result, profiles)
             if publish:
-                framework_publish(actor=None, framework=framework)
+                services.framework_publish(actor=None, framework=framework)
                 framework.refresh_from_db()
             result.framework = framework
             if dry_run:
@@ -449,57 +294,100 @@ class _DryRun(Exception):
     pass
 
 
-def _write(
+@contextmanager
+def _refused(skip: SkipRow, row: int, value: str) -> Iterator[None]:
+    """A write the service refuses skips its row with the service's reason;
+    the savepoint of the service's own transaction undoes what it began."""
+    try:
+        yield
+    except ServiceError as exc:
+        skip(row, exc.message, value)
+
+
+def _write_skills(
     framework: Framework,
-    ordered: list[_Skill],
+    ordered: list[SkillRow],
     result: ImportResult,
-    scheme_key: str,
     matches: dict[str, str],
-) -> None:
+) -> dict[str, Skill]:
     created: dict[str, Skill] = {}
-    levels: list[LevelDescriptor] = []
-    indicators: list[Indicator] = []
     for item in ordered:
-        used = list(item.levels) + [i[0] for i in item.indicators]
-        low = item.scale_min if item.scale_min is not None else min([1, *used])
-        high = item.scale_max if item.scale_max is not None else max([5, *used])
+        low, high = item.scale()
         if not low < high:
             result.skip(item.row, "scale_min must be below scale_max", f"{low}/{high}")
             low, high = min(low, 1), max(high, 5)
-        external: dict[str, str] = {}
-        if item.external:
-            external[scheme_key] = item.external
-        netdesk = item.netdesk or matches.get(item.external, "")
-        if netdesk:
-            external["netdesk"] = netdesk
-        if item.external or item.netdesk:
-            result.mapped.append((item.code, item.external, netdesk))
-        skill = Skill.objects.create(
-            framework=framework,
-            code=item.code,
-            name=item.name,
-            category=item.category,
-            parent=created.get(item.parent_code),
-            description=item.description,
-            scale_min=low,
-            scale_max=high,
-            external_codes=external,
-        )
-        created[item.code] = skill
-        for level, (title, text) in sorted(item.levels.items()):
-            if not low <= level <= high:
-                result.skip(item.row, f"level {level} outside the scale {low}–{high}", item.code)
-                continue
-            levels.append(LevelDescriptor(skill=skill, level=level, title=title, description=text))
-        for level, text, kinds, rule in item.indicators:
-            if not low <= level <= high:
-                result.skip(item.row, f"indicator level {level} outside {low}–{high}", item.code)
-                continue
-            indicators.append(
-                Indicator(skill=skill, level=level, text=text, evidence=kinds, kpi_rule=rule)
+        parent = created.get(item.parent_code)
+        if item.parent_code and parent is None:
+            result.skip(item.row, "parent_code was not imported; kept at the top", item.parent_code)
+        codes = item.external_codes(matches)
+        try:
+            skill = services.skill_create(
+                actor=None,
+                framework=framework,
+                code=item.code,
+                name=item.name,
+                category=item.category,
+                parent=parent,
+                description=item.description,
+                scale_min=low,
+                scale_max=high,
+                external_codes=codes,
             )
-    LevelDescriptor.objects.bulk_create(levels)
-    Indicator.objects.bulk_create(indicators)
+        except ServiceError as exc:
+            result.skip(item.row, f"skill not imported: {exc.message}", item.code)
+            continue
+        created[item.code] = skill
+        if item.external or item.netdesk:
+            result.mapped.append((item.code, item.external, codes.get("netdesk", "")))
+        _write_levels(skill, item, result)
     result.skills = len(created)
-    result.levels = len(levels)
-    result.indicators = len(indicators)
+    return created
+
+
+def _write_levels(skill: Skill, item: SkillRow, result: ImportResult) -> None:
+    low, high = skill.scale_min, skill.scale_max
+    for level, (title, text) in sorted(item.levels.items()):
+        if not low <= level <= high:
+            result.skip(item.row, f"level {level} outside the scale {low}–{high}", item.code)
+            continue
+        with _refused(result.skip, item.row, item.code):
+            services.level_set(actor=None, skill=skill, level=level, description=text, title=title)
+            result.levels += 1
+    for level, text, kinds, rule in item.indicators:
+        if not low <= level <= high:
+            result.skip(item.row, f"indicator level {level} outside {low}–{high}", item.code)
+            continue
+        with _refused(result.skip, item.row, item.code):
+            services.indicator_create(
+                actor=None, skill=skill, level=level, text=text, evidence=kinds, kpi_rule=rule
+            )
+            result.indicators += 1
+
+
+def _write_profiles(
+    framework: Framework,
+    profiles: list[ProfileRow],
+    skills: dict[str, Skill],
+    result: ImportResult,
+    path: Path | None,
+) -> None:
+    skip = result.skipper(path.name if path is not None else "")
+    for item in profiles:
+        profile: RoleProfile | None = None
+        with _refused(skip, item.row, item.name):
+            profile = services.profile_create(
+                actor=None, framework=framework, name=item.name, description=item.description
+            )
+            result.profiles += 1
+        if profile is None:
+            continue
+        for code, min_level, hard, row in item.needs:
+            skill = skills.get(code)
+            if skill is None:
+                skip(row, "skill_code was not imported", code)
+                continue
+            with _refused(skip, row, code):
+                services.requirement_set(
+                    actor=None, profile=profile, skill=skill, min_level=min_level, hard=hard
+                )
+                result.requirements += 1

@@ -10,7 +10,7 @@ from netdesk.competency import builtin
 
 def install_builtin(apps, schema_editor):
     """The built-in network customer service framework, published, and its
-    seven role profiles (netdesk/competency/builtin.py)."""
+    seven role profiles (the files in netdesk/competency/data/)."""
     builtin.install(apps, published_at=timezone.now())
 
 
