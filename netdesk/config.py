@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -61,14 +62,45 @@ def env_percent(name: str, default: int, *, ceiling: int = 100, ceiling_name: st
 
 def phone_country_code() -> str:
     """The country calling code that numbers written with a national trunk 0
-    belong to (030… is +49 30… for "49"); empty when the desk has no home country."""
-    raw = env_str("NETDESK_PHONE_COUNTRY_CODE", "49").lstrip("+")
+    belong to (030… is +49 30… for "49"); empty when the desk has no home
+    country. Unset, it is that of NETDESK_PHONE_REGION, else 49."""
+    given = os.environ.get("NETDESK_PHONE_COUNTRY_CODE")
+    if given is None:
+        region = env_str("NETDESK_PHONE_REGION", "DE").upper()
+        code = phonenumbers.country_code_for_region(region) if region else 0
+        return str(code) if code else ""
+    raw = given.strip().lstrip("+")
     if raw and not (raw.isdigit() and len(raw) <= 3 and raw.isascii()):
         raise ImproperlyConfigured(
             f"NETDESK_PHONE_COUNTRY_CODE={raw!r} is not a country calling code; "
             "use 1 to 3 digits such as 49 or 44 (or an empty value for none)."
         )
     return raw
+
+
+def phone_region(country_code: str) -> str:
+    """The region whose national form phone numbers may be written in (DE:
+    030 1234567 is stored as +49301234567); empty: only international form.
+    Unset, it is the region of the desk's country calling code."""
+    given = os.environ.get("NETDESK_PHONE_REGION")
+    if given is None:
+        region = phonenumbers.region_code_for_country_code(int(country_code or 0))
+        return region if region in phonenumbers.SUPPORTED_REGIONS else ""
+    region = given.strip().upper()
+    if not region:
+        return ""
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ImproperlyConfigured(
+            f"NETDESK_PHONE_REGION={given!r} is not a region phone numbers are known for; "
+            "use a two-letter country code such as DE or GB (or an empty value for none)."
+        )
+    own_code = str(phonenumbers.country_code_for_region(region))
+    if country_code and country_code != own_code:
+        raise ImproperlyConfigured(
+            f"NETDESK_PHONE_REGION={given!r} dials +{own_code} but "
+            f"NETDESK_PHONE_COUNTRY_CODE={country_code!r}; set only one of them."
+        )
+    return region
 
 
 def data_dir() -> Path:

@@ -168,6 +168,8 @@ NETDESK_STATUS_PARTIAL_OUTAGE_PERCENT = config.env_percent(
 )
 # Callers' numbers typed with a trunk 0 (030 …) are matched as +<code> 30 ….
 NETDESK_PHONE_COUNTRY_CODE = config.phone_country_code()
+# Numbers written in this region's national form (030 …) are stored in E.164.
+NETDESK_PHONE_REGION = config.phone_region(NETDESK_PHONE_COUNTRY_CODE)
 # Which generic-alarm fields identify "the same alarm" (label names may be added).
 NETDESK_ALARM_FINGERPRINT = config.env_str("NETDESK_ALARM_FINGERPRINT", "element,name").split(",")
 

@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Right
 
-from netdesk.network.models import Area, NetworkElement
-
 NON_DIGITS = re.compile(r"\D+")
 PHONE_TAIL = 9
 
@@ -149,9 +147,10 @@ class Service(models.Model):
     product = models.CharField(max_length=120)
     access_technology = models.CharField(max_length=20, choices=AccessTechnology.choices)
     installation_address = models.CharField(max_length=300, blank=True, default="")
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT)
+    # The network sits above customers: its models are named, not imported.
+    area = models.ForeignKey("network.Area", null=True, blank=True, on_delete=models.PROTECT)
     access_element = models.ForeignKey(
-        NetworkElement,
+        "network.NetworkElement",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

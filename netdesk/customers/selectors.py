@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,25 @@ def customers_visible_to(user: User) -> QuerySet[Customer]:
     if sees_all_customers(user):
         return customers
     return customers.filter(Q(account_manager=user) | Q(parent_account__account_manager=user))
+
+
+def customer_ids_by_account(*, account_numbers: Collection[str]) -> dict[str, int]:
+    """Stored customers' ids by account number, for those of these stored."""
+    return dict(
+        Customer.objects.filter(account_number__in=account_numbers).values_list(
+            "account_number", "id"
+        )
+    )
+
+
+def account_numbers_by_name(*, names: Collection[str]) -> dict[str, list[str]]:
+    """The account numbers of the customers with each of these exact names."""
+    found: dict[str, list[str]] = {}
+    for name, account in Customer.objects.filter(name__in=names).values_list(
+        "name", "account_number"
+    ):
+        found.setdefault(name, []).append(account)
+    return found
 
 
 def phone_prefixes(text: str) -> list[str]:

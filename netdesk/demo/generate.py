@@ -2,9 +2,10 @@
 core → aggregation → access network, agents in their groups, and
 subscribers with contacts and services on the access elements.
 
-This is a bulk loader: it writes rows directly with bulk_create rather than
-through the services, which would cost several queries per row. It keeps the
-invariants the services keep (phone_digits, group membership, tiers)."""
+This is a bulk loader: it writes rows with bulk_create rather than through
+the one-at-a-time services, which would cost several queries per row.
+Subscribers go through the customers' bulk service (phone numbers in E.164);
+the rest keeps the invariants the services keep (group membership, tiers)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from tqdm import tqdm
 
 from netdesk.accounts.models import Role, SupportGroup, TierKind, User
 from netdesk.accounts.services import user_create
-from netdesk.customers.models import Contact, Customer, Segment, Service, normalise_phone
+from netdesk.customers.models import Contact, Customer, Segment, Service
+from netdesk.customers.services import customers_insert
 from netdesk.demo import vocabulary as words
 from netdesk.demo.bulk import IdBlock, insert
 from netdesk.network.models import Area, ElementKind, NetworkElement
@@ -280,7 +282,6 @@ def build_subscribers(
                 name=name,
                 role=role,
                 phone=phone,
-                phone_digits=normalise_phone(phone),
                 email=f"{slug}@{rng.choice(['example.net', 'example.org', 'example.com'])}",
                 is_primary=primary,
             )
@@ -342,7 +343,6 @@ def build_subscribers(
                 name=name,
                 segment=segment,
                 phone=phone,
-                phone_digits=normalise_phone(phone),
                 email=f"{name.split()[0].lower()}{sub.id}@example.net",
                 billing_address=address(town),
                 language=rng.choices(["de", "en", "tr"], weights=[85, 12, 3])[0],
@@ -403,9 +403,7 @@ def build_subscribers(
         add_services(sub, town)
 
     # Group accounts first: member sites reference them.
-    insert(Customer, customers)
-    insert(Contact, contacts)
-    insert(Service, services)
+    customers_insert(customers=customers, contacts=contacts, services=services)
     created["customers.Customer"] = customer_ids.span
     created["customers.Contact"] = contact_ids.span
     created["customers.Service"] = service_ids.span

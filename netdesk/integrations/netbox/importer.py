@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netdesk.core.text import UNSTORABLE_REASON, unstorable_in_row
+from netdesk.customers.services import ServiceRow, customer_services_import
 from netdesk.integrations.netbox import mapping
 from netdesk.integrations.netbox.client import NetBoxClient
 from netdesk.integrations.netbox.mapping import NetBoxData, PendingLink
@@ -19,10 +20,8 @@ from netdesk.network.importers.values import RowProblem
 from netdesk.network.models import ElementKind
 from netdesk.network.services import (
     LinkRow,
-    ServiceRow,
     TreeRow,
     areas_import,
-    customer_services_import,
     elements_import,
     links_import,
 )

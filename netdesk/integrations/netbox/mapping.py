@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from netdesk.customers.models import AccessTechnology, Customer, ServiceStatus
+from netdesk.customers.models import AccessTechnology, ServiceStatus
+from netdesk.customers.selectors import account_numbers_by_name
 from netdesk.network.forest import breadth_first_tree
 from netdesk.network.importers import values as check
 from netdesk.network.importers.report import ImportReport
@@ -433,12 +434,9 @@ def tenant_accounts(
 ) -> dict[int, tuple[str | None, str, str]]:
     """Per tenant id: (account number or None, tenant name, why not found)."""
     tenants = {tenant["id"]: tenant for tenant in data["tenants"]}
-    by_name: dict[str, list[str]] = {}
-    names = [text_of(tenant.get("name")) for tenant in tenants.values()]
-    for customer_name, account in Customer.objects.filter(name__in=names).values_list(
-        "name", "account_number"
-    ):
-        by_name.setdefault(customer_name, []).append(account)
+    by_name = account_numbers_by_name(
+        names=[text_of(tenant.get("name")) for tenant in tenants.values()]
+    )
     found: dict[int, tuple[str | None, str, str]] = {}
     for tenant_id, tenant in tenants.items():
         name = text_of(tenant.get("name"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from netdesk.customers.models import AccessTechnology, Segment, ServiceStatus
+from netdesk.customers.services import ServiceRow, customer_services_import
 from netdesk.network.importers import values as check
 from netdesk.network.importers.csvfile import CsvFile, CsvLayout
 from netdesk.network.importers.report import ImportReport, progress_bar, written_unless_dry_run
@@ -20,10 +21,8 @@ from netdesk.network.importers.values import RowProblem
 from netdesk.network.models import Area, LinkKind, NetworkElement
 from netdesk.network.services import (
     LinkRow,
-    ServiceRow,
     TreeRow,
     areas_import,
-    customer_services_import,
     elements_import,
     links_import,
 )
@@ -299,6 +298,96 @@ def _services(file: CsvFile, create_customers: bool, report: ImportReport, progr
         )
 
 
+class _ServiceColumns:
+    """Checks one services.csv row into a ServiceRow. The hot loop of a
+    million-row import, so columns are looked up by position once."""
+
+    def __init__(
+        self, file: CsvFile, element_ids: dict[str, int], area_ids: dict[str, int]
+    ) -> None:
+        self.element_ids, self.area_ids = element_ids, area_ids
+        self.technology = check.Choice(
+            field="access_technology", choices=list(AccessTechnology.choices), default=""
+        )
+        self.status = check.Choice(
+            field="status", choices=list(ServiceStatus.choices), default=ServiceStatus.ACTIVE.value
+        )
+        self.segment = check.Choice(
+            field="segment", choices=list(Segment.choices), default=Segment.RESIDENTIAL.value
+        )
+        at = file.index
+        self.service_id_at, self.account_at = at["service_id"], at["account_number"]
+        self.product_at, self.technology_at = at["product"], at["access_technology"]
+        self.element_at, self.port_at, self.area_at = (
+            at.get("element"),
+            at.get("port"),
+            at.get("area"),
+        )
+        self.address_at, self.status_at = at.get("installation_address"), at.get("status")
+        self.activated_at = at.get("activated_on")
+        self.name_at, self.segment_at = at.get("customer_name"), at.get("segment")
+        self.columns = tuple(file.columns)
+
+    def row(self, values: list[str], reference: str) -> ServiceRow:
+        """The checked row; RowProblem names the first thing wrong with it."""
+        service_id = check.text(
+            values[self.service_id_at], field="service_id", max_length=40, required=True
+        )
+        account = check.text(
+            values[self.account_at], field="account_number", max_length=30, required=True
+        )
+        found = self._values(values)
+        customer_name = (
+            check.text(values[self.name_at], field="customer_name", max_length=200)
+            if self.name_at is not None
+            else ""
+        )
+        segment = self.segment(values[self.segment_at] if self.segment_at is not None else None)
+        return ServiceRow(
+            service_id=service_id,
+            reference=reference,
+            account_number=account,
+            values=found,
+            customer_name=customer_name,
+            segment=segment,
+            raw=values,
+            columns=self.columns,
+        )
+
+    def _values(self, values: list[str]) -> dict[str, object]:
+        found: dict[str, object] = {
+            "product": check.text(
+                values[self.product_at], field="product", max_length=120, required=True
+            ),
+            "access_technology": self.technology(values[self.technology_at]),
+        }
+        if not found["access_technology"]:
+            raise RowProblem(
+                "access_technology missing", "access_technology is empty; it is required"
+            )
+        if self.element_at is not None:
+            element = values[self.element_at].strip()
+            if element and element not in self.element_ids:
+                raise RowProblem("element not found", f"element {element!r} is not stored")
+            found["access_element"] = self.element_ids[element] if element else None
+        if self.port_at is not None:
+            found["access_port"] = check.text(values[self.port_at], field="port", max_length=60)
+        if self.area_at is not None:
+            code = values[self.area_at].strip()
+            if code and code not in self.area_ids:
+                raise RowProblem("area not found", f"area {code!r} is not stored")
+            found["area"] = self.area_ids[code] if code else None
+        if self.address_at is not None:
+            found["installation_address"] = check.text(
+                values[self.address_at], field="installation_address", max_length=300
+            )
+        if self.status_at is not None:
+            found["status"] = self.status(values[self.status_at])
+        if self.activated_at is not None:
+            found["activated_on"] = check.iso_date(values[self.activated_at], field="activated_on")
+        return found
+
+
 def _service_rows(
     file: CsvFile,
     element_ids: dict[str, int],
@@ -306,28 +395,8 @@ def _service_rows(
     report: ImportReport,
     bar: Any,
 ) -> Iterator[ServiceRow]:
-    """Checked rows, streamed; the hot loop of a million-row import, so
-    columns are looked up by position once."""
-    technology = check.Choice(
-        field="access_technology", choices=list(AccessTechnology.choices), default=""
-    )
-    status = check.Choice(
-        field="status", choices=list(ServiceStatus.choices), default=ServiceStatus.ACTIVE.value
-    )
-    segment_of = check.Choice(
-        field="segment", choices=list(Segment.choices), default=Segment.RESIDENTIAL.value
-    )
-    at = file.index
-    service_id_at, account_at, product_at = at["service_id"], at["account_number"], at["product"]
-    technology_at = at["access_technology"]
-    element_at, port_at, area_at = at.get("element"), at.get("port"), at.get("area")
-    address_at, status_at, activated_at = (
-        at.get("installation_address"),
-        at.get("status"),
-        at.get("activated_on"),
-    )
-    name_at, segment_at = at.get("customer_name"), at.get("segment")
-    columns = tuple(file.columns)
+    """Checked rows, streamed; a row that fails a check is reported and skipped."""
+    columns = _ServiceColumns(file, element_ids, area_ids)
     name = file.path.name
     unread = 0
     for line, values in file.rows(report):
@@ -335,66 +404,17 @@ def _service_rows(
         if unread == 1000:
             bar.update(unread)
             unread = 0
+        reference = f"{name} line {line}"
         try:
-            service_id = check.text(
-                values[service_id_at], field="service_id", max_length=40, required=True
-            )
-            account = check.text(
-                values[account_at], field="account_number", max_length=30, required=True
-            )
-            found: dict[str, object] = {
-                "product": check.text(
-                    values[product_at], field="product", max_length=120, required=True
-                ),
-                "access_technology": technology(values[technology_at]),
-            }
-            if not found["access_technology"]:
-                raise RowProblem(
-                    "access_technology missing", "access_technology is empty; it is required"
-                )
-            if element_at is not None:
-                element = values[element_at].strip()
-                if element and element not in element_ids:
-                    raise RowProblem("element not found", f"element {element!r} is not stored")
-                found["access_element"] = element_ids[element] if element else None
-            if port_at is not None:
-                found["access_port"] = check.text(values[port_at], field="port", max_length=60)
-            if area_at is not None:
-                code = values[area_at].strip()
-                if code and code not in area_ids:
-                    raise RowProblem("area not found", f"area {code!r} is not stored")
-                found["area"] = area_ids[code] if code else None
-            if address_at is not None:
-                found["installation_address"] = check.text(
-                    values[address_at], field="installation_address", max_length=300
-                )
-            if status_at is not None:
-                found["status"] = status(values[status_at])
-            if activated_at is not None:
-                found["activated_on"] = check.iso_date(values[activated_at], field="activated_on")
-            customer_name = (
-                check.text(values[name_at], field="customer_name", max_length=200)
-                if name_at is not None
-                else ""
-            )
-            segment = segment_of(values[segment_at] if segment_at is not None else None)
+            row = columns.row(values, reference)
         except RowProblem as problem:
             report.skip(
                 "service",
-                f"{name} line {line}",
+                reference,
                 problem.reason,
                 problem.detail,
-                dict(zip(columns, values, strict=True)),
+                dict(zip(columns.columns, values, strict=True)),
             )
             continue
-        yield ServiceRow(
-            service_id=service_id,
-            reference=f"{name} line {line}",
-            account_number=account,
-            values=found,
-            customer_name=customer_name,
-            segment=segment,
-            raw=values,
-            columns=columns,
-        )
+        yield row
     bar.update(unread)

@@ -70,9 +70,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _parse(path: Path) -> Graph:
-    """The first graph of the file, with each node's and edge's data by
-    attribute name (key defaults applied)."""
+def _root(path: Path) -> ET.Element:
     try:
         # The standard library's expat fetches no external entities and
         # (expat ≥ 2.4.1) caps entity expansion, so a hostile file cannot
@@ -87,43 +85,64 @@ def _parse(path: Path) -> Graph:
             f"FILE {path}: the root element is <{_local(root.tag)}>; a GraphML file starts "
             "with <graphml>."
         )
-    keys: dict[str, tuple[str, str]] = {}
-    defaults: dict[str, dict[str, str]] = {"node": {}, "edge": {}, "graph": {}}
-    for key in root.iter():
-        if _local(key.tag) != "key":
-            continue
-        name = key.get("attr.name") or key.get("id") or ""
-        scope = key.get("for", "all")
-        keys[key.get("id", "")] = (name, scope)
-        default = next((c for c in key if _local(c.tag) == "default"), None)
-        if default is not None and default.text is not None:
-            for target in ("node", "edge", "graph") if scope == "all" else (scope,):
-                if target in defaults:
-                    defaults[target][name] = default.text.strip()
-    graph = next((child for child in root if _local(child.tag) == "graph"), None)
-    if graph is None:
-        raise ImportFailed(f"FILE {path}: holds no <graph>.")
+    return root
 
-    def data_of(element: ET.Element, scope: str) -> dict[str, str]:
-        found = dict(defaults.get(scope, {}))
+
+@dataclass
+class _Keys:
+    """The file's <key> declarations: attribute names by key id, and the
+    defaults each scope (node, edge, graph) starts from."""
+
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    defaults: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"node": {}, "edge": {}, "graph": {}}
+    )
+
+    @classmethod
+    def of(cls, root: ET.Element) -> _Keys:
+        keys = cls()
+        for key in root.iter():
+            if _local(key.tag) != "key":
+                continue
+            name = key.get("attr.name") or key.get("id") or ""
+            scope = key.get("for", "all")
+            keys.names[key.get("id", "")] = (name, scope)
+            default = next((c for c in key if _local(c.tag) == "default"), None)
+            if default is not None and default.text is not None:
+                for target in ("node", "edge", "graph") if scope == "all" else (scope,):
+                    if target in keys.defaults:
+                        keys.defaults[target][name] = default.text.strip()
+        return keys
+
+    def data_of(self, element: ET.Element, scope: str) -> dict[str, str]:
+        found = dict(self.defaults.get(scope, {}))
         for child in element:
             if _local(child.tag) == "data":
-                name = keys.get(child.get("key", ""), (child.get("key", ""), scope))[0]
+                name = self.names.get(child.get("key", ""), (child.get("key", ""), scope))[0]
                 found[name] = (child.text or "").strip()
         return found
 
-    graph_data = data_of(graph, "graph")
+
+def _parse(path: Path) -> Graph:
+    """The first graph of the file, with each node's and edge's data by
+    attribute name (key defaults applied)."""
+    root = _root(path)
+    keys = _Keys.of(root)
+    graph = next((child for child in root if _local(child.tag) == "graph"), None)
+    if graph is None:
+        raise ImportFailed(f"FILE {path}: holds no <graph>.")
+    graph_data = keys.data_of(graph, "graph")
     parsed = Graph(name=graph_data.get("Network") or graph_data.get("label") or path.stem)
     for position, child in enumerate(graph):
         tag = _local(child.tag)
         if tag == "node":
-            parsed.nodes.append(GraphNode(child.get("id", ""), data_of(child, "node")))
+            parsed.nodes.append(GraphNode(child.get("id", ""), keys.data_of(child, "node")))
         elif tag == "edge":
             parsed.edges.append(
                 GraphEdge(
                     child.get("source", ""),
                     child.get("target", ""),
-                    data_of(child, "edge"),
+                    keys.data_of(child, "edge"),
                     position,
                 )
             )
@@ -169,27 +188,10 @@ def import_graphml(
     if graph.hyperedges:
         report.note("link", "hyperedges are not imported", f"{graph.hyperedges} in {path.name}")
 
-    nodes: list[GraphNode] = []
-    known: set[str] = set()
-    for number, node in enumerate(graph.nodes, start=1):
-        reference = f"node {node.id or f'#{number}'}"
-        if not node.id:
-            report.skip("element", reference, "node without id", "", node.data)
-        elif node.id in known:
-            report.skip("element", reference, "element repeated in the import", node.id, node.data)
-        else:
-            known.add(node.id)
-            nodes.append(node)
-
-    adjacency: dict[str, list[str]] = {node.id: [] for node in nodes}
-    for edge in graph.edges:
-        if edge.source in adjacency and edge.target in adjacency and edge.source != edge.target:
-            adjacency[edge.source].append(edge.target)
-            adjacency[edge.target].append(edge.source)
-
+    nodes = _distinct_nodes(graph, report)
     preferred = [_find_root(options.root, nodes, path)] if options.root else []
     node_ids = [node.id for node in nodes]
-    upstream, roots = spanning_forest(node_ids, adjacency, preferred)
+    upstream, roots = spanning_forest(node_ids, _adjacency(graph, nodes), preferred)
     labels = {node.id: _label(node, report) for node in nodes}
 
     code = network_code(graph.name)
@@ -233,6 +235,32 @@ def import_graphml(
         "source": source,
         "roots": ", ".join(names.get(pk, "?") for pk in root_ids) or "none",
     }
+
+
+def _distinct_nodes(graph: Graph, report: ImportReport) -> list[GraphNode]:
+    """The nodes to import: those without an id, or with one seen before, are skipped."""
+    nodes: list[GraphNode] = []
+    known: set[str] = set()
+    for number, node in enumerate(graph.nodes, start=1):
+        reference = f"node {node.id or f'#{number}'}"
+        if not node.id:
+            report.skip("element", reference, "node without id", "", node.data)
+        elif node.id in known:
+            report.skip("element", reference, "element repeated in the import", node.id, node.data)
+        else:
+            known.add(node.id)
+            nodes.append(node)
+    return nodes
+
+
+def _adjacency(graph: Graph, nodes: list[GraphNode]) -> dict[str, list[str]]:
+    """Each imported node's neighbours along the edges (self-loops left out)."""
+    adjacency: dict[str, list[str]] = {node.id: [] for node in nodes}
+    for edge in graph.edges:
+        if edge.source in adjacency and edge.target in adjacency and edge.source != edge.target:
+            adjacency[edge.source].append(edge.target)
+            adjacency[edge.target].append(edge.source)
+    return adjacency
 
 
 def _label(node: GraphNode, report: ImportReport | None = None) -> str:

@@ -25,10 +25,10 @@ from typing import Any
 
 from django.db import models, transaction
 
+from netdesk.core.bulk import model_field
 from netdesk.network.forest import depth_order, find_loops
 from netdesk.network.importers.report import ImportReport, progress_bar
 from netdesk.network.models import Area, NetworkElement
-from netdesk.network.services.bulk import model_field
 
 WRITE_BATCH = 5000
 UPDATE_BATCH = 1000

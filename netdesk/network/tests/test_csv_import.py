@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError
 
 from netdesk.customers.models import Customer, Service
+from netdesk.customers.services import subscriptions
 from netdesk.network.models import Area, Link, NetworkElement
-from netdesk.network.services import subscriptions
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

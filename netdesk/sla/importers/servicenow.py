@@ -22,6 +22,7 @@ from netdesk.accounts.models import SupportGroup, Tier, TierKind
 from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
 from netdesk.core.text import UNSTORABLE_REASON, printable_excerpt, unstorable_in_row
 from netdesk.customers.models import Customer, Segment
+from netdesk.customers.services import NewCustomer, customer_ensure, customers_ensure
 from netdesk.sla.importers import PriorityRow, SkipLog, resolution_verdict
 from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, SlaTarget
 from netdesk.sla.selectors import policies_changed
@@ -325,11 +326,9 @@ class ReplayResult:
 
 def replay_account() -> Customer:
     """The account every replayed caller belongs to; the replay policies match it."""
-    account, _ = Customer.objects.get_or_create(
-        account_number=REPLAY_ACCOUNT_NUMBER,
-        defaults={"name": REPLAY_ACCOUNT_NAME, "segment": Segment.KEY_ACCOUNT},
+    return customer_ensure(
+        account_number=REPLAY_ACCOUNT_NUMBER, name=REPLAY_ACCOUNT_NAME, segment=Segment.KEY_ACCOUNT
     )
-    return account
 
 
 def ensure_replay_policies(
@@ -382,24 +381,20 @@ def caller_account_number(caller: str) -> str:
     return f"{CUSTOMER_PREFIX}{short}"[:30]
 
 
-def _customers(account: Customer, incidents: list[SnIncident]) -> dict[str, Customer]:
-    wanted = {caller_account_number(incident.caller) for incident in incidents}
-    found = {
-        customer.account_number: customer
-        for customer in Customer.objects.filter(account_number__in=wanted)
-    }
-    new = [
-        Customer(
-            account_number=number,
-            name=f"ServiceNow caller {number.removeprefix(CUSTOMER_PREFIX)}",
-            segment=Segment.RESIDENTIAL,
-            parent_account=account,
-        )
-        for number in sorted(wanted - found.keys())
-    ]
-    for customer in Customer.objects.bulk_create(new, batch_size=BATCH_SIZE):
-        found[customer.account_number] = customer
-    return found
+def _customers(account: Customer, incidents: list[SnIncident]) -> dict[str, int]:
+    """The callers' customer ids by account number, creating those not stored."""
+    wanted = sorted({caller_account_number(incident.caller) for incident in incidents})
+    return customers_ensure(
+        customers=[
+            NewCustomer(
+                account_number=number,
+                name=f"ServiceNow caller {number.removeprefix(CUSTOMER_PREFIX)}",
+                segment=Segment.RESIDENTIAL,
+                parent_account_id=account.pk,
+            )
+            for number in wanted
+        ]
+    ).ids
 
 
 def group_name(assignment_group: str) -> str:
@@ -432,7 +427,7 @@ class _Draft:
     final_at: datetime
 
 
-def _draft(incident: SnIncident, customer: Customer, groups: dict[str, SupportGroup]) -> _Draft:
+def _draft(incident: SnIncident, customer_id: int, groups: dict[str, SupportGroup]) -> _Draft:
     assert incident.opened_at is not None
     created_at = incident.opened_at
     # The group at opening is the first one the log names; later rows without
@@ -486,7 +481,7 @@ def _draft(incident: SnIncident, customer: Customer, groups: dict[str, SupportGr
     ticket = Ticket(
         ticket_type=TicketType.FAULT,
         channel=incident.channel,
-        customer=customer,
+        customer_id=customer_id,
         title=title[:200],
         description=(
             f"Replayed from ServiceNow incident {incident.number}; "

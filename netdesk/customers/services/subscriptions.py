@@ -1,5 +1,5 @@
-"""Writing imported customer services (subscriptions) onto the network:
-each hangs off an element and port. Built for a million rows: rows arrive
+"""Writing imported customer services (subscriptions): each hangs off a
+network element and port, given as ids by the importer. Built for a million rows: rows arrive
 as a stream, and each batch is matched and written with a few queries in
 its own transaction, so a fatal error keeps the batches before it whole and
 nothing of the failing one."""
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 
-from netdesk.customers.models import Customer, Segment, Service
-from netdesk.network.importers.report import ImportReport
-from netdesk.network.services.bulk import insert_rows, model_field
+from netdesk.core.bulk import insert_rows, model_field
+from netdesk.customers.models import Segment, Service
+from netdesk.customers.selectors import customer_ids_by_account
+from netdesk.customers.services.bulk import NewCustomer, customers_ensure
 
 SERVICE_BATCH = 5000
 # Every field an import may carry, in the order they are compared.
@@ -29,6 +30,22 @@ SERVICE_FIELDS = (
     "status",
     "activated_on",
 )
+
+
+class ImportOutcomes(Protocol):
+    """Where an import counts what it wrote and reports what it skipped
+    (the inventory importers' report)."""
+
+    def count(self, record: str, outcome: str, number: int = 1) -> None: ...
+
+    def skip(
+        self,
+        record: str,
+        reference: str,
+        reason: str,
+        detail: str = "",
+        row: Mapping[str, Any] | list[Any] | None = None,
+    ) -> None: ...
 
 
 @dataclass(slots=True)
@@ -61,7 +78,7 @@ class _ServiceWriter:
         *,
         fields: Sequence[str],
         create_customers: bool,
-        report: ImportReport,
+        report: ImportOutcomes,
     ) -> None:
         # The customer is always given (by account number).
         self.fields = ("customer", *[name for name in fields if name != "customer"])
@@ -92,30 +109,18 @@ class _ServiceWriter:
 
     def _customers(self, rows: list[ServiceRow]) -> dict[str, int]:
         wanted = {row.account_number for row in rows}
-        found = dict(
-            Customer.objects.filter(account_number__in=wanted).values_list("account_number", "id")
-        )
-        missing = wanted - found.keys()
-        if missing and self.create_customers:
-            first: dict[str, ServiceRow] = {}
-            for row in rows:
-                if row.account_number in missing:
-                    first.setdefault(row.account_number, row)
-            insert_rows(
-                Customer,
-                ("account_number", "name", "segment"),
-                (
-                    (number, row.customer_name or number, row.segment)
-                    for number, row in first.items()
-                ),
-            )
-            found.update(
-                Customer.objects.filter(account_number__in=first).values_list(
-                    "account_number", "id"
+        if not self.create_customers:
+            return customer_ids_by_account(account_numbers=wanted)
+        ensured = customers_ensure(
+            customers=[
+                NewCustomer(
+                    row.account_number, row.customer_name or row.account_number, row.segment
                 )
-            )
-            self.report.count("customer", "created", len(first))
-        return found
+                for row in rows
+            ]
+        )
+        self.report.count("customer", "created", ensured.created)
+        return ensured.ids
 
     def _services(self, rows: list[ServiceRow], customers: dict[str, int]) -> None:
         stored = {
@@ -179,7 +184,7 @@ def customer_services_import(
     rows: Iterable[ServiceRow],
     fields: Sequence[str],
     create_customers: bool,
-    report: ImportReport,
+    report: ImportOutcomes,
 ) -> None:
     """Create or update services by service_id, SERVICE_BATCH rows per
     transaction. `fields` are the fields the rows carry; the others keep

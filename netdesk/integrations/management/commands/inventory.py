@@ -1,12 +1,14 @@
 """`netdesk inventory import <source>`: load the network inventory (areas,
 elements, links, customer services) from CSV files, a GraphML topology or a
-NetBox instance, and say what was created, updated and skipped, and why."""
+NetBox instance, and say what was created, updated and skipped, and why.
+It lives with the integrations because NetBox is one of its sources; the
+file importers it runs are the network's own."""
 
 from __future__ import annotations
 
 import os
 import re
-from argparse import ArgumentTypeError
+from argparse import ArgumentParser, ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,84 @@ def _page_size(raw: str) -> int:
     return int(raw)
 
 
+def _csv_arguments(sources: Any) -> ArgumentParser:
+    csv_files: ArgumentParser = sources.add_parser(
+        "csv", help="areas.csv, elements.csv, links.csv, services.csv"
+    )
+    csv_files.add_argument("--areas", type=Path, metavar="FILE")
+    csv_files.add_argument("--elements", type=Path, metavar="FILE")
+    csv_files.add_argument("--links", type=Path, metavar="FILE")
+    csv_files.add_argument("--services", type=Path, metavar="FILE")
+    csv_files.add_argument(
+        "--create-customers",
+        action="store_true",
+        help="create customers whose account number is not stored (else their services are skipped)",
+    )
+    return csv_files
+
+
+def _graphml_arguments(sources: Any) -> ArgumentParser:
+    graphml: ArgumentParser = sources.add_parser(
+        "graphml", help="a GraphML topology (e.g. Topology Zoo)"
+    )
+    graphml.add_argument("file", type=Path, metavar="FILE")
+    graphml.add_argument(
+        "--root",
+        metavar="NAME",
+        help="the node (label or id) the upstream tree starts from; default: most links",
+    )
+    graphml.add_argument(
+        "--kind-default",
+        default=ElementKind.CORE_ROUTER.value,
+        metavar="KIND",
+        help="kind of the imported elements (any short slug; default core_router)",
+    )
+    graphml.add_argument(
+        "--source",
+        dest="source_name",
+        metavar="NAME",
+        help="name re-imports are matched by (default graphml:<file name>)",
+    )
+    return graphml
+
+
+def _netbox_arguments(sources: Any) -> ArgumentParser:
+    netbox: ArgumentParser = sources.add_parser(
+        "netbox", help="a NetBox instance over its REST API"
+    )
+    netbox.add_argument(
+        "--url", required=True, help="NetBox's address, e.g. https://netbox.example.net"
+    )
+    netbox.add_argument(
+        "--token-env",
+        default="NETBOX_TOKEN",
+        metavar="NAME",
+        help="environment variable holding the API token (default NETBOX_TOKEN)",
+    )
+    netbox.add_argument(
+        "--create-customers", action="store_true", help="create unmatched tenants as customers"
+    )
+    netbox.add_argument(
+        "--root-kind",
+        action="append",
+        metavar="KIND",
+        help="kind of the devices upstream trees start from (repeatable; default core_router)",
+    )
+    netbox.add_argument(
+        "--tenant-field",
+        default="account_number",
+        metavar="NAME",
+        help="tenant custom field holding the customer's account number",
+    )
+    netbox.add_argument(
+        "--page-size",
+        type=_page_size,
+        default=DEFAULT_PAGE_SIZE,
+        help=f"objects per page, 1 to 1000 (default {DEFAULT_PAGE_SIZE})",
+    )
+    return netbox
+
+
 class Command(BaseCommand):
     help = "Import the network inventory from CSV files, a GraphML topology or NetBox."
 
@@ -36,73 +116,8 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, title="actions")
         importing = actions.add_parser("import", help="import areas, elements, links, services")
         sources = importing.add_subparsers(dest="source", required=True, title="sources")
-
-        csv_files = sources.add_parser(
-            "csv", help="areas.csv, elements.csv, links.csv, services.csv"
-        )
-        csv_files.add_argument("--areas", type=Path, metavar="FILE")
-        csv_files.add_argument("--elements", type=Path, metavar="FILE")
-        csv_files.add_argument("--links", type=Path, metavar="FILE")
-        csv_files.add_argument("--services", type=Path, metavar="FILE")
-        csv_files.add_argument(
-            "--create-customers",
-            action="store_true",
-            help="create customers whose account number is not stored (else their services are skipped)",
-        )
-
-        graphml = sources.add_parser("graphml", help="a GraphML topology (e.g. Topology Zoo)")
-        graphml.add_argument("file", type=Path, metavar="FILE")
-        graphml.add_argument(
-            "--root",
-            metavar="NAME",
-            help="the node (label or id) the upstream tree starts from; default: most links",
-        )
-        graphml.add_argument(
-            "--kind-default",
-            default=ElementKind.CORE_ROUTER.value,
-            metavar="KIND",
-            help="kind of the imported elements (any short slug; default core_router)",
-        )
-        graphml.add_argument(
-            "--source",
-            dest="source_name",
-            metavar="NAME",
-            help="name re-imports are matched by (default graphml:<file name>)",
-        )
-
-        netbox = sources.add_parser("netbox", help="a NetBox instance over its REST API")
-        netbox.add_argument(
-            "--url", required=True, help="NetBox's address, e.g. https://netbox.example.net"
-        )
-        netbox.add_argument(
-            "--token-env",
-            default="NETBOX_TOKEN",
-            metavar="NAME",
-            help="environment variable holding the API token (default NETBOX_TOKEN)",
-        )
-        netbox.add_argument(
-            "--create-customers", action="store_true", help="create unmatched tenants as customers"
-        )
-        netbox.add_argument(
-            "--root-kind",
-            action="append",
-            metavar="KIND",
-            help="kind of the devices upstream trees start from (repeatable; default core_router)",
-        )
-        netbox.add_argument(
-            "--tenant-field",
-            default="account_number",
-            metavar="NAME",
-            help="tenant custom field holding the customer's account number",
-        )
-        netbox.add_argument(
-            "--page-size",
-            type=_page_size,
-            default=DEFAULT_PAGE_SIZE,
-            help=f"objects per page, 1 to 1000 (default {DEFAULT_PAGE_SIZE})",
-        )
-
-        for source in (csv_files, graphml, netbox):
+        for add_source in (_csv_arguments, _graphml_arguments, _netbox_arguments):
+            source = add_source(sources)
             source.add_argument(
                 "--skipped-csv",
                 type=Path,
