@@ -41,7 +41,7 @@ test-postgres: dev
 lint: dev
 	$(BIN)/ruff check netdesk tests bench
 	$(BIN)/ruff format --check netdesk tests bench
-	$(BIN)/mypy netdesk
+	$(BIN)/mypy netdesk tests conftest.py
 	$(BIN)/lint-imports
 	NETDESK_DATABASE_URL= $(BIN)/netdesk makemigrations --check --dry-run >/dev/null
 	NETDESK_DATABASE_URL= $(BIN)/netdesk check

@@ -30,7 +30,7 @@ def group(kind: str = TierKind.FIRST_LINE) -> SupportGroup:
     found = SupportGroup.objects.filter(tier__kind=kind).order_by("id").first()
     if found is not None:
         return found
-    tier_name, level, group_name = DEFAULT_GROUPS[kind]
+    tier_name, level, group_name = DEFAULT_GROUPS[TierKind(kind)]
     tier_row, _ = Tier.objects.get_or_create(
         name=tier_name, defaults={"kind": kind, "level": level}
     )

@@ -89,7 +89,9 @@ def test_empty_input_and_negative_window() -> None:
         group_alarms([alarm("a", "d1", 0)], -1)
 
 
-def _brute_force(alarms: list[AlarmEvent], window: float, pairs: set[frozenset[str]]) -> set:
+def _brute_force(
+    alarms: list[AlarmEvent], window: float, pairs: set[frozenset[str]]
+) -> set[frozenset[AlarmEvent]]:
     """Single linkage by comparing every pair: the definition itself."""
     parent = list(range(len(alarms)))
 

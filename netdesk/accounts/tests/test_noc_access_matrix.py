@@ -237,7 +237,7 @@ def _fill(text: Any, world: dict[str, Any]) -> Any:
     )
 
 
-def _answer_matches(role: str, action: Action, status: int, allowed_statuses: set[int]) -> bool:
+def _answer_matches(role: Role, action: Action, status: int, allowed_statuses: set[int]) -> bool:
     if EXPECTED[action][ROLES.index(role)]:
         return status in allowed_statuses
     return status == 403

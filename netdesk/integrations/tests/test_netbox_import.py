@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -237,7 +237,10 @@ def serve(netbox: FakeNetBox) -> Iterator[FakeNetBox]:
             offset = int(parse_qs(parts.query).get("offset", ["0"])[0])
             page = items[offset : offset + netbox.page_size]
             following = offset if netbox.next_to_itself else offset + netbox.page_size
-            host = netbox.next_host or f"127.0.0.1:{self.server.server_address[1]}"
+            host = (
+                netbox.next_host
+                or f"127.0.0.1:{cast(ThreadingHTTPServer, self.server).server_port}"
+            )
             self.answer(
                 200,
                 {
@@ -300,6 +303,7 @@ def test_sites_devices_cables_circuits_and_tenants_become_inventory(netbox, toke
     assert {authorization for _, authorization in netbox.seen} == {f"Token {TOKEN}"}
 
     site = Area.objects.get(code="hh-pop")
+    assert site.parent is not None
     assert (site.name, site.parent.code, site.latitude) == ("Hamburg PoP", "north", 53.55)
     assert Area.objects.get(code="ber-pop").longitude == 13.40
     assert Area.objects.get(code="lost").latitude is None

@@ -164,7 +164,9 @@ def test_udp_datagram_over_the_limit(sink: RecordingSink) -> None:
 
 
 @pytest.mark.parametrize("socktype", [socket.SOCK_DGRAM, socket.SOCK_STREAM])
-def test_python_sysloghandler(running: ListenerThread, sink: RecordingSink, socktype: int) -> None:
+def test_python_sysloghandler(
+    running: ListenerThread, sink: RecordingSink, socktype: socket.SocketKind
+) -> None:
     transport = "udp" if socktype == socket.SOCK_DGRAM else "tcp"
     handler = logging.handlers.SysLogHandler(
         address=(HOST, running.port(transport)),

@@ -12,7 +12,7 @@ def test_find_loops_reports_each_loop_once_and_ignores_trees():
 
 
 def test_find_loops_walks_a_long_chain_without_recursion():
-    chain = {n: n + 1 for n in range(200_000)}
+    chain: dict[int, int | None] = {n: n + 1 for n in range(200_000)}
     chain[200_000] = None
     assert find_loops(chain) == []
     chain[200_000] = 0

@@ -95,10 +95,13 @@ def test_nodes_edges_and_a_tree_from_the_busiest_node(mesh):
     }
     hub = NetworkElement.objects.get(name="Hub")
     assert (hub.kind, hub.role, hub.latitude, hub.longitude) == ("core_router", "PoP", 52.5, 13.4)
+    assert hub.area is not None
     assert hub.area.name == "Hub"
+    assert hub.area.parent is not None
     assert hub.area.parent.name == "Testnet"
     south = NetworkElement.objects.get(name="South")
     assert south.latitude is None
+    assert south.area is not None
     assert south.area.latitude is None
     assert Link.objects.count() == 9
     first = Link.objects.get(a_element=hub, b_element__name="North")
@@ -186,6 +189,7 @@ def test_a_label_too_long_for_a_name_is_shortened_and_reported(tmp_path):
     output = run_import(path)
 
     hub = NetworkElement.objects.get(name=long_label[:100])
+    assert hub.area is not None
     assert hub.area.name == long_label[:100]
     shortened = [line for line in output.splitlines() if "label over 100" in line]
     assert len(shortened) == 1

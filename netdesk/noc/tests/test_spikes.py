@@ -14,18 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from netdesk.noc.spikes import (
-    AREA,
+from netdesk.noc.spikes.baselines import Baseline, baseline_learn
+from netdesk.noc.spikes.detector import Complaint, SpikeDetector
+from netdesk.noc.spikes.places import AREA, PathIndex, area_node, element_node
+from netdesk.noc.spikes.scoring import (
     HOURS_OF_WEEK,
-    Baseline,
-    Complaint,
-    PathIndex,
-    SpikeDetector,
     SpikeSettings,
-    area_node,
-    baseline_learn,
     dismissal_offset,
-    element_node,
     hour_of_week,
     poisson_tail_score,
 )
@@ -321,8 +316,8 @@ def test_normal_traffic_raises_nothing():
     learned_from = MONDAY_EVENING - timedelta(weeks=8)
     paths = PathIndex(ancestors)
     ports = {5: 0.04, 6: 0.04, 7: 0.1, 12: 0.1}  # complaints per bucket
-    history = []
-    traffic = []
+    history: list[tuple[datetime, int]] = []
+    traffic: list[tuple[datetime, int]] = []
     for start, sink in ((learned_from, history), (MONDAY_EVENING, traffic)):
         for bucket in range(4 * 24 * 7 * (8 if sink is history else 4)):
             for port, rate in ports.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -57,7 +58,7 @@ def incident(root: NetworkElement | None, **extra: object) -> NetworkIncident:
     return NetworkIncident.objects.create(**fields)
 
 
-def window(title: str, starts_in: timedelta, hours: int = 2, **extra: object) -> MaintenanceWindow:
+def window(title: str, starts_in: timedelta, hours: int = 2, **extra: Any) -> MaintenanceWindow:
     starts_at = timezone.now() + starts_in
     return MaintenanceWindow.objects.create(
         title=title,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from netdesk.sla.businesstime import WorkingCalendar
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
-OFFICE = {d: ((time(8), time(18)),) for d in range(5)}
+OFFICE: dict[int, tuple[tuple[time, time], ...]] = {d: ((time(8), time(18)),) for d in range(5)}
 SPLIT = {d: ((time(8), time(12)), (time(13), time(17, 30))) for d in range(6)}
 NIGHT = {
     d: ((time(0), time(3)), (time(22), time(0))) for d in range(7)

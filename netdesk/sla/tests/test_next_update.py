@@ -42,8 +42,9 @@ def reply(operator, ticket: Ticket, minutes_ago: float) -> None:
     services.comment_add(actor=operator, ticket=ticket, body="Update", visibility="public")
     when = timezone.now() - timedelta(minutes=minutes_ago)
     latest = TicketEvent.objects.filter(ticket=ticket).order_by("-id").first()
+    assert latest is not None
     TicketEvent.objects.filter(pk=latest.pk).update(at=when)
-    if ticket.first_response_at > when:
+    if ticket.first_response_at is not None and ticket.first_response_at > when:
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=when)
     ticket.refresh_from_db()
 

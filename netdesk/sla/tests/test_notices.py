@@ -2,6 +2,7 @@
 
 import socket
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 class Inbox(Message):
     def __init__(self) -> None:
         super().__init__()
-        self.messages: list = []
+        self.messages: list[Any] = []
 
     def handle_message(self, message) -> None:
         self.messages.append(message)

@@ -40,6 +40,7 @@ def shift(ticket: Ticket, start: datetime) -> None:
 def at(ticket: Ticket, moment: datetime) -> None:
     """Move the ticket's most recent events to `moment`."""
     latest = TicketEvent.objects.filter(ticket=ticket).order_by("-at", "-id").first()
+    assert latest is not None
     TicketEvent.objects.filter(ticket=ticket, at=latest.at).update(at=moment)
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -9,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def api(agent=None):
-    headers = {}
+    headers: dict[str, Any] = {}
     if agent is not None:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {f.token_for(agent)}"
     client = Client(**headers)
