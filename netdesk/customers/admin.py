@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from netdesk.customers.forms import ContactForm, CustomerForm
 from netdesk.customers.models import Contact, Customer, Service
 
 
 class ContactInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Contact
+    form = ContactForm
     extra = 0
 
 
@@ -12,6 +14,7 @@ class ContactInline(admin.TabularInline):  # type: ignore[type-arg]
 class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("account_number", "name", "segment", "account_manager")
     list_filter = ("segment",)
+    form = CustomerForm
     search_fields = ("account_number", "name", "phone")
     raw_id_fields = ("parent_account",)
     inlines = [ContactInline]

@@ -43,19 +43,28 @@ def phone_e164(raw: str, *, field: str = "phone") -> str:
     try:
         number = phonenumbers.parse(text, region or None)
     except NumberParseException as exc:
-        if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE and not text.startswith(
-            ("+", "00")
-        ):
-            why = "it is in national form and the desk has no phone region"
-        else:
-            why = "it is not a phone number"
-        raise _refused(field, raw, why, region) from None
+        raise _refused(field, raw, _why_unreadable(exc, text), region) from None
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible != ValidationResult.IS_POSSIBLE:
         raise _refused(field, raw, WHY_NOT_POSSIBLE.get(possible, "it is not possible"), region)
     if number.extension:
         raise _refused(field, raw, "an extension cannot be stored", region)
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def _why_unreadable(exc: NumberParseException, text: str) -> str:
+    if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
+        if text.startswith(("+", "00")):
+            return WHY_NOT_POSSIBLE[ValidationResult.INVALID_COUNTRY_CODE]
+        return "it is in national form and the desk has no phone region"
+    if exc.error_type in (
+        NumberParseException.TOO_SHORT_NSN,
+        NumberParseException.TOO_SHORT_AFTER_IDD,
+    ):
+        return WHY_NOT_POSSIBLE[ValidationResult.TOO_SHORT]
+    if exc.error_type == NumberParseException.TOO_LONG:
+        return WHY_NOT_POSSIBLE[ValidationResult.TOO_LONG]
+    return "it is not a phone number"
 
 
 def _refused(field: str, raw: str, why: str, region: str) -> ValidationFailed:
