@@ -79,7 +79,7 @@ def random_levels(rng: random.Random, skills: int) -> dict[int, int]:
 
 
 def bench_engine(args: argparse.Namespace) -> dict[str, Any]:
-    from netdesk.competency import routing as engine
+    from netdesk.routing import engine
 
     rng = random.Random(args.seed)
     rules = [
@@ -153,9 +153,9 @@ def bench_service(args: argparse.Namespace) -> dict[str, Any]:
 
     from netdesk.accounts.models import Role, SupportGroup, TierKind, User
     from netdesk.competency.models import AgentSkill, Framework, LevelSource, Skill
-    from netdesk.competency.models.routing import GroupRouting, RoutingRule
-    from netdesk.competency.services.routing import routing_preview, ticket_route
     from netdesk.customers.models import Customer, Service
+    from netdesk.routing.models import GroupRouting, RoutingRule
+    from netdesk.routing.services.tickets import routing_preview, ticket_route
     from netdesk.tickets.services import ticket_create
 
     call_command("migrate", verbosity=0)

@@ -17,6 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from netdesk.accounts.api import router as accounts_router
 from netdesk.accounts.models import ApiToken, hash_token
 from netdesk.accounts.throttling import UserRateThrottle
+from netdesk.assessments.api import router as assessments_router
 from netdesk.competency.api import router as competency_router
 from netdesk.core.apipaths import integer_path_params
 from netdesk.core.errors import ServiceError
@@ -25,6 +26,7 @@ from netdesk.customers.api import router as customers_router
 from netdesk.noc.api import router as noc_router
 from netdesk.reports.api import report_router
 from netdesk.reports.api import router as reports_router
+from netdesk.routing.api import router as routing_router
 from netdesk.sla.api import router as sla_router
 from netdesk.tickets.api import router as tickets_router
 
@@ -262,6 +264,8 @@ for prefix, app_router in (
     ("/reports", report_router),
     ("/noc", noc_router),
     ("/competency", competency_router),
+    ("/competency", assessments_router),
+    ("/competency", routing_router),
 ):
     integer_path_params(app_router)
     api.add_router(prefix, app_router)

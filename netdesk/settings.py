@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "netdesk.noc",
     "netdesk.integrations",
     "netdesk.competency",
+    "netdesk.assessments",
+    "netdesk.routing",
     "netdesk.reports",
     "netdesk.demo",
 ]
@@ -187,19 +189,25 @@ NETDESK_HOOKS = {
     # Then a new ticket in a group that routes by skill goes to an agent.
     "ticket_created": [
         "netdesk.noc.services.liaison.ticket_created",
-        "netdesk.competency.services.routing.route_new_ticket",
+        "netdesk.routing.services.tickets.route_new_ticket",
     ],
     # A ticket escalated into a group that routes by skill goes to an agent
     # with its skills one level up.
-    "ticket_escalated": ["netdesk.competency.services.routing.route_escalated_ticket"],
+    "ticket_escalated": ["netdesk.routing.services.tickets.route_escalated_ticket"],
     # A resolved ticket's unanswered troubleshooting requests to the NOC close.
     "ticket_resolved": ["netdesk.noc.services.liaison.ticket_resolved"],
+    # A new framework version takes its skills' exam question bank along.
+    "framework_version_created": ["netdesk.assessments.services.exams.exam_questions_copy"],
+    # An agent's competency page lists the exams waiting for them.
+    "agent_page": ["netdesk.assessments.selectors.agent_page_exams"],
+    # KPI evidence may leave out tickets routed to an agent outside their level.
+    "tickets_outside_level": ["netdesk.routing.selectors.tickets_outside_level"],
 }
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = [
     "netdesk.sla.tasks.ensure_sla_tick",
     "netdesk.noc.tasks.ensure_relearn",
-    "netdesk.competency.tasks.ensure_routing_tick",
+    "netdesk.routing.tasks.ensure_routing_tick",
 ]
 
 # Resolved tickets close by themselves after this many days without reply (0: never).

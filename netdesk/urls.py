@@ -18,6 +18,8 @@ urlpatterns = [
     path("reports/", include("netdesk.reports.urls")),
     path("noc/", include("netdesk.noc.urls")),
     path("competency/", include("netdesk.competency.urls")),
+    path("competency/", include("netdesk.assessments.urls")),
+    path("competency/", include("netdesk.routing.urls")),
     path("status/", include("netdesk.noc.statuspage.urls")),
     path("", include("netdesk.tickets.urls")),
 ]

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from netdesk.accounts.models import Role, TierKind
-from netdesk.competency.evidence import kpi_evidence
+from netdesk.assessments.evidence import kpi_evidence
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.services.incidents import incident_create, incident_resolve
 from netdesk.reports.kpis import KpiScope, resolution_counts

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from netdesk.assessments.models import ExamQuestion
+from netdesk.assessments.question_import import import_questions
 from netdesk.competency.importers import import_framework
-from netdesk.competency.models import ExamQuestion, Skill
-from netdesk.competency.question_import import import_questions
+from netdesk.competency.models import Skill
 from netdesk.integrations.tests import test_netbox_import as netbox_test
 from netdesk.network.models import NetworkElement
 from netdesk.sla.holidays import holidays_import_ics
@@ -155,9 +156,9 @@ def builtin_framework() -> None:
     from django.apps import apps
     from django.utils import timezone
 
-    from netdesk.competency import builtin
+    from netdesk.competency import builtin_install
 
-    builtin.install(apps, published_at=timezone.now())
+    builtin_install.install(apps, published_at=timezone.now())
 
 
 @pytest.mark.usefixtures("builtin_framework")

@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from netdesk.competency import routing as engine
-from netdesk.competency.routing import Policy, Requirement, Rule, TicketFacts
+from netdesk.routing import engine
+from netdesk.routing.engine import Policy, Requirement, Rule, TicketFacts
 
 POLICIES = (Policy.LEAST_SUFFICIENT, Policy.MOST_PROFICIENT, Policy.ROUND_ROBIN)
 

@@ -26,3 +26,10 @@ def hooks_run(name: str, **arguments: Any) -> None:
     """Call every hook registered under `name` with these keyword arguments."""
     for hook in _hooks(name):
         hook(**arguments)
+
+
+def hooks_answers(name: str, **arguments: Any) -> list[Any]:
+    """Call every hook registered under `name` and return their answers, in
+    order: how a page or a figure of one app takes in what apps it must not
+    import know (none registered: an empty list)."""
+    return [hook(**arguments) for hook in _hooks(name)]

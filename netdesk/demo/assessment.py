@@ -22,29 +22,18 @@ from typing import Any
 from django.utils import timezone
 
 from netdesk.accounts.models import Role, SupportGroup, TierKind, User
-from netdesk.competency import builtin
-from netdesk.competency.models import (
-    Assessment,
-    AssessmentCycle,
-    EvidenceKind,
-    FrameworkState,
-    Indicator,
-    RatingKind,
-    Skill,
-)
-from netdesk.competency.selectors import agent_levels
-from netdesk.competency.services.assessment import (
+from netdesk.assessments.models import Assessment, AssessmentCycle, RatingKind
+from netdesk.assessments.services.assessments import (
     assessment_open,
     assessment_synthesise,
     assessment_validate,
     cycle_create,
     rating_record,
 )
-from netdesk.competency.services.assessment_exams import (
-    exam_draw,
-    exam_question_create,
-    exam_submit,
-)
+from netdesk.assessments.services.exams import exam_draw, exam_question_create, exam_submit
+from netdesk.competency import builtin
+from netdesk.competency.models import EvidenceKind, FrameworkState, Indicator, Skill
+from netdesk.competency.selectors import agent_levels
 from netdesk.demo.questions import QUESTIONS
 
 # In this order exams are drawn: the `hotline` login took the first and has the

@@ -7,11 +7,12 @@ from django.db import transaction
 from django.db.models import Q
 
 from netdesk.accounts.models import User
-from netdesk.competency.models import AssessmentCycle, ExamQuestion, GroupRouting, RoutingRule
+from netdesk.assessments.models import AssessmentCycle, ExamQuestion
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, NetworkElement
 from netdesk.noc.models import Alarm, MaintenanceWindow, NetworkIncident
+from netdesk.routing.models import GroupRouting, RoutingRule
 from netdesk.tickets.models import Interaction, Ticket, TicketEvent
 
 

@@ -13,20 +13,13 @@ from django.apps import apps
 from django.utils import timezone
 
 from netdesk.accounts.models import Role, SupportGroup, Tier, TierKind
-from netdesk.competency import builtin
-from netdesk.competency.models import (
-    AgentSkill,
-    Assessment,
-    AssessmentState,
-    Framework,
-    Indicator,
-    PlanItem,
-    Skill,
-)
-from netdesk.competency.models.routing import RoutingDecision
+from netdesk.assessments.models import Assessment, AssessmentState
+from netdesk.assessments.services.assessments import cycle_create
+from netdesk.competency import builtin, builtin_install
+from netdesk.competency.models import AgentSkill, Framework, Indicator, PlanItem, Skill
 from netdesk.competency.services import people
-from netdesk.competency.services.assessment import cycle_create
-from netdesk.competency.services.routing_config import routing_rule_create
+from netdesk.routing.models import RoutingDecision
+from netdesk.routing.services.config import routing_rule_create
 from tests import factories as f
 from tests.browser.test_agent_flow import browser_page, default_desk, log_in  # noqa: F401
 
@@ -37,7 +30,7 @@ pytestmark = [pytest.mark.browser]
 def framework(default_desk):  # noqa: F811
     """The built-in framework as migration 0002 installs it (a transactional
     test run earlier may have flushed the tables)."""
-    builtin.install(apps, published_at=timezone.now())
+    builtin_install.install(apps, published_at=timezone.now())
     return Framework.objects.get(name=builtin.FRAMEWORK_NAME, version=1)
 
 

@@ -1,17 +1,8 @@
 """Competencies: frameworks of skills with proficiency levels and behavioural
-indicators, role profiles, each agent's levels with their evidence,
-assessment cycles, development plans and skills-based routing."""
+indicators, role profiles, each agent's levels and development plans.
+Assessments (netdesk.assessments) and skills-based routing (netdesk.routing)
+build on them."""
 
-from netdesk.competency.models.assessment import (
-    Assessment,
-    AssessmentCycle,
-    AssessmentState,
-    ExamAttempt,
-    ExamQuestion,
-    Rating,
-    RatingKind,
-    SkillResult,
-)
 from netdesk.competency.models.framework import (
     EvidenceKind,
     Framework,
@@ -29,37 +20,19 @@ from netdesk.competency.models.people import (
     ProfileRequirement,
     RoleProfile,
 )
-from netdesk.competency.models.routing import (
-    GroupRouting,
-    RoutingDecision,
-    RoutingPolicy,
-    RoutingRule,
-)
 
 __all__ = [
     "AgentProfile",
     "AgentSkill",
-    "Assessment",
-    "AssessmentCycle",
-    "AssessmentState",
     "EvidenceKind",
-    "ExamAttempt",
-    "ExamQuestion",
     "Framework",
     "FrameworkState",
-    "GroupRouting",
     "Indicator",
     "LevelDescriptor",
     "LevelSource",
     "PlanItem",
     "ProfileRequirement",
-    "Rating",
-    "RatingKind",
     "RoleProfile",
-    "RoutingDecision",
-    "RoutingPolicy",
-    "RoutingRule",
     "Skill",
     "SkillCategory",
-    "SkillResult",
 ]

@@ -58,7 +58,7 @@ class AgentSkill(models.Model):
     source = models.CharField(max_length=20, choices=LevelSource.choices)
     reason = models.TextField(blank=True, default="", help_text="required for an override")
     assessment = models.ForeignKey(
-        "competency.Assessment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "assessments.Assessment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     valid_from = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True)

@@ -24,7 +24,6 @@ from netdesk.accounts.permissions import Action, require
 from netdesk.competency.models import (
     AgentProfile,
     EvidenceKind,
-    ExamQuestion,
     Framework,
     FrameworkState,
     Indicator,
@@ -35,6 +34,7 @@ from netdesk.competency.models import (
     SkillCategory,
 )
 from netdesk.core.errors import NotFound, ServiceError, TransitionNotAllowed, ValidationFailed
+from netdesk.core.hooks import hooks_run
 from netdesk.core.locking import locked
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -217,6 +217,17 @@ def framework_new_version(*, actor: User | None, framework: Framework) -> Framew
         description=framework.description,
         source=framework.source,
     )
+    old_to_new = _copy_skills(framework, copy)
+    _copy_levels_and_profiles(framework, copy, old_to_new)
+    # What hangs off the skills in other apps (the exam question bank) goes
+    # with them: a new version must not leave the next assessment cycle
+    # without exams.
+    hooks_run("framework_version_created", framework=framework, skills=old_to_new)
+    return copy
+
+
+def _copy_skills(framework: Framework, copy: Framework) -> dict[int, Skill]:
+    """Copy `framework`'s skills and their hierarchy into `copy`: old skill id → new skill."""
     skills = list(Skill.objects.filter(framework=framework).order_by("pk"))
     new_skills = [
         Skill(
@@ -243,6 +254,12 @@ def framework_new_version(*, actor: User | None, framework: Framework) -> Framew
             new.parent = old_to_new[old.parent_id]
             with_parent.append(new)
     Skill.objects.bulk_update(with_parent, ["parent"])
+    return old_to_new
+
+
+def _copy_levels_and_profiles(
+    framework: Framework, copy: Framework, old_to_new: dict[int, Skill]
+) -> None:
     LevelDescriptor.objects.bulk_create(
         LevelDescriptor(
             skill=old_to_new[d.skill_id], level=d.level, title=d.title, description=d.description
@@ -277,19 +294,6 @@ def framework_new_version(*, actor: User | None, framework: Framework) -> Framew
         )
         for r in ProfileRequirement.objects.filter(profile__framework=framework)
     )
-    # The exam question bank goes with its skills: a new version must not
-    # leave the next assessment cycle without exams.
-    ExamQuestion.objects.bulk_create(
-        ExamQuestion(
-            skill=old_to_new[q.skill_id],
-            level=q.level,
-            text=q.text,
-            choices=list(q.choices),
-            correct=q.correct,
-        )
-        for q in ExamQuestion.objects.filter(skill__framework=framework).order_by("pk")
-    )
-    return copy
 
 
 def _publish_problems(framework: Framework) -> list[str]:

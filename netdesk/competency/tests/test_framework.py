@@ -5,10 +5,10 @@ import pytest
 from django.test import Client
 
 from netdesk.accounts.models import Role
-from netdesk.competency import builtin
+from netdesk.assessments.models import ExamQuestion
+from netdesk.competency import builtin, builtin_install
 from netdesk.competency.models import (
     AgentProfile,
-    ExamQuestion,
     Framework,
     FrameworkState,
     Indicator,
@@ -32,7 +32,7 @@ def _builtin_framework(db):
     from django.apps import apps
     from django.utils import timezone as tz
 
-    from netdesk.competency import builtin as shipped
+    from netdesk.competency import builtin_install as shipped
 
     shipped.install(apps, published_at=tz.now())
 
@@ -150,7 +150,7 @@ def test_install_is_idempotent():
     from django.apps import apps
     from django.utils import timezone
 
-    builtin.install(apps, published_at=timezone.now())
+    builtin_install.install(apps, published_at=timezone.now())
     assert Framework.objects.filter(name=builtin.FRAMEWORK_NAME).count() == 1
 
 

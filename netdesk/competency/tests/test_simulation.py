@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from netdesk.competency import simulation as sim
-from netdesk.competency.routing import Policy, Rule, TicketFacts
+from netdesk.routing.engine import Policy, Rule, TicketFacts
 
 SMALL = sim.Settings(volume=60, agents=4)
 

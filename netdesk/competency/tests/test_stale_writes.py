@@ -15,10 +15,12 @@ from django.db import connection
 from django.test import Client
 
 from netdesk.accounts.models import Role
-from netdesk.competency.models import Indicator, PlanItem, RoleProfile, RoutingRule, Skill
+from netdesk.competency.models import Indicator, PlanItem, RoleProfile, Skill
 from netdesk.competency.services import framework as fw
-from netdesk.competency.services import people, routing_config
+from netdesk.competency.services import people
 from netdesk.core.errors import NotFound
+from netdesk.routing.models import RoutingRule
+from netdesk.routing.services import config as routing_config
 from tests import factories as f
 
 ROUNDS = 40

@@ -12,13 +12,12 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, can, require
-from netdesk.competency import assessment_selectors, selectors
+from netdesk.competency import selectors
 from netdesk.competency.models import (
     EvidenceKind,
     Framework,
@@ -33,6 +32,7 @@ from netdesk.competency.services import framework as fw
 from netdesk.competency.services import people
 from netdesk.core.dates import DeskDateField
 from netdesk.core.errors import NotFound, PermissionDenied, ServiceError
+from netdesk.core.hooks import hooks_answers
 from netdesk.customers.views import agent_of, desk_view
 from netdesk.tickets.forms import attach_service_error
 
@@ -226,12 +226,9 @@ def _agent_context(viewer: User, agent: User) -> dict[str, Any]:
         for skill, record in levels
         if (skill.framework.name, skill.code) not in required_codes
     ]
-    is_me = agent.pk == viewer.pk
-    return {
+    context = {
         "agent": agent,
-        "is_me": is_me,
-        # Only the agent can take them, so only their own page says so.
-        "exams_waiting": assessment_selectors.exams_waiting(agent) if is_me else [],
+        "is_me": agent.pk == viewer.pk,
         "gaps": gaps,
         "levels": levels,
         "plan": [(item, selectors.overdue(item)) for item in selectors.plan_items(agent.pk)],
@@ -245,6 +242,10 @@ def _agent_context(viewer: User, agent: User) -> dict[str, Any]:
         if can(viewer, Action.COMPETENCY_CONFIGURE)
         else None,
     }
+    # What apps built on the framework show here (the exams waiting).
+    for extra in hooks_answers("agent_page", viewer=viewer, agent=agent):
+        context.update(extra)
+    return context
 
 
 @desk_view
@@ -649,22 +650,3 @@ def team_matrix(request: HttpRequest, pk: int) -> HttpResponse:
             "teams": list(selectors.teams_visible_to(user)),
         },
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("me/", my_profile, name="competency_me"),
-    path("agents/<int:pk>/", agent_profile, name="competency_agent"),
-    path("agents/<int:pk>/levels/", agent_record_level, name="competency_agent_level"),
-    path("agents/<int:pk>/profile/", agent_set_profile, name="competency_agent_profile"),
-    path("agents/<int:pk>/plan/new/", plan_item_new, name="competency_plan_new"),
-    path("plan-items/<int:pk>/complete/", plan_item_complete, name="competency_plan_complete"),
-    path("frameworks/", framework_list, name="competency_frameworks"),
-    path("frameworks/<int:pk>/", framework_detail, name="competency_framework"),
-    path(
-        "frameworks/<int:pk>/<slug:action>/", framework_action, name="competency_framework_action"
-    ),
-    path("skills/<int:pk>/", skill_detail, name="competency_skill"),
-    path("profiles/<int:pk>/", profile_detail, name="competency_profile"),
-    path("teams/", team_list, name="competency_teams"),
-    path("teams/<int:pk>/", team_matrix, name="competency_team"),
-]

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from netdesk.accounts.models import Role
-from netdesk.competency.routing_selectors import ticket_facts
 from netdesk.customers.models import Segment
 from netdesk.customers.selectors import customer_360, customer_search
+from netdesk.routing.selectors import ticket_facts
 from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, SlaTarget, SlaTimer
 from netdesk.sla.selectors import facts_of, facts_rows, policies_changed
 from netdesk.tickets import services

@@ -12,26 +12,22 @@ from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 
 from netdesk.accounts.models import Role, SupportGroup, TierKind, User
-from netdesk.competency.assessment_selectors import (
-    cycle_agreement,
-    cycle_progress,
-    cycles_visible_to,
-    exam_get,
-)
-from netdesk.competency.models import (
-    AgentSkill,
+from netdesk.assessments.models import (
     Assessment,
     AssessmentCycle,
     AssessmentState,
     ExamAttempt,
     ExamQuestion,
-    GroupRouting,
-    LevelSource,
     Rating,
     RatingKind,
-    RoutingDecision,
-    RoutingRule,
 )
+from netdesk.assessments.selectors import (
+    cycle_agreement,
+    cycle_progress,
+    cycles_visible_to,
+    exam_get,
+)
+from netdesk.competency.models import AgentSkill, LevelSource
 from netdesk.competency.selectors import agent_levels
 from netdesk.customers.models import Contact, Customer, Segment, Service
 from netdesk.demo.assessment import EVIDENCE_DAYS, EXAM_QUESTIONS
@@ -40,6 +36,7 @@ from netdesk.demo.questions import QUESTIONS
 from netdesk.demo.reset import demo_delete
 from netdesk.network.models import Area, ElementKind, NetworkElement
 from netdesk.noc.models import IncidentTicket, NetworkIncident
+from netdesk.routing.models import GroupRouting, RoutingDecision, RoutingRule
 from netdesk.tickets.choices import OPEN_STATUSES, Status
 from netdesk.tickets.models import Interaction, Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind

@@ -23,10 +23,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from netdesk.competency import builtin
-from netdesk.competency import routing_selectors as read
 from netdesk.competency import simulation as sim
 from netdesk.competency.models import Skill
-from netdesk.competency.routing import Rule
+from netdesk.routing import selectors as read
+from netdesk.routing.engine import Rule
 
 
 def _numbers(text: str, kind: type[int] | type[float]) -> list[Any]:

@@ -1,0 +1,1 @@
+"""Writes for assessments: cycles, ratings, synthesis, validation, exams."""

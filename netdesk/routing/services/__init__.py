@@ -1,0 +1,1 @@
+"""Writes for routing: rules, group settings, availability, and routing tickets."""
