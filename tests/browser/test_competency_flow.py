@@ -15,7 +15,7 @@ from django.utils import timezone
 from netdesk.accounts.models import Role, SupportGroup, Tier, TierKind
 from netdesk.assessments.models import Assessment, AssessmentState
 from netdesk.assessments.services.assessments import cycle_create
-from netdesk.competency import builtin, builtin_install
+from netdesk.competency import builtin
 from netdesk.competency.models import AgentSkill, Framework, Indicator, PlanItem, Skill
 from netdesk.competency.services import people
 from netdesk.routing.models import RoutingDecision
@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser]
 def framework(default_desk):  # noqa: F811
     """The built-in framework as migration 0002 installs it (a transactional
     test run earlier may have flushed the tables)."""
-    builtin_install.install(apps, published_at=timezone.now())
+    builtin.install(apps, published_at=timezone.now())
     return Framework.objects.get(name=builtin.FRAMEWORK_NAME, version=1)
 
 

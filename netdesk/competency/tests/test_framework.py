@@ -6,7 +6,7 @@ from django.test import Client
 
 from netdesk.accounts.models import Role
 from netdesk.assessments.models import ExamQuestion
-from netdesk.competency import builtin, builtin_install
+from netdesk.competency import builtin
 from netdesk.competency.models import (
     AgentProfile,
     Framework,
@@ -32,7 +32,7 @@ def _builtin_framework(db):
     from django.apps import apps
     from django.utils import timezone as tz
 
-    from netdesk.competency import builtin_install as shipped
+    from netdesk.competency import builtin as shipped
 
     shipped.install(apps, published_at=tz.now())
 
@@ -150,7 +150,7 @@ def test_install_is_idempotent():
     from django.apps import apps
     from django.utils import timezone
 
-    builtin_install.install(apps, published_at=timezone.now())
+    builtin.install(apps, published_at=timezone.now())
     assert Framework.objects.filter(name=builtin.FRAMEWORK_NAME).count() == 1
 
 
