@@ -22,7 +22,7 @@ from netdesk.assessments.models import (
     RatingKind,
     SkillResult,
 )
-from netdesk.competency import agreement
+from netdesk.assessments import agreement
 from netdesk.competency.models import Indicator
 from netdesk.competency.selectors import can_see_agent, sees_everyone, team_member_ids
 from netdesk.core.errors import NotFound

@@ -3,7 +3,7 @@
 Its skills, levels and indicators are the framework file
 `data/builtin-framework.csv` and its role profiles `data/builtin-profiles.csv`,
 both in the format `netdesk competency import` reads (docs/competency.md);
-migration 0002 installs them with `install`.
+migration 0002 installs them (builtin_install.py).
 
 Every descriptor and indicator there is NetDesk's own text. Licensed
 frameworks (SFIA, e-CF) are not shipped: an organisation that holds a
@@ -15,9 +15,6 @@ skill, so the two can be mapped.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from netdesk.competency.importers import ImportResult, read_framework
 
 FRAMEWORK_NAME = "NetDesk network customer service"
 FRAMEWORK_DESCRIPTION = (
@@ -40,73 +37,3 @@ ROLE_DEFAULT_PROFILE: dict[str, str] = {
     "service_desk_manager": "Network service manager",
     "account_manager": "Group account manager",
 }
-
-
-def install(apps: Any, *, published_at: Any) -> Any:
-    """Create the built-in framework, published, with its role profiles.
-    `apps` is a migration's app registry (or django.apps.apps); does nothing
-    if the framework exists.
-
-    The files are read and checked by the importer's own reader, but written
-    here with `apps`' models rather than through the framework services: a
-    migration must write with the models of its own time (the services use
-    today's models, whose later fields do not exist yet when 0002 runs), so
-    only fields present since migration 0002 are used."""
-    Framework = apps.get_model("competency", "Framework")
-    Skill = apps.get_model("competency", "Skill")
-    LevelDescriptor = apps.get_model("competency", "LevelDescriptor")
-    Indicator = apps.get_model("competency", "Indicator")
-    RoleProfile = apps.get_model("competency", "RoleProfile")
-    ProfileRequirement = apps.get_model("competency", "ProfileRequirement")
-
-    found = Framework.objects.filter(name=FRAMEWORK_NAME).first()
-    if found is not None:
-        return found
-    result = ImportResult()
-    shipped = read_framework(FRAMEWORK_FILE, result=result, profiles=PROFILES_FILE)
-    if result.skipped:
-        raise ValueError(f"The built-in framework's files have unusable rows: {result.skipped}")
-    framework = Framework.objects.create(
-        name=FRAMEWORK_NAME,
-        version=1,
-        state="published",
-        description=FRAMEWORK_DESCRIPTION,
-        source=FRAMEWORK_SOURCE,
-        published_at=published_at,
-    )
-    by_code: dict[str, Any] = {}
-    levels, indicators = [], []
-    for item in shipped.skills:  # parents come before their children
-        low, high = item.scale()
-        skill = by_code[item.code] = Skill.objects.create(
-            framework=framework,
-            code=item.code,
-            name=item.name,
-            category=item.category,
-            parent=by_code.get(item.parent_code),
-            description=item.description,
-            scale_min=low,
-            scale_max=high,
-            external_codes=item.external_codes({}),
-        )
-        levels += [
-            LevelDescriptor(skill=skill, level=level, title=title, description=text)
-            for level, (title, text) in sorted(item.levels.items())
-        ]
-        indicators += [
-            Indicator(skill=skill, level=level, text=text, evidence=kinds, kpi_rule=rule)
-            for level, text, kinds, rule in item.indicators
-        ]
-    LevelDescriptor.objects.bulk_create(levels)
-    Indicator.objects.bulk_create(indicators)
-    requirements = []
-    for profile in shipped.profiles:
-        made = RoleProfile.objects.create(
-            framework=framework, name=profile.name, description=profile.description
-        )
-        requirements += [
-            ProfileRequirement(profile=made, skill=by_code[code], min_level=level, hard=hard)
-            for code, level, hard, _row in profile.needs
-        ]
-    ProfileRequirement.objects.bulk_create(requirements)
-    return framework

@@ -12,10 +12,10 @@ from django.utils import timezone
 from netdesk.accounts.models import Role, SupportGroup, TierKind, User
 from netdesk.competency import builtin
 from netdesk.competency.models import FrameworkState, Skill
-from netdesk.competency.simulation import BUILTIN_RULES, BUILTIN_SKILLS
 from netdesk.routing.models import RoutingPolicy
 from netdesk.routing.services.config import group_routing_set, routing_rule_create
 from netdesk.routing.services.tickets import routing_sweep
+from netdesk.routing.simulation.model import BUILTIN_RULES, BUILTIN_SKILLS
 
 # The desk routes its waiting tickets in rounds of this many; the demo
 # routes what is waiting now (a few hundred at most) in one go.

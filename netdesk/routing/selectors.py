@@ -15,7 +15,7 @@ from django.utils import timezone
 from netdesk.accounts.models import SupportGroup, TierKind
 from netdesk.competency.models import AgentSkill, Skill
 from netdesk.competency.selectors import agent_levels as profile_levels
-from netdesk.competency.simulation import HistoryRow
+from netdesk.routing.simulation.model import HistoryRow
 from netdesk.customers.models import serves_as_key_account
 from netdesk.routing import engine
 from netdesk.routing.models import AgentAvailability, GroupRouting, RoutingDecision, RoutingRule

@@ -5,13 +5,13 @@ from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
 
-from netdesk.competency import builtin
+from netdesk.competency import builtin, builtin_install
 
 
 def install_builtin(apps, schema_editor):
     """The built-in network customer service framework, published, and its
     seven role profiles (the files in netdesk/competency/data/)."""
-    builtin.install(apps, published_at=timezone.now())
+    builtin_install.install(apps, published_at=timezone.now())
 
 
 def remove_builtin(apps, schema_editor):

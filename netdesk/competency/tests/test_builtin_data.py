@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from netdesk.competency import builtin
+from netdesk.competency import builtin, builtin_install
 from netdesk.competency.importers import (
     ImportFailed,
     ImportResult,
@@ -95,7 +95,7 @@ def as_json(data: dict[str, Any]) -> str:
 def _builtin_framework(db):
     """Migration 0002 installed it; a transactional test run earlier may
     have flushed the tables."""
-    builtin.install(apps, published_at=timezone.now())
+    builtin_install.install(apps, published_at=timezone.now())
 
 
 def test_migration_0002_installs_the_snapshot():

@@ -24,7 +24,7 @@ def _builtin_framework(db):
     from django.apps import apps
     from django.utils import timezone as tz
 
-    from netdesk.competency import builtin as shipped
+    from netdesk.competency import builtin_install as shipped
 
     shipped.install(apps, published_at=tz.now())
 

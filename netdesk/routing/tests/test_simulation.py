@@ -11,26 +11,29 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from netdesk.competency import simulation as sim
 from netdesk.routing.engine import Policy, Rule, TicketFacts
+from netdesk.routing.simulation import model as sim
+from netdesk.routing.simulation.report import markdown
+from netdesk.routing.simulation.run import compare, simulate
 
 SMALL = sim.Settings(volume=60, agents=4)
 
 
 def test_same_seed_same_results_and_other_seeds_differ():
     world = sim.builtin_world()
-    first = sim.compare(world, SMALL, [1, 2])
-    again = sim.compare(world, SMALL, [1, 2])
+    first = compare(world, SMALL, [1, 2])
+    again = compare(world, SMALL, [1, 2])
     assert first == again
     by_seed = {(r.seed, r.policy): r for r in first}
     assert by_seed[(1, "least_sufficient")] != by_seed[(2, "least_sufficient")]
 
 
 def test_every_ticket_is_resolved_and_figures_are_shares():
-    results = sim.compare(sim.builtin_world(), SMALL, [3])
+    results = compare(sim.builtin_world(), SMALL, [3])
     assert {r.policy for r in results} == {p.value for p in sim.POLICIES}
     for result in results:
-        assert result.tickets == 60 and result.agents == 4
+        assert result.tickets == 60
+        assert result.agents == 4
         for share in (
             result.first_contact_resolution,
             result.sla_compliance,
@@ -59,8 +62,8 @@ def test_least_sufficient_keeps_the_expert_free_for_hard_tickets():
     settings = replace(SMALL, volume=80, agents=3)
     day = sim.make_day(world, settings, seed=5)
     day = replace(day, agents=({1: 5}, {1: 2}, {1: 2}))
-    least = sim.simulate(world, settings, Policy.LEAST_SUFFICIENT, 5, day)
-    most = sim.simulate(world, settings, Policy.MOST_PROFICIENT, 5, day)
+    least = simulate(world, settings, Policy.LEAST_SUFFICIENT, 5, day)
+    most = simulate(world, settings, Policy.MOST_PROFICIENT, 5, day)
     # Then urgent tickets wait less when the expert is kept free
     assert least.urgent_mean_wait < most.urgent_mean_wait
 
@@ -92,7 +95,7 @@ def test_profile_from_history_reads_hours_mix_and_a_busy_day():
 
 def test_markdown_table_has_a_row_per_policy():
     world = sim.builtin_world()
-    text = sim.markdown(sim.compare(world, SMALL, [1, 2]), world, SMALL)
+    text = markdown(compare(world, SMALL, [1, 2]), world, SMALL)
     assert "| least-sufficient |" in text
     assert "| most-proficient |" in text
     assert "| round-robin |" in text

@@ -8,7 +8,7 @@ categories, priorities, channels, segments) when it has one, else a
 built-in profile. The rules are the desk's active routing rules, else
 built-in rules on the built-in framework's skills; agents' levels are those
 recorded for the first-line agents in those skills, else generated. See
-netdesk/competency/simulation.py for the model and docs/routing-simulation.md
+netdesk/routing/simulation/ for the model and docs/routing-simulation.md
 for results."""
 
 from __future__ import annotations
@@ -23,10 +23,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from netdesk.competency import builtin
-from netdesk.competency import simulation as sim
 from netdesk.competency.models import Skill
 from netdesk.routing import selectors as read
 from netdesk.routing.engine import Rule
+from netdesk.routing.simulation.model import (
+    BUILTIN_SKILLS,
+    Settings,
+    World,
+    builtin_world,
+    profile_from_history,
+)
+from netdesk.routing.simulation.report import markdown
+from netdesk.routing.simulation.run import compare
 
 
 def _numbers(text: str, kind: type[int] | type[float]) -> list[Any]:
@@ -36,15 +44,53 @@ def _numbers(text: str, kind: type[int] | type[float]) -> list[Any]:
         raise CommandError(f"{text!r}: expected numbers separated by commas") from exc
 
 
+def _builtin_skills(world: World) -> World:
+    """The built-in rules name the built-in framework's skills by code:
+    where the desk has that framework, its agents' levels count."""
+    found = dict(
+        Skill.objects.filter(
+            framework__name=builtin.FRAMEWORK_NAME, code__in=BUILTIN_SKILLS.values()
+        )
+        .order_by("framework__version")
+        .values_list("code", "pk")
+    )
+    if len(found) != len(BUILTIN_SKILLS):
+        return world
+    by_old = {old: found[code] for old, code in BUILTIN_SKILLS.items()}
+    return replace(
+        world,
+        rules=tuple(replace(rule, skill_id=by_old[rule.skill_id]) for rule in world.rules),
+        skill_codes={by_old[old]: code for old, code in BUILTIN_SKILLS.items()},
+    )
+
+
+def _desk_agents(world: World, *, generated: bool) -> World:
+    shift, pool = read.first_line_agents(sorted(world.skill_codes))
+    if shift >= 2:
+        world = replace(
+            world,
+            shift=shift,
+            agents_source=f"generated for the desk's {shift} first-line agents"
+            + ("" if pool else " (no levels recorded in the rules' skills)"),
+        )
+    if pool and not generated:
+        world = replace(
+            world,
+            agent_pool=tuple(pool),
+            agents_source=f"drawn from the levels of the desk's {len(pool)} first-line agents",
+        )
+    return world
+
+
 def desk_world(
     *, source: str, time_zone: str, start_hour: int, end_hour: int, generated: bool = False
-) -> sim.World:
+) -> World:
     """The simulated desk from the database where it has the data, from the
     built-in profile, rules and generated agents where it has not."""
-    world = sim.builtin_world()
+    world = builtin_world()
     if source == "builtin":
         return world
-    profile = sim.profile_from_history(
+    profile = profile_from_history(
         read.arrival_history(), time_zone=time_zone, start_hour=start_hour, end_hour=end_hour
     )
     if profile is not None:
@@ -61,37 +107,8 @@ def desk_world(
             rules_source=f"the desk's {len(rules)} active routing rules",
         )
     else:
-        # The built-in rules name the built-in framework's skills by code:
-        # where the desk has that framework, its agents' levels count.
-        found = dict(
-            Skill.objects.filter(
-                framework__name=builtin.FRAMEWORK_NAME, code__in=sim.BUILTIN_SKILLS.values()
-            )
-            .order_by("framework__version")
-            .values_list("code", "pk")
-        )
-        if len(found) == len(sim.BUILTIN_SKILLS):
-            by_old = {old: found[code] for old, code in sim.BUILTIN_SKILLS.items()}
-            world = replace(
-                world,
-                rules=tuple(replace(rule, skill_id=by_old[rule.skill_id]) for rule in world.rules),
-                skill_codes={by_old[old]: code for old, code in sim.BUILTIN_SKILLS.items()},
-            )
-    shift, pool = read.first_line_agents(sorted(world.skill_codes))
-    if shift >= 2:
-        world = replace(
-            world,
-            shift=shift,
-            agents_source=f"generated for the desk's {shift} first-line agents"
-            + ("" if pool else " (no levels recorded in the rules' skills)"),
-        )
-    if pool and not generated:
-        world = replace(
-            world,
-            agent_pool=tuple(pool),
-            agents_source=f"drawn from the levels of the desk's {len(pool)} first-line agents",
-        )
-    return world
+        world = _builtin_skills(world)
+    return _desk_agents(world, generated=generated)
 
 
 def _rules_text(rules: tuple[Rule, ...], codes: dict[int, str]) -> str:
@@ -179,7 +196,7 @@ class Command(BaseCommand):
         reports: list[str] = []
         runs: list[dict[str, Any]] = []
         for load in loads:
-            settings_ = sim.Settings(
+            settings_ = Settings(
                 start_hour=start,
                 end_hour=end,
                 utilisation=load,
@@ -187,11 +204,9 @@ class Command(BaseCommand):
                 agents=options["agents"],
                 thresholds=thresholds,
             )
-            results = sim.compare(world, settings_, list(seeds))
+            results = compare(world, settings_, list(seeds))
             runs += [asdict(r) | {"utilisation": load} for r in results]
-            reports.append(
-                f"### Utilisation {load:.0%}\n\n{sim.markdown(results, world, settings_)}"
-            )
+            reports.append(f"### Utilisation {load:.0%}\n\n{markdown(results, world, settings_)}")
         if options["json"]:
             text = json.dumps(runs, indent=1)
         else:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from netdesk.competency.agreement import icc_two_way, weighted_kappa
+from netdesk.assessments.agreement import icc_two_way, weighted_kappa
 
 PAIRS = [
     ([1, 2, 3, 4, 5, 3, 2], [1, 3, 3, 5, 4, 2, 2]),
