@@ -6,11 +6,13 @@ Python literals). The importer's role profiles file and its other columns."""
 
 import csv
 import json
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.utils import timezone
 
 from netdesk.competency import builtin, builtin_install
@@ -203,4 +205,29 @@ def test_a_profiles_file_with_a_bad_header_writes_nothing(tmp_path):
     profiles = write(tmp_path / "roles.csv", ["profile", "skill"], [["Agent", "CALLS"]])
     with pytest.raises(ImportFailed, match=r"missing column.*skill_code, min_level"):
         import_framework(skills, name="Ours", profiles=profiles)
+    assert not Framework.objects.filter(name="Ours").exists()
+
+
+def test_the_command_imports_role_profiles_and_names_the_file_of_a_skipped_row(tmp_path):
+    profiles = write(
+        tmp_path / "roles.csv",
+        ["profile", "skill_code", "min_level"],
+        [["Agent", "CS-INTERACT", "2"], ["Agent", "NOPE", "1"]],
+    )
+    out = StringIO()
+    call_command(
+        "competency",
+        "import",
+        str(builtin.FRAMEWORK_FILE),
+        "--name",
+        "Ours",
+        "--profiles",
+        str(profiles),
+        "--dry-run",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Would import Ours v1 (draft): 28 skills, 104 level descriptors" in text
+    assert ", 1 role profiles; skipped 1 row(s)." in text
+    assert "roles.csv row 3: skill_code is not a skill of the framework file (NOPE)" in text
     assert not Framework.objects.filter(name="Ours").exists()

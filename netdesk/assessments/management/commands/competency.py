@@ -1,6 +1,6 @@
-"""`netdesk competency import FILE.csv|FILE.xlsx --name NAME [--map-external sfia|ecf]`:
-import a competency framework the organisation holds under its own licence
-into a new draft version; `netdesk competency questions import FILE` fills
+"""`netdesk competency import FILE.csv|FILE.xlsx --name NAME [--map-external sfia|ecf]
+[--profiles FILE]`: import a competency framework the organisation holds under
+its own licence, and its role profiles, into a new draft version; `netdesk competency questions import FILE` fills
 the exam question bank of a framework's skills (see docs/competency.md for
 the columns of both)."""
 
@@ -42,6 +42,12 @@ class Command(BaseCommand):
             "they are checked and matched to NetDesk skills carrying the same code",
         )
         importing.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
+        importing.add_argument(
+            "--profiles",
+            type=Path,
+            metavar="FILE",
+            help="a .csv or .xlsx file of the framework's role profiles",
+        )
         importing.add_argument("--description", default="", help="framework description")
         importing.add_argument("--publish", action="store_true", help="publish (freeze) it at once")
         importing.add_argument(
@@ -80,6 +86,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 sheet=options["sheet"],
                 description=options["description"],
+                profiles=options["profiles"],
             )
         except ImportFailed as exc:
             raise CommandError(str(exc)) from exc
@@ -91,7 +98,9 @@ class Command(BaseCommand):
         verb = "Would import" if options["dry_run"] else "Imported"
         out(
             f"{verb} {framework} ({framework.state}): {result.skills} skills, "
-            f"{result.levels} level descriptors, {result.indicators} indicators; "
+            f"{result.levels} level descriptors, {result.indicators} indicators"
+            + (f", {result.profiles} role profiles" if options["profiles"] else "")
+            + "; "
             f"skipped {len(result.skipped)} row(s)."
         )
         if result.mapped:
@@ -131,7 +140,8 @@ class Command(BaseCommand):
         out("Skipped:")
         for skip in skipped[:SHOWN_SKIPS]:
             value = f" ({skip.value})" if skip.value else ""
-            out(f"  row {skip.row}: {skip.reason}{value}")
+            where = f"{skip.file} row {skip.row}" if skip.file else f"row {skip.row}"
+            out(f"  {where}: {skip.reason}{value}")
         if len(skipped) > SHOWN_SKIPS:
             counts = Counter(s.reason for s in skipped[SHOWN_SKIPS:])
             for reason, count in counts.most_common():
