@@ -185,6 +185,11 @@ DEFAULT_FROM_EMAIL = config.env_str("NETDESK_EMAIL_FROM", "netdesk@localhost")
 
 # Reactions of one app to another's writes, called explicitly (netdesk/core/hooks.py).
 NETDESK_HOOKS = {
+    # A change that may move a ticket's clocks (status, queue, priority,
+    # service, an answer to the customer) recomputes its SLA and OLA timers.
+    "ticket_changed": ["netdesk.sla.services.ticket_changed"],
+    # The ticket page shows the ticket's service levels.
+    "ticket_page_panels": ["netdesk.sla.panels.ticket_page_panel"],
     # A fault or complaint from a customer on a failed path joins the incident.
     # Then a new ticket in a group that routes by skill goes to an agent.
     "ticket_created": [

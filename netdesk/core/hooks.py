@@ -4,7 +4,16 @@
 Tickets must not import the NOC (apps depend downward only), yet a new
 fault ticket from a customer on a failed path must join the incident at
 once, in the same transaction. A hook is an explicit, listed call: unlike a
-signal, the settings show every reaction and the order they run in."""
+signal, the settings show every reaction and the order they run in.
+
+Hooks the ticket services announce (keyword arguments in brackets):
+- `ticket_changed` (ticket): a change that may move the ticket's clocks
+  (status, queue, priority, service, an answer to the customer); service
+  levels recompute its timers.
+- `ticket_created` (ticket, actor), `ticket_escalated` (ticket, handler_id,
+  actor), `ticket_resolved` (ticket, actor).
+- `ticket_page_panels` (ticket), answered: the rendered panels the ticket
+  page shows beside its actions (service levels)."""
 
 from __future__ import annotations
 

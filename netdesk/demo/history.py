@@ -7,7 +7,7 @@ and timeline events.
 This is a bulk loader: it writes rows directly with bulk_create instead of
 calling the ticket services, which would cost dozens of queries per ticket.
 It reproduces what the services write, so the KPIs read consistent fields:
-every change is a TicketEvent like apply_changes writes, first responses
+every change is an event as the ticket services write them, first responses
 follow interaction_log's rule, and first_contact_resolved follows
 ticket_resolve's (no functional escalation, no reopen, at most one
 customer contact). Steps that would lie after "now" are not played, so
@@ -28,7 +28,7 @@ from tqdm import tqdm
 from netdesk.accounts.models import TierKind
 from netdesk.customers.models import Segment
 from netdesk.demo import vocabulary as words
-from netdesk.demo.bulk import IdBlock, insert
+from netdesk.demo.bulk import BATCH_SIZE, IdBlock, insert
 from netdesk.demo.generate import Staff, Subscriber
 from netdesk.demo.paths import Desk, plan_for, play
 from netdesk.demo.story import LIVE_CHANNELS, Cutoff, Story
@@ -37,8 +37,9 @@ from netdesk.tickets.choices import (
     Status,
     TicketType,
 )
-from netdesk.tickets.models import Category, Interaction, PriorityRule, Ticket, TicketEvent
-from netdesk.tickets.services.lifecycle import DEFAULT_MATRIX
+from netdesk.tickets.events import PastEvent, events_replayed
+from netdesk.tickets.models import Category, Interaction, PriorityRule, Ticket
+from netdesk.tickets.services.priority import DEFAULT_MATRIX
 
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
 CHUNK = 2500
@@ -154,7 +155,7 @@ def build_history(
     for chunk in _chunks(times, CHUNK):
         tickets: list[Ticket] = []
         interactions: list[Interaction] = []
-        events: list[TicketEvent] = []
+        events: list[PastEvent] = []
         for created_at in chunk:
             caller = callers[position]
             position += 1
@@ -205,6 +206,6 @@ def build_history(
             tickets.append(ticket)
         insert(Ticket, tickets)
         insert(Interaction, interactions)
-        insert(TicketEvent, events)
+        events_replayed(history=events, batch_size=BATCH_SIZE)
         progress.update(len(chunk))
     created["tickets.Ticket"] = ticket_ids.span

@@ -14,7 +14,8 @@ from netdesk.tickets.choices import (
     Direction,
     Status,
 )
-from netdesk.tickets.models import Interaction, Ticket, TicketEvent
+from netdesk.tickets.events import PastEvent
+from netdesk.tickets.models import Interaction, Ticket
 from netdesk.tickets.models.timeline import EventKind
 from netdesk.tickets.services.lifecycle import first_contact_resolution
 
@@ -47,7 +48,7 @@ class Story:
     now: datetime
     levels: dict[int, int]
     interactions: list[Interaction]
-    events: list[TicketEvent]
+    events: list[PastEvent]
     t: datetime = field(init=False)
     customer_contacts: int = 0
 
@@ -74,14 +75,14 @@ class Story:
         message: str = "",
     ) -> None:
         self.events.append(
-            TicketEvent(
+            PastEvent(
                 ticket_id=self.ticket.pk,
                 actor_id=actor,
                 at=self.t,
                 kind=kind,
                 field=field,
-                old_value="" if old is None else str(old),
-                new_value="" if new is None else str(new),
+                old="" if old is None else str(old),
+                new="" if new is None else str(new),
                 message=message,
             )
         )

@@ -23,8 +23,8 @@ from netdesk.sla.models import (
 )
 from netdesk.sla.selectors import due_timers, working_calendar
 from netdesk.sla.services import sla_refresh, timers_update
-from netdesk.tickets.models import Ticket, TicketEvent
-from netdesk.tickets.models.timeline import EventKind
+from netdesk.tickets.events import ServiceLevelAlert, event_sla_escalation, events_sla_alerts
+from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import (
     ticket_escalate_functional,
     ticket_escalate_hierarchical,
@@ -38,12 +38,6 @@ LINE_TIERS = (TierKind.FIRST_LINE, TierKind.SECOND_LINE, TierKind.THIRD_LINE)
 def _describe(timer: SlaTimer) -> str:
     whose = f"OLA of {timer.group}" if timer.kind == PolicyKind.OLA else "SLA"
     return f"{whose} {timer.get_metric_display().lower()} ({timer.policy.name})"
-
-
-def _event(ticket_id: int, kind: EventKind, field: str, now: datetime, message: str) -> None:
-    TicketEvent.objects.create(
-        ticket_id=ticket_id, actor=None, at=now, kind=kind, field=field, message=message
-    )
 
 
 def _recipients(rule: EscalationRule, ticket: Ticket) -> list[User | str]:
@@ -130,13 +124,7 @@ def _act(rule: EscalationRule, timer: SlaTimer, ticket: Ticket, now: datetime) -
         else:
             ticket_escalate_functional(actor=None, ticket=ticket, group=group, reason=why)
             outcome = f"reassigned to {group.name}"
-    _event(
-        ticket.pk,
-        EventKind.SLA_ESCALATION,
-        f"{timer.kind}.{timer.metric}",
-        now,
-        f"{why}: {outcome}",
-    )
+    event_sla_escalation(ticket=ticket, clock=_clock(timer), message=f"{why}: {outcome}", at=now)
 
 
 def sla_claimable(*, limit: int, now: datetime | None = None) -> int:
@@ -168,10 +156,10 @@ def sla_fire_due(*, now: datetime | None = None, limit: int = 500) -> int:
             if t.next_escalation_at is not None and t.next_escalation_at <= now
         }
         plain = [t for t in claimed if t.ticket_id not in escalating]
-        events = [event for t in plain if (event := _warning_or_breach(t, now)) is not None]
-        TicketEvent.objects.bulk_create(events)
+        alerts = [alert for t in plain if (alert := _warning_or_breach(t, now)) is not None]
+        events_sla_alerts(alerts=alerts)
         timers_update(plain, ["warning_fired_at", "breach_fired_at"])
-        fired += len(events)
+        fired += len(alerts)
         if escalating:
             claimed_pks = {t.pk for t in claimed}
             tickets = Ticket.objects.filter(pk__in=escalating).select_related(
@@ -191,42 +179,42 @@ def sla_fire_due(*, now: datetime | None = None, limit: int = 500) -> int:
     return fired
 
 
-def _warning_or_breach(timer: SlaTimer, now: datetime) -> TicketEvent | None:
+def _clock(timer: SlaTimer) -> str:
+    return f"{timer.kind}.{timer.metric}"
+
+
+def _warning_or_breach(timer: SlaTimer, now: datetime) -> ServiceLevelAlert | None:
     """Mark the timer's breach (or else its warning) as fired and return the
-    timeline event to write, if one is due."""
-    field = f"{timer.kind}.{timer.metric}"
+    alert to record on the ticket's timeline, if one is due."""
     if timer.breach_fired_at is None and timer.due_at is not None and timer.due_at <= now:
         timer.breach_fired_at = now
         # A worker catching up fires the breach alone: its warning is moot.
         timer.warning_fired_at = timer.warning_fired_at or now
-        return TicketEvent(
+        return ServiceLevelAlert(
             ticket_id=timer.ticket_id,
-            actor=None,
-            at=now,
-            kind=EventKind.SLA_BREACHED,
-            field=field,
+            breached=True,
+            clock=_clock(timer),
             message=f"{_describe(timer)} breached at {timer.due_at:%Y-%m-%d %H:%M} UTC",
+            at=now,
         )
     if timer.warning_fired_at is None and timer.warn_at is not None and timer.warn_at <= now:
         timer.warning_fired_at = now
-        return TicketEvent(
+        return ServiceLevelAlert(
             ticket_id=timer.ticket_id,
-            actor=None,
-            at=now,
-            kind=EventKind.SLA_WARNING,
-            field=field,
+            breached=False,
+            clock=_clock(timer),
             message=f"{_describe(timer)}: {timer.policy.warn_at_percent}% used, "
             f"due {timer.due_at:%Y-%m-%d %H:%M} UTC",
+            at=now,
         )
     return None
 
 
 def _fire_timer(timer: SlaTimer, ticket: Ticket, now: datetime) -> int:
-    event = _warning_or_breach(timer, now)
-    field = f"{timer.kind}.{timer.metric}"
+    alert = _warning_or_breach(timer, now)
     fired = 0
-    if event is not None:
-        event.save()
+    if alert is not None:
+        events_sla_alerts(alerts=[alert])
         fired += 1
     done = set(timer.escalations_fired or [])
     rule_times: dict[int, datetime | None] = getattr(timer, "rule_times", {})
@@ -240,12 +228,11 @@ def _fire_timer(timer: SlaTimer, ticket: Ticket, now: datetime) -> int:
                 _act(rule, timer, ticket, now)
         except ServiceError as error:
             # The ticket moved on (closed, already at the top level...): say so, once.
-            _event(
-                ticket.pk,
-                EventKind.SLA_ESCALATION,
-                field,
-                now,
-                f"Rule “{rule.name}” could not act: {error.message}",
+            event_sla_escalation(
+                ticket=ticket,
+                clock=_clock(timer),
+                message=f"Rule “{rule.name}” could not act: {error.message}",
+                at=now,
             )
         fired += 1
     timer.escalations_fired = sorted(done)

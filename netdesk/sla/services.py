@@ -1,8 +1,9 @@
 """Writes for service levels: recomputing a ticket's timers after every
 change, and recomputing many at once (policy changes, imports, the demo).
 
-Ticket services call `sla_refresh` explicitly after they change a ticket;
-the figures come from the ticket's timeline, so elapsed time survives any
+Ticket services announce a change that may move a ticket's clocks with the
+`ticket_changed` hook, and `ticket_changed` here recomputes its timers in the
+same transaction; the figures come from the ticket's timeline, so elapsed time survives any
 number of pauses, priority changes and policy changes, and a recompute at
 any moment gives the same answer."""
 
@@ -72,6 +73,12 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
         timer.applicable_rules = row.applicable_rules  # type: ignore[attr-defined]
         result.append(timer)
     return result
+
+
+def ticket_changed(*, ticket: Ticket) -> None:
+    """The reaction to the ticket services' `ticket_changed` hook
+    (NETDESK_HOOKS): the ticket's timers follow its new state."""
+    sla_refresh(ticket=ticket)
 
 
 def timers_update(timers: Sequence[SlaTimer | TimerRow], names: list[str]) -> None:

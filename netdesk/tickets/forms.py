@@ -29,7 +29,7 @@ from netdesk.tickets.choices import (
 from netdesk.tickets.models import Category, Ticket
 from netdesk.tickets.schemas import TEXT_LIMITS
 from netdesk.tickets.selectors import TicketFilter
-from netdesk.tickets.services.lifecycle import default_intake_group
+from netdesk.tickets.services.intake import default_intake_group
 
 ANY = ("", "Any")
 MAX_MINUTES = 24 * 60

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django_tasks import task
 
-from netdesk.tickets.services.autoclose import ticket_autoclose
+from netdesk.tickets.services.closure import ticket_autoclose
 
 
 @task()

@@ -19,11 +19,10 @@ from django.views.decorators.http import require_POST
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, can, require
 from netdesk.core.errors import NotFound, PermissionDenied, ServiceError
+from netdesk.core.hooks import hooks_answers
 from netdesk.customers.models import Customer
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.customers.views import agent_of, desk_view, is_htmx
-from netdesk.sla.models import SlaTimer
-from netdesk.sla.selectors import ticket_timers, timer_now
 from netdesk.tickets import forms, services
 from netdesk.tickets.choices import Level, Priority, ResolutionCode, RootCause, Status
 from netdesk.tickets.models import Ticket, TicketEvent
@@ -466,18 +465,6 @@ ACTIONS: dict[str, TicketAction] = {
 }
 
 
-def sla_timer_rows(ticket: Ticket) -> list[SlaTimer]:
-    """The ticket's timers with what the page shows (state as agents read it)."""
-    timers = ticket_timers(ticket)
-    now = timezone.now()
-    for timer in timers:
-        figures = timer_now(timer, now)
-        timer.shown_state = figures.state  # type: ignore[attr-defined]
-        timer.elapsed_minutes = round(figures.elapsed_seconds / 60)  # type: ignore[attr-defined]
-        timer.target_minutes = timer.target_seconds // 60  # type: ignore[attr-defined]
-    return timers
-
-
 # What an agent does on most calls: named on top of the page, one click away;
 # the other actions wait under "More actions".
 MAIN_ACTIONS = ("comment", "contact", "resolve", "escalate")
@@ -505,7 +492,8 @@ def _render_detail(
         "tickets/detail.html",
         {
             "ticket": ticket,
-            "sla_timers": sla_timer_rows(ticket),
+            # Panels the apps above tickets add (service levels), already rendered.
+            "side_panels": hooks_answers("ticket_page_panels", ticket=ticket),
             "timeline": _timeline(ticket),
             "main_panels": [panels[name] for name in MAIN_ACTIONS if name in panels],
             "more_panels": [p for name, p in panels.items() if name not in MAIN_ACTIONS],

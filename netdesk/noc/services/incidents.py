@@ -3,7 +3,7 @@ keeping the impact current, and resolving them with their child tickets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -30,15 +30,15 @@ from netdesk.noc.models import (
     NetworkIncident,
 )
 from netdesk.noc.selectors import incident_element_ids
-from netdesk.noc.services.ticket_events import (
-    eta_sentence,
-    incident_linked_event,
-    incident_resolved_event,
-    incident_unlinked_event,
-    incident_updated_event,
-)
 from netdesk.tickets.choices import OPEN_STATUSES, ResolutionCode, RootCause
-from netdesk.tickets.models import Ticket, TicketEvent
+from netdesk.tickets.events import (
+    event_incident_linked,
+    event_incident_resolved,
+    event_incident_unlinked,
+    event_incident_updated,
+    incident_update_text,
+)
+from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import comment_add, ticket_resolve
 
 MAX_UPDATE_MINUTES = 24 * 60
@@ -233,7 +233,7 @@ def _tell_linked_tickets(
     update: IncidentUpdate,
     actor: User | None,
     *,
-    event: Callable[..., TicketEvent] = incident_updated_event,
+    resolved: bool = False,
 ) -> None:
     """Incident updates flow to the open child tickets (their timelines), and
     the exchange is recorded as the NOC telling customer service."""
@@ -246,11 +246,29 @@ def _tell_linked_tickets(
         status__in=OPEN_STATUSES,
     )
     for ticket in tickets:
-        event(ticket=ticket, incident=incident, update=update, actor=actor)
-    message = update.customer_message or f"Incident now {update.get_state_display().lower()}."
-    liaison_status_update(
-        incident=incident, actor=actor, body=f"{message}{eta_sentence(incident)}", at=update.at
+        if resolved:
+            event_incident_resolved(
+                ticket=ticket,
+                actor=actor,
+                incident=incident.reference,
+                customer_message=update.customer_message,
+                root_cause=incident.get_root_cause_display(),
+                at=update.at,
+            )
+        else:
+            event_incident_updated(
+                ticket=ticket,
+                actor=actor,
+                incident=incident.reference,
+                state=update.get_state_display(),
+                customer_message=update.customer_message,
+                eta=incident.eta,
+                at=update.at,
+            )
+    body = incident_update_text(
+        state=update.get_state_display(), customer_message=update.customer_message, eta=incident.eta
     )
+    liaison_status_update(incident=incident, actor=actor, body=body, at=update.at)
 
 
 @transaction.atomic
@@ -276,8 +294,13 @@ def incident_link_ticket(
     link = IncidentTicket.objects.create(
         incident=incident, ticket=ticket, linked_at=now, linked_by=actor, automatic=automatic
     )
-    incident_linked_event(
-        ticket=ticket, incident=incident, actor=actor, automatic=automatic, at=now
+    event_incident_linked(
+        ticket=ticket,
+        actor=actor,
+        incident=incident.reference,
+        description=incident.customer_description or incident.title,
+        automatic=automatic,
+        at=now,
     )
     return link
 
@@ -304,7 +327,9 @@ def incident_unlink_ticket(
     now = timezone.now()
     link.unlinked_at, link.unlinked_by, link.unlink_reason = now, actor, reason
     link.save(update_fields=["unlinked_at", "unlinked_by", "unlink_reason"])
-    incident_unlinked_event(ticket=ticket, incident=incident, actor=actor, reason=reason, at=now)
+    event_incident_unlinked(
+        ticket=ticket, actor=actor, incident=incident.reference, reason=reason, at=now
+    )
     return link
 
 
@@ -379,7 +404,7 @@ def incident_resolve(
         customer_message=customer_message.strip(),
     )
     # Every open child hears of it first, whether or not it is resolved with it.
-    _tell_linked_tickets(incident, update, actor, event=incident_resolved_event)
+    _tell_linked_tickets(incident, update, actor, resolved=True)
     problems: list[str] = []
     if resolve_children:
         problems = _resolve_children(incident, actor, customer_message.strip(), root_cause)

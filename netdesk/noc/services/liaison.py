@@ -19,12 +19,12 @@ from netdesk.core.locking import locked
 from netdesk.noc.models import LiaisonKind, LiaisonRecord, NetworkIncident
 from netdesk.noc.selectors import network_status_for
 from netdesk.noc.services.outages import complaint_observe
-from netdesk.noc.services.ticket_events import (
-    troubleshooting_answered_event,
-    troubleshooting_closed_event,
-    troubleshooting_requested_event,
-)
 from netdesk.tickets.choices import TicketType
+from netdesk.tickets.events import (
+    event_troubleshooting_answered,
+    event_troubleshooting_closed,
+    event_troubleshooting_requested,
+)
 from netdesk.tickets.models import Ticket
 
 logger = logging.getLogger("netdesk.noc")
@@ -76,7 +76,13 @@ def ticket_resolved(*, ticket: Ticket, actor: User | None) -> None:
             ticket=ticket,
             answers=request,
         )
-        troubleshooting_closed_event(ticket=ticket, closing=closing)
+        event_troubleshooting_closed(
+            ticket=ticket,
+            actor=closing.author,
+            liaison_kind=closing.kind,
+            body=closing.body,
+            at=closing.at,
+        )
 
 
 def _record(
@@ -174,7 +180,9 @@ def troubleshooting_request(*, actor: User, ticket: Ticket, body: str) -> Liaiso
         at=now,
         ticket=ticket,
     )
-    troubleshooting_requested_event(ticket=ticket, request=record)
+    event_troubleshooting_requested(
+        ticket=ticket, actor=record.author, liaison_kind=record.kind, body=record.body, at=record.at
+    )
     return record
 
 
@@ -208,5 +216,7 @@ def troubleshooting_result(
         ticket=ticket,
         answers=request,
     )
-    troubleshooting_answered_event(ticket=ticket, result=record)
+    event_troubleshooting_answered(
+        ticket=ticket, actor=record.author, liaison_kind=record.kind, body=record.body, at=record.at
+    )
     return record

@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import TextIO
@@ -28,7 +29,8 @@ from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, 
 from netdesk.sla.selectors import policies_changed
 from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import Channel, Status, TicketType
-from netdesk.tickets.models import Ticket, TicketEvent
+from netdesk.tickets.events import PastEvent, events_replayed
+from netdesk.tickets.models import Ticket
 from netdesk.tickets.models.timeline import EventKind
 
 MISSING = "?"
@@ -423,7 +425,8 @@ class _Draft:
 
     incident: SnIncident
     ticket: Ticket
-    events: list[TicketEvent]
+    # Each event waits for its ticket's id, known once the tickets are written.
+    events: list[partial[PastEvent]]
     final_at: datetime
 
 
@@ -435,7 +438,7 @@ def _draft(incident: SnIncident, customer_id: int, groups: dict[str, SupportGrou
     first_named = next((e.group for e in incident.events if e.group), "")
     group = groups[group_name(first_named)]
     status: str = Status.NEW
-    events = [TicketEvent(at=created_at, kind=EventKind.CREATED, message="Imported")]
+    events = [partial(PastEvent, at=created_at, kind=EventKind.CREATED, message="Imported")]
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     for sn_event in incident.events:
@@ -443,23 +446,25 @@ def _draft(incident: SnIncident, customer_id: int, groups: dict[str, SupportGrou
         target_group = groups[group_name(sn_event.group)] if sn_event.group else group
         if target_group.pk != group.pk:
             events.append(
-                TicketEvent(
+                partial(
+                    PastEvent,
                     at=at,
                     kind=EventKind.ESCALATED_FUNCTIONAL,
                     field="group",
-                    old_value=str(group.pk),
-                    new_value=str(target_group.pk),
+                    old=str(group.pk),
+                    new=str(target_group.pk),
                 )
             )
             group = target_group
         if sn_event.status != status:
             events.append(
-                TicketEvent(
+                partial(
+                    PastEvent,
                     at=at,
                     kind=_status_kind(status, sn_event.status),
                     field="status",
-                    old_value=status,
-                    new_value=sn_event.status,
+                    old=status,
+                    new=sn_event.status,
                 )
             )
             if sn_event.status == Status.RESOLVED:
@@ -543,13 +548,15 @@ def replay(
         tickets = Ticket.objects.bulk_create(
             [draft.ticket for draft in drafts], batch_size=BATCH_SIZE
         )
-        events = []
-        for draft, ticket in zip(drafts, tickets, strict=True):
-            for event in draft.events:
-                event.ticket = ticket
-                events.append(event)
-        TicketEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-        result.imported, result.events = len(tickets), len(events)
+        written = events_replayed(
+            history=[
+                event(ticket_id=ticket.pk)
+                for draft, ticket in zip(drafts, tickets, strict=True)
+                for event in draft.events
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        result.imported, result.events = len(tickets), written
         result.seconds["write"] = monotonic() - started
 
         started = monotonic()

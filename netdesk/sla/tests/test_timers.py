@@ -10,7 +10,7 @@ from netdesk.accounts.models import Role, TierKind
 from netdesk.sla.firing import sla_fire_due
 from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, SlaTarget, SlaTimer
 from netdesk.sla.selectors import policies_changed
-from netdesk.sla.services import sla_refresh
+from netdesk.sla.services import sla_recompute_many, sla_refresh
 from netdesk.tickets import services
 from netdesk.tickets.models import Ticket, TicketEvent
 from tests import factories as f
@@ -197,8 +197,6 @@ def test_api_shows_each_timer_with_due_time_and_state(always_policy, client):
 
 
 def test_bulk_recompute_gives_the_same_timers_as_one_by_one(always_policy):
-    from netdesk.sla.services import sla_recompute_many
-
     operator = f.user()
     tickets = [f.ticket(operator, channel="email") for _ in range(3)]
     services.ticket_change_status(actor=operator, ticket=tickets[0], status="pending_customer")

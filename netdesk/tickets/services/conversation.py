@@ -15,11 +15,15 @@ from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.locking import locked
 from netdesk.customers.models import Contact, Customer
-from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import Channel, Direction, Outcome, Visibility
+from netdesk.tickets.events import (
+    event_attachment_added,
+    event_interaction_logged,
+    event_note_added,
+    event_reply_added,
+)
 from netdesk.tickets.models import Attachment, Comment, Interaction, Ticket
-from netdesk.tickets.models.timeline import EventKind
-from netdesk.tickets.services.events import event_record
+from netdesk.tickets.services.changes import ticket_changed
 from netdesk.tickets.services.file_types import attachment_type
 
 # A live conversation answers the customer: the call or chat itself is the response.
@@ -48,13 +52,75 @@ def interaction_log(
     duration_seconds: int = 0,
     ticket: Ticket | None = None,
     contact: Contact | None = None,
-    refresh_sla: bool = True,
+    announce: bool = True,
 ) -> Interaction:
     """Record one contact. On a ticket it becomes a timeline event and, when an
-    agent spoke to or wrote to the customer, the ticket's first response."""
+    agent spoke to or wrote to the customer, the ticket's first response.
+    `announce=False` leaves announcing the change to the caller (a new
+    ticket announces itself once, with its first response in)."""
     require(actor, Action.INTERACTION_LOG)
     if ticket is not None:
         ticket = locked(ticket)
+    now = timezone.now()
+    started_at = started_at or now
+    _check_call(
+        customer=customer,
+        channel=channel,
+        direction=direction,
+        summary=summary,
+        outcome=outcome,
+        started_at=started_at,
+        duration_seconds=duration_seconds,
+        ticket=ticket,
+        contact=contact,
+        now=now,
+    )
+    interaction = Interaction.objects.create(
+        ticket=ticket,
+        customer=customer,
+        contact=contact,
+        agent=actor,
+        channel=channel,
+        direction=direction,
+        started_at=started_at,
+        duration_seconds=duration_seconds,
+        summary=summary,
+        outcome=outcome,
+    )
+    if ticket is not None:
+        event_interaction_logged(
+            ticket=ticket,
+            actor=actor,
+            channel=channel,
+            direction=direction,
+            summary=summary,
+            at=now,
+        )
+        answered = direction == Direction.OUTBOUND or (
+            direction == Direction.INBOUND and channel in LIVE_CHANNELS
+        )
+        if answered:
+            _mark_first_response(ticket, started_at)
+            if announce:  # the customer was updated: a new "next update" interval
+                ticket_changed(ticket)
+        ticket.updated_at = now
+        ticket.save(update_fields=["updated_at"])
+    return interaction
+
+
+def _check_call(
+    *,
+    customer: Customer,
+    channel: str,
+    direction: str,
+    summary: str,
+    outcome: str,
+    started_at: datetime,
+    duration_seconds: int,
+    ticket: Ticket | None,
+    contact: Contact | None,
+    now: datetime,
+) -> None:
     for field, value, choices in (
         ("channel", channel, Channel),
         ("direction", direction, Direction),
@@ -81,8 +147,6 @@ def interaction_log(
             value=duration_seconds,
             accepted=f"0 to {MAX_CALL_SECONDS} seconds",
         )
-    now = timezone.now()
-    started_at = started_at or now
     if started_at > now + timedelta(minutes=5):
         raise ValidationFailed(
             "A contact cannot start in the future.",
@@ -104,37 +168,6 @@ def interaction_log(
             value=contact.pk,
             accepted=f"a contact of customer {customer.account_number}",
         )
-    interaction = Interaction.objects.create(
-        ticket=ticket,
-        customer=customer,
-        contact=contact,
-        agent=actor,
-        channel=channel,
-        direction=direction,
-        started_at=started_at,
-        duration_seconds=duration_seconds,
-        summary=summary,
-        outcome=outcome,
-    )
-    if ticket is not None:
-        event_record(
-            ticket=ticket,
-            actor=actor,
-            kind=EventKind.INTERACTION_LOGGED,
-            new=f"{channel} {direction}",
-            message=summary,
-            at=now,
-        )
-        answered = direction == Direction.OUTBOUND or (
-            direction == Direction.INBOUND and channel in LIVE_CHANNELS
-        )
-        if answered:
-            _mark_first_response(ticket, started_at)
-            if refresh_sla:  # the customer was updated: a new "next update" interval
-                sla_refresh(ticket=ticket)
-        ticket.updated_at = now
-        ticket.save(update_fields=["updated_at"])
-    return interaction
 
 
 @transaction.atomic
@@ -154,11 +187,12 @@ def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> C
             "The text is empty.", field="body", value=body, accepted="a non-empty text"
         )
     comment = Comment.objects.create(ticket=ticket, author=actor, visibility=visibility, body=body)
-    kind = EventKind.REPLY_ADDED if visibility == Visibility.PUBLIC else EventKind.NOTE_ADDED
-    event_record(ticket=ticket, actor=actor, kind=kind, message=body[:500])
     if visibility == Visibility.PUBLIC:
+        event_reply_added(ticket=ticket, actor=actor, body=body)
         _mark_first_response(ticket, comment.created_at)
-        sla_refresh(ticket=ticket)  # also starts the next "next update" interval
+        ticket_changed(ticket)  # also starts the next "next update" interval
+    else:
+        event_note_added(ticket=ticket, actor=actor, body=body)
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     return comment
@@ -202,11 +236,7 @@ def attachment_add(
     # The stored name is random: the upload's own name never reaches the file system.
     attachment.file.save(attachment.stored_name, upload, save=False)
     attachment.save()
-    event_record(
-        ticket=ticket,
-        actor=actor,
-        kind=EventKind.ATTACHMENT_ADDED,
-        new=filename,
-        message=f"{content_type}, {size} bytes",
+    event_attachment_added(
+        ticket=ticket, actor=actor, filename=filename, content_type=content_type, size=size
     )
     return attachment

@@ -9,11 +9,10 @@ from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
 from netdesk.core.locking import locked
-from netdesk.sla.services import sla_refresh
 from netdesk.tickets.choices import LinkKind, ResolutionCode, Status, Visibility
+from netdesk.tickets.events import event_linked, event_merged, event_parent_set, event_unlinked
 from netdesk.tickets.models import Comment, Ticket, TicketLink
-from netdesk.tickets.models.timeline import EventKind
-from netdesk.tickets.services.events import apply_changes, event_record
+from netdesk.tickets.services.changes import fields_set, ticket_changed
 
 
 def _not_self(source: Ticket, target: Ticket, field: str) -> None:
@@ -41,22 +40,12 @@ def ticket_link(*, actor: User, source: Ticket, target: Ticket, kind: str) -> Ti
         source=source, target=target, kind=kind, defaults={"created_by": actor}
     )
     if created:
-        label = LinkKind(kind).label.lower()
-        event_record(
-            ticket=source,
+        event_linked(
+            source=source,
+            target=target,
             actor=actor,
-            kind=EventKind.LINKED,
-            field=kind,
-            new=target.reference,
-            message=f"{label} {target.reference}",
-        )
-        event_record(
-            ticket=target,
-            actor=actor,
-            kind=EventKind.LINKED,
-            field=kind,
-            new=source.reference,
-            message=f"{source.reference} is {label} this",
+            link_kind=kind,
+            label=LinkKind(kind).label.lower(),
         )
     return link
 
@@ -66,14 +55,7 @@ def ticket_unlink(*, actor: User, link: TicketLink, reason: str = "") -> None:
     require(actor, Action.TICKET_LINK)
     link = locked(link, what="ticket link")
     for ticket, other in ((link.source, link.target), (link.target, link.source)):
-        event_record(
-            ticket=ticket,
-            actor=actor,
-            kind=EventKind.UNLINKED,
-            field=link.kind,
-            old=other.reference,
-            message=reason,
-        )
+        event_unlinked(ticket=ticket, other=other, actor=actor, link_kind=link.kind, reason=reason)
     link.delete()
 
 
@@ -94,21 +76,14 @@ def ticket_set_parent(*, actor: User, child: Ticket, parent: Ticket | None) -> T
                     accepted="a ticket not below this one",
                 )
             ancestor = ancestor.parent
-    shown = parent or child.parent
-    apply_changes(
-        ticket=child,
-        actor=actor,
-        changes={"parent_id": parent.pk if parent else None},
-        kind=EventKind.LINKED if parent else EventKind.UNLINKED,
-        message=f"parent {shown.reference}" if shown else "",
+    old_parent = child.parent
+    changes = fields_set(ticket=child, changes={"parent_id": parent.pk if parent else None})
+    event_parent_set(
+        child=child, parent=parent, old_parent=old_parent, actor=actor, changes=changes
     )
     child.parent = parent
     child.updated_at = timezone.now()
     child.save(update_fields=["parent", "updated_at"])
-    if parent is not None:
-        event_record(
-            ticket=parent, actor=actor, kind=EventKind.LINKED, field="child", new=child.reference
-        )
     return child
 
 
@@ -138,17 +113,13 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
         )
     ticket_link(actor=actor, source=duplicate, target=into, kind=LinkKind.DUPLICATE_OF)
     now = timezone.now()
-    apply_changes(
+    changes = fields_set(
         ticket=duplicate,
-        actor=actor,
         changes={
             "merged_into_id": into.pk,
             "status": Status.CLOSED,
             "resolution_code": ResolutionCode.DUPLICATE,
         },
-        kind=EventKind.MERGED,
-        message=f"merged into {into.reference}",
-        at=now,
     )
     duplicate.merged_into = into
     duplicate.resolved_at = duplicate.resolved_at or now
@@ -164,19 +135,12 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
             "updated_at",
         ]
     )
-    sla_refresh(ticket=duplicate)
+    ticket_changed(duplicate)
     Comment.objects.create(
         ticket=into,
         author=actor,
         visibility=Visibility.INTERNAL,
         body=f"Merged {duplicate.reference}: {duplicate.title}\n\n{duplicate.description}",
     )
-    event_record(
-        ticket=into,
-        actor=actor,
-        kind=EventKind.MERGED,
-        new=duplicate.reference,
-        message=f"{duplicate.reference} merged into this ticket",
-        at=now,
-    )
+    event_merged(duplicate=duplicate, into=into, actor=actor, changes=changes, at=now)
     return into

@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from netdesk.tickets import services
 from netdesk.tickets.choices import Status
 from netdesk.tickets.models import Ticket
-from netdesk.tickets.services.autoclose import ticket_autoclose
+from netdesk.tickets.services.closure import ticket_autoclose
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
