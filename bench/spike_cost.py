@@ -46,11 +46,8 @@ def main() -> int:
     from netdesk.customers.models import Customer, Service
     from netdesk.network.models import Area, NetworkElement
     from netdesk.network.selectors import topology_changed
-    from netdesk.noc.services.outages import (
-        baselines_learn,
-        complaint_detector_reset,
-        complaint_observe,
-    )
+    from netdesk.noc.services.baselines import baselines_learn
+    from netdesk.noc.services.outages import complaint_detector_reset, complaint_observe
     from netdesk.tickets.models import Ticket
 
     call_command("migrate", verbosity=0)

@@ -59,17 +59,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netdesk.noc.spikes import (  # noqa: E402 - after the path set-up above
-    AREA,
-    Complaint,
-    Node,
-    PathIndex,
-    Spike,
-    SpikeDetector,
-    SpikeSettings,
-    baseline_learn,
-    dismissal_offset,
-)
+from netdesk.noc.spikes.baselines import baseline_learn  # noqa: E402 - after the path set-up
+from netdesk.noc.spikes.detector import Complaint, Spike, SpikeDetector  # noqa: E402
+from netdesk.noc.spikes.places import AREA, Node, PathIndex  # noqa: E402
+from netdesk.noc.spikes.scoring import SpikeSettings, dismissal_offset  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "topology"
 DEFAULT_TOPOLOGIES = ["Abilene", "Geant2012", "Uninett2011", "Interoute", "GtsCe", "Cogentco"]

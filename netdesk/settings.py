@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Memos (topology, impact, SLA policies) check their data versions once per request.
+    "netdesk.core.middleware.DataVersionsMiddleware",
     # Text the database cannot store (NUL) in a path, query or form: 400.
     "netdesk.core.middleware.UnstorableTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,7 +195,7 @@ NETDESK_HOOKS = {
     # A fault or complaint from a customer on a failed path joins the incident.
     # Then a new ticket in a group that routes by skill goes to an agent.
     "ticket_created": [
-        "netdesk.noc.services.liaison.ticket_created",
+        "netdesk.noc.services.new_tickets.ticket_created",
         "netdesk.routing.services.tickets.route_new_ticket",
     ],
     # A ticket escalated into a group that routes by skill goes to an agent

@@ -1,5 +1,6 @@
 """Per-request behaviour every page shares: times in the agent's own zone
-(everything is stored in UTC) and the Content-Security-Policy header."""
+(everything is stored in UTC), one reading of the memos' data versions, and
+the Content-Security-Policy header."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.http import (
 )
 from django.utils import timezone
 
+from netdesk.core.memo import data_versions_per_request
 from netdesk.core.text import ACCEPTED, printable_excerpt, unstorable_problem
 
 
@@ -36,6 +38,17 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class DataVersionsMiddleware:
+    """The memos' version tokens are read once per request (`netdesk.core.memo`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with data_versions_per_request():
+            return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -1,5 +1,6 @@
-"""Cross-cutting records: idempotency keys for retried API creates, and
-request counts for rate limits."""
+"""Cross-cutting records: idempotency keys for retried API creates,
+request counts for rate limits, and the data versions that keep each
+process's memos (`netdesk.core.memo`) exact."""
 
 from __future__ import annotations
 
@@ -45,3 +46,16 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @{self.period_start}: {self.count}"
+
+
+class DataVersion(models.Model):
+    """The version of what memos read from one table (`label`, e.g.
+    "network.NetworkElement"): a fresh random token on every change, written
+    in the transaction of the change, so a token rolled back is never seen
+    again. A process keeps a memo while the tokens it was built from stand."""
+
+    label = models.CharField(max_length=100, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.token}"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from netdesk.core.admin import DataChangedMixin
 from netdesk.customers.forms import ContactForm, CustomerForm
 from netdesk.customers.models import Contact, Customer, Service
 
@@ -11,7 +12,7 @@ class ContactInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("account_number", "name", "segment", "account_manager")
     list_filter = ("segment",)
     form = CustomerForm
@@ -21,7 +22,7 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ServiceAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("service_id", "customer", "product", "access_technology", "status")
     list_filter = ("access_technology", "status")
     search_fields = ("service_id",)

@@ -16,10 +16,10 @@ from netdesk.customers.models import Service
 from netdesk.network.models import ElementKind, NetworkElement
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import MaintenanceWindow, NetworkIncident
-from netdesk.noc.services.alarms import AlarmIn, alarms_ingest, elements_changed
+from netdesk.noc.services.alarms import AlarmIn, alarms_ingest
+from netdesk.noc.services.baselines import baselines_learn
 from netdesk.noc.services.incidents import incident_create, incident_resolve, incident_update
 from netdesk.noc.services.liaison import troubleshooting_request
-from netdesk.noc.services.outages import baselines_learn
 from netdesk.tickets.services import ticket_create
 
 CALLERS = [
@@ -63,7 +63,6 @@ def _affected_services(root: NetworkElement, limit: int) -> list[Service]:
 
 def build_operations(rng: random.Random, created: dict[str, Any]) -> None:
     topology_changed()
-    elements_changed()
     # The complaint-spike detector learns what normal looks like from the history.
     baselines_learn(since=timezone.now() - timedelta(days=56), until=timezone.now())
     noc = User.objects.get(username="noc")

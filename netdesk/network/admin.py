@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from netdesk.core.admin import DataChangedMixin
 from netdesk.network.models import Area, ElementKind, Link, LinkKind, NetworkElement
 
 
@@ -22,7 +23,7 @@ class KindInput(forms.TextInput):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AreaAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "name", "parent", "source")
     list_filter = ("source",)
     search_fields = ("code", "name", "external_id")
@@ -30,7 +31,7 @@ class AreaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(NetworkElement)
-class NetworkElementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class NetworkElementAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "kind", "area", "upstream", "management_ip", "source")
     list_filter = ("kind", "source")
     list_select_related = ("area", "upstream")

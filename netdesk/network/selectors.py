@@ -5,16 +5,11 @@ without a query per step."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from time import monotonic
 
-from netdesk.network.models import NetworkElement
-
-# Another process's import shows up here at the latest this long after it
-# committed; an import in this process calls topology_changed() at once.
-TOPOLOGY_CACHE_SECONDS = 60.0
+from netdesk.core.memo import Memo, data_changed
+from netdesk.network.models import Area, NetworkElement
 
 
 @dataclass(frozen=True)
@@ -24,7 +19,6 @@ class Topology:
 
     parent: dict[int, int | None]
     children: dict[int, list[int]] = field(repr=False)
-    built_at: float = 0.0
 
     def __contains__(self, element_id: object) -> bool:
         return element_id in self.parent
@@ -84,45 +78,21 @@ def build_topology() -> Topology:
                 children[upstream_id] = [element_id]
             else:
                 siblings.append(element_id)
-    return Topology(parent=parent, children=children, built_at=monotonic())
+    return Topology(parent=parent, children=children)
 
 
-_cache: tuple[int, Topology] | None = None
-# Bumped by topology_changed(): a forest read while an import was committing
-# carries the older number and is not used afterwards.
-_generation = 0
-_lock = threading.Lock()
-
-
-def _usable(cached: tuple[int, Topology] | None) -> Topology | None:
-    if cached is None:
-        return None
-    generation, forest = cached
-    if generation != _generation or monotonic() - forest.built_at >= TOPOLOGY_CACHE_SECONDS:
-        return None
-    return forest
+_forest: Memo[Topology] = Memo(build_topology, depends_on=[NetworkElement])
 
 
 def topology() -> Topology:
-    """The cached forest, rebuilt when older than TOPOLOGY_CACHE_SECONDS or
-    after topology_changed(). Treat it as read-only: it is shared."""
-    global _cache
-    forest = _usable(_cache)
-    if forest is not None:
-        return forest
-    # One thread rebuilds; the others wait and take its result.
-    with _lock:
-        forest = _usable(_cache)
-        if forest is None:
-            generation = _generation
-            forest = build_topology()
-            _cache = (generation, forest)
-        return forest
+    """The forest, built again after any change to the elements (in any
+    process: `netdesk.core.memo`). Treat it as read-only: it is shared."""
+    return _forest.get()
 
 
 def topology_changed() -> None:
-    """Forget the cached forest; the next topology() reads it again. Every
-    write to elements or their upstreams calls this (importers, services)."""
-    global _cache, _generation
-    _generation += 1
-    _cache = None
+    """The inventory changed (elements added, renamed, moved upstream or to
+    another area; areas added or renamed): every process builds the forest
+    and what it keeps per element or area again. Every write to elements or
+    areas calls this, in its transaction."""
+    data_changed(NetworkElement, Area)

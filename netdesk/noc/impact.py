@@ -4,27 +4,24 @@ Counting a core router's million services with SQL on every alarm takes
 seconds. Instead each process keeps, per element, how many active services
 hang directly off it and how many distinct customers they belong to, plus the
 few customers whose services sit on more than one element and the key
-accounts per element. An incident's impact is then a walk over the cached
+accounts per element. An incident's impact is then a walk over the
 topology below its elements and a sum, exact because the customers counted
 twice are known and taken off again.
 
-The index is refreshed in the background after `IMPACT_CACHE_SECONDS`, and
-rebuilt before the next answer when a service write in this process calls
-`services_changed()`."""
+The index is a memo (`netdesk.core.memo`): built again, in every process,
+after a write to services, customers or elements marks them changed."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from time import monotonic
 
 from django.db.models import Count
 
-from netdesk.customers.models import Service, ServiceStatus, key_account_customers
+from netdesk.core.memo import Memo
+from netdesk.customers.models import Customer, Service, ServiceStatus, key_account_customers
+from netdesk.network.models import NetworkElement
 from netdesk.network.selectors import topology
-
-IMPACT_CACHE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,6 @@ class ImpactIndex:
     spread: dict[int, set[int]] = field(default_factory=dict)
     key_accounts: dict[int, set[int]] = field(default_factory=dict)  # element → key accounts
     areas: dict[int, int] = field(default_factory=dict)  # element → its area, if any
-    built_at: float = 0.0
 
     def impact(self, element_ids: Iterable[int]) -> Impact:
         below = topology().subtree(element_ids)
@@ -59,7 +55,7 @@ class ImpactIndex:
 
 
 def _build() -> ImpactIndex:
-    index = ImpactIndex(built_at=monotonic())
+    index = ImpactIndex()
     active = Service.objects.filter(status=ServiceStatus.ACTIVE, access_element__isnull=False)
     for element_id, area_id, services, customers in (
         active.values("access_element_id", "access_element__area_id")
@@ -89,59 +85,13 @@ def _build() -> ImpactIndex:
     return index
 
 
-_cache: ImpactIndex | None = None
-_generation = 0
-_lock = threading.Lock()
+# Key accounts are customers' segments and groups: those count as well.
+_index: Memo[ImpactIndex] = Memo(_build, depends_on=[Service, Customer, NetworkElement])
 
 
 def impact_index() -> ImpactIndex:
-    """The index; a stale one is still answered from while a thread builds
-    its successor, so only the first outage a process sees waits for it."""
-    global _cache
-    cached = _cache
-    if cached is not None:
-        if monotonic() - cached.built_at >= IMPACT_CACHE_SECONDS:
-            _refresh_in_background()
-        return cached
-    with _lock:
-        if _cache is None:
-            generation = _generation
-            built = _build()
-            if generation == _generation:
-                _cache = built
-            return built
-        return _cache
-
-
-_refreshing = threading.Event()
-
-
-def _refresh_in_background() -> None:
-    if _refreshing.is_set():
-        return
-    _refreshing.set()
-
-    def refresh() -> None:
-        global _cache
-        from django.db import connection
-
-        try:
-            generation = _generation
-            built = _build()
-            if generation == _generation:
-                _cache = built
-        finally:
-            connection.close()  # this thread's own connection
-            _refreshing.clear()
-
-    threading.Thread(target=refresh, name="impact-index", daemon=True).start()
-
-
-def services_changed() -> None:
-    """Forget the index: services were added, moved or ceased."""
-    global _cache, _generation
-    _generation += 1
-    _cache = None
+    """The index as of the last change to services, customers or elements."""
+    return _index.get()
 
 
 def impact_of(element_ids: Iterable[int]) -> Impact:

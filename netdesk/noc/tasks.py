@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from netdesk.noc.services.outages import baselines_learn
+from netdesk.noc.services.baselines import baselines_learn
 
 LEARN_DAYS = 56
 LEARN_AT = time(3, 0)  # UTC, when desks are quiet

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from time import monotonic
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from netdesk.core.memo import Memo, data_changed
 from netdesk.customers.models import Segment, serves_as_key_account
 from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.engine import Span, status_spans
@@ -121,7 +121,7 @@ class TimerKey(Protocol):
 
 def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     """The calendar's working time, built once per calendar object (policies
-    are cached with their calendars, so this is once per process and minute)."""
+    are kept with their calendars, so this is once per process and change)."""
     built: WorkingCalendar | None = getattr(calendar, "_working_calendar", None)
     if built is None:
         built = _build_working_calendar(calendar)
@@ -143,35 +143,33 @@ def _build_working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     )
 
 
+def _policies_and_rules() -> tuple[list[SlaPolicy], list[EscalationRule]]:
+    rules = list(EscalationRule.objects.filter(is_active=True).select_related("target_group"))
+    return list(_load_policies()), rules
+
+
 # Policies change rarely and are read on every ticket write: each process
-# keeps them for a short while. An edit in the admin clears this process's
-# copy at once; other processes pick it up within POLICY_CACHE_SECONDS.
-POLICY_CACHE_SECONDS = 30.0
-_policy_cache: tuple[float, list[SlaPolicy], list[EscalationRule]] | None = None
+# keeps them, with their calendars, until policies_changed() is called.
+_policies: Memo[tuple[list[SlaPolicy], list[EscalationRule]]] = Memo(
+    _policies_and_rules, depends_on=[SlaPolicy]
+)
 
 
 def policies_changed() -> None:
-    global _policy_cache
-    _policy_cache = None
-
-
-def _cached() -> tuple[float, list[SlaPolicy], list[EscalationRule]]:
-    global _policy_cache
-    now = monotonic()
-    if _policy_cache is None or now - _policy_cache[0] >= POLICY_CACHE_SECONDS:
-        rules = list(EscalationRule.objects.filter(is_active=True).select_related("target_group"))
-        _policy_cache = (now, list(_load_policies()), rules)
-    return _policy_cache
+    """Policies, targets, calendars (hours, holidays) or escalation rules
+    changed: every process reads them again. Every write to them calls this,
+    in its transaction."""
+    data_changed(SlaPolicy)
 
 
 def active_policies() -> list[SlaPolicy]:
-    """SLA and OLA policies with targets and calendars (cached briefly)."""
-    return _cached()[1]
+    """SLA and OLA policies with targets and calendars."""
+    return _policies.get()[0]
 
 
 def active_escalation_rules() -> list[EscalationRule]:
-    """The escalation matrix (cached with the policies)."""
-    return _cached()[2]
+    """The escalation matrix (kept with the policies)."""
+    return _policies.get()[1]
 
 
 def rules_for(

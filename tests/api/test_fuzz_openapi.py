@@ -14,7 +14,6 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from netdesk.accounts.models import Role, TierKind
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import SuspectedOutage
-from netdesk.noc.services.alarms import elements_changed
 from netdesk.noc.services.incidents import incident_create
 from netdesk.wsgi import application
 from tests import factories as f
@@ -81,7 +80,6 @@ def live_noc(db):
     owner = f.customer("key_account", account_manager=f.user(Role.ACCOUNT_MANAGER))
     service = f.service(owner, access_element=node)
     topology_changed()
-    elements_changed()
     incident = incident_create(
         actor=noc, title="Node down", detected_by="manual", root_element=node
     )

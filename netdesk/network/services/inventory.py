@@ -46,7 +46,7 @@ def areas_import(
 ) -> dict[str, int]:
     """Create or update areas (row label = code, parent = a row key or a
     stored code). Returns area ids by row key."""
-    return tree_import(
+    ids = tree_import(
         table=AREA_TABLE,
         rows=rows,
         source=source,
@@ -56,6 +56,8 @@ def areas_import(
         report=report,
         progress=progress,
     )
+    topology_changed()  # the status page's areas
+    return ids
 
 
 def elements_import(
@@ -81,9 +83,9 @@ def elements_import(
         report=report,
         progress=progress,
     )
-    # Impact analysis in this process sees the new forest at once; on a dry
-    # run the outer transaction rolls back and nothing needs forgetting.
-    transaction.on_commit(topology_changed)
+    # Every process builds its forest and impact index again; on a dry run
+    # the outer transaction rolls this back with the elements.
+    topology_changed()
     return ids
 
 

@@ -13,15 +13,16 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from time import monotonic
 
 from django.db import transaction
 from django.utils import timezone
 
 from netdesk.core.bulk import rows_update
+from netdesk.core.memo import Memo
 from netdesk.network.models import NetworkElement
 from netdesk.network.selectors import topology
 from netdesk.noc.models import Alarm, AlarmSeverity, AlarmState, MaintenanceWindow, RejectedInput
+from netdesk.noc.services.correlation import alarms_correlate
 
 logger = logging.getLogger("netdesk.noc")
 # A fire within this long of the same alarm clearing is a flap, not a new alarm.
@@ -29,7 +30,6 @@ FLAP_WINDOW = timedelta(minutes=15)
 # This many flaps and the alarm is marked flapping: kept, but it no longer
 # opens or grows incidents until it settles.
 FLAP_THRESHOLD = 3
-ELEMENT_CACHE_SECONDS = 60.0
 MAX_TEXT = 500
 
 
@@ -64,29 +64,24 @@ class IngestResult:
     incidents: list[str] = field(default_factory=list)  # references opened or grown
 
 
-_elements: tuple[float, dict[str, int]] | None = None
+def _element_refs() -> dict[str, int]:
+    index: dict[str, int] = {}
+    has_external = any(f.name == "external_id" for f in NetworkElement._meta.fields)
+    columns = ["id", "name", "management_ip"] + (["external_id"] if has_external else [])
+    for element_id, *refs in NetworkElement.objects.order_by().values_list(*columns):
+        for ref in refs:
+            if ref:
+                index.setdefault(str(ref), element_id)
+    return index
 
 
-def elements_changed() -> None:
-    global _elements
-    _elements = None
+# A flood of alarms must not read 100,000 elements per batch.
+_element_refs_memo: Memo[dict[str, int]] = Memo(_element_refs, depends_on=[NetworkElement])
 
 
 def element_index() -> dict[str, int]:
-    """Element id by name, management IP and external id (cached briefly: a
-    flood of alarms must not read 100,000 elements per batch)."""
-    global _elements
-    now = monotonic()
-    if _elements is None or now - _elements[0] > ELEMENT_CACHE_SECONDS:
-        index: dict[str, int] = {}
-        has_external = any(f.name == "external_id" for f in NetworkElement._meta.fields)
-        columns = ["id", "name", "management_ip"] + (["external_id"] if has_external else [])
-        for element_id, *refs in NetworkElement.objects.order_by().values_list(*columns):
-            for ref in refs:
-                if ref:
-                    index.setdefault(str(ref), element_id)
-        _elements = (now, index)
-    return _elements[1]
+    """Element id by name, management IP and external id."""
+    return _element_refs_memo.get()
 
 
 def _resolve(ref: str, index: dict[str, int]) -> int | None:
@@ -135,123 +130,148 @@ def _merge_batch(alarms: Sequence[AlarmIn]) -> dict[str, tuple[AlarmIn, int, Ala
     return merged
 
 
-@transaction.atomic
-def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> IngestResult:
-    """Take a batch of alarms in: deduplicate by fingerprint, apply clears,
-    detect flapping, honour maintenance windows, then correlate."""
-    from netdesk.noc.services.correlation import alarms_correlate
+@dataclass
+class _Intake:
+    """One batch on its way in: the alarms stored under its fingerprints, and
+    what it will write."""
 
-    now = now or timezone.now()
-    result = IngestResult(received=len(alarms))
-    if not alarms:
-        return result
-    merged = _merge_batch(alarms)
+    result: IngestResult
+    firing: dict[str, Alarm]
+    recently_cleared: dict[str, Alarm]
+    index: dict[str, int]  # element id by name, management IP, external id
+    maintenance: dict[int, int]  # element id -> maintenance window
+    new_rows: list[Alarm] = field(default_factory=list)
+    changed: list[Alarm] = field(default_factory=list)
+    refired: list[Alarm] = field(default_factory=list)
+
+
+def _stored(fingerprints: list[str], now: datetime) -> tuple[dict[str, Alarm], dict[str, Alarm]]:
+    """The firing alarms of these fingerprints, and those that cleared
+    within FLAP_WINDOW (a fire now is a flap)."""
     firing = {
         a.fingerprint: a
-        for a in Alarm.objects.filter(fingerprint__in=list(merged), state=AlarmState.FIRING)
+        for a in Alarm.objects.filter(fingerprint__in=fingerprints, state=AlarmState.FIRING)
     }
     recently_cleared: dict[str, Alarm] = {}
     for alarm in Alarm.objects.filter(
-        fingerprint__in=[k for k in merged if k not in firing],
+        fingerprint__in=[k for k in fingerprints if k not in firing],
         state=AlarmState.CLEARED,
         cleared_at__gte=now - FLAP_WINDOW,
     ).order_by("cleared_at"):
         recently_cleared[alarm.fingerprint] = alarm
-    index = element_index()
-    maintenance = _maintenance_now(now)
-    new_rows: list[Alarm] = []
-    changed: list[Alarm] = []
-    refired: list[Alarm] = []
-    for key, (first, count, last) in merged.items():
-        existing = firing.get(key)
-        if not last.firing:
-            if existing is None and first.firing:
-                # Raised and cleared within one batch (a short flap): keep it,
-                # cleared, so the NOC sees it happened; nothing to correlate.
-                element_id = _resolve(first.element_ref, index) if first.element_ref else None
-                new_rows.append(
-                    Alarm(
-                        fingerprint=key,
-                        source=first.source,
-                        element_id=element_id,
-                        element_ref=first.element_ref[:200],
-                        name=first.name[:200],
-                        severity=first.severity,
-                        summary=first.summary[:MAX_TEXT],
-                        labels=first.labels,
-                        state=AlarmState.CLEARED,
-                        first_seen=first.at,
-                        last_seen=last.at,
-                        cleared_at=last.at,
-                        occurrences=count - 1,
-                    )
-                )
-                result.new += 1
-                result.cleared += 1
-                continue
-            if existing is None:
-                result.unmatched_clears += 1
-                continue
-            existing.state, existing.cleared_at, existing.last_seen = (
-                AlarmState.CLEARED,
-                last.at,
-                last.at,
-            )
-            changed.append(existing)
-            result.cleared += 1
-            continue
-        if existing is not None:
-            existing.occurrences += count
-            existing.last_seen = max(existing.last_seen, last.at)
-            existing.severity = min(existing.severity, last.severity)
-            changed.append(existing)
-            result.repeated += count
-            continue
-        previous = recently_cleared.get(key)
-        if previous is not None:
-            previous.state, previous.cleared_at = AlarmState.FIRING, None
-            previous.flaps += 1
-            previous.occurrences += count
-            previous.last_seen = last.at
-            previous.is_flapping = previous.flaps >= FLAP_THRESHOLD
-            result.repeated += count - 1
-            changed.append(previous)
-            result.flapping += int(previous.is_flapping)
-            if not previous.is_flapping:
-                refired.append(previous)
-            continue
-        element_id = _resolve(first.element_ref, index) if first.element_ref else None
-        result.unknown_elements += int(element_id is None)
-        window = maintenance.get(element_id) if element_id is not None else None
-        result.suppressed += int(window is not None)
-        new_rows.append(
+    return firing, recently_cleared
+
+
+def _take_clear(intake: _Intake, key: str, first: AlarmIn, count: int, last: AlarmIn) -> None:
+    result = intake.result
+    existing = intake.firing.get(key)
+    if existing is None and first.firing:
+        # Raised and cleared within one batch (a short flap): keep it,
+        # cleared, so the NOC sees it happened; nothing to correlate.
+        element_id = _resolve(first.element_ref, intake.index) if first.element_ref else None
+        intake.new_rows.append(
             Alarm(
                 fingerprint=key,
                 source=first.source,
                 element_id=element_id,
                 element_ref=first.element_ref[:200],
                 name=first.name[:200],
-                severity=min(first.severity, last.severity),
-                summary=last.summary[:MAX_TEXT],
-                labels=last.labels,
-                state=AlarmState.FIRING,
+                severity=first.severity,
+                summary=first.summary[:MAX_TEXT],
+                labels=first.labels,
+                state=AlarmState.CLEARED,
                 first_seen=first.at,
                 last_seen=last.at,
-                occurrences=count,
-                suppressed_by_id=window,
+                cleared_at=last.at,
+                occurrences=count - 1,
             )
         )
         result.new += 1
+        result.cleared += 1
+        return
+    if existing is None:
+        result.unmatched_clears += 1
+        return
+    existing.state, existing.cleared_at, existing.last_seen = (
+        AlarmState.CLEARED,
+        last.at,
+        last.at,
+    )
+    intake.changed.append(existing)
+    result.cleared += 1
+
+
+def _take_fire(intake: _Intake, key: str, first: AlarmIn, count: int, last: AlarmIn) -> None:
+    result = intake.result
+    existing = intake.firing.get(key)
+    if existing is not None:
+        existing.occurrences += count
+        existing.last_seen = max(existing.last_seen, last.at)
+        existing.severity = min(existing.severity, last.severity)
+        intake.changed.append(existing)
+        result.repeated += count
+        return
+    previous = intake.recently_cleared.get(key)
+    if previous is not None:
+        previous.state, previous.cleared_at = AlarmState.FIRING, None
+        previous.flaps += 1
+        previous.occurrences += count
+        previous.last_seen = last.at
+        previous.is_flapping = previous.flaps >= FLAP_THRESHOLD
         result.repeated += count - 1
-    Alarm.objects.bulk_create(new_rows, batch_size=1000)
+        intake.changed.append(previous)
+        result.flapping += int(previous.is_flapping)
+        if not previous.is_flapping:
+            intake.refired.append(previous)
+        return
+    element_id = _resolve(first.element_ref, intake.index) if first.element_ref else None
+    result.unknown_elements += int(element_id is None)
+    window = intake.maintenance.get(element_id) if element_id is not None else None
+    result.suppressed += int(window is not None)
+    intake.new_rows.append(
+        Alarm(
+            fingerprint=key,
+            source=first.source,
+            element_id=element_id,
+            element_ref=first.element_ref[:200],
+            name=first.name[:200],
+            severity=min(first.severity, last.severity),
+            summary=last.summary[:MAX_TEXT],
+            labels=last.labels,
+            state=AlarmState.FIRING,
+            first_seen=first.at,
+            last_seen=last.at,
+            occurrences=count,
+            suppressed_by_id=window,
+        )
+    )
+    result.new += 1
+    result.repeated += count - 1
+
+
+@transaction.atomic
+def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> IngestResult:
+    """Take a batch of alarms in: deduplicate by fingerprint, apply clears,
+    detect flapping, honour maintenance windows, then correlate."""
+    now = now or timezone.now()
+    result = IngestResult(received=len(alarms))
+    if not alarms:
+        return result
+    merged = _merge_batch(alarms)
+    firing, recently_cleared = _stored(list(merged), now)
+    intake = _Intake(result, firing, recently_cleared, element_index(), _maintenance_now(now))
+    for key, (first, count, last) in merged.items():
+        take = _take_fire if last.firing else _take_clear
+        take(intake, key, first, count, last)
+    Alarm.objects.bulk_create(intake.new_rows, batch_size=1000)
     rows_update(
         Alarm,
-        changed,
+        intake.changed,
         ["state", "cleared_at", "last_seen", "occurrences", "severity", "flaps", "is_flapping"],
     )
     candidates = [
         a
-        for a in [*new_rows, *refired]
+        for a in [*intake.new_rows, *intake.refired]
         if a.element_id is not None
         and a.state == AlarmState.FIRING
         and a.suppressed_by_id is None

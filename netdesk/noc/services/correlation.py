@@ -30,6 +30,7 @@ from netdesk.noc.models import (
     NetworkIncident,
 )
 from netdesk.noc.selectors import ACTIVE
+from netdesk.noc.services.incidents import incident_create, incident_impact_refresh
 
 
 def _failed_elements() -> set[int]:
@@ -98,8 +99,6 @@ def _reroot(incident: NetworkIncident, top: int, now: datetime) -> None:
 def alarms_correlate(*, alarms: list[Alarm], now: datetime) -> list[str]:
     """Attach the alarms to incidents, opening, re-rooting or merging as the
     topology says. Returns the references of the incidents touched."""
-    from netdesk.noc.services.incidents import incident_create, incident_impact_refresh
-
     forest = topology()
     failed = _failed_elements()
     # Locked: the NOC may resolve one of them while these alarms are placed.

@@ -30,6 +30,7 @@ from netdesk.noc.models import (
     NetworkIncident,
 )
 from netdesk.noc.selectors import incident_element_ids
+from netdesk.noc.services.liaison import liaison_status_update
 from netdesk.tickets.choices import OPEN_STATUSES, ResolutionCode, RootCause
 from netdesk.tickets.events import (
     event_incident_linked,
@@ -237,8 +238,6 @@ def _tell_linked_tickets(
 ) -> None:
     """Incident updates flow to the open child tickets (their timelines), and
     the exchange is recorded as the NOC telling customer service."""
-    from netdesk.noc.services.liaison import liaison_status_update
-
     tickets = Ticket.objects.filter(
         pk__in=IncidentTicket.objects.filter(incident=incident, unlinked_at__isnull=True).values(
             "ticket_id"

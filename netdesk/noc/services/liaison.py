@@ -1,7 +1,6 @@
-"""The liaison between the NOC and customer service: new tickets join the
-incident on their customer's path, the NOC is asked for remote
-troubleshooting and answers on the ticket, and every exchange is recorded
-as an interaction between the two groups."""
+"""The liaison between the NOC and customer service: the NOC is asked for
+remote troubleshooting and answers on the ticket, and every exchange is
+recorded as an interaction between the two groups."""
 
 from __future__ import annotations
 
@@ -17,9 +16,6 @@ from netdesk.accounts.selectors import line_group
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.locking import locked
 from netdesk.noc.models import LiaisonKind, LiaisonRecord, NetworkIncident
-from netdesk.noc.selectors import network_status_for
-from netdesk.noc.services.outages import complaint_observe
-from netdesk.tickets.choices import TicketType
 from netdesk.tickets.events import (
     event_troubleshooting_answered,
     event_troubleshooting_closed,
@@ -32,25 +28,6 @@ logger = logging.getLogger("netdesk.noc")
 # called: the NOC owns network incidents, customer service takes the calls.
 NOC_LINE = TierKind.SECOND_LINE
 CUSTOMER_SERVICE_LINE = TierKind.FIRST_LINE
-# Tickets that describe a loss of service; requests and billing questions
-# from a customer on a failed path are not caused by the failure.
-SERVICE_AFFECTING = (TicketType.FAULT, TicketType.COMPLAINT)
-
-
-def ticket_created(*, ticket: Ticket, actor: User) -> None:
-    """Called by ticket creation (NETDESK_HOOKS["ticket_created"]): attach a
-    fault or complaint to the active incident on the customer's path, and
-    show the complaint to the spike detector."""
-    from netdesk.noc.services.incidents import incident_link_ticket
-
-    if ticket.ticket_type not in SERVICE_AFFECTING:
-        return
-    statuses = network_status_for(ticket.customer_id, ticket.service_id)
-    if statuses:
-        incident_link_ticket(
-            actor=actor, incident=statuses[0].incident, ticket=ticket, automatic=True
-        )
-    complaint_observe(ticket=ticket)
 
 
 def ticket_resolved(*, ticket: Ticket, actor: User | None) -> None:

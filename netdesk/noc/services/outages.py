@@ -2,61 +2,50 @@
 shown to the spike detector (`complaint_observe`), a spike becomes a
 suspected outage for the NOC, which confirms it into a network incident or
 dismisses it; dismissals raise that element's threshold. Baselines are
-learned from ticket history by `baselines_learn` (`netdesk outages learn`).
+learned from ticket history (`netdesk.noc.services.baselines`).
 
 The detector's window lives in each process's memory; every process reads
 the complaints the others took in from the database every few seconds, so
 a desk with several web processes still counts every complaint, and a
-restarted process starts from the last window instead of from nothing."""
+restarted process starts from the last window instead of from nothing.
+Its baselines, the NOC's decisions and the topology are a memo
+(`netdesk.core.memo`): a change to any of them, in any process, reaches the
+detector at its next complaint."""
 
 from __future__ import annotations
 
 import logging
 import math
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import monotonic
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
+from netdesk.core.memo import Memo, data_changed
 from netdesk.customers.models import Service
 from netdesk.network.models import Area, NetworkElement
 from netdesk.network.selectors import Topology, topology
 from netdesk.noc.models import (
     ComplaintBaseline,
     DetectedBy,
-    IncidentTicket,
     NetworkIncident,
     OutageState,
     SuspectedOutage,
 )
-from netdesk.noc.spikes import (
-    AREA,
-    ELEMENT,
-    HOURS_OF_WEEK,
-    NOTHING,
-    Baseline,
-    Complaint,
-    Node,
-    Outcome,
-    PathIndex,
-    Spike,
-    SpikeDetector,
-    SpikeSettings,
-    area_node,
-    baseline_learn,
-    dismissal_offset,
-    element_node,
-)
+from netdesk.noc.services.incidents import incident_create, incident_link_ticket
+from netdesk.noc.spikes.baselines import Baseline
+from netdesk.noc.spikes.detector import NOTHING, Complaint, Outcome, Spike, SpikeDetector
+from netdesk.noc.spikes.places import ELEMENT, Node, PathIndex, area_node, element_node
+from netdesk.noc.spikes.scoring import HOURS_OF_WEEK, SpikeSettings, dismissal_offset
 from netdesk.tickets.choices import TicketType
 from netdesk.tickets.models import Ticket
 
@@ -69,8 +58,6 @@ COMPLAINT_TYPES = (TicketType.FAULT, TicketType.COMPLAINT)
 SYNC_SECONDS = 10.0
 SYNC_OVERLAP = timedelta(seconds=60)
 SYNC_LIMIT = 5000
-# How often a process looks for newly learned baselines and NOC decisions.
-REFRESH_SECONDS = 300.0
 # Dismissals older than this, or before the node's last confirmed outage,
 # no longer raise its threshold.
 FEEDBACK_DAYS = 90
@@ -89,30 +76,22 @@ def spike_settings() -> SpikeSettings:
 class _Detector:
     spikes: SpikeDetector
     forest: Topology
-    baseline_version: tuple[int, datetime | None]
     synced_until: datetime
     # Off until baselines were learned: on a busy desk the floor alone
     # would make every busy element look like an outage.
     learned: bool = False
     synced_at: float = 0.0
-    refreshed_at: float = field(default_factory=monotonic)
 
 
 _lock = threading.Lock()
-_current: _Detector | None = None
 
 
 def complaint_detector_reset() -> None:
-    """Forget this process's detector; the next complaint builds it again
-    from the database (baselines, NOC decisions, the last window)."""
-    global _current
+    """Forget this process's detector, as a restart would; the next
+    complaint builds it again from the database (baselines, NOC decisions,
+    the last window)."""
     with _lock:
-        _current = None
-
-
-def _baseline_version() -> tuple[int, datetime | None]:
-    found = ComplaintBaseline.objects.aggregate(last=Max("learned_at"), rows=Max("id"))
-    return found["rows"] or 0, found["last"]
+        _detector_memo.forget()
 
 
 def _baseline_load(spike: SpikeSettings) -> Baseline:
@@ -170,45 +149,51 @@ def _threshold_offsets(spike: SpikeSettings, now: datetime) -> dict[Node, float]
     return {node: dismissal_offset(count, spike) for node, count in dismissals.items() if count}
 
 
-def _detector() -> _Detector:
-    """This process's detector, built on first use; called with _lock held."""
-    global _current
-    tick = monotonic()
-    current = _current
-    if current is None:
-        now = timezone.now()
-        spike = spike_settings()
-        forest = topology()
-        current = _current = _Detector(
-            spikes=SpikeDetector(
-                baseline=_baseline_load(spike),
-                paths=PathIndex(forest.ancestors),
-                tz=timezone.get_default_timezone(),
-                settings=spike,
-                threshold_offsets=_threshold_offsets(spike, now),
-            ),
-            forest=forest,
-            baseline_version=_baseline_version(),
-            synced_until=now - timedelta(seconds=spike.window_seconds),
-        )
-        current.learned = current.baseline_version[0] > 0
-    elif tick - current.refreshed_at >= REFRESH_SECONDS:
-        now = timezone.now()
-        spikes = current.spikes
-        version = _baseline_version()
-        if version != current.baseline_version:
-            spikes.baseline = _baseline_load(spikes.settings)
-            current.baseline_version = version
-            current.learned = version[0] > 0
-        offsets = _threshold_offsets(spikes.settings, now)
-        for node in set(offsets) | set(spikes.threshold_offsets):
-            spikes.set_threshold_offset(node, offsets.get(node, 0.0))
-        current.refreshed_at = tick
+def _detector_build() -> _Detector:
+    now = timezone.now()
+    spike = spike_settings()
+    forest = topology()
+    return _Detector(
+        spikes=SpikeDetector(
+            baseline=_baseline_load(spike),
+            paths=PathIndex(forest.ancestors),
+            tz=timezone.get_default_timezone(),
+            settings=spike,
+            threshold_offsets=_threshold_offsets(spike, now),
+        ),
+        forest=forest,
+        synced_until=now - timedelta(seconds=spike.window_seconds),
+        learned=ComplaintBaseline.objects.exists(),
+    )
+
+
+def _detector_refresh(current: _Detector) -> _Detector:
+    """New baselines, NOC decisions or topology, keeping the window."""
+    spikes = current.spikes
+    spikes.baseline = _baseline_load(spikes.settings)
+    current.learned = ComplaintBaseline.objects.exists()
+    offsets = _threshold_offsets(spikes.settings, timezone.now())
+    for node in set(offsets) | set(spikes.threshold_offsets):
+        spikes.set_threshold_offset(node, offsets.get(node, 0.0))
     forest = topology()
     if forest is not current.forest:
         current.forest = forest
-        current.spikes.paths = PathIndex(forest.ancestors)
+        spikes.paths = PathIndex(forest.ancestors)
     return current
+
+
+# Baselines are replaced by `baselines_learn`, the NOC's decisions are
+# suspected outages confirmed or dismissed (raising one changes neither).
+_detector_memo: Memo[_Detector] = Memo(
+    _detector_build,
+    depends_on=[ComplaintBaseline, SuspectedOutage, NetworkElement],
+    refresh=_detector_refresh,
+)
+
+
+def _detector() -> _Detector:
+    """This process's detector; called with _lock held."""
+    return _detector_memo.get()
 
 
 def _complaints_since(since: datetime) -> Iterator[Complaint]:
@@ -417,26 +402,12 @@ def _lock_open(outage: SuspectedOutage) -> SuspectedOutage:
     return locked
 
 
-def _feedback_changed(outage: SuspectedOutage) -> None:
-    """Give this process's detector the node's new threshold at once; other
-    processes read it within REFRESH_SECONDS."""
-    node = _outage_node(outage.element_id, outage.area_id)
-    with _lock:
-        current = _current
-        if node is None or current is None:
-            return
-        offsets = _threshold_offsets(current.spikes.settings, timezone.now())
-        current.spikes.set_threshold_offset(node, offsets.get(node, 0.0))
-
-
 @transaction.atomic
 def outage_confirm(
     *, actor: User, outage: SuspectedOutage, title: str, customer_description: str = ""
 ) -> NetworkIncident:
     """The NOC agrees: open a network incident detected by complaints, on the
     outage's element, with the outage's tickets as its children."""
-    from netdesk.noc.services.incidents import incident_create, incident_link_ticket
-
     require(actor, Action.OUTAGE_DECIDE)
     outage = _lock_open(outage)
     tickets = list(Ticket.objects.filter(pk__in=outage.tickets.values("pk")).order_by("created_at"))
@@ -457,7 +428,7 @@ def outage_confirm(
     outage.decided_by = actor
     outage.decided_at = timezone.now()
     outage.save(update_fields=["state", "incident", "decided_by", "decided_at"])
-    transaction.on_commit(lambda: _feedback_changed(outage))
+    data_changed(SuspectedOutage)  # the node's dismissals no longer count
     return incident
 
 
@@ -480,7 +451,7 @@ def outage_dismiss(*, actor: User, outage: SuspectedOutage, reason: str) -> Susp
     outage.decided_by = actor
     outage.decided_at = timezone.now()
     outage.save(update_fields=["state", "dismissal_reason", "decided_by", "decided_at"])
-    transaction.on_commit(lambda: _feedback_changed(outage))
+    data_changed(SuspectedOutage)  # the node's threshold rises
     return outage
 
 
@@ -493,103 +464,3 @@ def complaint_threshold(
     spike = spike_settings()
     offsets = _threshold_offsets(spike, timezone.now())
     return spike.threshold + (offsets.get(node, 0.0) if node is not None else 0.0)
-
-
-# learning -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LearnResult:
-    complaints: int
-    elements: int
-    areas: int
-
-
-def _history(
-    since: datetime, until: datetime, paths: PathIndex
-) -> Iterable[tuple[datetime, tuple[Node, ...]]]:
-    """Past complaints and the places they count toward. Tickets that were
-    children of a network incident are left out: they are the outages
-    themselves, not what an ordinary day brings."""
-    rows = (
-        Ticket.objects.filter(
-            created_at__gte=since,
-            created_at__lt=until,
-            ticket_type__in=COMPLAINT_TYPES,
-            service__isnull=False,
-        )
-        .exclude(pk__in=IncidentTicket.objects.filter(unlinked_at__isnull=True).values("ticket_id"))
-        .order_by()
-        .values_list("created_at", "service__access_element_id", "service__area_id")
-    )
-    for created_at, element_id, area_id in rows.iterator(chunk_size=20_000):
-        yield created_at, paths.nodes(element_id, area_id)
-
-
-def baselines_learn(*, since: datetime, until: datetime) -> LearnResult:
-    """Learn every element's and area's complaint baseline from the tickets
-    between `since` and `until`, replacing the baselines learned before."""
-    if until <= since:
-        raise ValidationFailed(
-            "The learning period must end after it starts.",
-            field="until",
-            value=until.isoformat(),
-            accepted=f"a time after {since.isoformat()}",
-        )
-    spike = spike_settings()
-    forest = topology()
-    paths = PathIndex(forest.ancestors)
-    counted = 0
-
-    def history() -> Iterator[tuple[datetime, tuple[Node, ...]]]:
-        nonlocal counted
-        for complaint in _history(since, until, paths):
-            counted += 1
-            yield complaint
-
-    learned = baseline_learn(
-        history(), since=since, until=until, tz=timezone.get_default_timezone(), settings=spike
-    )
-    known_areas = set(Area.objects.values_list("pk", flat=True))
-    now = timezone.now()
-
-    def row(element_id: int | None, area_id: int | None, mean: float, hourly: Any) -> Any:
-        return ComplaintBaseline(
-            element_id=element_id,
-            area_id=area_id,
-            bucket_minutes=spike.bucket_minutes,
-            mean_rate=mean,
-            hourly_rates=[round(rate, 9) for rate in hourly] if hourly is not None else [],
-            complaints=round(mean * _buckets(since, until, spike)),
-            learned_from=since,
-            learned_until=until,
-            learned_at=now,
-        )
-
-    rows = [row(None, None, counted / max(_buckets(since, until, spike), 1), learned.profile)]
-    elements = areas = 0
-    for node, mean in learned.means.items():
-        shape = learned.shapes.get(node)
-        if node.kind == ELEMENT and node.id in forest:
-            rows.append(row(node.id, None, mean, shape))
-            elements += 1
-        elif node.kind == AREA and node.id in known_areas:
-            rows.append(row(None, node.id, mean, shape))
-            areas += 1
-    with transaction.atomic():
-        ComplaintBaseline.objects.all().delete()
-        ComplaintBaseline.objects.bulk_create(rows, batch_size=2000)
-        transaction.on_commit(_baselines_changed)
-    return LearnResult(complaints=counted, elements=elements, areas=areas)
-
-
-def _baselines_changed() -> None:
-    """This process reads the new baselines at its next complaint; the
-    others within REFRESH_SECONDS."""
-    with _lock:
-        if _current is not None:
-            _current.refreshed_at = -math.inf
-
-
-def _buckets(since: datetime, until: datetime, spike: SpikeSettings) -> int:
-    return int((until - since).total_seconds() // spike.bucket_seconds)

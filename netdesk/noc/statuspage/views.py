@@ -19,15 +19,15 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from netdesk.noc.statuspage.selectors import (
+from netdesk.noc.statuspage.public import (
     Component,
     PublicIncident,
     PublicMaintenance,
     PublicUpdate,
     StatusSnapshot,
     public_id,
-    status_snapshot,
 )
+from netdesk.noc.statuspage.selectors import status_snapshot
 
 # Seconds a browser or proxy may reuse an answer.
 MAX_AGE = 30

@@ -7,7 +7,6 @@ from django.test import Client
 from netdesk.accounts.models import Role, TierKind
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import Alarm, AlarmState, NetworkIncident, RejectedInput
-from netdesk.noc.services.alarms import elements_changed
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,6 @@ def net():
     customer = f.customer()
     service = f.service(customer, access_element=olt)
     topology_changed()
-    elements_changed()
     return {"core": core, "olt": olt, "customer": customer, "service": service}
 
 

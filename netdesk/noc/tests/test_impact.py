@@ -2,8 +2,9 @@
 
 import pytest
 
+from netdesk.core.memo import data_changed
 from netdesk.customers.models import Service
-from netdesk.noc.impact import impact_of, services_changed
+from netdesk.noc.impact import impact_of
 from netdesk.noc.selectors import affected_customers
 from netdesk.noc.services.incidents import incident_create
 from tests import factories as f
@@ -23,7 +24,7 @@ def test_a_customer_on_two_elements_counts_once_and_ceased_services_not_at_all()
     f.service(site, access_element=olt2)
     ceased = f.service(f.customer(), access_element=olt1)
     Service.objects.filter(pk=ceased.pk).update(status="ceased")
-    services_changed()
+    data_changed(Service)
 
     assert impact_of([agg.pk]) == impact_of([core.pk])
     whole = impact_of([agg.pk])

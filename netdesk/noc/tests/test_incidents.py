@@ -20,7 +20,7 @@ from netdesk.noc.models import (
     NetworkIncident,
 )
 from netdesk.noc.selectors import affected_customers, network_status_for
-from netdesk.noc.services.alarms import FLAP_THRESHOLD, AlarmIn, alarms_ingest, elements_changed
+from netdesk.noc.services.alarms import FLAP_THRESHOLD, AlarmIn, alarms_ingest
 from netdesk.noc.services.incidents import (
     incident_create,
     incident_resolve,
@@ -57,7 +57,6 @@ def net():
     }
     f.group(TierKind.SECOND_LINE)  # the NOC group, for the liaison records
     topology_changed()
-    elements_changed()
     return {
         "core": core,
         "agg": agg,

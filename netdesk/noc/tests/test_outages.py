@@ -19,8 +19,9 @@ from netdesk.noc.models import (
     OutageState,
     SuspectedOutage,
 )
+from netdesk.noc.services import outages
+from netdesk.noc.services.baselines import baselines_learn
 from netdesk.noc.services.outages import (
-    baselines_learn,
     complaint_detector_reset,
     complaint_observe,
     complaint_threshold,
@@ -28,17 +29,11 @@ from netdesk.noc.services.outages import (
     outage_dismiss,
     spike_settings,
 )
+from netdesk.noc.spikes.places import element_node
 from netdesk.tickets.models import Ticket
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_detector():
-    complaint_detector_reset()
-    yield
-    complaint_detector_reset()
 
 
 @pytest.fixture
@@ -236,12 +231,8 @@ def test_dismissing_keeps_the_reason_and_raises_the_threshold(
     assert outage.dismissal_reason == "Customers of a reseller testing CPEs"
     assert complaint_threshold(element=net["a"]) == threshold + spike_settings().dismissal_step
     assert complaint_threshold(element=net["b"]) == threshold
-    # The running detector uses the raised threshold at once.
-    from netdesk.noc.services import outages
-    from netdesk.noc.spikes import element_node
-
-    assert outages._current is not None
-    assert outages._current.spikes.threshold_for(element_node(net["a"].pk)) == (
+    # The running detector (in any process) uses the raised threshold at once.
+    assert outages._detector().spikes.threshold_for(element_node(net["a"].pk)) == (
         threshold + spike_settings().dismissal_step
     )
 

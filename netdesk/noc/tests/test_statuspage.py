@@ -347,7 +347,7 @@ def _grow(network, count):
 def test_queries_do_not_grow_with_incidents_or_areas(network, path, django_assert_max_num_queries):
     client = Client()
     _grow(network, 2)
-    client.get(path)  # the NOC's topology and impact index, kept in memory
+    client.get(path)  # the NOC's topology, impact index and areas, kept in memory
     with django_assert_max_num_queries(8):
         small = client.get(path)
     _grow(network, 25)

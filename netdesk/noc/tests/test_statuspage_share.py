@@ -25,11 +25,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from netdesk import config
+from netdesk.core.memo import data_changed
+from netdesk.customers.models import Service
 from netdesk.network.models import Area, ElementKind, NetworkElement
 from netdesk.network.selectors import topology_changed
-from netdesk.noc.impact import services_changed
 from netdesk.noc.models import IncidentState, NetworkIncident
-from netdesk.noc.services.alarms import AlarmIn, alarms_ingest, elements_changed
+from netdesk.noc.services.alarms import AlarmIn, alarms_ingest
 from netdesk.noc.statuspage.selectors import status_snapshot
 from tests import factories as f
 
@@ -69,8 +70,7 @@ def net():
         for _ in range(customers):
             f.service(f.customer(), access_element=elements[name])
     topology_changed()
-    elements_changed()
-    services_changed()
+    data_changed(Service)
     return elements
 
 

@@ -14,7 +14,6 @@ from netdesk.accounts.models import Role, TierKind
 from netdesk.network.importers.report import ImportReport
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import IncidentState, IncidentTicket, NetworkIncident
-from netdesk.noc.services.alarms import elements_changed
 from netdesk.noc.services.incidents import incident_create
 from netdesk.sla.importers import SkipLog
 from netdesk.sla.models import BusinessCalendar, SlaPolicy, SlaTimer
@@ -134,7 +133,6 @@ def outage_of_many():
     for customer in customers:
         f.service(customer, access_element=olt)
     topology_changed()
-    elements_changed()
     incident = incident_create(actor=None, title="OLT down", detected_by="manual", root_element=olt)
     return incident, customers
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import NetworkIncident
-from netdesk.noc.services.alarms import AlarmIn, alarms_ingest, elements_changed
+from netdesk.noc.services.alarms import AlarmIn, alarms_ingest
 from netdesk.reports.failures import failure_report, parse_month
 from tests import factories as f
 
@@ -38,7 +38,6 @@ def merged_outage():
         for _ in range(customers):
             f.service(f.customer(), access_element=olt)
     topology_changed()
-    elements_changed()
     alarms_ingest(alarms=[alarm("OLT-M1", 30), alarm("OLT-M2", 29), alarm("OLT-M3", 28)])
     assert sorted(NetworkIncident.objects.values_list("affected_customers", flat=True)) == [
         1,

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from netdesk.noc.services.outages import baselines_learn
+from netdesk.noc.services.baselines import baselines_learn
 
 
 class Command(BaseCommand):

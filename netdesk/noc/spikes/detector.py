@@ -1,277 +1,26 @@
-"""Complaint-spike detection, free of Django: fault tickets counted per
-network element (the customer's access element and everything upstream of
-it) and per area over a sliding window, held against what that hour of the
-week usually brings, and a suspected outage named at the smallest element
-that explains the complaints.
-
-The rules, in order (docs/spike-detection.md has the reasoning and figures):
-
-1. Baseline. Each element and area has an expected number of complaints per
-   15-minute bucket for each of the 168 hours of the week, learned from
-   history and shrunk toward the node's own weekly mean times the desk-wide
-   shape of the week; a floor keeps quiet nodes from expecting nothing.
-2. Score. Over the sliding window (an hour by default) a node's score is
-   −log10 P(X ≥ complaints) for X ~ Poisson(expected in the window).
-3. Hot. A node is hot while it counts at least `min_complaints` and its
-   score reaches the threshold plus the node's feedback offset (each recent
-   dismissal of a suspected outage at that node adds `dismissal_step`).
-4. Duration gate. A hot node must stay hot for `hold_minutes`, the excess
-   must persist (a further complaint under it once the hold has run) and
-   its complaints must come from `min_customers` different customers before
-   anything is raised: a short burst of calls that stops, or one angry
-   customer calling again and again, is not an outage.
-5. Attribution. Only complaints that no raised outage explains yet count.
-   Of the hot nodes the firing node's complaints pass through, the one with
-   the largest excess (complaints − expected) is the top. The suspected
-   outage names the deepest hot element under which at least
-   `explain_share` of the top's excess sits (allowing for the normal noise
-   of the complaints outside it); if no element explains it, the top
-   itself (an area when complaints spread over unrelated branches). Two
-   sibling elements raised within one window widen to the element they
-   both hang off.
-6. Episodes. While a node's outage is raised, further complaints under it
-   join it instead of raising another; the episode ends when the node's
-   score falls below `release_threshold`.
-7. Feedback. Each dismissal by the NOC since the node's last confirmed
-   outage raises its threshold by `dismissal_step` (up to `dismissal_cap`).
-"""
+"""The detector: complaints over a sliding window, spikes raised, joined and
+released (the rules are in the package's docstring)."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import NamedTuple
 
-ELEMENT = "element"
-AREA = "area"
-HOURS_OF_WEEK = 7 * 24
-LN10 = math.log(10.0)
+from netdesk.noc.spikes.baselines import Baseline
+from netdesk.noc.spikes.places import AREA, ELEMENT, Node, PathIndex
+from netdesk.noc.spikes.scoring import (
+    SpikeSettings,
+    hour_of_week,
+    poisson_tail_score,
+    score_below,
+)
+
 # How often (in detector time) raised outages are checked for having ended.
 RELEASE_CHECK_SECONDS = 60.0
-
-
-class Node(NamedTuple):
-    """An element or an area, as the detector counts them."""
-
-    kind: str  # ELEMENT or AREA
-    id: int
-
-
-def element_node(element_id: int) -> Node:
-    return Node(ELEMENT, element_id)
-
-
-def area_node(area_id: int) -> Node:
-    return Node(AREA, area_id)
-
-
-@dataclass(frozen=True)
-class SpikeSettings:
-    bucket_minutes: int = 15
-    window_buckets: int = 4
-    # −log10 of the tail probability: 6 is one chance in a million per test.
-    threshold: float = 6.0
-    release_threshold: float = 2.0
-    min_complaints: int = 3
-    min_customers: int = 3
-    hold_minutes: float = 10.0
-    # The excess must persist: after the hold, another complaint under the
-    # node (not just the clock) is needed before it is raised.
-    persist_by_complaint: bool = True
-    explain_share: float = 0.8
-    noise_sigmas: float = 2.0
-    # A node with little or no history still expects this many a week.
-    floor_per_week: float = 0.5
-    # Pseudo-buckets of the prior a node's hour-of-week estimate is shrunk toward.
-    smoothing_buckets: float = 32.0
-    # Nodes with fewer complaints in history keep only their weekly mean.
-    min_shape_complaints: int = 50
-    dismissal_step: float = 1.0
-    dismissal_cap: float = 4.0
-
-    @property
-    def bucket_seconds(self) -> int:
-        return self.bucket_minutes * 60
-
-    @property
-    def window_seconds(self) -> float:
-        return float(self.window_buckets * self.bucket_seconds)
-
-    @property
-    def buckets_per_week(self) -> int:
-        return HOURS_OF_WEEK * 60 // self.bucket_minutes
-
-
-def dismissal_offset(dismissals: int, settings: SpikeSettings) -> float:
-    """How much a node's threshold rises after `dismissals` recent dismissals
-    (since its last confirmed outage): one step each, up to the cap."""
-    return min(settings.dismissal_cap, settings.dismissal_step * max(dismissals, 0))
-
-
-def poisson_tail_score(count: int, expected: float) -> float:
-    """−log10 P(X ≥ count) for X ~ Poisson(expected); 0 when count is not
-    above the expectation (nothing unusual)."""
-    if count <= 0 or count <= expected:
-        return 0.0
-    if expected <= 0.0:
-        return math.inf
-    log_first = -expected + count * math.log(expected) - math.lgamma(count + 1)
-    # The tail is the first term times 1 + λ/(k+1) + λ²/((k+1)(k+2)) + ...
-    total, term, i = 1.0, 1.0, count
-    while True:
-        i += 1
-        ratio = expected / i
-        term *= ratio
-        total += term
-        if term < 1e-12 * total:
-            break
-        if i - count >= 200:  # bound the rest by a geometric series
-            total += term * ratio / (1.0 - ratio)
-            break
-    return max(0.0, -(log_first + math.log(total)) / LN10)
-
-
-def _score_below(count: int, expected: float, threshold: float) -> bool:
-    """Cheap refusal: the tail is at least its first term, so when that term
-    alone is likelier than the threshold allows, the score is below it."""
-    if count <= expected:
-        return True
-    if expected <= 0.0:
-        return False
-    log_first = -expected + count * math.log(expected) - math.lgamma(count + 1)
-    return -log_first / LN10 < threshold
-
-
-def hour_of_week(at: datetime, tz: tzinfo) -> int:
-    local = at.astimezone(tz)
-    return local.weekday() * 24 + local.hour
-
-
-class PathIndex:
-    """The nodes a complaint counts toward: its access element, every element
-    upstream of it (nearest first) and its area. Paths are cached per element;
-    build a new index when the topology changes."""
-
-    def __init__(self, ancestors: Callable[[int], Sequence[int]]) -> None:
-        self._ancestors = ancestors
-        self._elements: dict[int, tuple[Node, ...]] = {}
-        self._with_area: dict[tuple[int | None, int | None], tuple[Node, ...]] = {}
-
-    def elements(self, element_id: int) -> tuple[Node, ...]:
-        path = self._elements.get(element_id)
-        if path is None:
-            path = (element_node(element_id), *map(element_node, self._ancestors(element_id)))
-            self._elements[element_id] = path
-        return path
-
-    def nodes(self, element_id: int | None, area_id: int | None) -> tuple[Node, ...]:
-        key = (element_id, area_id)
-        found = self._with_area.get(key)
-        if found is None:
-            found = self.elements(element_id) if element_id is not None else ()
-            if area_id is not None:
-                found = (*found, area_node(area_id))
-            if len(self._with_area) > 200_000:
-                self._with_area.clear()
-            self._with_area[key] = found
-        return found
-
-    def depth(self, node: Node) -> int:
-        """Elements: hops to their root (deeper is smaller). Areas: -1, above any element."""
-        return len(self.elements(node.id)) - 1 if node.kind == ELEMENT else -1
-
-    def covers(self, upper: Node, node: Node) -> bool:
-        """Whether `node` is `upper` or lies below it (elements only)."""
-        return node.kind == ELEMENT and upper.kind == ELEMENT and upper in self.elements(node.id)
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """Expected complaints per bucket. Nodes with enough history have a
-    rate for each hour of the week (`shapes`); the others their weekly mean
-    times the desk-wide `profile` (mean 1). Nothing drops below `floor`
-    times the profile."""
-
-    bucket_minutes: int
-    profile: tuple[float, ...]
-    means: Mapping[Node, float] = field(default_factory=dict)
-    shapes: Mapping[Node, tuple[float, ...]] = field(default_factory=dict)
-    floor: float = 0.0
-
-    @classmethod
-    def empty(cls, settings: SpikeSettings) -> Baseline:
-        """What a desk without history expects: the floor, flat over the week."""
-        return cls(
-            bucket_minutes=settings.bucket_minutes,
-            profile=(1.0,) * HOURS_OF_WEEK,
-            floor=settings.floor_per_week / settings.buckets_per_week,
-        )
-
-    def rate(self, node: Node, how: int) -> float:
-        shape = self.shapes.get(node)
-        rate = shape[how] if shape is not None else self.means.get(node, 0.0) * self.profile[how]
-        floor = self.floor * self.profile[how]
-        return rate if rate > floor else floor
-
-
-def baseline_learn(
-    complaints: Iterable[tuple[datetime, Sequence[Node]]],
-    *,
-    since: datetime,
-    until: datetime,
-    tz: tzinfo,
-    settings: SpikeSettings,
-) -> Baseline:
-    """Learn the baseline from past complaints (their time and the nodes each
-    counts toward) seen between `since` and `until`."""
-    bucket = settings.bucket_seconds
-    first = math.ceil(since.timestamp() / bucket)
-    last = math.floor(until.timestamp() / bucket)
-    exposure = [0] * HOURS_OF_WEEK  # buckets observed per hour of the week
-    for number in range(first, last):
-        exposure[hour_of_week(datetime.fromtimestamp(number * bucket, UTC), tz)] += 1
-    buckets = max(sum(exposure), 1)
-
-    desk_by_hour = [0] * HOURS_OF_WEEK
-    node_by_hour: Counter[tuple[Node, int]] = Counter()
-    node_total: Counter[Node] = Counter()
-    for at, nodes in complaints:
-        if not since <= at < until:
-            continue
-        how = hour_of_week(at, tz)
-        desk_by_hour[how] += 1
-        for node in nodes:
-            node_by_hour[node, how] += 1
-            node_total[node] += 1
-
-    k = settings.smoothing_buckets
-    desk_mean = sum(desk_by_hour) / buckets
-    if desk_mean > 0:
-        profile = tuple(
-            (desk_by_hour[h] + k * desk_mean) / (exposure[h] + k) / desk_mean
-            for h in range(HOURS_OF_WEEK)
-        )
-    else:
-        profile = (1.0,) * HOURS_OF_WEEK
-    means = {node: total / buckets for node, total in node_total.items()}
-    shapes = {
-        node: tuple(
-            (node_by_hour[node, h] + k * means[node] * profile[h]) / (exposure[h] + k)
-            for h in range(HOURS_OF_WEEK)
-        )
-        for node, total in node_total.items()
-        if total >= settings.min_shape_complaints
-    }
-    return Baseline(
-        bucket_minutes=settings.bucket_minutes,
-        profile=profile,
-        means=means,
-        shapes=shapes,
-        floor=settings.floor_per_week / settings.buckets_per_week,
-    )
 
 
 @dataclass(frozen=True)
@@ -503,7 +252,7 @@ class SpikeDetector:
             return False
         expected = self._expected(node, self._now)
         threshold = self.threshold_for(node)
-        if _score_below(count, expected, threshold):
+        if score_below(count, expected, threshold):
             return False
         return poisson_tail_score(count, expected) >= threshold
 

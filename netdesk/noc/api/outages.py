@@ -1,0 +1,95 @@
+"""NOC endpoints for suspected outages: the list waiting for the NOC and
+its decision on each."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router
+
+from netdesk.accounts.permissions import Action, require
+from netdesk.core.errors import NotFound
+from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
+from netdesk.noc.api.lookups import user_of
+from netdesk.noc.models import SuspectedOutage
+from netdesk.noc.selectors import suspected_outages
+from netdesk.noc.services.outages import outage_confirm, outage_dismiss
+
+router = Router()
+
+
+class OutageOut(OutputSchema):
+    id: int
+    state: str
+    element: str | None
+    area: str | None
+    raised_at: Any
+    complaints: int
+    expected: float
+    score: float
+    explanation: str
+    tickets: list[str]
+    incident: str | None
+
+
+class OutageDecisionIn(InputSchema):
+    decision: Literal["confirm", "dismiss"]
+    title: str = Field(default="", max_length=200)
+    customer_description: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=300)
+
+
+def _outage_out(outage: SuspectedOutage) -> dict[str, Any]:
+    return {
+        "id": outage.pk,
+        "state": outage.state,
+        "element": outage.element.name if outage.element else None,
+        "area": outage.area.name if outage.area else None,
+        "raised_at": outage.raised_at,
+        "complaints": outage.complaints,
+        "expected": outage.expected,
+        "score": outage.score,
+        "explanation": outage.explanation,
+        "tickets": [t.reference for t in outage.tickets.all()],
+        "incident": outage.incident.reference if outage.incident else None,
+    }
+
+
+@router.get("/outages", response=answers(list[OutageOut]), summary="Suspected outages waiting")
+def outages(request: HttpRequest) -> list[dict[str, Any]]:
+    user = user_of(request)
+    require(user, Action.INCIDENT_VIEW)
+    return [_outage_out(o) for o in suspected_outages(user=user).filter(state="open")[:200]]
+
+
+@router.post(
+    "/outages/{outage_id}/decision",
+    response=answers(OutageOut),
+    summary="Confirm (opens an incident) or dismiss a suspected outage",
+)
+def outage_decision(
+    request: HttpRequest, outage_id: int, payload: OutageDecisionIn
+) -> dict[str, Any]:
+    user = user_of(request)
+    require(user, Action.OUTAGE_DECIDE)
+    outages = suspected_outages(user=user)
+    outage = outages.filter(pk=outage_id).first() if 0 < outage_id <= MAX_ID else None
+    if outage is None:
+        raise NotFound(
+            f"No suspected outage {outage_id}.",
+            field="outage_id",
+            value=outage_id,
+            accepted="an id",
+        )
+    if payload.decision == "confirm":
+        outage_confirm(
+            actor=user,
+            outage=outage,
+            title=payload.title or f"Outage at {outage.element or outage.area}",
+            customer_description=payload.customer_description,
+        )
+    else:
+        outage_dismiss(actor=user, outage=outage, reason=payload.reason)
+    refreshed = outages.get(pk=outage.pk)
+    return _outage_out(refreshed)
