@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from django.db import transaction
 
 from netdesk.core.bulk import insert_rows, model_field
+from netdesk.core.memo import data_changed
 from netdesk.customers.models import Segment, Service
 from netdesk.customers.selectors import customer_ids_by_account
 from netdesk.customers.services.bulk import NewCustomer, customers_ensure
@@ -104,6 +105,7 @@ class _ServiceWriter:
         if not kept:
             return
         with transaction.atomic():
+            data_changed(Service)  # impact analysis counts them
             customers = self._customers(kept)
             self._services(kept, customers)
 
