@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
+from netdesk.core.ticks import tick_schedule
 from netdesk.noc.services.baselines import baselines_learn
 
 LEARN_DAYS = 56
@@ -31,11 +31,7 @@ def complaint_baselines_relearn() -> int:
 
 
 def schedule_relearn() -> None:
-    waiting = DBTaskResult.objects.filter(
-        task_path=complaint_baselines_relearn.module_path, status=TaskResultStatus.READY
-    ).exists()
-    if not waiting:
-        complaint_baselines_relearn.using(run_after=_next_run(timezone.now())).enqueue()
+    tick_schedule(complaint_baselines_relearn, run_after=_next_run(timezone.now()))
 
 
 def ensure_relearn() -> None:

@@ -9,9 +9,9 @@ from datetime import timedelta
 from time import monotonic
 
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
+from netdesk.core.ticks import tick_schedule
 from netdesk.sla.firing import sla_claimable, sla_fire_due
 from netdesk.sla.notices import notices_deliver
 
@@ -44,11 +44,7 @@ def schedule_sla_tick(*, delay: timedelta = timedelta(0)) -> None:
     """Queue the next tick unless one is already waiting. Two workers racing
     here may queue two ticks; that is harmless, as firing claims timers with
     SKIP LOCKED and marks them fired."""
-    waiting = DBTaskResult.objects.filter(
-        task_path=sla_tick.module_path, status=TaskResultStatus.READY
-    ).exists()
-    if not waiting:
-        sla_tick.using(run_after=timezone.now() + delay).enqueue()
+    tick_schedule(sla_tick, run_after=timezone.now() + delay)
 
 
 def ensure_sla_tick() -> None:
