@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
+from netdesk.core.ticks import tick_schedule
 from netdesk.routing.models import GroupRouting
 from netdesk.routing.services.tickets import routing_sweep
 
@@ -32,11 +32,7 @@ def routing_tick() -> int:
 def schedule_routing_tick(*, delay: timedelta = timedelta(0)) -> None:
     """Queue the next tick unless one is waiting. Two workers racing here
     may queue two; the sweep locks each ticket, so that is harmless."""
-    waiting = DBTaskResult.objects.filter(
-        task_path=routing_tick.module_path, status=TaskResultStatus.READY
-    ).exists()
-    if not waiting:
-        routing_tick.using(run_after=timezone.now() + delay).enqueue()
+    tick_schedule(routing_tick, run_after=timezone.now() + delay)
 
 
 def _routing_used() -> bool:
