@@ -121,7 +121,8 @@ class _ServiceWriter:
                 for row in rows
             ]
         )
-        self.report.count("customer", "created", ensured.created)
+        if ensured.created:
+            self.report.count("customer", "created", ensured.created)
         return ensured.ids
 
     def _services(self, rows: list[ServiceRow], customers: dict[str, int]) -> None:
