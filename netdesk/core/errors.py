@@ -78,3 +78,9 @@ class NotFound(ServiceError):
     status = 404
     kind = "not-found"
     title = "No such record"
+
+
+class ImportFailed(Exception):
+    """An import that cannot go on at all (a bad header, an unreadable file,
+    a refused token): raised before anything of the failing stage is
+    written, with a message naming the file, the place and what is accepted."""

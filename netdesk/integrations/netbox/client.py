@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from netdesk.network.importers.report import ImportFailed
+from netdesk.core.errors import ImportFailed
 
 DEFAULT_PAGE_SIZE = 500
 DEFAULT_TIMEOUT = 30.0

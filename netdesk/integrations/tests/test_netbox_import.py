@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.management import CommandError, call_command
 
+from netdesk.core.errors import ImportFailed
 from netdesk.customers.models import Customer, Service
 from netdesk.integrations.netbox.client import NetBoxClient
-from netdesk.network.importers.report import ImportFailed
 from netdesk.network.models import Area, Link, NetworkElement
 from tests import factories as f
 

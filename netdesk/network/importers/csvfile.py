@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from netdesk.core.errors import ImportFailed
 from netdesk.core.text import UNSTORABLE_REASON, unstorable_in_row
-from netdesk.network.importers.report import ImportFailed, ImportReport
+from netdesk.network.importers.report import ImportReport
 
 READ_CHUNK = 1 << 20
 

@@ -18,15 +18,11 @@ from django.db import transaction
 from tqdm import tqdm
 
 from netdesk.core.csvexport import CsvWriter
+from netdesk.core.errors import ImportFailed
 
 EXAMPLES_PER_REASON = 3
 OUTCOMES = ("created", "updated", "unchanged")
 SKIPPED_CSV_COLUMNS = ("record", "reference", "reason", "detail", "row")
-
-
-class ImportFailed(Exception):
-    """The import cannot go on at all (a bad header, an unreadable file, a
-    refused token). Raised before anything of the failing stage is written."""
 
 
 class ImportReport:

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from netdesk.accounts.models import SupportGroup, Tier, TierKind
 from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
+from netdesk.core.errors import ImportFailed
 from netdesk.core.text import UNSTORABLE_REASON, printable_excerpt, unstorable_in_row
 from netdesk.customers.models import Customer, Segment
 from netdesk.customers.services import NewCustomer, customer_ensure, customers_ensure
@@ -78,10 +79,6 @@ REPLAY_CALENDAR = "24×7"
 # Resolution minutes per priority, in calendar time; see docs/servicenow-replay.md.
 DEFAULT_TARGETS: dict[int, int] = {1: 4 * 60, 2: 8 * 60, 3: 72 * 60, 4: 120 * 60}
 BATCH_SIZE = 2000
-
-
-class ImportFailed(Exception):
-    """The file cannot be read as a ServiceNow event log at all."""
 
 
 def parse_timestamp(raw: str) -> datetime | None:

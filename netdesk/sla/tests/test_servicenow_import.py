@@ -15,8 +15,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from netdesk.accounts.models import SupportGroup
+from netdesk.core.errors import ImportFailed
 from netdesk.sla.importers import PriorityRow, SkipLog
-from netdesk.sla.importers.servicenow import ImportFailed, read_incidents, replay
+from netdesk.sla.importers.servicenow import read_incidents, replay
 from netdesk.sla.models import SlaTimer
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
