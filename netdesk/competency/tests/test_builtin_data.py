@@ -231,3 +231,24 @@ def test_the_command_imports_role_profiles_and_names_the_file_of_a_skipped_row(t
     assert ", 1 role profiles; skipped 1 row(s)." in text
     assert "roles.csv row 3: skill_code is not a skill of the framework file (NOPE)" in text
     assert not Framework.objects.filter(name="Ours").exists()
+
+
+def test_what_the_framework_services_refuse_is_skipped_with_their_reason(tmp_path):
+    """A level of 12 widens the scale past what a skill may have (10): the
+    services refuse the skill, the import says so and keeps the rest."""
+    skills = write(
+        tmp_path / "skills.csv",
+        SKILLS[:6],
+        [
+            ["WIDE", "Too wide", "", "", "12", "Beyond the scale"],
+            ["OK", "Fine", "", "", "2", "Works"],
+        ],
+    )
+    result = import_framework(skills, name="Ours")
+    assert [(s.row, s.reason) for s in result.skipped] == [
+        (2, "skill not imported: Scale 1 to 12 is not accepted.")
+    ]
+    assert list(
+        Skill.objects.filter(framework=result.framework).values_list("code", flat=True)
+    ) == ["OK"]
+    assert result.levels == 1
