@@ -17,7 +17,8 @@ from django.core.management import CommandError, call_command
 from netdesk.accounts.models import SupportGroup
 from netdesk.core.errors import ImportFailed
 from netdesk.sla.importers import PriorityRow, SkipLog
-from netdesk.sla.importers.servicenow import read_incidents, replay
+from netdesk.sla.importers.servicenow import replay
+from netdesk.sla.importers.servicenow_log import read_incidents
 from netdesk.sla.models import SlaTimer
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind

@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from netdesk.core.errors import ImportFailed
 from netdesk.sla.importers import SkipLog, report_lines
-from netdesk.sla.importers.servicenow import DEFAULT_TARGETS, read_incidents, replay
+from netdesk.sla.importers.servicenow import DEFAULT_TARGETS, replay
+from netdesk.sla.importers.servicenow_log import read_incidents
 from netdesk.tickets.choices import Status
 
 ACCEPTED_TARGETS = "priority=minutes pairs for priorities 1–4, e.g. 1=240,2=480,3=4320,4=7200"
