@@ -10,13 +10,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from netdesk.accounts.models import Role
+from django.http import HttpRequest
+
+from netdesk.accounts.models import Role, User
 from netdesk.core.errors import PermissionDenied
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from netdesk.accounts.models import User
 
 
 class Action(StrEnum):
@@ -154,3 +154,11 @@ def require(user: User | AnonymousUser | None, action: Action) -> None:
 
 def sees_all_customers(user: User) -> bool:
     return user.role != Role.ACCOUNT_MANAGER
+
+
+def user_of(request: HttpRequest) -> User:
+    """The signed-in user of a request that passed the API's authentication
+    or a view's sign-in check (so never anonymous)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import User
-from netdesk.accounts.permissions import Action, can, require
+from netdesk.accounts.permissions import Action, can, require, user_of
 from netdesk.assessments import selectors as read
 from netdesk.assessments.models import (
     Assessment,
@@ -29,7 +29,7 @@ from netdesk.competency import selectors
 from netdesk.competency.models import Framework, FrameworkState, Indicator, Skill
 from netdesk.core.dates import DeskDateField
 from netdesk.core.errors import NotFound, ServiceError
-from netdesk.customers.views import agent_of, desk_view
+from netdesk.customers.views import desk_view
 from netdesk.tickets.forms import attach_service_error
 
 SCORES = [(n, str(n)) for n in range(1, 6)]
@@ -151,7 +151,7 @@ class GradeForm(forms.Form):
 
 
 def _cycles_page(request: HttpRequest, form: CycleForm, status: int = 200) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     return render(
         request,
         "assessments/cycle_list.html",
@@ -166,7 +166,7 @@ def _cycles_page(request: HttpRequest, form: CycleForm, status: int = 200) -> Ht
 
 @desk_view
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_VIEW_OWN)
     if request.method != "POST":
         return _cycles_page(request, CycleForm())
@@ -196,7 +196,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 def _cycle_page(
     request: HttpRequest, cycle: AssessmentCycle, form: OpenForm | None = None, status: int = 200
 ) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     may_assess = can(user, Action.COMPETENCY_ASSESS)
     return render(
         request,
@@ -223,7 +223,7 @@ def _agreement_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 @desk_view
 def cycle_page(request: HttpRequest, pk: int) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_VIEW_OWN)
     return _cycle_page(request, read.cycle_get(user, pk))
 
@@ -232,7 +232,7 @@ def cycle_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Open an assessment for an agent of the lead's team (anyone, for managers)."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_ASSESS)
     cycle = read.cycle_get(user, pk)
     form = OpenForm(request.POST, user=user, cycle=cycle)
@@ -255,7 +255,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_view
 @require_POST
 def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     services.cycle_close(actor=user, cycle=read.cycle_get(user, pk))
     messages.success(request, "Cycle closed: no new assessments.")
     return redirect("competency_cycle", pk=pk)
@@ -301,7 +301,7 @@ def _assessment_page(
     bound: dict[str, forms.Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     page = read.assessment_page(assessment)
     skills = [row["skill"] for row in page["skills"]]
     config = read.cycle_config(assessment.cycle)
@@ -331,7 +331,7 @@ def _assessment_page(
 
 @desk_view
 def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_VIEW_OWN)
     return _assessment_page(request, read.assessment_get(user, pk))
 
@@ -351,7 +351,7 @@ def _result(assessment: Assessment, skill: Skill) -> SkillResult:
 @require_POST
 def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """rate, exam, synthesise, override, grade or validate."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_VIEW_OWN)
     assessment = read.assessment_get(user, pk)
     skills = list(assessment.skills.order_by("code"))
@@ -430,7 +430,7 @@ def _exam_answers(posted: Any) -> dict[str, int]:
 @desk_view
 def exam_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The agent takes their own exam here; whoever sees the assessment sees the result."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_VIEW_OWN)
     attempt = read.exam_get(user, pk)
     is_agent = attempt.assessment.agent_id == user.pk

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from netdesk.accounts.models import User
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.schemas import MAX_ID, OutputSchema, answers
 from netdesk.customers.selectors import customer_360, customer_search
 
@@ -93,14 +92,9 @@ class Customer360Out(OutputSchema):
     recent_interactions: list[InteractionBrief]
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @router.get("", response=answers(list[CustomerSummary]), summary="Find a caller")
 def search(request: HttpRequest, query: Query[SearchQuery]) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.CUSTOMER_VIEW)
     return [
         {
@@ -132,7 +126,7 @@ def _brief(ticket: Any) -> dict[str, Any]:
 def detail(
     request: HttpRequest, customer_id: Annotated[int, Field(ge=1, le=MAX_ID)]
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.CUSTOMER_VIEW)
     view = customer_360(user=user, customer_id=customer_id)
     c = view.customer

@@ -13,8 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
-from netdesk.accounts.models import User
-from netdesk.accounts.permissions import Action, can, require
+from netdesk.accounts.permissions import Action, can, require, user_of
 from netdesk.core.errors import NotFound, PermissionDenied
 from netdesk.customers.selectors import customer_360, customer_search
 
@@ -41,12 +40,6 @@ def desk_view(view: View) -> View:
     return wrapper
 
 
-def agent_of(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -54,7 +47,7 @@ def is_htmx(request: HttpRequest) -> bool:
 @desk_view
 def customer_search_view(request: HttpRequest) -> HttpResponse:
     """Search by phone, name, account number or service id; live via htmx."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.CUSTOMER_VIEW)
     query = request.GET.get("q", "").strip()
     if TICKET_REFERENCE.match(query) and not is_htmx(request):
@@ -69,7 +62,7 @@ def customer_search_view(request: HttpRequest) -> HttpResponse:
 
 @desk_view
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.CUSTOMER_VIEW)
     view = customer_360(user=user, customer_id=customer_id)
     return render(

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import User
-from netdesk.accounts.permissions import Action, can, require, sees_all_customers
+from netdesk.accounts.permissions import Action, can, require, sees_all_customers, user_of
 from netdesk.core.dates import DeskDateTimeField
 from netdesk.core.errors import ConfirmationNeeded, PermissionDenied, ServiceError
 from netdesk.customers.selectors import customers_visible_to
-from netdesk.customers.views import agent_of, desk_view
+from netdesk.customers.views import desk_view
 from netdesk.network.models import NetworkElement
 from netdesk.noc.models import (
     Alarm,
@@ -143,7 +143,7 @@ def _board_page(
 ) -> HttpResponse:
     """The board as it stands, for a visit and for a form sent back with its
     errors alike: a mistyped form must not hide what is live."""
-    user = agent_of(request)
+    user = user_of(request)
     now = timezone.now()
     context = {
         "incidents": incident_board(include_resolved_since=now - timedelta(hours=24)),
@@ -168,14 +168,14 @@ def _board_page(
 
 @desk_view
 def board(request: HttpRequest) -> HttpResponse:
-    require(agent_of(request), Action.INCIDENT_VIEW)
+    require(user_of(request), Action.INCIDENT_VIEW)
     return _board_page(request)
 
 
 @desk_view
 @require_POST
 def incident_open(request: HttpRequest) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.INCIDENT_MANAGE)
     form = OpenIncidentForm(request.POST)
     if form.is_valid():
@@ -214,7 +214,7 @@ def _incident_page(
 ) -> HttpResponse:
     """The incident's page, for a visit and for an action's form sent back
     as typed with its errors alike."""
-    user = agent_of(request)
+    user = user_of(request)
     # Prefixed: the update and resolve forms both have a customer message.
     action_forms: dict[str, forms.Form] = {
         "update_form": UpdateForm(prefix="update"),
@@ -242,7 +242,7 @@ def _incident_page(
 
 @desk_view
 def incident_page(request: HttpRequest, ref: str) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.INCIDENT_VIEW)
     return _incident_page(request, _incident_or_404(ref, user))
 
@@ -296,7 +296,7 @@ def _incident_act(
 def incident_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
     """Run one action on the incident, then back to its page (or the page
     again with the form as typed and the error next to its field)."""
-    user = agent_of(request)
+    user = user_of(request)
     incident = _incident_or_404(ref, user)
     make_form = INCIDENT_FORMS.get(action)
     if make_form is None:
@@ -321,7 +321,7 @@ def incident_action(request: HttpRequest, ref: str, action: str) -> HttpResponse
 @desk_view
 def customer_status(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The network-status banner of the customer 360 (loaded by htmx)."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.INCIDENT_VIEW)
     if not customers_visible_to(user).filter(pk=customer_id).exists():
         raise Http404("No such customer.")
@@ -334,7 +334,7 @@ def customer_status(request: HttpRequest, customer_id: int) -> HttpResponse:
 def ticket_panel(request: HttpRequest, ref: str) -> HttpResponse:
     """The ticket page's network panel: the incident it belongs to (or the
     one on its customer's path) and the NOC liaison on this ticket."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.INCIDENT_VIEW)
     ticket = ticket_get(user=user, ref=ref)
     incident = incident_for_ticket(ticket.pk)
@@ -361,7 +361,7 @@ def ticket_panel(request: HttpRequest, ref: str) -> HttpResponse:
 @desk_view
 @require_POST
 def ticket_liaison(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     ticket = ticket_get(user=user, ref=ref)
     form = LiaisonForm(request.POST)
     if not form.is_valid():
@@ -388,7 +388,7 @@ def ticket_liaison(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
 def outage_decide(request: HttpRequest, outage_id: int) -> HttpResponse:
     """Confirm a suspected outage (it becomes an incident, its tickets its
     children) or dismiss it with the reason the detector learns from."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.OUTAGE_DECIDE)
     outage = SuspectedOutage.objects.filter(pk=outage_id).first()
     if outage is None:

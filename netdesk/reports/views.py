@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
-from netdesk.accounts.permissions import Action, can, require
+from netdesk.accounts.permissions import Action, can, require, user_of
 from netdesk.core.dates import DeskDateField
 from netdesk.core.errors import ValidationFailed
-from netdesk.customers.views import agent_of, desk_view
+from netdesk.customers.views import desk_view
 from netdesk.reports.failures import failure_report, parse_month
 from netdesk.reports.kpis import BACKLOG_BUCKETS, kpi_report
 from netdesk.reports.selectors import day_start, kpi_scope_for, report_period
@@ -94,7 +94,7 @@ class KpiFilterForm(PeriodForm):
 
 @desk_view
 def kpi_dashboard(request: HttpRequest) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     form = KpiFilterForm(request.GET or None, user=user)
     period = form.period()
     data: dict[str, Any] = form.cleaned_data if form.is_bound and period else {}
@@ -158,7 +158,7 @@ class SlaReportForm(PeriodForm):
 @desk_view
 def sla_report_page(request: HttpRequest) -> HttpResponse:
     """Compliance per policy, group, priority... with the breached tickets and a CSV link."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.KPI_VIEW_ALL)
     form = SlaReportForm(request.GET or None)
     period = form.period()
@@ -216,7 +216,7 @@ class FailureReportForm(forms.Form):
 @desk_view
 def failure_report_page(request: HttpRequest) -> HttpResponse:
     """Every network incident that started in the month, with the totals and a CSV link."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.FAILURE_REPORT_VIEW)
     form = FailureReportForm(request.GET or None, initial={"month": parse_month(None).label})
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}

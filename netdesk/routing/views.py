@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import SupportGroup
-from netdesk.accounts.permissions import Action, can, require
+from netdesk.accounts.permissions import Action, can, require, user_of
 from netdesk.competency.models import FrameworkState, Skill
 from netdesk.core.errors import ServiceError
 from netdesk.customers.models import AccessTechnology, Segment
-from netdesk.customers.views import agent_of, desk_view
+from netdesk.customers.views import desk_view
 from netdesk.routing import selectors as read
 from netdesk.routing.models import RoutingDecision, RoutingPolicy, RoutingRule
 from netdesk.routing.services import config
@@ -119,7 +119,7 @@ class GroupRoutingForm(forms.Form):
 def routing_page(request: HttpRequest) -> HttpResponse:
     """Rules, each group's routing and your own availability; team leads
     and managers also see the latest decisions."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_VIEW_OWN)
     sees_team = can(user, Action.COMPETENCY_VIEW_TEAM)
     recent: list[RoutingDecision] = []
@@ -145,7 +145,7 @@ def routing_page(request: HttpRequest) -> HttpResponse:
 
 @desk_view
 def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_CONFIGURE)
     rule = None
     if rule_id is not None:
@@ -173,7 +173,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
 @desk_view
 @require_POST
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_CONFIGURE)
     rule = RoutingRule.objects.filter(pk=rule_id).first()
     if rule is None:
@@ -185,7 +185,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @desk_view
 def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_CONFIGURE)
     group = SupportGroup.objects.filter(pk=group_id, is_active=True).first()
     if group is None:
@@ -225,7 +225,7 @@ def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
 @desk_view
 @require_POST
 def availability_toggle(request: HttpRequest) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.COMPETENCY_VIEW_OWN)
     available = request.POST.get("available") == "1"
     config.availability_set(actor=user, agent=user, available=available)
@@ -239,7 +239,7 @@ def availability_toggle(request: HttpRequest) -> HttpResponse:
 def ticket_panel(request: HttpRequest, ref: str) -> HttpResponse:
     """The ticket page's routing panel: the latest decision (requirements,
     what relaxed, the candidates and the choice) and the earlier ones."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.TICKET_VIEW)
     ticket = ticket_get(user=user, ref=ref)
     decisions = read.ticket_decisions(ticket.pk)
@@ -258,7 +258,7 @@ def ticket_panel(request: HttpRequest, ref: str) -> HttpResponse:
 @desk_view
 @require_POST
 def ticket_route_now(request: HttpRequest, ref: str) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.TICKET_ASSIGN)
     try:
         with transaction.atomic():

@@ -17,12 +17,12 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import SupportGroup, User
-from netdesk.accounts.permissions import Action, can, require
+from netdesk.accounts.permissions import Action, can, require, user_of
 from netdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from netdesk.core.hooks import hooks_answers
 from netdesk.customers.models import Customer
 from netdesk.customers.selectors import customers_visible_to
-from netdesk.customers.views import agent_of, desk_view, is_htmx
+from netdesk.customers.views import desk_view, is_htmx
 from netdesk.tickets import forms, services
 from netdesk.tickets.choices import Priority, Status
 from netdesk.tickets.models import Ticket
@@ -72,7 +72,7 @@ def queue_lines(rows: list[dict[str, Any]], *, now: datetime) -> list[dict[str, 
 @desk_view
 def queue(request: HttpRequest) -> HttpResponse:
     """Open tickets of the agent's group, by priority then age, a page at a time."""
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.TICKET_VIEW)
     filter_form = forms.QueueFilterForm(request.GET)
     filter_form.is_valid()
@@ -125,7 +125,7 @@ def _visible_customer(user: User, customer_id: int) -> Customer:
 
 @desk_view
 def ticket_create_view(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     require(user, Action.TICKET_CREATE)
     customer = _visible_customer(user, customer_id)
     form = forms.TicketCreateForm(request.POST or None, customer=customer, user=user)
@@ -384,7 +384,7 @@ def _render_detail(
 
 @desk_view
 def ticket_detail_view(request: HttpRequest, ref: str) -> HttpResponse:
-    user = agent_of(request)
+    user = user_of(request)
     ticket = ticket_get(user=user, ref=ref)
     if ref != ticket.reference:
         return redirect("ticket_detail", ref=ticket.reference)
@@ -396,7 +396,7 @@ def ticket_detail_view(request: HttpRequest, ref: str) -> HttpResponse:
 def ticket_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
     """Run one action on the ticket, then back to its page (or the page again
     with the form as typed and the service's error next to its field)."""
-    user = agent_of(request)
+    user = user_of(request)
     chosen = ACTIONS.get(action)
     if chosen is None:
         raise Http404(f"No ticket action {action!r}.")
@@ -421,7 +421,7 @@ def ticket_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
 def ticket_attachment(request: HttpRequest, ref: str, attachment_id: int) -> FileResponse:
     """Download a file of a ticket the agent may see; always as a download,
     never rendered inline, whatever its declared type."""
-    ticket = ticket_get(user=agent_of(request), ref=ref)
+    ticket = ticket_get(user=user_of(request), ref=ref)
     attachment = ticket.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404(f"{ticket.reference} has no attachment {attachment_id}.")

@@ -8,8 +8,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from netdesk.accounts.permissions import user_of
 from netdesk.assessments import selectors as read
-from netdesk.assessments.api.lookups import assessment_for, one_of, user_of
+from netdesk.assessments.api.lookups import assessment_for, one_of
 from netdesk.assessments.api.schemas import (
     AssessmentOut,
     ExamDrawIn,

@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from netdesk.accounts.models import User
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.assessments import selectors as read
-from netdesk.assessments.api.lookups import cycle_for, not_found, one_of, user_of
+from netdesk.assessments.api.lookups import cycle_for, not_found, one_of
 from netdesk.assessments.api.schemas import (
     AssessmentIn,
     AssessmentOut,

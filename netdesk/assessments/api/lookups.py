@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
@@ -18,12 +17,6 @@ from netdesk.assessments.models import (
 )
 from netdesk.core.errors import NotFound
 from netdesk.core.schemas import MAX_ID
-
-
-def user_of(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def one_of(queryset: QuerySet[Any], pk: int, what: str, field: str) -> Any:

@@ -9,7 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from netdesk.competency.api.lookups import framework_get, frameworks_for, user_of
+from netdesk.accounts.permissions import user_of
+from netdesk.competency.api.lookups import framework_get, frameworks_for
 from netdesk.competency.api.schemas import (
     FrameworkDetailOut,
     FrameworkFilter,

@@ -9,11 +9,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.schemas import InputSchema, OutputSchema, answers
 from netdesk.noc import intake
-from netdesk.noc.api.lookups import user_of
 from netdesk.noc.services.alarms import AlarmIn, alarms_ingest, input_reject
 
 router = Router()

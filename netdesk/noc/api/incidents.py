@@ -9,11 +9,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from netdesk.accounts.models import User
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.schemas import MAX_ID, InputSchema, IsoDateTime, OutputSchema, answers
 from netdesk.network.models import NetworkElement
-from netdesk.noc.api.lookups import user_of
 from netdesk.noc.models import NetworkIncident
 from netdesk.noc.selectors import (
     affected_customers,

@@ -8,11 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Status
 
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound
 from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
 from netdesk.customers.selectors import customers_visible_to
-from netdesk.noc.api.lookups import user_of
 from netdesk.noc.selectors import network_status_for
 from netdesk.noc.services.liaison import troubleshooting_request, troubleshooting_result
 from netdesk.tickets.selectors import ticket_get

@@ -8,10 +8,9 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router
 
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound
 from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
-from netdesk.noc.api.lookups import user_of
 from netdesk.noc.models import SuspectedOutage
 from netdesk.noc.selectors import suspected_outages
 from netdesk.noc.services.outages import outage_confirm, outage_dismiss

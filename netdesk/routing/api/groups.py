@@ -9,11 +9,10 @@ from django.http import HttpRequest
 from ninja import Field, Router
 
 from netdesk.accounts.models import SupportGroup, User
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
 from netdesk.routing import selectors as read
-from netdesk.routing.api.lookups import user_of
 from netdesk.routing.models import GroupRouting
 from netdesk.routing.services import config
 from netdesk.routing.services import tickets as services

@@ -9,12 +9,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Status
 
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.competency.models import Skill
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
 from netdesk.routing import selectors as read
-from netdesk.routing.api.lookups import user_of
 from netdesk.routing.models import RoutingRule
 from netdesk.routing.services import config
 

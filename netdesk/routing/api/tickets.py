@@ -11,11 +11,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from netdesk.accounts.models import SupportGroup
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.schemas import MAX_ID, OutputSchema, answers
 from netdesk.routing import selectors as read
-from netdesk.routing.api.lookups import user_of
 from netdesk.routing.models import RoutingDecision
 from netdesk.routing.services import tickets as services
 from netdesk.tickets.selectors import ticket_get
