@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Status
 
 from netdesk.accounts.models import SupportGroup
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.idempotency import run_once
 from netdesk.core.schemas import InputSchema, OutputSchema, answers
@@ -40,7 +40,7 @@ router = Router()
     summary="Log a contact (call report); the outcome 'resolved' resolves the ticket",
 )
 def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> Status[Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.INTERACTION_LOG)
 
     def create() -> tuple[int, Any]:
@@ -69,7 +69,7 @@ def add_interaction(request: HttpRequest, ref: str, payload: InteractionIn) -> S
     summary="Escalate functionally or hierarchically",
 )
 def escalate(request: HttpRequest, ref: str, payload: EscalateIn) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_ESCALATE)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
@@ -95,7 +95,7 @@ def escalate(request: HttpRequest, ref: str, payload: EscalateIn) -> dict[str, A
     "/{ref}/resolve", response=answers(TicketOut), summary="Resolve with a resolution code"
 )
 def resolve(request: HttpRequest, ref: str, payload: ResolveIn) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_RESOLVE)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
@@ -116,7 +116,7 @@ class ReasonIn(InputSchema):
 
 @router.post("/{ref}/reopen", response=answers(TicketOut), summary="Reopen a resolved ticket")
 def reopen(request: HttpRequest, ref: str, payload: ReasonIn) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_REOPEN)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
@@ -127,7 +127,7 @@ def reopen(request: HttpRequest, ref: str, payload: ReasonIn) -> dict[str, Any]:
 
 @router.post("/{ref}/close", response=answers(TicketOut), summary="Close a resolved ticket")
 def close(request: HttpRequest, ref: str) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_CLOSE)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
@@ -140,7 +140,7 @@ def close(request: HttpRequest, ref: str) -> dict[str, Any]:
     "/{ref}/deescalate", response=answers(TicketOut), summary="Lower the hierarchical level"
 )
 def deescalate(request: HttpRequest, ref: str, payload: ReasonIn) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_ESCALATE)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
@@ -160,7 +160,7 @@ class CommentOut(OutputSchema):
     summary="Add an internal note or a customer-visible reply",
 )
 def add_comment(request: HttpRequest, ref: str, payload: CommentIn) -> Status[Any]:
-    user = _user(request)
+    user = user_of(request)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         comment = services.comment_add(
@@ -180,7 +180,7 @@ class LinkIn(InputSchema):
 
 @router.post("/{ref}/links", response=answers(TicketOut), summary="Link, nest or merge tickets")
 def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_VIEW)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)

@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Router, Status
 from ninja.files import UploadedFile
 
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.schemas import MAX_ID, OutputSchema, answers
 from netdesk.tickets import services
 from netdesk.tickets.selectors import (
@@ -33,7 +33,7 @@ class AttachmentOut(OutputSchema):
     summary="Attach a file (size and type limits apply)",
 )
 def add_attachment(request: HttpRequest, ref: str, file: File[UploadedFile]) -> Status[Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.NOTE_ADD)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
@@ -60,7 +60,7 @@ def add_attachment(request: HttpRequest, ref: str, file: File[UploadedFile]) -> 
 def get_attachment(
     request: HttpRequest, ref: str, attachment_id: Annotated[int, Field(ge=1, le=MAX_ID)]
 ) -> FileResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_VIEW)
     ticket = ticket_get(user=user, ref=ref)
     return attachment_response(ticket=ticket, attachment_id=attachment_id)

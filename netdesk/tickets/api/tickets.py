@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from netdesk.accounts.models import SupportGroup, User
-from netdesk.accounts.permissions import Action, require
+from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.idempotency import run_once
 from netdesk.core.schemas import IsoDateTime, answers
@@ -72,7 +72,7 @@ def _assignee_id(name: str | None) -> tuple[int | None, bool]:
 
 @router.get("", response=answers(TicketPage), summary="List tickets (keyset pagination)")
 def list_tickets(request: HttpRequest, query: Query[TicketListQuery]) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_VIEW)
     assignee, unassigned = _assignee_id(query.assignee)
     filters = TicketFilter(
@@ -98,7 +98,7 @@ def list_tickets(request: HttpRequest, query: Query[TicketListQuery]) -> dict[st
     "", response=answers(TicketOut, 201), summary="Open a ticket (Idempotency-Key supported)"
 )
 def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_CREATE)
 
     def create() -> tuple[int, Any]:
@@ -144,7 +144,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     summary="A ticket with its call reports and timeline",
 )
 def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_VIEW)
     return detail_out(ticket_detail(user=user, ref=ref, conversation_only=True))
 
@@ -153,7 +153,7 @@ def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     "/{ref}", response=answers(TicketDetailOut), summary="Change fields, status or assignee"
 )
 def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     require(user, Action.TICKET_UPDATE)
     given = payload.dict(exclude_unset=True)
     with transaction.atomic():
