@@ -226,11 +226,9 @@ def _next_cursor(page: list[Any], fields: tuple[str, ...], limit: int, get: Any)
     )
 
 
-# The columns of a ticket list row, read as plain values: building model
-# instances for a ticket and five related rows per line costs more than the
-# query itself at this size.
-ROW_COLUMNS = (
-    "pk",
+# A ticket as lists show it (the API's TicketOut, the queue), defined once:
+# its own fields, read under the same name from a Ticket and from a row...
+LISTED_FIELDS = (
     "public_id",
     "ticket_type",
     "channel",
@@ -240,12 +238,6 @@ ROW_COLUMNS = (
     "impact",
     "urgency",
     "customer_id",
-    "customer__name",
-    "service__service_id",
-    "category__name",
-    "group_id",
-    "group__name",
-    "assignee__username",
     "hierarchical_level",
     "functional_escalations",
     "first_contact_resolved",
@@ -254,6 +246,17 @@ ROW_COLUMNS = (
     "first_response_at",
     "resolved_at",
 )
+# ...and the names it reads across a relation, with the row's column.
+LISTED_RELATED = {
+    "customer_name": "customer__name",
+    "service_id": "service__service_id",
+    "category": "category__name",
+    "assignee": "assignee__username",
+}
+# The columns of a ticket list row, read as plain values: building model
+# instances for a ticket and five related rows per line costs more than the
+# query itself at this size.
+ROW_COLUMNS = ("pk", *LISTED_FIELDS, *LISTED_RELATED.values(), "group_id", "group__name")
 
 
 def ticket_rows(

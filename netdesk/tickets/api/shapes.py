@@ -7,32 +7,18 @@ from typing import Any
 
 from netdesk.tickets.models import Interaction, Ticket
 from netdesk.tickets.models.ticket import reference_for
+from netdesk.tickets.selectors import LISTED_FIELDS, LISTED_RELATED
 
 
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
     return {
         "ref": ticket.reference,
-        "public_id": ticket.public_id,
-        "ticket_type": ticket.ticket_type,
-        "channel": ticket.channel,
-        "status": ticket.status,
-        "title": ticket.title,
-        "priority": ticket.priority,
-        "impact": ticket.impact,
-        "urgency": ticket.urgency,
-        "customer_id": ticket.customer_id,
+        **{name: getattr(ticket, name) for name in LISTED_FIELDS},
         "customer_name": ticket.customer.name,
         "service_id": ticket.service.service_id if ticket.service else None,
         "category": ticket.category.name if ticket.category else None,
         "group": {"id": ticket.group.pk, "name": ticket.group.name},
         "assignee": ticket.assignee.username if ticket.assignee else None,
-        "hierarchical_level": ticket.hierarchical_level,
-        "functional_escalations": ticket.functional_escalations,
-        "first_contact_resolved": ticket.first_contact_resolved,
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-        "first_response_at": ticket.first_response_at,
-        "resolved_at": ticket.resolved_at,
     }
 
 
@@ -40,27 +26,9 @@ def row_out(row: dict[str, Any]) -> dict[str, Any]:
     """ticket_out for a ROW_COLUMNS dictionary (the list endpoint)."""
     return {
         "ref": reference_for(row["pk"]),
-        "public_id": row["public_id"],
-        "ticket_type": row["ticket_type"],
-        "channel": row["channel"],
-        "status": row["status"],
-        "title": row["title"],
-        "priority": row["priority"],
-        "impact": row["impact"],
-        "urgency": row["urgency"],
-        "customer_id": row["customer_id"],
-        "customer_name": row["customer__name"],
-        "service_id": row["service__service_id"],
-        "category": row["category__name"],
+        **{name: row[name] for name in LISTED_FIELDS},
+        **{name: row[column] for name, column in LISTED_RELATED.items()},
         "group": {"id": row["group_id"], "name": row["group__name"]},
-        "assignee": row["assignee__username"],
-        "hierarchical_level": row["hierarchical_level"],
-        "functional_escalations": row["functional_escalations"],
-        "first_contact_resolved": row["first_contact_resolved"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "first_response_at": row["first_response_at"],
-        "resolved_at": row["resolved_at"],
     }
 
 
