@@ -14,8 +14,8 @@ from netdesk.customers.services import ServiceRow, customer_services_import
 from netdesk.integrations.netbox import mapping
 from netdesk.integrations.netbox.client import NetBoxClient
 from netdesk.integrations.netbox.mapping import NetBoxData, PendingLink
+from netdesk.network.import_report import ImportReport, progress_bar, written_unless_dry_run
 from netdesk.network.importers import values as check
-from netdesk.network.importers.report import ImportReport, progress_bar, written_unless_dry_run
 from netdesk.network.importers.values import RowProblem
 from netdesk.network.models import ElementKind
 from netdesk.network.services import (

@@ -24,8 +24,8 @@ from typing import Any
 from netdesk.customers.models import AccessTechnology, ServiceStatus
 from netdesk.customers.selectors import account_numbers_by_name
 from netdesk.network.forest import breadth_first_tree
+from netdesk.network.import_report import ImportReport
 from netdesk.network.importers import values as check
-from netdesk.network.importers.report import ImportReport
 from netdesk.network.importers.values import RowProblem
 from netdesk.network.models import ElementKind, LinkKind
 from netdesk.network.services import TreeRow

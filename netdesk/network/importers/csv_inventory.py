@@ -14,9 +14,9 @@ from typing import Any
 
 from netdesk.customers.models import AccessTechnology, Segment, ServiceStatus
 from netdesk.customers.services import ServiceRow, customer_services_import
+from netdesk.network.import_report import ImportReport, progress_bar, written_unless_dry_run
 from netdesk.network.importers import values as check
 from netdesk.network.importers.csvfile import CsvFile, CsvLayout
-from netdesk.network.importers.report import ImportReport, progress_bar, written_unless_dry_run
 from netdesk.network.importers.values import RowProblem
 from netdesk.network.models import Area, LinkKind, NetworkElement
 from netdesk.network.services import (

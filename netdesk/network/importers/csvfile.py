@@ -14,7 +14,7 @@ from pathlib import Path
 
 from netdesk.core.errors import ImportFailed
 from netdesk.core.text import UNSTORABLE_REASON, unstorable_in_row
-from netdesk.network.importers.report import ImportReport
+from netdesk.network.import_report import ImportReport
 
 READ_CHUNK = 1 << 20
 

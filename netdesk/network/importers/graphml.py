@@ -19,8 +19,8 @@ from pathlib import Path
 
 from netdesk.core.errors import ImportFailed
 from netdesk.network.forest import spanning_forest
+from netdesk.network.import_report import ImportReport, written_unless_dry_run
 from netdesk.network.importers import values as check
-from netdesk.network.importers.report import ImportReport, written_unless_dry_run
 from netdesk.network.importers.values import RowProblem
 from netdesk.network.models import ElementKind, LinkKind, NetworkElement
 from netdesk.network.services import LinkRow, TreeRow, areas_import, elements_import, links_import

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from netdesk.network.importers.report import ImportReport, progress_bar
+from netdesk.network.import_report import ImportReport, progress_bar
 from netdesk.network.models import Area, Link, NetworkElement
 from netdesk.network.selectors import topology_changed
 from netdesk.network.services.tree import TreeRow, TreeTable, tree_import

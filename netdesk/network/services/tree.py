@@ -27,7 +27,7 @@ from django.db import models, transaction
 
 from netdesk.core.bulk import model_field
 from netdesk.network.forest import depth_order, find_loops
-from netdesk.network.importers.report import ImportReport, progress_bar
+from netdesk.network.import_report import ImportReport, progress_bar
 from netdesk.network.models import Area, NetworkElement
 
 WRITE_BATCH = 5000

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError
 
+from netdesk.core.bulk import insert_rows
 from netdesk.customers.models import Customer, Service
 from netdesk.customers.services import subscriptions
 from netdesk.network.models import Area, Link, NetworkElement
@@ -268,7 +269,7 @@ def test_each_service_batch_is_written_whole_or_not_at_all(tmp_path, monkeypatch
         "service_id,account_number,product,access_technology,element\n" + "\n".join(lines),
     )
     monkeypatch.setattr(subscriptions, "SERVICE_BATCH", 2)
-    real_insert = subscriptions.insert_rows
+    real_insert = insert_rows
     calls = []
 
     def insert_failing_the_second_batch(*args, **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from netdesk.network.importers.report import ImportReport
+from netdesk.network.import_report import ImportReport
 from netdesk.network.models import NetworkElement
 from netdesk.network.services import TreeRow, elements_import
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from netdesk.accounts.models import Role, TierKind
-from netdesk.network.importers.report import ImportReport
+from netdesk.network.import_report import ImportReport
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import IncidentState, IncidentTicket, NetworkIncident
 from netdesk.noc.services.incidents import incident_create

@@ -18,9 +18,9 @@ from django.db import DatabaseError
 from netdesk.core.errors import ImportFailed
 from netdesk.integrations.netbox.client import DEFAULT_PAGE_SIZE, NetBoxClient
 from netdesk.integrations.netbox.importer import NetBoxOptions, import_netbox
+from netdesk.network.import_report import ImportReport
 from netdesk.network.importers.csv_inventory import CsvFiles, import_csv
 from netdesk.network.importers.graphml import GraphmlOptions, import_graphml
-from netdesk.network.importers.report import ImportReport
 from netdesk.network.models import ElementKind
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
