@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
+from netdesk.core.checks import checked_choice, checked_text
 from netdesk.core.errors import (
     ConfirmationNeeded,
     ServiceError,
@@ -43,26 +44,6 @@ from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import comment_add, ticket_resolve
 
 MAX_UPDATE_MINUTES = 24 * 60
-
-
-def _check_text(field: str, value: str, limit: int) -> str:
-    value = value.strip()
-    if not value or len(value) > limit:
-        raise ValidationFailed(
-            f"{field} must be 1 to {limit} characters.",
-            field=field,
-            value=value[:100],
-            accepted=f"1 to {limit} characters",
-        )
-    return value
-
-
-def _check_choice(field: str, value: str, choices: Iterable[str]) -> None:
-    accepted = list(choices)
-    if value not in accepted:
-        raise ValidationFailed(
-            f"{field} {value!r} is not accepted.", field=field, value=value, accepted=accepted
-        )
 
 
 def _check_interval(minutes: int) -> None:
@@ -103,8 +84,8 @@ def incident_create(
     """Open an incident (by hand, from alarms, or from confirmed complaints).
     `actor` None is the desk itself correlating alarms."""
     require(actor, Action.INCIDENT_MANAGE)
-    title = _check_text("title", title, 200)
-    _check_choice("detected_by", detected_by, DetectedBy.values)
+    title = checked_text("title", title, 200)
+    checked_choice("detected_by", detected_by, DetectedBy.values)
     _check_interval(update_every_minutes)
     now = timezone.now()
     started_at = started_at or now
@@ -175,7 +156,7 @@ def incident_update(
             accepted=[],
         )
     if state is not None:
-        _check_choice("state", state, [s for s in IncidentState.values if s != "resolved"])
+        checked_choice("state", state, [s for s in IncidentState.values if s != "resolved"])
     if not (state or technical_note.strip() or customer_message.strip() or eta or clear_eta) and (
         root_element is None and elements is None and update_every_minutes is None
     ):
@@ -310,7 +291,7 @@ def incident_unlink_ticket(
 ) -> IncidentTicket:
     """Detach a ticket the agent knows is not caused by the incident."""
     require(actor, Action.TICKET_LINK)
-    reason = _check_text("reason", reason, 300)
+    reason = checked_text("reason", reason, 300)
     link = (
         IncidentTicket.objects.select_for_update()
         .filter(incident=incident, ticket=ticket, unlinked_at__isnull=True)
@@ -350,7 +331,7 @@ def incident_resolve(
     message as a reply; tickets that cannot be resolved are listed with the
     reason, not silently skipped. Returns those problems."""
     require(actor, Action.INCIDENT_MANAGE)
-    _check_choice("root_cause", root_cause, RootCause.values)
+    checked_choice("root_cause", root_cause, RootCause.values)
     locked(incident, what="network incident")
     if incident.state == IncidentState.RESOLVED:
         raise TransitionNotAllowed(

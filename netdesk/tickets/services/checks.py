@@ -3,25 +3,12 @@ group membership and the allowed status transitions."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import TextChoices
-
 from netdesk.accounts.models import SupportGroup, User
+from netdesk.core.checks import checked_choice
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.tickets.choices import OPEN_STATUSES, TRANSITIONS, Status
 from netdesk.tickets.models import Ticket
-
-
-def check_choice(field: str, value: Any, choices: type[TextChoices] | Any) -> None:
-    if value not in choices.values:
-        raise ValidationFailed(
-            f"{field} {value!r} is not one of the accepted values.",
-            field=field,
-            value=value,
-            accepted=list(choices.values),
-        )
 
 
 def check_belongs(customer: Customer, service: Service | None, contact: Contact | None) -> None:
@@ -67,7 +54,7 @@ def check_member(group: SupportGroup, assignee: User | None) -> None:
 
 
 def check_transition(ticket: Ticket, status: str) -> None:
-    check_choice("status", status, Status)
+    checked_choice("status", status, Status)
     allowed = TRANSITIONS[ticket.status]
     if status not in allowed:
         raise TransitionNotAllowed(

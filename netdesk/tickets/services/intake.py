@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, TierKind, User
 from netdesk.accounts.permissions import Action, require
+from netdesk.core.checks import checked_choice
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.hooks import hooks_run
 from netdesk.customers.models import Contact, Customer, Service
@@ -18,7 +19,7 @@ from netdesk.tickets.choices import Channel, Level, Outcome, ResolutionCode, Sta
 from netdesk.tickets.events import event_created
 from netdesk.tickets.models import Category, Interaction, Ticket
 from netdesk.tickets.services.changes import ticket_changed
-from netdesk.tickets.services.checks import check_belongs, check_choice
+from netdesk.tickets.services.checks import check_belongs
 from netdesk.tickets.services.conversation import interaction_log
 from netdesk.tickets.services.lifecycle import ticket_resolve
 from netdesk.tickets.services.priority import priority_for
@@ -42,8 +43,8 @@ def default_intake_group() -> SupportGroup:
 
 
 def _check_new(*, ticket_type: str, channel: str, title: str, category: Category | None) -> None:
-    check_choice("ticket_type", ticket_type, TicketType)
-    check_choice("channel", channel, Channel)
+    checked_choice("ticket_type", ticket_type, TicketType)
+    checked_choice("channel", channel, Channel)
     if not title:
         raise ValidationFailed(
             "A ticket needs a short title.",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
+from netdesk.core.checks import checked_choice
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
 from netdesk.core.hooks import hooks_run
 from netdesk.core.locking import locked
@@ -35,7 +36,6 @@ from netdesk.tickets.models import Interaction, Ticket
 from netdesk.tickets.services.changes import fields_set, saved_fields, ticket_changed
 from netdesk.tickets.services.checks import (
     check_belongs,
-    check_choice,
     check_member,
     check_reason,
     check_transition,
@@ -202,7 +202,7 @@ def first_contact_resolution(
 
 def _check_resolution(ticket: Ticket, resolution_code: str, root_cause: str) -> None:
     check_transition(ticket, Status.RESOLVED)
-    check_choice("resolution_code", resolution_code, ResolutionCode)
+    checked_choice("resolution_code", resolution_code, ResolutionCode)
     if ticket.ticket_type in NEEDS_ROOT_CAUSE and not root_cause:
         raise ValidationFailed(
             f"A {ticket.get_ticket_type_display().lower()} needs a root cause to be resolved.",
@@ -211,7 +211,7 @@ def _check_resolution(ticket: Ticket, resolution_code: str, root_cause: str) -> 
             accepted=list(RootCause.values),
         )
     if root_cause:
-        check_choice("root_cause", root_cause, RootCause)
+        checked_choice("root_cause", root_cause, RootCause)
 
 
 @transaction.atomic

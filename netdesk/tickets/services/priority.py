@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from netdesk.core.checks import checked_choice
 from netdesk.tickets.choices import Level, Priority
 from netdesk.tickets.models import PriorityRule
-from netdesk.tickets.services.checks import check_choice
 
 # Used when the matrix has no row for a cell (a fresh install before configuration).
 DEFAULT_MATRIX = {
@@ -22,7 +22,7 @@ DEFAULT_MATRIX = {
 
 def priority_for(*, impact: int, urgency: int) -> int:
     """The configured priority for an impact × urgency cell."""
-    check_choice("impact", impact, Level)
-    check_choice("urgency", urgency, Level)
+    checked_choice("impact", impact, Level)
+    checked_choice("urgency", urgency, Level)
     rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).first()
     return rule.priority if rule else int(DEFAULT_MATRIX[(impact, urgency)])
