@@ -176,7 +176,8 @@ def test_exam_draw_is_deterministic_and_submitted_once(desk):
     assessment = assessment_open(actor=desk.lead, cycle=cycle, agent=desk.agent)
     with pytest.raises(ValidationFailed) as error:
         exam_draw(actor=desk.lead, assessment=assessment, skill=desk.call, level=2)
-    assert error.value.field == "questions" and error.value.accepted == "at most 0"
+    assert error.value.field == "questions"
+    assert error.value.accepted == "at most 0"
     attempt = exam_draw(actor=desk.lead, assessment=assessment, skill=desk.call, level=3, seed=7)
     bank = sorted(q.pk for q in desk.questions)
     assert set(attempt.questions.values_list("pk", flat=True)) == set(
@@ -190,7 +191,8 @@ def test_exam_draw_is_deterministic_and_submitted_once(desk):
         exam_submit(actor=desk.lead, attempt=attempt, answers={})
     with pytest.raises(ValidationFailed) as error:
         exam_submit(actor=desk.agent, attempt=attempt, answers={str(drawn[0]): 3})
-    assert error.value.field == f"answers.{drawn[0]}" and error.value.accepted == "0 to 2"
+    assert error.value.field == f"answers.{drawn[0]}"
+    assert error.value.accepted == "0 to 2"
     with pytest.raises(ValidationFailed) as error:
         exam_submit(actor=desk.agent, attempt=attempt, answers={"999999": 0})
     assert error.value.field == "answers"
@@ -220,7 +222,8 @@ def test_ratings_are_by_assessors_on_others_and_checked(desk):
         score=4,
         note="calmer on the second call",
     )
-    assert again.pk == rating.pk and again.score == 4
+    assert again.pk == rating.pk
+    assert again.score == 4
     for actor, kwargs, error_type, field in [
         (desk.agent, {"score": 5}, PermissionDenied, "action"),
         (desk.peer, {"score": 5}, PermissionDenied, "action"),
@@ -282,14 +285,16 @@ def test_synthesis_override_and_validation_end_to_end(desk, django_assert_max_nu
     assert components["kpi"]["levels"] == {"3": 4.0}
     kpi_row = components["kpi"]["kpis"][0]
     assert kpi_row["performance"] == pytest.approx(round(36 / 34, 4))
-    assert kpi_row["score"] == 4 and kpi_row["rule_met"] is True
+    assert kpi_row["score"] == 4
+    assert kpi_row["rule_met"] is True
     fcr = call.inputs["kpi_evidence"]["first_contact_resolution"]
     assert (fcr["observed"], fcr["expected"], fcr["ratio"]) == (0.75, 0.5, 1.5)
     # Level 3: 0.25·3.8889 + 0.35·3.5 + 0.15·4 + 0.25·4 = 3.7972, shown, at
     # 3 + 0.7972/4 = 3.1993 (level 2, 4.5 alone, is at 2.375) → level 3
     level_3 = 0.25 * exam + 0.35 * 3.5 + 0.4 * 4
     assert call.score == pytest.approx(round(3 + (level_3 - 3) / 4, 4))
-    assert call.level == 3 and call.hurdles_failed == []
+    assert call.level == 3
+    assert call.hurdles_failed == []
     cert = assessment.results.get(skill=desk.cert)
     assert cert.level is None  # no evidence at all
     assert assessment.state == AssessmentState.SYNTHESISED

@@ -56,7 +56,8 @@ def test_manager_starts_a_cycle_from_the_list(desk):
     assert "synthesis.weights.essay" in refused.content.decode()
     response = client.post("/competency/cycles/", {**form, "synthesis": ""})
     cycle = AssessmentCycle.objects.get(name="Autumn")
-    assert response.status_code == 302 and response["Location"] == f"/competency/cycles/{cycle.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/competency/cycles/{cycle.pk}/"
     # A team lead may not start one.
     assert browser(desk.lead).post("/competency/cycles/", form).status_code == 403
 
@@ -92,7 +93,8 @@ def test_lead_runs_an_assessment_and_the_agent_takes_the_exam(desk):
     agent = browser(desk.agent)
     exam_url = f"/competency/exams/{attempt.pk}/"
     page = agent.get(exam_url).content.decode()
-    assert "Hand in" in page and "right" not in page.split("<form")[1].split("</form>")[0]
+    assert "Hand in" in page
+    assert "right" not in page.split("<form")[1].split("</form>")[0]
     answers = {f"q-{q.pk}": q.correct for q in attempt.questions.all()}
     assert agent.post(exam_url, answers).status_code == 302
     attempt.refresh_from_db()
@@ -114,7 +116,8 @@ def test_lead_runs_an_assessment_and_the_agent_takes_the_exam(desk):
     ):
         assert shown in page
     refused = lead.post(url + "override/", {"override-skill": desk.call.pk, "override-level": 2})
-    assert refused.status_code == 422 and "This field is required" in refused.content.decode()
+    assert refused.status_code == 422
+    assert "This field is required" in refused.content.decode()
     assert (
         lead.post(
             url + "override/",
@@ -138,7 +141,8 @@ def test_cycle_page_shows_progress_and_agreement(desk):
         )  # fmt: skip
     page = browser(desk.lead).get(f"/competency/cycles/{cycle.pk}/").content.decode()
     assert desk.agent.username in page or str(desk.agent) in page
-    assert "Rater agreement" in page and "ICC(2,1)" in page
+    assert "Rater agreement" in page
+    assert "ICC(2,1)" in page
     # The agent sees the cycle and their own row, not the agreement.
     own = browser(desk.agent).get(f"/competency/cycles/{cycle.pk}/").content.decode()
     assert "Rater agreement" not in own
@@ -150,7 +154,8 @@ def test_assessment_page_permissions(desk):
     assessment = assessment_open(actor=desk.lead, cycle=cycle, agent=desk.agent)
     url = f"/competency/assessments/{assessment.pk}/"
     own = browser(desk.agent).get(url)
-    assert own.status_code == 200 and "Rate an indicator" not in own.content.decode()
+    assert own.status_code == 200
+    assert "Rate an indicator" not in own.content.decode()
     assert "Rate an indicator" in browser(desk.lead).get(url).content.decode()
     assert browser(desk.peer).get(url).status_code == 404
     assert browser(desk.other_lead).get(url).status_code == 404
@@ -181,7 +186,8 @@ def test_api_end_to_end(desk, django_assert_max_num_queries):
     )
     assert refused.status_code == 422
     error = refused.json()["errors"][0]
-    assert error["field"] == "synthesis.hurdles.min_tickets_per_kpi" and error["value"] == -1
+    assert error["field"] == "synthesis.hurdles.min_tickets_per_kpi"
+    assert error["value"] == -1
     created = post_json(
         manager,
         "/api/v1/competency/cycles",
@@ -213,7 +219,8 @@ def test_api_end_to_end(desk, django_assert_max_num_queries):
     )
     assert drawn.status_code == 201, drawn.content
     exam = drawn.json()
-    assert len(exam["items"]) == 3 and "correct" not in exam["items"][0]
+    assert len(exam["items"]) == 3
+    assert "correct" not in exam["items"][0]
     answers = {str(item["id"]): 0 for item in exam["items"]}
     assert (
         post_json(
@@ -224,7 +231,8 @@ def test_api_end_to_end(desk, django_assert_max_num_queries):
     handed_in = post_json(
         agent, f"/api/v1/competency/exams/{exam['id']}/submit", {"answers": answers}
     )
-    assert handed_in.status_code == 200 and handed_in.json()["score"] == 1.0
+    assert handed_in.status_code == 200
+    assert handed_in.json()["score"] == 1.0
     assert all(item["right"] for item in handed_in.json()["items"])
 
     rated = post_json(
@@ -253,7 +261,8 @@ def test_api_end_to_end(desk, django_assert_max_num_queries):
         f"/api/v1/competency/assessments/{assessment_id}/grade/override",
         {"grade": "primary", "reason": ""},
     )
-    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    assert no_reason.status_code == 422
+    assert no_reason.json()["errors"][0]["field"] == "reason"
     missing = post_json(
         lead,
         f"/api/v1/competency/assessments/{assessment_id}/results/{desk.cert.pk}/override",
@@ -275,7 +284,8 @@ def test_api_end_to_end(desk, django_assert_max_num_queries):
     assert api(desk.peer).get(f"/api/v1/competency/assessments/{assessment_id}").status_code == 404
 
     agreement = lead.get(f"/api/v1/competency/cycles/{cycle_id}/agreement")
-    assert agreement.status_code == 200 and set(agreement.json()) == {
+    assert agreement.status_code == 200
+    assert set(agreement.json()) == {
         "observation",
         "interview",
         "all",
@@ -305,7 +315,8 @@ def test_api_question_bank_and_lookups(desk):
         f"/api/v1/competency/skills/{desk.call.pk}/questions",
         {"level": 2, "text": "?", "choices": ["a", "b"], "correct": 2},
     )
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "correct"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "correct"
     listed = manager.get(f"/api/v1/competency/skills/{desk.call.pk}/questions").json()
     assert len(listed) == 7
     assert (
@@ -325,7 +336,8 @@ def test_exam_draw_through_the_services_then_read_by_the_agent(desk):
     assessment = assessment_open(actor=desk.lead, cycle=cycle, agent=desk.agent)
     attempt = exam_draw(actor=desk.lead, assessment=assessment, skill=desk.call, level=3, seed=2)
     body = api(desk.agent).get(f"/api/v1/competency/exams/{attempt.pk}").json()
-    assert body["submitted_at"] is None and all(item["right"] is None for item in body["items"])
+    assert body["submitted_at"] is None
+    assert all(item["right"] is None for item in body["items"])
     assessment_synthesise(actor=desk.lead, assessment=assessment)
     # Synthesised: the exam can no longer be handed in.
     late = post_json(

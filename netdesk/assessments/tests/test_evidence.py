@@ -122,7 +122,8 @@ def test_satisfaction_is_reported_not_available(desk):
     satisfaction = kpi_evidence(agent_ids=[a.pk], start=START, end=END)[a.pk][
         "customer_satisfaction"
     ]
-    assert satisfaction.observed is None and "not available" in satisfaction.note
+    assert satisfaction.observed is None
+    assert "not available" in satisfaction.note
 
 
 def test_first_response_time_lower_is_better_mix():
@@ -140,7 +141,8 @@ def test_first_response_time_lower_is_better_mix():
     # A: observed 900, expected 1200 → 0.75; B: observed 2700, expected 2400 → 1.125.
     frt_a = evidence[a.pk]["first_response_time"]
     frt_b = evidence[b.pk]["first_response_time"]
-    assert frt_a.tickets == 2 and frt_a.observed == pytest.approx(900)
+    assert frt_a.tickets == 2
+    assert frt_a.observed == pytest.approx(900)
     assert frt_a.expected == pytest.approx(1200)
     assert frt_a.ratio == pytest.approx(0.75)
     assert frt_b.ratio == pytest.approx(1.125)
@@ -173,7 +175,8 @@ def test_escalation_accuracy_counts_bounced_back_escalations():
         end=now + timedelta(hours=1),
     )
     accuracy = evidence[operator.pk]["escalation_accuracy"]
-    assert accuracy.tickets == 2 and accuracy.observed == 0.5
+    assert accuracy.tickets == 2
+    assert accuracy.observed == 0.5
     # The NOC's escalation back was not bounced again.
     assert evidence[noc.pk]["escalation_accuracy"].observed == 1.0
 
@@ -244,8 +247,10 @@ def test_standardise_edge_cases():
     # No tickets: no ratio, weight 0. Zero expected everywhere: no ratio.
     rows = [CellCount(1, (None, 3, "phone"), 4, 0), CellCount(2, (None, 3, "phone"), 2, 0)]
     evidence = standardise(rows, kpi="first_contact_resolution", agent_ids=[1, 3], shrinkage_k=5)
-    assert evidence[1].ratio is None and "expected value is 0" in evidence[1].note
-    assert evidence[3].tickets == 0 and evidence[3].weight == 0.0
+    assert evidence[1].ratio is None
+    assert "expected value is 0" in evidence[1].note
+    assert evidence[3].tickets == 0
+    assert evidence[3].weight == 0.0
     assert evidence[3].note == "no tickets in the period"
 
 

@@ -45,7 +45,8 @@ def test_blank_answers_ask_before_handing_in_and_keep_what_was_chosen(desk, atte
     # Then nothing is handed in: the exam comes back with the answer kept and a question
     blank = len(questions) - 1
     attempt.refresh_from_db()
-    assert page.status_code == 200 and attempt.submitted_at is None
+    assert page.status_code == 200
+    assert attempt.submitted_at is None
     text = page.content.decode()
     assert f"{blank} question{'s' if blank > 1 else ''} unanswered" in text
     assert f'name="q-{first.pk}" value="1" checked' in text
@@ -56,7 +57,8 @@ def test_blank_answers_ask_before_handing_in_and_keep_what_was_chosen(desk, atte
     done = agent.post(url, {f"q-{first.pk}": "1", "confirm_blank": str(blank)})
     assert done.status_code == 302
     attempt.refresh_from_db()
-    assert attempt.submitted_at is not None and attempt.answers == {str(first.pk): 1}
+    assert attempt.submitted_at is not None
+    assert attempt.answers == {str(first.pk): 1}
 
 
 def test_an_exam_answered_in_full_is_handed_in_at_once(desk, attempt):

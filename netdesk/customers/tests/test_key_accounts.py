@@ -46,7 +46,8 @@ def group():
 def test_a_site_of_a_key_account_is_a_key_account(group):
     account, site, _ = group
     plain_business = f.customer(Segment.BUSINESS)
-    assert account.is_key_account and site.is_key_account
+    assert account.is_key_account
+    assert site.is_key_account
     assert not plain_business.is_key_account
     assert site.served_segment == Segment.KEY_ACCOUNT
     assert plain_business.served_segment == Segment.BUSINESS
@@ -56,7 +57,8 @@ def test_the_sites_page_and_search_show_the_key_account(client, group):
     _, site, _ = group
     client.force_login(f.user())
     page = client.get(reverse("customer_detail", args=[site.pk])).content.decode()
-    assert "Key account" in page and "Hauptstadt Bank AG" in page
+    assert "Key account" in page
+    assert "Hauptstadt Bank AG" in page
     results = client.get(reverse("customer_search"), {"q": "Hauptstadt Bank – Mitte"})
     assert 'title="Key account"' in results.content.decode()
 
@@ -98,7 +100,8 @@ def test_the_group_account_lists_its_sites_open_tickets(client, group):
     ]
     client.force_login(operator)
     page = client.get(reverse("customer_detail", args=[account.pk])).content.decode()
-    assert "ATM link down at Mitte" in page and "Slow VPN at Spandau" in page
+    assert "ATM link down at Mitte" in page
+    assert "Slow VPN at Spandau" in page
     assert "Hauptstadt Bank – Mitte" in page  # which site each ticket is for
     assert "No open tickets" not in page
     api = Client(HTTP_AUTHORIZATION=f"Bearer {f.token_for(operator)}")

@@ -60,7 +60,9 @@ def test_demo_loads_a_small_desk_and_prints_the_logins() -> None:
     assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
     live = NetworkIncident.objects.get(state="identified")
     assert live.root_element.kind == ElementKind.AGGREGATION_SWITCH
-    assert live.eta is not None and live.links.exists() and live.alarms.count() >= 2
+    assert live.eta is not None
+    assert live.links.exists()
+    assert live.alarms.count() >= 2
     assert NetworkIncident.objects.filter(state="resolved", root_cause="power").exists()
     assert Contact.objects.count() >= 200
     assert Service.objects.count() >= 200
@@ -148,7 +150,8 @@ def test_reset_replaces_the_demo_data_and_the_seed_decides_it() -> None:
 
     assert not AssessmentCycle.objects.exists()
     assert not ExamQuestion.objects.exists()
-    assert not Assessment.objects.exists() and not Rating.objects.exists()
+    assert not Assessment.objects.exists()
+    assert not Rating.objects.exists()
     assert not User.objects.filter(username__in=["hotline", "teamlead", "manager"]).exists()
 
 
@@ -157,7 +160,8 @@ def test_the_first_line_routes_by_skill_with_levels_that_fit_its_rules() -> None
 
     first_line = SupportGroup.objects.get(tier__kind=TierKind.FIRST_LINE)
     settings = GroupRouting.objects.get(group=first_line)
-    assert settings.enabled and settings.policy == "least_sufficient"
+    assert settings.enabled
+    assert settings.policy == "least_sufficient"
     assert RoutingRule.objects.filter(skill__code="NET-DIAG", hard=True).count() == 2
     # Every hotline operator has a level in line diagnosis, enough of them
     # for urgent faults (level 3), and some take the key accounts' calls.
@@ -189,7 +193,8 @@ def test_the_hotline_team_has_an_assessment_cycle_under_way() -> None:
     lead = User.objects.get(username="teamlead")
     hotline = User.objects.get(username="hotline")
     cycle = AssessmentCycle.objects.get()
-    assert cycle.closed_at is None and cycle.created_by == manager
+    assert cycle.closed_at is None
+    assert cycle.created_by == manager
     assert (cycle.period_end - cycle.period_start).days == EVIDENCE_DAYS - 1
     # The question bank: enough questions for an exam in every skill and level it covers.
     bank = Counter(ExamQuestion.objects.values_list("skill__code", "level"))
@@ -219,7 +224,8 @@ def test_the_hotline_team_has_an_assessment_cycle_under_way() -> None:
         }
         assert assessment.ratings.filter(kind=RatingKind.INTERVIEW).exists()
         results = {r.skill_id: r.level for r in assessment.results.all()}
-        assert results and None not in results.values()
+        assert results
+        assert None not in results.values()
         records = AgentSkill.objects.filter(assessment=assessment)
         assert {r.skill_id: r.level for r in records} == results
         assert {r.source for r in records} == {LevelSource.ASSESSMENT}

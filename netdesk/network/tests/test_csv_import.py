@@ -94,9 +94,11 @@ def test_round_trip_areas_elements_links_and_services(tmp_path):
         "1/1/1",
         hamburg,
     )
-    assert str(first.activated_on) == "2025-03-01" and first.access_technology == "ftth"
+    assert str(first.activated_on) == "2025-03-01"
+    assert first.access_technology == "ftth"
     assert "elements    created 4, updated 0, unchanged 0, skipped 0" in output
-    assert "services    created 2" in output and "Skipped: nothing." in output
+    assert "services    created 2" in output
+    assert "Skipped: nothing." in output
 
 
 def test_reimporting_the_same_files_updates_and_never_duplicates(tmp_path):
@@ -147,9 +149,11 @@ def test_a_bad_header_stops_the_import_before_anything_is_written(tmp_path, head
         run_import("--areas", str(areas), "--elements", str(elements))
 
     message = str(failure.value)
-    assert named in message and "--elements" in message
+    assert named in message
+    assert "--elements" in message
     assert "accepted columns: required name, kind; optional area, upstream" in message
-    assert not Area.objects.exists() and not NetworkElement.objects.exists()
+    assert not Area.objects.exists()
+    assert not NetworkElement.objects.exists()
 
 
 def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
@@ -194,9 +198,11 @@ def test_bad_rows_are_reported_with_their_reasons_not_dropped(tmp_path):
         ("elements.csv line 10", "element repeated in the import"),
     }
     kind_row = next(row for row in rows if row["reason"] == "kind not accepted")
-    assert "'9 lives!'" in kind_row["detail"] and "core_router" in kind_row["detail"]
+    assert "'9 lives!'" in kind_row["detail"]
+    assert "core_router" in kind_row["detail"]
     assert '"name": "BAD-KIND"' in kind_row["row"]
-    assert "management_ip not accepted" in output and "elements.csv line 3" in output
+    assert "management_ip not accepted" in output
+    assert "elements.csv line 3" in output
     assert "created 1, updated 0, unchanged 0, skipped 8" in output
 
 
@@ -241,8 +247,10 @@ def test_services_of_unknown_customers_are_skipped_unless_asked_to_create_them(t
     )
 
     refused = run_import("--services", str(services))
-    assert not Service.objects.exists() and not Customer.objects.exists()
-    assert "customer not found" in refused and "access_technology not accepted" in refused
+    assert not Service.objects.exists()
+    assert not Customer.objects.exists()
+    assert "customer not found" in refused
+    assert "access_technology not accepted" in refused
     assert "element not found" in refused
 
     created = run_import("--services", str(services), "--create-customers")
@@ -254,7 +262,8 @@ def test_services_of_unknown_customers_are_skipped_unless_asked_to_create_them(t
 
 def test_a_dry_run_writes_nothing_and_says_what_it_would_do(tmp_path):
     output = run_import(*network_files(tmp_path), "--dry-run")
-    assert not Area.objects.exists() and not NetworkElement.objects.exists()
+    assert not Area.objects.exists()
+    assert not NetworkElement.objects.exists()
     assert "Dry run (nothing kept)" in output
     assert "elements    would create 4" in output
 

@@ -124,7 +124,8 @@ def test_away_and_capped_agents_are_not_eligible_and_say_why():
     assert decision.chosen == 4
     assert decision.eligible_count == 1
     by_id = {c.agent_id: c for c in decision.candidates}
-    assert by_id[1].away and not by_id[1].eligible
+    assert by_id[1].away
+    assert not by_id[1].eligible
     assert by_id[2].at_cap
     assert by_id[3].short == ((DIAG, 1, 2),)
     assert [c.agent_id for c in decision.candidates] == [4, 1, 2, 3]
@@ -163,7 +164,8 @@ def test_most_proficient_takes_the_highest_total_in_the_required_skills():
         policy=Policy.MOST_PROFICIENT,
     )
     assert decision.chosen == 2
-    assert decision.chosen_candidate is not None and decision.chosen_candidate.score == 6
+    assert decision.chosen_candidate is not None
+    assert decision.chosen_candidate.score == 6
 
 
 def test_round_robin_takes_the_next_eligible_after_the_cursor_and_wraps():

@@ -251,7 +251,8 @@ def test_escalation_targets_the_same_skill_one_level_above_the_handler(desk):
     reasons = {c["agent"]: c["why_not"] for c in target.fields["candidates"]}
     assert reasons[same.username] == "NET-DIAG level 3 < 4"
     assert handler.username not in reasons
-    assert top.username in reasons and reasons[top.username] == ""
+    assert top.username in reasons
+    assert reasons[top.username] == ""
     assert target.fields["requirements"][0]["level"] == 4
     assert target.fields["requirements"][0]["hard"]
 
@@ -410,7 +411,9 @@ def test_api_rules_crud_for_managers(desk, skills):
     )
     assert created.status_code == 201, created.content
     rule = created.json()
-    assert rule["skill"] == "CS-KEYACCT" and rule["hard"] and rule["match_key_account"]
+    assert rule["skill"] == "CS-KEYACCT"
+    assert rule["hard"]
+    assert rule["match_key_account"]
     patched = client.patch(
         f"/api/v1/competency/routing/rules/{rule['id']}",
         {"min_level": 2, "match_key_account": None},
@@ -456,7 +459,8 @@ def test_api_group_policy_availability_route_and_decisions(desk):
         {"policy": "fastest", "workload_cap": 4},
         content_type="application/json",
     )
-    assert bad.status_code == 422 and bad.json()["errors"][0]["accepted"]
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["accepted"]
     away = api(helper).put(
         "/api/v1/competency/routing/availability",
         {"available": False},
@@ -533,7 +537,8 @@ def test_routing_pages_for_managers_and_read_only_for_agents(desk, skills):
     )
     assert created.status_code == 302, created.content
     rule = RoutingRule.objects.get(name="Complaints")
-    assert rule.match_key_account is None and rule.is_active
+    assert rule.match_key_account is None
+    assert rule.is_active
     assert client.get(reverse("competency_routing_rule", args=[rule.pk])).status_code == 200
     saved = client.post(
         reverse("competency_routing_group", args=[group.pk]),
@@ -545,11 +550,13 @@ def test_routing_pages_for_managers_and_read_only_for_agents(desk, skills):
         reverse("competency_routing_group", args=[group.pk]),
         {"enabled": "on", "policy": "round_robin", "workload_cap": 3, "relax_thresholds": "90, 10"},
     )
-    assert refused.status_code == 200 and "rising" in refused.text
+    assert refused.status_code == 200
+    assert "rising" in refused.text
     operator = agent(group)
     client.force_login(operator)
     page = client.get(reverse("competency_routing"))
-    assert page.status_code == 200 and "Complaints" in page.text
+    assert page.status_code == 200
+    assert "Complaints" in page.text
     assert client.get(reverse("competency_routing_rule_new")).status_code == 403
     client.post(reverse("competency_routing_availability"), {"available": "0"})
     assert not read.is_available(operator.pk)
