@@ -52,11 +52,13 @@ def account_numbers_by_name(*, names: Collection[str]) -> dict[str, list[str]]:
 
 
 def phone_prefixes(text: str) -> list[str]:
-    """How stored numbers begin when they start as typed. Numbers are stored
-    as given, digits only: '+49 30 12…' as 493012…, '0049 30 12…' as
-    00493012…, '030 12…' as 03012…; a typed start in any of these spellings
-    is looked up in all three. Text that is not the start of a number (no
-    '+', '00' or trunk 0) has none: local numbers are matched from their end."""
+    """How stored numbers begin when they start as typed. Numbers are written
+    in E.164, their digits indexed ('+49 30 12…' as 493012…); those that could
+    not be read when they were rewritten keep the digits they were typed with
+    ('0049 30 12…' as 00493012…, '030 12…' as 03012…). A typed start in any of
+    these spellings is looked up in all three. Text that is not the start of a
+    number (no '+', '00' or trunk 0) has none: local numbers are matched from
+    their end."""
     if not NUMBER_AS_TYPED.fullmatch(text):
         return []
     written = text.strip().replace("(0)", "")  # "+49 (0)30": the trunk 0 is dropped
