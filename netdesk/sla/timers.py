@@ -4,8 +4,10 @@ history: no database here, so one ticket (after a change) and a million
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 
 from netdesk.sla.engine import Span, compute_timer
 from netdesk.sla.models import EscalationRule, Metric, PolicyKind, SlaPolicy, SlaTarget
@@ -191,6 +193,55 @@ def update_intervals(ticket: TicketFacts, history: TicketHistory) -> list[Window
     return [Window(start, end) for start, end in zip(starts, ends, strict=True)]
 
 
+# One clock to measure: SLA or OLA, its policy and target, the group (OLA)
+# and the window it runs in.
+Clock = tuple[str, SlaPolicy, SlaTarget, int | None, Window]
+
+
+def _sla_clocks(
+    ticket: TicketFacts,
+    history: TicketHistory,
+    policies: list[SlaPolicy],
+    resolution_stop: datetime | None,
+) -> Iterator[Clock]:
+    sla = sla_policy_for(ticket, [p for p in policies if p.kind == PolicyKind.SLA])
+    if sla is None:
+        return
+    for target in _targets(sla):
+        if target.metric == Metric.NEXT_UPDATE:
+            for window in update_intervals(ticket, history):
+                yield PolicyKind.SLA, sla, target, None, window
+            continue
+        stop = (
+            ticket.first_response_at if target.metric == Metric.FIRST_RESPONSE else resolution_stop
+        )
+        yield PolicyKind.SLA, sla, target, None, Window(ticket.created_at, stop)
+
+
+def _ola_clocks(
+    ticket: TicketFacts,
+    history: TicketHistory,
+    policies: list[SlaPolicy],
+    resolution_stop: datetime | None,
+) -> Iterator[Clock]:
+    olas = [p for p in policies if p.kind == PolicyKind.OLA]
+    for stay in history.stays if olas else []:
+        ola = ola_policy_for(stay.group_id, ticket, olas)
+        if ola is None:
+            continue
+        stay_end = stay.end or resolution_stop
+        for target in _targets(ola):
+            if target.metric == Metric.NEXT_UPDATE:
+                continue  # customers are updated under the SLA, not between groups
+            if target.metric == Metric.FIRST_RESPONSE:
+                # The receiving group responds by taking the ticket on.
+                candidates = [m for m in (stay.picked_up_at, stay_end) if m is not None]
+                stop = min(candidates) if candidates else None
+            else:
+                stop = stay_end
+            yield PolicyKind.OLA, ola, target, stay.group_id, Window(stay.start, stop)
+
+
 def recompute_ticket(
     *,
     ticket: TicketFacts,
@@ -207,10 +258,11 @@ def recompute_ticket(
     }
     keep: list[TimerRow] = []
     resolution_stop = ticket.resolved_at if ticket.status in DONE else None
-
-    def measure(
-        kind: str, policy: SlaPolicy, target: SlaTarget, group_id: int | None, window: Window
-    ) -> None:
+    clocks = chain(
+        _sla_clocks(ticket, history, policies, resolution_stop),
+        _ola_clocks(ticket, history, policies, resolution_stop),
+    )
+    for kind, policy, target, group_id, window in clocks:
         key = (kind, target.metric, group_id, window.start)
         timer = existing.pop(key, None) or TimerRow(
             pk=None,
@@ -232,35 +284,6 @@ def recompute_ticket(
                 now=now,
             )
         )
-
-    sla = sla_policy_for(ticket, [p for p in policies if p.kind == PolicyKind.SLA])
-    for target in _targets(sla) if sla is not None else []:
-        assert sla is not None
-        if target.metric == Metric.NEXT_UPDATE:
-            for window in update_intervals(ticket, history):
-                measure(PolicyKind.SLA, sla, target, None, window)
-            continue
-        stop = (
-            ticket.first_response_at if target.metric == Metric.FIRST_RESPONSE else resolution_stop
-        )
-        measure(PolicyKind.SLA, sla, target, None, Window(ticket.created_at, stop))
-
-    olas = [p for p in policies if p.kind == PolicyKind.OLA]
-    for stay in history.stays if olas else []:
-        ola = ola_policy_for(stay.group_id, ticket, olas)
-        if ola is None:
-            continue
-        stay_end = stay.end or resolution_stop
-        for target in _targets(ola):
-            if target.metric == Metric.NEXT_UPDATE:
-                continue  # customers are updated under the SLA, not between groups
-            if target.metric == Metric.FIRST_RESPONSE:
-                # The receiving group responds by taking the ticket on.
-                candidates = [m for m in (stay.picked_up_at, stay_end) if m is not None]
-                stop = min(candidates) if candidates else None
-            else:
-                stop = stay_end
-            measure(PolicyKind.OLA, ola, target, stay.group_id, Window(stay.start, stop))
 
     # Timers of a policy that no longer applies are cancelled, not deleted:
     # their history stays visible on the ticket.
