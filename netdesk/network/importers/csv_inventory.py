@@ -336,25 +336,6 @@ class _ServiceColumns:
         account = check.text(
             values[self.account_at], field="account_number", max_length=30, required=True
         )
-        found = self._values(values)
-        customer_name = (
-            check.text(values[self.name_at], field="customer_name", max_length=200)
-            if self.name_at is not None
-            else ""
-        )
-        segment = self.segment(values[self.segment_at] if self.segment_at is not None else None)
-        return ServiceRow(
-            service_id=service_id,
-            reference=reference,
-            account_number=account,
-            values=found,
-            customer_name=customer_name,
-            segment=segment,
-            raw=values,
-            columns=self.columns,
-        )
-
-    def _values(self, values: list[str]) -> dict[str, object]:
         found: dict[str, object] = {
             "product": check.text(
                 values[self.product_at], field="product", max_length=120, required=True
@@ -385,7 +366,22 @@ class _ServiceColumns:
             found["status"] = self.status(values[self.status_at])
         if self.activated_at is not None:
             found["activated_on"] = check.iso_date(values[self.activated_at], field="activated_on")
-        return found
+        customer_name = (
+            check.text(values[self.name_at], field="customer_name", max_length=200)
+            if self.name_at is not None
+            else ""
+        )
+        segment = self.segment(values[self.segment_at] if self.segment_at is not None else None)
+        return ServiceRow(
+            service_id=service_id,
+            reference=reference,
+            account_number=account,
+            values=found,
+            customer_name=customer_name,
+            segment=segment,
+            raw=values,
+            columns=self.columns,
+        )
 
 
 def _service_rows(
