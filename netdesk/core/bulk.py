@@ -15,20 +15,31 @@ from django.db.models import Field, Model
 from django.utils import timezone
 
 
-def rows_update(model: type[Model], objects: Sequence[Any], names: list[str]) -> None:
+def rows_update(
+    model: type[Model],
+    objects: Sequence[Any],
+    names: list[str],
+    *,
+    values: Callable[[Any, list[str]], list[Any]] | None = None,
+) -> None:
     """One parameterised UPDATE per object, sent with executemany. Django's
     bulk_update builds a CASE expression per row and field, which at tens of
-    thousands of rows costs far more than the work itself."""
+    thousands of rows costs far more than the work itself. `values(obj,
+    names)` gives an object's column values where Django's per-field
+    preparation is too slow or the objects are not model instances."""
     if not objects:
         return
     fields = [cast("Field[Any, Any]", model._meta.get_field(name)) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
-    rows = [
-        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
-        for obj in objects
-    ]
+    if values is None:
+        rows = [
+            [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+            for obj in objects
+        ]
+    else:
+        rows = [[*values(obj, names), obj.pk] for obj in objects]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

@@ -20,6 +20,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Field, QuerySet
 from django.utils import timezone
 
+from netdesk.core.bulk import rows_update
 from netdesk.sla.models import SlaTimer
 from netdesk.sla.selectors import (
     active_escalation_rules,
@@ -82,17 +83,9 @@ def ticket_changed(*, ticket: Ticket) -> None:
 
 
 def timers_update(timers: Sequence[SlaTimer | TimerRow], names: list[str]) -> None:
-    """One parameterised UPDATE per timer, sent with executemany: Django's
-    bulk_update builds a CASE expression per row and field, which costs far
-    more than the recomputation itself at this volume."""
-    if not timers:
-        return
-    quote = connection.ops.quote_name
-    columns = [cast("Field[Any, Any]", SlaTimer._meta.get_field(name)).column for name in names]
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    sql = f"UPDATE {quote(SlaTimer._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [[*_db_values(t, names), t.pk] for t in timers])
+    """Write these fields of the timers (model instances or rows), one
+    UPDATE per timer in a single executemany."""
+    rows_update(SlaTimer, timers, names, values=_db_values)
 
 
 def _timers_insert(rows: list[TimerRow]) -> None:
