@@ -2,6 +2,7 @@
 and queued again once the waiting run has been taken."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django_tasks import TaskResultStatus, task
@@ -17,7 +18,7 @@ def sample_tick() -> int:
     return 1
 
 
-def waiting_runs() -> list[DBTaskResult]:
+def waiting_runs() -> list[DBTaskResult[Any, Any]]:
     return list(
         DBTaskResult.objects.filter(
             task_path=sample_tick.module_path, status=TaskResultStatus.READY

@@ -59,6 +59,7 @@ def test_demo_loads_a_small_desk_and_prints_the_logins() -> None:
     # The history, plus the tickets callers opened about the demo's outages.
     assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
     live = NetworkIncident.objects.get(state="identified")
+    assert live.root_element is not None
     assert live.root_element.kind == ElementKind.AGGREGATION_SWITCH
     assert live.eta is not None
     assert live.links.exists()

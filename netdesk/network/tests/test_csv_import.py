@@ -75,6 +75,8 @@ def test_round_trip_areas_elements_links_and_services(tmp_path):
     assert (hamburg.latitude, hamburg.longitude) == (53.55, 9.99)
     splitter = NetworkElement.objects.get(name="HH-SPLIT-01")
     assert splitter.kind == "ftth_splitter"  # an operator's own kind, written any way
+    assert splitter.upstream is not None
+    assert splitter.upstream.upstream is not None
     assert [e.name for e in (splitter.upstream, splitter.upstream.upstream)] == [
         "HH-OLT-01",
         "HH-AGG-01",
@@ -116,6 +118,7 @@ def test_reimporting_the_same_files_updates_and_never_duplicates(tmp_path):
     write(tmp_path, "elements.csv", ELEMENTS.replace("olt,HH,HH-AGG-01", "dslam,HH,HH-CR-01"))
     changed = run_import("--elements", str(tmp_path / "elements.csv"))
     moved = NetworkElement.objects.get(name="HH-OLT-01")
+    assert moved.upstream is not None
     assert (moved.kind, moved.upstream.name) == ("dslam", "HH-CR-01")
     assert "elements    created 0, updated 1, unchanged 3" in changed
 
@@ -225,7 +228,9 @@ def test_upstreams_that_would_loop_are_refused(tmp_path):
     output = run_import("--elements", str(elements), "--skipped-csv", str(skipped))
 
     assert NetworkElement.objects.get(name="CORE").upstream is None
-    assert NetworkElement.objects.get(name="FINE").upstream.name == "AGG"
+    fine = NetworkElement.objects.get(name="FINE").upstream
+    assert fine is not None
+    assert fine.name == "AGG"
     assert not NetworkElement.objects.filter(name__startswith="LOOP").exists()
     details = {row["reference"]: row for row in csv.DictReader(skipped.open(encoding="utf-8"))}
     assert details["elements.csv line 2"]["reason"] == "upstream would make a loop"

@@ -24,6 +24,7 @@ def test_resolve_queues_a_close_that_the_worker_runs_when_due(settings):
         actor=operator, ticket=ticket, resolution_code="fixed", root_cause="unknown"
     )
     queued = DBTaskResult.objects.get()
+    assert ticket.resolved_at is not None
     assert queued.run_after >= ticket.resolved_at + timedelta(days=7) - timedelta(seconds=1)
     call_command("worker", "--batch")  # not due yet: nothing happens
     assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
@@ -41,11 +42,13 @@ def test_autoclose_is_idempotent_and_respects_reopening():
         actor=operator, ticket=ticket, resolution_code="fixed", root_cause="unknown"
     )
     first_resolution = ticket.resolved_at
+    assert first_resolution is not None
     services.ticket_reopen(actor=operator, ticket=ticket, reason="not fixed")
     assert ticket_autoclose(ticket_id=ticket.pk, resolved_at=first_resolution) is False
     services.ticket_resolve(
         actor=operator, ticket=ticket, resolution_code="fixed", root_cause="hardware"
     )
+    assert ticket.resolved_at is not None
     assert ticket_autoclose(ticket_id=ticket.pk, resolved_at=ticket.resolved_at) is True
     assert ticket_autoclose(ticket_id=ticket.pk, resolved_at=ticket.resolved_at) is False
     assert Ticket.objects.get(pk=ticket.pk).events.filter(kind="closed").count() == 1
