@@ -52,11 +52,17 @@ def _column_at(text: str, dialect: Any) -> int:
 
 
 def csv_rows(
-    text: TextIO, *, dialect: Any = csv.excel, max_row: int = MAX_ROW_CHARACTERS
+    text: TextIO,
+    *,
+    dialect: Any = csv.excel,
+    max_row: int = MAX_ROW_CHARACTERS,
+    by_line: bool = False,
 ) -> Iterator[tuple[int, list[str]]]:
     """(row number, values) for each row of `text`, the first row (the
-    header) numbered 1. Raises RowTooLong for a row of more than `max_row`
-    characters and CsvUnreadable where csv cannot go on."""
+    header) numbered 1; with `by_line`, the number of the line the row
+    starts on instead (they differ after a quoted field spanning lines).
+    Raises RowTooLong for a row of more than `max_row` characters and
+    CsvUnreadable where csv cannot go on."""
     row = 1
     line = 0  # lines read so far
     first_line = 1  # the line the current row starts on
@@ -87,7 +93,7 @@ def csv_rows(
             return
         except csv.Error as exc:
             raise CsvUnreadable(str(exc), row=row, line=first_line) from exc
-        yield row, values
+        yield (first_line if by_line else row), values
         row += 1
         first_line = line + 1
         pieces.clear()

@@ -7,11 +7,11 @@ as (line number, values) with rows of the wrong width reported."""
 from __future__ import annotations
 
 import codecs
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from netdesk.core.csvrows import CsvUnreadable, csv_rows
 from netdesk.core.errors import ImportFailed
 from netdesk.core.text import UNSTORABLE_REASON, unstorable_in_row
 from netdesk.network.import_report import ImportReport
@@ -77,7 +77,10 @@ class CsvFile:
 
     def _header(self) -> list[str]:
         with self.path.open(encoding="utf-8-sig", newline="") as text:
-            header = next(csv.reader(text), None)
+            try:
+                header = next((values for _, values in csv_rows(text)), None)
+            except CsvUnreadable as exc:
+                raise ImportFailed(f"{self.where}: the header, {exc.where()}: {exc}.") from exc
         if not header:
             raise ImportFailed(
                 f"{self.where}: the file is empty; its first line must be the header "
@@ -114,16 +117,16 @@ class CsvFile:
         width = len(self.columns)
         name = self.path.name
         with self.path.open(encoding="utf-8-sig", newline="") as text:
-            reader = csv.reader(text)
-            next(reader, None)
+            rows = csv_rows(text, by_line=True)
             try:
-                for values in reader:
+                next(rows, None)
+                for line, values in rows:
                     if not values or (len(values) == 1 and not values[0].strip()):
                         continue
                     if len(values) != width:
                         report.skip(
                             self.layout.record,
-                            f"{name} line {reader.line_num}",
+                            f"{name} line {line}",
                             "row has the wrong number of fields",
                             f"{len(values)} fields; the header has {width}",
                             values,
@@ -133,15 +136,15 @@ class CsvFile:
                     if problem is not None:
                         report.skip(
                             self.layout.record,
-                            f"{name} line {reader.line_num}",
+                            f"{name} line {line}",
                             UNSTORABLE_REASON,
                             problem,
                             values,
                         )
                         continue
-                    yield reader.line_num, values
-            except csv.Error as exc:
-                raise ImportFailed(f"{self.where}: line {reader.line_num}: {exc}.") from exc
+                    yield line, values
+            except CsvUnreadable as exc:
+                raise ImportFailed(f"{self.where}: {exc.where(self.columns)}: {exc}.") from exc
 
     def record(self, values: list[str]) -> dict[str, str]:
         """The row as {column: value}, for the skipped-rows file."""

@@ -167,6 +167,17 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
     assert not NetworkElement.objects.exists()
 
 
+def test_a_row_over_the_bound_stops_the_import_naming_its_row_and_column(tmp_path):
+    elements = write(
+        tmp_path,
+        "elements.csv",
+        f"name,kind\nHH-CR-01,core_router\nHH-CR-02,{'x' * 200_000}\n",
+    )
+    with pytest.raises(CommandError, match=r"row 3, column kind: longer than 131,072 characters"):
+        run_import("--elements", str(elements))
+    assert not NetworkElement.objects.exists()
+
+
 def test_bad_rows_are_reported_with_their_reasons_not_dropped(tmp_path):
     elements = write(
         tmp_path,
