@@ -80,7 +80,9 @@ def test_nav_has_skills_and_my_page_shows_chart_gaps_and_plan(team):
     assert 'aria-current="page">Skills' in html
     assert "My skills" in html
     # The chart: an SVG bar per skill, coloured by status, with the required tick.
-    svg = re.search(r"<svg class=\"skills-chart\".*?</svg>", html, re.S).group(0)
+    chart = re.search(r"<svg class=\"skills-chart\".*?</svg>", html, re.S)
+    assert chart is not None
+    svg = chart.group(0)
     assert 'data-skill="CS-SUPPORT"' in svg
     assert 'class="bar-met"' in svg
     assert 'data-skill="CS-INTERACT"' in svg
@@ -141,6 +143,7 @@ def test_lead_records_a_level_and_an_override_needs_a_reason(team):
     assert response.status_code == 302
     latest = AgentSkill.objects.filter(agent=anna).latest("id")
     assert (latest.level, latest.source, latest.recorded_by) == (3, "override", lead)
+    assert latest.expires_at is not None
     assert latest.expires_at.year == 2030
     # Agents cannot post a level.
     response = login(anna).post(
@@ -193,14 +196,17 @@ def test_team_matrix_heatmap(team):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Skills matrix: Hotline West" in html
-    row = re.search(
+    found = re.search(
         rf"<tr><th scope=\"row\"><a href=\"/competency/agents/{anna.pk}/\">.*?</tr>", html, re.S
-    ).group(0)
+    )
+    assert found is not None
+    row = found.group(0)
     assert 'class="cell skill-met"' in row
     assert 'class="cell skill-missing"' in row
     assert login(anna).get("/competency/teams/").status_code == 403
     assert login(anna).get(f"/competency/teams/{team['group'].pk}/").status_code == 403
     other = SupportGroup.objects.exclude(pk=team["group"].pk).first()
+    assert other is not None
     assert login(lead).get(f"/competency/teams/{other.pk}/").status_code == 404
     assert login(team["manager"]).get(f"/competency/teams/{other.pk}/").status_code == 200
     assert login(team["manager"]).get("/competency/teams/").status_code == 200

@@ -111,6 +111,7 @@ def test_csv_import_with_skips_and_sfia_mapping(tmp_path):
     path = write_csv(tmp_path / "licensed.csv", rows=rows)
     result = import_framework(path, name="Our SFIA", map_external="sfia")
     framework = result.framework
+    assert framework is not None
     assert framework.state == "draft"
     assert framework.source == "licensed.csv"
     skills = {s.code: s for s in Skill.objects.filter(framework=framework)}
@@ -130,6 +131,7 @@ def test_xlsx_import_maps_ecf_codes(tmp_path):
     path = write_xlsx(tmp_path / "ecf.xlsx", rows=rows)
     result = import_framework(path, name="Our e-CF", map_external="ecf", publish=True)
     framework = result.framework
+    assert framework is not None
     assert framework.state == "published"
     skills = check_imported(framework)
     assert skills["USX"].external_codes == {"ecf": "C.1", "netdesk": "CS-SUPPORT"}
@@ -200,9 +202,11 @@ def test_second_import_is_the_next_version_and_dry_run_writes_nothing(tmp_path):
     path = write_csv(tmp_path / "f.csv")
     import_framework(path, name="Ours", publish=True)
     result = import_framework(path, name="Ours", dry_run=True)
+    assert result.framework is not None
     assert result.framework.version == 2
     assert Framework.objects.filter(name="Ours").count() == 1
     result = import_framework(path, name="Ours")
+    assert result.framework is not None
     assert result.framework.version == 2
     with pytest.raises(ImportFailed, match="draft"):
         import_framework(path, name="Ours")
