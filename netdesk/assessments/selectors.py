@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, can
-from netdesk.assessments import evidence, synthesis
+from netdesk.assessments import agreement, evidence, synthesis_config
 from netdesk.assessments.models import (
     Assessment,
     AssessmentCycle,
@@ -22,7 +22,6 @@ from netdesk.assessments.models import (
     RatingKind,
     SkillResult,
 )
-from netdesk.assessments import agreement
 from netdesk.competency.models import Indicator
 from netdesk.competency.selectors import can_see_agent, sees_everyone, team_member_ids
 from netdesk.core.errors import NotFound
@@ -30,8 +29,8 @@ from netdesk.core.errors import NotFound
 Item = tuple[int, int, str]  # a rated thing: assessment, indicator, kind of rating
 
 
-def cycle_config(cycle: AssessmentCycle) -> synthesis.SynthesisConfig:
-    return synthesis.parse_config(cycle.synthesis)
+def cycle_config(cycle: AssessmentCycle) -> synthesis_config.SynthesisConfig:
+    return synthesis_config.parse_config(cycle.synthesis)
 
 
 # ---- who sees what --------------------------------------------------------------
@@ -153,7 +152,7 @@ def agent_page_exams(*, viewer: User, agent: User) -> dict[str, Any]:
 def exam_passed(attempt: ExamAttempt) -> bool | None:
     if attempt.score is None:
         return None
-    return attempt.score >= attempt.pass_mark - synthesis.EPSILON
+    return attempt.score >= attempt.pass_mark - synthesis_config.EPSILON
 
 
 def assessment_page(assessment: Assessment) -> dict[str, Any]:

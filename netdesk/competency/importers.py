@@ -42,6 +42,8 @@ from netdesk.competency.framework_file import (
 )
 from netdesk.competency.models import Framework, FrameworkState, RoleProfile, Skill
 from netdesk.competency.services import framework as services
+from netdesk.competency.services import profiles as profile_services
+from netdesk.competency.services import skills as skill_services
 from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
 from netdesk.core.errors import ServiceError
 
@@ -321,7 +323,7 @@ def _write_skills(
             result.skip(item.row, "parent_code was not imported; kept at the top", item.parent_code)
         codes = item.external_codes(matches)
         try:
-            skill = services.skill_create(
+            skill = skill_services.skill_create(
                 actor=None,
                 framework=framework,
                 code=item.code,
@@ -351,14 +353,16 @@ def _write_levels(skill: Skill, item: SkillRow, result: ImportResult) -> None:
             result.skip(item.row, f"level {level} outside the scale {low}–{high}", item.code)
             continue
         with _refused(result.skip, item.row, item.code):
-            services.level_set(actor=None, skill=skill, level=level, description=text, title=title)
+            skill_services.level_set(
+                actor=None, skill=skill, level=level, description=text, title=title
+            )
             result.levels += 1
     for level, text, kinds, rule in item.indicators:
         if not low <= level <= high:
             result.skip(item.row, f"indicator level {level} outside {low}–{high}", item.code)
             continue
         with _refused(result.skip, item.row, item.code):
-            services.indicator_create(
+            skill_services.indicator_create(
                 actor=None, skill=skill, level=level, text=text, evidence=kinds, kpi_rule=rule
             )
             result.indicators += 1
@@ -375,7 +379,7 @@ def _write_profiles(
     for item in profiles:
         profile: RoleProfile | None = None
         with _refused(skip, item.row, item.name):
-            profile = services.profile_create(
+            profile = profile_services.profile_create(
                 actor=None, framework=framework, name=item.name, description=item.description
             )
             result.profiles += 1
@@ -387,7 +391,7 @@ def _write_profiles(
                 skip(row, "skill_code was not imported", code)
                 continue
             with _refused(skip, row, code):
-                services.requirement_set(
+                profile_services.requirement_set(
                     actor=None, profile=profile, skill=skill, min_level=min_level, hard=hard
                 )
                 result.requirements += 1

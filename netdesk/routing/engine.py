@@ -247,6 +247,33 @@ class Decision:
         return self.eligible_count + self.away_count + self.at_cap_count + self.short_count
 
 
+# An eligible agent as (order key, id, load, score, levels): tuples sort by
+# the policy's key (unique, as it ends with the id) without a key function.
+_Eligible = tuple[tuple[Any, ...], int, int, int | None, Mapping[int, int]]
+# A refused agent as (id, load, away, at the cap, (skill, has, needs) short).
+_Refused = tuple[int, int, bool, bool, tuple[tuple[int, int, int], ...]]
+
+
+def _ranked(
+    eligible: list[_Eligible], refused: list[_Refused], keep: int | None
+) -> tuple[list[_Eligible], list[_Refused]]:
+    """The eligible in the policy's order, then the refused; `keep` of them
+    at most, found without sorting everyone."""
+    if keep is None:
+        eligible.sort()
+        refused.sort()
+        return eligible, refused
+    ranked = heapq.nsmallest(keep, eligible)
+    return ranked, heapq.nsmallest(max(0, keep - len(ranked)), refused)
+
+
+def _candidates(ranked: list[_Eligible], shown: list[_Refused]) -> tuple[Candidate, ...]:
+    return (
+        *(Candidate(a, True, load, score) for _, a, load, score, _ in ranked),
+        *(Candidate(a, False, load, None, off, cap, short) for a, load, off, cap, short in shown),
+    )
+
+
 def route(
     *,
     agents: Sequence[Agent],
@@ -271,11 +298,8 @@ def route(
     least = policy == Policy.LEAST_SUFFICIENT
     most = policy == Policy.MOST_PROFICIENT
     after = -1 if cursor is None else cursor
-    cap = workload_cap
-    # Eligible agents as (order key, id, load, score, levels): tuples sort by
-    # the policy's key (unique, as it ends with the id) without a key function.
-    eligible: list[tuple[tuple[Any, ...], int, int, int | None, Mapping[int, int]]] = []
-    refused: list[tuple[int, int, bool, bool, tuple[tuple[int, int, int], ...]]] = []
+    eligible: list[_Eligible] = []
+    refused: list[_Refused] = []
     away_count = at_cap_count = short_count = 0
     for agent in agents:
         agent_id = agent.agent_id
@@ -284,7 +308,7 @@ def route(
         levels = agent.levels
         load = agent.load
         away = not agent.available
-        at_cap = cap is not None and load >= cap
+        at_cap = workload_cap is not None and load >= workload_cap
         short: tuple[tuple[int, int, int], ...] = ()
         score = 0
         for skill, level in needs:
@@ -306,32 +330,20 @@ def route(
             eligible.append(((-score, load, agent_id), agent_id, load, score, levels))
         else:
             eligible.append(((agent_id <= after, agent_id), agent_id, load, None, levels))
-    if keep is None:
-        eligible.sort()
-        refused.sort()
-        ranked, shown = eligible, refused
-    else:
-        ranked = heapq.nsmallest(keep, eligible)
-        shown = heapq.nsmallest(max(0, keep - len(ranked)), refused)
-    chosen = ranked[0][1] if ranked else None
-    within = True
-    if ranked and relaxed:
-        chosen_levels = ranked[0][4]
-        within = all(chosen_levels.get(r.skill_id, 0) >= r.level for r in requirements)
-    candidates = [Candidate(a, True, load, score) for _, a, load, score, _ in ranked]
-    candidates += [
-        Candidate(a, False, load, None, away, at_cap, short)
-        for a, load, away, at_cap, short in shown
-    ]
+    ranked, shown = _ranked(eligible, refused, keep)
+    # Chosen only because a requirement was relaxed: outside the agent's level.
+    within = not (ranked and relaxed) or all(
+        ranked[0][4].get(r.skill_id, 0) >= r.level for r in requirements
+    )
     return Decision(
         policy=policy,
-        chosen=chosen,
+        chosen=ranked[0][1] if ranked else None,
         requirements=tuple(requirements),
         in_force=tuple(in_force),
         relaxed=tuple(relaxed),
         step=step,
         sla_used=sla_used,
-        candidates=tuple(candidates),
+        candidates=_candidates(ranked, shown),
         eligible_count=len(eligible),
         away_count=away_count,
         at_cap_count=at_cap_count,

@@ -34,6 +34,7 @@ from netdesk.assessments.models import (
     SkillResult,
 )
 from netdesk.assessments.selectors import cycle_config
+from netdesk.assessments.synthesis_config import RATING_KINDS, SynthesisConfig, parse_config
 from netdesk.competency.models import Framework, FrameworkState, Indicator, LevelSource, Skill
 from netdesk.competency.selectors import can_assess_agent
 from netdesk.competency.services.people import agent_level_record
@@ -132,7 +133,7 @@ def cycle_create(
             value=period_end.isoformat(),
             accepted=f"{period_start.isoformat()} or later",
         )
-    config = synthesis.parse_config(dict(synthesis_config or {}))
+    config = parse_config(dict(synthesis_config or {}))
     return AssessmentCycle.objects.create(
         name=name,
         framework=framework,
@@ -308,7 +309,7 @@ def _kpi_inputs(
     return inputs
 
 
-def _grade(assessment: Assessment, config: synthesis.SynthesisConfig) -> None:
+def _grade(assessment: Assessment, config: SynthesisConfig) -> None:
     """Recompute the grade from the skills' levels (overridden ones as set)."""
     results = list(assessment.results.select_related("skill").order_by("skill__code"))
     computed = synthesis.overall_grade(
@@ -356,7 +357,7 @@ def assessment_synthesise(*, actor: User, assessment: Assessment) -> Assessment:
         ratings = [
             synthesis.IndicatorRatings(i.pk, i.level, kind, tuple(scores[(i.pk, kind)]))
             for i in indicators[skill.pk]
-            for kind in synthesis.RATING_KINDS
+            for kind in RATING_KINDS
             if scores[(i.pk, kind)]
         ]
         kpi_indicators = [

@@ -20,11 +20,8 @@ from netdesk.assessments.services.exams import exam_question_create, exam_questi
 from netdesk.competency.builtin import FRAMEWORK_NAME
 from netdesk.competency.importers import ImportFailed
 from netdesk.competency.models import Framework, FrameworkState, Skill
-from netdesk.competency.services.framework import (
-    framework_create,
-    framework_new_version,
-    skill_create,
-)
+from netdesk.competency.services.framework import framework_create, framework_new_version
+from netdesk.competency.services.skills import skill_create
 from netdesk.core.errors import PermissionDenied, ValidationFailed
 from tests import factories as f
 

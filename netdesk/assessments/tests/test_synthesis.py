@@ -7,20 +7,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netdesk.assessments.synthesis import (
-    DEFAULT_WEIGHTS,
     ExamInput,
-    Grade,
     IndicatorRatings,
     KpiInput,
     SkillLevel,
-    SynthesisConfig,
     exam_rating,
     kpi_performance,
     kpi_score,
     level_place,
     overall_grade,
-    parse_config,
     synthesise_skill,
+)
+from netdesk.assessments.synthesis_config import (
+    DEFAULT_WEIGHTS,
+    Grade,
+    SynthesisConfig,
+    parse_config,
 )
 from netdesk.core.errors import ValidationFailed
 

@@ -9,9 +9,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from netdesk.accounts.permissions import Action, require
-from netdesk.competency import selectors
-from netdesk.competency.api.lookups import agent_get, plan_item_get, profile_get, skill_get, user_of
+from netdesk.accounts.permissions import Action, require, user_of
+from netdesk.competency import selectors, skill_gaps
+from netdesk.competency.api.lookups import agent_get, plan_item_get, profile_get, skill_get
 from netdesk.competency.api.schemas import (
     AgentCompetencyOut,
     AgentGapsOut,
@@ -103,7 +103,7 @@ def agents_set_profile(
     agent = agent_get(user, agent_id)
     profile = None if payload.profile_id is None else profile_get(user, payload.profile_id)
     people.agent_profile_assign(actor=user, agent=agent, profile=profile)
-    return selectors.agent_gaps(agent).as_dict()
+    return skill_gaps.agent_gaps(agent).as_dict()
 
 
 @router.get(
@@ -112,7 +112,7 @@ def agents_set_profile(
     summary="Gap analysis: the agent's role profile against their current levels",
 )
 def agents_gaps(request: HttpRequest, agent_id: int) -> dict[str, Any]:
-    return selectors.agent_gaps(agent_get(user_of(request), agent_id)).as_dict()
+    return skill_gaps.agent_gaps(agent_get(user_of(request), agent_id)).as_dict()
 
 
 @router.get(

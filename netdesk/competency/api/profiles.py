@@ -7,7 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Status
 
-from netdesk.competency.api.lookups import framework_get, profile_get, skill_get, user_of
+from netdesk.accounts.permissions import user_of
+from netdesk.competency.api.lookups import framework_get, profile_get, skill_get
 from netdesk.competency.api.schemas import (
     ProfileRequirementIn,
     RoleProfileIn,
@@ -19,7 +20,7 @@ from netdesk.competency.models import (
     FrameworkState,
     RoleProfile,
 )
-from netdesk.competency.services import framework as fw
+from netdesk.competency.services import profiles as profile_services
 from netdesk.core.schemas import (
     MAX_ID,
     InputSchema,
@@ -64,7 +65,7 @@ def profiles_create(
     request: HttpRequest, framework_id: int, payload: RoleProfileIn
 ) -> Status[dict[str, Any]]:
     user = user_of(request)
-    profile = fw.profile_create(
+    profile = profile_services.profile_create(
         actor=user,
         framework=framework_get(user, framework_id),
         name=payload.name,
@@ -82,7 +83,7 @@ def profiles_patch(
     request: HttpRequest, profile_id: int, payload: RoleProfilePatchIn
 ) -> dict[str, Any]:
     user = user_of(request)
-    profile = fw.profile_update(
+    profile = profile_services.profile_update(
         actor=user,
         profile=profile_get(user, profile_id),
         name=payload.name,
@@ -96,7 +97,7 @@ def profiles_patch(
 )
 def profiles_delete(request: HttpRequest, profile_id: int) -> Status[None]:
     user = user_of(request)
-    fw.profile_delete(actor=user, profile=profile_get(user, profile_id))
+    profile_services.profile_delete(actor=user, profile=profile_get(user, profile_id))
     return Status(204, None)
 
 
@@ -110,7 +111,7 @@ def requirements_put(
 ) -> dict[str, Any]:
     user = user_of(request)
     profile = profile_get(user, profile_id)
-    fw.requirement_set(
+    profile_services.requirement_set(
         actor=user,
         profile=profile,
         skill=skill_get(user, skill_id),
@@ -127,7 +128,7 @@ def requirements_put(
 )
 def requirements_delete(request: HttpRequest, profile_id: int, skill_id: int) -> Status[None]:
     user = user_of(request)
-    fw.requirement_delete(
+    profile_services.requirement_delete(
         actor=user, profile=profile_get(user, profile_id), skill=skill_get(user, skill_id)
     )
     return Status(204, None)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field
 
 from netdesk.accounts.models import User
-from netdesk.competency import selectors
+from netdesk.competency import selectors, skill_gaps
 from netdesk.competency.models import (
     AgentSkill,
     EvidenceKind,
@@ -296,7 +296,7 @@ def agent_out(agent: User) -> dict[str, Any]:
         "levels": [
             record_out(record, skill) for skill, record in selectors.agent_skill_levels(agent.pk)
         ],
-        "gaps": selectors.agent_gaps(agent).as_dict(),
+        "gaps": skill_gaps.agent_gaps(agent).as_dict(),
         "plan": [plan_item_out(i) for i in selectors.plan_items(agent.pk)],
     }
 

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from netdesk.accounts.models import User
-from netdesk.competency.api.lookups import framework_get, frameworks_for, one_of, skill_get, user_of
+from netdesk.accounts.permissions import user_of
+from netdesk.competency.api.lookups import framework_get, frameworks_for, one_of, skill_get
 from netdesk.competency.api.schemas import (
     FrameworkIndicatorIn,
     FrameworkIndicatorOut,
@@ -25,7 +26,7 @@ from netdesk.competency.models import (
     Indicator,
     Skill,
 )
-from netdesk.competency.services import framework as fw
+from netdesk.competency.services import skills as skill_services
 from netdesk.core.schemas import (
     answers,
 )
@@ -50,7 +51,7 @@ def skills_create(
 ) -> Status[dict[str, Any]]:
     user = user_of(request)
     framework = framework_get(user, framework_id)
-    skill = fw.skill_create(
+    skill = skill_services.skill_create(
         actor=user,
         framework=framework,
         code=payload.code,
@@ -89,13 +90,13 @@ def skills_patch(
         changes["external_codes"] = given["external_codes"]
     if "parent_id" in given:
         changes["parent"] = _parent(user, given["parent_id"])
-    return single_skill_out(fw.skill_update(actor=user, skill=skill, **changes))
+    return single_skill_out(skill_services.skill_update(actor=user, skill=skill, **changes))
 
 
 @router.delete("/skills/{skill_id}", response=answers(None, 204), summary="Delete a draft's skill")
 def skills_delete(request: HttpRequest, skill_id: int) -> Status[None]:
     user = user_of(request)
-    fw.skill_delete(actor=user, skill=skill_get(user, skill_id))
+    skill_services.skill_delete(actor=user, skill=skill_get(user, skill_id))
     return Status(204, None)
 
 
@@ -109,7 +110,7 @@ def levels_put(
 ) -> dict[str, Any]:
     user = user_of(request)
     skill = skill_get(user, skill_id)
-    fw.level_set(
+    skill_services.level_set(
         actor=user, skill=skill, level=level, description=payload.description, title=payload.title
     )
     return single_skill_out(skill)
@@ -122,7 +123,7 @@ def levels_put(
 )
 def levels_delete(request: HttpRequest, skill_id: int, level: int) -> Status[None]:
     user = user_of(request)
-    fw.level_delete(actor=user, skill=skill_get(user, skill_id), level=level)
+    skill_services.level_delete(actor=user, skill=skill_get(user, skill_id), level=level)
     return Status(204, None)
 
 
@@ -135,7 +136,7 @@ def indicators_create(
     request: HttpRequest, skill_id: int, payload: FrameworkIndicatorIn
 ) -> Status[dict[str, Any]]:
     user = user_of(request)
-    indicator = fw.indicator_create(
+    indicator = skill_services.indicator_create(
         actor=user,
         skill=skill_get(user, skill_id),
         level=payload.level,
@@ -168,7 +169,7 @@ def indicators_patch(
 ) -> dict[str, Any]:
     user = user_of(request)
     given = payload.model_dump(exclude_unset=True)
-    indicator = fw.indicator_update(
+    indicator = skill_services.indicator_update(
         actor=user,
         indicator=_indicator(user, indicator_id),
         level=given.get("level"),
@@ -184,5 +185,5 @@ def indicators_patch(
 )
 def indicators_delete(request: HttpRequest, indicator_id: int) -> Status[None]:
     user = user_of(request)
-    fw.indicator_delete(actor=user, indicator=_indicator(user, indicator_id))
+    skill_services.indicator_delete(actor=user, indicator=_indicator(user, indicator_id))
     return Status(204, None)

@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Router
 
 from netdesk.accounts.models import User
-from netdesk.accounts.permissions import Action, can, require
-from netdesk.competency import selectors
-from netdesk.competency.api.lookups import team_get, user_of
+from netdesk.accounts.permissions import Action, can, require, user_of
+from netdesk.competency import selectors, skill_gaps
+from netdesk.competency.api.lookups import team_get
 from netdesk.competency.api.schemas import CompetencyTeamOut, TeamGapsOut, TeamMatrixOut
 from netdesk.core.errors import PermissionDenied
 from netdesk.core.schemas import (
@@ -65,7 +65,7 @@ def _teams_require(user: User) -> None:
 def teams_gaps(request: HttpRequest, group_id: int) -> dict[str, Any]:
     user = user_of(request)
     _teams_require(user)
-    return selectors.team_gaps(team_get(user, group_id))
+    return skill_gaps.team_gaps(team_get(user, group_id))
 
 
 @router.get(
@@ -76,7 +76,7 @@ def teams_gaps(request: HttpRequest, group_id: int) -> dict[str, Any]:
 def teams_matrix(request: HttpRequest, group_id: int) -> dict[str, Any]:
     user = user_of(request)
     _teams_require(user)
-    matrix = selectors.team_matrix(team_get(user, group_id))
+    matrix = skill_gaps.team_matrix(team_get(user, group_id))
     return {
         "group_id": matrix.group.pk,
         "group": matrix.group.name,

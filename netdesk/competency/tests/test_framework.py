@@ -6,7 +6,7 @@ from django.test import Client
 
 from netdesk.accounts.models import Role
 from netdesk.assessments.models import ExamQuestion
-from netdesk.competency import builtin
+from netdesk.competency import builtin, builtin_install
 from netdesk.competency.models import (
     AgentProfile,
     Framework,
@@ -18,6 +18,8 @@ from netdesk.competency.models import (
     Skill,
 )
 from netdesk.competency.services import framework as fw
+from netdesk.competency.services import profiles as profile_services
+from netdesk.competency.services import skills as skill_services
 from netdesk.competency.services.framework import FrameworkFrozen
 from netdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from tests import factories as f
@@ -32,7 +34,7 @@ def _builtin_framework(db):
     from django.apps import apps
     from django.utils import timezone as tz
 
-    from netdesk.competency import builtin as shipped
+    from netdesk.competency import builtin_install as shipped
 
     shipped.install(apps, published_at=tz.now())
 
@@ -150,7 +152,7 @@ def test_install_is_idempotent():
     from django.apps import apps
     from django.utils import timezone
 
-    builtin.install(apps, published_at=timezone.now())
+    builtin_install.install(apps, published_at=timezone.now())
     assert Framework.objects.filter(name=builtin.FRAMEWORK_NAME).count() == 1
 
 
@@ -165,23 +167,23 @@ def test_every_write_to_a_published_framework_is_refused(manager):
     writes = [
         lambda: fw.framework_update(actor=manager, framework=framework, description="x"),
         lambda: fw.framework_delete(actor=manager, framework=framework),
-        lambda: fw.skill_create(
+        lambda: skill_services.skill_create(
             actor=manager, framework=framework, code="NEW", name="New", category="technical"
         ),
-        lambda: fw.skill_update(actor=manager, skill=skill, name="Renamed"),
-        lambda: fw.skill_delete(actor=manager, skill=skill),
-        lambda: fw.level_set(actor=manager, skill=skill, level=1, description="changed"),
-        lambda: fw.level_delete(actor=manager, skill=skill, level=1),
-        lambda: fw.indicator_create(
+        lambda: skill_services.skill_update(actor=manager, skill=skill, name="Renamed"),
+        lambda: skill_services.skill_delete(actor=manager, skill=skill),
+        lambda: skill_services.level_set(actor=manager, skill=skill, level=1, description="changed"),
+        lambda: skill_services.level_delete(actor=manager, skill=skill, level=1),
+        lambda: skill_services.indicator_create(
             actor=manager, skill=skill, level=1, text="x", evidence=["observation"]
         ),
-        lambda: fw.indicator_update(actor=manager, indicator=indicator, text="changed"),
-        lambda: fw.indicator_delete(actor=manager, indicator=indicator),
-        lambda: fw.profile_create(actor=manager, framework=framework, name="Another"),
-        lambda: fw.profile_update(actor=manager, profile=profile, name="Renamed"),
-        lambda: fw.profile_delete(actor=manager, profile=profile),
-        lambda: fw.requirement_set(actor=manager, profile=profile, skill=skill, min_level=5),
-        lambda: fw.requirement_delete(actor=manager, profile=profile, skill=skill),
+        lambda: skill_services.indicator_update(actor=manager, indicator=indicator, text="changed"),
+        lambda: skill_services.indicator_delete(actor=manager, indicator=indicator),
+        lambda: profile_services.profile_create(actor=manager, framework=framework, name="Another"),
+        lambda: profile_services.profile_update(actor=manager, profile=profile, name="Renamed"),
+        lambda: profile_services.profile_delete(actor=manager, profile=profile),
+        lambda: profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=5),
+        lambda: profile_services.requirement_delete(actor=manager, profile=profile, skill=skill),
     ]
     before = (
         Skill.objects.filter(framework=framework).count(),
@@ -294,7 +296,7 @@ def test_draft_can_be_edited_then_published_which_retires_the_old_version(manage
 
     draft = fw.framework_new_version(actor=manager, framework=framework)
     parent = Skill.objects.get(framework=draft, code="NET")
-    skill = fw.skill_create(
+    skill = skill_services.skill_create(
         actor=manager,
         framework=draft,
         code="NET-GPON",
@@ -302,10 +304,10 @@ def test_draft_can_be_edited_then_published_which_retires_the_old_version(manage
         category="technical",
         parent=parent,
     )
-    fw.level_set(
+    skill_services.level_set(
         actor=manager, skill=skill, level=1, title="Learning", description="Reads ONT states."
     )
-    fw.indicator_create(
+    skill_services.indicator_create(
         actor=manager,
         skill=skill,
         level=1,
@@ -313,7 +315,7 @@ def test_draft_can_be_edited_then_published_which_retires_the_old_version(manage
         evidence=["exam"],
     )
     profile = RoleProfile.objects.get(framework=draft, name="NOC engineer")
-    fw.requirement_set(actor=manager, profile=profile, skill=skill, min_level=2, hard=False)
+    profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=2, hard=False)
 
     published = fw.framework_publish(actor=manager, framework=draft)
     assert published.state == FrameworkState.PUBLISHED
@@ -324,7 +326,7 @@ def test_draft_can_be_edited_then_published_which_retires_the_old_version(manage
     assert AgentProfile.objects.get(agent=hotline).profile.framework_id == published.pk
     # And the new version is frozen in turn.
     with pytest.raises(FrameworkFrozen):
-        fw.level_set(actor=manager, skill=skill, level=2, description="more")
+        skill_services.level_set(actor=manager, skill=skill, level=2, description="more")
     with pytest.raises(TransitionNotAllowed):
         fw.framework_publish(actor=manager, framework=published)
 
@@ -366,20 +368,20 @@ def draft(manager):
 
 
 def test_skill_rules(manager, draft):
-    top = fw.skill_create(actor=manager, framework=draft, code="A", name="A", category="technical")
-    child = fw.skill_create(
+    top = skill_services.skill_create(actor=manager, framework=draft, code="A", name="A", category="technical")
+    child = skill_services.skill_create(
         actor=manager, framework=draft, code="A.1", name="A1", category="product", parent=top
     )
     with pytest.raises(ValidationFailed, match="already has"):
-        fw.skill_create(actor=manager, framework=draft, code="A", name="x", category="technical")
+        skill_services.skill_create(actor=manager, framework=draft, code="A", name="x", category="technical")
     with pytest.raises(ValidationFailed):
-        fw.skill_create(
+        skill_services.skill_create(
             actor=manager, framework=draft, code="bad code", name="x", category="technical"
         )
     with pytest.raises(ValidationFailed):
-        fw.skill_create(actor=manager, framework=draft, code="B", name="x", category="nonsense")
+        skill_services.skill_create(actor=manager, framework=draft, code="B", name="x", category="nonsense")
     with pytest.raises(ValidationFailed):
-        fw.skill_create(
+        skill_services.skill_create(
             actor=manager,
             framework=draft,
             code="B",
@@ -390,22 +392,22 @@ def test_skill_rules(manager, draft):
         )
     # A loop is refused.
     with pytest.raises(ValidationFailed, match="below it"):
-        fw.skill_update(actor=manager, skill=top, parent=child)
+        skill_services.skill_update(actor=manager, skill=top, parent=child)
     # A parent from another framework is refused.
     other = Skill.objects.get(framework=builtin_framework(), code="CS")
     with pytest.raises(ValidationFailed, match="another framework"):
-        fw.skill_create(
+        skill_services.skill_create(
             actor=manager, framework=draft, code="C", name="C", category="technical", parent=other
         )
     # Levels within the scale only; indicators need evidence; KPI rules need kpi evidence.
     with pytest.raises(ValidationFailed, match="outside the scale"):
-        fw.level_set(actor=manager, skill=child, level=6, description="x")
+        skill_services.level_set(actor=manager, skill=child, level=6, description="x")
     with pytest.raises(ValidationFailed):
-        fw.indicator_create(actor=manager, skill=child, level=1, text="x", evidence=[])
+        skill_services.indicator_create(actor=manager, skill=child, level=1, text="x", evidence=[])
     with pytest.raises(ValidationFailed):
-        fw.indicator_create(actor=manager, skill=child, level=1, text="x", evidence=["rumour"])
+        skill_services.indicator_create(actor=manager, skill=child, level=1, text="x", evidence=["rumour"])
     with pytest.raises(ValidationFailed, match="'kpi'"):
-        fw.indicator_create(
+        skill_services.indicator_create(
             actor=manager,
             skill=child,
             level=1,
@@ -413,7 +415,7 @@ def test_skill_rules(manager, draft):
             evidence=["observation"],
             kpi_rule={"kpi": "response.rate", "at_least": 0.8},
         )
-    indicator = fw.indicator_create(
+    indicator = skill_services.indicator_create(
         actor=manager,
         skill=child,
         level=1,
@@ -424,28 +426,28 @@ def test_skill_rules(manager, draft):
     assert indicator.kpi_rule == {"kpi": "response.rate", "at_least": 0.8}
     # The scale cannot shrink below what is described.
     with pytest.raises(ValidationFailed, match="outside"):
-        fw.skill_update(actor=manager, skill=child, scale_min=2)
+        skill_services.skill_update(actor=manager, skill=child, scale_min=2)
     # Deleting a skill takes the skills below it.
-    fw.skill_delete(actor=manager, skill=top)
+    skill_services.skill_delete(actor=manager, skill=top)
     assert not Skill.objects.filter(framework=draft).exists()
 
 
 def test_requirement_must_use_a_skill_of_the_same_version(manager, draft):
-    profile = fw.profile_create(actor=manager, framework=draft, name="Tester")
+    profile = profile_services.profile_create(actor=manager, framework=draft, name="Tester")
     other = Skill.objects.get(framework=builtin_framework(), code="CS-COMPLAINT")
     with pytest.raises(ValidationFailed, match="another framework"):
-        fw.requirement_set(actor=manager, profile=profile, skill=other, min_level=2)
-    skill = fw.skill_create(
+        profile_services.requirement_set(actor=manager, profile=profile, skill=other, min_level=2)
+    skill = skill_services.skill_create(
         actor=manager, framework=draft, code="T", name="T", category="technical"
     )
-    requirement = fw.requirement_set(actor=manager, profile=profile, skill=skill, min_level=3)
+    requirement = profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=3)
     assert requirement.hard
-    again = fw.requirement_set(actor=manager, profile=profile, skill=skill, min_level=4, hard=False)
+    again = profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=4, hard=False)
     assert again.pk == requirement.pk and again.min_level == 4 and not again.hard
     with pytest.raises(ValidationFailed):
-        fw.requirement_set(actor=manager, profile=profile, skill=skill, min_level=9)
+        profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=9)
     with pytest.raises(ValidationFailed, match="already has"):
-        fw.profile_create(actor=manager, framework=draft, name="Tester")
+        profile_services.profile_create(actor=manager, framework=draft, name="Tester")
 
 
 # ---- API ------------------------------------------------------------------------------

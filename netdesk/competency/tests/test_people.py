@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from netdesk.accounts.models import Role, SupportGroup, Tier, TierKind
-from netdesk.competency import builtin, selectors
+from netdesk.competency import builtin, selectors, skill_gaps
 from netdesk.competency.models import AgentSkill, Framework, PlanItem, RoleProfile, Skill
 from netdesk.competency.services import framework as fw
 from netdesk.competency.services import people
@@ -156,7 +156,7 @@ def test_agent_levels_in_a_fixed_number_of_queries(team, django_assert_max_num_q
         everything = selectors.agent_levels(ids)
     assert everything == levels
     with django_assert_max_num_queries(8):
-        selectors.team_matrix(team["group"])
+        skill_gaps.team_matrix(team["group"])
     assert selectors.agent_levels([]) == {}
     assert selectors.agent_levels([agents[0].pk], []) == {agents[0].pk: {}}
 
@@ -178,7 +178,7 @@ def test_levels_carry_over_to_a_new_framework_version(team):
     shown = selectors.agent_skill_levels(anna.pk)
     assert [(s.pk, r.level) for s, r in shown] == [(new_skill.pk, 4)]
     # The gap analysis uses the new version's profile.
-    gaps = selectors.agent_gaps(anna)
+    gaps = skill_gaps.agent_gaps(anna)
     assert gaps.profile.framework_id == draft.pk
     complaint = next(r for r in gaps.rows if r.skill.code == "CS-COMPLAINT")
     assert complaint.current == 4
@@ -255,7 +255,7 @@ def test_gap_analysis_against_the_role_profile(team):
     record(anna, "CS-SUPPORT", 3)  # needs 2: met
     record(anna, "CS-INTERACT", 1)  # needs 2 (hard): short by 1
     record(anna, "PRD-VOICE", 1)  # needs 2 (preferred)
-    gaps = selectors.agent_gaps(anna)
+    gaps = skill_gaps.agent_gaps(anna)
     assert gaps.profile.name == "Hotline operator"
     assert not gaps.assigned
     rows = {r.skill.code: r for r in gaps.rows}
@@ -279,18 +279,18 @@ def test_assigned_profile_overrides_the_role_default(team):
     with pytest.raises(PermissionDenied):
         people.agent_profile_assign(actor=team["lead"], agent=anna, profile=representative)
     people.agent_profile_assign(actor=team["manager"], agent=anna, profile=representative)
-    gaps = selectors.agent_gaps(anna)
+    gaps = skill_gaps.agent_gaps(anna)
     assert gaps.profile == representative
     assert gaps.assigned
     people.agent_profile_assign(actor=team["manager"], agent=anna, profile=None)
-    assert selectors.agent_gaps(anna).profile.name == "Hotline operator"
+    assert skill_gaps.agent_gaps(anna).profile.name == "Hotline operator"
 
 
 def test_team_matrix_and_team_gaps(team):
     record(team["anna"], "CS-SUPPORT", 2)
     record(team["ben"], "CS-SUPPORT", 1)
     record(team["ben"], "LANG-TR", 4)
-    matrix = selectors.team_matrix(team["group"])
+    matrix = skill_gaps.team_matrix(team["group"])
     codes = [s.code for s in matrix.skills]
     assert "CS-SUPPORT" in codes
     assert "CORE-LEAD" in codes
@@ -305,7 +305,7 @@ def test_team_matrix_and_team_gaps(team):
     summary = {s["skill"].code: s for s in matrix.skill_summary()}
     assert summary["CS-SUPPORT"]["required"] == 3
     assert summary["CS-SUPPORT"]["met"] == 1
-    gaps = selectors.team_gaps(team["group"])
+    gaps = skill_gaps.team_gaps(team["group"])
     assert len(gaps["agents"]) == 3
     support = next(s for s in gaps["skills"] if s["skill_code"] == "CS-SUPPORT")
     assert support["required_of"] == 3
@@ -555,11 +555,11 @@ def test_demo_gives_agents_profiles_levels_and_plans(django_assert_max_num_queri
     assert AgentProfile.objects.get(agent=clerk).profile.name == "Network service representative"
     levels = selectors.agent_levels([o.pk for o in operators])
     assert all(levels[o.pk] for o in operators)
-    assert selectors.agent_gaps(noc).profile.name == "NOC engineer"
+    assert skill_gaps.agent_gaps(noc).profile.name == "NOC engineer"
     assert (
         created["competency.AgentSkill"][1] - created["competency.AgentSkill"][0] + 1
         == counts["levels"]
     )
-    matrix = selectors.team_matrix(hotline)
+    matrix = skill_gaps.team_matrix(hotline)
     assert {c.status for _, _, cells in matrix.rows() for c in cells} >= {"met"}
     assert AgentSkill.objects.filter(recorded_by=lead).exists()

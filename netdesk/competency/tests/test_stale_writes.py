@@ -18,6 +18,8 @@ from netdesk.accounts.models import Role
 from netdesk.competency.models import Indicator, PlanItem, RoleProfile, Skill
 from netdesk.competency.services import framework as fw
 from netdesk.competency.services import people
+from netdesk.competency.services import profiles as profile_services
+from netdesk.competency.services import skills as skill_services
 from netdesk.core.errors import NotFound
 from netdesk.routing.models import RoutingRule
 from netdesk.routing.services import config as routing_config
@@ -32,10 +34,10 @@ def api(user: Any) -> Client:
 
 def draft_indicator(manager: Any, name: str = "Race") -> Indicator:
     draft = fw.framework_create(actor=manager, name=name)
-    skill = fw.skill_create(
+    skill = skill_services.skill_create(
         actor=manager, framework=draft, code="R", name="R", category="technical"
     )
-    return fw.indicator_create(
+    return skill_services.indicator_create(
         actor=manager, skill=skill, level=2, text="Explains the fault", evidence=["observation"]
     )
 
@@ -69,7 +71,7 @@ def _stale_writes() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any]
 
     def profile(manager: Any) -> RoleProfile:
         draft = fw.framework_create(actor=manager, name="Profiles")
-        return fw.profile_create(actor=manager, framework=draft, name="Hotline")
+        return profile_services.profile_create(actor=manager, framework=draft, name="Hotline")
 
     def plan_item(manager: Any) -> PlanItem:
         skill = Skill.objects.filter(framework__state="published").first()
@@ -92,23 +94,23 @@ def _stale_writes() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any]
     return {
         "indicator_update": (
             indicator,
-            lambda m, x: fw.indicator_update(actor=m, indicator=x, text="Changed"),
+            lambda m, x: skill_services.indicator_update(actor=m, indicator=x, text="Changed"),
         ),
-        "indicator_delete": (indicator, lambda m, x: fw.indicator_delete(actor=m, indicator=x)),
-        "skill_update": (skill, lambda m, x: fw.skill_update(actor=m, skill=x, name="Changed")),
+        "indicator_delete": (indicator, lambda m, x: skill_services.indicator_delete(actor=m, indicator=x)),
+        "skill_update": (skill, lambda m, x: skill_services.skill_update(actor=m, skill=x, name="Changed")),
         "level_set": (
             skill,
-            lambda m, x: fw.level_set(actor=m, skill=x, level=2, description="Changed"),
+            lambda m, x: skill_services.level_set(actor=m, skill=x, level=2, description="Changed"),
         ),
         "indicator_create": (
             skill,
-            lambda m, x: fw.indicator_create(
+            lambda m, x: skill_services.indicator_create(
                 actor=m, skill=x, level=2, text="New", evidence=["observation"]
             ),
         ),
         "profile_update": (
             profile,
-            lambda m, x: fw.profile_update(actor=m, profile=x, name="Changed"),
+            lambda m, x: profile_services.profile_update(actor=m, profile=x, name="Changed"),
         ),
         "plan_item_update": (
             plan_item,
@@ -173,7 +175,7 @@ def test_concurrent_delete_and_patch_never_resurrect_an_indicator():
     token = f.token_for(manager)
     statuses: list[tuple[int, int]] = []
     for _ in range(ROUNDS):
-        target = fw.indicator_create(
+        target = skill_services.indicator_create(
             actor=manager, skill=skill, level=2, text="Explains", evidence=["observation"]
         )
         url = f"/api/v1/competency/indicators/{target.pk}"

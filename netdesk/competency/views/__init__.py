@@ -1,1 +1,1 @@
-"""Competency screens, one module per area."""
+"""Competency framework screens, one module per area: agents, frameworks, teams."""
