@@ -4,12 +4,13 @@ agent's levels and the assessors' agreement."""
 
 import random
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 from sklearn.metrics import cohen_kappa_score
 
-from netdesk.accounts.models import Role, SupportGroup, Tier, TierKind
+from netdesk.accounts.models import Role, SupportGroup, Tier, TierKind, User
 from netdesk.assessments.models import AssessmentState
 from netdesk.assessments.selectors import (
     assessment_page,
@@ -28,7 +29,12 @@ from netdesk.assessments.services.assessments import (
 )
 from netdesk.assessments.services.exams import exam_draw, exam_question_create, exam_submit
 from netdesk.competency.models import AgentSkill, Framework, Indicator, Skill
-from netdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from netdesk.core.errors import (
+    PermissionDenied,
+    ServiceError,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from netdesk.tickets.models import Ticket
 from tests import factories as f
 
@@ -224,13 +230,14 @@ def test_ratings_are_by_assessors_on_others_and_checked(desk):
     )
     assert again.pk == rating.pk
     assert again.score == 4
-    for actor, kwargs, error_type, field in [
+    cases: list[tuple[User, dict[str, Any], type[ServiceError], str]] = [
         (desk.agent, {"score": 5}, PermissionDenied, "action"),
         (desk.peer, {"score": 5}, PermissionDenied, "action"),
         (desk.other_lead, {"score": 5}, PermissionDenied, "assessment"),
         (desk.lead, {"score": 6}, ValidationFailed, "score"),
         (desk.lead, {"score": 3, "kind": "gossip"}, ValidationFailed, "kind"),
-    ]:
+    ]
+    for actor, kwargs, error_type, field in cases:
         with pytest.raises(error_type) as error:
             rating_record(
                 actor=actor,

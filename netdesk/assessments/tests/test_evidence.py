@@ -83,6 +83,8 @@ def test_case_mix_and_shrinkage_against_the_team(desk):
     # Adjusted = shrunk × the team's overall rate 5/10: B, with the harder
     # email mix, comes out ahead of A although A's raw rate is higher.
     assert fcr_a.adjusted == pytest.approx((0.5 * 3 / 3.4 + 0.5) * 0.5)
+    assert fcr_a.adjusted is not None
+    assert fcr_b.adjusted is not None
     assert fcr_b.adjusted > fcr_a.adjusted
 
 
@@ -109,12 +111,14 @@ def test_raw_counts_match_the_kpi_report(desk):
     report = resolution_counts(KpiScope(start=START, end=END, agent_id=a.pk))
     fcr = evidence["first_contact_resolution"]
     assert fcr.tickets == report["requests_solved"]
+    assert fcr.observed is not None
     assert round(fcr.observed, 4) == report["first_contact_rate"]
-    assert round(evidence["reopen_rate"].observed, 4) == report["reopen_rate"]
-    assert (
-        round(evidence["solved_without_escalation"].observed, 4)
-        == report["without_escalation_rate"]
-    )
+    reopen = evidence["reopen_rate"].observed
+    assert reopen is not None
+    assert round(reopen, 4) == report["reopen_rate"]
+    without_escalation = evidence["solved_without_escalation"].observed
+    assert without_escalation is not None
+    assert round(without_escalation, 4) == report["without_escalation_rate"]
 
 
 def test_satisfaction_is_reported_not_available(desk):
@@ -215,8 +219,10 @@ def test_tickets_outside_the_agents_level_can_be_left_out(desk):
         ticket=outside, decided_at=T0, policy="least_sufficient", chosen=a, within_level=False
     )
     # Routed within level to B: stays.
+    routed = Ticket.objects.filter(resolved_by=b).first()
+    assert routed is not None
     RoutingDecision.objects.create(
-        ticket=Ticket.objects.filter(resolved_by=b).first(),
+        ticket=routed,
         decided_at=T0,
         policy="least_sufficient",
         chosen=b,

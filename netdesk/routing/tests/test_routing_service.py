@@ -5,6 +5,7 @@ targets, configuration, the API and the ticket page's panel."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -572,7 +573,7 @@ def test_group_levels_agree_with_the_profile_read_across_versions_and_expiry(des
     )
     other = f.user(groups=[])
 
-    def record(person: User, skill: Skill, level: int, **when: object) -> None:
+    def record(person: User, skill: Skill, level: int, **when: Any) -> None:
         AgentSkill.objects.create(
             agent=person,
             skill=skill,
