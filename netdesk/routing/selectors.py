@@ -15,10 +15,10 @@ from django.utils import timezone
 from netdesk.accounts.models import SupportGroup, TierKind
 from netdesk.competency.models import AgentSkill, Skill
 from netdesk.competency.selectors import agent_levels as profile_levels
-from netdesk.routing.simulation.model import HistoryRow
 from netdesk.customers.models import serves_as_key_account
 from netdesk.routing import engine
 from netdesk.routing.models import AgentAvailability, GroupRouting, RoutingDecision, RoutingRule
+from netdesk.routing.simulation.model import HistoryRow
 from netdesk.sla.models import Metric, PolicyKind, SlaTimer, TimerState
 from netdesk.sla.selectors import timer_now
 from netdesk.tickets.models import Ticket

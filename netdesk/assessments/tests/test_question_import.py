@@ -105,13 +105,15 @@ def test_csv_import_adds_the_questions_with_1_based_correct(tmp_path):
 @pytest.mark.parametrize("delimiter", [";", "\t"])
 def test_csv_with_semicolons_or_tabs(tmp_path, delimiter):
     result = import_questions(write_csv(tmp_path / "bank.csv", delimiter=delimiter))
-    assert result.added == 3 and not result.skipped
+    assert result.added == 3
+    assert not result.skipped
     assert bank()[(2, "Where does a new ticket land?")] == (["Queue", "Inbox", "Archive"], 0)
 
 
 def test_xlsx_first_sheet_and_named_sheet(tmp_path):
     result = import_questions(write_xlsx(tmp_path / "bank.xlsx"))
-    assert result.added == 3 and not result.skipped
+    assert result.added == 3
+    assert not result.skipped
     assert bank()[(3, "Who sets the service level?")] == (["Agent", "Manager", "Customer"], 1)
 
     rows = [["CS-DESK", "1", "What is a ticket?", "A record", "A fine", "", "1"]]
@@ -163,7 +165,9 @@ def test_every_unusable_row_is_skipped_with_its_number_and_reason(tmp_path):
     assert skipped[14].startswith("question: A question needs its text.")
     assert skipped[16] == "the same skill, level and question as row 2"
     values = {s.row: s.value for s in result.skipped}
-    assert values[3] == "NOPE" and values[4] == "empty" and values[11] == "4"
+    assert values[3] == "NOPE"
+    assert values[4] == "empty"
+    assert values[11] == "4"
     # Only rows 2 and 17 reached the bank; the duplicate did not overwrite row 2.
     assert bank() == {
         (2, "Where does a new ticket land?"): (["Queue", "Inbox", "Archive"], 0),
@@ -293,7 +297,8 @@ def test_framework_option_published_before_draft(tmp_path):
 
     # Nothing of Ours is published yet: its draft's skills take the questions.
     result = import_questions(path, framework="Ours")
-    assert result.framework == ours and result.added == 1
+    assert result.framework == ours
+    assert result.added == 1
     assert reasons(result) == {3: "skill_code not a skill of Ours v1"}
     assert ExamQuestion.objects.get().skill.framework == ours
 
@@ -304,7 +309,8 @@ def test_framework_option_published_before_draft(tmp_path):
     )
     result = import_questions(write_csv(tmp_path / "builtin.csv"))
     assert result.framework.state == FrameworkState.PUBLISHED
-    assert result.framework != draft and result.added == 3
+    assert result.framework != draft
+    assert result.added == 3
     assert not ExamQuestion.objects.filter(skill__framework=draft).exists()
 
     with pytest.raises(ImportFailed, match=r"--framework 'Theirs': no published or draft .*Ours"):

@@ -172,7 +172,9 @@ def test_every_write_to_a_published_framework_is_refused(manager):
         ),
         lambda: skill_services.skill_update(actor=manager, skill=skill, name="Renamed"),
         lambda: skill_services.skill_delete(actor=manager, skill=skill),
-        lambda: skill_services.level_set(actor=manager, skill=skill, level=1, description="changed"),
+        lambda: skill_services.level_set(
+            actor=manager, skill=skill, level=1, description="changed"
+        ),
         lambda: skill_services.level_delete(actor=manager, skill=skill, level=1),
         lambda: skill_services.indicator_create(
             actor=manager, skill=skill, level=1, text="x", evidence=["observation"]
@@ -182,7 +184,9 @@ def test_every_write_to_a_published_framework_is_refused(manager):
         lambda: profile_services.profile_create(actor=manager, framework=framework, name="Another"),
         lambda: profile_services.profile_update(actor=manager, profile=profile, name="Renamed"),
         lambda: profile_services.profile_delete(actor=manager, profile=profile),
-        lambda: profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=5),
+        lambda: profile_services.requirement_set(
+            actor=manager, profile=profile, skill=skill, min_level=5
+        ),
         lambda: profile_services.requirement_delete(actor=manager, profile=profile, skill=skill),
     ]
     before = (
@@ -315,7 +319,9 @@ def test_draft_can_be_edited_then_published_which_retires_the_old_version(manage
         evidence=["exam"],
     )
     profile = RoleProfile.objects.get(framework=draft, name="NOC engineer")
-    profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=2, hard=False)
+    profile_services.requirement_set(
+        actor=manager, profile=profile, skill=skill, min_level=2, hard=False
+    )
 
     published = fw.framework_publish(actor=manager, framework=draft)
     assert published.state == FrameworkState.PUBLISHED
@@ -368,18 +374,24 @@ def draft(manager):
 
 
 def test_skill_rules(manager, draft):
-    top = skill_services.skill_create(actor=manager, framework=draft, code="A", name="A", category="technical")
+    top = skill_services.skill_create(
+        actor=manager, framework=draft, code="A", name="A", category="technical"
+    )
     child = skill_services.skill_create(
         actor=manager, framework=draft, code="A.1", name="A1", category="product", parent=top
     )
     with pytest.raises(ValidationFailed, match="already has"):
-        skill_services.skill_create(actor=manager, framework=draft, code="A", name="x", category="technical")
+        skill_services.skill_create(
+            actor=manager, framework=draft, code="A", name="x", category="technical"
+        )
     with pytest.raises(ValidationFailed):
         skill_services.skill_create(
             actor=manager, framework=draft, code="bad code", name="x", category="technical"
         )
     with pytest.raises(ValidationFailed):
-        skill_services.skill_create(actor=manager, framework=draft, code="B", name="x", category="nonsense")
+        skill_services.skill_create(
+            actor=manager, framework=draft, code="B", name="x", category="nonsense"
+        )
     with pytest.raises(ValidationFailed):
         skill_services.skill_create(
             actor=manager,
@@ -405,7 +417,9 @@ def test_skill_rules(manager, draft):
     with pytest.raises(ValidationFailed):
         skill_services.indicator_create(actor=manager, skill=child, level=1, text="x", evidence=[])
     with pytest.raises(ValidationFailed):
-        skill_services.indicator_create(actor=manager, skill=child, level=1, text="x", evidence=["rumour"])
+        skill_services.indicator_create(
+            actor=manager, skill=child, level=1, text="x", evidence=["rumour"]
+        )
     with pytest.raises(ValidationFailed, match="'kpi'"):
         skill_services.indicator_create(
             actor=manager,
@@ -440,10 +454,16 @@ def test_requirement_must_use_a_skill_of_the_same_version(manager, draft):
     skill = skill_services.skill_create(
         actor=manager, framework=draft, code="T", name="T", category="technical"
     )
-    requirement = profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=3)
+    requirement = profile_services.requirement_set(
+        actor=manager, profile=profile, skill=skill, min_level=3
+    )
     assert requirement.hard
-    again = profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=4, hard=False)
-    assert again.pk == requirement.pk and again.min_level == 4 and not again.hard
+    again = profile_services.requirement_set(
+        actor=manager, profile=profile, skill=skill, min_level=4, hard=False
+    )
+    assert again.pk == requirement.pk
+    assert again.min_level == 4
+    assert not again.hard
     with pytest.raises(ValidationFailed):
         profile_services.requirement_set(actor=manager, profile=profile, skill=skill, min_level=9)
     with pytest.raises(ValidationFailed, match="already has"):
@@ -468,7 +488,8 @@ def test_framework_api_lifecycle(manager):
     response = client.post(f"/api/v1/competency/frameworks/{framework_id}/versions")
     assert response.status_code == 201
     draft = response.json()
-    assert draft["version"] == 2 and draft["state"] == "draft"
+    assert draft["version"] == 2
+    assert draft["state"] == "draft"
     assert len(draft["skills"]) == len(detail["skills"])
 
     response = client.post(
