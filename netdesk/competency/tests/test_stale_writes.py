@@ -96,8 +96,14 @@ def _stale_writes() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any]
             indicator,
             lambda m, x: skill_services.indicator_update(actor=m, indicator=x, text="Changed"),
         ),
-        "indicator_delete": (indicator, lambda m, x: skill_services.indicator_delete(actor=m, indicator=x)),
-        "skill_update": (skill, lambda m, x: skill_services.skill_update(actor=m, skill=x, name="Changed")),
+        "indicator_delete": (
+            indicator,
+            lambda m, x: skill_services.indicator_delete(actor=m, indicator=x),
+        ),
+        "skill_update": (
+            skill,
+            lambda m, x: skill_services.skill_update(actor=m, skill=x, name="Changed"),
+        ),
         "level_set": (
             skill,
             lambda m, x: skill_services.level_set(actor=m, skill=x, level=2, description="Changed"),

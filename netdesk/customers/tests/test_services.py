@@ -49,9 +49,7 @@ def test_inserting_customers_stores_numbers_in_e164_with_their_digits():
     customers_insert(
         customers=[Customer(id=9001, account_number="D-1", name="Demo", phone="+49 30 1234567")],
         contacts=[Contact(id=9001, customer_id=9001, name="Demo", phone="0151 23456789")],
-        services=[
-            Service(id=9001, service_id="SV-1", customer_id=9001, product="Fibre 500")
-        ],
+        services=[Service(id=9001, service_id="SV-1", customer_id=9001, product="Fibre 500")],
     )
     customer = Customer.objects.get(pk=9001)
     assert (customer.phone, customer.phone_digits) == ("+49301234567", "49301234567")
