@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from netdesk.accounts.permissions import Role
+from netdesk.accounts.models import Role
 from netdesk.assessments import question_import
 from netdesk.assessments.models import ExamQuestion
 from netdesk.assessments.question_import import import_questions

@@ -253,7 +253,7 @@ def test_a_level_is_shown_by_evidence_at_that_level_not_extrapolated():
     assert (
         synthesise_skill(
             config=strict, scale_min=1, scale_max=5,
-            ratings=[IndicatorRatings(1, 3, "observation", (3.4,))],
+            ratings=[IndicatorRatings(1, 3, "observation", (3.4,))],  # type: ignore[arg-type]  # a mean between levels
         ).level
         == 2
     )  # fmt: skip
@@ -401,6 +401,7 @@ def test_any_json_is_parsed_or_refused_with_a_named_key(raw):
         config = parse_config(raw)
     except ValidationFailed as error:
         # Either outcome is right for random input, so no pytest.raises.
+        assert error.field is not None  # noqa: PT017
         assert error.field.startswith("synthesis")  # noqa: PT017
         assert error.accepted  # noqa: PT017
     else:

@@ -163,6 +163,7 @@ def test_every_write_to_a_published_framework_is_refused(manager):
     framework = builtin_framework()
     skill = Skill.objects.get(framework=framework, code="CS-COMPLAINT")
     indicator = skill.indicators.first()
+    assert indicator is not None
     profile = RoleProfile.objects.get(framework=framework, name="Hotline operator")
     writes = [
         lambda: fw.framework_update(actor=manager, framework=framework, description="x"),

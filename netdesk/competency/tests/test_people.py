@@ -179,6 +179,7 @@ def test_levels_carry_over_to_a_new_framework_version(team):
     assert [(s.pk, r.level) for s, r in shown] == [(new_skill.pk, 4)]
     # The gap analysis uses the new version's profile.
     gaps = skill_gaps.agent_gaps(anna)
+    assert gaps.profile is not None
     assert gaps.profile.framework_id == draft.pk
     complaint = next(r for r in gaps.rows if r.skill.code == "CS-COMPLAINT")
     assert complaint.current == 4
@@ -256,6 +257,7 @@ def test_gap_analysis_against_the_role_profile(team):
     record(anna, "CS-INTERACT", 1)  # needs 2 (hard): short by 1
     record(anna, "PRD-VOICE", 1)  # needs 2 (preferred)
     gaps = skill_gaps.agent_gaps(anna)
+    assert gaps.profile is not None
     assert gaps.profile.name == "Hotline operator"
     assert not gaps.assigned
     rows = {r.skill.code: r for r in gaps.rows}
@@ -283,7 +285,9 @@ def test_assigned_profile_overrides_the_role_default(team):
     assert gaps.profile == representative
     assert gaps.assigned
     people.agent_profile_assign(actor=team["manager"], agent=anna, profile=None)
-    assert skill_gaps.agent_gaps(anna).profile.name == "Hotline operator"
+    profile = skill_gaps.agent_gaps(anna).profile
+    assert profile is not None
+    assert profile.name == "Hotline operator"
 
 
 def test_team_matrix_and_team_gaps(team):
@@ -555,7 +559,9 @@ def test_demo_gives_agents_profiles_levels_and_plans(django_assert_max_num_queri
     assert AgentProfile.objects.get(agent=clerk).profile.name == "Network service representative"
     levels = selectors.agent_levels([o.pk for o in operators])
     assert all(levels[o.pk] for o in operators)
-    assert skill_gaps.agent_gaps(noc).profile.name == "NOC engineer"
+    noc_profile = skill_gaps.agent_gaps(noc).profile
+    assert noc_profile is not None
+    assert noc_profile.name == "NOC engineer"
     assert (
         created["competency.AgentSkill"][1] - created["competency.AgentSkill"][0] + 1
         == counts["levels"]

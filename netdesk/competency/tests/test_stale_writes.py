@@ -87,6 +87,7 @@ def _stale_writes() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any]
 
     def rule(manager: Any) -> RoutingRule:
         skill = Skill.objects.filter(framework__state="published").first()
+        assert skill is not None
         return routing_config.routing_rule_create(
             actor=manager, name="Fibre faults", skill=skill, min_level=skill.scale_min
         )
@@ -154,7 +155,9 @@ def test_a_write_to_a_row_deleted_meanwhile_is_not_found(service):
     assert not model.objects.filter(pk=stale.pk).exists()
 
 
-def _send(method: str, url: str, token: str, start: threading.Barrier, answers: dict) -> None:
+def _send(
+    method: str, url: str, token: str, start: threading.Barrier, answers: dict[str, Any]
+) -> None:
     """One request from its own thread, on its own database connection."""
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     try:
