@@ -27,15 +27,9 @@ from netdesk.assessments.services.exams import (
     exam_question_update,
 )
 from netdesk.competency.builtin import FRAMEWORK_NAME
-from netdesk.competency.importers import (
-    MAX_ROWS,
-    ImportFailed,
-    Skipped,
-    check_header,
-    read_rows,
-)
+from netdesk.competency.importers import MAX_ROWS, Skipped, check_header, read_rows
 from netdesk.competency.models import Framework, FrameworkState, Skill
-from netdesk.core.errors import ValidationFailed
+from netdesk.core.errors import ImportFailed, ValidationFailed
 from netdesk.core.text import unstorable_in_row
 
 ANSWERS = tuple(f"answer_{n}" for n in range(1, MAX_CHOICES + 1))

@@ -45,13 +45,9 @@ from netdesk.competency.services import framework as services
 from netdesk.competency.services import profiles as profile_services
 from netdesk.competency.services import skills as skill_services
 from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
-from netdesk.core.errors import ServiceError
+from netdesk.core.errors import ImportFailed, ServiceError
 
 MAX_ROWS = 100_000
-
-
-class ImportFailed(Exception):
-    """The file cannot be imported at all; nothing was written."""
 
 
 @dataclass

@@ -18,11 +18,10 @@ from netdesk.assessments.models import ExamQuestion
 from netdesk.assessments.question_import import import_questions
 from netdesk.assessments.services.exams import exam_question_create, exam_question_update
 from netdesk.competency.builtin import FRAMEWORK_NAME
-from netdesk.competency.importers import ImportFailed
 from netdesk.competency.models import Framework, FrameworkState, Skill
 from netdesk.competency.services.framework import framework_create, framework_new_version
 from netdesk.competency.services.skills import skill_create
-from netdesk.core.errors import PermissionDenied, ValidationFailed
+from netdesk.core.errors import ImportFailed, PermissionDenied, ValidationFailed
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

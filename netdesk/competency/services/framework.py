@@ -13,7 +13,6 @@ before it under the same name and moves the agents' role profiles over.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +31,7 @@ from netdesk.competency.models import (
     RoleProfile,
     Skill,
 )
+from netdesk.core.checks import checked_text
 from netdesk.core.errors import NotFound, ServiceError, TransitionNotAllowed, ValidationFailed
 from netdesk.core.hooks import hooks_run
 
@@ -80,30 +80,6 @@ def refuse_if_frozen(framework: Framework, what: str) -> None:
 
 def require_configure(actor: User | None) -> None:
     require(actor, Action.COMPETENCY_CONFIGURE)
-
-
-def checked_text(field: str, value: str, limit: int, *, blank: bool = False) -> str:
-    value = (value or "").strip()
-    if (not value and not blank) or len(value) > limit:
-        raise ValidationFailed(
-            f"{field} must be {'up to' if blank else '1 to'} {limit} characters.",
-            field=field,
-            value=value[:100],
-            accepted=f"{0 if blank else 1} to {limit} characters",
-        )
-    return value
-
-
-def checked_choice(field: str, value: str, accepted: Iterable[str]) -> str:
-    options = list(accepted)
-    if value not in options:
-        raise ValidationFailed(
-            f"{field} {value!r} is not one of the accepted values.",
-            field=field,
-            value=value,
-            accepted=options,
-        )
-    return value
 
 
 def checked_code(value: str) -> str:

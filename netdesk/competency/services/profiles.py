@@ -13,11 +13,11 @@ from netdesk.competency.models import (
     Skill,
 )
 from netdesk.competency.services.framework import (
-    checked_text,
     level_in_scale,
     refuse_if_frozen,
     require_configure,
 )
+from netdesk.core.checks import checked_text
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.locking import locked
 

@@ -20,14 +20,13 @@ from netdesk.competency.models import (
 from netdesk.competency.services.framework import (
     KPI_BOUNDS,
     SCALE_LIMIT,
-    checked_choice,
     checked_code,
     checked_external_codes,
-    checked_text,
     level_in_scale,
     refuse_if_frozen,
     require_configure,
 )
+from netdesk.core.checks import checked_choice, checked_text
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.locking import locked
 

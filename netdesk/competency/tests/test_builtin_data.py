@@ -16,12 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from netdesk.competency import builtin, builtin_install
-from netdesk.competency.importers import (
-    ImportFailed,
-    ImportResult,
-    import_framework,
-    read_framework,
-)
+from netdesk.competency.importers import ImportResult, import_framework, read_framework
 from netdesk.competency.models import (
     Framework,
     Indicator,
@@ -30,6 +25,7 @@ from netdesk.competency.models import (
     RoleProfile,
     Skill,
 )
+from netdesk.core.errors import ImportFailed
 
 pytestmark = pytest.mark.django_db
 

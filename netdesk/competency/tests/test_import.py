@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from netdesk.competency.importers import ImportFailed, import_framework
+from netdesk.competency.importers import import_framework
 from netdesk.competency.models import Framework, Indicator, LevelDescriptor, Skill
+from netdesk.core.errors import ImportFailed
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from netdesk.assessments.question_import import DEFAULT_FRAMEWORK, import_questions
 from netdesk.competency.framework_file import SCHEMES
-from netdesk.competency.importers import ImportFailed, Skipped, import_framework
-from netdesk.core.errors import ServiceError
+from netdesk.competency.importers import Skipped, import_framework
+from netdesk.core.errors import ImportFailed, ServiceError
 
 SHOWN_SKIPS = 50
 
