@@ -156,9 +156,9 @@ def builtin_framework() -> None:
     from django.apps import apps
     from django.utils import timezone
 
-    from netdesk.competency import builtin
+    from netdesk.competency import builtin_install
 
-    builtin.install(apps, published_at=timezone.now())
+    builtin_install.install(apps, published_at=timezone.now())
 
 
 @pytest.mark.usefixtures("builtin_framework")
