@@ -39,10 +39,11 @@ test-postgres: dev
 	else exit $$rc; fi
 
 lint: dev
-	$(BIN)/ruff check netdesk tests bench
-	$(BIN)/ruff format --check netdesk tests bench
+	$(BIN)/ruff check netdesk tests bench scripts
+	$(BIN)/ruff format --check netdesk tests bench scripts
 	$(BIN)/mypy netdesk tests conftest.py
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_shape.py
 	NETDESK_DATABASE_URL= $(BIN)/netdesk makemigrations --check --dry-run >/dev/null
 	NETDESK_DATABASE_URL= $(BIN)/netdesk check
 
