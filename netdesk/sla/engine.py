@@ -53,6 +53,9 @@ class TimerFigures:
     marks: dict[float, datetime | None] = field(default_factory=dict)
 
 
+# Kept whole (a little over 80 lines): one walk whose running state
+# (elapsed, crossings, the span counting now) the ending reads; split, the
+# halves would pass nine values between them. Property-tested as one.
 def compute_timer(
     *,
     calendar: WorkingCalendar,
@@ -69,9 +72,6 @@ def compute_timer(
     """Walk the spans inside [window_start, stop_at or now): count the time
     of spans whose status is neither paused nor done, note when the warning
     point and the target were crossed, and where the clock stands now."""
-    # Kept whole (a little over 80 lines): one walk whose running state
-    # (elapsed, crossings, the span counting now) the ending reads; split, the
-    # halves would pass nine values between them. Property-tested as one.
     clock = calendar if business_time else ALWAYS
     horizon = min(stop_at, now) if stop_at is not None else now
     warn_point = target * warn_fraction

@@ -100,6 +100,58 @@ def _plain_yearly(rule: Any, start: date) -> bool:
     )
 
 
+def _holiday_days(event: Any, name: str, result: HolidayImport) -> list[date] | None:
+    """The days an all-day event covers, first day first; None, with the
+    reason in `result.skipped`, for an event that is not a holiday."""
+    start_prop = event.get("DTSTART")
+    if start_prop is None:
+        result.skipped.append((name, "no DTSTART"))
+        return None
+    start = start_prop.dt
+    if isinstance(start, datetime):
+        result.skipped.append((name, "a timed event, not an all-day holiday"))
+        return None
+    end_prop = event.get("DTEND")
+    end = end_prop.dt if end_prop is not None else None
+    if isinstance(end, datetime):
+        end = end.date()
+    days = _days(start, end)
+    if len(days) > MAX_DAYS_PER_EVENT:
+        result.skipped.append((name, f"spans {len(days)} days (more than {MAX_DAYS_PER_EVENT})"))
+        return None
+    return days
+
+
+def _every_year(
+    event: Any,
+    lines: dict[str, tuple[int, str]],
+    name: str,
+    start: date,
+    *,
+    yearly: bool,
+    result: HolidayImport,
+) -> bool:
+    """Whether the holiday comes back every year: asked for, or said by a
+    plain yearly rule. A rule, kept or not expanded, is reported as changed."""
+    rule = event.get("RRULE")
+    if rule is None:
+        return yearly
+    written = lines.get("RRULE", (0, ""))[1]
+    if _plain_yearly(rule, start) and "EXDATE" not in event:
+        result.changed.append(
+            (name, f"repeats every year (RRULE {written}): kept as a yearly holiday")
+        )
+        return True
+    result.changed.append(
+        (
+            name,
+            f"repeats by a rule not expanded (RRULE {written}): only "
+            f"{start.isoformat()} added; add the other dates as events of their own",
+        )
+    )
+    return yearly
+
+
 @transaction.atomic
 def holidays_import_ics(
     *, calendar: BusinessCalendar, data: bytes, yearly: bool = False
@@ -135,41 +187,10 @@ def holidays_import_ics(
             name = name[:NAME_MAX]
         else:
             shortened = ""
-        start_prop = event.get("DTSTART")
-        if start_prop is None:
-            result.skipped.append((name, "no DTSTART"))
+        days = _holiday_days(event, name, result)
+        if days is None:
             continue
-        start = start_prop.dt
-        if isinstance(start, datetime):
-            result.skipped.append((name, "a timed event, not an all-day holiday"))
-            continue
-        end_prop = event.get("DTEND")
-        end = end_prop.dt if end_prop is not None else None
-        if isinstance(end, datetime):
-            end = end.date()
-        days = _days(start, end)
-        if len(days) > MAX_DAYS_PER_EVENT:
-            result.skipped.append(
-                (name, f"spans {len(days)} days (more than {MAX_DAYS_PER_EVENT})")
-            )
-            continue
-        every_year = yearly
-        rule = event.get("RRULE")
-        if rule is not None:
-            written = lines.get("RRULE", (0, ""))[1]
-            if _plain_yearly(rule, start) and "EXDATE" not in event:
-                every_year = True
-                result.changed.append(
-                    (name, f"repeats every year (RRULE {written}): kept as a yearly holiday")
-                )
-            else:
-                result.changed.append(
-                    (
-                        name,
-                        f"repeats by a rule not expanded (RRULE {written}): only "
-                        f"{start.isoformat()} added; add the other dates as events of their own",
-                    )
-                )
+        every_year = _every_year(event, lines, name, days[0], yearly=yearly, result=result)
         if shortened:
             result.changed.append((name, shortened))
         for day in days:
