@@ -20,6 +20,7 @@ from netdesk.noc.services.alarms import AlarmIn, alarms_ingest
 from netdesk.noc.services.baselines import baselines_learn
 from netdesk.noc.services.incidents import incident_create, incident_resolve, incident_update
 from netdesk.noc.services.liaison import troubleshooting_request
+from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import ticket_create
 
 CALLERS = [
@@ -71,17 +72,16 @@ def build_operations(rng: random.Random, created: dict[str, Any]) -> None:
         NetworkElement.objects.filter(kind=ElementKind.AGGREGATION_SWITCH).order_by("pk")
     )
     cut, earlier = switches[0], switches[len(switches) // 2]
+    _power_failure_last_week(rng, noc=noc, hotline=hotline, element=earlier)
+    _fibre_cut_now(rng, noc=noc, hotline=hotline, switch=cut)
+    # Background noise: minor and flapping alarms elsewhere.
+    others = list(NetworkElement.objects.exclude(upstream=cut).order_by("pk")[10:20])
+    alarms_ingest(alarms=[_alarm(e, "HighTemperature", 3, 15) for e in others])
+    created["noc.MaintenanceWindow"] = [_maintenance_next_night(noc=noc, element=earlier).pk]
 
-    # Last week: a power failure, restored after three hours, its tickets resolved with it.
-    restored = incident_create(
-        actor=noc,
-        title=f"Power failure at {earlier.name}",
-        detected_by="manual",
-        root_element=earlier,
-        started_at=timezone.now() - timedelta(days=6, hours=3),
-        customer_description="A power failure interrupts service in the area.",
-    )
-    for service in _affected_services(earlier, 3):
+
+def _fault_calls(rng: random.Random, *, hotline: User, services: list[Service]) -> list[Ticket]:
+    return [
         ticket_create(
             actor=hotline,
             customer=service.customer,
@@ -91,6 +91,23 @@ def build_operations(rng: random.Random, created: dict[str, Any]) -> None:
             title=(title := rng.choice(CALLERS)),
             call=_call(rng, title),
         )
+        for service in services
+    ]
+
+
+def _power_failure_last_week(
+    rng: random.Random, *, noc: User, hotline: User, element: NetworkElement
+) -> None:
+    """A power failure, restored after three hours, its tickets resolved with it."""
+    restored = incident_create(
+        actor=noc,
+        title=f"Power failure at {element.name}",
+        detected_by="manual",
+        root_element=element,
+        started_at=timezone.now() - timedelta(days=6, hours=3),
+        customer_description="A power failure interrupts service in the area.",
+    )
+    _fault_calls(rng, hotline=hotline, services=_affected_services(element, 3))
     incident_resolve(
         actor=noc,
         incident=restored,
@@ -99,42 +116,33 @@ def build_operations(rng: random.Random, created: dict[str, Any]) -> None:
         resolve_children=True,
     )
 
-    # Now: the access elements under one switch lose light, then the switch itself.
-    access = list(NetworkElement.objects.filter(upstream=cut).order_by("pk")[:3])
+
+def _fibre_cut_now(rng: random.Random, *, noc: User, hotline: User, switch: NetworkElement) -> None:
+    """The access elements under one switch lose light, then the switch itself."""
+    access = list(NetworkElement.objects.filter(upstream=switch).order_by("pk")[:3])
     alarms_ingest(alarms=[_alarm(e, "PonLos", 2, 40) for e in access])
-    alarms_ingest(alarms=[_alarm(cut, "LinkDown", 1, 38)])
-    incident = NetworkIncident.objects.filter(root_element=cut).order_by("-pk").first()
+    alarms_ingest(alarms=[_alarm(switch, "LinkDown", 1, 38)])
+    incident = NetworkIncident.objects.filter(root_element=switch).order_by("-pk").first()
     assert incident is not None
     incident_update(
         actor=noc,
         incident=incident,
         state="identified",
-        technical_note=f"Uplink fibre of {cut.name} cut by roadworks; splicing crew dispatched.",
+        technical_note=f"Uplink fibre of {switch.name} cut by roadworks; splicing crew dispatched.",
         customer_message="A fibre cable was damaged by roadworks. Engineers are repairing it; "
         "service should be back by the time given.",
         eta=timezone.now() + timedelta(hours=3),
     )
-    for service in _affected_services(cut, 5):
-        ticket = ticket_create(
-            actor=hotline,
-            customer=service.customer,
-            service=service,
-            ticket_type="fault",
-            channel="phone",
-            title=(title := rng.choice(CALLERS)),
-            call=_call(rng, title),
-        )
+    tickets = _fault_calls(rng, hotline=hotline, services=_affected_services(switch, 5))
     troubleshooting_request(
-        actor=hotline, ticket=ticket, body="Customer says the ONT light is red; please check."
+        actor=hotline, ticket=tickets[-1], body="Customer says the ONT light is red; please check."
     )
 
-    # Background noise: minor and flapping alarms elsewhere.
-    others = list(NetworkElement.objects.exclude(upstream=cut).order_by("pk")[10:20])
-    alarms_ingest(alarms=[_alarm(e, "HighTemperature", 3, 15) for e in others])
 
-    # Planned work next night, on the status page.
+def _maintenance_next_night(*, noc: User, element: NetworkElement) -> MaintenanceWindow:
+    """Planned work next night, on the status page."""
     window = MaintenanceWindow.objects.create(
-        title=f"Software upgrade of {earlier.name}",
+        title=f"Software upgrade of {element.name}",
         starts_at=timezone.now().replace(hour=2, minute=0, second=0, microsecond=0)
         + timedelta(days=1),
         ends_at=timezone.now().replace(hour=4, minute=0, second=0, microsecond=0)
@@ -143,5 +151,5 @@ def build_operations(rng: random.Random, created: dict[str, Any]) -> None:
         "network equipment.",
         created_by=noc,
     )
-    window.elements.add(earlier)
-    created["noc.MaintenanceWindow"] = [window.pk]
+    window.elements.add(element)
+    return window

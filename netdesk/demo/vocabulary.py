@@ -1,314 +1,46 @@
-"""Words and places the demo generator draws from: regions and towns with
-coordinates, people's names, streets, products per access technology, and
-the phrases agents write in call reports."""
+"""Words and places the demo generator draws from. The people and places
+(regions and towns with coordinates, people's names, streets, company
+names) and the phrases agents write in call reports are data, read from
+data/*.json; the desk's mix (products per access technology, ticket types,
+channels, arrival curves) stays here, next to the choices it names."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 from netdesk.network.models import ElementKind
 from netdesk.tickets.choices import ResolutionCode, RootCause, TicketType
 
-# (code, name, latitude, longitude, towns: (code, name, lat, lon, area code, postcode))
-REGIONS: list[tuple[str, str, float, float, list[tuple[str, str, float, float, str, str]]]] = [
-    (
-        "NORTH",
-        "Region North",
-        53.55,
-        10.0,
-        [
-            ("HAM", "Hamburg", 53.5511, 9.9937, "40", "20095"),
-            ("BRE", "Bremen", 53.0793, 8.8017, "421", "28195"),
-            ("KIE", "Kiel", 54.3233, 10.1228, "431", "24103"),
-            ("LUB", "Lübeck", 53.8655, 10.6866, "451", "23552"),
-            ("HAN", "Hannover", 52.3759, 9.7320, "511", "30159"),
-        ],
-    ),
-    (
-        "EAST",
-        "Region East",
-        52.52,
-        13.40,
-        [
-            ("BER", "Berlin", 52.5200, 13.4050, "30", "10115"),
-            ("POT", "Potsdam", 52.3906, 13.0645, "331", "14467"),
-            ("LEI", "Leipzig", 51.3397, 12.3731, "341", "04109"),
-            ("DRE", "Dresden", 51.0504, 13.7373, "351", "01067"),
-            ("MAG", "Magdeburg", 52.1205, 11.6276, "391", "39104"),
-        ],
-    ),
-    (
-        "WEST",
-        "Region West",
-        51.23,
-        6.78,
-        [
-            ("KOL", "Köln", 50.9375, 6.9603, "221", "50667"),
-            ("DUS", "Düsseldorf", 51.2277, 6.7735, "211", "40213"),
-            ("DOR", "Dortmund", 51.5136, 7.4653, "231", "44135"),
-            ("ESS", "Essen", 51.4556, 7.0116, "201", "45127"),
-            ("BON", "Bonn", 50.7374, 7.0982, "228", "53111"),
-        ],
-    ),
-    (
-        "SOUTH",
-        "Region South",
-        48.14,
-        11.58,
-        [
-            ("MUC", "München", 48.1351, 11.5820, "89", "80331"),
-            ("NUE", "Nürnberg", 49.4521, 11.0767, "911", "90402"),
-            ("STR", "Stuttgart", 48.7758, 9.1829, "711", "70173"),
-            ("AUG", "Augsburg", 48.3705, 10.8978, "821", "86150"),
-            ("FRE", "Freiburg", 47.9990, 7.8421, "761", "79098"),
-        ],
-    ),
-]
+DATA = Path(__file__).resolve().parent / "data"
+Town = tuple[str, str, float, float, str, str]
 
-FIRST_NAMES = [
-    "Anna",
-    "Ben",
-    "Clara",
-    "David",
-    "Elena",
-    "Felix",
-    "Greta",
-    "Hannah",
-    "Jonas",
-    "Julia",
-    "Karl",
-    "Laura",
-    "Leon",
-    "Lena",
-    "Lukas",
-    "Maria",
-    "Max",
-    "Mia",
-    "Noah",
-    "Paul",
-    "Sophie",
-    "Tim",
-    "Tom",
-    "Lisa",
-    "Sarah",
-    "Emil",
-    "Ida",
-    "Jan",
-    "Nina",
-    "Ole",
-    "Paula",
-    "Finn",
-    "Lea",
-    "Moritz",
-    "Marie",
-    "Niklas",
-    "Emma",
-    "Tobias",
-    "Katharina",
-    "Stefan",
-    "Sabine",
-    "Thomas",
-    "Andrea",
-    "Michael",
-    "Petra",
-    "Frank",
-    "Claudia",
-    "Jürgen",
-    "Monika",
-    "Ahmet",
-    "Ayse",
-    "Mehmet",
-    "Fatma",
-    "Ivan",
-    "Olga",
-    "Piotr",
-    "Agnieszka",
-    "Marco",
-    "Giulia",
-    "Luca",
-    "Sofia",
+
+def _read(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
+    return data
+
+
+_PEOPLE = _read("people_and_places.json")
+_PHRASES = _read("phrases.json")
+
+# (code, name, latitude, longitude, towns: (code, name, lat, lon, area code, postcode))
+REGIONS: list[tuple[str, str, float, float, list[Town]]] = [
+    (code, name, lat, lon, [(t[0], t[1], t[2], t[3], t[4], t[5]) for t in towns])
+    for code, name, lat, lon, towns in _PEOPLE["regions"]
 ]
-LAST_NAMES = [
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Schäfer",
-    "Koch",
-    "Bauer",
-    "Richter",
-    "Klein",
-    "Wolf",
-    "Schröder",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-    "Hofmann",
-    "Hartmann",
-    "Lange",
-    "Schmitt",
-    "Werner",
-    "Krause",
-    "Meier",
-    "Lehmann",
-    "Schmid",
-    "Schulze",
-    "Maier",
-    "Köhler",
-    "Herrmann",
-    "König",
-    "Walter",
-    "Mayer",
-    "Huber",
-    "Kaiser",
-    "Fuchs",
-    "Peters",
-    "Lang",
-    "Scholz",
-    "Möller",
-    "Weiß",
-    "Jung",
-    "Hahn",
-    "Vogel",
-    "Friedrich",
-    "Keller",
-    "Günther",
-    "Frank",
-    "Berger",
-    "Winkler",
-    "Roth",
-    "Beck",
-    "Lorenz",
-    "Baumann",
-    "Franke",
-    "Albrecht",
-    "Yılmaz",
-    "Kaya",
-    "Demir",
-    "Nowak",
-    "Kowalski",
-    "Rossi",
-    "Ivanova",
-]
-STREETS = [
-    "Hauptstraße",
-    "Bahnhofstraße",
-    "Gartenstraße",
-    "Schulstraße",
-    "Dorfstraße",
-    "Bergstraße",
-    "Lindenstraße",
-    "Kirchstraße",
-    "Waldstraße",
-    "Ringstraße",
-    "Mühlenweg",
-    "Birkenweg",
-    "Am",
-    "Markt",
-    "Rosenweg",
-    "Friedhofstraße",
-    "Goethestraße",
-    "Schillerstraße",
-    "Parkstraße",
-    "Feldstraße",
-    "Industriestraße",
-    "Mozartstraße",
-    "Amselweg",
-    "Lessingstraße",
-    "Talstraße",
-    "Wiesenweg",
-]
-COMPANY_WORDS = [
-    "Logistik",
-    "Bau",
-    "Immobilien",
-    "Consulting",
-    "Medizintechnik",
-    "Software",
-    "Druck",
-    "Elektro",
-    "Autohaus",
-    "Steuerberatung",
-    "Architekten",
-    "Bäckerei",
-    "Gastronomie",
-    "Reisen",
-    "Optik",
-    "Hotel",
-    "Möbel",
-    "Transporte",
-    "Energie",
-    "Apotheke",
-    "Zahnarztpraxis",
-    "Kanzlei",
-    "Metallbau",
-    "Werbeagentur",
-    "Fitness",
-]
-COMPANY_FORMS = ["GmbH", "GmbH & Co. KG", "AG", "KG", "e.K.", "UG"]
-GROUP_NAMES = [
-    "Nordstern",
-    "Handel",
-    "Alpina",
-    "Versicherungen",
-    "Rheinmetall",
-    "Logistik",
-    "Hanse",
-    "Kliniken",
-    "Sparkasse",
-    "Mittelland",
-    "Elbtal",
-    "Stadtwerke",
-    "Bavaria",
-    "Einzelhandel",
-    "Westfalen",
-    "Bau",
-    "Kurhessen",
-    "Lebensmittel",
-    "Spree",
-    "Hotels",
-    "Bodensee",
-    "Pharma",
-    "Ostsee",
-    "Reederei",
-    "Harz",
-    "Energie",
-    "Schwarzwald",
-    "Maschinenbau",
-    "Main",
-    "Finanzgruppe",
-    "Weser",
-    "Autoteile",
-    "Saale",
-    "Medien",
-    "Isar",
-    "Immobilien",
-    "Ruhr",
-    "Chemie",
-    "Havel",
-    "Verkehrsbetriebe",
-    "Donau",
-    "Möbelhaus",
-    "Allgäu",
-    "Molkerei",
-    "Neckar",
-    "Software",
-    "Mosel",
-    "Weinhandel",
-    "Eifel",
-    "Bildung",
-]
+FIRST_NAMES: list[str] = _PEOPLE["first_names"]
+LAST_NAMES: list[str] = _PEOPLE["last_names"]
+STREETS: list[str] = _PEOPLE["streets"]
+COMPANY_WORDS: list[str] = _PEOPLE["company_words"]
+COMPANY_FORMS: list[str] = _PEOPLE["company_forms"]
+GROUP_NAMES: list[str] = _PEOPLE["group_names"]
 # Group names come in pairs of words ("Nordstern Handel").
 GROUP_ACCOUNT_NAMES = [
     f"{GROUP_NAMES[i]} {GROUP_NAMES[i + 1]}" for i in range(0, len(GROUP_NAMES) - 1, 2)
 ]
-CONTACT_ROLES = ["IT manager", "Office manager", "Managing director", "Facility manager"]
+CONTACT_ROLES: list[str] = _PEOPLE["contact_roles"]
 
 # Which access technologies and products each access element kind carries:
 # (technology, product, residential weight, business weight).
@@ -382,122 +114,21 @@ HOUR_WEIGHTS = [
     1.7, 1.8, 1.9, 1.8, 1.7, 1.8, 2.0, 1.9, 1.5, 1.0, 0.6, 0.3,
 ]  # fmt: skip
 
+# Read through the choices, so a phrase file naming a ticket type, resolution
+# code or root cause the desk does not know fails here, not in stored rows.
 TITLES: dict[str, list[str]] = {
-    TicketType.FAULT: [
-        "No internet since this morning",
-        "Connection drops every few minutes",
-        "Speed far below contract",
-        "Router shows red DSL light",
-        "No sync on the line",
-        "Wi-Fi keeps disconnecting",
-        "IPTV freezes in the evening",
-        "Telephone line dead",
-        "Packet loss on the link",
-        "Latency spikes during video calls",
-    ],
-    TicketType.SERVICE_REQUEST: [
-        "Relocation to a new address",
-        "Upgrade to a faster product",
-        "Replacement router requested",
-        "Static IP address requested",
-        "Cancellation of the contract",
-        "New connection for a second site",
-    ],
-    TicketType.COMPLAINT: [
-        "Technician did not turn up",
-        "Fault reported three times already",
-        "Unhappy with how the last call was handled",
-        "Compensation demanded for outage",
-    ],
-    TicketType.BILLING_INQUIRY: [
-        "Invoice higher than expected",
-        "Double charge on the last invoice",
-        "Question about a one-off fee",
-        "Direct debit failed",
-        "Refund for outage days",
-    ],
-    TicketType.INFORMATION_REQUEST: [
-        "Is fibre available at my address?",
-        "Which tariffs are available?",
-        "Is there an outage in my area?",
-        "How do I change my Wi-Fi password?",
-        "Contract end date",
-    ],
+    TicketType(kind): titles for kind, titles in _PHRASES["titles"].items()
 }
 FIRST_CONTACT_NOTES: dict[str, list[str]] = {
-    TicketType.FAULT: [
-        "Guided the customer through a router restart; line synced, service back.",
-        "Checked line status remotely, reset the port profile; customer confirms it works.",
-        "Wi-Fi channel congestion: changed channel with the customer, speed fine now.",
-        "Customer's cable was unplugged; reconnected, service restored.",
-    ],
-    TicketType.SERVICE_REQUEST: [
-        "Order placed for the customer; confirmation sent by email.",
-        "Explained the process and submitted the request.",
-    ],
-    TicketType.COMPLAINT: [
-        "Apologised, explained what went wrong and noted the feedback.",
-    ],
-    TicketType.BILLING_INQUIRY: [
-        "Explained the invoice line by line; customer satisfied.",
-        "One-off fee explained; no correction needed.",
-    ],
-    TicketType.INFORMATION_REQUEST: [
-        "Gave availability and tariff information.",
-        "Explained the steps; customer will do it themselves.",
-        "Confirmed there is no known outage in the area.",
-    ],
+    TicketType(kind): notes for kind, notes in _PHRASES["first_contact_notes"].items()
 }
-ESCALATION_REASONS: dict[str, list[str]] = {
-    "noc": [
-        "Line test fails, no sync after restart: needs remote diagnosis.",
-        "Several customers on the same element report drops.",
-        "High packet loss on the access port; beyond first-line checks.",
-        "Modem not reachable from the management system.",
-    ],
-    "field": [
-        "Remote checks clean up to the street cabinet: needs a technician on site.",
-        "Optical levels out of range at the ONT: fibre damage suspected.",
-        "CPE hardware fault confirmed remotely; replacement and visit needed.",
-    ],
-    "billing": [
-        "Invoice correction needed; beyond first-line authority.",
-        "Refund must be approved by billing.",
-    ],
-    "account": [
-        "Key account customer asks for their account manager.",
-    ],
-}
+# By the line escalated to.
+ESCALATION_REASONS: dict[str, list[str]] = _PHRASES["escalation_reasons"]
+# (resolution code, root cause, note) per resolving line
 RESOLUTIONS: dict[str, list[tuple[str, str, str]]] = {
-    # (resolution code, root cause, note) per resolving line
-    "noc": [
-        (ResolutionCode.FIXED, RootCause.SOFTWARE, "Port profile corrected and line re-provisioned."),
-        (ResolutionCode.NETWORK_RESTORED, RootCause.HARDWARE, "Line card replaced on the access element."),
-        (ResolutionCode.NETWORK_RESTORED, RootCause.CAPACITY, "Uplink congestion relieved; traffic rebalanced."),
-        (ResolutionCode.WORKAROUND, RootCause.SOFTWARE, "Customer moved to a stable profile until the firmware fix."),
-        (ResolutionCode.NO_FAULT_FOUND, RootCause.UNKNOWN, "Monitored for 24 h, no errors seen."),
-    ],
-    "field": [
-        (ResolutionCode.FIXED, RootCause.FIBRE_CUT, "Drop fibre spliced after construction damage."),
-        (ResolutionCode.CUSTOMER_EQUIPMENT, RootCause.CUSTOMER_SIDE, "Faulty in-house wiring repaired."),
-        (ResolutionCode.FIXED, RootCause.HARDWARE, "ONT / modem replaced on site."),
-        (ResolutionCode.FIXED, RootCause.POWER, "Street cabinet power supply replaced."),
-    ],
-    "hotline": [
-        (ResolutionCode.FIXED, RootCause.CUSTOMER_SIDE, "Called back: router reset to factory settings fixed it."),
-        (ResolutionCode.WORKAROUND, RootCause.CUSTOMER_SIDE, "Advised a wired connection until the new router arrives."),
-        (ResolutionCode.INFORMATION_GIVEN, RootCause.UNKNOWN, "Called back with the requested information."),
-    ],
-    "billing": [
-        (ResolutionCode.BILLING_CORRECTED, RootCause.BILLING_ERROR, "Credit note issued; next invoice corrected."),
-        (ResolutionCode.INFORMATION_GIVEN, "", "Charge confirmed as correct and explained in writing."),
-    ],
-    "complaint": [
-        (ResolutionCode.FIXED, RootCause.PROCESS, "Supervisor called the customer, apologised and offered a credit."),
-        (ResolutionCode.FIXED, RootCause.THIRD_PARTY, "Contractor's missed appointment rebooked with priority."),
-    ],
-    "request": [
-        (ResolutionCode.REQUEST_FULFILLED, "", "Request completed and confirmed to the customer."),
-        (ResolutionCode.CANCELLED_BY_CUSTOMER, "", "Customer withdrew the request."),
-    ],
-}  # fmt: skip
+    line: [
+        (ResolutionCode(code), RootCause(cause) if cause else "", note)
+        for code, cause, note in resolutions
+    ]
+    for line, resolutions in _PHRASES["resolutions"].items()
+}
