@@ -23,6 +23,7 @@ from netdesk.customers.models import Contact, Customer, Segment, Service
 from netdesk.customers.services import customers_insert
 from netdesk.demo import vocabulary as words
 from netdesk.demo.bulk import IdBlock, insert
+from netdesk.demo.vocabulary import Town
 from netdesk.network.models import Area, ElementKind, NetworkElement
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed for the demo on purpose
@@ -244,40 +245,44 @@ class _Phones:
         return f"+49 1{rng.choice(['51', '52', '57', '60', '70', '76'])} {number}"
 
 
-def build_subscribers(
-    rng: random.Random,
-    count: int,
-    by_town: dict[str, list[NetworkElement]],
-    staff: Staff,
-    created: dict[str, Any],
-    progress: tqdm,
-) -> tuple[list[Subscriber], dict[int, int]]:
-    """~90% residential, the rest business, and a few dozen group (key)
-    accounts whose business sites hang under them. Each with 1–2 contacts
-    and 1–3 services on an access element of its town."""
-    customer_ids, contact_ids, service_ids = IdBlock(Customer), IdBlock(Contact), IdBlock(Service)
-    towns = [town for region in words.REGIONS for town in region[4]]
-    town_weights = [TOWN_WEIGHTS.get(town[0], 1) for town in towns]
-    key_count = max(2, round(count / 300))
-    business_count = max(1, round(count * 0.09))
-    account_managers = staff.by_line[TierKind.ACCOUNT_MANAGEMENT]
-    phones = _Phones(rng)
-    customers: list[Customer] = []
-    contacts: list[Contact] = []
-    services: list[Service] = []
-    subscribers: list[Subscriber] = []
-    service_elements: dict[int, int] = {}
-    key_accounts: list[Customer] = []
-    earliest = date.today() - timedelta(days=9 * 365)
+class _Subscribers:
+    """The customers, contacts and services being generated, with the id
+    blocks and phone numbers they are drawn from."""
 
-    def address(town: tuple[str, str, float, float, str, str]) -> str:
+    def __init__(
+        self,
+        rng: random.Random,
+        by_town: dict[str, list[NetworkElement]],
+        towns: list[Town],
+        progress: tqdm,
+    ) -> None:
+        self.rng = rng
+        self.by_town = by_town
+        self.progress = progress
+        self.customer_ids = IdBlock(Customer)
+        self.contact_ids = IdBlock(Contact)
+        self.service_ids = IdBlock(Service)
+        self.phones = _Phones(rng)
+        self.customers: list[Customer] = []
+        self.contacts: list[Contact] = []
+        self.services: list[Service] = []
+        self.subscribers: list[Subscriber] = []
+        self.service_elements: dict[int, int] = {}
+        self.earliest = date.today() - timedelta(days=9 * 365)
+        self.area_ids = dict(
+            Area.objects.filter(code__in=[t[0] for t in towns]).values_list("code", "id")
+        )
+
+    def address(self, town: Town) -> str:
+        rng = self.rng
         return f"{rng.choice(words.STREETS)} {rng.randint(1, 180)}, {town[5]} {town[1]}"
 
-    def add_contact(sub: Subscriber, name: str, role: str, phone: str, primary: bool) -> None:
+    def add_contact(self, sub: Subscriber, name: str, role: str, phone: str, primary: bool) -> None:
+        rng = self.rng
         slug = name.lower().replace(" ", ".")
-        contacts.append(
+        self.contacts.append(
             Contact(
-                id=(contact_id := contact_ids.take()),
+                id=(contact_id := self.contact_ids.take()),
                 customer_id=sub.id,
                 name=name,
                 role=role,
@@ -288,11 +293,12 @@ def build_subscribers(
         )
         sub.contacts.append(contact_id)
 
-    def add_services(sub: Subscriber, town: tuple[str, str, float, float, str, str]) -> None:
+    def add_services(self, sub: Subscriber, town: Town) -> None:
+        rng = self.rng
         business = sub.segment != Segment.RESIDENTIAL
         how_many = rng.choices([1, 2, 3], weights=[70, 22, 8] if business else [82, 15, 3])[0]
-        elements = by_town[town[0]]
-        site = address(town)
+        elements = self.by_town[town[0]]
+        site = self.address(town)
         for _ in range(how_many):
             element = rng.choice(elements)
             if element.kind == ElementKind.AGGREGATION_SWITCH and not business:
@@ -308,35 +314,34 @@ def build_subscribers(
                 if element.kind == ElementKind.AGGREGATION_SWITCH
                 else f"1/{rng.randint(1, 16)}/{rng.randint(1, 64)}"
             )
-            service_id = service_ids.take()
-            services.append(
+            service_id = self.service_ids.take()
+            self.services.append(
                 Service(
                     id=service_id,
                     service_id=f"SV{300_000_000 + service_id * 7:09d}",
                     customer_id=sub.id,
                     product=product,
                     access_technology=technology,
-                    installation_address=site if rng.random() < 0.9 else address(town),
-                    area_id=area_ids[town[0]],
+                    installation_address=site if rng.random() < 0.9 else self.address(town),
+                    area_id=self.area_ids[town[0]],
                     access_element_id=element.pk,
                     access_port=port,
                     status=rng.choices(["active", "suspended", "ceased"], weights=[95, 2, 3])[0],
-                    activated_on=earliest + timedelta(days=rng.randint(0, 9 * 365 - 200)),
+                    activated_on=self.earliest + timedelta(days=rng.randint(0, 9 * 365 - 200)),
                 )
             )
             sub.services.append(service_id)
-            service_elements[service_id] = element.pk
+            self.service_elements[service_id] = element.pk
 
-    area_ids = dict(Area.objects.filter(code__in=[t[0] for t in towns]).values_list("code", "id"))
-
-    def add_customer(segment: str, name: str, town: Any, **extra: Any) -> Subscriber:
+    def add_customer(self, segment: str, name: str, town: Town, **extra: Any) -> Subscriber:
+        rng, phones = self.rng, self.phones
         sub = Subscriber(
-            id=customer_ids.take(),
+            id=self.customer_ids.take(),
             segment=segment,
             account_manager=extra.get("account_manager_id"),
         )
         phone = phones.landline(town[4]) if rng.random() < 0.6 else phones.mobile(rng)
-        customers.append(
+        self.customers.append(
             Customer(
                 id=sub.id,
                 account_number=f"{40_000_000 + sub.id * 3 + rng.randint(0, 2)}",
@@ -344,32 +349,55 @@ def build_subscribers(
                 segment=segment,
                 phone=phone,
                 email=f"{name.split()[0].lower()}{sub.id}@example.net",
-                billing_address=address(town),
+                billing_address=self.address(town),
                 language=rng.choices(["de", "en", "tr"], weights=[85, 12, 3])[0],
                 **extra,
             )
         )
-        subscribers.append(sub)
-        progress.update(1)
+        self.subscribers.append(sub)
+        self.progress.update(1)
         return sub
 
-    for n in range(key_count):
+
+def _key_accounts(
+    made: _Subscribers,
+    count: int,
+    towns: list[Town],
+    town_weights: list[int],
+    account_managers: list[int],
+) -> list[Customer]:
+    """Group (key) accounts, each with its account manager and contract."""
+    rng, phones = made.rng, made.phones
+    key_accounts: list[Customer] = []
+    for n in range(count):
         town = rng.choices(towns, weights=town_weights)[0]
         base = words.GROUP_ACCOUNT_NAMES[n % len(words.GROUP_ACCOUNT_NAMES)]
         name = base if n < len(words.GROUP_ACCOUNT_NAMES) else f"{base} {town[1]}"
-        sub = add_customer(
+        sub = made.add_customer(
             Segment.KEY_ACCOUNT,
             f"{name} {rng.choice(words.COMPANY_FORMS)}",
             town,
             account_manager_id=rng.choice(account_managers),
             contract_reference=f"KA-{date.today().year - rng.randint(0, 4)}-{n + 1:04d}",
         )
-        key_accounts.append(customers[-1])
+        key_accounts.append(made.customers[-1])
         for role in words.CONTACT_ROLES[:2]:
             person = f"{rng.choice(words.FIRST_NAMES)} {rng.choice(words.LAST_NAMES)}"
-            add_contact(sub, person, role, phones.landline(town[4]), role == "IT manager")
-        add_services(sub, town)
-    for _ in range(business_count):
+            made.add_contact(sub, person, role, phones.landline(town[4]), role == "IT manager")
+        made.add_services(sub, town)
+    return key_accounts
+
+
+def _businesses(
+    made: _Subscribers,
+    count: int,
+    towns: list[Town],
+    town_weights: list[int],
+    key_accounts: list[Customer],
+) -> None:
+    """Businesses, almost half of them sites of a group account."""
+    rng, phones = made.rng, made.phones
+    for _ in range(count):
         town = rng.choices(towns, weights=town_weights)[0]
         extra: dict[str, Any] = {}
         if rng.random() < 0.45:
@@ -385,26 +413,52 @@ def build_subscribers(
                 f"{rng.choice(words.LAST_NAMES)} {rng.choice(words.COMPANY_WORDS)} "
                 f"{rng.choice(words.COMPANY_FORMS)}"
             )
-        sub = add_customer(Segment.BUSINESS, name, town, **extra)
+        sub = made.add_customer(Segment.BUSINESS, name, town, **extra)
         for n in range(rng.choice([1, 1, 2])):
             person = f"{rng.choice(words.FIRST_NAMES)} {rng.choice(words.LAST_NAMES)}"
-            add_contact(
+            made.add_contact(
                 sub, person, rng.choice(words.CONTACT_ROLES), phones.landline(town[4]), n == 0
             )
-        add_services(sub, town)
-    for _ in range(count - key_count - business_count):
+        made.add_services(sub, town)
+
+
+def _residents(made: _Subscribers, count: int, towns: list[Town], town_weights: list[int]) -> None:
+    """Households: the account holder, and now and then an authorised person."""
+    rng, phones = made.rng, made.phones
+    for _ in range(count):
         town = rng.choices(towns, weights=town_weights)[0]
         first, last = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
-        sub = add_customer(Segment.RESIDENTIAL, f"{first} {last}", town)
-        add_contact(sub, f"{first} {last}", "Account holder", customers[-1].phone, True)
+        sub = made.add_customer(Segment.RESIDENTIAL, f"{first} {last}", town)
+        made.add_contact(sub, f"{first} {last}", "Account holder", made.customers[-1].phone, True)
         if rng.random() < 0.2:
             partner = f"{rng.choice(words.FIRST_NAMES)} {last}"
-            add_contact(sub, partner, "Authorised person", phones.mobile(rng), False)
-        add_services(sub, town)
+            made.add_contact(sub, partner, "Authorised person", phones.mobile(rng), False)
+        made.add_services(sub, town)
 
+
+def build_subscribers(
+    rng: random.Random,
+    count: int,
+    by_town: dict[str, list[NetworkElement]],
+    staff: Staff,
+    created: dict[str, Any],
+    progress: tqdm,
+) -> tuple[list[Subscriber], dict[int, int]]:
+    """~90% residential, the rest business, and a few dozen group (key)
+    accounts whose business sites hang under them. Each with 1–2 contacts
+    and 1–3 services on an access element of its town."""
+    towns = [town for region in words.REGIONS for town in region[4]]
+    town_weights = [TOWN_WEIGHTS.get(town[0], 1) for town in towns]
+    key_count = max(2, round(count / 300))
+    business_count = max(1, round(count * 0.09))
+    made = _Subscribers(rng, by_town, towns, progress)
+    account_managers = staff.by_line[TierKind.ACCOUNT_MANAGEMENT]
+    key_accounts = _key_accounts(made, key_count, towns, town_weights, account_managers)
+    _businesses(made, business_count, towns, town_weights, key_accounts)
+    _residents(made, count - key_count - business_count, towns, town_weights)
     # Group accounts first: member sites reference them.
-    customers_insert(customers=customers, contacts=contacts, services=services)
-    created["customers.Customer"] = customer_ids.span
-    created["customers.Contact"] = contact_ids.span
-    created["customers.Service"] = service_ids.span
-    return subscribers, service_elements
+    customers_insert(customers=made.customers, contacts=made.contacts, services=made.services)
+    created["customers.Customer"] = made.customer_ids.span
+    created["customers.Contact"] = made.contact_ids.span
+    created["customers.Service"] = made.service_ids.span
+    return made.subscribers, made.service_elements
