@@ -1,5 +1,5 @@
 """The demo's assessment cycle, through the real services: an exam question
-bank for four skills of the built-in framework (netdesk/demo/questions.py),
+bank for four skills of the built-in framework (data/exam_questions.json),
 and one open cycle for the first line (the Hotline team) started by the
 demo's service desk manager over the last three months of the history.
 
@@ -188,13 +188,8 @@ def _rate(
     return count
 
 
-def build_assessment(rng: random.Random, created: dict[str, Any]) -> dict[str, int]:
-    """The question bank and the cycle; their ids go into `created` for
-    `demo --reset` (the assessments, exams and ratings go with the cycle).
-    Returns how many questions, assessments, ratings and validated
-    assessments it made."""
-    counts = {"questions": 0, "assessments": 0, "ratings": 0, "validated": 0}
-    demo_users = created.get("users") or []
+def _cycle_leads(demo_users: list[int]) -> tuple[User, User, SupportGroup] | None:
+    """The demo's service desk manager, the first-line team lead and their group."""
     manager = (
         User.objects.filter(pk__in=demo_users, role=Role.SERVICE_DESK_MANAGER)
         .order_by("pk")
@@ -209,8 +204,88 @@ def build_assessment(rng: random.Random, created: dict[str, Any]) -> dict[str, i
         .first()
     )
     if manager is None or first_line is None or first_line.supervisor is None:
+        return None
+    return manager, first_line.supervisor, first_line
+
+
+def _rated_indicators(
+    chosen: list[Skill],
+) -> tuple[dict[int, list[Indicator]], dict[int, list[Indicator]]]:
+    """The indicators assessors rate, by skill id: observed, interviewed."""
+    observed: dict[int, list[Indicator]] = {s.pk: [] for s in chosen}
+    interviewed: dict[int, list[Indicator]] = {s.pk: [] for s in chosen}
+    for indicator in Indicator.objects.filter(
+        skill__in=chosen, level__lte=RATED_UP_TO_LEVEL
+    ).order_by("skill__code", "level", "pk"):
+        if EvidenceKind.OBSERVATION in indicator.evidence:
+            observed[indicator.skill_id].append(indicator)
+        if EvidenceKind.INTERVIEW in indicator.evidence:
+            interviewed[indicator.skill_id].append(indicator)
+    return observed, interviewed
+
+
+def _plans(
+    rng: random.Random, operators: list[User], current: dict[int, dict[int, int]]
+) -> tuple[list[tuple[User, Plan]], User] | None:
+    """Who is assessed how far, and the team's strongest operator (among those
+    done, so the grade scheme shows more than its lowest grade; the rest are
+    drawn at random)."""
+    hotline = [u for u in operators if u.username == "hotline"]
+    others = [u for u in operators if u.username != "hotline"]
+    if not others:
+        return None
+    strongest = max(others, key=lambda u: (sum(current.get(u.pk, {}).values()), rng.random()))
+    rest = [u for u in others if u != strongest]
+    picked = [
+        strongest,
+        *rng.sample(rest, min(len(rest), DONE + IN_PROGRESS - len(hotline) - 1)),
+    ]
+    plans: list[tuple[User, Plan]] = [(agent, FINISHED) for agent in picked[:DONE]]
+    under_way = [*hotline, *picked[DONE:]]
+    for n, agent in enumerate(under_way):
+        plans.append((agent, PENDING_EXAM if n == 0 else UNDER_WAY[(n - 1) % len(UNDER_WAY)]))
+    return plans, strongest
+
+
+def _assess(
+    rng: random.Random,
+    desk: _Cycle,
+    assessment: Assessment,
+    plan: Plan,
+    known: dict[int, int],
+    *,
+    strongest: bool,
+) -> int:
+    """Exams and ratings as far as `plan` goes; returns how many ratings."""
+    abilities = {s.pk: _nudge(rng, known.get(s.pk, 2), (15, 60, 25)) for s in desk.skills}
+    if strongest:
+        # The team's best shows the level 3 behaviour consistently (the
+        # cycle rates up to level 3): the grade scheme shows more than
+        # its lowest grade.
+        abilities = {pk: max(4, ability) for pk, ability in abilities.items()}
+    for n, skill in enumerate(desk.skills[: plan.exams_submitted + plan.exams_pending]):
+        _take_exam(
+            rng,
+            desk,
+            assessment,
+            skill,
+            abilities[skill.pk],
+            submit=n < plan.exams_submitted,
+        )
+    return _rate(rng, desk, assessment, abilities, plan)
+
+
+def build_assessment(rng: random.Random, created: dict[str, Any]) -> dict[str, int]:
+    """The question bank and the cycle; their ids go into `created` for
+    `demo --reset` (the assessments, exams and ratings go with the cycle).
+    Returns how many questions, assessments, ratings and validated
+    assessments it made."""
+    counts = {"questions": 0, "assessments": 0, "ratings": 0, "validated": 0}
+    demo_users = created.get("users") or []
+    leads = _cycle_leads(demo_users)
+    if leads is None:
         return counts
-    lead = first_line.supervisor
+    manager, lead, first_line = leads
     skills = {
         s.code: s
         for s in Skill.objects.filter(
@@ -235,18 +310,8 @@ def build_assessment(rng: random.Random, created: dict[str, Any]) -> dict[str, i
         synthesis_config={"exam": {"questions": EXAM_QUESTIONS}},
     )
     created["competency.AssessmentCycle"] = [cycle.pk]
-
     chosen = [skills[code] for code in SKILLS if code in skills]
-    observed: dict[int, list[Indicator]] = {s.pk: [] for s in chosen}
-    interviewed: dict[int, list[Indicator]] = {s.pk: [] for s in chosen}
-    for indicator in Indicator.objects.filter(
-        skill__in=chosen, level__lte=RATED_UP_TO_LEVEL
-    ).order_by("skill__code", "level", "pk"):
-        if EvidenceKind.OBSERVATION in indicator.evidence:
-            observed[indicator.skill_id].append(indicator)
-        if EvidenceKind.INTERVIEW in indicator.evidence:
-            interviewed[indicator.skill_id].append(indicator)
-    desk = _Cycle(cycle, lead, manager, chosen, observed, interviewed)
+    desk = _Cycle(cycle, lead, manager, chosen, *_rated_indicators(chosen))
 
     operators = list(
         first_line.members.filter(role=Role.HOTLINE_OPERATOR, pk__in=demo_users)
@@ -254,25 +319,12 @@ def build_assessment(rng: random.Random, created: dict[str, Any]) -> dict[str, i
         .order_by("pk")
     )
     # Where each operator stands: their recorded levels (in the assessment
-    # they move a little, see `abilities` below).
+    # they move a little, see `_assess`).
     current = agent_levels([a.pk for a in operators], [s.pk for s in chosen])
-    hotline = [u for u in operators if u.username == "hotline"]
-    others = [u for u in operators if u.username != "hotline"]
-    if not others:
+    planned = _plans(rng, operators, current)
+    if planned is None:
         return counts
-    # The team's strongest operator is among those done, so the grade scheme
-    # shows more than its lowest grade; the rest are drawn at random.
-    strongest = max(others, key=lambda u: (sum(current.get(u.pk, {}).values()), rng.random()))
-    rest = [u for u in others if u != strongest]
-    picked = [
-        strongest,
-        *rng.sample(rest, min(len(rest), DONE + IN_PROGRESS - len(hotline) - 1)),
-    ]
-    plans: list[tuple[User, Plan]] = [(agent, FINISHED) for agent in picked[:DONE]]
-    under_way = [*hotline, *picked[DONE:]]
-    for n, agent in enumerate(under_way):
-        plans.append((agent, PENDING_EXAM if n == 0 else UNDER_WAY[(n - 1) % len(UNDER_WAY)]))
-
+    plans, strongest = planned
     # Everyone is in the cycle before any synthesis: KPI evidence is shrunk
     # toward the whole cycle's team.
     opened = [
@@ -282,22 +334,8 @@ def build_assessment(rng: random.Random, created: dict[str, Any]) -> dict[str, i
     counts["assessments"] = len(opened)
     for assessment, plan in opened:
         known = current.get(assessment.agent_id, {})
-        abilities = {s.pk: _nudge(rng, known.get(s.pk, 2), (15, 60, 25)) for s in chosen}
-        if assessment.agent_id == strongest.pk:
-            # The team's best shows the level 3 behaviour consistently (the
-            # cycle rates up to level 3): the grade scheme shows more than
-            # its lowest grade.
-            abilities = {pk: max(4, ability) for pk, ability in abilities.items()}
-        for n, skill in enumerate(chosen[: plan.exams_submitted + plan.exams_pending]):
-            _take_exam(
-                rng,
-                desk,
-                assessment,
-                skill,
-                abilities[skill.pk],
-                submit=n < plan.exams_submitted,
-            )
-        counts["ratings"] += _rate(rng, desk, assessment, abilities, plan)
+        strong = assessment.agent_id == strongest.pk
+        counts["ratings"] += _assess(rng, desk, assessment, plan, known, strongest=strong)
     for assessment, plan in opened:
         if plan.finished:
             assessment_synthesise(actor=lead, assessment=assessment)
