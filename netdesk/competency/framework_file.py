@@ -17,6 +17,7 @@ from typing import Any
 
 from netdesk.competency.models import EvidenceKind, SkillCategory
 from netdesk.competency.services.framework import CODE, SCALE_LIMIT
+from netdesk.competency.services.skills import EVIDENCE_KINDS
 from netdesk.core.text import unstorable_in_row
 
 REQUIRED = ("skill_code", "skill_name")
@@ -138,7 +139,7 @@ def _number(text: str) -> int | float | None:
 
 def _evidence(text: str) -> list[str] | None:
     kinds = [k.strip().lower() for k in re.split(r"[;|,/]", text) if k.strip()]
-    if not kinds or any(k not in EvidenceKind.values for k in kinds):
+    if not kinds or any(k not in EVIDENCE_KINDS for k in kinds):
         return None
     return list(dict.fromkeys(kinds))
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,12 +39,18 @@ from netdesk.competency.framework_file import (
     parse_profiles,
     parse_skills,
 )
-from netdesk.competency.models import Framework, FrameworkState, RoleProfile, Skill
+from netdesk.competency.models import Framework, FrameworkState, Skill
+from netdesk.competency.services import bulk
 from netdesk.competency.services import framework as services
-from netdesk.competency.services import profiles as profile_services
-from netdesk.competency.services import skills as skill_services
+from netdesk.competency.services.bulk import (
+    IndicatorGiven,
+    LevelGiven,
+    ProfileGiven,
+    RequirementGiven,
+    SkillGiven,
+)
 from netdesk.core.csvrows import MAX_ROW_CHARACTERS, CsvUnreadable, csv_rows
-from netdesk.core.errors import ImportFailed, ServiceError
+from netdesk.core.errors import ImportFailed
 
 MAX_ROWS = 100_000
 
@@ -292,14 +297,40 @@ class _DryRun(Exception):
     pass
 
 
-@contextmanager
-def _refused(skip: SkipRow, row: int, value: str) -> Iterator[None]:
-    """A write the service refuses skips its row with the service's reason;
-    the savepoint of the service's own transaction undoes what it began."""
-    try:
-        yield
-    except ServiceError as exc:
-        skip(row, exc.message, value)
+def _skill_given(item: SkillRow, result: ImportResult, matches: dict[str, str]) -> SkillGiven:
+    """What the services are asked to write for a skill's rows; a scale or
+    level the file gets wrong is reported here, with the file's words."""
+    low, high = item.scale()
+    if not low < high:
+        result.skip(item.row, "scale_min must be below scale_max", f"{low}/{high}")
+        low, high = min(low, 1), max(high, 5)
+    levels = []
+    for level, (title, text) in sorted(item.levels.items()):
+        if low <= level <= high:
+            levels.append(LevelGiven(level=level, description=text, title=title))
+        else:
+            result.skip(item.row, f"level {level} outside the scale {low}–{high}", item.code)
+    indicators = []
+    for level, text, kinds, rule in item.indicators:
+        if low <= level <= high:
+            indicators.append(IndicatorGiven(level=level, text=text, evidence=kinds, kpi_rule=rule))
+        else:
+            result.skip(item.row, f"indicator level {level} outside {low}–{high}", item.code)
+    codes = item.external_codes(matches)
+    if item.external or item.netdesk:
+        result.mapped.append((item.code, item.external, codes.get("netdesk", "")))
+    return SkillGiven(
+        code=item.code,
+        name=item.name,
+        category=item.category,
+        parent_code=item.parent_code,
+        description=item.description,
+        scale_min=low,
+        scale_max=high,
+        external_codes=codes,
+        levels=levels,
+        indicators=indicators,
+    )
 
 
 def _write_skills(
@@ -307,87 +338,62 @@ def _write_skills(
     ordered: list[SkillRow],
     result: ImportResult,
     matches: dict[str, str],
-) -> dict[str, Skill]:
-    created: dict[str, Skill] = {}
-    for item in ordered:
-        low, high = item.scale()
-        if not low < high:
-            result.skip(item.row, "scale_min must be below scale_max", f"{low}/{high}")
-            low, high = min(low, 1), max(high, 5)
-        parent = created.get(item.parent_code)
-        if item.parent_code and parent is None:
+) -> set[str]:
+    """Write the skills through the framework services; a part they refuse
+    skips its skill's row with their reason. The codes written."""
+    first_skip = len(result.skipped)
+    given = [_skill_given(item, result, matches) for item in ordered]
+    written = bulk.skills_import(actor=None, framework=framework, skills=given)
+    for refusal in written.refused:
+        item = ordered[refusal.index]
+        if refusal.part == "skill":
+            result.skip(item.row, f"skill not imported: {refusal.error.message}", item.code)
+        elif refusal.part == "parent":
             result.skip(item.row, "parent_code was not imported; kept at the top", item.parent_code)
-        codes = item.external_codes(matches)
-        try:
-            skill = skill_services.skill_create(
-                actor=None,
-                framework=framework,
-                code=item.code,
-                name=item.name,
-                category=item.category,
-                parent=parent,
-                description=item.description,
-                scale_min=low,
-                scale_max=high,
-                external_codes=codes,
-            )
-        except ServiceError as exc:
-            result.skip(item.row, f"skill not imported: {exc.message}", item.code)
-            continue
-        created[item.code] = skill
-        if item.external or item.netdesk:
-            result.mapped.append((item.code, item.external, codes.get("netdesk", "")))
-        _write_levels(skill, item, result)
-    result.skills = len(created)
-    return created
-
-
-def _write_levels(skill: Skill, item: SkillRow, result: ImportResult) -> None:
-    low, high = skill.scale_min, skill.scale_max
-    for level, (title, text) in sorted(item.levels.items()):
-        if not low <= level <= high:
-            result.skip(item.row, f"level {level} outside the scale {low}–{high}", item.code)
-            continue
-        with _refused(result.skip, item.row, item.code):
-            skill_services.level_set(
-                actor=None, skill=skill, level=level, description=text, title=title
-            )
-            result.levels += 1
-    for level, text, kinds, rule in item.indicators:
-        if not low <= level <= high:
-            result.skip(item.row, f"indicator level {level} outside {low}–{high}", item.code)
-            continue
-        with _refused(result.skip, item.row, item.code):
-            skill_services.indicator_create(
-                actor=None, skill=skill, level=level, text=text, evidence=kinds, kpi_rule=rule
-            )
-            result.indicators += 1
+        else:
+            result.skip(item.row, refusal.error.message, item.code)
+    # Each skill's problems together, skills in the order they were written.
+    position = {item.row: index for index, item in enumerate(ordered)}
+    result.skipped[first_skip:] = sorted(
+        result.skipped[first_skip:], key=lambda skipped: position[skipped.row]
+    )
+    result.skills, result.levels = len(written.skills), written.levels
+    result.indicators = written.indicators
+    return {skill.code for skill in written.skills.values()}
 
 
 def _write_profiles(
     framework: Framework,
     profiles: list[ProfileRow],
-    skills: dict[str, Skill],
+    skills: set[str],
     result: ImportResult,
     path: Path | None,
 ) -> None:
+    if not profiles:
+        return
     skip = result.skipper(path.name if path is not None else "")
+    given, rows = [], []
     for item in profiles:
-        profile: RoleProfile | None = None
-        with _refused(skip, item.row, item.name):
-            profile = profile_services.profile_create(
-                actor=None, framework=framework, name=item.name, description=item.description
-            )
-            result.profiles += 1
-        if profile is None:
-            continue
-        for code, min_level, hard, row in item.needs:
-            skill = skills.get(code)
-            if skill is None:
+        needs = [need for need in item.needs if need[0] in skills]
+        for code, _level, _hard, row in item.needs:
+            if code not in skills:
                 skip(row, "skill_code was not imported", code)
-                continue
-            with _refused(skip, row, code):
-                profile_services.requirement_set(
-                    actor=None, profile=profile, skill=skill, min_level=min_level, hard=hard
-                )
-                result.requirements += 1
+        given.append(
+            ProfileGiven(
+                name=item.name,
+                description=item.description,
+                requirements=[
+                    RequirementGiven(code, level, hard) for code, level, hard, _ in needs
+                ],
+            )
+        )
+        rows.append(needs)
+    written = bulk.profiles_import(actor=None, framework=framework, profiles=given)
+    for refusal in written.refused:
+        item = profiles[refusal.index]
+        if refusal.part == "profile":
+            skip(item.row, refusal.error.message, item.name)
+        else:
+            code, _level, _hard, row = rows[refusal.index][refusal.position]
+            skip(row, refusal.error.message, code)
+    result.profiles, result.requirements = len(written.profiles), written.requirements

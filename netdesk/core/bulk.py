@@ -8,6 +8,7 @@ not carry get the model's defaults, as bulk_create would give them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, cast
 
 from django.db import connection, models
@@ -51,6 +52,8 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
+    if isinstance(field, models.JSONField):
+        return partial(field.get_db_prep_save, connection=connection)
     return None
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from django.db import transaction
 
 from netdesk.accounts.models import User
@@ -22,14 +24,44 @@ from netdesk.core.errors import ValidationFailed
 from netdesk.core.locking import locked
 
 
-def _unique_profile(framework: Framework, name: str, profile: RoleProfile | None = None) -> None:
-    taken = RoleProfile.objects.filter(framework=framework, name=name)
-    if profile is not None:
-        taken = taken.exclude(pk=profile.pk)
-    if taken.exists():
+def _unique_profile(
+    framework: Framework,
+    name: str,
+    profile: RoleProfile | None = None,
+    *,
+    names_taken: Container[str] | None = None,
+) -> None:
+    """`names_taken`: the names of the framework's other role profiles, where
+    the caller read them all at once; without it, the name is looked up."""
+    if names_taken is not None:
+        taken = name in names_taken
+    else:
+        others = RoleProfile.objects.filter(framework=framework, name=name)
+        if profile is not None:
+            others = others.exclude(pk=profile.pk)
+        taken = others.exists()
+    if taken:
         raise ValidationFailed(
             f"{framework} already has a role profile {name!r}.", field="name", value=name
         )
+
+
+def profile_checked(
+    *,
+    framework: Framework,
+    name: str,
+    description: str,
+    names_taken: Container[str] | None = None,
+) -> RoleProfile:
+    """A new, unsaved role profile of `framework` that passed every check.
+    The caller holds the framework's lock (refuse_if_frozen)."""
+    name = checked_text("name", name, 120)
+    _unique_profile(framework, name, names_taken=names_taken)
+    return RoleProfile(
+        framework=framework,
+        name=name,
+        description=checked_text("description", description, 5000, blank=True),
+    )
 
 
 @transaction.atomic
@@ -38,13 +70,9 @@ def profile_create(
 ) -> RoleProfile:
     require_configure(actor)
     refuse_if_frozen(framework, "role profiles")
-    name = checked_text("name", name, 120)
-    _unique_profile(framework, name)
-    return RoleProfile.objects.create(
-        framework=framework,
-        name=name,
-        description=checked_text("description", description, 5000, blank=True),
-    )
+    profile = profile_checked(framework=framework, name=name, description=description)
+    profile.save(force_insert=True)
+    return profile
 
 
 @transaction.atomic
@@ -84,6 +112,17 @@ def requirement_set(
     refuse_if_frozen(profile.framework, "role profiles")
     profile = locked(profile, what="role profile")
     skill = locked(skill)
+    checked = requirement_checked(profile=profile, skill=skill, min_level=min_level, hard=hard)
+    requirement, _ = ProfileRequirement.objects.update_or_create(
+        profile=profile, skill=skill, defaults={"min_level": min_level, "hard": checked.hard}
+    )
+    return requirement
+
+
+def requirement_checked(
+    *, profile: RoleProfile, skill: Skill, min_level: int, hard: bool
+) -> ProfileRequirement:
+    """An unsaved requirement of `profile` for `skill` that passed every check."""
     if skill.framework_id != profile.framework_id:
         raise ValidationFailed(
             f"{skill.code} belongs to another framework version than {profile.name}.",
@@ -92,10 +131,7 @@ def requirement_set(
             accepted=f"a skill of {profile.framework}",
         )
     level_in_scale(skill, min_level, "min_level")
-    requirement, _ = ProfileRequirement.objects.update_or_create(
-        profile=profile, skill=skill, defaults={"min_level": min_level, "hard": bool(hard)}
-    )
-    return requirement
+    return ProfileRequirement(profile=profile, skill=skill, min_level=min_level, hard=bool(hard))
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ behavioural indicators (published versions are frozen: see framework.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from django.db import transaction
@@ -70,12 +71,56 @@ def _check_scale(scale_min: int, scale_max: int) -> None:
         )
 
 
-def _unique_code(framework: Framework, code: str, skill: Skill | None = None) -> None:
-    taken = Skill.objects.filter(framework=framework, code=code)
-    if skill is not None:
-        taken = taken.exclude(pk=skill.pk)
-    if taken.exists():
+def _unique_code(
+    framework: Framework,
+    code: str,
+    skill: Skill | None = None,
+    *,
+    codes_taken: Container[str] | None = None,
+) -> None:
+    """`codes_taken`: the codes of the framework's other skills, where the
+    caller read them all at once; without it, the code is looked up."""
+    if codes_taken is not None:
+        taken = code in codes_taken
+    else:
+        others = Skill.objects.filter(framework=framework, code=code)
+        if skill is not None:
+            others = others.exclude(pk=skill.pk)
+        taken = others.exists()
+    if taken:
         raise ValidationFailed(f"{framework} already has a skill {code}.", field="code", value=code)
+
+
+def skill_checked(
+    *,
+    framework: Framework,
+    code: str,
+    name: str,
+    category: str,
+    parent: Skill | None,
+    description: str,
+    scale_min: int,
+    scale_max: int,
+    external_codes: dict[str, Any] | None,
+    codes_taken: Container[str] | None = None,
+) -> Skill:
+    """A new, unsaved skill of `framework` that passed every check a new
+    skill must pass. The caller holds the framework's lock (refuse_if_frozen)."""
+    code = checked_code(code)
+    _unique_code(framework, code, codes_taken=codes_taken)
+    _check_parent(None, framework, parent)
+    _check_scale(scale_min, scale_max)
+    return Skill(
+        framework=framework,
+        code=code,
+        name=checked_text("name", name, 200),
+        category=checked_choice("category", category, SkillCategory.values),
+        parent=parent,
+        description=checked_text("description", description, 5000, blank=True),
+        scale_min=scale_min,
+        scale_max=scale_max,
+        external_codes=checked_external_codes(external_codes),
+    )
 
 
 @transaction.atomic
@@ -94,21 +139,19 @@ def skill_create(
 ) -> Skill:
     require_configure(actor)
     refuse_if_frozen(framework, "skills")
-    code = checked_code(code)
-    _unique_code(framework, code)
-    _check_parent(None, framework, parent)
-    _check_scale(scale_min, scale_max)
-    return Skill.objects.create(
+    skill = skill_checked(
         framework=framework,
         code=code,
-        name=checked_text("name", name, 200),
-        category=checked_choice("category", category, SkillCategory.values),
+        name=name,
+        category=category,
         parent=parent,
-        description=checked_text("description", description, 5000, blank=True),
+        description=description,
         scale_min=scale_min,
         scale_max=scale_max,
-        external_codes=checked_external_codes(external_codes),
+        external_codes=external_codes,
     )
+    skill.save(force_insert=True)
+    return skill
 
 
 UNSET: Any = object()
@@ -207,16 +250,24 @@ def level_set(
     require_configure(actor)
     refuse_if_frozen(skill.framework, "level descriptors")
     skill = locked(skill)
-    level_in_scale(skill, level)
+    checked = level_checked(skill=skill, level=level, description=description, title=title)
     descriptor, _ = LevelDescriptor.objects.update_or_create(
         skill=skill,
         level=level,
-        defaults={
-            "description": checked_text("description", description, 5000),
-            "title": checked_text("title", title, 120, blank=True),
-        },
+        defaults={"description": checked.description, "title": checked.title},
     )
     return descriptor
+
+
+def level_checked(*, skill: Skill, level: int, description: str, title: str) -> LevelDescriptor:
+    """An unsaved level descriptor of `skill` that passed every check."""
+    level_in_scale(skill, level)
+    return LevelDescriptor(
+        skill=skill,
+        level=level,
+        description=checked_text("description", description, 5000),
+        title=checked_text("title", title, 120, blank=True),
+    )
 
 
 @transaction.atomic
@@ -228,16 +279,21 @@ def level_delete(*, actor: User | None, skill: Skill, level: int) -> None:
     LevelDescriptor.objects.filter(skill=skill, level=level).delete()
 
 
+# Read once: a Choices class lists its values anew on every access, and an
+# import checks the evidence of thousands of indicators.
+EVIDENCE_KINDS = tuple(EvidenceKind.values)
+
+
 def _evidence(value: list[str]) -> list[str]:
     if not isinstance(value, list) or not value:
         raise ValidationFailed(
             "Say what evidence can show the indicator.",
             field="evidence",
             value=value,
-            accepted=EvidenceKind.values,
+            accepted=list(EVIDENCE_KINDS),
         )
     for kind in value:
-        checked_choice("evidence", kind, EvidenceKind.values)
+        checked_choice("evidence", kind, EVIDENCE_KINDS)
     return list(dict.fromkeys(value))
 
 
@@ -284,9 +340,25 @@ def indicator_create(
     require_configure(actor)
     refuse_if_frozen(skill.framework, "indicators")
     skill = locked(skill)
+    indicator = indicator_checked(
+        skill=skill, level=level, text=text, evidence=evidence, kpi_rule=kpi_rule
+    )
+    indicator.save(force_insert=True)
+    return indicator
+
+
+def indicator_checked(
+    *,
+    skill: Skill,
+    level: int,
+    text: str,
+    evidence: list[str],
+    kpi_rule: dict[str, Any] | None,
+) -> Indicator:
+    """An unsaved indicator of `skill` that passed every check."""
     level_in_scale(skill, level)
     kinds = _evidence(evidence)
-    return Indicator.objects.create(
+    return Indicator(
         skill=skill,
         level=level,
         text=checked_text("text", text, 2000),
