@@ -62,6 +62,12 @@ class OutputSchema(BaseModel):
     is pure overhead on large lists."""
 
 
+class ObjectOutputSchema(Schema):
+    """A response shape read off a model object: fields by attribute name,
+    renamed or derived ones by a `resolve_<field>` static method. Answers
+    assembled from several selectors stay dictionaries on OutputSchema."""
+
+
 class ProblemError(Schema):
     message: str
     field: str | None = None

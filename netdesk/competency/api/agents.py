@@ -22,9 +22,9 @@ from netdesk.competency.api.schemas import (
     PlanItemOut,
     PlanItemPatchIn,
     agent_out,
-    plan_item_out,
     record_out,
 )
+from netdesk.competency.models import PlanItem
 from netdesk.competency.services import people
 from netdesk.core.schemas import (
     answers,
@@ -120,9 +120,9 @@ def agents_gaps(request: HttpRequest, agent_id: int) -> dict[str, Any]:
     response=answers(list[PlanItemOut]),
     summary="An agent's development plan",
 )
-def agents_plan(request: HttpRequest, agent_id: int) -> list[dict[str, Any]]:
+def agents_plan(request: HttpRequest, agent_id: int) -> list[PlanItem]:
     agent = agent_get(user_of(request), agent_id)
-    return [plan_item_out(i) for i in selectors.plan_items(agent.pk)]
+    return selectors.plan_items(agent.pk)
 
 
 @router.post(
@@ -130,9 +130,7 @@ def agents_plan(request: HttpRequest, agent_id: int) -> list[dict[str, Any]]:
     response=answers(PlanItemOut, 201),
     summary="Add a development plan item: a target level in a skill by a date",
 )
-def agents_plan_add(
-    request: HttpRequest, agent_id: int, payload: PlanItemIn
-) -> Status[dict[str, Any]]:
+def agents_plan_add(request: HttpRequest, agent_id: int, payload: PlanItemIn) -> Status[PlanItem]:
     user = user_of(request)
     require(user, Action.COMPETENCY_ASSESS)
     agent = agent_get(user, agent_id)
@@ -144,15 +142,13 @@ def agents_plan_add(
         due_on=payload.due_on,
         action=payload.action,
     )
-    return Status(201, plan_item_out(item))
+    return Status(201, item)
 
 
 @router.patch(
     "/plan-items/{item_id}", response=answers(PlanItemOut), summary="Change an open plan item"
 )
-def plan_items_patch(
-    request: HttpRequest, item_id: int, payload: PlanItemPatchIn
-) -> dict[str, Any]:
+def plan_items_patch(request: HttpRequest, item_id: int, payload: PlanItemPatchIn) -> PlanItem:
     user = user_of(request)
     item = people.plan_item_update(
         actor=user,
@@ -161,16 +157,16 @@ def plan_items_patch(
         due_on=payload.due_on,
         action=payload.action,
     )
-    return plan_item_out(item)
+    return item
 
 
 @router.post(
     "/plan-items/{item_id}/complete", response=answers(PlanItemOut), summary="Mark a plan item done"
 )
-def plan_items_complete(request: HttpRequest, item_id: int) -> dict[str, Any]:
+def plan_items_complete(request: HttpRequest, item_id: int) -> PlanItem:
     user = user_of(request)
     item = people.plan_item_complete(actor=user, item=plan_item_get(user, item_id))
-    return plan_item_out(item)
+    return item
 
 
 @router.delete(

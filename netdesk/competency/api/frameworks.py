@@ -4,8 +4,6 @@ new version, publish. A published version is frozen: writes to it answer
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -17,9 +15,8 @@ from netdesk.competency.api.schemas import (
     FrameworkIn,
     FrameworkOut,
     FrameworkPatchIn,
-    framework_detail_out,
-    framework_out,
 )
+from netdesk.competency.models import Framework
 from netdesk.competency.services import framework as fw
 from netdesk.core.schemas import (
     answers,
@@ -32,21 +29,21 @@ router = Router(tags=["competency"])
 
 
 @router.get("/frameworks", response=answers(list[FrameworkOut]), summary="Framework versions")
-def frameworks_list(request: HttpRequest, filters: Query[FrameworkFilter]) -> list[dict[str, Any]]:
+def frameworks_list(request: HttpRequest, filters: Query[FrameworkFilter]) -> list[Framework]:
     frameworks = frameworks_for(user_of(request))
     if filters.state:
         frameworks = frameworks.filter(state=filters.state)
-    return [framework_out(f) for f in frameworks.order_by("name", "-version")]
+    return list(frameworks.order_by("name", "-version"))
 
 
 @router.post(
     "/frameworks", response=answers(FrameworkDetailOut, 201), summary="Start a draft framework"
 )
-def frameworks_create(request: HttpRequest, payload: FrameworkIn) -> Status[dict[str, Any]]:
+def frameworks_create(request: HttpRequest, payload: FrameworkIn) -> Status[Framework]:
     created = fw.framework_create(
         actor=user_of(request), name=payload.name, description=payload.description
     )
-    return Status(201, framework_detail_out(created))
+    return Status(201, created)
 
 
 @router.get(
@@ -54,8 +51,8 @@ def frameworks_create(request: HttpRequest, payload: FrameworkIn) -> Status[dict
     response=answers(FrameworkDetailOut),
     summary="A framework with its skills, levels, indicators and role profiles",
 )
-def frameworks_detail(request: HttpRequest, framework_id: int) -> dict[str, Any]:
-    return framework_detail_out(framework_get(user_of(request), framework_id))
+def frameworks_detail(request: HttpRequest, framework_id: int) -> Framework:
+    return framework_get(user_of(request), framework_id)
 
 
 @router.patch(
@@ -63,12 +60,10 @@ def frameworks_detail(request: HttpRequest, framework_id: int) -> dict[str, Any]
 )
 def frameworks_patch(
     request: HttpRequest, framework_id: int, payload: FrameworkPatchIn
-) -> dict[str, Any]:
+) -> Framework:
     user = user_of(request)
     framework = framework_get(user, framework_id)
-    return framework_out(
-        fw.framework_update(actor=user, framework=framework, description=payload.description)
-    )
+    return fw.framework_update(actor=user, framework=framework, description=payload.description)
 
 
 @router.delete("/frameworks/{framework_id}", response=answers(None, 204), summary="Delete a draft")
@@ -83,10 +78,10 @@ def frameworks_delete(request: HttpRequest, framework_id: int) -> Status[None]:
     response=answers(FrameworkDetailOut, 201),
     summary="New draft version copying a published one",
 )
-def frameworks_new_version(request: HttpRequest, framework_id: int) -> Status[dict[str, Any]]:
+def frameworks_new_version(request: HttpRequest, framework_id: int) -> Status[Framework]:
     user = user_of(request)
     draft = fw.framework_new_version(actor=user, framework=framework_get(user, framework_id))
-    return Status(201, framework_detail_out(draft))
+    return Status(201, draft)
 
 
 @router.post(
@@ -94,8 +89,6 @@ def frameworks_new_version(request: HttpRequest, framework_id: int) -> Status[di
     response=answers(FrameworkOut),
     summary="Publish a draft (it is frozen from then on)",
 )
-def frameworks_publish(request: HttpRequest, framework_id: int) -> dict[str, Any]:
+def frameworks_publish(request: HttpRequest, framework_id: int) -> Framework:
     user = user_of(request)
-    return framework_out(
-        fw.framework_publish(actor=user, framework=framework_get(user, framework_id))
-    )
+    return fw.framework_publish(actor=user, framework=framework_get(user, framework_id))

@@ -26,6 +26,7 @@ from netdesk.core.schemas import (
     InputSchema,
     IsoDate,
     IsoDateTime,
+    ObjectOutputSchema,
     OutputSchema,
 )
 
@@ -43,7 +44,7 @@ Level = Annotated[int, Field(ge=0, le=fw.SCALE_LIMIT)]
 # ---- shapes ---------------------------------------------------------------------
 
 
-class FrameworkOut(OutputSchema):
+class FrameworkOut(ObjectOutputSchema):
     id: int
     name: str
     version: int
@@ -60,12 +61,16 @@ class LevelDescriptorOut(OutputSchema):
     description: str
 
 
-class FrameworkIndicatorOut(OutputSchema):
+class FrameworkIndicatorOut(ObjectOutputSchema):
     id: int
     level: int
     text: str
     evidence: list[str]
     kpi_rule: dict[str, Any]
+
+    @staticmethod
+    def resolve_kpi_rule(indicator: Indicator) -> dict[str, Any]:
+        return indicator.kpi_rule or {}
 
 
 class FrameworkSkillOut(OutputSchema):
@@ -102,18 +107,14 @@ class FrameworkDetailOut(FrameworkOut):
     skills: list[FrameworkSkillOut]
     profiles: list[RoleProfileOut]
 
+    @staticmethod
+    def resolve_skills(framework: Framework) -> list[dict[str, Any]]:
+        tree = selectors.framework_tree(framework)
+        return [skill_out(n["skill"], n["levels"], n["indicators"]) for n in tree]
 
-def framework_out(framework: Framework) -> dict[str, Any]:
-    return {
-        "id": framework.pk,
-        "name": framework.name,
-        "version": framework.version,
-        "state": framework.state,
-        "description": framework.description,
-        "source": framework.source,
-        "published_at": framework.published_at,
-        "created_at": framework.created_at,
-    }
+    @staticmethod
+    def resolve_profiles(framework: Framework) -> list[dict[str, Any]]:
+        return profiles_out(list(RoleProfile.objects.filter(framework=framework).order_by("name")))
 
 
 def skill_out(skill: Skill, levels: list[Any], indicators: list[Indicator]) -> dict[str, Any]:
@@ -130,17 +131,7 @@ def skill_out(skill: Skill, levels: list[Any], indicators: list[Indicator]) -> d
         "levels": [
             {"level": d.level, "title": d.title, "description": d.description} for d in levels
         ],
-        "indicators": [indicator_out(i) for i in indicators],
-    }
-
-
-def indicator_out(indicator: Indicator) -> dict[str, Any]:
-    return {
-        "id": indicator.pk,
-        "level": indicator.level,
-        "text": indicator.text,
-        "evidence": list(indicator.evidence),
-        "kpi_rule": indicator.kpi_rule or {},
+        "indicators": indicators,
     }
 
 
@@ -173,17 +164,6 @@ def profiles_out(profiles: list[RoleProfile]) -> list[dict[str, Any]]:
         }
         for p in profiles
     ]
-
-
-def framework_detail_out(framework: Framework) -> dict[str, Any]:
-    tree = selectors.framework_tree(framework)
-    return {
-        **framework_out(framework),
-        "skills": [skill_out(n["skill"], n["levels"], n["indicators"]) for n in tree],
-        "profiles": profiles_out(
-            list(RoleProfile.objects.filter(framework=framework).order_by("name"))
-        ),
-    }
 
 
 class LevelRecordOut(OutputSchema):
@@ -219,12 +199,12 @@ def record_out(record: AgentSkill, skill: Skill | None = None) -> dict[str, Any]
     }
 
 
-class PlanItemOut(OutputSchema):
+class PlanItemOut(ObjectOutputSchema):
     id: int
     agent_id: int
     skill_id: int
-    skill_code: str
-    skill_name: str
+    skill_code: str = Field(validation_alias="skill.code")
+    skill_name: str = Field(validation_alias="skill.name")
     target_level: int
     due_on: date
     action: str
@@ -233,22 +213,13 @@ class PlanItemOut(OutputSchema):
     created_by: str | None
     created_at: datetime
 
+    @staticmethod
+    def resolve_overdue(item: PlanItem) -> bool:
+        return selectors.overdue(item)
 
-def plan_item_out(item: PlanItem) -> dict[str, Any]:
-    return {
-        "id": item.pk,
-        "agent_id": item.agent_id,
-        "skill_id": item.skill_id,
-        "skill_code": item.skill.code,
-        "skill_name": item.skill.name,
-        "target_level": item.target_level,
-        "due_on": item.due_on,
-        "action": item.action,
-        "done_at": item.done_at,
-        "overdue": selectors.overdue(item),
-        "created_by": item.created_by.username if item.created_by else None,
-        "created_at": item.created_at,
-    }
+    @staticmethod
+    def resolve_created_by(item: PlanItem) -> str | None:
+        return item.created_by.username if item.created_by else None
 
 
 class AgentGapSkillOut(OutputSchema):
@@ -297,7 +268,7 @@ def agent_out(agent: User) -> dict[str, Any]:
             record_out(record, skill) for skill, record in selectors.agent_skill_levels(agent.pk)
         ],
         "gaps": skill_gaps.agent_gaps(agent).as_dict(),
-        "plan": [plan_item_out(i) for i in selectors.plan_items(agent.pk)],
+        "plan": selectors.plan_items(agent.pk),
     }
 
 

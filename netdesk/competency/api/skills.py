@@ -18,7 +18,6 @@ from netdesk.competency.api.schemas import (
     FrameworkSkillOut,
     FrameworkSkillPatchIn,
     LevelDescriptorIn,
-    indicator_out,
     kpi_rule_of,
     single_skill_out,
 )
@@ -134,7 +133,7 @@ def levels_delete(request: HttpRequest, skill_id: int, level: int) -> Status[Non
 )
 def indicators_create(
     request: HttpRequest, skill_id: int, payload: FrameworkIndicatorIn
-) -> Status[dict[str, Any]]:
+) -> Status[Indicator]:
     user = user_of(request)
     indicator = skill_services.indicator_create(
         actor=user,
@@ -144,7 +143,7 @@ def indicators_create(
         evidence=list(payload.evidence),
         kpi_rule=kpi_rule_of(payload.kpi_rule),
     )
-    return Status(201, indicator_out(indicator))
+    return Status(201, indicator)
 
 
 def _indicator(user: User, indicator_id: int) -> Indicator:
@@ -166,7 +165,7 @@ def _indicator(user: User, indicator_id: int) -> Indicator:
 )
 def indicators_patch(
     request: HttpRequest, indicator_id: int, payload: FrameworkIndicatorPatchIn
-) -> dict[str, Any]:
+) -> Indicator:
     user = user_of(request)
     given = payload.model_dump(exclude_unset=True)
     indicator = skill_services.indicator_update(
@@ -177,7 +176,7 @@ def indicators_patch(
         evidence=list(payload.evidence) if payload.evidence is not None else None,
         kpi_rule=kpi_rule_of(payload.kpi_rule),
     )
-    return indicator_out(indicator)
+    return indicator
 
 
 @router.delete(
