@@ -20,8 +20,8 @@ from netdesk.assessments.api.schemas import (
     CycleIn,
     CycleOut,
     assessment_out,
-    cycle_out,
 )
+from netdesk.assessments.models import AssessmentCycle
 from netdesk.assessments.services import assessments as services
 from netdesk.competency.models import Framework, Skill
 from netdesk.core.schemas import answers
@@ -33,14 +33,14 @@ router = Router(tags=["competency"])
 
 
 @router.get("/cycles", response=answers(list[CycleOut]), summary="Assessment cycles")
-def cycles(request: HttpRequest) -> list[dict[str, Any]]:
+def cycles(request: HttpRequest) -> list[AssessmentCycle]:
     user = user_of(request)
     require(user, Action.COMPETENCY_VIEW_OWN)
-    return [cycle_out(c) for c in read.cycles_visible_to(user).select_related("created_by")[:500]]
+    return list(read.cycles_visible_to(user).select_related("created_by")[:500])
 
 
 @router.post("/cycles", response=answers(CycleOut, 201), summary="Start an assessment cycle")
-def cycle_create(request: HttpRequest, payload: CycleIn) -> Status[dict[str, Any]]:
+def cycle_create(request: HttpRequest, payload: CycleIn) -> Status[AssessmentCycle]:
     user = user_of(request)
     require(user, Action.COMPETENCY_CONFIGURE)
     framework = one_of(Framework.objects.all(), payload.framework_id, "framework", "framework_id")
@@ -52,7 +52,7 @@ def cycle_create(request: HttpRequest, payload: CycleIn) -> Status[dict[str, Any
         period_end=payload.period_end,
         synthesis_config=payload.synthesis,
     )
-    return Status(201, cycle_out(cycle))
+    return Status(201, cycle)
 
 
 @router.get(
@@ -60,16 +60,14 @@ def cycle_create(request: HttpRequest, payload: CycleIn) -> Status[dict[str, Any
     response=answers(CycleDetailOut),
     summary="A cycle and the progress of the assessments you may see",
 )
-def cycle_get(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
-    user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
-    return {**cycle_out(cycle), "assessments": read.cycle_progress(cycle, user)}
+def cycle_get(request: HttpRequest, cycle_id: int) -> AssessmentCycle:
+    return cycle_for(user_of(request), cycle_id)
 
 
 @router.post("/cycles/{cycle_id}/close", response=answers(CycleOut), summary="Close a cycle")
-def cycle_close(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
+def cycle_close(request: HttpRequest, cycle_id: int) -> AssessmentCycle:
     user = user_of(request)
-    return cycle_out(services.cycle_close(actor=user, cycle=cycle_for(user, cycle_id)))
+    return services.cycle_close(actor=user, cycle=cycle_for(user, cycle_id))
 
 
 @router.get(

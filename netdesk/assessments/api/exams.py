@@ -16,7 +16,6 @@ from netdesk.assessments.api.schemas import (
     ExamOut,
     ExamSubmitIn,
     QuestionIn,
-    bank_question_out,
     exam_out,
 )
 from netdesk.assessments.models import (
@@ -51,13 +50,10 @@ def exam_submit(request: HttpRequest, exam_id: int, payload: ExamSubmitIn) -> di
     response=answers(list[BankQuestionOut]),
     summary="The question bank of a skill",
 )
-def questions(request: HttpRequest, skill_id: int) -> list[dict[str, Any]]:
+def questions(request: HttpRequest, skill_id: int) -> list[ExamQuestion]:
     require(user_of(request), Action.COMPETENCY_CONFIGURE)
     skill = one_of(Skill.objects.all(), skill_id, "skill", "skill_id")
-    return [
-        bank_question_out(q)
-        for q in ExamQuestion.objects.filter(skill=skill).order_by("level", "id")[:2000]
-    ]
+    return list(ExamQuestion.objects.filter(skill=skill).order_by("level", "id")[:2000])
 
 
 @router.post(
@@ -67,7 +63,7 @@ def questions(request: HttpRequest, skill_id: int) -> list[dict[str, Any]]:
 )
 def question_create(
     request: HttpRequest, skill_id: int, payload: QuestionIn
-) -> Status[dict[str, Any]]:
+) -> Status[ExamQuestion]:
     user = user_of(request)
     require(user, Action.COMPETENCY_CONFIGURE)
     skill = one_of(Skill.objects.all(), skill_id, "skill", "skill_id")
@@ -79,4 +75,4 @@ def question_create(
         choices=payload.choices,
         correct=payload.correct,
     )
-    return Status(201, bank_question_out(question))
+    return Status(201, question)

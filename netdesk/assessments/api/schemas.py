@@ -8,18 +8,18 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field
 
+from netdesk.accounts.permissions import user_of
 from netdesk.assessments import selectors as read
 from netdesk.assessments.evidence import KpiEvidence
 from netdesk.assessments.models import (
     Assessment,
     AssessmentCycle,
     ExamAttempt,
-    ExamQuestion,
     SkillResult,
 )
 from netdesk.assessments.services import assessments as services
 from netdesk.assessments.services import exams
-from netdesk.core.schemas import MAX_ID, InputSchema, IsoDate, OutputSchema
+from netdesk.core.schemas import MAX_ID, InputSchema, IsoDate, ObjectOutputSchema, OutputSchema
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -27,7 +27,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # ---- shapes ---------------------------------------------------------------------
 
 
-class CycleOut(OutputSchema):
+class CycleOut(ObjectOutputSchema):
     id: int
     name: str
     framework_id: int
@@ -38,6 +38,14 @@ class CycleOut(OutputSchema):
     created_by: str | None
     created_at: datetime
     closed_at: datetime | None
+
+    @staticmethod
+    def resolve_framework(cycle: AssessmentCycle) -> str:
+        return str(cycle.framework)
+
+    @staticmethod
+    def resolve_created_by(cycle: AssessmentCycle) -> str | None:
+        return cycle.created_by.username if cycle.created_by else None
 
 
 class ProgressOut(OutputSchema):
@@ -55,6 +63,13 @@ class ProgressOut(OutputSchema):
 
 class CycleDetailOut(CycleOut):
     assessments: list[ProgressOut]
+
+    @staticmethod
+    def resolve_assessments(
+        cycle: AssessmentCycle, context: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        # Only the assessments the caller may see.
+        return read.cycle_progress(cycle, user_of(context["request"]))
 
 
 class StatisticOut(OutputSchema):
@@ -100,7 +115,7 @@ class ExamSummaryOut(OutputSchema):
     submitted_at: datetime | None
 
 
-class ResultOut(OutputSchema):
+class ResultOut(ObjectOutputSchema):
     level: int | None
     score: float | None
     override_level: int | None
@@ -108,6 +123,10 @@ class ResultOut(OutputSchema):
     effective_level: int | None
     hurdles_failed: list[dict[str, Any]]
     inputs: dict[str, Any]
+
+    @staticmethod
+    def resolve_effective_level(result: SkillResult) -> int | None:
+        return result.override_level if result.override_level is not None else result.level
 
 
 class IndicatorRatingsOut(OutputSchema):
@@ -174,28 +193,13 @@ class ExamOut(ExamSummaryOut):
     items: list[QuestionOut]
 
 
-class BankQuestionOut(OutputSchema):
+class BankQuestionOut(ObjectOutputSchema):
     id: int
     skill_id: int
     level: int
     text: str
     choices: list[str]
     correct: int
-
-
-def cycle_out(cycle: AssessmentCycle) -> dict[str, Any]:
-    return {
-        "id": cycle.pk,
-        "name": cycle.name,
-        "framework_id": cycle.framework_id,
-        "framework": str(cycle.framework),
-        "period_start": cycle.period_start,
-        "period_end": cycle.period_end,
-        "synthesis": cycle.synthesis,
-        "created_by": cycle.created_by.username if cycle.created_by else None,
-        "created_at": cycle.created_at,
-        "closed_at": cycle.closed_at,
-    }
 
 
 def exam_summary(attempt: ExamAttempt, questions: int) -> dict[str, Any]:
@@ -208,20 +212,6 @@ def exam_summary(attempt: ExamAttempt, questions: int) -> dict[str, Any]:
         "passed": read.exam_passed(attempt),
         "started_at": attempt.started_at,
         "submitted_at": attempt.submitted_at,
-    }
-
-
-def result_out(result: SkillResult) -> dict[str, Any]:
-    return {
-        "level": result.level,
-        "score": result.score,
-        "override_level": result.override_level,
-        "override_reason": result.override_reason,
-        "effective_level": result.override_level
-        if result.override_level is not None
-        else result.level,
-        "hurdles_failed": result.hurdles_failed,
-        "inputs": result.inputs,
     }
 
 
@@ -272,7 +262,7 @@ def assessment_out(assessment: Assessment) -> dict[str, Any]:
                 "exam": exam_summary(row["exam"], row["exam"].question_count)
                 if row["exam"]
                 else None,
-                "result": result_out(row["result"]) if row["result"] else None,
+                "result": row["result"],
             }
             for row in page["skills"]
         ],
@@ -355,14 +345,3 @@ class QuestionIn(InputSchema):
     text: str = Field(min_length=1, max_length=4000)
     choices: list[str] = Field(min_length=2, max_length=exams.MAX_CHOICES)
     correct: int = Field(ge=0, le=exams.MAX_CHOICES)
-
-
-def bank_question_out(question: ExamQuestion) -> dict[str, Any]:
-    return {
-        "id": question.pk,
-        "skill_id": question.skill_id,
-        "level": question.level,
-        "text": question.text,
-        "choices": question.choices,
-        "correct": question.correct,
-    }
