@@ -3,7 +3,7 @@ configure them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -12,7 +12,7 @@ from ninja import Field, Router, Status
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.competency.models import Skill
 from netdesk.core.errors import NotFound, ValidationFailed
-from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
+from netdesk.core.schemas import MAX_ID, InputSchema, ObjectOutputSchema, answers
 from netdesk.routing import selectors as read
 from netdesk.routing.models import RoutingRule
 from netdesk.routing.services import config
@@ -23,7 +23,7 @@ router = Router(tags=["competency"])
 # ---- rules -------------------------------------------------------------------
 
 
-class RuleOut(OutputSchema):
+class RuleOut(ObjectOutputSchema):
     id: int
     name: str
     is_active: bool
@@ -40,6 +40,10 @@ class RuleOut(OutputSchema):
     match_segment: str
     match_key_account: bool | None
     match_priority: int | None
+
+    @staticmethod
+    def resolve_skill(rule: RoutingRule) -> str:
+        return rule.skill.code
 
 
 class RuleIn(InputSchema):
@@ -83,27 +87,6 @@ class RulePatchIn(InputSchema):
 NULLABLE = {"match_key_account", "match_priority"}
 
 
-def rule_out(rule: RoutingRule) -> dict[str, Any]:
-    return {
-        "id": rule.pk,
-        "name": rule.name,
-        "is_active": rule.is_active,
-        "skill_id": rule.skill_id,
-        "skill": rule.skill.code,
-        "min_level": rule.min_level,
-        "hard": rule.hard,
-        "match_ticket_type": rule.match_ticket_type,
-        "match_category": rule.match_category,
-        "match_channel": rule.match_channel,
-        "match_language": rule.match_language,
-        "match_access_technology": rule.match_access_technology,
-        "match_product": rule.match_product,
-        "match_segment": rule.match_segment,
-        "match_key_account": rule.match_key_account,
-        "match_priority": rule.match_priority,
-    }
-
-
 def skill_for(skill_id: int) -> Skill:
     found = Skill.objects.filter(pk=skill_id).first()
     if found is None:
@@ -129,33 +112,31 @@ def rule_for(rule_id: int) -> RoutingRule:
 
 
 @router.get("/routing/rules", response=answers(list[RuleOut]), summary="Routing rules")
-def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
+def list_rules(request: HttpRequest) -> list[RoutingRule]:
     require(user_of(request), Action.COMPETENCY_VIEW_OWN)
-    return [rule_out(rule) for rule in read.routing_rules()]
+    return list(read.routing_rules())
 
 
 @router.post("/routing/rules", response=answers(RuleOut, 201), summary="Add a routing rule")
-def create_rule(request: HttpRequest, payload: RuleIn) -> Status[dict[str, Any]]:
+def create_rule(request: HttpRequest, payload: RuleIn) -> Status[RoutingRule]:
     user = user_of(request)
     require(user, Action.COMPETENCY_CONFIGURE)
     values = payload.dict()
     values["skill"] = skill_for(values.pop("skill_id"))
     rule = config.routing_rule_create(actor=user, **values)
-    return Status(201, rule_out(rule))
+    return Status(201, rule)
 
 
 @router.get("/routing/rules/{rule_id}", response=answers(RuleOut), summary="A routing rule")
-def get_rule(
-    request: HttpRequest, rule_id: Annotated[int, Field(ge=1, le=MAX_ID)]
-) -> dict[str, Any]:
+def get_rule(request: HttpRequest, rule_id: Annotated[int, Field(ge=1, le=MAX_ID)]) -> RoutingRule:
     require(user_of(request), Action.COMPETENCY_VIEW_OWN)
-    return rule_out(rule_for(rule_id))
+    return rule_for(rule_id)
 
 
 @router.patch("/routing/rules/{rule_id}", response=answers(RuleOut), summary="Change a rule")
 def patch_rule(
     request: HttpRequest, payload: RulePatchIn, rule_id: Annotated[int, Field(ge=1, le=MAX_ID)]
-) -> dict[str, Any]:
+) -> RoutingRule:
     user = user_of(request)
     require(user, Action.COMPETENCY_CONFIGURE)
     given = payload.dict(exclude_unset=True)
@@ -165,7 +146,7 @@ def patch_rule(
         if "skill_id" in changes:
             changes["skill"] = skill_for(changes.pop("skill_id"))
         config.routing_rule_update(actor=user, rule=rule, changes=changes)
-    return rule_out(rule_for(rule_id))
+    return rule_for(rule_id)
 
 
 @router.delete("/routing/rules/{rule_id}", response=answers(None, 204), summary="Delete a rule")

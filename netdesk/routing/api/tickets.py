@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from netdesk.accounts.models import SupportGroup
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import ValidationFailed
-from netdesk.core.schemas import MAX_ID, OutputSchema, answers
+from netdesk.core.schemas import MAX_ID, ObjectOutputSchema, OutputSchema, answers
 from netdesk.routing import selectors as read
 from netdesk.routing.models import RoutingDecision
 from netdesk.routing.services import tickets as services
@@ -52,7 +52,7 @@ class CandidateOut(OutputSchema):
     why_not: str
 
 
-class DecisionOut(OutputSchema):
+class DecisionOut(ObjectOutputSchema):
     id: int | None
     decided_at: datetime | None
     trigger: str
@@ -66,22 +66,9 @@ class DecisionOut(OutputSchema):
     relaxed: list[RelaxedOut]
     candidates: list[CandidateOut]
 
-
-def decision_out(decision: RoutingDecision) -> dict[str, Any]:
-    return {
-        "id": decision.pk,
-        "decided_at": decision.decided_at,
-        "trigger": decision.trigger,
-        "policy": decision.policy,
-        "chosen": decision.chosen.username if decision.chosen else None,
-        "reason": decision.reason,
-        "relax_step": decision.relax_step,
-        "sla_used": decision.sla_used,
-        "within_level": decision.within_level,
-        "requirements": decision.requirements,
-        "relaxed": decision.relaxed,
-        "candidates": decision.candidates,
-    }
+    @staticmethod
+    def resolve_chosen(decision: RoutingDecision) -> str | None:
+        return decision.chosen.username if decision.chosen else None
 
 
 @router.post(
@@ -89,13 +76,13 @@ def decision_out(decision: RoutingDecision) -> dict[str, Any]:
     response=answers(DecisionOut, 201),
     summary="Route the ticket within its group now",
 )
-def route_ticket(request: HttpRequest, ref: str) -> Status[dict[str, Any]]:
+def route_ticket(request: HttpRequest, ref: str) -> Status[RoutingDecision]:
     user = user_of(request)
     require(user, Action.TICKET_ASSIGN)
     with transaction.atomic():
         ticket = ticket_get(user=user, ref=ref, for_update=True)
         decision = services.ticket_route(ticket=ticket, actor=user)
-    return Status(201, decision_out(decision))
+    return Status(201, decision)
 
 
 @router.get(
@@ -103,11 +90,11 @@ def route_ticket(request: HttpRequest, ref: str) -> Status[dict[str, Any]]:
     response=answers(list[DecisionOut]),
     summary="The ticket's routing decisions, newest first",
 )
-def ticket_decisions(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
+def ticket_decisions(request: HttpRequest, ref: str) -> list[RoutingDecision]:
     user = user_of(request)
     require(user, Action.TICKET_VIEW)
     ticket = ticket_get(user=user, ref=ref)
-    return [decision_out(d) for d in read.ticket_decisions(ticket.pk)]
+    return read.ticket_decisions(ticket.pk)
 
 
 class EscalationQuery(Schema):
