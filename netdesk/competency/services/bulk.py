@@ -200,7 +200,8 @@ def skills_import(
     *, actor: User | None, framework: Framework, skills: Sequence[SkillGiven]
 ) -> SkillsImported:
     """Add `skills` to a draft framework, each with its level descriptors and
-    indicators, parents before their children; `written` maps each written
+    indicators, parents before their children (a refused skill's levels and
+    indicators are not written); `skills` of the answer maps each written
     skill's index to the skill. In a fixed number of queries."""
     require_configure(actor)
     refuse_if_frozen(framework, "skills")
@@ -252,6 +253,15 @@ def _skills_insert(framework: Framework, checked: list[_CheckedSkill]) -> dict[i
     return written
 
 
+def _skill_unknown(code: str, framework: Framework) -> ValidationFailed:
+    return ValidationFailed(
+        f"{framework} has no skill {code}.",
+        field="skill_code",
+        value=code,
+        accepted=f"the code of a skill of {framework}",
+    )
+
+
 def _profile_checked(
     index: int,
     given: ProfileGiven,
@@ -271,14 +281,11 @@ def _profile_checked(
     needs: dict[str, ProfileRequirement] = {}
     for position, need in enumerate(given.requirements):
         skill = skills.get(need.skill_code)
+        if skill is None:
+            unknown = _skill_unknown(need.skill_code, framework)
+            result.refused.append(Refusal(index, "requirement", position, unknown))
+            continue
         try:
-            if skill is None:
-                raise ValidationFailed(
-                    f"{framework} has no skill {need.skill_code}.",
-                    field="skill_code",
-                    value=need.skill_code,
-                    accepted=f"the code of a skill of {framework}",
-                )
             needs[skill.code] = requirement_checked(
                 profile=profile, skill=skill, min_level=need.min_level, hard=need.hard
             )
@@ -292,8 +299,9 @@ def profiles_import(
     *, actor: User | None, framework: Framework, profiles: Sequence[ProfileGiven]
 ) -> ProfilesImported:
     """Add role profiles with the skill levels they require to a draft
-    framework; `written` maps each written profile's index to the profile.
-    In a fixed number of queries."""
+    framework (a refused profile's requirements are not written); `profiles`
+    of the answer maps each written profile's index to the profile. In a
+    fixed number of queries."""
     require_configure(actor)
     refuse_if_frozen(framework, "role profiles")
     names = set(RoleProfile.objects.filter(framework=framework).values_list("name", flat=True))
