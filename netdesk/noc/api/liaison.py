@@ -10,8 +10,9 @@ from ninja import Field, Router, Status
 
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound
-from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
+from netdesk.core.schemas import MAX_ID, InputSchema, ObjectOutputSchema, OutputSchema, answers
 from netdesk.customers.selectors import customers_visible_to
+from netdesk.noc.models import LiaisonRecord
 from netdesk.noc.selectors import network_status_for
 from netdesk.noc.services.liaison import troubleshooting_request, troubleshooting_result
 from netdesk.tickets.selectors import ticket_get
@@ -63,11 +64,11 @@ class LiaisonIn(InputSchema):
     body: str = Field(min_length=1, max_length=5000)
 
 
-class LiaisonOut(OutputSchema):
+class LiaisonOut(ObjectOutputSchema):
     id: int
     kind: str
-    from_group: str
-    to_group: str
+    from_group: str = Field(validation_alias="from_group.name")
+    to_group: str = Field(validation_alias="to_group.name")
     body: str
     at: Any
 
@@ -79,12 +80,12 @@ class LiaisonOut(OutputSchema):
 )
 def ask_troubleshooting(
     request: HttpRequest, ref: str, payload: LiaisonIn
-) -> Status[dict[str, Any]]:
+) -> Status[LiaisonRecord]:
     user = user_of(request)
     record = troubleshooting_request(
         actor=user, ticket=ticket_get(user=user, ref=ref), body=payload.body
     )
-    return Status(201, _liaison_out(record))
+    return Status(201, record)
 
 
 @router.post(
@@ -94,20 +95,9 @@ def ask_troubleshooting(
 )
 def record_troubleshooting(
     request: HttpRequest, ref: str, payload: LiaisonIn
-) -> Status[dict[str, Any]]:
+) -> Status[LiaisonRecord]:
     user = user_of(request)
     record = troubleshooting_result(
         actor=user, ticket=ticket_get(user=user, ref=ref), body=payload.body
     )
-    return Status(201, _liaison_out(record))
-
-
-def _liaison_out(record: Any) -> dict[str, Any]:
-    return {
-        "id": record.pk,
-        "kind": record.kind,
-        "from_group": record.from_group.name,
-        "to_group": record.to_group.name,
-        "body": record.body,
-        "at": record.at,
-    }
+    return Status(201, record)

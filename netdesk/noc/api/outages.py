@@ -10,7 +10,7 @@ from ninja import Field, Router
 
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound
-from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
+from netdesk.core.schemas import MAX_ID, InputSchema, ObjectOutputSchema, answers
 from netdesk.noc.models import SuspectedOutage
 from netdesk.noc.selectors import suspected_outages
 from netdesk.noc.services.outages import outage_confirm, outage_dismiss
@@ -18,7 +18,7 @@ from netdesk.noc.services.outages import outage_confirm, outage_dismiss
 router = Router()
 
 
-class OutageOut(OutputSchema):
+class OutageOut(ObjectOutputSchema):
     id: int
     state: str
     element: str | None
@@ -31,6 +31,22 @@ class OutageOut(OutputSchema):
     tickets: list[str]
     incident: str | None
 
+    @staticmethod
+    def resolve_element(outage: SuspectedOutage) -> str | None:
+        return outage.element.name if outage.element else None
+
+    @staticmethod
+    def resolve_area(outage: SuspectedOutage) -> str | None:
+        return outage.area.name if outage.area else None
+
+    @staticmethod
+    def resolve_tickets(outage: SuspectedOutage) -> list[str]:
+        return [t.reference for t in outage.tickets.all()]
+
+    @staticmethod
+    def resolve_incident(outage: SuspectedOutage) -> str | None:
+        return outage.incident.reference if outage.incident else None
+
 
 class OutageDecisionIn(InputSchema):
     decision: Literal["confirm", "dismiss"]
@@ -39,27 +55,11 @@ class OutageDecisionIn(InputSchema):
     reason: str = Field(default="", max_length=300)
 
 
-def _outage_out(outage: SuspectedOutage) -> dict[str, Any]:
-    return {
-        "id": outage.pk,
-        "state": outage.state,
-        "element": outage.element.name if outage.element else None,
-        "area": outage.area.name if outage.area else None,
-        "raised_at": outage.raised_at,
-        "complaints": outage.complaints,
-        "expected": outage.expected,
-        "score": outage.score,
-        "explanation": outage.explanation,
-        "tickets": [t.reference for t in outage.tickets.all()],
-        "incident": outage.incident.reference if outage.incident else None,
-    }
-
-
 @router.get("/outages", response=answers(list[OutageOut]), summary="Suspected outages waiting")
-def outages(request: HttpRequest) -> list[dict[str, Any]]:
+def outages(request: HttpRequest) -> list[SuspectedOutage]:
     user = user_of(request)
     require(user, Action.INCIDENT_VIEW)
-    return [_outage_out(o) for o in suspected_outages(user=user).filter(state="open")[:200]]
+    return list(suspected_outages(user=user).filter(state="open")[:200])
 
 
 @router.post(
@@ -69,7 +69,7 @@ def outages(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def outage_decision(
     request: HttpRequest, outage_id: int, payload: OutageDecisionIn
-) -> dict[str, Any]:
+) -> SuspectedOutage:
     user = user_of(request)
     require(user, Action.OUTAGE_DECIDE)
     outages = suspected_outages(user=user)
@@ -90,5 +90,4 @@ def outage_decision(
         )
     else:
         outage_dismiss(actor=user, outage=outage, reason=payload.reason)
-    refreshed = outages.get(pk=outage.pk)
-    return _outage_out(refreshed)
+    return outages.get(pk=outage.pk)
