@@ -17,6 +17,7 @@ from netdesk.assessments import question_import
 from netdesk.assessments.models import ExamQuestion
 from netdesk.assessments.question_import import import_questions
 from netdesk.assessments.services.exams import exam_question_create, exam_question_update
+from netdesk.competency import builtin_install as shipped
 from netdesk.competency.builtin import FRAMEWORK_NAME
 from netdesk.competency.models import Framework, FrameworkState, Skill
 from netdesk.competency.services.framework import framework_create, framework_new_version
@@ -33,8 +34,6 @@ def _builtin_framework(db):
     test run earlier may have flushed the tables)."""
     from django.apps import apps
     from django.utils import timezone as tz
-
-    from netdesk.competency import builtin_install as shipped
 
     shipped.install(apps, published_at=tz.now())
 

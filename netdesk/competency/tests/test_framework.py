@@ -7,6 +7,7 @@ from django.test import Client
 from netdesk.accounts.models import Role
 from netdesk.assessments.models import ExamQuestion
 from netdesk.competency import builtin, builtin_install
+from netdesk.competency import builtin_install as shipped
 from netdesk.competency.models import (
     AgentProfile,
     Framework,
@@ -33,8 +34,6 @@ def _builtin_framework(db):
     test run earlier may have flushed the tables)."""
     from django.apps import apps
     from django.utils import timezone as tz
-
-    from netdesk.competency import builtin_install as shipped
 
     shipped.install(apps, published_at=tz.now())
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
+from netdesk.competency import builtin_install as shipped
 from netdesk.competency.importers import import_framework
 from netdesk.competency.models import Framework, Indicator, LevelDescriptor, Skill
 from netdesk.core.errors import ImportFailed
@@ -24,8 +25,6 @@ def _builtin_framework(db):
     test run earlier may have flushed the tables)."""
     from django.apps import apps
     from django.utils import timezone as tz
-
-    from netdesk.competency import builtin_install as shipped
 
     shipped.install(apps, published_at=tz.now())
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import Role, SupportGroup, Tier, TierKind
 from netdesk.competency import builtin, selectors, skill_gaps
+from netdesk.competency import builtin_install as shipped
 from netdesk.competency.models import AgentSkill, Framework, PlanItem, RoleProfile, Skill
 from netdesk.competency.services import framework as fw
 from netdesk.competency.services import people
@@ -24,8 +25,6 @@ def _builtin_framework(db):
     test run earlier may have flushed the tables)."""
     from django.apps import apps
     from django.utils import timezone as tz
-
-    from netdesk.competency import builtin_install as shipped
 
     shipped.install(apps, published_at=tz.now())
 
