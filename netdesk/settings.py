@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "netdesk.competency",
     "netdesk.assessments",
     "netdesk.routing",
+    "netdesk.channels",
     "netdesk.reports",
     "netdesk.demo",
 ]
@@ -184,6 +185,18 @@ EMAIL_HOST_PASSWORD = config.env_str("NETDESK_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = config.env_bool("NETDESK_EMAIL_STARTTLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = config.env_str("NETDESK_EMAIL_FROM", "netdesk@localhost")
+# The right-hand side of the Message-IDs the desk makes (they encode the ticket).
+NETDESK_MAIL_DOMAIN = config.env_str(
+    "NETDESK_MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+)
+# A customer's mail to a resolved ticket reopens it for this many days after
+# it was resolved; later (or once closed) it opens a new ticket linked to it.
+NETDESK_MAIL_REOPEN_DAYS = config.env_int("NETDESK_MAIL_REOPEN_DAYS", 14)
+# New tickets one sender may open by mail; beyond it their mail is
+# quarantined (a mail loop must not open a thousand tickets).
+NETDESK_MAIL_SENDER_RATE = config.env_rate("NETDESK_MAIL_SENDER_RATE", "20/hour")
+# An incident notice to more customers than this needs an explicit confirmation.
+NETDESK_NOTICE_CAP = config.env_int("NETDESK_NOTICE_CAP", 500, minimum=1)
 
 # Reactions of one app to another's writes, called explicitly (netdesk/core/hooks.py).
 NETDESK_HOOKS = {

@@ -6,7 +6,7 @@ import re
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Right
+from django.db.models.functions import Lower, Right
 
 NON_DIGITS = re.compile(r"\D+")
 PHONE_TAIL = 9
@@ -61,6 +61,9 @@ class Customer(models.Model):
     email = models.EmailField(blank=True, default="")
     billing_address = models.CharField(max_length=300, blank=True, default="")
     language = models.CharField(max_length=10, blank=True, default="en")
+    # Opened for a sender the desk did not know; an agent merges it into the
+    # right customer.
+    is_placeholder = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -108,10 +111,19 @@ class Contact(models.Model):
     phone_digits = models.CharField(max_length=40, blank=True, default="", db_index=True)
     email = models.EmailField(blank=True, default="")
     is_primary = models.BooleanField(default=False)
+    # False for a contact the desk made from an unknown sender's address:
+    # it proves nothing about who wrote, so it may not add to tickets by
+    # reference alone.
+    verified = models.BooleanField(default=True)
+    # Why mail to this address bounced ("" while it is delivered), and when.
+    email_bouncing = models.TextField(blank=True, default="")
+    email_bounced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(Right("phone_digits", PHONE_TAIL), name="contact_phone_tail_idx"),
+            # Senders are matched case-insensitively.
+            models.Index(Lower("email"), name="contact_email_lower_idx"),
         ]
 
     def __str__(self) -> str:

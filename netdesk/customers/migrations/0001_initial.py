@@ -6,64 +6,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('network', '0001_initial'),
+        ("network", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_number', models.CharField(max_length=30, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('segment', models.CharField(choices=[('residential', 'Residential'), ('business', 'Business'), ('key_account', 'Group / key account')], default='residential', max_length=20)),
-                ('contract_reference', models.CharField(blank=True, default='', max_length=60)),
-                ('phone', models.CharField(blank=True, default='', max_length=40)),
-                ('phone_digits', models.CharField(blank=True, db_index=True, default='', max_length=40)),
-                ('email', models.EmailField(blank=True, default='', max_length=254)),
-                ('billing_address', models.CharField(blank=True, default='', max_length=300)),
-                ('language', models.CharField(blank=True, default='en', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account_manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_accounts', to=settings.AUTH_USER_MODEL)),
-                ('parent_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='member_accounts', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("account_number", models.CharField(max_length=30, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "segment",
+                    models.CharField(
+                        choices=[
+                            ("residential", "Residential"),
+                            ("business", "Business"),
+                            ("key_account", "Group / key account"),
+                        ],
+                        default="residential",
+                        max_length=20,
+                    ),
+                ),
+                ("contract_reference", models.CharField(blank=True, default="", max_length=60)),
+                ("phone", models.CharField(blank=True, default="", max_length=40)),
+                (
+                    "phone_digits",
+                    models.CharField(blank=True, db_index=True, default="", max_length=40),
+                ),
+                ("email", models.EmailField(blank=True, default="", max_length=254)),
+                ("billing_address", models.CharField(blank=True, default="", max_length=300)),
+                ("language", models.CharField(blank=True, default="en", max_length=10)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_accounts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member_accounts",
+                        to="customers.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('role', models.CharField(blank=True, default='', max_length=80)),
-                ('phone', models.CharField(blank=True, default='', max_length=40)),
-                ('phone_digits', models.CharField(blank=True, db_index=True, default='', max_length=40)),
-                ('email', models.EmailField(blank=True, default='', max_length=254)),
-                ('is_primary', models.BooleanField(default=False)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("role", models.CharField(blank=True, default="", max_length=80)),
+                ("phone", models.CharField(blank=True, default="", max_length=40)),
+                (
+                    "phone_digits",
+                    models.CharField(blank=True, db_index=True, default="", max_length=40),
+                ),
+                ("email", models.EmailField(blank=True, default="", max_length=254)),
+                ("is_primary", models.BooleanField(default=False)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="customers.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_id', models.CharField(max_length=40, unique=True)),
-                ('product', models.CharField(max_length=120)),
-                ('access_technology', models.CharField(choices=[('ftth', 'Fibre (FTTH)'), ('vdsl', 'VDSL'), ('adsl', 'ADSL'), ('cable', 'Cable (DOCSIS)'), ('fixed_wireless', 'Fixed wireless'), ('mobile', 'Mobile'), ('leased_line', 'Leased line')], max_length=20)),
-                ('installation_address', models.CharField(blank=True, default='', max_length=300)),
-                ('access_port', models.CharField(blank=True, default='', max_length=60)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('ceased', 'Ceased')], default='active', max_length=20)),
-                ('activated_on', models.DateField(blank=True, null=True)),
-                ('access_element', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='services', to='network.networkelement')),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='network.area')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("service_id", models.CharField(max_length=40, unique=True)),
+                ("product", models.CharField(max_length=120)),
+                (
+                    "access_technology",
+                    models.CharField(
+                        choices=[
+                            ("ftth", "Fibre (FTTH)"),
+                            ("vdsl", "VDSL"),
+                            ("adsl", "ADSL"),
+                            ("cable", "Cable (DOCSIS)"),
+                            ("fixed_wireless", "Fixed wireless"),
+                            ("mobile", "Mobile"),
+                            ("leased_line", "Leased line"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("installation_address", models.CharField(blank=True, default="", max_length=300)),
+                ("access_port", models.CharField(blank=True, default="", max_length=60)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("ceased", "Ceased"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("activated_on", models.DateField(blank=True, null=True)),
+                (
+                    "access_element",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="services",
+                        to="network.networkelement",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="network.area",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="customers.customer",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['name'], name='customers_c_name_f018e2_idx'),
+            model_name="customer",
+            index=models.Index(fields=["name"], name="customers_c_name_f018e2_idx"),
         ),
     ]

@@ -6,19 +6,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(django.db.models.functions.text.Right('phone_digits', 9), name='contact_phone_tail_idx'),
+            model_name="contact",
+            index=models.Index(
+                django.db.models.functions.text.Right("phone_digits", 9),
+                name="contact_phone_tail_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(django.db.models.functions.text.Right('phone_digits', 9), name='customer_phone_tail_idx'),
+            model_name="customer",
+            index=models.Index(
+                django.db.models.functions.text.Right("phone_digits", 9),
+                name="customer_phone_tail_idx",
+            ),
         ),
     ]

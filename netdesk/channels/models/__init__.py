@@ -1,0 +1,27 @@
+"""Channel records: mailboxes, received and sent messages, templates."""
+
+from netdesk.channels.models.inbound import InboundMessage, InboundState, Outcome, Source
+from netdesk.channels.models.mailbox import ImapSecurity, Mailbox
+from netdesk.channels.models.outbound import (
+    AUTOMATIC_KINDS,
+    MessageTemplate,
+    OutboundKind,
+    OutboundMessage,
+    OutboundState,
+    TemplateEvent,
+)
+
+__all__ = [
+    "AUTOMATIC_KINDS",
+    "ImapSecurity",
+    "InboundMessage",
+    "InboundState",
+    "Mailbox",
+    "MessageTemplate",
+    "OutboundKind",
+    "OutboundMessage",
+    "OutboundState",
+    "Outcome",
+    "Source",
+    "TemplateEvent",
+]
