@@ -45,6 +45,11 @@ class Action(StrEnum):
     OUTAGE_DECIDE = "outage.decide"
     LIAISON_RECORD = "liaison.record"
     FAILURE_REPORT_VIEW = "failure_report.view"
+    # Mail: an unknown sender's contact moves into the right customer; the
+    # quarantine is read and processed again; affected customers are told.
+    SENDER_MERGE = "sender.merge"
+    MAIL_QUARANTINE = "mail.quarantine"
+    CUSTOMERS_NOTIFY = "customers.notify"
     # Competencies: everyone sees their own profile and plan; team leads
     # assess and see their team; managers see all and configure.
     COMPETENCY_VIEW_OWN = "competency.view_own"
@@ -72,9 +77,16 @@ _AGENT_WORK = {
     A.INCIDENT_VIEW,
     A.LIAISON_RECORD,
     A.COMPETENCY_VIEW_OWN,
+    A.SENDER_MERGE,
 }
 # The NOC owns network incidents, takes alarms in and decides on suspected outages.
-_NOC_WORK = {A.INCIDENT_MANAGE, A.ALARM_INGEST, A.OUTAGE_DECIDE, A.FAILURE_REPORT_VIEW}
+_NOC_WORK = {
+    A.INCIDENT_MANAGE,
+    A.ALARM_INGEST,
+    A.OUTAGE_DECIDE,
+    A.FAILURE_REPORT_VIEW,
+    A.CUSTOMERS_NOTIFY,
+}
 _LEAD_WORK = _AGENT_WORK | {
     A.TICKET_CLOSE,
     A.TICKET_MERGE,
@@ -84,6 +96,8 @@ _LEAD_WORK = _AGENT_WORK | {
     A.FAILURE_REPORT_VIEW,
     A.COMPETENCY_VIEW_TEAM,
     A.COMPETENCY_ASSESS,
+    A.MAIL_QUARANTINE,
+    A.CUSTOMERS_NOTIFY,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
