@@ -364,16 +364,24 @@ class SmtpSink:
         self.messages: list[SinkMessage] = []
         self.refused: list[SinkMessage] = []
         self.attempts = 0
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        """Listen (again, on the same port, after `stop`)."""
+        if self._controller is not None:
+            return
+        # A controller's event loop closes when it stops: a restart needs a new one.
         # server_hostname: aiosmtpd would otherwise ask DNS for this machine's name.
         self._controller = Controller(
             self, hostname=HOST, port=self.port, server_hostname="sink.test"
         )
-
-    def start(self) -> None:
         self._controller.start()
 
     def stop(self) -> None:
-        self._controller.stop()
+        """Stop listening; what was received stays."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
 
     async def handle_RCPT(
         self,

@@ -151,6 +151,16 @@ def test_the_sink_refuses_chosen_recipients(smtp_sink):
     assert [m.rcpt_tos for m in smtp_sink.messages] == [("anna@example.net",)]
 
 
+def test_a_stopped_sink_refuses_connections_and_takes_mail_after_its_restart(smtp_sink):
+    smtp_sink.stop()
+    with pytest.raises(ConnectionRefusedError):
+        smtplib.SMTP(smtp_sink.host, smtp_sink.port, timeout=2)
+    smtp_sink.start()
+    with smtplib.SMTP(smtp_sink.host, smtp_sink.port) as client:
+        client.sendmail("desk@isp.example", ["anna@example.net"], MESSAGE)
+    assert [m.raw for m in smtp_sink.messages] == [MESSAGE]
+
+
 def test_django_sends_through_the_sink_with_mail_settings(mail_settings):
     mail.send_mail("Your request", "We are on it.", "desk@isp.example", ["anna@example.net"])
     [received] = mail_settings.messages
