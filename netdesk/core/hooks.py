@@ -13,7 +13,19 @@ Hooks the ticket services announce (keyword arguments in brackets):
 - `ticket_created` (ticket, actor), `ticket_escalated` (ticket, handler_id,
   actor), `ticket_resolved` (ticket, actor).
 - `ticket_page_panels` (ticket), answered: the rendered panels the ticket
-  page shows beside its actions (service levels)."""
+  page shows beside its actions (service levels).
+- `ticket_page_sections` (request, ticket), answered: the rendered sections
+  the ticket page shows in its main column, between the description and the
+  timeline (the conversation by mail); the request carries the reader and
+  the form token.
+
+Hooks the NOC announces:
+- `incident_resolved` (incident, update, actor): inside the resolution's
+  transaction, `update` being the resolution; the customers notified of the
+  incident are sent the all-clear.
+- `incident_page_panels` (incident, request), answered: the rendered panels
+  the incident page shows beside its actions (notices to affected
+  customers); the request carries the reader and the form token."""
 
 from __future__ import annotations
 

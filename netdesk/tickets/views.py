@@ -370,6 +370,8 @@ def _render_detail(
             "ticket": ticket,
             # Panels the apps above tickets add (service levels), already rendered.
             "side_panels": hooks_answers("ticket_page_panels", ticket=ticket),
+            # Sections of the main column the apps above add (the mail conversation).
+            "sections": hooks_answers("ticket_page_sections", request=request, ticket=ticket),
             "timeline": timeline_entries(ticket),
             "main_panels": [panels[name] for name in MAIN_ACTIONS if name in panels],
             "more_panels": [p for name, p in panels.items() if name not in MAIN_ACTIONS],
