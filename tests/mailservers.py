@@ -1,7 +1,8 @@
 """Real mail servers on 127.0.0.1 for tests: Dovecot (IMAP) and an aiosmtpd sink (SMTP).
 
-`DovecotServer` runs Debian's dovecot (package dovecot-imapd) with a throwaway
-configuration, passwd-file users and maildir storage in a temporary directory;
+`DovecotServer` runs Debian's dovecot (package dovecot-imapd, 2.3 or 2.4) with a
+throwaway configuration (tests/dovecot_config.py), passwd-file users and maildir
+storage in a temporary directory;
 `SmtpSink` keeps every message it receives and refuses the ones it is told to.
 The fixtures in the top-level conftest.py start them per test; tests skip, with a
 message, where dovecot is not installed.
@@ -30,10 +31,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.dovecot_config import SUPPORTED_SERIES, DovecotSetup, dovecot_config, dovecot_series
+
 HOST = "127.0.0.1"
-# The configuration written below uses Dovecot 2.3's option names (Debian 12);
-# 2.4 renamed most of them.
-SUPPORTED_DOVECOT = "2.3"
 START_TIMEOUT_SECONDS = 10.0
 # The account the `dovecot` fixture creates.
 MAILBOX_USER = "support@isp.example"
@@ -78,6 +78,7 @@ class DovecotServer:
 
     def __init__(self, binary: str, root: Path, users: Mapping[str, str] | None = None) -> None:
         self.binary = binary
+        self.version = dovecot_version(binary)
         self.root = root
         self.host = HOST
         self.port = 0
@@ -86,7 +87,6 @@ class DovecotServer:
         self._as_root = os.getuid() == 0
         account = pwd.getpwnam("nobody") if self._as_root else pwd.getpwuid(os.getuid())
         self._mail_uid, self._mail_gid = account.pw_uid, account.pw_gid
-        self._own_name = pwd.getpwuid(os.getuid()).pw_name
         for directory in ("run", "state", "home"):
             (root / directory).mkdir(parents=True, exist_ok=True)
         # Dovecot's unprivileged processes reach their homes through root.
@@ -225,54 +225,11 @@ class DovecotServer:
             self.start()
 
     def _write_config(self) -> None:
-        root = self.root
-        lines = [
-            "protocols = imap",
-            f"listen = {HOST}",
-            f"base_dir = {root}/run",
-            f"state_dir = {root}/state",
-            f"log_path = {root}/dovecot.log",
-            # Tests speak plain IMAP on the loopback interface.
-            "ssl = no",
-            "disable_plaintext_auth = no",
-            "auth_mechanisms = plain login",
-            # A refused login answers at once, not after Dovecot's 2 s penalty.
-            "auth_failure_delay = 0",
-            "mail_location = maildir:~/Maildir",
-            f"first_valid_uid = {self._mail_uid}",
-            f"last_valid_uid = {self._mail_uid}",
-            "passdb {",
-            "  driver = passwd-file",
-            f"  args = scheme=PLAIN {root}/users",
-            "}",
-            "userdb {",
-            "  driver = passwd-file",
-            f"  args = {root}/users",
-            "}",
-            "service imap-login {",
-            "  inet_listener imap {",
-            f"    address = {HOST}",
-            f"    port = {self.port}",
-            "  }",
-            "  inet_listener imaps {",
-            "    port = 0",
-            "  }",
-            "}",
-        ]
+        run_as = None
         if not self._as_root:
-            # Without root there is no one to switch to, and no chroot.
-            lines += [
-                f"default_internal_user = {self._own_name}",
-                f"default_internal_group = {grp.getgrgid(os.getgid()).gr_name}",
-                f"default_login_user = {self._own_name}",
-                "service anvil {",
-                "  chroot =",
-                "}",
-                "service imap-login {",
-                "  chroot =",
-                "}",
-            ]
-        (root / "dovecot.conf").write_text("\n".join(lines) + "\n")
+            run_as = (pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name)
+        setup = DovecotSetup(self.root, HOST, self.port, self._mail_uid, run_as)
+        (self.root / "dovecot.conf").write_text(dovecot_config(self.version, setup))
 
     def _wait_until_listening(self) -> bool:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -310,10 +267,10 @@ def dovecot_server(users: Mapping[str, str] | None = None) -> Iterator[DovecotSe
     if binary is None:
         pytest.skip("dovecot is not installed (apt-get install dovecot-imapd): IMAP test skipped")
     version = dovecot_version(binary)
-    if not version.startswith(f"{SUPPORTED_DOVECOT}."):
+    if dovecot_series(version) not in SUPPORTED_SERIES:
         pytest.fail(
-            f"dovecot {version} is installed; tests/mailservers.py writes a Dovecot "
-            f"{SUPPORTED_DOVECOT} configuration"
+            f"dovecot {version} is installed; tests/dovecot_config.py knows the options "
+            f"of Dovecot {' and '.join(SUPPORTED_SERIES)} only"
         )
     # Not pytest's tmp_path: its parents are private to the owner (Dovecot's
     # processes must reach the maildirs) and long (UNIX socket paths are short).

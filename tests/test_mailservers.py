@@ -9,6 +9,7 @@ from django.core import mail
 from imap_tools import AND, MailBoxUnencrypted, MailMessageFlags
 
 from tests import mailservers
+from tests.dovecot_config import DovecotSetup, dovecot_config
 from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER
 
 MESSAGE = (
@@ -110,6 +111,21 @@ def test_without_dovecot_the_test_is_skipped_not_failed(monkeypatch):
         mailservers.dovecot_server(),
     ):
         pass
+
+
+def test_the_configuration_is_written_in_the_installed_series_option_names(tmp_path):
+    setup = DovecotSetup(tmp_path, "127.0.0.1", 10143, 65534, run_as=("desk", "desk"))
+    for version, wanted in [
+        ("2.3.19.1", ["disable_plaintext_auth = no", "    address = 127.0.0.1"]),
+        ("2.4.1-4", ["auth_allow_cleartext = yes", "    listen = 127.0.0.1"]),
+    ]:
+        lines = dovecot_config(version, setup).splitlines()
+        assert set(wanted) <= set(lines), version
+        assert {"    port = 10143", "default_login_user = desk"} <= set(lines), version
+    # 2.4 refuses a configuration that does not open with its version.
+    assert dovecot_config("2.4.1-4", setup).startswith("dovecot_config_version = 2.4.0\n")
+    with pytest.raises(ValueError, match=r"dovecot 2\.5\.0: .* Dovecot 2\.3 and 2\.4 only"):
+        dovecot_config("2.5.0", setup)
 
 
 def test_smtplib_delivers_to_the_sink(smtp_sink):
