@@ -24,6 +24,7 @@ def customer_create(
     parent_account: Customer | None = None,
     account_manager: User | None = None,
     contract_reference: str = "",
+    is_placeholder: bool = False,
 ) -> Customer:
     number = phone_e164(phone)
     customer = Customer(
@@ -37,6 +38,7 @@ def customer_create(
         parent_account=parent_account,
         account_manager=account_manager,
         contract_reference=contract_reference,
+        is_placeholder=is_placeholder,
     )
     customer.save(force_insert=True)
     return customer
@@ -61,6 +63,7 @@ def contact_create(
     phone: str = "",
     email: str = "",
     is_primary: bool = False,
+    verified: bool = True,
 ) -> Contact:
     number = phone_e164(phone)
     contact = Contact(
@@ -70,6 +73,7 @@ def contact_create(
         phone=number,
         email=email,
         is_primary=is_primary,
+        verified=verified,
     )
     contact.save(force_insert=True)
     return contact

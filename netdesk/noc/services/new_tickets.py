@@ -16,7 +16,7 @@ from netdesk.tickets.models import Ticket
 SERVICE_AFFECTING = (TicketType.FAULT, TicketType.COMPLAINT)
 
 
-def ticket_created(*, ticket: Ticket, actor: User) -> None:
+def ticket_created(*, ticket: Ticket, actor: User | None) -> None:
     """Called by ticket creation (NETDESK_HOOKS["ticket_created"]): attach a
     fault or complaint to the active incident on the customer's path, and
     show the complaint to the spike detector."""

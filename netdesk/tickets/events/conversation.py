@@ -12,7 +12,7 @@ from netdesk.tickets.models.timeline import EventKind
 
 
 def event_interaction_logged(
-    *, ticket: Ticket, actor: User, channel: str, direction: str, summary: str, at: datetime
+    *, ticket: Ticket, actor: User | None, channel: str, direction: str, summary: str, at: datetime
 ) -> TicketEvent:
     return write(
         ticket=ticket,
@@ -41,7 +41,7 @@ def event_reply_added(*, ticket: Ticket, actor: User, body: str) -> TicketEvent:
 
 
 def event_attachment_added(
-    *, ticket: Ticket, actor: User, filename: str, content_type: str, size: int
+    *, ticket: Ticket, actor: User | None, filename: str, content_type: str, size: int
 ) -> TicketEvent:
     return write(
         ticket=ticket,
@@ -53,7 +53,7 @@ def event_attachment_added(
 
 
 def event_linked(
-    *, source: Ticket, target: Ticket, actor: User, link_kind: str, label: str
+    *, source: Ticket, target: Ticket, actor: User | None, link_kind: str, label: str
 ) -> list[TicketEvent]:
     """Both ends of a new link; `label` reads "duplicate of", "related to"..."""
     return TicketEvent.objects.bulk_create(

@@ -107,7 +107,7 @@ def event_deescalated(
 
 
 def event_resolved(
-    *, ticket: Ticket, actor: User, changes: Sequence[FieldChange], notes: str, at: datetime
+    *, ticket: Ticket, actor: User | None, changes: Sequence[FieldChange], notes: str, at: datetime
 ) -> list[TicketEvent]:
     return write_changes(
         ticket=ticket, actor=actor, kind=EventKind.RESOLVED, changes=changes, message=notes, at=at
@@ -115,7 +115,7 @@ def event_resolved(
 
 
 def event_reopened(
-    *, ticket: Ticket, actor: User, changes: Sequence[FieldChange], reason: str
+    *, ticket: Ticket, actor: User | None, changes: Sequence[FieldChange], reason: str
 ) -> list[TicketEvent]:
     return write_changes(
         ticket=ticket, actor=actor, kind=EventKind.REOPENED, changes=changes, message=reason

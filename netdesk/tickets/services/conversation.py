@@ -13,6 +13,7 @@ from django.utils import timezone
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import ValidationFailed
+from netdesk.core.hooks import hooks_run
 from netdesk.core.locking import locked
 from netdesk.customers.models import Contact, Customer
 from netdesk.tickets.choices import Channel, Direction, Outcome, Visibility
@@ -42,7 +43,7 @@ def _mark_first_response(ticket: Ticket, at: datetime) -> None:
 @transaction.atomic
 def interaction_log(
     *,
-    actor: User,
+    actor: User | None,
     customer: Customer,
     channel: str,
     direction: str,
@@ -171,8 +172,18 @@ def _check_call(
 
 
 @transaction.atomic
-def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> Comment:
-    """An internal note, or a reply the customer sees (which answers them)."""
+def comment_add(
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    visibility: str,
+    recipients: dict[str, list[str]] | None = None,
+) -> Comment:
+    """An internal note, or a reply the customer sees (which answers them).
+    A reply is announced as `ticket_reply_added`, so the channels send it:
+    to `recipients` ({"to": [...], "cc": [...]}) when given, else to the
+    ticket's customer."""
     if visibility not in Visibility.values:
         raise ValidationFailed(
             f"visibility {visibility!r} is not accepted.",
@@ -181,6 +192,13 @@ def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> C
             accepted=list(Visibility.values),
         )
     require(actor, Action.REPLY_ADD if visibility == Visibility.PUBLIC else Action.NOTE_ADD)
+    if recipients is not None and visibility != Visibility.PUBLIC:
+        raise ValidationFailed(
+            "An internal note is not sent to anyone: recipients go with a public reply.",
+            field="recipients",
+            value=recipients,
+            accepted="no recipients for an internal note",
+        )
     ticket = locked(ticket)
     if not body.strip():
         raise ValidationFailed(
@@ -191,6 +209,13 @@ def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> C
         event_reply_added(ticket=ticket, actor=actor, body=body)
         _mark_first_response(ticket, comment.created_at)
         ticket_changed(ticket)  # also starts the next "next update" interval
+        hooks_run(
+            "ticket_reply_added",
+            ticket=ticket,
+            comment=comment,
+            actor=actor,
+            recipients=recipients,
+        )
     else:
         event_note_added(ticket=ticket, actor=actor, body=body)
     ticket.updated_at = timezone.now()
@@ -200,7 +225,7 @@ def comment_add(*, actor: User, ticket: Ticket, body: str, visibility: str) -> C
 
 @transaction.atomic
 def attachment_add(
-    *, actor: User, ticket: Ticket, upload: UploadedFile, comment: Comment | None = None
+    *, actor: User | None, ticket: Ticket, upload: UploadedFile, comment: Comment | None = None
 ) -> Attachment:
     """Store a file on a ticket after checking its size, and its type from its
     content and name (never from what the client declares)."""

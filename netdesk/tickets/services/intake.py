@@ -64,7 +64,7 @@ def _check_new(*, ticket_type: str, channel: str, title: str, category: Category
 @transaction.atomic
 def ticket_create(
     *,
-    actor: User,
+    actor: User | None,
     customer: Customer,
     ticket_type: str,
     channel: str,
@@ -137,7 +137,7 @@ class CallResolution:
     root_cause: str
     notes: str
 
-    def resolve(self, *, actor: User, ticket: Ticket) -> None:
+    def resolve(self, *, actor: User | None, ticket: Ticket) -> None:
         ticket_resolve(
             actor=actor,
             ticket=ticket,

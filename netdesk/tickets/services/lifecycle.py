@@ -156,7 +156,7 @@ SPECIAL_STATUSES: dict[str, str] = {Status.RESOLVED: "resolve", Status.CLOSED: "
 
 
 @transaction.atomic
-def ticket_change_status(*, actor: User, ticket: Ticket, status: str, note: str = "") -> Ticket:
+def ticket_change_status(*, actor: User | None, ticket: Ticket, status: str, note: str = "") -> Ticket:
     """Move an open ticket between working states (assigned, in progress, pending)."""
     require(actor, Action.TICKET_UPDATE)
     ticket = locked(ticket)
@@ -217,7 +217,7 @@ def _check_resolution(ticket: Ticket, resolution_code: str, root_cause: str) -> 
 @transaction.atomic
 def ticket_resolve(
     *,
-    actor: User,
+    actor: User | None,
     ticket: Ticket,
     resolution_code: str,
     root_cause: str = "",
@@ -271,7 +271,7 @@ REOPENED: dict[str, Any] = {
 
 
 @transaction.atomic
-def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
+def ticket_reopen(*, actor: User | None, ticket: Ticket, reason: str) -> Ticket:
     """Reopen a resolved ticket; it counts against the resolver's reopen rate."""
     require(actor, Action.TICKET_REOPEN)
     ticket = locked(ticket)

@@ -26,7 +26,7 @@ def _not_self(source: Ticket, target: Ticket, field: str) -> None:
 
 
 @transaction.atomic
-def ticket_link(*, actor: User, source: Ticket, target: Ticket, kind: str) -> TicketLink:
+def ticket_link(*, actor: User | None, source: Ticket, target: Ticket, kind: str) -> TicketLink:
     require(actor, Action.TICKET_LINK)
     if kind not in LinkKind.values:
         raise ValidationFailed(
