@@ -197,6 +197,9 @@ NETDESK_MAIL_REOPEN_DAYS = config.env_int("NETDESK_MAIL_REOPEN_DAYS", 14)
 NETDESK_MAIL_SENDER_RATE = config.env_rate("NETDESK_MAIL_SENDER_RATE", "20/hour")
 # An incident notice to more customers than this needs an explicit confirmation.
 NETDESK_NOTICE_CAP = config.env_int("NETDESK_NOTICE_CAP", 500, minimum=1)
+# Incident notices and all-clears leave at most this fast (their send times are
+# spread out as they are queued), so a big outage does not flood the mail relay.
+NETDESK_NOTICE_RATE = config.env_rate("NETDESK_NOTICE_RATE", "600/minute")
 
 # Reactions of one app to another's writes, called explicitly (netdesk/core/hooks.py).
 NETDESK_HOOKS = {
@@ -222,6 +225,10 @@ NETDESK_HOOKS = {
     "agent_page": ["netdesk.assessments.selectors.agent_page_exams"],
     # KPI evidence may leave out tickets routed to an agent outside their level.
     "tickets_outside_level": ["netdesk.routing.selectors.tickets_outside_level"],
+    # A resolved incident's notified customers are sent the all-clear.
+    "incident_resolved": ["netdesk.channels.reactions.incident_resolved"],
+    # The incident page shows its notices to customers and the notify action.
+    "incident_page_panels": ["netdesk.channels.views_notices.incident_page_panel"],
 }
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = [

@@ -21,5 +21,6 @@ urlpatterns = [
     path("competency/", include("netdesk.assessments.urls")),
     path("competency/", include("netdesk.routing.urls")),
     path("status/", include("netdesk.noc.statuspage.urls")),
+    path("channels/", include("netdesk.channels.urls_notices")),
     path("", include("netdesk.tickets.urls")),
 ]

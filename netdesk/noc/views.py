@@ -19,6 +19,7 @@ from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, can, require, sees_all_customers, user_of
 from netdesk.core.dates import DeskDateTimeField
 from netdesk.core.errors import ConfirmationNeeded, PermissionDenied, ServiceError
+from netdesk.core.hooks import hooks_answers
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.customers.views import desk_view
 from netdesk.network.models import NetworkElement
@@ -235,6 +236,9 @@ def _incident_page(
             **action_forms,
             "failed_action": failed[0] if failed else "",
             "liaison": incident_liaison(incident, user=user),
+            "side_panels": hooks_answers(
+                "incident_page_panels", incident=incident, request=request
+            ),
         },
         status=status,
     )

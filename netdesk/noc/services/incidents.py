@@ -18,6 +18,7 @@ from netdesk.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from netdesk.core.hooks import hooks_run
 from netdesk.core.locking import locked
 from netdesk.network.models import NetworkElement
 from netdesk.noc.impact import impact_of
@@ -385,6 +386,8 @@ def incident_resolve(
     )
     # Every open child hears of it first, whether or not it is resolved with it.
     _tell_linked_tickets(incident, update, actor, resolved=True)
+    # The customers told of the failure are told it is over.
+    hooks_run("incident_resolved", incident=incident, update=update, actor=actor)
     problems: list[str] = []
     if resolve_children:
         problems = _resolve_children(incident, actor, customer_message.strip(), root_cause)

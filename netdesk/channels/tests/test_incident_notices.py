@@ -1,0 +1,266 @@
+"""Incident notices: each affected customer told once per update, at its
+verified, not bouncing addresses; a cap that asks to confirm; send times
+spread at the notice rate; the all-clear to the same people on resolve."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from netdesk.accounts.models import Role, TierKind
+from netdesk.channels.models import OutboundKind, OutboundMessage
+from netdesk.channels.services.incident_notices import incident_all_clear, incident_notify
+from netdesk.core.errors import (
+    ConfirmationNeeded,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from netdesk.customers.models import Contact, Customer
+from netdesk.noc.models import IncidentUpdate, NetworkIncident
+from netdesk.noc.services.incidents import incident_create, incident_resolve, incident_update
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def with_email(customer: Customer, email: str, **extra: object) -> Contact:
+    contact = Contact(customer=customer, name=f"Contact {email}", email=email, **extra)
+    contact.save()
+    return contact
+
+
+@pytest.fixture
+def outage() -> dict[str, object]:
+    """Five customers below AGG (two reachable, three not), one elsewhere;
+    an incident on AGG with customer wording."""
+    agg = f.element("AGG")
+    olt = f.element("OLT", upstream=agg)
+    contacts = f.customer(name="Contacts GmbH", language="de")
+    with_email(contacts, "ops@contacts.example")
+    with_email(contacts, "OPS@contacts.example")  # the same address, once
+    with_email(contacts, "noc@contacts.example")
+    with_email(contacts, "stranger@example.net", verified=False)
+    with_email(contacts, "gone@contacts.example", email_bouncing="550 no such user")
+    own_address = f.customer(name="Own Address", email="own@example.net")
+    silent = f.customer(name="No Address")
+    bouncing = f.customer(name="Bouncing", email="old@example.net")
+    with_email(bouncing, "old@example.net", email_bouncing="550 mailbox disabled")
+    unverified = f.customer(name="Unverified only")
+    with_email(unverified, "who@example.net", verified=False)
+    for customer in (contacts, own_address, silent, bouncing, unverified):
+        f.service(customer, access_element=olt)
+    f.service(f.customer(email="elsewhere@example.net"), access_element=f.element("OTHER"))
+    noc = f.user(Role.NOC_ENGINEER, groups=[f.group(TierKind.SECOND_LINE)])
+    incident = incident_create(
+        actor=noc,
+        title="Fibre cut",
+        detected_by="manual",
+        root_element=agg,
+        customer_description="A fibre cable was cut; technicians are on site.",
+        eta=timezone.now() + timedelta(hours=3),
+    )
+    return {
+        "incident": incident,
+        "noc": noc,
+        "contacts": contacts,
+        "own_address": own_address,
+        "silent": silent,
+        "bouncing": bouncing,
+        "unverified": unverified,
+        "olt": olt,
+    }
+
+
+def notices(kind: str = OutboundKind.INCIDENT_NOTICE) -> dict[str, OutboundMessage]:
+    rows = OutboundMessage.objects.filter(kind=kind).select_related("customer")
+    return {row.customer.name: row for row in rows if row.customer}
+
+
+def test_each_affected_customer_gets_one_notice_at_its_good_addresses(outage):
+    result = incident_notify(actor=outage["noc"], incident=outage["incident"])
+
+    assert (result.affected, result.queued, result.already_notified) == (5, 2, 0)
+    sent = notices()
+    assert set(sent) == {"Contacts GmbH", "Own Address"}
+    assert sent["Contacts GmbH"].to_addresses == "ops@contacts.example, noc@contacts.example"
+    assert sent["Own Address"].to_addresses == "own@example.net"
+    update = IncidentUpdate.objects.filter(incident=outage["incident"]).get()
+    assert {row.incident_update_id for row in sent.values()} == {update.pk}
+    assert all(row.automatic and row.created_by == outage["noc"] for row in sent.values())
+
+
+def test_customers_with_no_usable_address_are_counted_and_named_as_not_reachable(outage):
+    result = incident_notify(actor=outage["noc"], incident=outage["incident"])
+
+    assert result.not_reachable == 3
+    names = {outage[k].account_number for k in ("silent", "bouncing", "unverified")}
+    assert set(result.not_reachable_accounts) == names
+
+
+def test_a_second_notice_of_the_same_update_queues_nothing_and_says_so(outage):
+    incident_notify(actor=outage["noc"], incident=outage["incident"])
+
+    again = incident_notify(actor=outage["noc"], incident=outage["incident"])
+
+    assert (again.queued, again.already_notified, again.not_reachable) == (0, 2, 3)
+    assert OutboundMessage.objects.count() == 2
+
+
+def test_a_new_update_reaches_the_customers_again(outage):
+    incident_notify(actor=outage["noc"], incident=outage["incident"])
+    incident_update(
+        actor=outage["noc"], incident=outage["incident"], customer_message="Splicing has begun."
+    )
+
+    result = incident_notify(actor=outage["noc"], incident=outage["incident"])
+
+    assert result.queued == 2
+    assert OutboundMessage.objects.filter(kind=OutboundKind.INCIDENT_NOTICE).count() == 4
+
+
+def test_the_notice_carries_the_customer_wording_in_the_customers_language(outage):
+    incident_update(
+        actor=outage["noc"],
+        incident=outage["incident"],
+        technical_note="splice tray 4, ODF 12",
+        customer_message="Splicing has begun.",
+    )
+    incident_notify(actor=outage["noc"], incident=outage["incident"])
+
+    german, english = notices()["Contacts GmbH"], notices()["Own Address"]
+    assert "Splicing has begun." in german.body
+    assert "Splicing has begun." in english.body
+    assert "ODF 12" not in german.body + english.body
+    assert outage["incident"].reference in german.subject
+    assert "Störung" in german.subject
+    assert "disruption" in english.subject
+
+
+def test_above_the_cap_only_with_confirmation_naming_the_count_and_the_cap(outage, settings):
+    settings.NETDESK_NOTICE_CAP = 4
+
+    with pytest.raises(ConfirmationNeeded) as asked:
+        incident_notify(actor=outage["noc"], incident=outage["incident"])
+
+    assert (asked.value.status, asked.value.field) == (409, "confirm")
+    assert "5 customers" in asked.value.message
+    assert "cap of 4" in asked.value.message
+    assert not OutboundMessage.objects.exists()
+    result = incident_notify(actor=outage["noc"], incident=outage["incident"], confirm=True)
+    assert result.queued == 2
+
+
+def test_notices_leave_at_the_notice_rate_after_those_already_queued(outage, settings):
+    settings.NETDESK_NOTICE_RATE = "60/minute"
+    before = timezone.now()
+    incident_notify(actor=outage["noc"], incident=outage["incident"])
+    first = list(OutboundMessage.objects.order_by("next_attempt_at"))
+    second_olt = f.element("OLT2")
+    for n in range(3):
+        f.service(f.customer(email=f"second{n}@example.net"), access_element=second_olt)
+    other = incident_create(
+        actor=outage["noc"],
+        title="Power",
+        detected_by="manual",
+        root_element=second_olt,
+        customer_description="Power outage at the exchange.",
+    )
+
+    incident_notify(actor=outage["noc"], incident=other)
+
+    times = [row.next_attempt_at for row in OutboundMessage.objects.order_by("next_attempt_at")]
+    assert len(times) == 5
+    assert first[0].next_attempt_at >= before
+    assert {later - earlier for earlier, later in itertools.pairwise(times)} == {
+        timedelta(seconds=1)
+    }
+
+
+def test_resolving_sends_the_all_clear_to_the_notified_customers_only_once_each(outage):
+    incident = outage["incident"]
+    incident_notify(actor=outage["noc"], incident=incident)
+    incident_update(actor=outage["noc"], incident=incident, customer_message="Still working.")
+    incident_notify(actor=outage["noc"], incident=incident)
+    # A customer affected later, never notified, gets no all-clear either.
+    f.service(f.customer(name="Latecomer", email="late@example.net"), access_element=outage["olt"])
+
+    incident_resolve(
+        actor=outage["noc"],
+        incident=incident,
+        root_cause="fibre_cut",
+        customer_message="The cable is repaired.",
+    )
+
+    cleared = notices(OutboundKind.ALL_CLEAR)
+    assert set(cleared) == {"Contacts GmbH", "Own Address"}
+    assert cleared["Contacts GmbH"].to_addresses == "ops@contacts.example, noc@contacts.example"
+    assert "The cable is repaired." in cleared["Own Address"].body
+    resolution = IncidentUpdate.objects.filter(incident=incident).order_by("-at", "-id")[0]
+    assert incident_all_clear(incident=incident, update=resolution, actor=None) == 0
+    assert OutboundMessage.objects.filter(kind=OutboundKind.ALL_CLEAR).count() == 2
+
+
+def test_an_incident_nobody_was_notified_of_resolves_without_all_clear(outage):
+    incident_resolve(actor=outage["noc"], incident=outage["incident"], root_cause="fibre_cut")
+
+    assert not OutboundMessage.objects.exists()
+
+
+def test_customers_notified_of_a_merged_incident_get_the_bigger_ones_all_clear(outage):
+    small = outage["incident"]
+    incident_notify(actor=outage["noc"], incident=small)
+    core = f.element("CORE")
+    big = incident_create(
+        actor=outage["noc"],
+        title="Core down",
+        detected_by="manual",
+        root_element=core,
+        customer_description="Core router failure.",
+    )
+    NetworkIncident.objects.filter(pk=small.pk).update(merged_into=big, state="resolved")
+    small.refresh_from_db()
+
+    with pytest.raises(TransitionNotAllowed, match=big.reference):
+        incident_notify(actor=outage["noc"], incident=small)
+    incident_resolve(actor=outage["noc"], incident=big, root_cause="hardware")
+
+    assert set(notices(OutboundKind.ALL_CLEAR)) == {"Contacts GmbH", "Own Address"}
+
+
+def test_an_incident_without_customer_wording_is_not_notified(outage):
+    bare = incident_create(
+        actor=outage["noc"], title="Bare", detected_by="manual", root_element=outage["olt"]
+    )
+
+    with pytest.raises(ValidationFailed) as refused:
+        incident_notify(actor=outage["noc"], incident=bare)
+
+    assert refused.value.field == "customer_message"
+    assert not OutboundMessage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.HOTLINE_OPERATOR, False),
+        (Role.FIELD_ENGINEER, False),
+        (Role.ACCOUNT_MANAGER, False),
+        (Role.NOC_ENGINEER, True),
+        (Role.TEAM_LEAD, True),
+        (Role.SERVICE_DESK_MANAGER, True),
+        (Role.ADMINISTRATOR, True),
+    ],
+)
+def test_only_roles_that_may_notify_customers_can(outage, role, allowed):
+    actor = f.user(role)
+
+    if allowed:
+        assert incident_notify(actor=actor, incident=outage["incident"]).queued == 2
+    else:
+        with pytest.raises(PermissionDenied):
+            incident_notify(actor=actor, incident=outage["incident"])
+        assert not OutboundMessage.objects.exists()
