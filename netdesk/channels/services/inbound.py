@@ -1,0 +1,214 @@
+"""Taking a mail in, whichever way it came (MTA pipe, IMAP, the demo): the
+raw bytes are committed first, then the mail is processed in a transaction
+of its own. A mail that cannot be processed is quarantined with the reason
+and the next one goes on; a quarantined mail can be processed again."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from netdesk.accounts.models import User
+from netdesk.accounts.permissions import Action, require
+from netdesk.channels.models import InboundMessage, InboundState, Mailbox, Outcome
+from netdesk.channels.parsing import ParsedMail, content_hash, parse_message
+from netdesk.channels.parsing.headers import message_ids
+from netdesk.channels.services.intake import Taken, acknowledge, mail_intake
+from netdesk.core.errors import ValidationFailed
+from netdesk.core.text import replace_unstorable
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_ID_MAX = 998
+REASON_MAX = 4000
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID_FIELD = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+
+
+def mail_take(
+    *,
+    raw: bytes,
+    mailbox: Mailbox | None,
+    source: str,
+    imap_uid: int | None = None,
+    imap_uidvalidity: int | None = None,
+) -> InboundMessage:
+    """Store the mail, then process it. A mail already taken from this IMAP
+    mailbox under the same UID is not stored again: its row is returned
+    (processed now if an earlier run stopped between storing and processing)."""
+    message = mail_store(
+        raw=raw,
+        mailbox=mailbox,
+        source=source,
+        imap_uid=imap_uid,
+        imap_uidvalidity=imap_uidvalidity,
+    )
+    if message.state != InboundState.RECEIVED:
+        return message
+    return mail_process(message=message)
+
+
+def mail_store(
+    *,
+    raw: bytes,
+    mailbox: Mailbox | None,
+    source: str,
+    imap_uid: int | None = None,
+    imap_uidvalidity: int | None = None,
+) -> InboundMessage:
+    """Commit the raw bytes before anything reads them, with what identifies
+    the mail (mailbox, UID, Message-ID, content hash)."""
+    with transaction.atomic():
+        if imap_uid is not None:
+            stored = _stored_uid(mailbox, imap_uidvalidity, imap_uid)
+            if stored is not None:
+                return stored
+        return InboundMessage.objects.create(
+            mailbox=mailbox,
+            source=source,
+            imap_uid=imap_uid,
+            imap_uidvalidity=imap_uidvalidity,
+            message_id=header_message_id(raw),
+            content_hash=content_hash(raw),
+            raw=raw,
+            size=len(raw),
+            received_at=timezone.now(),
+        )
+
+
+def _stored_uid(
+    mailbox: Mailbox | None, uidvalidity: int | None, uid: int
+) -> InboundMessage | None:
+    return (
+        InboundMessage.objects.select_for_update()
+        .filter(mailbox=mailbox, imap_uidvalidity=uidvalidity, imap_uid=uid)
+        .first()
+    )
+
+
+def header_message_id(raw: bytes) -> str:
+    """The Message-ID (without <>) read straight from the header bytes, so a
+    mail the parser cannot read is still stored with it; "" when missing."""
+    end = _HEADER_END.search(raw)
+    head = raw[: end.start()] if end else raw
+    match = _MESSAGE_ID_FIELD.search(head)
+    if match is None:
+        return ""
+    value = re.sub(r"\r?\n", "", match.group(1).decode("utf-8", errors="replace"))
+    found = message_ids(value)
+    if not found:
+        return ""
+    storable, _ = replace_unstorable(found[0])
+    return storable[:MESSAGE_ID_MAX]
+
+
+def mail_process(*, message: InboundMessage, rate_limited: bool = True) -> InboundMessage:
+    """Process a stored mail in one transaction. Whatever goes wrong rolls
+    that transaction back and quarantines the mail with the reason, in a
+    write of its own; the caller goes on with the next mail."""
+    try:
+        with transaction.atomic():
+            _process(message.pk, rate_limited=rate_limited)
+    except Exception as error:
+        # Any failure of any step: the mail must not block the ones after it.
+        logger.exception("Mail %s quarantined", message.pk)
+        _quarantine(message.pk, f"{type(error).__name__}: {error}")
+    return InboundMessage.objects.get(pk=message.pk)
+
+
+def _process(pk: int, *, rate_limited: bool) -> None:
+    identity = InboundMessage.objects.values("message_id", "content_hash").get(pk=pk)
+    # Copies of one mail lock their earliest row first, so two processes
+    # taking two copies at once cannot both find no earlier one processed.
+    InboundMessage.objects.select_for_update().filter(**identity).order_by("pk").values_list(
+        "pk", flat=True
+    ).first()
+    message = InboundMessage.objects.select_for_update().get(pk=pk)
+    if message.state == InboundState.PROCESSED:
+        return
+    message.attempts += 1
+    original = (
+        InboundMessage.objects.filter(**identity, state=InboundState.PROCESSED)
+        .exclude(outcome=Outcome.DUPLICATE)
+        .exclude(pk=pk)
+        .order_by("pk")
+        .first()
+    )
+    if original is not None:
+        _finish(
+            message,
+            Taken(Outcome.DUPLICATE, f"same mail as message {original.pk}", original.ticket),
+        )
+        message.duplicate_of = original
+        message.save(update_fields=["duplicate_of"])
+        return
+    mail = parse_message(bytes(message.raw))
+    _read_into(message, mail)
+    taken = mail_intake(message=message, mail=mail, rate_limited=rate_limited)
+    _finish(message, taken)
+    acknowledge(message=message, mail=mail, taken=taken)
+
+
+def _read_into(message: InboundMessage, mail: ParsedMail) -> None:
+    message.sender = mail.from_address[:320]
+    message.sender_name = mail.from_name[:200]
+    message.subject = mail.subject
+    message.to_addresses = ", ".join(mail.to)
+    message.cc_addresses = ", ".join(mail.cc)
+    message.sent_at = mail.date
+    message.text = mail.text
+    message.html = mail.html
+    message.reply_text = mail.reply_text
+    message.problems = "\n".join(mail.problems)
+    if not message.message_id and mail.message_id:
+        message.message_id = mail.message_id[:MESSAGE_ID_MAX]
+
+
+def _finish(message: InboundMessage, taken: Taken) -> None:
+    if taken.refused_files:
+        message.problems = "\n".join([*filter(None, [message.problems]), *taken.refused_files])
+    reasons = [taken.reason, *taken.refused_files]
+    message.state = InboundState.QUARANTINED if taken.quarantined else InboundState.PROCESSED
+    message.outcome = taken.outcome
+    message.reason = "; ".join(filter(None, reasons))[:REASON_MAX]
+    message.ticket = taken.ticket
+    message.processed_at = timezone.now()
+    message.save()
+
+
+def _quarantine(pk: int, reason: str) -> None:
+    """Record the failure on the stored mail, with what can be read of its
+    sender and subject for the quarantine list."""
+    headline: dict[str, str] = {}
+    raw = InboundMessage.objects.values_list("raw", flat=True).get(pk=pk)
+    try:
+        mail = parse_message(bytes(raw))
+        headline = {"sender": mail.from_address[:320], "subject": mail.subject}
+    except Exception:  # noqa: S110 - the reason below already says what failed
+        pass
+    InboundMessage.objects.filter(pk=pk).update(
+        state=InboundState.QUARANTINED,
+        outcome=Outcome.QUARANTINED,
+        reason=replace_unstorable(reason)[0][:REASON_MAX],
+        attempts=F("attempts") + 1,
+        processed_at=timezone.now(),
+        **headline,
+    )
+
+
+def mail_reprocess(*, actor: User | None, message: InboundMessage) -> InboundMessage:
+    """Process a quarantined mail again (or one stored but never processed).
+    A person asking for it overrides the sender's rate limit."""
+    require(actor, Action.MAIL_QUARANTINE)
+    if message.state == InboundState.PROCESSED:
+        raise ValidationFailed(
+            f"Message {message.pk} was processed already ({message.outcome}).",
+            field="message",
+            value=message.pk,
+            accepted="a quarantined message",
+        )
+    return mail_process(message=message, rate_limited=False)
