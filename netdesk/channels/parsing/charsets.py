@@ -11,9 +11,9 @@ from netdesk.channels.parsing.parsed import Problems
 # programs really send: the Windows supersets (a mail labelled ISO-8859-1 or
 # Shift_JIS is nearly always windows-1252 or cp932), tried in order.
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "us-ascii": ("ascii", "utf-8"),
-    "ascii": ("ascii", "utf-8"),
-    "ansi_x3.4-1968": ("ascii", "utf-8"),
+    "us-ascii": ("ascii",),
+    "ascii": ("ascii",),
+    "ansi_x3.4-1968": ("ascii",),
     "iso-8859-1": ("cp1252",),
     "iso8859-1": ("cp1252",),
     "latin1": ("cp1252",),

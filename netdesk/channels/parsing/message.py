@@ -105,7 +105,8 @@ def _read(message: Message, problems: Problems) -> ParsedMail:
 
 def _read_as_text(raw: bytes, problems: Problems) -> ParsedMail:
     """The last resort: the whole mail as text, nothing taken from it."""
-    text = decode_bytes(raw, None, where="in the mail", problems=problems).strip("\n")
+    text = decode_bytes(raw, None, where="in the mail", problems=problems)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     problems.add("read as plain text: no sender, subject or attachments taken")
     return ParsedMail(
         message_id="",

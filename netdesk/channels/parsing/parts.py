@@ -27,8 +27,14 @@ _UU_ENCODINGS = {"x-uuencode", "uuencode", "uue", "x-uue"}
 _MAX_DEPTH = 60
 _BOUNDARY_LINE = re.compile(rb"^--([\x21-\x7e]{1,70}?)(?:--)?\r?$", re.MULTILINE)
 _HTML_START = ("<!doctype html", "<html")
+# The standard library's own table, not this machine's /etc/mime.types: the
+# same file gets the same type everywhere.
+_TYPES = mimetypes.MimeTypes()
+_EXTENSIONS = {"text/calendar": ".ics", "text/plain": ".txt", "text/rfc822-headers": ".txt"}
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]+")
 
+# Said by the walk itself, in its own words.
+_SAID_BY_THE_WALK = {"MultipartInvariantViolationDefect"}
 _DEFECTS = {
     "NoBoundaryInMultipartDefect": "a multipart part declares no boundary",
     "StartBoundaryNotFoundDefect": "the multipart boundary never occurs in the body",
@@ -37,7 +43,6 @@ _DEFECTS = {
     "MisplacedEnvelopeHeaderDefect": "a 'From ' envelope line among the header fields",
     "MissingHeaderBodySeparatorDefect": "a line in the header block is no header field; "
     "the body is taken to start there",
-    "MultipartInvariantViolationDefect": "a part declared multipart holds no parts",
     "InvalidMultipartContentTransferEncodingDefect": "a multipart part declares a transfer "
     "encoding other than 7bit, 8bit or binary",
     "InvalidBase64PaddingDefect": "base64 with wrong padding",
@@ -92,6 +97,8 @@ class _Walk:
                 self._leaf(part, ctype)
         for part, where in self.visited:
             for defect in part.defects:
+                if type(defect).__name__ in _SAID_BY_THE_WALK:
+                    continue
                 text = _DEFECTS.get(type(defect).__name__, type(defect).__name__)
                 self.problems.add(f"{text} ({where})")
         return self.body
@@ -139,7 +146,7 @@ class _Walk:
         text, files = take_uuencoded(text)
         for filename, content in files:
             self.problems.add(f"uuencoded file {filename!r} taken out of the text")
-            guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            guessed = _TYPES.guess_type(filename)[0] or "application/octet-stream"
             safe = _safe_filename(filename) or "uuencoded.bin"
             self.body.attachments.append(ParsedAttachment(safe, guessed, content))
         self.body.plain.append(text)
@@ -162,9 +169,9 @@ class _Walk:
 
     def _attach(self, part: Message, ctype: str, data: bytes, name: str = "") -> None:
         if ctype == "application/octet-stream" and name:
-            ctype = mimetypes.guess_type(name)[0] or ctype
+            ctype = _TYPES.guess_type(name)[0] or ctype
         if not name:
-            extension = mimetypes.guess_extension(ctype) or ".bin"
+            extension = _EXTENSIONS.get(ctype) or _TYPES.guess_extension(ctype) or ".bin"
             name = f"attachment-{len(self.body.attachments) + 1}{extension}"
         content_id = str(part.get("content-id", "") or "").strip().strip("<>").strip()
         disposition = part.get_content_disposition()
@@ -201,7 +208,7 @@ class _Walk:
     def _message_bytes(self, message: Message) -> bytes:
         """A nested mail as it came (header fields written back unfolded)."""
         buffer = io.BytesIO()
-        writer_policy = email_policy.compat32.clone(max_line_length=0)
+        writer_policy = email_policy.compat32.clone(max_line_length=0, linesep="\r\n")
         try:
             BytesGenerator(buffer, mangle_from_=False, policy=writer_policy).flatten(message)
         except Exception as error:  # the generator meets what the parser let through

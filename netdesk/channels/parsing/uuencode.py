@@ -11,15 +11,17 @@ _BLOCK = re.compile(r"^begin [0-7]{3,4} ([^\n]+?)\s*\n(.*?)^end\s*$\n?", re.MULT
 
 def decode_uu_lines(lines: list[str]) -> bytes:
     decoded = bytearray()
-    for line in lines:
-        if not line or line == "`":
+    for text in lines:
+        # Characters outside ASCII cannot be uuencoded data: noise, dropped.
+        line = text.encode("ascii", errors="ignore")
+        if not line or line == b"`":
             continue
         try:
             decoded += binascii.a2b_uu(line)
         except binascii.Error:
             # Encoders that pad lines wrongly: cut to the length the first
             # character announces (the stdlib's own workaround).
-            length = (((ord(line[0]) - 32) & 63) * 4 + 5) // 3
+            length = (((line[0] - 32) & 63) * 4 + 5) // 3
             try:
                 decoded += binascii.a2b_uu(line[:length])
             except binascii.Error:
