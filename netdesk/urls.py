@@ -21,6 +21,7 @@ urlpatterns = [
     path("competency/", include("netdesk.assessments.urls")),
     path("competency/", include("netdesk.routing.urls")),
     path("status/", include("netdesk.noc.statuspage.urls")),
+    path("channels/", include("netdesk.channels.urls_admin")),
     path("channels/", include("netdesk.channels.urls_notices")),
     path("", include("netdesk.tickets.urls")),
 ]

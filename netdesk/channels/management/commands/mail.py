@@ -7,7 +7,8 @@ it, and 75 (EX_TEMPFAIL) when one could not be stored, so the MTA keeps
 the mail and tries again. `netdesk mail reprocess [--all | ID ...]`
 processes quarantined mail again. `netdesk mail fetch [--mailbox NAME]
 [--limit N]` takes new mail from the IMAP mailboxes now and says per
-mailbox what it took.
+mailbox what it took. `netdesk mail test [--mailbox NAME]` tries the IMAP
+servers and the SMTP server step by step, sending nothing.
 
 Each subcommand is a pair of functions: `<name>_arguments(parser)` and
 `<name>_run(command, options)`, listed in SUBCOMMANDS."""
@@ -25,6 +26,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import InterfaceError, OperationalError
 
+from netdesk.channels.connection_test import imap_check, smtp_check
 from netdesk.channels.imap import FetchReport, mailbox_fetch
 from netdesk.channels.models import InboundMessage, InboundState, Mailbox, Source
 from netdesk.channels.services.inbound import mail_process, mail_reprocess, mail_store
@@ -169,6 +171,36 @@ def _fetched(report: FetchReport) -> str:
     return line + "."
 
 
+def test_arguments(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--mailbox", default="", help="only this mailbox (default: every active IMAP mailbox)"
+    )
+
+
+def test_run(command: BaseCommand, options: dict[str, Any]) -> None:
+    """Try the IMAP servers of the mailboxes, then the SMTP server, step by
+    step, sending nothing. Exits 1 when a check failed."""
+    named = _mailbox(options["mailbox"])
+    if named is not None:
+        mailboxes = [named]
+    else:
+        mailboxes = list(Mailbox.objects.filter(active=True).exclude(imap_host="").order_by("name"))
+    checks = []
+    for mailbox in mailboxes:
+        if not mailbox.imap_host:
+            command.stdout.write(f"{mailbox.name}: fed by an MTA pipe; no IMAP server to try.")
+            continue
+        checks.append((f"{mailbox.name}: ", imap_check(mailbox)))
+    checks.append(("", smtp_check()))
+    for prefix, check in checks:
+        command.stdout.write(f"{prefix}{check.server}: {'works' if check.ok else 'FAILED'}")
+        for step in check.steps:
+            command.stdout.write(f"  {step}")
+    failed = [f"{prefix}{check.server}" for prefix, check in checks if not check.ok]
+    if failed:
+        raise CommandError(f"Failed: {'; '.join(failed)}.", returncode=1)
+
+
 @dataclass(frozen=True)
 class Subcommand:
     help: str
@@ -180,6 +212,7 @@ SUBCOMMANDS = {
     "ingest": Subcommand("take raw mails from an MTA pipe or files", ingest_arguments, ingest_run),
     "reprocess": Subcommand("process quarantined mail again", reprocess_arguments, reprocess_run),
     "fetch": Subcommand("take new mail from the IMAP mailboxes now", fetch_arguments, fetch_run),
+    "test": Subcommand("try the IMAP and SMTP servers, sending nothing", test_arguments, test_run),
 }
 
 
