@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
 from django.utils import timezone
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.channels.models import OutboundKind, OutboundMessage
+from netdesk.channels.services.delivery import outbound_deliver_due
 from netdesk.channels.services.incident_notices import incident_all_clear, incident_notify
 from netdesk.core.errors import (
     ConfirmationNeeded,
@@ -264,3 +266,33 @@ def test_only_roles_that_may_notify_customers_can(outage, role, allowed):
         with pytest.raises(PermissionDenied):
             incident_notify(actor=actor, incident=outage["incident"])
         assert not OutboundMessage.objects.exists()
+
+
+def test_notices_and_the_all_clear_reach_a_real_smtp_server_at_the_notice_rate(
+    outage, mail_settings, settings
+):
+    settings.NETDESK_NOTICE_RATE = "60/minute"
+    incident = outage["incident"]
+    incident_notify(actor=outage["noc"], incident=incident)
+    first_due = OutboundMessage.objects.order_by("next_attempt_at")[0].next_attempt_at
+
+    assert outbound_deliver_due(now=first_due) == 1
+    assert len(mail_settings.messages) == 1
+    assert len(mail_settings.messages) == 1
+    assert outbound_deliver_due(now=first_due + timedelta(seconds=1)) == 1
+    incident_resolve(
+        actor=outage["noc"], incident=incident, root_cause="fibre_cut", customer_message="Fixed."
+    )
+    outbound_deliver_due(now=timezone.now() + timedelta(minutes=5))
+
+    received = [message_from_bytes(m.raw) for m in mail_settings.messages]
+    assert sorted(sorted(m.rcpt_tos) for m in mail_settings.messages) == [
+        ["noc@contacts.example", "ops@contacts.example"],
+        ["noc@contacts.example", "ops@contacts.example"],
+        ["own@example.net"],
+        ["own@example.net"],
+    ]
+    assert {m["Auto-Submitted"] for m in received} == {"auto-generated"}
+    subjects = sorted(str(m["Subject"]) for m in received)
+    assert sum("Behoben" in s or "Resolved" in s for s in subjects) == 2
+    assert set(OutboundMessage.objects.values_list("state", flat=True)) == {"sent"}
