@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -23,7 +24,9 @@ NETDESK = [sys.executable, "-m", "netdesk"]
 ON_POSTGRES = os.environ.get("NETDESK_DATABASE_URL", "").startswith("postgres")
 
 
-def ingest(args: list[str], env: dict[str, str], raw: bytes = b"") -> subprocess.CompletedProcess:
+def ingest(
+    args: list[str], env: dict[str, str], raw: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [*NETDESK, "mail", "ingest", *args],
         env=env,
@@ -34,7 +37,7 @@ def ingest(args: list[str], env: dict[str, str], raw: bytes = b"") -> subprocess
     )
 
 
-def lines(result: subprocess.CompletedProcess) -> list[dict]:
+def lines(result: subprocess.CompletedProcess[bytes]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.decode().splitlines()]
 
 
