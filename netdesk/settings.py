@@ -217,8 +217,16 @@ NETDESK_HOOKS = {
     # A ticket escalated into a group that routes by skill goes to an agent
     # with its skills one level up.
     "ticket_escalated": ["netdesk.routing.services.tickets.route_escalated_ticket"],
-    # A resolved ticket's unanswered troubleshooting requests to the NOC close.
-    "ticket_resolved": ["netdesk.noc.services.liaison.ticket_resolved"],
+    # A resolved ticket's unanswered troubleshooting requests to the NOC close;
+    # a customer who wrote in by mail is told it is resolved.
+    "ticket_resolved": [
+        "netdesk.noc.services.liaison.ticket_resolved",
+        "netdesk.channels.reactions.ticket_resolved",
+    ],
+    # A public reply is mailed to the customer.
+    "ticket_reply_added": ["netdesk.channels.reactions.ticket_reply_added"],
+    # A service-level escalation notice is mailed at its delivery time.
+    "escalation_notice_created": ["netdesk.channels.reactions.escalation_notice_created"],
     # A new framework version takes its skills' exam question bank along.
     "framework_version_created": ["netdesk.assessments.services.exams.exam_questions_copy"],
     # An agent's competency page lists the exams waiting for them.

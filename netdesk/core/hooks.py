@@ -11,13 +11,22 @@ Hooks the ticket services announce (keyword arguments in brackets):
   (status, queue, priority, service, an answer to the customer); service
   levels recompute its timers.
 - `ticket_created` (ticket, actor), `ticket_escalated` (ticket, handler_id,
-  actor), `ticket_resolved` (ticket, actor).
+  actor), `ticket_resolved` (ticket, actor): a ticket that came in by mail
+  has its customer told it is resolved.
+- `ticket_reply_added` (ticket, comment, actor, recipients): a public reply,
+  inside its transaction; the channels queue it as mail, to `recipients`
+  ({"to": [...], "cc": [...]}) or, when None, to the ticket's customer.
 - `ticket_page_panels` (ticket), answered: the rendered panels the ticket
   page shows beside its actions (service levels).
 - `ticket_page_sections` (request, ticket), answered: the rendered sections
   the ticket page shows in its main column, between the description and the
   timeline (the conversation by mail); the request carries the reader and
   the form token.
+
+Hooks service levels announce:
+- `escalation_notice_created` (notice): an EscalationNotice row was written,
+  inside the firing transaction; the channels queue its mail for
+  `notice.deliver_after` and mark it delivered once sent.
 
 Hooks the NOC announces:
 - `incident_resolved` (incident, update, actor): inside the resolution's

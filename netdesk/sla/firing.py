@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import Role, SupportGroup, TierKind, User
 from netdesk.core.errors import ServiceError
+from netdesk.core.hooks import hooks_run
 from netdesk.sla.models import (
     EscalationAction,
     EscalationNotice,
@@ -84,7 +85,7 @@ def _notify(rule: EscalationRule, timer: SlaTimer, ticket: Ticket, now: datetime
     )
     names = []
     for recipient in recipients:
-        EscalationNotice.objects.create(
+        notice = EscalationNotice.objects.create(
             ticket=ticket,
             rule=rule,
             recipient=recipient if isinstance(recipient, User) else None,
@@ -93,6 +94,7 @@ def _notify(rule: EscalationRule, timer: SlaTimer, ticket: Ticket, now: datetime
             body=body,
             deliver_after=_deliver_after(rule, recipient, timer, now),
         )
+        hooks_run("escalation_notice_created", notice=notice)
         names.append(str(recipient))
     return "notified " + ", ".join(names)
 

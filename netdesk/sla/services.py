@@ -21,7 +21,7 @@ from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from netdesk.core.bulk import rows_update
-from netdesk.sla.models import SlaTimer
+from netdesk.sla.models import EscalationNotice, SlaTimer
 from netdesk.sla.selectors import (
     active_escalation_rules,
     active_policies,
@@ -193,3 +193,12 @@ def sla_recompute_many(
             if progress is not None:
                 progress(count)
     return done
+
+
+def escalation_notice_delivered(*, notice_id: int, at: datetime) -> None:
+    """Record that an escalation notice reached the mail server (the channels
+    send it and call this once its mail is accepted). Idempotent: a notice
+    keeps its first delivery time."""
+    EscalationNotice.objects.filter(pk=notice_id, delivered_at__isnull=True).update(
+        delivered_at=at, last_error=""
+    )

@@ -13,7 +13,6 @@ from django_tasks import task
 
 from netdesk.core.ticks import tick_schedule
 from netdesk.sla.firing import sla_claimable, sla_fire_due
-from netdesk.sla.notices import notices_deliver
 
 TICK_SECONDS = 15
 
@@ -34,7 +33,6 @@ def sla_tick() -> int:
         fired += sla_fire_due(limit=BATCH)
         if claimed < BATCH or monotonic() - started > TICK_BUDGET_SECONDS:
             break
-    notices_deliver()
     backlog = claimed >= BATCH
     schedule_sla_tick(delay=timedelta(seconds=0 if backlog else TICK_SECONDS))
     return fired
