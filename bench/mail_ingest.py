@@ -1,0 +1,290 @@
+"""Inbound mail throughput: N mixed messages (plain, HTML, attachments,
+replies to earlier ones) through `netdesk mail ingest` and through IMAP
+(`netdesk mail fetch` from a Dovecot on 127.0.0.1), each into a fresh
+database: a SQLite file, or with NETDESK_DATABASE_URL set a new database on
+that PostgreSQL server.
+
+    .venv/bin/python bench/mail_ingest.py                      # SQLite
+    scripts/with-postgres.sh .venv/bin/python bench/mail_ingest.py
+    .venv/bin/python bench/mail_ingest.py --messages 500 --profile 200
+
+`--profile N` also runs N messages through the pipeline inside this process
+under cProfile and prints where the time goes and the queries per message.
+Needs dovecot-imapd for the IMAP half (skipped with a message otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from netdesk.channels.tests.fetch_crashes import fresh_database  # noqa: E402
+from tests import mailservers  # noqa: E402
+
+NETDESK = [sys.executable, "-m", "netdesk"]
+MAILBOX = "support@isp.example"
+# Files per `netdesk mail ingest` run: an MTA pipe would start one per mail,
+# which measures Python's start-up, not the pipeline (measured apart).
+INGEST_BATCH = 2000
+KINDS = {"plain": 40, "html": 20, "attachment": 15, "reply": 25}
+FIRST_NAMES = ["anna", "ben", "chen", "dara", "emil", "fatma", "goran", "hana", "ivo", "jana"]
+PROBLEMS = [
+    "No internet since this morning",
+    "Router light is red",
+    "Very slow connection in the evening",
+    "TV channels freeze",
+    "Phone line crackles",
+    "Bill higher than agreed",
+    "Moving house next month",
+    "Wi-Fi drops every few minutes",
+]
+
+
+def png(width: int, height: int, draw: random.Random) -> bytes:
+    """A valid PNG of random grey noise (what a customer's photo costs)."""
+    rows = b"".join(b"\x00" + draw.randbytes(width) for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def mixed_messages(count: int, *, seed: int = 7) -> list[bytes]:
+    """`count` messages from 2,000 senders; a quarter answer an earlier
+    message of the same sender (In-Reply-To, "Re:" subject, quoted text)."""
+    draw = random.Random(seed)
+    senders = [f"{draw.choice(FIRST_NAMES)}.{n}@customers.example" for n in range(2000)]
+    sent: list[tuple[str, str, str]] = []
+    start = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    out = []
+    for n in range(count):
+        kind = draw.choices(list(KINDS), weights=list(KINDS.values()))[0]
+        message = EmailMessage()
+        message["To"] = MAILBOX
+        message["Date"] = format_datetime(start + timedelta(seconds=37 * n))
+        message["Message-ID"] = make_msgid(f"m{n}", "customers.example")
+        text = f"Hello,\n\n{draw.choice(PROBLEMS)} at my address ({n}).\n\nRegards\n"
+        if kind == "reply" and sent:
+            original_id, subject, sender = draw.choice(sent[-400:])
+            message["From"] = sender
+            message["Subject"] = f"Re: {subject}"
+            message["In-Reply-To"] = original_id
+            message["References"] = original_id
+            quoted = "".join(f"> {line}\n" for line in text.splitlines())
+            message.set_content(f"Still not working.\n\nOn Monday you wrote:\n{quoted}")
+        else:
+            sender = draw.choice(senders)
+            subject = f"{draw.choice(PROBLEMS)} ({n})"
+            message["From"] = sender
+            message["Subject"] = subject
+            message.set_content(text)
+            if kind == "html":
+                html = f"<p>Hello,</p><p><b>{subject}</b></p><ul><li>line {n}</li></ul>"
+                message.add_alternative(f"<html><body>{html}</body></html>", subtype="html")
+            elif kind == "attachment":
+                photo = png(96, 64, draw)
+                message.add_attachment(photo, maintype="image", subtype="png", filename="led.png")
+                log = "\n".join(f"{i} sync lost" for i in range(40)).encode()
+                message.add_attachment(log, maintype="text", subtype="plain", filename="modem.log")
+            sent.append((message["Message-ID"], subject, sender))
+        out.append(message.as_bytes())
+    return out
+
+
+def netdesk(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [*NETDESK, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"netdesk {args[:2]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def prepare(env: dict[str, str], imap: mailservers.DovecotServer | None) -> None:
+    netdesk(env, "migrate", "--no-input", "-v", "0")
+    settings = ""
+    if imap is not None:
+        settings = (
+            f", imap_host='{imap.host}', imap_port={imap.port}, imap_security='none',"
+            f" imap_user='{MAILBOX}', imap_password='{mailservers.MAILBOX_PASSWORD}',"
+            " done_folder='Done'"
+        )
+    netdesk(
+        env,
+        *("shell", "-v", "0", "-c"),
+        "from netdesk.channels.models import Mailbox\n"
+        f"Mailbox.objects.create(name='support', address='{MAILBOX}'{settings})",
+    )
+
+
+def counts(env: dict[str, str]) -> dict[str, Any]:
+    probe = (
+        "import json\n"
+        "from django.db.models import Count\n"
+        "from netdesk.channels.models import InboundMessage\n"
+        "from netdesk.tickets.models import Ticket\n"
+        "rows = InboundMessage.objects\n"
+        "print(json.dumps({'stored': rows.count(), 'tickets': Ticket.objects.count(),"
+        " 'outcomes': dict(rows.values_list('outcome').annotate(n=Count('pk')))}))"
+    )
+    answer: dict[str, Any] = json.loads(netdesk(env, "shell", "-v", "0", "-c", probe))
+    return answer
+
+
+def through_ingest(messages: list[bytes], work: Path) -> dict[str, Any]:
+    files = []
+    for n, raw in enumerate(messages):
+        path = work / f"{n:06d}.eml"
+        path.write_bytes(raw)
+        files.append(str(path))
+    with fresh_database(work / "ingest-db") as env:
+        prepare(env, None)
+        started = time.monotonic()
+        for first in range(0, len(files), INGEST_BATCH):
+            netdesk(
+                env, "mail", "ingest", "--mailbox", "support", *files[first : first + INGEST_BATCH]
+            )
+        seconds = time.monotonic() - started
+        return {
+            "seconds": round(seconds, 1),
+            "per_second": round(len(messages) / seconds, 1),
+            **counts(env),
+        }
+
+
+def through_imap(messages: list[bytes], work: Path) -> dict[str, Any]:
+    if mailservers.dovecot_binary() is None:
+        return {"skipped": "dovecot is not installed (apt-get install dovecot-imapd)"}
+    users = {MAILBOX: mailservers.MAILBOX_PASSWORD}
+    with mailservers.dovecot_server(users) as dovecot:
+        for first in range(0, len(messages), 1000):
+            dovecot.deliver_many(MAILBOX, messages[first : first + 1000])
+        with fresh_database(work / "imap-db") as env:
+            prepare(env, dovecot)
+            started = time.monotonic()
+            out = netdesk(env, "mail", "fetch", "--mailbox", "support")
+            seconds = time.monotonic() - started
+            left = len(dovecot.messages(MAILBOX))
+            return {
+                "seconds": round(seconds, 1),
+                "per_second": round(len(messages) / seconds, 1),
+                "left_in_inbox": left,
+                "fetch_said": out.strip(),
+                **counts(env),
+            }
+
+
+def start_cost(work: Path) -> float:
+    """Seconds for one `netdesk` process to start and touch the database."""
+    env = {k: v for k, v in os.environ.items() if k != "NETDESK_DATA_DIR"}
+    env["NETDESK_DATA_DIR"] = str(work)
+    started = time.monotonic()
+    netdesk(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.db import connection; connection.ensure_connection()",
+    )
+    return round(time.monotonic() - started, 2)
+
+
+def profile(messages: list[bytes], work: Path) -> None:
+    """The pipeline in this process: time per step and queries per message."""
+    import cProfile
+    import pstats
+
+    with fresh_database(work / "profile-db") as env:
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netdesk.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from netdesk.channels.models import Mailbox, Source
+        from netdesk.channels.services.inbound import mail_take
+
+        call_command("migrate", verbosity=0, interactive=False)
+        mailbox = Mailbox.objects.create(name="support", address=MAILBOX)
+        warm, measured = messages[:50], messages[50:]
+        for raw in warm:
+            mail_take(raw=raw, mailbox=mailbox, source=Source.PIPE)
+        profiler = cProfile.Profile()
+        started = time.monotonic()
+        with CaptureQueriesContext(connection) as queries:
+            profiler.enable()
+            for raw in measured:
+                mail_take(raw=raw, mailbox=mailbox, source=Source.PIPE)
+            profiler.disable()
+        seconds = time.monotonic() - started
+        print(
+            f"profile: {len(measured)} messages in {seconds:.1f} s under cProfile "
+            f"({len(measured) / seconds:.1f}/s), {len(queries) / len(measured):.1f} queries each"
+        )
+        by_statement = Counter(q["sql"].split(" WHERE")[0][:110] for q in queries.captured_queries)
+        for statement, n in by_statement.most_common(15):
+            print(f"  {n / len(measured):5.1f} x {statement}")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"netdesk/", 30)
+        connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", choices=["ingest", "imap"], help="one way in only")
+    parser.add_argument("--profile", type=int, default=0, help="also profile N messages")
+    args = parser.parse_args()
+    messages = mixed_messages(args.messages, seed=args.seed)
+    database = "postgresql" if os.environ.get("NETDESK_DATABASE_URL") else "sqlite"
+    with tempfile.TemporaryDirectory(prefix="netdesk-mail-bench-") as temp:
+        work = Path(temp)
+        result: dict[str, Any] = {
+            "database": database,
+            "messages": args.messages,
+            "bytes": sum(map(len, messages)),
+            "load_average": os.getloadavg(),
+            "process_start_seconds": start_cost(work / "start"),
+        }
+        if args.only in (None, "ingest"):
+            result["ingest"] = through_ingest(messages, work)
+            print(f"ingest: {result['ingest']}", flush=True)
+        if args.only in (None, "imap"):
+            result["imap"] = through_imap(messages, work)
+            print(f"imap: {result['imap']}", flush=True)
+        print(json.dumps(result))
+        if args.profile:
+            profile(mixed_messages(args.profile + 50, seed=args.seed + 1), work)
+
+
+if __name__ == "__main__":
+    main()
