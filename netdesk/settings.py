@@ -243,6 +243,7 @@ NETDESK_WORKER_STARTUP = [
     "netdesk.sla.tasks.ensure_sla_tick",
     "netdesk.noc.tasks.ensure_relearn",
     "netdesk.routing.tasks.ensure_routing_tick",
+    "netdesk.channels.tasks.ensure_mail_tick",
 ]
 
 # Resolved tickets close by themselves after this many days without reply (0: never).

@@ -1,0 +1,53 @@
+"""Mail in the background: a tick that fetches every mailbox whose turn has
+come and sends the outbound messages that are due, then queues the next
+tick. Several workers may run ticks at once: each mailbox is claimed by one
+of them, and outbound rows are claimed one by one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from netdesk.channels.imap import mailbox_fetch, mailboxes_claim_due
+from netdesk.channels.services.delivery import outbound_deliver_due
+from netdesk.core.ticks import tick_schedule
+
+TICK_SECONDS = 10
+# Messages one tick takes from one mailbox; the rest waits for the next
+# tick, which then comes at once, so a full mailbox does not hold up sending.
+FETCH_LIMIT = 500
+# Outbound messages one tick sends.
+SEND_LIMIT = 100
+# How long a claimed mailbox is left to its worker; a worker killed while
+# fetching leaves the mailbox to the others after this.
+CLAIM = timedelta(minutes=5)
+
+
+@task()
+def mail_tick() -> int:
+    """Fetch the due mailboxes, send what is due; the number of messages taken."""
+    taken = 0
+    more_waiting = False
+    try:
+        for mailbox in mailboxes_claim_due(lease=CLAIM):
+            report = mailbox_fetch(mailbox, limit=FETCH_LIMIT)
+            taken += len(report.taken)
+            more_waiting = more_waiting or report.more_waiting
+        # A full batch sent: more may be due.
+        more_waiting = outbound_deliver_due(limit=SEND_LIMIT) >= SEND_LIMIT or more_waiting
+    finally:
+        schedule_mail_tick(delay=timedelta(seconds=0 if more_waiting else TICK_SECONDS))
+    return taken
+
+
+def schedule_mail_tick(*, delay: timedelta = timedelta(0)) -> None:
+    """Queue the next tick unless one is already waiting; two racing
+    workers may queue two, which is harmless (see mail_tick)."""
+    tick_schedule(mail_tick, run_after=timezone.now() + delay)
+
+
+def ensure_mail_tick() -> None:
+    """Called when a worker starts: make sure mail is read and sent."""
+    schedule_mail_tick()
