@@ -17,7 +17,7 @@ from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER
 pytestmark = pytest.mark.django_db
 
 
-def waiting_ticks() -> list[DBTaskResult]:
+def waiting_ticks():
     return list(
         DBTaskResult.objects.filter(task_path=mail_tick.module_path, status=TaskResultStatus.READY)
     )
