@@ -37,7 +37,7 @@ def at_once(*work: Callable[[], object]) -> None:
         try:
             start.wait()
             job()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below, in the test thread
             errors.append(error)
         finally:
             connection.close()
