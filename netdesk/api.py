@@ -18,6 +18,7 @@ from netdesk.accounts.api import router as accounts_router
 from netdesk.accounts.models import ApiToken, hash_token
 from netdesk.accounts.throttling import UserRateThrottle
 from netdesk.assessments.api import router as assessments_router
+from netdesk.channels.api import router as conversation_router
 from netdesk.channels.api_admin import router as mail_router
 from netdesk.channels.api_notices import router as notices_router
 from netdesk.competency.api import router as competency_router
@@ -266,6 +267,7 @@ for prefix, app_router in (
     ("/reports", report_router),
     ("/noc", noc_router),
     ("/mail", mail_router),
+    ("", conversation_router),
     ("/noc", notices_router),
     ("/competency", competency_router),
     ("/competency", assessments_router),

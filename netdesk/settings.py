@@ -208,6 +208,8 @@ NETDESK_HOOKS = {
     "ticket_changed": ["netdesk.sla.services.ticket_changed"],
     # The ticket page shows the ticket's service levels.
     "ticket_page_panels": ["netdesk.sla.panels.ticket_page_panel"],
+    # The ticket page shows the ticket's mail and the reply composer.
+    "ticket_page_sections": ["netdesk.channels.panels.ticket_page_section"],
     # A fault or complaint from a customer on a failed path joins the incident.
     # Then a new ticket in a group that routes by skill goes to an agent.
     "ticket_created": [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("competency/", include("netdesk.routing.urls")),
     path("status/", include("netdesk.noc.statuspage.urls")),
     path("channels/", include("netdesk.channels.urls_admin")),
+    path("channels/", include("netdesk.channels.urls")),
     path("channels/", include("netdesk.channels.urls_notices")),
     path("", include("netdesk.tickets.urls")),
 ]

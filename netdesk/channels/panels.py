@@ -1,0 +1,68 @@
+"""What the mail channel adds to the ticket page: the conversation as mail
+and the reply composer (NETDESK_HOOKS["ticket_page_sections"])."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from netdesk.accounts.permissions import Action, can, user_of
+from netdesk.channels.forms import ReplyForm, SenderMergeForm
+from netdesk.channels.selectors import (
+    CID_SOURCE,
+    ConversationMessage,
+    reply_templates,
+    ticket_conversation,
+)
+from netdesk.channels.views import reply_initial
+from netdesk.tickets.models import Ticket
+
+
+def html_with_images(message: ConversationMessage, ticket: Ticket) -> SafeString:
+    """The message's sanitised HTML with its `cid:` images pointing at the
+    ticket's attachment view; a `cid:` naming no stored file is left as is
+    (the browser shows nothing for it)."""
+
+    def source(match: re.Match[str]) -> str:
+        attachment = message.inline_images.get(match.group(2))
+        if attachment is None:
+            return match.group(0)
+        url = reverse("ticket_attachment", args=[ticket.reference, attachment])
+        return f'src="{url}"'
+
+    # The HTML was sanitised when the mail was taken; only whole src values
+    # naming cid: parts are replaced, with URLs the desk builds itself.
+    return mark_safe(CID_SOURCE.sub(source, message.html))  # noqa: S308
+
+
+def ticket_page_section(*, request: HttpRequest, ticket: Ticket) -> SafeString:
+    """The ticket's mail, oldest first, and the composer for agents who may
+    reply; nothing when the ticket has no mail and the agent may not write."""
+    user = user_of(request)
+    conversation = ticket_conversation(ticket)
+    may_reply = can(user, Action.REPLY_ADD)
+    if not conversation and not may_reply:
+        return SafeString("")
+    entries = [
+        {"message": message, "html": html_with_images(message, ticket) if message.html else ""}
+        for message in conversation
+    ]
+    context = {
+        "ticket": ticket,
+        "entries": entries,
+        "may_merge": can(user, Action.SENDER_MERGE),
+        "merge_form": SenderMergeForm(),
+        "mail_server": bool(settings.EMAIL_HOST),
+        "reply_form": None,
+    }
+    if may_reply:
+        context["reply_form"] = ReplyForm(
+            initial=reply_initial(ticket, user=user, reply_all=False), prefix=None
+        )
+        context["templates"] = reply_templates(ticket)
+    return render_to_string("channels/_conversation.html", context, request=request)
