@@ -7,6 +7,8 @@ from __future__ import annotations
 import zoneinfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from netdesk.accounts.models import Role, TierKind
@@ -173,3 +175,16 @@ def test_field_engineer_outside_the_group_sees_no_conversation(client, operator)
     url = reverse("channels_sender_merge", args=[ticket.reference, contact.pk])
     # field engineers do not move senders at all
     assert client.post(url, {"account_number": "AC1"}).status_code == 403
+
+
+def test_the_page_costs_the_same_queries_for_1_and_20_mails(client, operator):
+    def queries_with(count: int) -> int:
+        ticket = f.ticket(operator, channel="email")
+        for _ in range(count):
+            received(ticket, files=1, actor=operator)
+            sent(ticket)
+        with CaptureQueriesContext(connection) as queries:
+            page(client, ticket)
+        return len(queries)
+
+    assert queries_with(1) == queries_with(20)
