@@ -65,8 +65,8 @@ class Taken:
 
 def mail_intake(*, message: InboundMessage, mail: ParsedMail, rate_limited: bool = True) -> Taken:
     """Do what `mail` asks for; `message` is its stored row (locked), whose
-    contact and problems are filled in here. `rate_limited=False` when a
-    person asked for the mail to be processed again."""
+    contact is filled in here. `rate_limited=False` when a person asked for
+    the mail to be processed again."""
     own = _own_message(mail)
     if own:
         return Taken(Outcome.AUTO_REPLY, f"the desk's own message <{own}> came back; not answered")
@@ -75,16 +75,9 @@ def mail_intake(*, message: InboundMessage, mail: ParsedMail, rate_limited: bool
     contacts = sender_contacts(mail.from_address)
     message.contact = contacts[0] if contacts else None
     if mail.auto is not None:
-        ticket = thread_attach(mail=mail, contacts=contacts)
-        if ticket is not None:
-            refused = _add(message=message, mail=mail, ticket=ticket, reopen=False)
-            outcome = (
-                Outcome.AUTO_REPLY if mail.auto == AutoKind.AUTO_REPLIED else Outcome.REPLY_ADDED
-            )
-            why = f"automatic mail ({mail.auto}): added, not answered"
-            return Taken(outcome, why, ticket, refused_files=refused)
-        if mail.auto == AutoKind.AUTO_REPLIED:
-            return Taken(Outcome.AUTO_REPLY, "automatic reply to no ticket of the desk: kept only")
+        taken = _automatic(message=message, mail=mail, contacts=contacts)
+        if taken is not None:
+            return taken
     thread = thread_of(mail=mail, contacts=contacts)
     if thread.ticket is not None:
         refused = _add(message=message, mail=mail, ticket=thread.ticket, reopen=True)
@@ -94,15 +87,29 @@ def mail_intake(*, message: InboundMessage, mail: ParsedMail, rate_limited: bool
     if refusal:
         return Taken(Outcome.QUARANTINED, refusal, quarantined=True)
     ticket, refused = _open(message=message, mail=mail)
-    reason = "automatic mail: not acknowledged" if mail.auto else ""
+    reasons = ["automatic mail: not acknowledged"] if mail.auto else []
     if thread.related is not None:
         ticket_link(actor=None, source=ticket, target=thread.related, kind=LinkKind.RELATED_TO)
-        reason = "; ".join(
-            part
-            for part in (reason, f"related to {thread.related.reference} ({thread.found_by})")
-            if part
-        )
-    return Taken(Outcome.TICKET_CREATED, reason, ticket, refused_files=refused)
+        reasons.append(f"related to {thread.related.reference} ({thread.found_by})")
+    return Taken(Outcome.TICKET_CREATED, "; ".join(reasons), ticket, refused_files=refused)
+
+
+def _automatic(
+    *, message: InboundMessage, mail: ParsedMail, contacts: list[Contact]
+) -> Taken | None:
+    """Machine mail answering a ticket is kept on it, whatever its state,
+    reopening nothing; an automatic reply answering nothing is only kept.
+    None: other machine mail, which may open a ticket (never acknowledged)."""
+    ticket = thread_attach(mail=mail, contacts=contacts)
+    auto_reply = mail.auto == AutoKind.AUTO_REPLIED
+    if ticket is not None:
+        refused = _add(message=message, mail=mail, ticket=ticket, reopen=False)
+        outcome = Outcome.AUTO_REPLY if auto_reply else Outcome.REPLY_ADDED
+        why = f"automatic mail ({mail.auto}): added, not answered"
+        return Taken(outcome, why, ticket, refused_files=refused)
+    if auto_reply:
+        return Taken(Outcome.AUTO_REPLY, "automatic reply to no ticket of the desk: kept only")
+    return None
 
 
 def acknowledge(*, message: InboundMessage, mail: ParsedMail, taken: Taken) -> None:
@@ -150,17 +157,18 @@ def _bounce(*, message: InboundMessage, report: BounceInfo) -> Taken:
 
 
 def _refused(mail: ParsedMail, *, rate_limited: bool) -> str:
-    """Why a new ticket may not be opened for this mail, or ""."""
+    """Why a new ticket may not be opened for this mail, or "". The sender's
+    count is bumped even when a person lifted the limit: the bump also locks
+    the sender's count row until the transaction ends (PostgreSQL), so two
+    processes opening tickets for one stranger at once make one placeholder."""
     if not mail.from_address:
         return "the mail names no sender (From) to open a ticket for"
-    if not rate_limited:
-        return ""
     limit, period = parse_rate(settings.NETDESK_MAIL_SENDER_RATE)
     sender = address_key(mail.from_address)
     count = rate_count_bump(
         key=f"mail-sender:{sender}:{period}", period_start=int(time.time() // period)
     )
-    if count <= limit:
+    if count <= limit or not rate_limited:
         return ""
     return (
         f"{sender} sent more than {settings.NETDESK_MAIL_SENDER_RATE} new requests "

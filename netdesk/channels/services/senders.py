@@ -57,7 +57,9 @@ def sender_contact(address: str) -> Contact | None:
 @transaction.atomic
 def sender_contact_ensure(*, address: str, name: str) -> Contact:
     """The sender's contact; for an unknown sender, an unverified contact on
-    a new placeholder customer (account number MAIL-<n>)."""
+    a new placeholder customer (account number MAIL-<n>). The inbound
+    pipeline calls it holding the sender's rate-count row, so two processes
+    never make two placeholders for one stranger."""
     contact = sender_contact(address)
     if contact is not None:
         return contact
