@@ -15,6 +15,7 @@ from netdesk.channels.models import (
     MessageTemplate,
     OutboundMessage,
     OutboundState,
+    Outcome,
     TemplateEvent,
 )
 from netdesk.channels.parsing import UnparseableMail, parse_message
@@ -23,6 +24,7 @@ from netdesk.tickets.models import Attachment, Ticket
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"
+MACHINE_OUTCOMES = frozenset({Outcome.BOUNCE, Outcome.AUTO_REPLY})
 
 # An image source naming a part of the same mail (RFC 2392); the sanitised
 # HTML keeps it quoted, so only whole attribute values are replaced.
@@ -67,6 +69,8 @@ class ConversationMessage:
     sender_verified: bool = True
     customer_is_placeholder: bool = False
     problems: str = ""
+    outcome: str = ""
+    outcome_label: str = ""
     # Sent mail: what it is, who wrote it, how far it got.
     kind: str = ""
     kind_label: str = ""
@@ -82,6 +86,12 @@ class ConversationMessage:
     @property
     def inbound(self) -> bool:
         return self.direction == INBOUND
+
+    @property
+    def from_a_machine(self) -> bool:
+        """A delivery report or an automatic reply: shown, labelled, and its
+        sender neither a person to verify nor one to answer."""
+        return self.outcome in MACHINE_OUTCOMES
 
 
 def _addresses(text: str) -> list[str]:
@@ -117,7 +127,9 @@ def _content_ids(raw: bytes, attachments: list[Attachment]) -> dict[str, int]:
 
 def _inbound(ticket: Ticket) -> list[ConversationMessage]:
     rows = list(
+        # A duplicate is the same mail taken twice: shown once.
         InboundMessage.objects.filter(ticket=ticket)
+        .exclude(outcome=Outcome.DUPLICATE)
         .defer("raw")
         .select_related("contact__customer")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
@@ -154,6 +166,8 @@ def _inbound(ticket: Ticket) -> list[ConversationMessage]:
                 sender_verified=contact.verified if contact else False,
                 customer_is_placeholder=contact.customer.is_placeholder if contact else False,
                 problems=row.problems,
+                outcome=row.outcome,
+                outcome_label=row.get_outcome_display() if row.outcome else "",
                 inline_images=_content_ids(raws[row.pk], attachments) if row.pk in raws else {},
             )
         )

@@ -44,7 +44,7 @@ def received(
         raw=extra.pop("raw", b"From: customer@example.net\r\n\r\nHello\r\n"),
         received_at=at or START + timedelta(minutes=n),
         state=InboundState.PROCESSED,
-        outcome=Outcome.REPLY_ADDED,
+        outcome=extra.pop("outcome", Outcome.REPLY_ADDED),
         ticket=ticket,
         contact=contact,
         sender=extra.pop("sender", "customer@example.net"),

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from netdesk.accounts.models import Role, TierKind
-from netdesk.channels.models import OutboundState
+from netdesk.channels.models import OutboundState, Outcome
 from netdesk.channels.selectors import INBOUND, OUTBOUND, ticket_conversation
 from netdesk.channels.services.delivery import NO_SERVER
 from netdesk.channels.tests.conversation_rows import START, attached, received, sent
@@ -72,6 +72,15 @@ def test_a_sender_matched_to_no_contact_counts_as_unverified(ticket):
     received(ticket, contact=None)
     (message,) = ticket_conversation(ticket)
     assert message.sender_verified is False
+
+
+def test_a_duplicate_shows_once_and_a_bounce_is_labelled(ticket):
+    original = received(ticket, reply_text="No internet.")
+    received(ticket, outcome=Outcome.DUPLICATE, duplicate_of=original)
+    received(ticket, outcome=Outcome.BOUNCE, sender="mailer-daemon@example.net", contact=None)
+    shown, bounce = ticket_conversation(ticket)
+    assert shown.pk == original.pk
+    assert (bounce.from_a_machine, bounce.outcome_label) == (True, "Delivery report (bounce)")
 
 
 def test_sent_mail_shows_its_delivery_state_and_the_servers_answer(ticket, settings):
