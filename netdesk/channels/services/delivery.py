@@ -34,6 +34,9 @@ LONGEST_RETRY = timedelta(hours=1)
 # mid-batch gives its rows back when the lease ends.
 LEASE_BASE = timedelta(minutes=1)
 LEASE_STEPS_PER_ROW = 4
+# CRLF and 7-bit: the desk does not ask servers for 8BITMIME or SMTPUTF8, so
+# a text in any language goes quoted-printable or base64.
+WIRE = SMTP.clone(cte_type="7bit")
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def _addresses(text: str) -> list[str]:
 
 def message_bytes(row: OutboundMessage, at: datetime) -> bytes:
     """The mail of a row as it goes over the wire (CRLF, headers encoded)."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=WIRE)
     message["Message-ID"] = f"<{row.message_id}>"
     if row.in_reply_to:
         message["In-Reply-To"] = f"<{row.in_reply_to}>"
