@@ -6,13 +6,13 @@ what it did, step by step, and where it stopped."""
 from __future__ import annotations
 
 import smtplib
-import ssl
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from netdesk.channels.imap import mailbox_test
 from netdesk.channels.models import Mailbox
+from netdesk.channels.services.delivery import Session
 
 
 @dataclass
@@ -25,8 +25,8 @@ class ConnectionCheck:
 
 
 def smtp_check() -> ConnectionCheck:
-    """Greet the configured SMTP server (EHLO, STARTTLS and sign-in as
-    configured, then NOOP) without sending anything."""
+    """Open the SMTP connection exactly as delivery does (TLS, STARTTLS and
+    sign-in as configured), then NOOP; nothing is sent."""
     host, port = settings.EMAIL_HOST, settings.EMAIL_PORT
     check = ConnectionCheck(server=f"SMTP {host or '(none)'}:{port}")
     if not host:
@@ -36,25 +36,27 @@ def smtp_check() -> ConnectionCheck:
             "NETDESK_EMAIL_USER, NETDESK_EMAIL_PASSWORD, NETDESK_EMAIL_STARTTLS)."
         )
         return check
+    session = Session()
     try:
-        with smtplib.SMTP(host, port, timeout=settings.EMAIL_TIMEOUT) as server:
-            check.steps.append(f"Connected to {host}:{port}.")
-            code, answer = server.ehlo()
-            check.steps.append(f"EHLO: {code} {_first_line(answer)}")
-            if settings.EMAIL_USE_TLS:
-                server.starttls(context=ssl.create_default_context())
-                server.ehlo()
-                check.steps.append("STARTTLS: the connection is encrypted.")
-            if settings.EMAIL_HOST_USER:
-                server.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
-                check.steps.append(f"Signed in as {settings.EMAIL_HOST_USER}.")
-            code, answer = server.noop()
-            check.steps.append(f"NOOP: {code} {_first_line(answer)}")
-            check.ok = 200 <= code < 300
+        smtp = session.connection()
+        check.steps.append(f"Connected to {host}:{port} ({_security()}).")
+        if settings.EMAIL_HOST_USER:
+            check.steps.append(f"Signed in as {settings.EMAIL_HOST_USER}.")
+        code, answer = smtp.noop()
+        check.steps.append(f"NOOP: {code} {_first_line(answer)}")
+        check.ok = 200 <= code < 300
     except (OSError, smtplib.SMTPException) as error:
         check.ok = False
         check.steps.append(f"Failed: {_described(error)}")
+    finally:
+        session.drop()
     return check
+
+
+def _security() -> str:
+    if settings.EMAIL_USE_SSL:
+        return "TLS from the start"
+    return "STARTTLS" if settings.EMAIL_USE_TLS else "unencrypted"
 
 
 def imap_check(mailbox: Mailbox) -> ConnectionCheck:
