@@ -120,7 +120,12 @@ def addresses(headers: HeaderBlock, name: str, *, problems: Problems) -> list[tu
     fields called `name`; what is not an address is left out and said."""
     found: list[tuple[str, str]] = []
     for value in headers.all(name):
-        for display, address in getaddresses([value]):
+        try:
+            pairs = getaddresses([value])
+        except (RecursionError, ValueError, IndexError):
+            problems.add(f"the {name} header could not be read as addresses; left out")
+            continue
+        for display, address in pairs:
             address = address.strip().strip("<>").strip()
             if not address:
                 continue

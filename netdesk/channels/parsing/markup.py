@@ -13,6 +13,9 @@ _TAGS = {
     "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "samp", "small", "span",
     "strike", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
     "tt", "u", "ul",
+    # Kept so that their text stays on lines of its own.
+    "address", "article", "aside", "details", "figcaption", "figure", "footer", "header",
+    "main", "nav", "section", "summary",
 }  # fmt: skip
 _ATTRIBUTES = {
     "a": {"href", "title"},
@@ -147,7 +150,9 @@ class _TextWriter(HTMLParser):
 
 def html_to_text(html: str) -> str:
     """Readable plain text of an HTML body: blocks on lines, list items
-    with "- ", links with their address, quotes with "> "."""
+    with "- ", links with their address, quotes with "> ". Give it what
+    sanitise_html returned: html.parser takes quadratic time on some
+    malformed HTML, never on the well-formed HTML nh3 writes."""
     writer = _TextWriter()
     writer.feed(html)
     writer.close()

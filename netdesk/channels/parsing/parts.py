@@ -63,8 +63,20 @@ class Body:
     returned_headers: list[HeaderBlock] = field(default_factory=list)
 
 
-def content_type(part: Message) -> str:
-    declared = part.get_content_type()
+def mime_fields(part: Message) -> Message:
+    """The part's Content-* fields alone, in a compat32 message. Parameters
+    are read from it: policy.default parses a field again on every read, at
+    many times compat32's cost, and gives the same values here (encoded
+    words and raw 8-bit are decoded by this package either way)."""
+    fields = Message(policy=email_policy.compat32)
+    for name, value in part.raw_items():
+        if name.lower().startswith("content-"):
+            fields[name] = value
+    return fields
+
+
+def content_type(fields: Message) -> str:
+    declared = fields.get_content_type()
     return _WRONG_TYPES.get(declared, declared)
 
 
@@ -85,16 +97,17 @@ class _Walk:
         stack: list[tuple[Message, int]] = [(message, 0)]
         while stack:
             part, depth = stack.pop()
-            ctype = content_type(part)
+            fields = mime_fields(part)
+            ctype = content_type(fields)
             self.visited.append((part, "the message" if depth == 0 else f"a {ctype} part"))
             if depth > _MAX_DEPTH:
                 self.problems.add(f"parts nested deeper than {_MAX_DEPTH} levels kept as a file")
-                self._attach(part, "application/octet-stream", self._message_bytes(part))
+                self._attach(fields, "application/octet-stream", self._message_bytes(part))
             elif ctype.startswith("multipart/"):
                 children = self._children(part, ctype)
                 stack.extend((child, depth + 1) for child in reversed(children))
             else:
-                self._leaf(part, ctype)
+                self._leaf(part, fields, ctype)
         for part, where in self.visited:
             for defect in part.defects:
                 if type(defect).__name__ in _SAID_BY_THE_WALK:
@@ -108,33 +121,34 @@ class _Walk:
         if isinstance(payload, list) and payload:
             children = [child for child in payload if isinstance(child, Message)]
             return _alternatives(children) if ctype == "multipart/alternative" else children
-        data = self._payload(part)
+        fields = mime_fields(part)
+        data = self._payload(part, fields)
         guessed = _reparse_with_guessed_boundary(part, ctype, data)
         if guessed is not None:
             self.problems.add(f"{ctype} without a usable boundary; boundary taken from the body")
             return [guessed]
         self.problems.add(f"{ctype} without parts; its body read as text")
-        self._text(data, part, "text/plain")
+        self._text(data, fields, "text/plain")
         return []
 
-    def _leaf(self, part: Message, ctype: str) -> None:
-        name = self._filename(part)
-        disposition = part.get_content_disposition()
+    def _leaf(self, part: Message, fields: Message, ctype: str) -> None:
+        name = self._filename(fields)
+        disposition = fields.get_content_disposition()
+        data = b"" if ctype in _NESTED_MAIL else self._payload(part, fields)
         if ctype in _NESTED_MAIL:
-            self._nested_mail(part, name)
+            self._nested_mail(part, fields, name)
         elif ctype == "message/delivery-status":
             self.body.delivery_reports.append(part)
-            self._attach(part, ctype, self._payload(part), name or "delivery-status.txt")
+            self._attach(fields, ctype, data, name or "delivery-status.txt")
         elif ctype in {"text/plain", "text/html"} and disposition != "attachment" and not name:
-            self._text(self._payload(part), part, ctype)
+            self._text(data, fields, ctype)
         else:
-            data = self._payload(part)
             if ctype == "text/rfc822-headers":
                 self._returned_headers(BytesParser(policy=part.policy).parsebytes(data))
-            self._attach(part, ctype, data, name)
+            self._attach(fields, ctype, data, name)
 
-    def _text(self, data: bytes, part: Message, ctype: str) -> None:
-        charset = part.get_content_charset() or self.charset_hint
+    def _text(self, data: bytes, fields: Message, ctype: str) -> None:
+        charset = fields.get_content_charset() or self.charset_hint
         text = decode_bytes(data, charset, where=f"in a {ctype} part", problems=self.problems)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if ctype == "text/plain" and text.lstrip()[:20].lower().startswith(_HTML_START):
@@ -151,35 +165,36 @@ class _Walk:
             self.body.attachments.append(ParsedAttachment(safe, guessed, content))
         self.body.plain.append(text)
 
-    def _nested_mail(self, part: Message, name: str) -> None:
+    def _nested_mail(self, part: Message, fields: Message, name: str) -> None:
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
         if not isinstance(inner, Message):
-            self._attach(part, "message/rfc822", self._payload(part), name or "message.eml")
+            data = self._payload(part, fields)
+            self._attach(fields, "message/rfc822", data, name or "message.eml")
             return
         headers = HeaderBlock(inner, fallback_charset=self.charset_hint, problems=self.problems)
         self.body.returned_headers.append(headers)
         subject = _safe_filename(text_header(headers, "subject", problems=self.problems))
         fallback = f"{subject[:80]}.eml" if subject else "message.eml"
-        self._attach(part, "message/rfc822", self._message_bytes(inner), name or fallback)
+        self._attach(fields, "message/rfc822", self._message_bytes(inner), name or fallback)
 
     def _returned_headers(self, headers: Message) -> None:
         block = HeaderBlock(headers, fallback_charset=self.charset_hint, problems=self.problems)
         self.body.returned_headers.append(block)
 
-    def _attach(self, part: Message, ctype: str, data: bytes, name: str = "") -> None:
+    def _attach(self, fields: Message, ctype: str, data: bytes, name: str = "") -> None:
         if ctype == "application/octet-stream" and name:
             ctype = _TYPES.guess_type(name)[0] or ctype
         if not name:
             extension = _EXTENSIONS.get(ctype) or _TYPES.guess_extension(ctype) or ".bin"
             name = f"attachment-{len(self.body.attachments) + 1}{extension}"
-        content_id = str(part.get("content-id", "") or "").strip().strip("<>").strip()
-        disposition = part.get_content_disposition()
+        content_id = str(fields.get("content-id", "") or "").strip().strip("<>").strip()
+        disposition = fields.get_content_disposition()
         inline = disposition == "inline" or (disposition is None and bool(content_id))
         self.body.attachments.append(ParsedAttachment(name, ctype, data, content_id, inline))
 
-    def _filename(self, part: Message) -> str:
-        name = part.get_filename() or ""
+    def _filename(self, fields: Message) -> str:
+        name = fields.get_filename() or ""
         if not name:
             return ""
         where = "an attachment's file name"
@@ -188,9 +203,9 @@ class _Walk:
         )
         return _safe_filename(decode_words(name, where=where, problems=self.problems))
 
-    def _payload(self, part: Message) -> bytes:
+    def _payload(self, part: Message, fields: Message) -> bytes:
         """The decoded bytes of a part, whatever shape the parser left."""
-        encoding = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+        encoding = str(fields.get("content-transfer-encoding", "") or "").strip().lower()
         payload = part.get_payload()
         if isinstance(payload, list):
             blocks = [item for item in payload if isinstance(item, Message)]
@@ -218,13 +233,13 @@ class _Walk:
 
 def _role(part: Message) -> str:
     """What an alternative renders: "html", "plain", "redundant" or "other"."""
-    ctype = content_type(part)
+    ctype = content_type(mime_fields(part))
     if ctype in _REDUNDANT:
         return "redundant"
     if ctype in {"text/html", "text/plain"}:
         return ctype.removeprefix("text/")
     if ctype.startswith("multipart/"):
-        inner = [content_type(p) for p in part.walk()]
+        inner = [content_type(mime_fields(p)) for p in part.walk()]
         if "text/html" in inner:
             return "html"
         if "text/plain" in inner:

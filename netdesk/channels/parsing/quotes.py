@@ -19,9 +19,9 @@ _SHORT_ATTRIBUTION = re.compile(
     r"^.{1,300}\s(wrote|schrieb|a écrit|escribió|ha scritto|schreef)(\sam\s.{1,100})?\s?:$", _I
 )
 _SEPARATOR = re.compile(
-    r"^[-_=\s]{2,}\s*(Original Message|Ursprüngliche Nachricht|Originalnachricht"
+    r"^[-_=\s]{2,}(Original Message|Ursprüngliche Nachricht|Originalnachricht"
     r"|Message d'origine|Mensaje original|Messaggio originale|Oorspronkelijk bericht)"
-    r"\s*[-_=\s]{2,}$",
+    r"[-_=\s]{2,}$",
     _I,
 )
 # Outlook's header block: "From:" followed within a few lines by "Sent:".

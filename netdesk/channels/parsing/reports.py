@@ -13,6 +13,10 @@ from netdesk.channels.parsing.parsed import AutoKind, BounceInfo
 from netdesk.channels.parsing.parts import Body
 
 _DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
+# "From: MAILER-DAEMON" without a domain is no address, but still a daemon.
+_DAEMON_FIELD = re.compile(
+    r"(^|<)\s*(mailer-daemon|postmaster|mail-daemon|mailerdaemon)\s*(>|$|\()", re.IGNORECASE
+)
 _BULK_PRECEDENCE = {"bulk", "junk", "list"}
 _BOUNCE_SUBJECT = re.compile(
     r"(undeliver|undelivered mail|delivery status notification \((failure|delay)|"
@@ -22,7 +26,12 @@ _BOUNCE_SUBJECT = re.compile(
 )
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 _SMTP_REPLY = re.compile(r"\b(5\d\d[ -].{3,300})$", re.MULTILINE)
-_ADDRESS = re.compile(r"<?([A-Za-z0-9._%+=!#$&'*/?^`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?")
+# Bounded parts: a long run of letters must not cost quadratic time.
+_ADDRESS = re.compile(
+    r"([A-Za-z0-9._%+=!#$&'*/?^`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8})"
+)
+# Bounce notices are short; the rest is the returned mail.
+_NOTICE_MAX = 20_000
 _INLINE_ORIGINAL = re.compile(
     r"^(--- Below this line is a copy of the message\.|-{3,} ?(The )?original message.*"
     r"|-{3,} ?This is a copy of the message.*)$",
@@ -35,12 +44,16 @@ def is_daemon(address: str) -> bool:
     return address.partition("@")[0].lower() in _DAEMONS
 
 
+def sent_by_daemon(headers: HeaderBlock, *, sender: str) -> bool:
+    return is_daemon(sender) or bool(_DAEMON_FIELD.search(headers.first("from")))
+
+
 def auto_kind(headers: HeaderBlock, *, sender: str) -> AutoKind | None:
     """Why the mail came from a machine, or None for a person's mail. The
     first rule that applies wins: sender, Auto-Submitted, X-Autoreply and
     X-Autorespond, X-Auto-Response-Suppress, Precedence and List-Id, and a
     null Return-Path (RFC 3834 asks auto-responders to send with one)."""
-    if is_daemon(sender):
+    if sent_by_daemon(headers, sender=sender):
         return AutoKind.MAILER_DAEMON
     submitted = headers.first("auto-submitted").split(";", 1)[0].strip().lower()
     if submitted == "auto-replied" or headers.has("x-autoreply") or headers.has("x-autorespond"):
@@ -107,7 +120,7 @@ def _from_text(text: str, *, sender: str) -> tuple[str, str, str]:
     """What a bounce written for people says: the first address that is not
     the daemon's, the first enhanced status code, the server's reply."""
     marker = _INLINE_ORIGINAL.search(text)
-    notice = text[: marker.start()] if marker else text
+    notice = (text[: marker.start()] if marker else text)[:_NOTICE_MAX]
     recipient = next(
         (
             found.lower()
@@ -121,7 +134,9 @@ def _from_text(text: str, *, sender: str) -> tuple[str, str, str]:
     return recipient, status.group(1) if status else "", reply.group(1).strip() if reply else ""
 
 
-def find_bounce(body: Body, *, sender: str, subject: str, text: str) -> BounceInfo | None:
+def find_bounce(
+    body: Body, *, sender: str, daemon: bool, subject: str, text: str
+) -> BounceInfo | None:
     """The delivery failure this mail reports, or None. A standard report
     (message/delivery-status) decides alone; otherwise a mail from a mailer
     daemon, or with a bounce's subject, that carries the returned mail or
@@ -132,7 +147,7 @@ def find_bounce(body: Body, *, sender: str, subject: str, text: str) -> BounceIn
             return BounceInfo(_original_id(body, text), *failure)
     if body.delivery_reports:
         return None
-    if not (is_daemon(sender) or _BOUNCE_SUBJECT.search(subject)):
+    if not (daemon or _BOUNCE_SUBJECT.search(subject)):
         return None
     recipient, status, diagnostic = _from_text(text, sender=sender)
     original = _original_id(body, text)

@@ -310,3 +310,46 @@ def test_parts_nested_too_deep_are_kept_as_a_file():
     assert (kept.filename, kept.content_type) == ("attachment-1.bin", "application/octet-stream")
     assert kept.data.startswith(b'Content-Type: multipart/mixed; boundary="b61"\r\n')
     assert b"\r\n\r\ndeep\r\n--b200--" in kept.data
+
+
+def test_field_the_standard_parser_cannot_read_is_read_by_compat32():
+    # policy.default raises IndexError on this parameter list.
+    body = (
+        b"--b\r\nContent-Type: text/plain; ';filename*0*\r\n\r\nbody text\r\n"
+        b'--b\r\nContent-Type: text/plain; name="a.txt"\r\n\r\nfile\r\n--b--\r\n'
+    )
+
+    parsed = parse_message(mail('multipart/mixed; boundary="b"', body))
+
+    assert parsed.text == "body text"
+    assert [(a.filename, a.data) for a in parsed.attachments] == [("a.txt", b"file")]
+    assert parsed.problems == ["the standard parser failed (IndexError: string index out of range)"]
+
+
+def test_overlong_mime_field_is_cut_and_the_mail_read():
+    junk = "; ".join(f"x{n}=y" for n in range(2_000))
+    body = f"--b\r\nContent-Type: text/plain; {junk}\r\n\r\nbody text\r\n--b--\r\n".encode()
+
+    parsed = parse_message(mail('multipart/mixed; boundary="b"', body))
+
+    assert parsed.text == "body text"
+    assert parsed.problems == ["a content-type header field of 16915 bytes cut to 4096"]
+
+
+def test_empty_plain_alternative_takes_the_text_from_the_html():
+    body = (
+        b"--a\r\nContent-Type: text/plain\r\n\r\n\r\n"
+        b"--a\r\nContent-Type: text/html\r\n\r\n<p>Only here</p>\r\n--a--\r\n"
+    )
+
+    parsed = parse_message(mail('multipart/alternative; boundary="a"', body))
+
+    assert parsed.text == "Only here"
+
+
+def test_uuencoded_lines_with_noise_still_decode():
+    body = b"begin 644 a.txt\r\n#86)C\r\n\xe4\xf6\xfc garbage\r\n`\r\nend\r\n"
+
+    parsed = parse_message(mail("text/plain", body))
+
+    assert [(a.filename, a.data) for a in parsed.attachments] == [("a.txt", b"abc")]

@@ -226,6 +226,15 @@ def test_not_an_address_is_left_out_and_said():
     assert parsed.problems == ["'root' in the to header is not an address; left out"]
 
 
+def test_address_header_the_parser_cannot_read_is_left_out_and_said():
+    raw = mail("To: " + "(" * 5_000, "Cc: kim@example.net")
+
+    parsed = parse_message(raw)
+
+    assert (parsed.to, parsed.cc) == ([], ["kim@example.net"])
+    assert parsed.problems == ["the to header could not be read as addresses; left out"]
+
+
 def test_missing_from_uses_sender():
     raw = b"Sender: robot@example.net\nSubject: x\nMessage-ID: <a@b>\nDate: Tue, 5 Mar 2024 10:00:00 +0000\n\nhi\n"
 
@@ -247,14 +256,14 @@ def test_no_sender_at_all_is_said():
 def test_message_ids_without_brackets():
     raw = mail(
         "Message-ID: <Abc.123@mail.example.net>",
-        "In-Reply-To: <first@x.example> (Alice's message of Monday)",
+        "In-Reply-To: <first@x.example> (Alice's message of Monday) <second@x.example>",
         "References: <r1@x.example>\r\n <r2@x.example>  <r3@x.example>",
     )
 
     parsed = parse_message(raw)
 
     assert parsed.message_id == "Abc.123@mail.example.net"
-    assert parsed.in_reply_to == ["first@x.example"]
+    assert parsed.in_reply_to == ["first@x.example", "second@x.example"]
     assert parsed.references == ["r1@x.example", "r2@x.example", "r3@x.example"]
 
 

@@ -49,7 +49,18 @@ def mail(*headers: str, sender: str = "alice@example.net") -> bytes:
     ],
 )
 def test_automatic_mail_is_recognised(headers, sender, kind):
-    assert parse_message(mail(*headers, sender=sender)).auto == kind
+    auto = parse_message(mail(*headers, sender=sender)).auto
+
+    assert auto == kind
+    assert kind is None or isinstance(auto, AutoKind)
+
+
+@pytest.mark.parametrize("sender", ["MAILER-DAEMON", "Mail Delivery Subsystem <MAILER-DAEMON>"])
+def test_daemon_sender_without_domain(sender):
+    parsed = parse_message(mail(sender=sender))
+
+    assert parsed.auto == AutoKind.MAILER_DAEMON
+    assert parsed.from_address == ""
 
 
 def test_out_of_office_reply():
