@@ -16,6 +16,7 @@ from django.utils import timezone
 from netdesk.accounts.models import Role, TierKind, User
 from netdesk.accounts.permissions import Action
 from netdesk.accounts.tests.test_permission_matrix import EXPECTED, ROLES
+from netdesk.channels import urls_notices as notices_urls
 from netdesk.network.selectors import topology_changed
 from netdesk.noc import urls as noc_urls
 from netdesk.noc.models import LiaisonKind, LiaisonRecord, SuspectedOutage
@@ -185,6 +186,7 @@ API_ENDPOINTS: dict[tuple[str, str], tuple[Action, dict[str, Any] | None]] = {
         Action.OUTAGE_DECIDE,
         {"decision": "dismiss", "reason": "Planned works"},
     ),
+    ("post", "/api/v1/noc/incidents/{ref}/notify"): (Action.CUSTOMERS_NOTIFY, {"confirm": True}),
     ("post", "/api/v1/noc/incidents/{ref}/resolve"): (
         Action.INCIDENT_MANAGE,
         {"root_cause": "fibre_cut"},
@@ -219,6 +221,8 @@ PAGES: dict[tuple[str, str], tuple[Action, dict[str, Any] | None]] = {
         Action.INCIDENT_MANAGE,
         {"body": "Line sync lost at 09:12."},
     ),
+    # Without the update it tells, the notice form is sent back to the page.
+    ("post", "/channels/incidents/{ref}/notify/"): (Action.CUSTOMERS_NOTIFY, {}),
     ("post", "/noc/incidents/{ref}/resolve/"): (
         Action.INCIDENT_MANAGE,
         {"resolve-root_cause": "fibre_cut"},
@@ -300,4 +304,5 @@ def test_the_matrix_lists_every_noc_endpoint(client):
     assert listed == served
     example = {"ref": "NI-1", "own": 1, "ticket": "TT-000001", "outage": 1}
     pages = {resolve(path.format(**example)).url_name for _, path in PAGES}
-    assert pages == {p.name for p in noc_urls.urlpatterns}
+    served_pages = {p.name for p in noc_urls.urlpatterns + notices_urls.urlpatterns}
+    assert pages == served_pages
