@@ -17,7 +17,7 @@ from email.utils import format_datetime, getaddresses, parseaddr
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from netdesk.channels.models import OutboundMessage, OutboundState
@@ -59,6 +59,11 @@ def _due(now: datetime) -> Q:
     # A row whose deliverer died while sending: its lease has run out.
     abandoned = Q(state=OutboundState.SENDING, claimed_until__lte=now)
     return waiting | abandoned
+
+
+def outbound_due(*, now: datetime | None = None) -> QuerySet[OutboundMessage]:
+    """The messages a deliverer would claim now."""
+    return OutboundMessage.objects.filter(_due(now or timezone.now()))
 
 
 def _claim(now: datetime, limit: int) -> tuple[list[OutboundMessage], datetime]:

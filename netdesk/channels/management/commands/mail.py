@@ -8,7 +8,8 @@ the mail and tries again. `netdesk mail reprocess [--all | ID ...]`
 processes quarantined mail again. `netdesk mail fetch [--mailbox NAME]
 [--limit N]` takes new mail from the IMAP mailboxes now and says per
 mailbox what it took. `netdesk mail test [--mailbox NAME]` tries the IMAP
-servers and the SMTP server step by step, sending nothing.
+servers and the SMTP server step by step, sending nothing. `netdesk mail
+send [--limit N]` sends the outbound messages that are due now.
 
 Each subcommand is a pair of functions: `<name>_arguments(parser)` and
 `<name>_run(command, options)`, listed in SUBCOMMANDS."""
@@ -23,12 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import InterfaceError, OperationalError
 
 from netdesk.channels.connection_test import imap_check, smtp_check
 from netdesk.channels.imap import FetchReport, mailbox_fetch
-from netdesk.channels.models import InboundMessage, InboundState, Mailbox, Source
+from netdesk.channels.models import (
+    InboundMessage,
+    InboundState,
+    Mailbox,
+    OutboundMessage,
+    OutboundState,
+    Source,
+)
+from netdesk.channels.services.delivery import NO_SERVER, outbound_deliver_due, outbound_due
 from netdesk.channels.services.inbound import mail_process, mail_reprocess, mail_store
 from netdesk.tickets.models.ticket import reference_for
 
@@ -201,6 +211,36 @@ def test_run(command: BaseCommand, options: dict[str, Any]) -> None:
         raise CommandError(f"Failed: {'; '.join(failed)}.", returncode=1)
 
 
+SEND_BATCH = 100
+
+
+def send_arguments(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--limit", type=int, default=None, help="at most this many (default: every due message)"
+    )
+
+
+def send_run(command: BaseCommand, options: dict[str, Any]) -> None:
+    """Send what is due now, batch after batch over one SMTP connection
+    each, and say how many went and how many wait for a retry. Exits 75
+    when no mail server is configured (the messages stay queued)."""
+    limit: int | None = options["limit"]
+    if limit is not None and limit < 1:
+        raise CommandError(f"--limit {limit}: give a number from 1.", returncode=EX_USAGE)
+    if not settings.EMAIL_HOST:
+        outbound_deliver_due()  # the queued rows say why they wait
+        raise CommandError(NO_SERVER, returncode=EX_TEMPFAIL)
+    sent = tried = 0
+    # Each batch moves what it claimed out of the due rows (sent, failed, or
+    # queued again for later), so this ends.
+    while (limit is None or tried < limit) and outbound_due().exists():
+        size = SEND_BATCH if limit is None else min(SEND_BATCH, limit - tried)
+        sent += outbound_deliver_due(limit=size)
+        tried += size
+    waiting = OutboundMessage.objects.filter(state=OutboundState.QUEUED).count()
+    command.stdout.write(f"Sent {sent} messages; {waiting} queued for later.")
+
+
 @dataclass(frozen=True)
 class Subcommand:
     help: str
@@ -213,6 +253,7 @@ SUBCOMMANDS = {
     "reprocess": Subcommand("process quarantined mail again", reprocess_arguments, reprocess_run),
     "fetch": Subcommand("take new mail from the IMAP mailboxes now", fetch_arguments, fetch_run),
     "test": Subcommand("try the IMAP and SMTP servers, sending nothing", test_arguments, test_run),
+    "send": Subcommand("send the outbound messages that are due now", send_arguments, send_run),
 }
 
 
