@@ -136,7 +136,7 @@ def _bounce(*, message: InboundMessage, report: BounceInfo) -> Taken:
     sent = None
     if report.original_message_id:
         sent = (
-            OutboundMessage.objects.select_for_update()
+            OutboundMessage.objects.select_for_update(of=("self",))
             .filter(message_id__in=id_spellings([report.original_message_id]))
             .select_related("ticket")
             .first()

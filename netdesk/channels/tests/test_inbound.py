@@ -261,3 +261,13 @@ def test_an_unprocessed_imap_message_is_processed_when_taken_again():
     message = mail_take(raw=raw, mailbox=box, source=Source.IMAP, imap_uid=3, imap_uidvalidity=1)
     assert message.pk == stored.pk
     assert message.outcome == Outcome.TICKET_CREATED
+
+
+def test_a_message_id_with_a_nul_byte_is_still_stored():
+    # PostgreSQL stores no NUL in text: the raw header must not stop the store.
+    raw = m.mail(message_id=None).replace(
+        b"Subject:", b"Message-ID: <a\x00b@x.example>\nSubject:", 1
+    )
+    message = mail_store(raw=raw, mailbox=None, source=Source.PIPE)
+    assert message.message_id == "a\ufffdb@x.example"
+    assert bytes(message.raw) == raw
