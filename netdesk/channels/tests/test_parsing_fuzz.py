@@ -100,13 +100,13 @@ def test_arbitrary_bytes(raw):
     check(raw)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mail_like)
 def test_mail_like_bytes(raw):
     check(raw)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(multipart_like)
 def test_multipart_like_bytes(raw):
     check(raw)
