@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from netdesk.accounts.models import User
 from netdesk.assessments.models import AssessmentCycle, ExamQuestion
+from netdesk.channels.models import InboundMessage, Mailbox
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, NetworkElement
@@ -29,7 +30,16 @@ def demo_delete() -> int:
     Tickets anyone raised on demo customers go too: they cannot outlive them."""
     runs = list(DemoRun.objects.all())
     for run in runs:
-        customers = Customer.objects.filter(_span(run, "customers.Customer"))
+        # The placeholder customers of the demo mail's unknown senders too.
+        customers = Customer.objects.filter(
+            _span(run, "customers.Customer")
+            | Q(pk__in=run.created.get("channels.placeholders", []))
+        )
+        # Received mail first: it holds on to its mailbox.
+        InboundMessage.objects.filter(
+            pk__in=run.created.get("channels.InboundMessage", [])
+        ).delete()
+        Mailbox.objects.filter(pk__in=run.created.get("channels.Mailbox", [])).delete()
         tickets = Ticket.objects.filter(
             _span(run, "tickets.Ticket") | Q(customer__in=customers.values("pk"))
         )

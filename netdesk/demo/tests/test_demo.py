@@ -27,6 +27,15 @@ from netdesk.assessments.selectors import (
     cycles_visible_to,
     exam_get,
 )
+from netdesk.channels.models import (
+    InboundMessage,
+    InboundState,
+    Mailbox,
+    OutboundMessage,
+    OutboundState,
+    Outcome,
+    Source,
+)
 from netdesk.competency.models import AgentSkill, LevelSource
 from netdesk.competency.selectors import agent_levels
 from netdesk.customers.models import Contact, Customer, Segment, Service
@@ -46,6 +55,17 @@ pytestmark = pytest.mark.django_db
 SMALL = {"subscribers": 200, "tickets": 500, "no_serve": True, "verbosity": 0}
 
 
+def mail_tickets() -> int:
+    """Tickets the demo mail opened, beyond the history and the outages' (a
+    fault mailed in from a customer on the failed path joins the outage)."""
+    return (
+        Ticket.objects.filter(inbound_mail__source=Source.DEMO)
+        .exclude(pk__in=IncidentTicket.objects.values("ticket"))
+        .distinct()
+        .count()
+    )
+
+
 def run_demo(**options: object) -> str:
     out = StringIO()
     call_command("demo", stdout=out, **{**SMALL, **options})
@@ -55,9 +75,9 @@ def run_demo(**options: object) -> str:
 def test_demo_loads_a_small_desk_and_prints_the_logins() -> None:
     output = run_demo()
 
-    assert Customer.objects.count() == 200
-    # The history, plus the tickets callers opened about the demo's outages.
-    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
+    assert Customer.objects.filter(is_placeholder=False).count() == 200
+    # The history, plus the tickets callers opened about the demo's outages and its mail.
+    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count() + mail_tickets()
     live = NetworkIncident.objects.get(state="identified")
     assert live.root_element is not None
     assert live.root_element.kind == ElementKind.AGGREGATION_SWITCH
@@ -123,7 +143,7 @@ def test_a_second_run_keeps_the_data_and_a_half_load_needs_reset() -> None:
 
     run_demo()  # serves what is there (here: --no-serve), loads nothing more
 
-    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
+    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count() + mail_tickets()
     DemoRun.objects.update(finished=False)
     with pytest.raises(CommandError, match=r"stopped half-way.*--reset"):
         run_demo()
@@ -137,8 +157,8 @@ def test_reset_replaces_the_demo_data_and_the_seed_decides_it() -> None:
     run_demo(seed=7, reset=True)
 
     assert DemoRun.objects.count() == 1
-    assert Customer.objects.count() == 200
-    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count()
+    assert Customer.objects.filter(is_placeholder=False).count() == 200
+    assert Ticket.objects.count() == 500 + IncidentTicket.objects.count() + mail_tickets()
     assert NetworkIncident.objects.count() == incidents  # the old ones went with the reset
     assert RoutingRule.objects.count() == 9  # the old rules went too
     # The old cycle and question bank went too; the new load made its own.
@@ -251,3 +271,37 @@ def test_the_hotline_team_has_an_assessment_cycle_under_way() -> None:
     for kind in ("observation", "all"):
         assert agreement[kind]["kappa_quadratic"]["value"] is not None
         assert agreement[kind]["icc_single"]["value"] is not None
+
+
+def test_the_demo_mailbox_holds_mail_in_every_state_and_reset_removes_it() -> None:
+    run_demo()
+
+    box = Mailbox.objects.get(name="support")
+    assert not box.imap_host  # no mail server needed
+    mail = InboundMessage.objects.filter(mailbox=box)
+    assert set(mail.values_list("outcome", flat=True)) == {
+        Outcome.TICKET_CREATED,
+        Outcome.AUTO_REPLY,
+        Outcome.REPLY_ADDED,
+        Outcome.BOUNCE,
+        Outcome.QUARANTINED,
+    }
+    report = mail.filter(outcome=Outcome.TICKET_CREATED).order_by("pk").first()
+    assert report is not None
+    answer = mail.get(outcome=Outcome.REPLY_ADDED)
+    assert answer.ticket == report.ticket
+    assert mail.get(outcome=Outcome.AUTO_REPLY).ticket == report.ticket
+    assert mail.get(state=InboundState.QUARANTINED).reason
+    stranger = Contact.objects.get(email="jonas.fischer@example.org")
+    assert not stranger.verified
+    assert stranger.customer.is_placeholder
+    assert stranger.email_bouncing
+    assert OutboundMessage.objects.filter(state=OutboundState.BOUNCED).count() == 1
+    assert Ticket.objects.filter(inbound_mail__source=Source.DEMO).distinct().count() == 2
+
+    demo_delete()
+
+    assert not Mailbox.objects.exists()
+    assert not InboundMessage.objects.exists()
+    assert not OutboundMessage.objects.exists()
+    assert not Contact.objects.filter(email="jonas.fischer@example.org").exists()

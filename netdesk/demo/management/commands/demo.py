@@ -24,6 +24,7 @@ from netdesk.demo.generate import (
     build_subscribers,
 )
 from netdesk.demo.history import build_history
+from netdesk.demo.mail import build_mail
 from netdesk.demo.models import DemoRun
 from netdesk.demo.operations import build_operations
 from netdesk.demo.reset import demo_delete
@@ -149,6 +150,10 @@ class Command(BaseCommand):
             progress.update(1)
         with transaction.atomic(), bar("network operations", 1) as progress:
             build_operations(rng, created)
+            self._record(run, created)
+            progress.update(1)
+        with transaction.atomic(), bar("mail", 1) as progress:
+            build_mail(created)
             self._record(run, created)
             progress.update(1)
 
