@@ -103,9 +103,25 @@ def _shorten_mime_fields(raw: bytes) -> tuple[bytes, list[str], int]:
     return shortened, cut, total
 
 
+def _charset_hint(message: Message) -> str | None:
+    """The charset of the first text the mail declares one for: software that
+    writes raw 8-bit header fields wrote them in it (RFC 6532 aside)."""
+    parts = [message]
+    for _ in range(50):
+        if not parts:
+            break
+        part = parts.pop(0)
+        charset = mime_fields(part).get_content_charset()
+        if is_known(charset):
+            return charset
+        payload = part.get_payload()
+        if part.get_content_maintype() == "multipart" and isinstance(payload, list):
+            parts.extend(child for child in payload if isinstance(child, Message))
+    return None
+
+
 def _read(message: Message, problems: Problems) -> ParsedMail:
-    charset = mime_fields(message).get_content_charset()
-    hint = charset if is_known(charset) else None
+    hint = _charset_hint(message)
     headers = HeaderBlock(message, fallback_charset=hint, problems=problems)
     if not headers:
         raise UnparseableMail("no header fields: not a mail")

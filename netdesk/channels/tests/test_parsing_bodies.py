@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+import pytest
+
 from netdesk.channels.parsing import ParsedAttachment, parse_message
 
 HEAD = (
@@ -353,3 +355,34 @@ def test_uuencoded_lines_with_noise_still_decode():
     parsed = parse_message(mail("text/plain", body))
 
     assert [(a.filename, a.data) for a in parsed.attachments] == [("a.txt", b"abc")]
+
+
+GUESSED = [
+    "multipart/mixed without a usable boundary; boundary taken from the body",
+    "the multipart boundary never occurs in the body (the message)",
+]
+
+
+@pytest.mark.parametrize(
+    ("boundary", "problems"),
+    [
+        # Unquoted, with "=": illegal and common. policy.default does not
+        # take it; the boundary line in the body does.
+        ("----=_Part_123_456.789", GUESSED),
+        ("x" * 100, []),  # longer than the 70 characters RFC 2046 allows
+        ("with space", []),
+    ],
+)
+def test_illegal_boundaries_still_split(boundary, problems):
+    declared = f'"{boundary}"' if " " in boundary else boundary
+    body = (
+        f"--{boundary}\r\nContent-Type: text/plain\r\n\r\nBody\r\n"
+        f"--{boundary}\r\nContent-Type: image/gif; name=a.gif\r\n\r\nGIF89a\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+
+    parsed = parse_message(mail(f"multipart/mixed; boundary={declared}", body))
+
+    assert parsed.text == "Body"
+    assert [(a.filename, a.data) for a in parsed.attachments] == [("a.gif", b"GIF89a")]
+    assert parsed.problems == problems

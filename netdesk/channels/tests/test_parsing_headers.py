@@ -190,6 +190,16 @@ def test_raw_8bit_headers_in_the_body_charset():
     assert parse_message(raw).subject == "ネットワーク"
 
 
+def test_raw_8bit_headers_in_the_charset_of_the_first_text_part():
+    raw = mail(
+        "Subject: Привет".encode("koi8-r"),
+        'Content-Type: multipart/mixed; boundary="b"',
+        body=b"--b\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\nx\r\n--b--\r\n",
+    )
+
+    assert parse_message(raw).subject == "Привет"
+
+
 def test_raw_8bit_headers_in_no_known_charset():
     raw = mail("Subject: Gr\xfc\xdfe".encode("latin-1"))
 
