@@ -28,6 +28,9 @@ _ZONE_NAMES = {
     "SGT": 8, "IST": 5.5, "AEST": 10, "AEDT": 11,
 }  # fmt: skip
 _NAMED_ZONE = re.compile(r"\s+\(?([A-Z]{3,4})\)?\s*$")
+_UNKNOWN_ZONE = re.compile(r"-0000(\s|$)")
+# "+01:00" is not RFC 5322 but common; "+0100" is.
+_COLON_OFFSET = re.compile(r"\s([+-]\d\d):(\d\d)(\s*(?:\([^()]*\))?\s*)$")
 
 
 class HeaderBlock:
@@ -149,14 +152,29 @@ def message_ids(value: str) -> list[str]:
 
 def sent_date(value: str, *, problems: Problems) -> datetime | None:
     """The Date header as aware UTC, or None (said in `problems`) when it is
-    missing, not a date, or outside the range the desk accepts."""
+    missing, not a date, or outside the range the desk accepts. A time
+    without a zone the desk can read is taken as UTC, and said."""
     if not value:
         problems.add("no Date header")
         return None
-    moment = _read_date(value)
+    moment = _read_date(_COLON_OFFSET.sub(r" \1\2\3", value))
     if moment is None:
         problems.add(f"Date header {value[:80]!r} is not a date; left empty")
         return None
+    if moment.tzinfo is None:
+        named = _NAMED_ZONE.search(value)
+        if named and named.group(1) in _ZONE_NAMES:
+            hours = _ZONE_NAMES[named.group(1)]
+        else:
+            hours = 0
+            # -0000 says "UTC, the sender's zone unknown" (RFC 5322): no defect.
+            if not _UNKNOWN_ZONE.search(value):
+                problems.add(f"Date header {value[:80]!r} names no time zone; read as UTC")
+        moment = moment.replace(tzinfo=timezone(timedelta(hours=hours)))
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = datetime.max.replace(tzinfo=UTC)
     if not FIRST_MOMENT <= moment < AFTER_LAST_MOMENT:
         problems.add(f"Date header {value[:80]!r} lies outside 1970 to 2099; left empty")
         return None
@@ -165,19 +183,10 @@ def sent_date(value: str, *, problems: Problems) -> datetime | None:
 
 def _read_date(value: str) -> datetime | None:
     try:
-        moment = parsedate_to_datetime(value)
+        return parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
-        moment = None
-    if moment is None:
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if moment.tzinfo is None:
-        named = _NAMED_ZONE.search(value)
-        hours = _ZONE_NAMES.get(named.group(1), 0) if named else 0
-        moment = moment.replace(tzinfo=timezone(timedelta(hours=hours)))
+        pass
     try:
-        return moment.astimezone(UTC)
-    except OverflowError:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
         return None

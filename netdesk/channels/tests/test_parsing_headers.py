@@ -295,6 +295,8 @@ def test_message_id_without_angle_brackets_and_missing_one():
         ("Tue, 5 Mar 2024 10:11:12 CET", datetime(2024, 3, 5, 9, 11, 12, tzinfo=UTC)),
         ("Tue, 5 Mar 24 10:11 +0000", datetime(2024, 3, 5, 10, 11, tzinfo=UTC)),
         ("2024-03-05T10:11:12+02:00", datetime(2024, 3, 5, 8, 11, 12, tzinfo=UTC)),
+        ("Tue, 5 Mar 2024 10:11:12 +01:00", datetime(2024, 3, 5, 9, 11, 12, tzinfo=UTC)),
+        ("Tue, 5 Mar 2024 10:11:12 +0100 (CET)", datetime(2024, 3, 5, 9, 11, 12, tzinfo=UTC)),
     ],
 )
 def test_dates_become_aware_utc(header, expected):
@@ -318,7 +320,7 @@ def test_dates_become_aware_utc(header, expected):
         ),
         (
             "Fri, 31 Dec 9999 23:59:59 -1200",
-            "Date header 'Fri, 31 Dec 9999 23:59:59 -1200' is not a date; left empty",
+            "Date header 'Fri, 31 Dec 9999 23:59:59 -1200' lies outside 1970 to 2099; left empty",
         ),
     ],
 )
@@ -327,6 +329,15 @@ def test_bad_dates_are_left_empty_and_said(header, problem):
 
     assert parsed.date is None
     assert parsed.problems == [problem]
+
+
+def test_date_without_a_zone_is_read_as_utc_and_said():
+    parsed = parse_message(mail("Date: Tue Mar  5 10:11:12 2024"))
+
+    assert parsed.date == datetime(2024, 3, 5, 10, 11, 12, tzinfo=UTC)
+    assert parsed.problems == [
+        "Date header 'Tue Mar  5 10:11:12 2024' names no time zone; read as UTC"
+    ]
 
 
 def test_missing_date_is_said():
