@@ -386,3 +386,19 @@ def test_illegal_boundaries_still_split(boundary, problems):
     assert parsed.text == "Body"
     assert [(a.filename, a.data) for a in parsed.attachments] == [("a.gif", b"GIF89a")]
     assert parsed.problems == problems
+
+
+def test_html_keeps_embedded_images_but_no_data_links():
+    html = (
+        b'<p><img src="data:image/png;base64,iVBORw0KGgo="><img src="data:text/html,x">'
+        b'<a href="data:text/html;base64,PHNjcmlwdD4=">open</a>'
+        b'<a href="mailto:noc@isp.example">mail</a></p>'
+    )
+
+    parsed = parse_message(mail("text/html", html))
+
+    assert parsed.html == (
+        '<p><img src="data:image/png;base64,iVBORw0KGgo="><img>'
+        '<a rel="noopener noreferrer nofollow">open</a>'
+        '<a href="mailto:noc@isp.example" rel="noopener noreferrer nofollow">mail</a></p>'
+    )

@@ -160,3 +160,22 @@ def test_parse_message_does_not_fold_a_forward():
     parsed = parse_message(raw)
 
     assert parsed.reply_text == parsed.text
+
+
+def test_outlook_html_reply_folds_its_header_block():
+    html = (
+        b'<html><body><div>Still no sync light.</div><div id="appendonsend"></div><hr>'
+        b'<div id="divRplyFwdMsg"><b>From:</b> NetDesk &lt;support@isp.example&gt;<br>'
+        b"<b>Sent:</b> Monday, March 4, 2024 10:00 AM<br><b>To:</b> Bob<br>"
+        b"<b>Subject:</b> RE: [TT-000012] Outage</div><div>Please restart the modem.</div>"
+        b"</body></html>"
+    )
+    raw = (
+        b"From: bob@example.net\nSubject: RE: [TT-000012] Outage\nMessage-ID: <o@x>\n"
+        b"Date: Tue, 5 Mar 2024 10:00:00 +0000\nContent-Type: text/html; charset=utf-8\n\n" + html
+    )
+
+    parsed = parse_message(raw)
+
+    assert parsed.reply_text == "Still no sync light."
+    assert parsed.text.endswith("Subject: RE: [TT-000012] Outage\nPlease restart the modem.")
