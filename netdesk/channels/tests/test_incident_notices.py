@@ -9,10 +9,13 @@ from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.channels.models import OutboundKind, OutboundMessage
+from netdesk.channels.selectors_notices import incident_notice_figures
 from netdesk.channels.services.delivery import outbound_deliver_due
 from netdesk.channels.services.incident_notices import incident_all_clear, incident_notify
 from netdesk.core.errors import (
@@ -21,7 +24,9 @@ from netdesk.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from netdesk.customers.models import Contact, Customer
+from netdesk.core.memo import data_changed
+from netdesk.customers.models import Contact, Customer, Service
+from netdesk.noc.impact import impact_index
 from netdesk.noc.models import IncidentUpdate, NetworkIncident
 from netdesk.noc.services.incidents import incident_create, incident_resolve, incident_update
 from tests import factories as f
@@ -296,3 +301,34 @@ def test_notices_and_the_all_clear_reach_a_real_smtp_server_at_the_notice_rate(
     subjects = sorted(str(m["Subject"]) for m in received)
     assert sum("Behoben" in s or "Resolved" in s for s in subjects) == 2
     assert set(OutboundMessage.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_the_not_reachable_are_all_counted_and_the_first_named(outage, monkeypatch):
+    monkeypatch.setattr("netdesk.channels.services.incident_notices.NAMED", 1)
+
+    result = incident_notify(actor=outage["noc"], incident=outage["incident"])
+
+    assert result.not_reachable == 3
+    assert result.not_reachable_accounts == [outage["silent"].account_number]
+
+
+def test_the_panel_figures_cost_the_same_queries_for_few_and_many_customers(
+    outage, django_assert_num_queries
+):
+    incident = outage["incident"]
+    incident_notify(actor=outage["noc"], incident=incident)
+    with CaptureQueriesContext(connection) as few:
+        small = incident_notice_figures(incident)
+    for n in range(40):
+        customer = f.customer(email=f"many{n}@example.net")
+        with_email(customer, f"contact{n}@example.net")
+        f.service(customer, access_element=outage["olt"])
+    data_changed(Service)  # as the subscription services do
+    impact_index()  # built again once, not on every page view
+
+    with django_assert_num_queries(len(few)):
+        large = incident_notice_figures(incident)
+
+    assert (small.affected, small.reachable, small.notified) == (5, 2, 2)
+    assert (large.affected, large.reachable, large.notified) == (45, 42, 2)
+    assert large.states == {"queued": 2}
