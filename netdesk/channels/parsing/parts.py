@@ -25,7 +25,10 @@ _REDUNDANT = {"text/enriched", "text/richtext", "text/watch-html", "text/x-amp-h
 _NESTED_MAIL = {"message/rfc822", "message/global"}
 _UU_ENCODINGS = {"x-uuencode", "uuencode", "uue", "x-uue"}
 _MAX_DEPTH = 60
-_BOUNDARY_LINE = re.compile(rb"^--([\x21-\x7e]{1,70}?)(?:--)?\r?$", re.MULTILINE)
+# A line that can only be a boundary: printable, no quote or backslash (the
+# guess is written back into a quoted parameter), longer than RFC 2046's 70
+# characters allowed, as senders exceed it.
+_BOUNDARY_LINE = re.compile(rb"^--([!#-\[\]-~]{1,200}?)(?:--)?[ \t]*\r?$", re.MULTILINE)
 _HTML_START = ("<!doctype html", "<html")
 # The standard library's own table, not this machine's /etc/mime.types: the
 # same file gets the same type everywhere.
