@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -62,32 +62,42 @@ def mail_store(
 ) -> InboundMessage:
     """Commit the raw bytes before anything reads them, with what identifies
     the mail (mailbox, UID, Message-ID, content hash)."""
-    with transaction.atomic():
-        if imap_uid is not None:
-            stored = _stored_uid(mailbox, imap_uidvalidity, imap_uid)
-            if stored is not None:
-                return stored
-        return InboundMessage.objects.create(
-            mailbox=mailbox,
-            source=source,
-            imap_uid=imap_uid,
-            imap_uidvalidity=imap_uidvalidity,
-            message_id=header_message_id(raw),
-            content_hash=content_hash(raw),
-            raw=raw,
-            size=len(raw),
-            received_at=timezone.now(),
-        )
+    row = InboundMessage(
+        mailbox=mailbox,
+        source=source,
+        imap_uid=imap_uid,
+        imap_uidvalidity=imap_uidvalidity,
+        message_id=header_message_id(raw),
+        content_hash=content_hash(raw),
+        raw=raw,
+        size=len(raw),
+        received_at=timezone.now(),
+    )
+    if imap_uid is None:
+        with transaction.atomic():
+            row.save(force_insert=True)
+        return row
+    stored = _stored_uid(mailbox, imap_uidvalidity, imap_uid)
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        # Another fetcher stored this UID a moment ago: its row is the one.
+        stored = _stored_uid(mailbox, imap_uidvalidity, imap_uid)
+        if stored is None:
+            raise
+        return stored
+    return row
 
 
 def _stored_uid(
     mailbox: Mailbox | None, uidvalidity: int | None, uid: int
 ) -> InboundMessage | None:
-    return (
-        InboundMessage.objects.select_for_update()
-        .filter(mailbox=mailbox, imap_uidvalidity=uidvalidity, imap_uid=uid)
-        .first()
-    )
+    return InboundMessage.objects.filter(
+        mailbox=mailbox, imap_uidvalidity=uidvalidity, imap_uid=uid
+    ).first()
 
 
 def header_message_id(raw: bytes) -> str:

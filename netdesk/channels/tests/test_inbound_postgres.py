@@ -77,3 +77,21 @@ def test_a_stranger_s_mails_processed_at_once_share_one_placeholder():
         placeholders = Customer.objects.filter(is_placeholder=True, email=sender)
         assert placeholders.count() == 1
         assert Ticket.objects.filter(customer__in=placeholders).count() == 3
+
+
+def test_two_fetchers_storing_one_uid_at_once_keep_one_row():
+    box = m.mailbox()
+    raw = m.mail()
+    for uid in range(1, ROUNDS + 1):
+        rows: list[int] = []
+
+        def store(uid: int = uid, rows: list[int] = rows) -> None:
+            stored = mail_store(
+                raw=raw, mailbox=box, source=Source.IMAP, imap_uid=uid, imap_uidvalidity=9
+            )
+            rows.append(stored.pk)
+
+        at_once(store, store, store)
+        assert len(rows) == 3
+        assert len(set(rows)) == 1
+    assert InboundMessage.objects.filter(mailbox=box).count() == ROUNDS
