@@ -114,6 +114,13 @@ def _checked_addresses(field: str, given: Iterable[str]) -> list[str]:
     return found
 
 
+def _recipients(to: Iterable[str], cc: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Checked addresses; an address in To is not copied again."""
+    to_addresses = _checked_addresses("to", to)
+    taken = {a.lower() for a in to_addresses}
+    return to_addresses, [a for a in _checked_addresses("cc", cc) if a.lower() not in taken]
+
+
 def reply_recipients(ticket: Ticket) -> tuple[list[str], list[str]]:
     """Who a reply goes to: the sender of the ticket's latest mail, else its
     contact's address, else its customer's; and the copies of a reply-all:
@@ -179,6 +186,21 @@ def _language(ticket: Ticket | None, customer: Customer | None, mailbox: Mailbox
     return (owner.language if owner else "") or (mailbox.language if mailbox else "") or "en"
 
 
+def _words(
+    *, kind: str, context: MessageContext, language: str, subject: str | None, body: str | None
+) -> tuple[str, str]:
+    """The subject (one line) and body: as given, else from the template."""
+    if subject is None or body is None:
+        event = KIND_EVENTS.get(OutboundKind(kind))
+        if event is None:
+            raise ValueError(f"a {kind} message needs its subject and body")
+        template = template_for(event=event, language=language)
+        rendered = message_render(template=template, values=template_context(context))
+        subject = subject if subject is not None else rendered.subject
+        body = body if body is not None else rendered.body
+    return " ".join(subject.split()), body
+
+
 @transaction.atomic
 def outbound_queue(
     *,
@@ -217,24 +239,15 @@ def outbound_queue(
     context = context or MessageContext(ticket=ticket)
     ticket = ticket or context.ticket
     incident = incident or (incident_update.incident if incident_update else None)
-    to_addresses = _checked_addresses("to", to)
-    cc_addresses = [
-        a
-        for a in _checked_addresses("cc", cc)
-        if a.lower() not in {t.lower() for t in to_addresses}
-    ]
+    to_addresses, cc_addresses = _recipients(to, cc)
     mailbox = mailbox or ticket_mailbox(ticket)
-    if subject is None or body is None:
-        event = KIND_EVENTS.get(OutboundKind(kind))
-        if event is None:
-            raise ValueError(f"a {kind} message needs its subject and body")
-        template = template_for(
-            event=event, language=language or _language(ticket, customer, mailbox)
-        )
-        rendered = message_render(template=template, values=template_context(context))
-        subject = subject if subject is not None else rendered.subject
-        body = body if body is not None else rendered.body
-    subject = " ".join(subject.split())
+    subject, body = _words(
+        kind=kind,
+        context=context,
+        language=language or _language(ticket, customer, mailbox),
+        subject=subject,
+        body=body,
+    )
     if ticket is not None and ticket.reference not in subject:
         # Mail clients lose the headers now and then; the reference in the
         # subject still threads the answer (for the ticket's own contacts).
