@@ -25,6 +25,12 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_ID_MAX = 998
 REASON_MAX = 4000
+# What processing writes on the stored row.
+PROCESSED_FIELDS = [
+    *("sender", "sender_name", "subject", "to_addresses", "cc_addresses", "sent_at"),
+    *("text", "html", "reply_text", "problems", "contact", "attempts"),
+    *("state", "outcome", "reason", "ticket", "duplicate_of", "processed_at"),
+]
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MESSAGE_ID_FIELD = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
 
@@ -149,12 +155,11 @@ def _process(pk: int, *, rate_limited: bool) -> None:
         .first()
     )
     if original is not None:
+        message.duplicate_of = original
         _finish(
             message,
             Taken(Outcome.DUPLICATE, f"same mail as message {original.pk}", original.ticket),
         )
-        message.duplicate_of = original
-        message.save(update_fields=["duplicate_of"])
         return
     mail = parse_message(bytes(message.raw))
     _read_into(message, mail)
@@ -174,8 +179,6 @@ def _read_into(message: InboundMessage, mail: ParsedMail) -> None:
     message.html = mail.html
     message.reply_text = mail.reply_text
     message.problems = "\n".join(mail.problems)
-    if not message.message_id and mail.message_id:
-        message.message_id = mail.message_id[:MESSAGE_ID_MAX]
 
 
 def _finish(message: InboundMessage, taken: Taken) -> None:
@@ -187,7 +190,8 @@ def _finish(message: InboundMessage, taken: Taken) -> None:
     message.reason = "; ".join(filter(None, reasons))[:REASON_MAX]
     message.ticket = taken.ticket
     message.processed_at = timezone.now()
-    message.save()
+    # Everything but the raw bytes, which are never written twice.
+    message.save(update_fields=PROCESSED_FIELDS)
 
 
 def _quarantine(pk: int, reason: str) -> None:
