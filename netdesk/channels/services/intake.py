@@ -177,7 +177,11 @@ def _refused(mail: ParsedMail, *, rate_limited: bool) -> str:
 
 
 def _open(*, message: InboundMessage, mail: ParsedMail) -> tuple[Ticket, tuple[str, ...]]:
-    contact = sender_contact_ensure(address=mail.from_address, name=mail.from_name)
+    # A stranger is looked up again: another process may have made their
+    # placeholder while this one waited for the sender's count row.
+    contact = message.contact or sender_contact_ensure(
+        address=mail.from_address, name=mail.from_name
+    )
     message.contact = contact
     mailbox: Mailbox | None = message.mailbox
     title = " ".join(mail.subject.split())[:TITLE_MAX] or NO_SUBJECT
