@@ -48,15 +48,21 @@ def ticket_page_section(*, request: HttpRequest, ticket: Ticket) -> SafeString:
     may_reply = can(user, Action.REPLY_ADD)
     if not conversation and not may_reply:
         return SafeString("")
+    may_merge = can(user, Action.SENDER_MERGE)
     entries = [
-        {"message": message, "html": html_with_images(message, ticket) if message.html else ""}
+        {
+            "message": message,
+            "html": html_with_images(message, ticket) if message.html else "",
+            # One form per unknown sender's mail, its field ids its own.
+            "merge_form": SenderMergeForm(auto_id=f"id_merge_{message.pk}_%s")
+            if may_merge and message.inbound and message.customer_is_placeholder
+            else None,
+        }
         for message in conversation
     ]
     context = {
         "ticket": ticket,
         "entries": entries,
-        "may_merge": can(user, Action.SENDER_MERGE),
-        "merge_form": SenderMergeForm(),
         "mail_server": bool(settings.EMAIL_HOST),
         "reply_form": None,
     }
