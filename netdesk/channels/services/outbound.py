@@ -114,7 +114,7 @@ def _checked_addresses(field: str, given: Iterable[str]) -> list[str]:
     return found
 
 
-def _recipients(to: Iterable[str], cc: Iterable[str]) -> tuple[list[str], list[str]]:
+def recipients_checked(to: Iterable[str], cc: Iterable[str]) -> tuple[list[str], list[str]]:
     """Checked addresses; an address in To is not copied again."""
     to_addresses = _checked_addresses("to", to)
     taken = {a.lower() for a in to_addresses}
@@ -181,7 +181,10 @@ def thread_headers(ticket: Ticket) -> tuple[str, str]:
     return in_reply_to, " ".join(ids)
 
 
-def _language(ticket: Ticket | None, customer: Customer | None, mailbox: Mailbox | None) -> str:
+def message_language(
+    ticket: Ticket | None, customer: Customer | None, mailbox: Mailbox | None
+) -> str:
+    """The language a message is worded in: its customer's, else the mailbox's, else English."""
     owner = customer or (ticket.customer if ticket else None)
     return (owner.language if owner else "") or (mailbox.language if mailbox else "") or "en"
 
@@ -239,12 +242,12 @@ def outbound_queue(
     context = context or MessageContext(ticket=ticket)
     ticket = ticket or context.ticket
     incident = incident or (incident_update.incident if incident_update else None)
-    to_addresses, cc_addresses = _recipients(to, cc)
+    to_addresses, cc_addresses = recipients_checked(to, cc)
     mailbox = mailbox or ticket_mailbox(ticket)
     subject, body = _words(
         kind=kind,
         context=context,
-        language=language or _language(ticket, customer, mailbox),
+        language=language or message_language(ticket, customer, mailbox),
         subject=subject,
         body=body,
     )
