@@ -76,11 +76,16 @@ def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
 
 
 def insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
 ) -> None:
     """INSERT one row per value sequence, in the order of `fields` (model
     field names; foreign keys take ids). The primary key is left to the
-    database."""
+    database. With `ignore_conflicts`, a row a unique constraint already
+    holds is left out (ON CONFLICT DO NOTHING, SQLite and PostgreSQL)."""
     meta = model._meta
     given = [model_field(model, name) for name in fields]
     rest = [
@@ -102,6 +107,8 @@ def insert_rows(
     columns = ", ".join(quote(str(field.column)) for field in [*given, *rest])
     marks = ", ".join(["%s"] * (len(given) + len(rest)))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the model)
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
 
     def parameters() -> Iterable[tuple[Any, ...]]:
         for row in rows:

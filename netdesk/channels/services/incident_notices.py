@@ -15,20 +15,10 @@ from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
-from netdesk.channels.models import (
-    MessageTemplate,
-    OutboundKind,
-    OutboundMessage,
-    OutboundState,
-)
+from netdesk.channels.models import OutboundKind, OutboundMessage, OutboundState
 from netdesk.channels.selectors_notices import customer_addresses, latest_update
-from netdesk.channels.services.outbound import KIND_EVENTS, outbound_queue, ticket_mailbox
-from netdesk.channels.services.templates import (
-    MessageContext,
-    message_render,
-    template_context,
-    template_for,
-)
+from netdesk.channels.services.outbound_bulk import BulkMessage, outbound_queue_many
+from netdesk.channels.services.templates import MessageContext
 from netdesk.config import parse_rate
 from netdesk.core.errors import ConfirmationNeeded, TransitionNotAllowed, ValidationFailed
 from netdesk.core.locking import locked
@@ -81,41 +71,6 @@ class SendTimes:
         at = self.next_at
         self.next_at += self.gap
         return at
-
-
-class NoticeQueue:
-    """Queues one kind of message about one incident update: each template
-    read once per language, the sending mailbox once, the send times spread."""
-
-    def __init__(
-        self, *, kind: str, incident: NetworkIncident, update: IncidentUpdate, actor: User | None
-    ) -> None:
-        self.kind, self.incident, self.update, self.actor = kind, incident, update, actor
-        self.event = KIND_EVENTS[OutboundKind(kind)]
-        self.mailbox = ticket_mailbox(None)
-        self.templates: dict[str, MessageTemplate] = {}
-        self.times = SendTimes(timezone.now())
-
-    def add(self, customer: Customer, to: list[str]) -> OutboundMessage:
-        language = customer.language or (self.mailbox.language if self.mailbox else "") or "en"
-        if language not in self.templates:
-            self.templates[language] = template_for(event=self.event, language=language)
-        context = MessageContext(customer=customer, incident=self.incident, update=self.update)
-        wording = message_render(
-            template=self.templates[language], values=template_context(context)
-        )
-        return outbound_queue(
-            kind=self.kind,
-            to=to,
-            subject=wording.subject,
-            body=wording.body,
-            actor=self.actor,
-            mailbox=self.mailbox,
-            send_at=self.times.take(),
-            incident=self.incident,
-            incident_update=self.update,
-            customer=customer,
-        )
 
 
 def _update_of(incident: NetworkIncident, update: IncidentUpdate | None) -> IncidentUpdate:
@@ -211,23 +166,40 @@ def incident_notify(
             items=[f"{pending} customers to notify", f"cap {cap}"],
         )
     result = NoticeResult(incident=incident.reference, update_id=update.pk)
-    queue = NoticeQueue(
-        kind=OutboundKind.INCIDENT_NOTICE, incident=incident, update=update, actor=actor
+    times = SendTimes(timezone.now())
+
+    def wanted() -> Iterator[BulkMessage]:
+        # Read a page of customers as the queue writes the previous one.
+        for page in _pages(incident):
+            result.affected += len(page)
+            had = set(notified.filter(customer__in=page).values_list("customer_id", flat=True))
+            addresses = customer_addresses(page)
+            for customer in page:
+                if customer.pk in had:
+                    result.already_notified += 1
+                elif not addresses.get(customer.pk):
+                    result.not_reachable += 1
+                    if len(result.not_reachable_accounts) < NAMED:
+                        result.not_reachable_accounts.append(customer.account_number)
+                else:
+                    context = MessageContext(customer=customer, incident=incident, update=update)
+                    yield BulkMessage(
+                        to=addresses[customer.pk],
+                        context=context,
+                        customer=customer,
+                        send_at=times.take(),
+                    )
+
+    queued = outbound_queue_many(
+        kind=OutboundKind.INCIDENT_NOTICE,
+        messages=wanted(),
+        actor=actor,
+        incident=incident,
+        incident_update=update,
     )
-    for page in _pages(incident):
-        result.affected += len(page)
-        had = set(notified.filter(customer__in=page).values_list("customer_id", flat=True))
-        addresses = customer_addresses(page)
-        for customer in page:
-            if customer.pk in had:
-                result.already_notified += 1
-            elif not addresses.get(customer.pk):
-                result.not_reachable += 1
-                if len(result.not_reachable_accounts) < NAMED:
-                    result.not_reachable_accounts.append(customer.account_number)
-            else:
-                queue.add(customer, addresses[customer.pk])
-                result.queued += 1
+    result.queued = queued.queued
+    # Another notification of the same update committed meanwhile.
+    result.already_notified += queued.already_queued
     return result
 
 
@@ -254,9 +226,24 @@ def incident_all_clear(
             latest.setdefault(customer_id, to)
     if not latest:
         return 0
-    queue = NoticeQueue(kind=OutboundKind.ALL_CLEAR, incident=incident, update=update, actor=actor)
-    ids = sorted(latest)
-    for start in range(0, len(ids), PAGE):
-        for customer in Customer.objects.filter(pk__in=ids[start : start + PAGE]).order_by("pk"):
-            queue.add(customer, [a.strip() for a in latest[customer.pk].split(",") if a.strip()])
-    return len(ids)
+    times = SendTimes(timezone.now())
+
+    def wanted() -> Iterator[BulkMessage]:
+        ids = sorted(latest)
+        for start in range(0, len(ids), PAGE):
+            page = Customer.objects.filter(pk__in=ids[start : start + PAGE]).order_by("pk")
+            for customer in page:
+                yield BulkMessage(
+                    to=[a.strip() for a in latest[customer.pk].split(",") if a.strip()],
+                    context=MessageContext(customer=customer, incident=incident, update=update),
+                    customer=customer,
+                    send_at=times.take(),
+                )
+
+    return outbound_queue_many(
+        kind=OutboundKind.ALL_CLEAR,
+        messages=wanted(),
+        actor=actor,
+        incident=incident,
+        incident_update=update,
+    ).queued

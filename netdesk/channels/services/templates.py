@@ -193,25 +193,62 @@ def _one_line(subject: str) -> str:
     return " ".join(subject.split())
 
 
+def _compiled(template: MessageTemplate) -> tuple[Template, Template]:
+    return Template(template.subject, engine=_ENGINE), Template(template.body, engine=_ENGINE)
+
+
+class CompiledTemplate:
+    """A template compiled once and rendered for many messages (a notice to
+    every affected customer of an outage); renders as `message_render` does.
+    A template that fails is logged once, not once per message."""
+
+    def __init__(self, template: MessageTemplate) -> None:
+        self.template = template
+        self._builtin: tuple[Template, Template] | None = None
+        self._logged = False
+        self._parts: tuple[Template, Template] | None = None
+        try:
+            self._parts = _compiled(template)
+        # Checked when saved, yet a built-in tag may still refuse it later.
+        except Exception:
+            self._failed()
+
+    def _failed(self) -> None:
+        if not self._logged:
+            self._logged = True
+            logger.exception(
+                "template %s (%s) failed to render; using the built-in wording",
+                self.template.event,
+                self.template.language,
+            )
+
+    def _fallback(self) -> tuple[Template, Template]:
+        if self._builtin is None:
+            self._builtin = _compiled(
+                builtin_template(event=self.template.event, language=self.template.language)
+            )
+        return self._builtin
+
+    def render(self, values: dict[str, Any]) -> RenderedMessage:
+        subject: str | None = None
+        body: str | None = None
+        if self._parts is not None:
+            try:
+                subject, body = (p.render(Context(values, autoescape=False)) for p in self._parts)
+            # A filter may raise anything on a value the sample did not have.
+            except Exception:
+                self._failed()
+        if subject is None or body is None:
+            subject, body = (p.render(Context(values, autoescape=False)) for p in self._fallback())
+        # Blank lines a template's tags leave at either end carry nothing.
+        return RenderedMessage(subject=_one_line(subject), body=body.strip("\n").rstrip() + "\n")
+
+
 def message_render(*, template: MessageTemplate, values: dict[str, Any]) -> RenderedMessage:
     """Render a template with the values of `template_context`. Templates
     are checked when saved; one that still fails on real values (a filter
     refusing them) gives way to the built-in wording, so no message is lost."""
-    try:
-        subject = _render_text(_ENGINE, template.subject, values)
-        body = _render_text(_ENGINE, template.body, values)
-    # A filter may raise anything on a value the sample did not have.
-    except Exception:
-        logger.exception(
-            "template %s (%s) failed to render; using the built-in wording",
-            template.event,
-            template.language,
-        )
-        builtin = builtin_template(event=template.event, language=template.language)
-        subject = _render_text(_ENGINE, builtin.subject, values)
-        body = _render_text(_ENGINE, builtin.body, values)
-    # Blank lines a template's tags leave at either end carry nothing.
-    return RenderedMessage(subject=_one_line(subject), body=body.strip("\n").rstrip() + "\n")
+    return CompiledTemplate(template).render(values)
 
 
 def _refusal(field: str, source: str, line: int, problem: str) -> ValidationFailed:
