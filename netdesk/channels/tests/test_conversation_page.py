@@ -4,6 +4,7 @@ state), nothing rendered raw, and moving an unknown sender."""
 
 from __future__ import annotations
 
+import base64
 import zoneinfo
 
 import pytest
@@ -12,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from netdesk.accounts.models import Role, TierKind
-from netdesk.channels.models import OutboundState
+from netdesk.channels.models import OutboundState, Source
 from netdesk.channels.services.delivery import NO_SERVER
+from netdesk.channels.services.inbound import mail_take
 from netdesk.channels.services.senders import sender_contact_ensure
 from netdesk.channels.tests.conversation_rows import attached, received, sent
 from netdesk.customers.models import Contact
@@ -188,3 +190,27 @@ def test_the_page_costs_the_same_queries_for_1_and_20_mails(client, operator):
         return len(queries)
 
     assert queries_with(1) == queries_with(20)
+
+
+def test_an_inline_image_of_a_piped_mail_shows_from_the_ticket(client, operator):
+    # Given an HTML mail with its picture inside, taken through the pipeline
+    image = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    raw = (
+        b"From: Carla <carla@example.net>\r\nTo: support@isp.example\r\n"
+        b"Subject: the router lights\r\nMessage-ID: <lights.1@example.net>\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b'<p>See the lights:</p><img src="cid:lights@example.net">\r\n'
+        b"--b\r\nContent-Type: image/png\r\nContent-ID: <lights@example.net>\r\n"
+        b'Content-Disposition: inline; filename="lights.png"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(image) + b"--b--\r\n"
+    )
+    message = mail_take(raw=raw, mailbox=None, source=Source.PIPE)
+    ticket = message.ticket
+    assert ticket is not None
+    stored = ticket.attachments.get(filename="lights.png")
+    # Then the page shows it from the ticket's attachment view
+    html = page(client, ticket)
+    assert f'src="/tickets/{ticket.reference}/attachments/{stored.pk}/"' in html
