@@ -22,9 +22,12 @@ QUARANTINE_FIELDS = (
     "sender_name",
     "subject",
     "received_at",
+    "state",
+    "outcome",
     "reason",
     "attempts",
     "size",
+    "ticket",
 )
 
 

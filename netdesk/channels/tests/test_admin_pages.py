@@ -536,6 +536,21 @@ def test_the_preview_names_the_error_and_an_unknown_ticket(manager: Client) -> N
     assert "TT-999999" in unknown.content.decode()
 
 
+def test_add_a_language_opens_its_page_and_a_bad_event_or_language_is_named(
+    manager: Client,
+) -> None:
+    added = manager.get("/channels/templates/?event=all_clear&language=FR")
+    unknown_event = manager.get("/channels/templates/party/en/")
+    bad_language = manager.get("/channels/templates/all_clear/fran%C3%A7ais/")
+
+    assert added.status_code == 302
+    assert added["Location"] == "/channels/templates/all_clear/fr/"
+    assert unknown_event.status_code == 404
+    assert "No message event &#x27;party&#x27;" in unknown_event.content.decode()
+    assert bad_language.status_code == 404
+    assert "is not a language code" in bad_language.content.decode()
+
+
 def test_restore_puts_the_built_in_wording_back(manager: Client) -> None:
     MessageTemplate.objects.filter(event="acknowledgement", language="en").update(body="changed")
 

@@ -4,7 +4,9 @@ message again, and the refusals as problem documents."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from netdesk.accounts.models import Role
 from netdesk.accounts.permissions import Action
@@ -91,6 +93,22 @@ def test_the_quarantine_of_one_mailbox(lead: Client) -> None:
     assert [item["subject"] for item in one["items"]] == ["There"]
     assert len(every["items"]) == 3
     assert every["items"][0]["mailbox"] is None
+
+
+def test_a_page_costs_the_same_queries_for_3_or_30_messages(lead: Client) -> None:
+    box = mailbox()
+    for n in range(3):
+        kept(box, f"Few {n}")
+    lead.get("/api/v1/me")  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as few:
+        lead.get("/api/v1/mail/quarantine?mailbox=support")
+    for n in range(27):
+        kept(box, f"Many {n}")
+    with CaptureQueriesContext(connection) as many:
+        answer = lead.get("/api/v1/mail/quarantine?mailbox=support")
+
+    assert len(answer.json()["items"]) == 30
+    assert len(many) == len(few)
 
 
 def test_an_unknown_mailbox_or_cursor_is_refused_naming_it(lead: Client) -> None:
