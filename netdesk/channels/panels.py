@@ -3,41 +3,19 @@ and the reply composer (NETDESK_HOOKS["ticket_page_sections"])."""
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from netdesk.accounts.permissions import Action, can, user_of
 from netdesk.channels.forms import ReplyForm, SenderMergeForm
 from netdesk.channels.selectors import (
-    CID_SOURCE,
-    ConversationMessage,
     reply_templates,
     ticket_conversation,
 )
 from netdesk.channels.views import reply_initial
 from netdesk.tickets.models import Ticket
-
-
-def html_with_images(message: ConversationMessage, ticket: Ticket) -> SafeString:
-    """The message's sanitised HTML with its `cid:` images pointing at the
-    ticket's attachment view; a `cid:` naming no stored file is left as is
-    (the browser shows nothing for it)."""
-
-    def source(match: re.Match[str]) -> str:
-        attachment = message.inline_images.get(match.group(2))
-        if attachment is None:
-            return match.group(0)
-        url = reverse("ticket_attachment", args=[ticket.reference, attachment])
-        return f'src="{url}"'
-
-    # The HTML was sanitised when the mail was taken; only whole src values
-    # naming cid: parts are replaced, with URLs the desk builds itself.
-    return mark_safe(CID_SOURCE.sub(source, message.html))  # noqa: S308
 
 
 def ticket_page_section(*, request: HttpRequest, ticket: Ticket) -> SafeString:
@@ -52,7 +30,8 @@ def ticket_page_section(*, request: HttpRequest, ticket: Ticket) -> SafeString:
     entries = [
         {
             "message": message,
-            "html": html_with_images(message, ticket) if message.html else "",
+            # Sanitised when the mail was taken (parsing), never raw mail.
+            "html": mark_safe(message.html) if message.html else "",  # noqa: S308
             # One form per unknown sender's mail, its field ids its own.
             "merge_form": SenderMergeForm(auto_id=f"id_merge_{message.pk}_%s")
             if may_merge and message.inbound and message.customer_is_placeholder

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.urls import reverse
 
 from netdesk.channels.models import (
     InboundMessage,
@@ -61,6 +62,7 @@ class ConversationMessage:
     subject: str
     text: str
     quoted: str
+    # Sanitised when the mail was taken; its cid: images point at the ticket.
     html: str
     message_id: str
     attachments: list[ConversationAttachment] = field(default_factory=list)
@@ -125,6 +127,21 @@ def _content_ids(raw: bytes, attachments: list[Attachment]) -> dict[str, int]:
     return found
 
 
+def html_with_images(html: str, images: dict[str, int], reference: str) -> str:
+    """The sanitised HTML with each `cid:` image pointing at the ticket's
+    attachment view; a `cid:` naming no stored file is left as it is (the
+    browser shows nothing for it). Only whole src values naming cid: parts
+    are replaced, with URLs the desk builds itself."""
+
+    def source(match: re.Match[str]) -> str:
+        attachment = images.get(match.group(2))
+        if attachment is None:
+            return match.group(0)
+        return f'src="{reverse("ticket_attachment", args=[reference, attachment])}"'
+
+    return CID_SOURCE.sub(source, html) if images else html
+
+
 def _inbound(ticket: Ticket) -> list[ConversationMessage]:
     rows = list(
         # A duplicate is the same mail taken twice: shown once.
@@ -142,6 +159,11 @@ def _inbound(ticket: Ticket) -> list[ConversationMessage]:
             pk: bytes(raw)
             for pk, raw in InboundMessage.objects.filter(pk__in=with_cid).values_list("pk", "raw")
         }
+    images = {
+        row.pk: _content_ids(raws[row.pk], list(row.attachments.all()))
+        for row in rows
+        if row.pk in raws
+    }
     messages = []
     for row in rows:
         attachments = list(row.attachments.all())
@@ -159,7 +181,7 @@ def _inbound(ticket: Ticket) -> list[ConversationMessage]:
                 subject=row.subject,
                 text=text,
                 quoted=row.text if row.text.strip() != text.strip() else "",
-                html=row.html,
+                html=html_with_images(row.html, images.get(row.pk, {}), ticket.reference),
                 message_id=row.message_id,
                 attachments=[_attachment(a) for a in attachments],
                 contact_id=contact.pk if contact else None,
@@ -168,7 +190,7 @@ def _inbound(ticket: Ticket) -> list[ConversationMessage]:
                 problems=row.problems,
                 outcome=row.outcome,
                 outcome_label=row.get_outcome_display() if row.outcome else "",
-                inline_images=_content_ids(raws[row.pk], attachments) if row.pk in raws else {},
+                inline_images=images.get(row.pk, {}),
             )
         )
     return messages

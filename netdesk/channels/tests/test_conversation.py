@@ -121,6 +121,8 @@ def test_inline_images_name_their_stored_files(ticket, operator):
     # When the conversation is read, the cid names the stored file
     (shown,) = ticket_conversation(ticket)
     assert shown.inline_images == {"leds@example.net": stored.pk}
+    # ... and the HTML (on the page and in the API) shows it from the attachment view
+    assert f'<img src="/tickets/{ticket.reference}/attachments/{stored.pk}/">' in shown.html
 
 
 @pytest.mark.parametrize("count", [1, 20])
