@@ -22,7 +22,8 @@ class MailboxForm(forms.Form):
     always shown empty and left empty keeps the stored password."""
 
     name = forms.SlugField(
-        max_length=60, help_text="Letters, digits, - and _: `netdesk mail ingest --mailbox NAME`."
+        max_length=60,
+        help_text="Letters, digits, - and _; an MTA pipe names it: netdesk mail ingest --mailbox NAME.",
     )
     address = forms.EmailField(max_length=254, help_text="The address customers write to.")
     reply_address = forms.EmailField(
