@@ -17,6 +17,16 @@ def normalise_phone(raw: str) -> str:
     return NON_DIGITS.sub("", raw or "")
 
 
+def email_key(address: str) -> str:
+    """The form every spelling of one mailbox shares: lowercased, without the
+    plus tag (ann+isp@example.net is ann@example.net); mail from any of them
+    finds the contact by it."""
+    local, at, domain = (address or "").strip().strip("<>").lower().rpartition("@")
+    if not at:
+        return domain
+    return f"{local.split('+', 1)[0] or local}@{domain}"
+
+
 class Segment(models.TextChoices):
     RESIDENTIAL = "residential", "Residential"
     BUSINESS = "business", "Business"
@@ -110,6 +120,9 @@ class Contact(models.Model):
     phone = models.CharField(max_length=40, blank=True, default="")
     phone_digits = models.CharField(max_length=40, blank=True, default="", db_index=True)
     email = models.EmailField(blank=True, default="")
+    # `email_key(email)`, kept by save() and the bulk inserts: senders are
+    # matched by it whatever the case and the plus tag.
+    email_key = models.CharField(max_length=254, blank=True, default="", db_index=True)
     is_primary = models.BooleanField(default=False)
     # False for a contact the desk made from an unknown sender's address:
     # it proves nothing about who wrote, so it may not add to tickets by
@@ -131,6 +144,10 @@ class Contact(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.phone_digits = normalise_phone(self.phone)
+        self.email_key = email_key(self.email)
+        fields = kwargs.get("update_fields")
+        if isinstance(fields, list | tuple | set | frozenset) and "email" in fields:
+            kwargs["update_fields"] = {*fields, "email_key"}
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 
+from netdesk.customers.models import email_key
 from netdesk.tickets.models.ticket import REFERENCE_PREFIX, reference_for
 
 # Header fields that relays, filters and the final delivery add or rewrite:
@@ -60,11 +61,9 @@ def content_hash(raw: bytes) -> str:
 
 def address_key(address: str) -> str:
     """The form two spellings of one mailbox share: lowercased, without the
-    plus tag (alice+isp@example.net is alice@example.net)."""
-    local, at, domain = address.strip().strip("<>").lower().rpartition("@")
-    if not at:
-        return domain
-    return f"{local.split('+', 1)[0] or local}@{domain}"
+    plus tag (alice+isp@example.net is alice@example.net): the key contacts
+    are indexed by."""
+    return email_key(address)
 
 
 def subject_references(subject: str) -> list[str]:

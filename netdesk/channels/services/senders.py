@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -27,25 +27,18 @@ PLACEHOLDER_PREFIX = "MAIL-"
 
 def sender_contacts(address: str) -> list[Contact]:
     """Every contact the address may stand for, best first: the same mailbox
-    whatever the case and the plus tag (`ann+isp@x` is `ann@x`); a verified
-    contact before an unverified one, then the one with the most recent
-    ticket, then the oldest contact, so the choice is the same every time."""
-    address = address.strip().lower()
+    whatever the case and the plus tag (`ann+isp@x` is `ann@x`, found by the
+    contact's indexed `email_key`); a verified contact before an unverified
+    one, then the one with the most recent ticket, then the oldest contact,
+    so the choice is the same every time."""
     if "@" not in address:
         return []
-    key = address_key(address)
-    local, _, domain = key.rpartition("@")
-    candidates = (
-        Contact.objects.annotate(email_lower=Lower("email"))
-        .filter(
-            Q(email_lower__in={address, key})
-            | Q(email_lower__startswith=f"{local}+", email_lower__endswith=f"@{domain}")
-        )
+    return list(
+        Contact.objects.filter(email_key=address_key(address))
         .annotate(last_ticket=Max("ticket__created_at"))
         .select_related("customer")
         .order_by("-verified", F("last_ticket").desc(nulls_last=True), "pk")
     )
-    return [contact for contact in candidates if address_key(contact.email) == key]
 
 
 def sender_contact(address: str) -> Contact | None:

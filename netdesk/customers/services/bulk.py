@@ -12,7 +12,14 @@ from django.db import transaction
 
 from netdesk.core.bulk import insert_rows
 from netdesk.core.memo import data_changed
-from netdesk.customers.models import Contact, Customer, Segment, Service, normalise_phone
+from netdesk.customers.models import (
+    Contact,
+    Customer,
+    Segment,
+    Service,
+    email_key,
+    normalise_phone,
+)
 from netdesk.customers.phones import phone_e164
 from netdesk.customers.selectors import customer_ids_by_account
 
@@ -72,6 +79,7 @@ def customers_insert(
         _set_phone(customer, f"customer {customer.account_number} phone")
     for contact in contacts:
         _set_phone(contact, f"contact {contact.name} (customer id {contact.customer_id}) phone")
+        contact.email_key = email_key(contact.email)
     data_changed(Customer, Service)  # impact analysis counts them
     Customer.objects.bulk_create(customers, batch_size=BATCH_SIZE)
     Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
