@@ -232,3 +232,16 @@ def test_failed_rows_without_an_address_are_never_claimed(mail_settings: SmtpSin
     assert row.state == OutboundState.FAILED
     assert outbound_deliver_due() == 0
     assert mail_settings.attempts == 0
+
+
+def test_long_lines_and_a_named_sender_are_encoded(mail_settings: SmtpSink, settings):
+    settings.DEFAULT_FROM_EMAIL = "Kundenservice Köln <service@isp.example>"
+    long_line = "x" * 2000
+    queue(body=f"{long_line}\nend\n")
+    assert outbound_deliver_due() == 1
+    raw = mail_settings.messages[0].raw
+    assert raw.isascii()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    mail = parsed(mail_settings.messages[0])
+    assert mail["From"] == "Kundenservice Köln <service@isp.example>"
+    assert mail.get_content().replace("\r\n", "\n") == f"{long_line}\nend\n"
