@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from netdesk.accounts.models import User
-from netdesk.channels.services.incident_notices import incident_all_clear
 from netdesk.channels.services.outbound import (
     escalation_notice_queue,
     reply_queue,
     resolved_notice_queue,
 )
+from netdesk.channels.tasks import incident_all_clear_send
 from netdesk.noc.models import IncidentUpdate, NetworkIncident
 from netdesk.sla.models import EscalationNotice
 from netdesk.tickets.choices import Channel
@@ -19,8 +19,15 @@ from netdesk.tickets.models import Comment, Ticket
 def incident_resolved(
     *, incident: NetworkIncident, update: IncidentUpdate, actor: User | None
 ) -> None:
-    """The customers notified of the incident are sent the all-clear."""
-    incident_all_clear(incident=incident, update=update, actor=actor)
+    """The customers notified of the incident are sent the all-clear, by a
+    task. Queuing it inline took 0.6 ms a customer (rendering each message
+    dominates; docs/benchmarks.md): half a minute for a 50,000-subscriber
+    outage, holding the incident's lock and the resolution's transaction.
+    The task row is written in that transaction (the task queue lives in the
+    database), so the resolution and its all-clear commit together and no
+    worker sees the task before the commit; it is safe to run twice (once
+    per customer per update)."""
+    incident_all_clear_send.enqueue(incident.pk, update.pk, actor.pk if actor else None)
 
 
 def ticket_reply_added(

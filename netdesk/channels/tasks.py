@@ -10,9 +10,12 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
+from netdesk.accounts.models import User
 from netdesk.channels.imap import mailbox_fetch, mailboxes_claim_due
 from netdesk.channels.services.delivery import outbound_deliver_due
+from netdesk.channels.services.incident_notices import incident_all_clear
 from netdesk.core.ticks import tick_schedule
+from netdesk.noc.models import IncidentUpdate
 
 TICK_SECONDS = 10
 # Messages one tick takes from one mailbox; the rest waits for the next
@@ -51,3 +54,15 @@ def schedule_mail_tick(*, delay: timedelta = timedelta(0)) -> None:
 def ensure_mail_tick() -> None:
     """Called when a worker starts: make sure mail is read and sent."""
     schedule_mail_tick()
+
+
+@task()
+def incident_all_clear_send(incident_id: int, update_id: int, actor_id: int | None) -> int:
+    """Queue the all-clear of a resolved incident (`update_id` its
+    resolution); how many messages were queued. A second run, or one after
+    a worker died half-way, queues only the customers still without it."""
+    update = IncidentUpdate.objects.select_related("incident").filter(pk=update_id).first()
+    if update is None or update.incident_id != incident_id:  # deleted meanwhile
+        return 0
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    return incident_all_clear(incident=update.incident, update=update, actor=actor)

@@ -203,13 +203,15 @@ def incident_notify(
     return result
 
 
+@transaction.atomic
 def incident_all_clear(
     *, incident: NetworkIncident, update: IncidentUpdate, actor: User | None
 ) -> int:
     """Queue the all-clear of `update` (the resolution) to every customer
     notified of the incident or of one merged into it, to the addresses
-    their latest notice went to; once each. Returns how many were queued.
-    Runs inside the resolution's transaction: resolved and told, or neither."""
+    their latest notice went to; once each, so running it again (the task
+    `incident_all_clear_send` after a crash) queues only who is missing.
+    Returns how many were queued."""
     notices = (
         OutboundMessage.objects.filter(kind=OutboundKind.INCIDENT_NOTICE, customer__isnull=False)
         .filter(Q(incident=incident) | Q(incident__merged_into=incident))

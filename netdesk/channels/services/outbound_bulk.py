@@ -8,8 +8,9 @@ holds is left as it is and counted, so a repeated run queues nothing twice."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -96,6 +97,18 @@ class _Wording:
             raise ValueError(f"a {kind} message has no template to be worded by")
         self.event, self.mailbox = event, mailbox
         self.compiled: dict[str, CompiledTemplate] = {}
+        self.incident_values: dict[tuple[int | None, int | None], Any] = {}
+
+    def _values(self, context: MessageContext) -> dict[str, Any]:
+        # Every message of an outage has the same incident values, and working
+        # them out (times in the desk's zone) cost a quarter of each message.
+        incident, update = context.incident, context.update
+        key = (incident.pk if incident else None, update.pk if update else None)
+        if key not in self.incident_values:
+            self.incident_values[key] = template_context(context)["incident"]
+        values = template_context(replace(context, incident=None, update=None))
+        values["incident"] = self.incident_values[key]
+        return values
 
     def render(self, message: BulkMessage) -> RenderedMessage:
         language = message_language(None, message.customer, self.mailbox)
@@ -103,7 +116,7 @@ class _Wording:
         if compiled is None:
             template = template_for(event=self.event, language=language)
             compiled = self.compiled[language] = CompiledTemplate(template)
-        return compiled.render(template_context(message.context))
+        return compiled.render(self._values(message.context))
 
 
 def _written(rows: list[tuple[object, ...]]) -> int:

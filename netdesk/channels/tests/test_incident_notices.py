@@ -12,12 +12,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.channels.models import OutboundKind, OutboundMessage
 from netdesk.channels.selectors_notices import incident_notice_figures
 from netdesk.channels.services.delivery import outbound_deliver_due
 from netdesk.channels.services.incident_notices import incident_all_clear, incident_notify
+from netdesk.channels.tasks import incident_all_clear_send
 from netdesk.core.errors import (
     ConfirmationNeeded,
     PermissionDenied,
@@ -80,6 +83,18 @@ def outage() -> dict[str, object]:
         "unverified": unverified,
         "olt": olt,
     }
+
+
+def all_clears_run() -> int:
+    """Run the waiting all-clear tasks as a worker would; messages queued."""
+    waiting = DBTaskResult.objects.filter(
+        task_path=incident_all_clear_send.module_path, status=TaskResultStatus.READY
+    )
+    queued = 0
+    for row in waiting:
+        queued += incident_all_clear_send.call(*row.args_kwargs["args"])
+        row.delete()
+    return queued
 
 
 def notices(kind: str = OutboundKind.INCIDENT_NOTICE) -> dict[str, OutboundMessage]:
@@ -202,6 +217,8 @@ def test_resolving_sends_the_all_clear_to_the_notified_customers_only_once_each(
         customer_message="The cable is repaired.",
     )
 
+    assert not notices(OutboundKind.ALL_CLEAR)  # not inside the resolution
+    assert all_clears_run() == 2
     cleared = notices(OutboundKind.ALL_CLEAR)
     assert set(cleared) == {"Contacts GmbH", "Own Address"}
     assert cleared["Contacts GmbH"].to_addresses == "ops@contacts.example, noc@contacts.example"
@@ -214,6 +231,7 @@ def test_resolving_sends_the_all_clear_to_the_notified_customers_only_once_each(
 def test_an_incident_nobody_was_notified_of_resolves_without_all_clear(outage):
     incident_resolve(actor=outage["noc"], incident=outage["incident"], root_cause="fibre_cut")
 
+    assert all_clears_run() == 0
     assert not OutboundMessage.objects.exists()
 
 
@@ -234,6 +252,7 @@ def test_customers_notified_of_a_merged_incident_get_the_bigger_ones_all_clear(o
     with pytest.raises(TransitionNotAllowed, match=big.reference):
         incident_notify(actor=outage["noc"], incident=small)
     incident_resolve(actor=outage["noc"], incident=big, root_cause="hardware")
+    all_clears_run()
 
     assert set(notices(OutboundKind.ALL_CLEAR)) == {"Contacts GmbH", "Own Address"}
 
@@ -288,6 +307,7 @@ def test_notices_and_the_all_clear_reach_a_real_smtp_server_at_the_notice_rate(
     incident_resolve(
         actor=outage["noc"], incident=incident, root_cause="fibre_cut", customer_message="Fixed."
     )
+    all_clears_run()
     outbound_deliver_due(now=timezone.now() + timedelta(minutes=5))
 
     received = [message_from_bytes(m.raw) for m in mail_settings.messages]
