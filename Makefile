@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export NETDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench fuzz clean
+.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-mail fuzz clean
 
 $(BIN)/netdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench: dev
 	NETDESK_DATA_DIR=$(BENCH_DIR)/tickets $(BIN)/python bench/sla.py
 	$(BIN)/python bench/noc.py --data-dir $(BENCH_DIR)/noc
 	$(BIN)/python bench/routing_latency.py --agents 500 --skills 50 --rules 20 --tickets 200
+
+# Mail: 10,000 notices to a local SMTP server refusing every tenth once, on
+# SQLite then on a throwaway PostgreSQL cluster (4 deliverers).
+bench-mail: dev
+	$(BIN)/python bench/mail_outbound.py
+	scripts/with-postgres.sh $(BIN)/python bench/mail_outbound.py --deliverers 4
 
 # Ten minutes of schemathesis against the whole API: the suite's examples,
 # then new random ones (FUZZ_SECONDS to change the budget).
