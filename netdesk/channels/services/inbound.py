@@ -19,6 +19,7 @@ from netdesk.channels.parsing import ParsedMail, content_hash, parse_message
 from netdesk.channels.parsing.headers import message_ids
 from netdesk.channels.services.intake import Taken, acknowledge, mail_intake
 from netdesk.core.errors import ValidationFailed
+from netdesk.core.memo import data_versions_per_request
 from netdesk.core.text import replace_unstorable
 
 logger = logging.getLogger(__name__)
@@ -127,45 +128,56 @@ def mail_process(*, message: InboundMessage, rate_limited: bool = True) -> Inbou
     that transaction back and quarantines the mail with the reason, in a
     write of its own; the caller goes on with the next mail."""
     try:
-        with transaction.atomic():
-            _process(message.pk, rate_limited=rate_limited)
+        # The memos' version tokens (service levels, routing) are read once
+        # per mail, not once per use.
+        with data_versions_per_request(), transaction.atomic():
+            return _process(message, rate_limited=rate_limited)
     except Exception as error:
         # Any failure of any step: the mail must not block the ones after it.
         logger.exception("Mail %s quarantined", message.pk)
         _quarantine(message.pk, f"{type(error).__name__}: {error}")
-    return InboundMessage.objects.get(pk=message.pk)
+    return InboundMessage.objects.select_related("ticket").defer("raw").get(pk=message.pk)
 
 
-def _process(pk: int, *, rate_limited: bool) -> None:
-    identity = InboundMessage.objects.values("message_id", "content_hash").get(pk=pk)
-    # Copies of one mail lock their earliest row first, so two processes
-    # taking two copies at once cannot both find no earlier one processed.
-    InboundMessage.objects.select_for_update().filter(**identity).order_by("pk").values_list(
-        "pk", flat=True
-    ).first()
-    message = InboundMessage.objects.select_for_update().get(pk=pk)
-    if message.state == InboundState.PROCESSED:
-        return
-    message.attempts += 1
-    original = (
-        InboundMessage.objects.filter(**identity, state=InboundState.PROCESSED)
-        .exclude(outcome=Outcome.DUPLICATE)
-        .exclude(pk=pk)
+def _process(stored: InboundMessage, *, rate_limited: bool) -> InboundMessage:
+    """The processed row, as written (its ticket with it)."""
+    # A row keeps the identity it was stored with. Copies of one mail are
+    # locked together in pk order, so two processes taking two copies at
+    # once cannot both find no earlier one processed.
+    identity = {"message_id": stored.message_id, "content_hash": stored.content_hash}
+    copies = list(
+        InboundMessage.objects.select_for_update()
+        .filter(**identity)
         .order_by("pk")
-        .first()
+        .values_list("pk", "state", "outcome")
+    )
+    message = InboundMessage.objects.select_related(
+        "mailbox__group__tier", "mailbox__category"
+    ).get(pk=stored.pk)
+    if message.state == InboundState.PROCESSED:
+        return message
+    message.attempts += 1
+    original = next(
+        (
+            pk
+            for pk, state, outcome in copies
+            if state == InboundState.PROCESSED and outcome != Outcome.DUPLICATE and pk != stored.pk
+        ),
+        None,
     )
     if original is not None:
-        message.duplicate_of = original
-        _finish(
-            message,
-            Taken(Outcome.DUPLICATE, f"same mail as message {original.pk}", original.ticket),
+        message.duplicate_of = (
+            InboundMessage.objects.select_related("ticket").defer("raw").get(pk=original)
         )
-        return
+        reason = f"same mail as message {original}"
+        _finish(message, Taken(Outcome.DUPLICATE, reason, message.duplicate_of.ticket))
+        return message
     mail = parse_message(bytes(message.raw))
     _read_into(message, mail)
     taken = mail_intake(message=message, mail=mail, rate_limited=rate_limited)
     _finish(message, taken)
     acknowledge(message=message, mail=mail, taken=taken)
+    return message
 
 
 def _read_into(message: InboundMessage, mail: ParsedMail) -> None:

@@ -133,11 +133,13 @@ def _by_subject(mail: ParsedMail) -> Ticket | None:
 
 
 def _ticket(pk: int) -> Ticket | None:
-    """The ticket, or the one it was merged into."""
-    ticket = Ticket.objects.filter(pk=pk).first()
+    """The ticket, or the one it was merged into (with its customer, which
+    the mail is logged for)."""
+    tickets = Ticket.objects.select_related("customer")
+    ticket = tickets.filter(pk=pk).first()
     hops = 0
     while ticket is not None and ticket.merged_into_id is not None and hops < MERGE_HOPS:
-        ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+        ticket = tickets.filter(pk=ticket.merged_into_id).first()
         hops += 1
     return ticket
 
