@@ -1,7 +1,7 @@
 """Mail in the background: a tick that fetches every mailbox whose turn has
 come and sends the outbound messages that are due, then queues the next
 tick. Several workers may run ticks at once: each mailbox is claimed by one
-of them, and outbound rows are claimed one by one."""
+of them, and stranded inbound and due outbound rows are claimed one by one."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django_tasks import task
 from netdesk.accounts.models import User
 from netdesk.channels.imap import mailbox_fetch, mailboxes_claim_due
 from netdesk.channels.services.delivery import outbound_deliver_due
+from netdesk.channels.services.inbound import mail_process_stranded
 from netdesk.channels.services.incident_notices import incident_all_clear
 from netdesk.core.ticks import tick_schedule
 from netdesk.noc.models import IncidentUpdate
@@ -26,11 +27,17 @@ SEND_LIMIT = 100
 # How long a claimed mailbox is left to its worker; a worker killed while
 # fetching leaves the mailbox to the others after this.
 CLAIM = timedelta(minutes=5)
+# Mail stored but still unprocessed after this was left by a process killed
+# in between (a pipe's `netdesk mail ingest`, a fetcher): the tick takes it.
+# Longer than any one mail takes, so mail still on its way is left alone.
+STRANDED_AFTER = timedelta(seconds=60)
+STRANDED_LIMIT = 100
 
 
 @task()
 def mail_tick() -> int:
-    """Fetch the due mailboxes, send what is due; the number of messages taken."""
+    """Fetch the due mailboxes, process mail left unprocessed, send what is
+    due; the number of messages taken."""
     taken = 0
     more_waiting = False
     try:
@@ -38,6 +45,9 @@ def mail_tick() -> int:
             report = mailbox_fetch(mailbox, limit=FETCH_LIMIT)
             taken += len(report.taken)
             more_waiting = more_waiting or report.more_waiting
+        stranded = mail_process_stranded(older_than=STRANDED_AFTER, limit=STRANDED_LIMIT)
+        taken += stranded
+        more_waiting = stranded >= STRANDED_LIMIT or more_waiting
         # A full batch sent: more may be due.
         more_waiting = outbound_deliver_due(limit=SEND_LIMIT) >= SEND_LIMIT or more_waiting
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -178,6 +179,27 @@ def _process(stored: InboundMessage, *, rate_limited: bool) -> InboundMessage:
     _finish(message, taken)
     acknowledge(message=message, mail=mail, taken=taken)
     return message
+
+
+def mail_process_stranded(*, older_than: timedelta, limit: int) -> int:
+    """Process mail left stored but unprocessed for longer than `older_than`
+    (a process killed between storing and processing): at most `limit`,
+    oldest first; how many were taken. Each is claimed with a row lock that
+    other workers skip, so two workers never take the same one, and each is
+    processed in a transaction of its own."""
+    taken = 0
+    waiting = InboundMessage.objects.select_for_update(skip_locked=True).filter(
+        state=InboundState.RECEIVED, received_at__lt=timezone.now() - older_than
+    )
+    while taken < limit:
+        with transaction.atomic():
+            stranded = waiting.order_by("received_at", "pk").defer("raw").first()
+            if stranded is None:
+                break
+            logger.warning("Mail %s was stored but not processed; processing it now", stranded.pk)
+            mail_process(message=stranded)
+        taken += 1
+    return taken
 
 
 def _read_into(message: InboundMessage, mail: ParsedMail) -> None:
