@@ -30,8 +30,9 @@ Hooks service levels announce:
 
 Hooks the NOC announces:
 - `incident_resolved` (incident, update, actor): inside the resolution's
-  transaction, `update` being the resolution; the customers notified of the
-  incident are sent the all-clear.
+  transaction, `update` being the resolution; the channels queue, in that
+  transaction, the task that sends the customers notified of the incident
+  the all-clear.
 - `incident_page_panels` (incident, request), answered: the rendered panels
   the incident page shows beside its actions (notices to affected
   customers); the request carries the reader and the form token."""
