@@ -51,6 +51,7 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
     rows = [_row_of(t) for t in models.values()]
     before = {row.pk: (row.figures(), row.elapsed_seconds) for row in rows}
     result: list[SlaTimer] = []
+    started: list[SlaTimer] = []
     for row in recompute_ticket(
         ticket=facts,
         history=ticket_history(facts),
@@ -61,7 +62,7 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
     ):
         if row.pk is None:
             timer = SlaTimer(**{name: getattr(row, name) for name in STORED})
-            timer.save()
+            started.append(timer)
         else:
             timer = models[row.pk]
             for name in COMPUTED_FIELDS:
@@ -73,6 +74,8 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
         timer.rule_times = row.rule_times  # type: ignore[attr-defined]
         timer.applicable_rules = row.applicable_rules  # type: ignore[attr-defined]
         result.append(timer)
+    # A new ticket's timers start together: one statement.
+    SlaTimer.objects.bulk_create(started)
     return result
 
 
