@@ -5,11 +5,13 @@ workers never take the same stranded mail."""
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -47,6 +49,21 @@ def test_the_mail_tick_processes_mail_stranded_longer_than_the_lease_only():
     # Nothing is taken twice.
     assert mail_tick.call() == 0
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_ingest_stores_every_file_before_it_processes_the_first(tmp_path):
+    # So a run stopped part way leaves the rest stored, for the mail tick.
+    f.group()
+    paths = []
+    for n in range(2):
+        path = tmp_path / f"{n}.eml"
+        path.write_bytes(m.mail(sender=f"s{n}@example.net"))
+        paths.append(str(path))
+    call_command("mail", "ingest", *paths, stdout=io.StringIO())
+    first, second = InboundMessage.objects.order_by("pk")
+    assert first.processed_at is not None
+    assert second.received_at <= first.processed_at
 
 
 @pytest.mark.django_db

@@ -63,33 +63,42 @@ def ingest_run(command: BaseCommand, options: dict[str, Any]) -> None:
         raise CommandError(
             f"The database cannot be reached: {error}", returncode=EX_TEMPFAIL
         ) from error
-    worst = 0
-    for name in options["files"] or ["-"]:
-        try:
-            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-        except OSError as error:
-            _print(command, {"file": name, "reason": f"cannot read the file: {error}"})
-            worst = max(worst, EX_NOINPUT)
-            continue
-        try:
-            message = mail_store(raw=raw, mailbox=mailbox, source=Source.PIPE)
-        except UNREACHABLE as error:
-            _print(command, {"file": name, "reason": f"not stored: {error}".strip()})
-            worst = EX_TEMPFAIL
-            continue
-        try:
-            message = mail_process(message=message)
-        except UNREACHABLE as error:
-            # Stored, so the MTA may forget it: `mail reprocess --all` takes it later.
-            line = _line(message, file=name)
-            line["reason"] = f"stored, not processed yet: {error}".strip()
-            _print(command, line)
-            continue
-        _print(command, _line(message, file=name))
+    # Every mail is committed before the first is processed: a run stopped
+    # part way leaves the rest stored, and the mail tick processes them.
+    stored = [_ingest_store(name, mailbox) for name in options["files"] or ["-"]]
+    worst = max((code for _, _, code in stored), default=0)
+    for name, taken, _ in stored:
+        _print(command, taken if isinstance(taken, dict) else _ingest_process(taken, name))
     if worst == EX_TEMPFAIL:
         raise CommandError("Some mail could not be stored; try again later.", returncode=worst)
     if worst:
         raise CommandError("Some files could not be read.", returncode=worst)
+
+
+def _ingest_store(
+    name: str, mailbox: Mailbox | None
+) -> tuple[str, InboundMessage | dict[str, Any], int]:
+    """The file's stored row, or the line saying why it was not stored with
+    the exit code that goes with it."""
+    try:
+        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as error:
+        return name, {"file": name, "reason": f"cannot read the file: {error}"}, EX_NOINPUT
+    try:
+        return name, mail_store(raw=raw, mailbox=mailbox, source=Source.PIPE), 0
+    except UNREACHABLE as error:
+        return name, {"file": name, "reason": f"not stored: {error}".strip()}, EX_TEMPFAIL
+
+
+def _ingest_process(message: InboundMessage, name: str) -> dict[str, Any]:
+    try:
+        message = mail_process(message=message)
+    except UNREACHABLE as error:
+        # Stored, so the MTA may forget it: the mail tick takes it later.
+        line = _line(message, file=name)
+        line["reason"] = f"stored, not processed yet: {error}".strip()
+        return line
+    return _line(message, file=name)
 
 
 def _mailbox(name: str) -> Mailbox | None:
