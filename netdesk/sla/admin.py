@@ -109,8 +109,6 @@ class EscalationNoticeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "address",
         "deliver_after",
         "delivered_at",
-        "attempts",
-        "last_error",
     )
     list_filter = ("delivered_at",)
     raw_id_fields = ("ticket",)

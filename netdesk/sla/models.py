@@ -280,9 +280,9 @@ class EscalationNotice(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     deliver_after = models.DateTimeField(db_index=True)
+    # Sent by the channels' outbound queue; its row keeps the attempts and
+    # the mail server's answer.
     delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -202,6 +202,4 @@ def escalation_notice_delivered(*, notice_id: int, at: datetime) -> None:
     """Record that an escalation notice reached the mail server (the channels
     send it and call this once its mail is accepted). Idempotent: a notice
     keeps its first delivery time."""
-    EscalationNotice.objects.filter(pk=notice_id, delivered_at__isnull=True).update(
-        delivered_at=at, last_error=""
-    )
+    EscalationNotice.objects.filter(pk=notice_id, delivered_at__isnull=True).update(delivered_at=at)
