@@ -337,6 +337,7 @@ def load_customers(count: int, agents: Sequence[User], rng: random.Random) -> in
                     "phone": phone,
                     "phone_digits": "".join(ch for ch in phone if ch.isdigit()),
                     "email": f"contact{pk}@example.net",
+                    "email_key": f"contact{pk}@example.net",
                     "is_primary": n == 0,
                 }
                 pk += 1
