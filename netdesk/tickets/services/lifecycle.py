@@ -156,7 +156,9 @@ SPECIAL_STATUSES: dict[str, str] = {Status.RESOLVED: "resolve", Status.CLOSED: "
 
 
 @transaction.atomic
-def ticket_change_status(*, actor: User | None, ticket: Ticket, status: str, note: str = "") -> Ticket:
+def ticket_change_status(
+    *, actor: User | None, ticket: Ticket, status: str, note: str = ""
+) -> Ticket:
     """Move an open ticket between working states (assigned, in progress, pending)."""
     require(actor, Action.TICKET_UPDATE)
     ticket = locked(ticket)
