@@ -59,6 +59,7 @@ def test_mail_in_reply_out_answer_threads_back(live_server, browser_page, mail_s
     # When the customer's mail arrives through the MTA pipe
     first = mail_take(raw=FIRST_MAIL.replace(b"\n", b"\r\n"), mailbox=mailbox, source=Source.PIPE)
     assert first.outcome == Outcome.TICKET_CREATED
+    assert first.ticket_id is not None
     ticket = Ticket.objects.get(pk=first.ticket_id)
 
     # ... the agent reads it on the ticket page and replies from there
