@@ -16,7 +16,7 @@ from django.utils import timezone
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.channels.models import InboundMessage, InboundState, Mailbox, Outcome
-from netdesk.channels.parsing import ParsedMail, content_hash, parse_message
+from netdesk.channels.parsing import ParsedMail, UnparseableMail, content_hash, parse_message
 from netdesk.channels.parsing.headers import message_ids
 from netdesk.channels.services.intake import Taken, acknowledge, mail_intake
 from netdesk.core.errors import ValidationFailed
@@ -133,6 +133,10 @@ def mail_process(*, message: InboundMessage, rate_limited: bool = True) -> Inbou
         # per mail, not once per use.
         with data_versions_per_request(), transaction.atomic():
             return _process(message, rate_limited=rate_limited)
+    except UnparseableMail as error:
+        # Not a mail at all: the reason says it, a stack trace would not help.
+        logger.warning("Mail %s quarantined: %s", message.pk, error)
+        _quarantine(message.pk, f"{type(error).__name__}: {error}")
     except Exception as error:
         # Any failure of any step: the mail must not block the ones after it.
         logger.exception("Mail %s quarantined", message.pk)
@@ -170,6 +174,10 @@ def _process(stored: InboundMessage, *, rate_limited: bool) -> InboundMessage:
         message.duplicate_of = (
             InboundMessage.objects.select_related("ticket").defer("raw").get(pk=original)
         )
+        # The copy reads as its original did (it is not parsed again).
+        for field in ("sender", "sender_name", "subject", "to_addresses", "cc_addresses"):
+            setattr(message, field, getattr(message.duplicate_of, field))
+        message.sent_at = message.duplicate_of.sent_at
         reason = f"same mail as message {original}"
         _finish(message, Taken(Outcome.DUPLICATE, reason, message.duplicate_of.ticket))
         return message
