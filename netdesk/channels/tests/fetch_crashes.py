@@ -31,6 +31,9 @@ from typing import Any
 import psycopg
 
 REPOSITORY = Path(__file__).resolve().parents[3]
+# Django and the desk are imported inside the functions: the test and the
+# benchmark import this module for fresh_database/run without Django set up
+# for the database the driver uses, which is chosen at run time.
 # A first guess of messages per second, until the first kill measures it.
 RATE_GUESS = 20.0
 
