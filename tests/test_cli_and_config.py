@@ -117,14 +117,17 @@ def test_migrate_createuser_token_and_serve(fresh_env):
         with pytest.raises(urllib.error.HTTPError) as denied:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/me", timeout=5)
         assert denied.value.code == 401
-        static = urllib.request.urlopen(
+        denied.value.close()
+        with urllib.request.urlopen(
             f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=5
-        )
-        assert static.status == 200
+        ) as static:
+            assert static.status == 200
     finally:
+        # The web workers get a grace period to finish, then are killed
+        # (SHUTDOWN_GRACE_SECONDS); the background worker is stopped after them.
         server.terminate()
         try:
-            server.wait(timeout=90)
+            server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
             raise

@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from granian.constants import Interfaces
 from granian.server import Server
 
+SHUTDOWN_GRACE_SECONDS = 15
+
 
 class Command(BaseCommand):
     help = "Serve the agent UI and the API, with the background worker alongside."
@@ -59,6 +61,10 @@ class Command(BaseCommand):
             static_path_mount=[settings.STATIC_ROOT],
             log_access=False,
             respawn_failed_workers=True,
+            # A web worker that has not stopped this long after SIGTERM (a
+            # request stuck on a dead peer) is killed, so a stop or restart
+            # always ends and the background worker below is stopped too.
+            workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
         )
         try:
             server.serve()
