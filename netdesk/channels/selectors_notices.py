@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Count
 
-from netdesk.channels.models import OutboundKind, OutboundMessage
+from netdesk.channels.models import NotifyOrder, OutboundKind, OutboundMessage
 from netdesk.customers.models import Contact, Customer
 from netdesk.noc.impact import impact_of
 from netdesk.noc.models import IncidentUpdate, NetworkIncident
@@ -57,6 +57,16 @@ def customer_addresses(customers: Sequence[Customer]) -> dict[int, list[str]]:
         if customer.pk not in reachable and own and not own_bounces and _usable(own):
             reachable[customer.pk] = [own]
     return reachable
+
+
+def last_notify_order(incident: NetworkIncident) -> NotifyOrder | None:
+    """The incident's latest order to notify its customers, with its update."""
+    return (
+        NotifyOrder.objects.filter(incident=incident)
+        .select_related("incident_update", "created_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def latest_update(incident: NetworkIncident) -> IncidentUpdate | None:

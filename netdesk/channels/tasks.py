@@ -5,18 +5,30 @@ of them, and stranded inbound and due outbound rows are claimed one by one."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from netdesk.accounts.models import User
 from netdesk.channels.imap import mailbox_fetch, mailboxes_claim_due
+from netdesk.channels.models import NotifyOrder
 from netdesk.channels.services.delivery import outbound_deliver_due
 from netdesk.channels.services.inbound import mail_process_stranded
-from netdesk.channels.services.incident_notices import incident_all_clear
+from netdesk.channels.services.incident_notices import (
+    incident_all_clear,
+    incident_notify,
+    incident_notify_fail,
+    incident_notify_step,
+    notify_orders_stranded,
+)
+from netdesk.core.errors import ServiceError
 from netdesk.core.ticks import tick_schedule
-from netdesk.noc.models import IncidentUpdate
+from netdesk.noc.models import IncidentUpdate, NetworkIncident
+
+logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 10
 # Messages one tick takes from one mailbox; the rest waits for the next
@@ -48,6 +60,8 @@ def mail_tick() -> int:
         stranded = mail_process_stranded(older_than=STRANDED_AFTER, limit=STRANDED_LIMIT)
         taken += stranded
         more_waiting = stranded >= STRANDED_LIMIT or more_waiting
+        for order_id in notify_orders_stranded(older_than=STRANDED_AFTER):
+            incident_notify_send.enqueue(order_id)
         # A full batch sent: more may be due.
         more_waiting = outbound_deliver_due(limit=SEND_LIMIT) >= SEND_LIMIT or more_waiting
     finally:
@@ -76,3 +90,43 @@ def incident_all_clear_send(incident_id: int, update_id: int, actor_id: int | No
         return 0
     actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
     return incident_all_clear(incident=update.incident, update=update, actor=actor)
+
+
+def incident_notify_start(
+    *,
+    actor: User,
+    incident: NetworkIncident,
+    update: IncidentUpdate | None = None,
+    confirm: bool = False,
+) -> NotifyOrder:
+    """Take the order to notify the incident's affected customers (the
+    checks of `incident_notify`) and queue the task that carries it out.
+    The task row is written in the order's transaction, so a worker never
+    sees one without the other. An order of the same update still under way
+    is answered as it is, its task already queued."""
+    with transaction.atomic():
+        order, new = incident_notify(actor=actor, incident=incident, update=update, confirm=confirm)
+        if new:
+            incident_notify_send.enqueue(order.pk)
+    return order
+
+
+@task()
+def incident_notify_send(order_id: int) -> int:
+    """Queue the notices of a notify order, a page of customers per
+    transaction; the notices it queued in all. Safe to run twice or after a
+    worker died half-way: each page moves the order's position on with its
+    rows, and a customer gets an update's notice once (a unique row). An
+    order this run cannot finish is marked stopped with the reason; one left
+    open by a killed worker is queued again by the mail tick."""
+    try:
+        while incident_notify_step(order_id=order_id):
+            pass
+    except ServiceError as error:
+        incident_notify_fail(order_id=order_id, problem=error.message)
+    except Exception as error:
+        logger.exception("notify order %s stopped", order_id)
+        incident_notify_fail(order_id=order_id, problem=f"{type(error).__name__}: {error}")
+        raise
+    order = NotifyOrder.objects.filter(pk=order_id).first()
+    return order.queued if order else 0

@@ -14,8 +14,13 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.permissions import Action, can, require, user_of
-from netdesk.channels.selectors_notices import incident_notice_figures, latest_update
-from netdesk.channels.services.incident_notices import NoticeResult, incident_notify
+from netdesk.channels.models import NotifyOrder
+from netdesk.channels.selectors_notices import (
+    incident_notice_figures,
+    last_notify_order,
+    latest_update,
+)
+from netdesk.channels.tasks import incident_notify_start
 from netdesk.core.errors import ConfirmationNeeded, PermissionDenied, ServiceError
 from netdesk.customers.views import desk_view
 from netdesk.noc.models import IncidentUpdate, NetworkIncident
@@ -49,32 +54,33 @@ def incident_page_panel(*, incident: NetworkIncident, request: HttpRequest) -> S
             "figures": incident_notice_figures(incident),
             "update": update,
             "may_notify": may_notify,
+            # The accounts not reachable are named to those who may notify.
+            "order": last_notify_order(incident),
+            "may_see_accounts": can(user, Action.CUSTOMERS_NOTIFY),
             "cap": settings.NETDESK_NOTICE_CAP,
         },
         request=request,
     )
 
 
-def _summary(result: NoticeResult) -> str:
-    text = (
-        f"{result.incident}: {result.queued} notice(s) queued, "
-        f"{result.already_notified} customer(s) already notified of this update"
-    )
-    if result.not_reachable:
-        named = ", ".join(result.not_reachable_accounts)
-        more = result.not_reachable - len(result.not_reachable_accounts)
-        text += (
-            f"; {result.not_reachable} not reachable (no e-mail address that is verified "
-            f"and not bouncing): {named}{f' and {more} more' if more else ''}"
+def _summary(order: NotifyOrder) -> str:
+    if order.is_open and order.customers_done:
+        return (
+            f"{order.incident.reference}: notifying the affected customers is already under "
+            f"way ({order.queued} notice(s) queued so far); the panel shows its progress."
         )
-    return text + "."
+    return (
+        f"{order.incident.reference}: notifying {order.to_notify} customer(s) without this "
+        "update's notice in the background; the panel shows the progress."
+    )
 
 
 @desk_view
 @require_POST
 def incident_notify_view(request: HttpRequest, ref: str) -> HttpResponse:
-    """Notify the incident's affected customers of the update the page
-    showed; above the cap, a page naming the count asks to confirm."""
+    """Order the notice of the update the page showed to the incident's
+    affected customers (a task queues them; the panel shows its progress);
+    above the cap, a page naming the count asks to confirm."""
     user = user_of(request)
     require(user, Action.CUSTOMERS_NOTIFY)
     incident = incident_detail(ref, user=user)
@@ -90,7 +96,7 @@ def incident_notify_view(request: HttpRequest, ref: str) -> HttpResponse:
     if update is None:
         raise Http404(f"No update {form.cleaned_data['update']} of {incident.reference}.")
     try:
-        result = incident_notify(
+        order = incident_notify_start(
             actor=user, incident=incident, update=update, confirm=form.cleaned_data["confirm"]
         )
     except PermissionDenied:
@@ -105,5 +111,5 @@ def incident_notify_view(request: HttpRequest, ref: str) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _summary(result))
+        messages.success(request, _summary(order))
     return redirect("noc_incident", ref=incident.reference)

@@ -187,6 +187,8 @@ API_ENDPOINTS: dict[tuple[str, str], tuple[Action, dict[str, Any] | None]] = {
         {"decision": "dismiss", "reason": "Planned works"},
     ),
     ("post", "/api/v1/noc/incidents/{ref}/notify"): (Action.CUSTOMERS_NOTIFY, {"confirm": True}),
+    # After the notice above: the progress of that order.
+    ("get", "/api/v1/noc/incidents/{ref}/notify"): (Action.CUSTOMERS_NOTIFY, None),
     ("post", "/api/v1/noc/incidents/{ref}/resolve"): (
         Action.INCIDENT_MANAGE,
         {"root_cause": "fibre_cut"},

@@ -2,6 +2,7 @@
 
 from netdesk.channels.models.inbound import InboundMessage, InboundState, Outcome, Source
 from netdesk.channels.models.mailbox import ImapSecurity, Mailbox
+from netdesk.channels.models.notices import OPEN_NOTIFY_STATES, NotifyOrder, NotifyState
 from netdesk.channels.models.outbound import (
     AUTOMATIC_KINDS,
     MessageTemplate,
@@ -13,11 +14,14 @@ from netdesk.channels.models.outbound import (
 
 __all__ = [
     "AUTOMATIC_KINDS",
+    "OPEN_NOTIFY_STATES",
     "ImapSecurity",
     "InboundMessage",
     "InboundState",
     "Mailbox",
     "MessageTemplate",
+    "NotifyOrder",
+    "NotifyState",
     "OutboundKind",
     "OutboundMessage",
     "OutboundState",

@@ -1,11 +1,12 @@
 """Incident notices: an incident's affected customers told by mail, once per
 customer per incident update, capped and throttled; and the all-clear to the
-same people when the incident is resolved."""
+same people when the incident is resolved. A request only checks and takes
+the order (`incident_notify`); a task queues the notices a page at a time
+(`incident_notify_step`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,7 +16,14 @@ from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
-from netdesk.channels.models import OutboundKind, OutboundMessage, OutboundState
+from netdesk.channels.models import (
+    OPEN_NOTIFY_STATES,
+    NotifyOrder,
+    NotifyState,
+    OutboundKind,
+    OutboundMessage,
+    OutboundState,
+)
 from netdesk.channels.selectors_notices import customer_addresses, latest_update
 from netdesk.channels.services.outbound_bulk import BulkMessage, outbound_queue_many
 from netdesk.channels.services.templates import MessageContext
@@ -33,21 +41,6 @@ NOTICE_KINDS = (OutboundKind.INCIDENT_NOTICE, OutboundKind.ALL_CLEAR)
 PAGE = 1000
 # The customers not reachable are counted in full; this many are named.
 NAMED = 100
-
-
-@dataclass
-class NoticeResult:
-    """What one notification did: queued messages, customers who already had
-    this update's notice, and customers with no address to write to."""
-
-    incident: str
-    update_id: int
-    affected: int = 0
-    queued: int = 0
-    already_notified: int = 0
-    not_reachable: int = 0
-    # Account numbers of the first NAMED customers not reachable.
-    not_reachable_accounts: list[str] = field(default_factory=list)
 
 
 def notice_gap() -> timedelta:
@@ -121,17 +114,8 @@ def _check_notifiable(incident: NetworkIncident, update: IncidentUpdate) -> None
         )
 
 
-def _pages(incident: NetworkIncident) -> Iterator[list[Customer]]:
-    # The desk itself reads them: a notice goes to every affected customer,
-    # not only to the accounts of whoever sends it.
-    after = 0
-    while True:
-        page = affected_customers(incident, user=None, after_id=after, limit=PAGE)
-        if page:
-            yield page
-        if len(page) < PAGE:
-            return
-        after = page[-1].pk
+def _open_order(update: IncidentUpdate) -> NotifyOrder | None:
+    return NotifyOrder.objects.filter(incident_update=update, state__in=OPEN_NOTIFY_STATES).first()
 
 
 @transaction.atomic
@@ -141,22 +125,27 @@ def incident_notify(
     incident: NetworkIncident,
     update: IncidentUpdate | None = None,
     confirm: bool = False,
-) -> NoticeResult:
-    """Queue a notice of `update` (the latest by default) to each customer the
-    incident affects, to its verified, not bouncing contacts (else the
-    customer's own address). Once per customer per update: a second call
-    queues only for customers who had none. Above NETDESK_NOTICE_CAP
-    customers only with `confirm`. Send times are spread at
-    NETDESK_NOTICE_RATE."""
+) -> tuple[NotifyOrder, bool]:
+    """Order a notice of `update` (the latest by default) to each customer
+    the incident affects that has none yet; the task
+    `incident_notify_send` queues them (`incident_notify_step`). Only the
+    checks run here, with cheap counts (the impact index, the notices of
+    the update): above NETDESK_NOTICE_CAP customers to notify only with
+    `confirm`. While an order of the same update is under way, that order
+    is answered instead of a new one. Returns the order and whether it is
+    new (then the caller queues the task, in this transaction)."""
     require(actor, Action.CUSTOMERS_NOTIFY)
     locked(incident, what="network incident")
     update = _update_of(incident, update)
     _check_notifiable(incident, update)
+    running = _open_order(update)
+    if running is not None:
+        return running, False
     notified = OutboundMessage.objects.filter(
         kind=OutboundKind.INCIDENT_NOTICE, incident_update=update
-    )
+    ).count()
     affected = impact_of(incident_element_ids(incident)).customers
-    pending = max(0, affected - notified.count())
+    pending = max(0, affected - notified)
     cap: int = settings.NETDESK_NOTICE_CAP
     if pending > cap and not confirm:
         raise ConfirmationNeeded(
@@ -165,42 +154,128 @@ def incident_notify(
             field="confirm",
             items=[f"{pending} customers to notify", f"cap {cap}"],
         )
-    result = NoticeResult(incident=incident.reference, update_id=update.pk)
+    order = NotifyOrder.objects.create(
+        incident=incident,
+        incident_update=update,
+        created_by=actor,
+        affected=affected,
+        to_notify=pending,
+    )
+    return order, True
+
+
+def _stopped_because(incident: NetworkIncident) -> str:
+    if incident.merged_into_id is not None:
+        return f"{incident.reference} was merged into another incident meanwhile"
+    if incident.state == IncidentState.RESOLVED:
+        return f"{incident.reference} was resolved meanwhile (its all-clear went out)"
+    return ""
+
+
+def _page_queue(order: NotifyOrder, page: list[Customer]) -> None:
+    """Queue the notices of one page of customers and count them on `order`."""
+    incident, update = order.incident, order.incident_update
+    had = set(
+        OutboundMessage.objects.filter(
+            kind=OutboundKind.INCIDENT_NOTICE, incident_update=update, customer__in=page
+        ).values_list("customer_id", flat=True)
+    )
+    addresses = customer_addresses(page)
     times = SendTimes(timezone.now())
-
-    def wanted() -> Iterator[BulkMessage]:
-        # Read a page of customers as the queue writes the previous one.
-        for page in _pages(incident):
-            result.affected += len(page)
-            had = set(notified.filter(customer__in=page).values_list("customer_id", flat=True))
-            addresses = customer_addresses(page)
-            for customer in page:
-                if customer.pk in had:
-                    result.already_notified += 1
-                elif not addresses.get(customer.pk):
-                    result.not_reachable += 1
-                    if len(result.not_reachable_accounts) < NAMED:
-                        result.not_reachable_accounts.append(customer.account_number)
-                else:
-                    context = MessageContext(customer=customer, incident=incident, update=update)
-                    yield BulkMessage(
-                        to=addresses[customer.pk],
-                        context=context,
-                        customer=customer,
-                        send_at=times.take(),
-                    )
-
+    wanted: list[BulkMessage] = []
+    for customer in page:
+        if customer.pk in had:
+            order.already_notified += 1
+        elif not addresses.get(customer.pk):
+            order.not_reachable += 1
+            if len(order.not_reachable_accounts) < NAMED:
+                order.not_reachable_accounts.append(customer.account_number)
+        else:
+            context = MessageContext(customer=customer, incident=incident, update=update)
+            wanted.append(
+                BulkMessage(
+                    to=addresses[customer.pk],
+                    context=context,
+                    customer=customer,
+                    send_at=times.take(),
+                )
+            )
     queued = outbound_queue_many(
         kind=OutboundKind.INCIDENT_NOTICE,
-        messages=wanted(),
-        actor=actor,
+        messages=wanted,
+        actor=order.created_by,
         incident=incident,
         incident_update=update,
     )
-    result.queued = queued.queued
-    # Another notification of the same update committed meanwhile.
-    result.already_notified += queued.already_queued
-    return result
+    order.queued += queued.queued
+    # Notified meanwhile by an order of the same update that ran before.
+    order.already_notified += queued.already_queued
+    order.customers_done += len(page)
+    order.after_customer_id = page[-1].pk if page else order.after_customer_id
+
+
+@transaction.atomic
+def incident_notify_step(*, order_id: int) -> bool:
+    """Queue the notices of the next page of the order's customers, in one
+    transaction with the order's counts and position; True while pages
+    remain. The incident and then the order are locked, in the order the
+    request takes them: a resolution waits for the page in progress, and
+    the next page sees it and stops."""
+    incident_id = (
+        NotifyOrder.objects.filter(pk=order_id, state__in=OPEN_NOTIFY_STATES)
+        .values_list("incident_id", flat=True)
+        .first()
+    )
+    if incident_id is None:
+        return False
+    incident = locked(NetworkIncident(pk=incident_id), what="network incident")
+    order = (
+        NotifyOrder.objects.select_for_update(of=("self",))
+        .select_related("incident_update", "created_by")
+        .get(pk=order_id)
+    )
+    if not order.is_open:  # finished by another run while this one waited
+        return False
+    order.incident = incident
+    stopped = _stopped_because(incident)
+    page = (
+        []
+        if stopped
+        else affected_customers(incident, user=None, after_id=order.after_customer_id, limit=PAGE)
+    )
+    if page:
+        _page_queue(order, page)
+    order.state = NotifyState.RUNNING
+    if stopped:
+        order.state, order.problem = NotifyState.FAILED, stopped
+    elif len(page) < PAGE:
+        order.state, order.affected = NotifyState.DONE, order.customers_done
+    if not order.is_open:
+        order.finished_at = timezone.now()
+    order.save()
+    return order.is_open
+
+
+def incident_notify_fail(*, order_id: int, problem: str) -> None:
+    """Record why an order stopped; its pages done stay done."""
+    NotifyOrder.objects.filter(pk=order_id, state__in=OPEN_NOTIFY_STATES).update(
+        state=NotifyState.FAILED, problem=problem, finished_at=timezone.now()
+    )
+
+
+def notify_orders_stranded(*, older_than: timedelta) -> list[int]:
+    """Orders still open but untouched for `older_than` (a worker killed
+    between two pages, a task lost): their ids, each marked as touched now so
+    that it is handed out once per `older_than`."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            NotifyOrder.objects.select_for_update(skip_locked=True)
+            .filter(state__in=OPEN_NOTIFY_STATES, updated_at__lt=now - older_than)
+            .values_list("pk", flat=True)
+        )
+        NotifyOrder.objects.filter(pk__in=ids).update(updated_at=now)
+    return ids
 
 
 @transaction.atomic

@@ -12,15 +12,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.channels.models import OutboundKind, OutboundMessage
 from netdesk.channels.selectors_notices import incident_notice_figures
 from netdesk.channels.services.delivery import outbound_deliver_due
-from netdesk.channels.services.incident_notices import incident_all_clear, incident_notify
+from netdesk.channels.services.incident_notices import incident_all_clear
 from netdesk.channels.tasks import incident_all_clear_send
+from netdesk.channels.tests.notify_orders import notify, tasks_run
 from netdesk.core.errors import (
     ConfirmationNeeded,
     PermissionDenied,
@@ -87,14 +86,7 @@ def outage() -> dict[str, object]:
 
 def all_clears_run() -> int:
     """Run the waiting all-clear tasks as a worker would; messages queued."""
-    waiting = DBTaskResult.objects.filter(
-        task_path=incident_all_clear_send.module_path, status=TaskResultStatus.READY
-    )
-    queued = 0
-    for row in waiting:
-        queued += incident_all_clear_send.call(*row.args_kwargs["args"])
-        row.delete()
-    return queued
+    return tasks_run(incident_all_clear_send)
 
 
 def notices(kind: str = OutboundKind.INCIDENT_NOTICE) -> dict[str, OutboundMessage]:
@@ -103,7 +95,7 @@ def notices(kind: str = OutboundKind.INCIDENT_NOTICE) -> dict[str, OutboundMessa
 
 
 def test_each_affected_customer_gets_one_notice_at_its_good_addresses(outage):
-    result = incident_notify(actor=outage["noc"], incident=outage["incident"])
+    result = notify(actor=outage["noc"], incident=outage["incident"])
 
     assert (result.affected, result.queued, result.already_notified) == (5, 2, 0)
     sent = notices()
@@ -116,7 +108,7 @@ def test_each_affected_customer_gets_one_notice_at_its_good_addresses(outage):
 
 
 def test_customers_with_no_usable_address_are_counted_and_named_as_not_reachable(outage):
-    result = incident_notify(actor=outage["noc"], incident=outage["incident"])
+    result = notify(actor=outage["noc"], incident=outage["incident"])
 
     assert result.not_reachable == 3
     names = {outage[k].account_number for k in ("silent", "bouncing", "unverified")}
@@ -124,21 +116,21 @@ def test_customers_with_no_usable_address_are_counted_and_named_as_not_reachable
 
 
 def test_a_second_notice_of_the_same_update_queues_nothing_and_says_so(outage):
-    incident_notify(actor=outage["noc"], incident=outage["incident"])
+    notify(actor=outage["noc"], incident=outage["incident"])
 
-    again = incident_notify(actor=outage["noc"], incident=outage["incident"])
+    again = notify(actor=outage["noc"], incident=outage["incident"])
 
     assert (again.queued, again.already_notified, again.not_reachable) == (0, 2, 3)
     assert OutboundMessage.objects.count() == 2
 
 
 def test_a_new_update_reaches_the_customers_again(outage):
-    incident_notify(actor=outage["noc"], incident=outage["incident"])
+    notify(actor=outage["noc"], incident=outage["incident"])
     incident_update(
         actor=outage["noc"], incident=outage["incident"], customer_message="Splicing has begun."
     )
 
-    result = incident_notify(actor=outage["noc"], incident=outage["incident"])
+    result = notify(actor=outage["noc"], incident=outage["incident"])
 
     assert result.queued == 2
     assert OutboundMessage.objects.filter(kind=OutboundKind.INCIDENT_NOTICE).count() == 4
@@ -151,7 +143,7 @@ def test_the_notice_carries_the_customer_wording_in_the_customers_language(outag
         technical_note="splice tray 4, ODF 12",
         customer_message="Splicing has begun.",
     )
-    incident_notify(actor=outage["noc"], incident=outage["incident"])
+    notify(actor=outage["noc"], incident=outage["incident"])
 
     german, english = notices()["Contacts GmbH"], notices()["Own Address"]
     assert "Splicing has begun." in german.body
@@ -166,20 +158,20 @@ def test_above_the_cap_only_with_confirmation_naming_the_count_and_the_cap(outag
     settings.NETDESK_NOTICE_CAP = 4
 
     with pytest.raises(ConfirmationNeeded) as asked:
-        incident_notify(actor=outage["noc"], incident=outage["incident"])
+        notify(actor=outage["noc"], incident=outage["incident"])
 
     assert (asked.value.status, asked.value.field) == (409, "confirm")
     assert "5 customers" in asked.value.message
     assert "cap of 4" in asked.value.message
     assert not OutboundMessage.objects.exists()
-    result = incident_notify(actor=outage["noc"], incident=outage["incident"], confirm=True)
+    result = notify(actor=outage["noc"], incident=outage["incident"], confirm=True)
     assert result.queued == 2
 
 
 def test_notices_leave_at_the_notice_rate_after_those_already_queued(outage, settings):
     settings.NETDESK_NOTICE_RATE = "60/minute"
     before = timezone.now()
-    incident_notify(actor=outage["noc"], incident=outage["incident"])
+    notify(actor=outage["noc"], incident=outage["incident"])
     first = list(OutboundMessage.objects.order_by("next_attempt_at"))
     second_olt = f.element("OLT2")
     for n in range(3):
@@ -192,7 +184,7 @@ def test_notices_leave_at_the_notice_rate_after_those_already_queued(outage, set
         customer_description="Power outage at the exchange.",
     )
 
-    incident_notify(actor=outage["noc"], incident=other)
+    notify(actor=outage["noc"], incident=other)
 
     times = [row.next_attempt_at for row in OutboundMessage.objects.order_by("next_attempt_at")]
     assert len(times) == 5
@@ -204,9 +196,9 @@ def test_notices_leave_at_the_notice_rate_after_those_already_queued(outage, set
 
 def test_resolving_sends_the_all_clear_to_the_notified_customers_only_once_each(outage):
     incident = outage["incident"]
-    incident_notify(actor=outage["noc"], incident=incident)
+    notify(actor=outage["noc"], incident=incident)
     incident_update(actor=outage["noc"], incident=incident, customer_message="Still working.")
-    incident_notify(actor=outage["noc"], incident=incident)
+    notify(actor=outage["noc"], incident=incident)
     # A customer affected later, never notified, gets no all-clear either.
     f.service(f.customer(name="Latecomer", email="late@example.net"), access_element=outage["olt"])
 
@@ -237,7 +229,7 @@ def test_an_incident_nobody_was_notified_of_resolves_without_all_clear(outage):
 
 def test_customers_notified_of_a_merged_incident_get_the_bigger_ones_all_clear(outage):
     small = outage["incident"]
-    incident_notify(actor=outage["noc"], incident=small)
+    notify(actor=outage["noc"], incident=small)
     core = f.element("CORE")
     big = incident_create(
         actor=outage["noc"],
@@ -250,7 +242,7 @@ def test_customers_notified_of_a_merged_incident_get_the_bigger_ones_all_clear(o
     small.refresh_from_db()
 
     with pytest.raises(TransitionNotAllowed, match=big.reference):
-        incident_notify(actor=outage["noc"], incident=small)
+        notify(actor=outage["noc"], incident=small)
     incident_resolve(actor=outage["noc"], incident=big, root_cause="hardware")
     all_clears_run()
 
@@ -263,7 +255,7 @@ def test_an_incident_without_customer_wording_is_not_notified(outage):
     )
 
     with pytest.raises(ValidationFailed) as refused:
-        incident_notify(actor=outage["noc"], incident=bare)
+        notify(actor=outage["noc"], incident=bare)
 
     assert refused.value.field == "customer_message"
     assert not OutboundMessage.objects.exists()
@@ -285,10 +277,10 @@ def test_only_roles_that_may_notify_customers_can(outage, role, allowed):
     actor = f.user(role)
 
     if allowed:
-        assert incident_notify(actor=actor, incident=outage["incident"]).queued == 2
+        assert notify(actor=actor, incident=outage["incident"]).queued == 2
     else:
         with pytest.raises(PermissionDenied):
-            incident_notify(actor=actor, incident=outage["incident"])
+            notify(actor=actor, incident=outage["incident"])
         assert not OutboundMessage.objects.exists()
 
 
@@ -297,7 +289,7 @@ def test_notices_and_the_all_clear_reach_a_real_smtp_server_at_the_notice_rate(
 ):
     settings.NETDESK_NOTICE_RATE = "60/minute"
     incident = outage["incident"]
-    incident_notify(actor=outage["noc"], incident=incident)
+    notify(actor=outage["noc"], incident=incident)
     first_due = OutboundMessage.objects.order_by("next_attempt_at")[0].next_attempt_at
 
     assert outbound_deliver_due(now=first_due) == 1
@@ -326,7 +318,7 @@ def test_notices_and_the_all_clear_reach_a_real_smtp_server_at_the_notice_rate(
 def test_the_not_reachable_are_all_counted_and_the_first_named(outage, monkeypatch):
     monkeypatch.setattr("netdesk.channels.services.incident_notices.NAMED", 1)
 
-    result = incident_notify(actor=outage["noc"], incident=outage["incident"])
+    result = notify(actor=outage["noc"], incident=outage["incident"])
 
     assert result.not_reachable == 3
     assert result.not_reachable_accounts == [outage["silent"].account_number]
@@ -336,7 +328,7 @@ def test_the_panel_figures_cost_the_same_queries_for_few_and_many_customers(
     outage, django_assert_num_queries
 ):
     incident = outage["incident"]
-    incident_notify(actor=outage["noc"], incident=incident)
+    notify(actor=outage["noc"], incident=incident)
     with CaptureQueriesContext(connection) as few:
         small = incident_notice_figures(incident)
     for n in range(40):

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.api import api
 from netdesk.channels.models import OutboundKind, OutboundMessage
-from netdesk.customers.models import Contact
+from netdesk.channels.tasks import incident_notify_send
+from netdesk.channels.tests.notify_orders import tasks_run
+from netdesk.customers.models import Contact, Customer
 from netdesk.noc.models import NetworkIncident
 from netdesk.noc.services.incidents import incident_create
 from tests import factories as f
@@ -40,19 +43,62 @@ def api_client(role: str) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {f.token_for(agent)}")
 
 
-def test_notify_answers_202_with_the_counts_and_again_without_queuing(incident):
+def test_notify_answers_202_at_once_and_the_task_queues_the_notices(incident):
     client = api_client(Role.NOC_ENGINEER)
     url = f"/api/v1/noc/incidents/{incident.reference}/notify"
 
     first = client.post(url, {}, content_type="application/json")
-    again = client.post(url, {"confirm": False}, content_type="application/json")
 
     assert first.status_code == 202, first.content
     body = first.json()
-    assert (body["queued"], body["already_notified"], body["not_reachable"]) == (2, 0, 1)
     assert body["incident"] == incident.reference
-    assert (again.json()["queued"], again.json()["already_notified"]) == (0, 2)
+    assert (body["state"], body["affected"], body["to_notify"]) == ("pending", 3, 3)
+    assert (body["queued"], body["already_notified"], body["not_reachable"]) == (0, 0, 0)
+    assert not OutboundMessage.objects.exists()  # nothing queued inside the request
+    assert tasks_run(incident_notify_send) == 2
+    progress = client.get(url).json()
+    assert progress["order"] == body["order"]
+    assert (progress["state"], progress["customers_done"], progress["queued"]) == ("done", 3, 2)
+    assert (progress["already_notified"], progress["not_reachable"]) == (0, 1)
+    assert progress["not_reachable_accounts"] == [
+        Customer.objects.get(name="Silent").account_number
+    ]
+
+
+def test_notifying_the_same_update_again_queues_nothing_and_says_so(incident):
+    client = api_client(Role.NOC_ENGINEER)
+    url = f"/api/v1/noc/incidents/{incident.reference}/notify"
+    client.post(url, {}, content_type="application/json")
+    tasks_run(incident_notify_send)
+
+    again = client.post(url, {"confirm": False}, content_type="application/json").json()
+    tasks_run(incident_notify_send)
+
+    assert again["to_notify"] == 1  # the one not reachable the first time
+    done = client.get(url).json()
+    assert (done["order"], done["state"]) == (again["order"], "done")
+    assert (done["queued"], done["already_notified"], done["not_reachable"]) == (0, 2, 1)
     assert OutboundMessage.objects.filter(kind=OutboundKind.INCIDENT_NOTICE).count() == 2
+
+
+def test_a_second_call_while_the_first_is_under_way_answers_the_same_order(incident):
+    client = api_client(Role.NOC_ENGINEER)
+    url = f"/api/v1/noc/incidents/{incident.reference}/notify"
+
+    first = client.post(url, {}, content_type="application/json").json()
+    second = client.post(url, {"confirm": True}, content_type="application/json")
+
+    assert second.status_code == 202
+    assert second.json()["order"] == first["order"]
+    assert DBTaskResult.objects.filter(task_path=incident_notify_send.module_path).count() == 1
+    assert tasks_run(incident_notify_send) == 2
+
+
+def test_the_progress_of_an_incident_never_notified_is_404(incident):
+    answer = api_client(Role.NOC_ENGINEER).get(f"/api/v1/noc/incidents/{incident.reference}/notify")
+
+    assert answer.status_code == 404
+    assert answer.json()["errors"][0]["field"] == "ref"
 
 
 def test_above_the_cap_the_api_asks_to_confirm_naming_count_and_cap(incident, settings):
@@ -71,7 +117,8 @@ def test_above_the_cap_the_api_asks_to_confirm_naming_count_and_cap(incident, se
     assert "cap of 2" in problem["detail"]
     assert problem["errors"][0]["field"] == "confirm"
     assert confirmed.status_code == 202
-    assert confirmed.json()["queued"] == 2
+    assert confirmed.json()["to_notify"] == 3
+    assert tasks_run(incident_notify_send) == 2
 
 
 @pytest.mark.parametrize("role", [Role.HOTLINE_OPERATOR, Role.FIELD_ENGINEER])
@@ -126,8 +173,15 @@ def test_the_incident_page_shows_the_panel_and_notifies_with_a_confirmation_step
     assert "3 customers" in asked.content.decode()
     assert not OutboundMessage.objects.exists()
     done = browser.post(url, {"update": update.pk, "confirm": "on"}, follow=True)
-    assert "2 notice(s) queued" in done.content.decode()
-    assert "<strong>2</strong> notified of the latest update" in done.content.decode()
+    assert "notifying 3 customer(s) without this update&#x27;s notice" in done.content.decode()
+    assert "Last notice (under way)" in done.content.decode()
+    assert not OutboundMessage.objects.exists()
+    tasks_run(incident_notify_send)
+    text = browser.get(f"/noc/incidents/{incident.reference}/").content.decode()
+    assert "<strong>2</strong> notified of the latest update" in text
+    assert "<strong>2</strong> notices queued" in text
+    silent = Customer.objects.get(name="Silent").account_number
+    assert f"<strong>1</strong> not reachable (no verified, not bouncing address): {silent}" in text
 
 
 def test_the_panel_offers_no_notify_action_to_hotline_operators(incident):

@@ -18,11 +18,11 @@ from django_tasks_db.models import DBTaskResult
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.channels.models import Mailbox, OutboundKind, OutboundMessage
-from netdesk.channels.services.incident_notices import incident_notify
 from netdesk.channels.services.outbound import outbound_queue
 from netdesk.channels.services.outbound_bulk import BulkMessage, outbound_queue_many
 from netdesk.channels.services.templates import MessageContext
 from netdesk.channels.tasks import incident_all_clear_send
+from netdesk.channels.tests.notify_orders import notify
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import Contact, Customer
 from netdesk.noc.models import IncidentUpdate, NetworkIncident
@@ -169,18 +169,18 @@ def test_a_bad_address_is_refused_by_name_and_nothing_is_queued(noc):
 
 
 def test_notifying_costs_the_same_queries_for_5_and_50_customers(noc, django_assert_num_queries):
-    incident_notify(actor=noc, incident=outage(noc, 1, name="WARM"))  # memos built once
+    notify(actor=noc, incident=outage(noc, 1, name="WARM"))  # memos built once
     few, many = outage(noc, 5, name="FEW"), outage(noc, 50, name="MANY")
     with CaptureQueriesContext(connection) as five:
-        assert incident_notify(actor=noc, incident=few).queued == 5
+        assert notify(actor=noc, incident=few).queued == 5
 
     with django_assert_num_queries(len(five)):
-        assert incident_notify(actor=noc, incident=many).queued == 50
+        assert notify(actor=noc, incident=many).queued == 50
 
 
 def test_the_all_clear_is_queued_by_a_task_written_with_the_resolution_and_safe_to_rerun(noc):
     incident = outage(noc, 3)
-    incident_notify(actor=noc, incident=incident)
+    notify(actor=noc, incident=incident)
 
     incident_resolve(actor=noc, incident=incident, root_cause="fibre_cut", customer_message="Ok.")
 
