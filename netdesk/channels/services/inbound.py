@@ -149,24 +149,32 @@ def _process(stored: InboundMessage, *, rate_limited: bool) -> InboundMessage:
     # A row keeps the identity it was stored with. Copies of one mail are
     # locked together in pk order, so two processes taking two copies at
     # once cannot both find no earlier one processed.
+    # The row itself comes whole (with its mailbox) in the same statement;
+    # the other copies without their raw bytes, which are not read.
     identity = {"message_id": stored.message_id, "content_hash": stored.content_hash}
     copies = list(
-        InboundMessage.objects.select_for_update()
+        InboundMessage.objects.select_for_update(of=("self",))
         .filter(**identity)
+        .select_related("mailbox__group__tier", "mailbox__category")
+        .defer("raw")
         .order_by("pk")
-        .values_list("pk", "state", "outcome")
     )
-    message = InboundMessage.objects.select_related(
-        "mailbox__group__tier", "mailbox__category"
-    ).get(pk=stored.pk)
+    message = next((copy for copy in copies if copy.pk == stored.pk), None)
+    if message is None:
+        # Stored under another identity than it was handed with: its own row.
+        message = InboundMessage.objects.select_related(
+            "mailbox__group__tier", "mailbox__category"
+        ).get(pk=stored.pk)
     if message.state == InboundState.PROCESSED:
         return message
     message.attempts += 1
     original = next(
         (
-            pk
-            for pk, state, outcome in copies
-            if state == InboundState.PROCESSED and outcome != Outcome.DUPLICATE and pk != stored.pk
+            copy.pk
+            for copy in copies
+            if copy.state == InboundState.PROCESSED
+            and copy.outcome != Outcome.DUPLICATE
+            and copy.pk != stored.pk
         ),
         None,
     )
@@ -181,12 +189,20 @@ def _process(stored: InboundMessage, *, rate_limited: bool) -> InboundMessage:
         reason = f"same mail as message {original}"
         _finish(message, Taken(Outcome.DUPLICATE, reason, message.duplicate_of.ticket))
         return message
-    mail = parse_message(bytes(message.raw))
+    mail = parse_message(_raw_of(stored, message))
     _read_into(message, mail)
     taken = mail_intake(message=message, mail=mail, rate_limited=rate_limited)
     _finish(message, taken)
     acknowledge(message=message, mail=mail, taken=taken)
     return message
+
+
+def _raw_of(stored: InboundMessage, message: InboundMessage) -> bytes:
+    """The mail's bytes: as the caller stored them when it holds them (they
+    are never written twice), else read now."""
+    if "raw" not in stored.get_deferred_fields() and stored.raw is not None:
+        return bytes(stored.raw)
+    return bytes(message.raw)
 
 
 def mail_process_stranded(*, older_than: timedelta, limit: int) -> int:

@@ -213,6 +213,7 @@ def _add(
     ticket and takes one waiting on the customer back into work; a machine's
     changes nothing."""
     contact = message.contact if _of_customer(message.contact, ticket) else None
+    customer = ticket.customer
     if reopen and ticket.status == Status.RESOLVED:
         ticket_reopen(
             actor=None,
@@ -227,6 +228,10 @@ def _add(
             note="The customer answered by email.",
         )
     _log(message=message, ticket=ticket, contact=contact, summary=_summary(mail))
+    if ticket.customer_id == customer.pk:
+        # Logging re-read the ticket under lock; its customer is the one read
+        # with it in this transaction, and service levels need it.
+        ticket.customer = customer
     ticket_changed(ticket)
     return _attachments_store(message=message, mail=mail, ticket=ticket)
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from email.utils import getaddresses, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import User
@@ -154,31 +156,54 @@ def thread_headers(ticket: Ticket) -> tuple[str, str]:
     """In-Reply-To and References (ids without <>, References space-separated)
     for a new message on `ticket`: it answers the customer's latest mail, or
     else follows the desk's latest; References lists the thread in order."""
-    inbound = list(
+    conversation = (
         InboundMessage.objects.filter(ticket=ticket)
         .exclude(message_id="")
         .exclude(outcome__in=_NOT_CONVERSATION)
-        .order_by("-received_at", "-pk")
-        .values_list("received_at", "message_id")[:REFERENCES_KEPT]
     )
-    outbound = list(
+    found: dict[int, list[tuple[datetime, int, str]]] = {0: [], 1: [], 2: []}
+    # The customer's latest mails, the desk's and the thread's first mail:
+    # one statement; each part put back in its order here (a UNION keeps none).
+    for side, at, pk, message_id in _union_rows(
+        conversation.order_by("-received_at", "-pk").values_list("received_at", "pk", "message_id")[
+            :REFERENCES_KEPT
+        ],
         OutboundMessage.objects.filter(ticket=ticket, kind__in=THREADED_KINDS)
         .exclude(state__in=(OutboundState.FAILED, OutboundState.BOUNCED))
         .order_by("-created_at", "-pk")
-        .values_list("created_at", "message_id")[:REFERENCES_KEPT]
-    )
-    first = (
-        InboundMessage.objects.filter(ticket=ticket)
-        .exclude(message_id="")
-        .exclude(outcome__in=_NOT_CONVERSATION)
-        .order_by("received_at", "pk")
-        .values_list("message_id", flat=True)
-        .first()
-    )
+        .values_list("created_at", "pk", "message_id")[:REFERENCES_KEPT],
+        conversation.order_by("received_at", "pk").values_list("received_at", "pk", "message_id")[
+            :1
+        ],
+    ):
+        found[side].append((at, pk, message_id))
+    inbound = [(at, message_id) for at, _pk, message_id in sorted(found[0], reverse=True)]
+    outbound = [(at, message_id) for at, _pk, message_id in sorted(found[1], reverse=True)]
+    first = found[2][0][2] if found[2] else ""
     thread = [message_id for _at, message_id in sorted(inbound + outbound)]
     ids = list(dict.fromkeys(([first] if first else []) + thread[-(REFERENCES_KEPT - 1) :]))
     in_reply_to = inbound[0][1] if inbound else (outbound[0][1] if outbound else "")
     return in_reply_to, " ".join(ids)
+
+
+def _union_rows(*parts: QuerySet[Any, Any]) -> list[tuple[int, datetime, int, str]]:
+    """(part number, time, pk, Message-ID) of each `values_list(time, pk,
+    id)` part in one UNION ALL statement (each part wrapped: SQLite takes
+    no ORDER BY or LIMIT in a compound's own parts)."""
+    selects: list[str] = []
+    params: list[Any] = []
+    for number, part in enumerate(parts):
+        sql, part_params = part.query.get_compiler(using=part.db).as_sql()
+        selects.append(f"SELECT {number}, * FROM ({sql}) AS part{number}")  # noqa: S608
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        found = cursor.fetchall()
+    # SQLite hands the time back as text, in one format for every row.
+    return [
+        (number, datetime.fromisoformat(at) if isinstance(at, str) else at, pk, message_id)
+        for number, at, pk, message_id in found
+    ]
 
 
 def message_language(
