@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests import mailservers
+from tests import databases, mailservers
 
 os.environ.setdefault("NETDESK_DATA_DIR", tempfile.mkdtemp(prefix="netdesk-test-"))
 
@@ -32,3 +32,19 @@ def mail_settings(settings, smtp_sink: mailservers.SmtpSink) -> mailservers.Smtp
     for name, value in mailservers.smtp_settings(smtp_sink).items():
         setattr(settings, name, value)
     return smtp_sink
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """A database migrated once per run, for `databases.database_copy`: a
+    SQLite file, or a PostgreSQL database when NETDESK_DATABASE_URL is set."""
+    with databases.migrated_database(tmp_path_factory.mktemp("migrated")) as env:
+        yield env
+
+
+@pytest.fixture
+def database_copy(migrated_database, tmp_path) -> Iterator[dict[str, str]]:
+    """The environment of a netdesk with a migrated database of this test's
+    own, for running the desk in other processes."""
+    with databases.database_copy(migrated_database, tmp_path / "data") as env:
+        yield env

@@ -6,7 +6,8 @@ Order per batch: the rows are committed by `mail_take`, then the messages
 are moved (or flagged), then `last_uid` advances. A crash anywhere only
 makes the next fetch see some messages again; `mail_take` answers the row
 it already holds for that UID, so nothing is taken twice and nothing is
-moved off the server before its row exists."""
+moved off the server before its row exists. One process fetches a mailbox
+at a time (fetch_lock); another that tries meanwhile takes nothing."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from imap_tools import BaseMailBox, ImapToolsError, MailBox, MailBoxStartTls, MailBoxUnencrypted
 
+from netdesk.channels.fetch_lock import mailbox_fetch_lock
 from netdesk.channels.models import ImapSecurity, InboundMessage, Mailbox, Source
 from netdesk.channels.services.inbound import mail_take
 
@@ -71,6 +73,8 @@ class FetchReport:
     uidvalidity_changed: bool = False
     # `limit` stopped the fetch with new messages still waiting.
     more_waiting: bool = False
+    # Another process was fetching this mailbox: this fetch took nothing.
+    busy: bool = False
     error: str = ""
 
     @property
@@ -82,21 +86,31 @@ def mailbox_fetch(mailbox: Mailbox, *, limit: int | None = None) -> FetchReport:
     """Take the messages that arrived in `mailbox`'s folder since the last
     fetch (at most `limit`), then schedule the next fetch: after
     fetch_every_seconds, at once when more are waiting, or after a growing
-    backoff when the server failed."""
-    mailbox.refresh_from_db()
+    backoff when the server failed. While another process fetches the same
+    mailbox this takes nothing and says so (`busy`); that one schedules."""
     report = FetchReport(mailbox=mailbox.name)
+    with mailbox_fetch_lock(mailbox.pk) as ours:
+        if not ours:
+            report.busy = True
+            return report
+        _fetch_locked(mailbox, report, limit)
+    return report
+
+
+def _fetch_locked(mailbox: Mailbox, report: FetchReport, limit: int | None) -> None:
+    mailbox.refresh_from_db()
+    report.mailbox = mailbox.name
     if not mailbox.imap_host:
         report.error = "No IMAP host is set: this mailbox is fed by an MTA pipe only."
-        return report
+        return
     try:
         with imap_session(mailbox) as imap:
             _take_new(imap, mailbox, report, limit)
     except ImapTrouble as trouble:
         report.error = _without_password(str(trouble), mailbox)
         _record_failure(mailbox, report.error)
-        return report
+        return
     _record_success(mailbox, more_waiting=report.more_waiting)
-    return report
 
 
 def mailboxes_claim_due(*, lease: timedelta) -> list[Mailbox]:

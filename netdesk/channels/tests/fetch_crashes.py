@@ -4,12 +4,13 @@ bench/mail_crash.py.
 
     python -m netdesk.channels.tests.fetch_crashes --port P --messages N --kills K
 
-runs in an environment naming an empty database (`fresh_database`); it
-migrates it, sets up the mailbox, then forks a worker that runs
-`netdesk mail fetch` and kills it with SIGKILL after a random delay, K
-times, spreading the kills over the messages still waiting; a last worker
-runs to its end. It prints one JSON line: what was stored and how the
-kills fell."""
+runs in an environment naming a database of its own (`fresh_database`, or
+a copy of a migrated one); it migrates it, sets up the mailbox, then forks
+a worker that runs `netdesk mail fetch` and kills it with SIGKILL after a
+random delay, K times, spreading the kills over the messages still
+waiting; a last worker runs to its end. It prints one JSON line: what was
+stored and how the kills fell. With `--together N` it kills nothing: N
+fetchers start at the same moment, and the line says what each printed."""
 
 from __future__ import annotations
 
@@ -21,43 +22,19 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import psycopg
+from tests.databases import REPOSITORY, fresh_database
 
-REPOSITORY = Path(__file__).resolve().parents[3]
+__all__ = ["fresh_database", "main", "run"]
 # Django and the desk are imported inside the functions: the test and the
 # benchmark import this module for fresh_database/run without Django set up
 # for the database the driver uses, which is chosen at run time.
 # A first guess of messages per second, until the first kill measures it.
 RATE_GUESS = 20.0
-
-
-@contextlib.contextmanager
-def fresh_database(data_dir: Path) -> Iterator[dict[str, str]]:
-    """The environment of a netdesk with an empty database of its own: a
-    SQLite file in `data_dir`, or, when NETDESK_DATABASE_URL names a
-    PostgreSQL server, a new database there (dropped afterwards)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NETDESK_")}
-    env["NETDESK_DATA_DIR"] = str(data_dir)
-    server_url = os.environ.get("NETDESK_DATABASE_URL", "")
-    if not server_url:
-        yield env
-        return
-    name = f"crash_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    env["NETDESK_DATABASE_URL"] = server_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield env
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 3600) -> dict[str, Any]:
@@ -86,6 +63,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, required=True, help="messages in the inbox")
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--together",
+        type=int,
+        default=0,
+        help="instead of killing: start this many fetchers at the same moment",
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netdesk.settings")
@@ -97,8 +80,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from netdesk.channels.models import Mailbox
 
+    # Nothing to do on a copy of a migrated database; all of it on a new one.
     call_command("migrate", verbosity=0, interactive=False)
-    Mailbox.objects.create(
+    mailbox = Mailbox.objects.create(
         name="support",
         address=args.user,
         imap_host=args.host,
@@ -110,21 +94,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     connections.close_all()
     started = time.monotonic()
-    kills = _kill_repeatedly(args.messages, args.kills, random.Random(args.seed))
-    last = _fetch_until_done()
-    print(
-        json.dumps(
-            {
-                **_counts(),
-                "kills": kills,
-                "last_run_status": last,
-                "seconds": round(time.monotonic() - started, 1),
-            }
-        )
-    )
+    if args.together:
+        answer: dict[str, Any] = {"runs": _fetch_together(args.together)}
+    else:
+        kills = _kill_repeatedly(mailbox.pk, args.messages, args.kills, random.Random(args.seed))
+        answer = {"kills": kills, "last_run_status": _fetch_until_done(mailbox.pk)}
+    answer.update(_counts(), seconds=round(time.monotonic() - started, 1))
+    print(json.dumps(answer))
 
 
-def _kill_repeatedly(messages: int, kills: int, draw: random.Random) -> list[dict[str, Any]]:
+def _kill_repeatedly(
+    mailbox_pk: int, messages: int, kills: int, draw: random.Random
+) -> list[dict[str, Any]]:
     rate = RATE_GUESS
     done: list[dict[str, Any]] = []
     while len(done) < kills:
@@ -134,6 +115,7 @@ def _kill_repeatedly(messages: int, kills: int, draw: random.Random) -> list[dic
             break
         # Spread the kills left over the messages left, at random points.
         delay = draw.uniform(0.05, 2 * waiting / rate / (kills - len(done)))
+        _wait_until_free(mailbox_pk)
         started = time.monotonic()
         worker = _fork_fetch()
         time.sleep(delay)
@@ -157,21 +139,74 @@ def _kill_repeatedly(messages: int, kills: int, draw: random.Random) -> list[dic
     return done
 
 
-def _fetch_until_done() -> int:
+def _fetch_until_done(mailbox_pk: int) -> int:
+    _wait_until_free(mailbox_pk)
     _, status = os.waitpid(_fork_fetch(), 0)
     return os.waitstatus_to_exitcode(status)
 
 
-def _fork_fetch() -> int:
-    """A worker process running `netdesk mail fetch`, with connections of its own."""
+def _fetch_together(count: int) -> list[dict[str, Any]]:
+    """Fork `count` fetchers that wait at a gate, open it for all at once;
+    each one's exit status and what it printed."""
+    gate_out, gate_in = os.pipe()
+    with contextlib.ExitStack() as files:
+        outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in range(count)]
+        workers = [_fork_fetch(gate=gate_out, output=output.fileno()) for output in outputs]
+        os.write(gate_in, b"go" * count)
+        runs = []
+        for worker, output in zip(workers, outputs, strict=True):
+            _, status = os.waitpid(worker, 0)
+            output.seek(0)
+            runs.append(
+                {
+                    "status": os.waitstatus_to_exitcode(status),
+                    "output": output.read().decode(errors="replace"),
+                }
+            )
+    return runs
+
+
+def _wait_until_free(mailbox_pk: int) -> None:
+    """A killed fetcher's lock ends with it, on PostgreSQL when the server
+    notices its session is gone a moment later: wait for that, so that the
+    next fetcher takes mail instead of leaving it to the dead one."""
+    from django.db import connections
+
+    from netdesk.channels.fetch_lock import mailbox_fetch_lock
+
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            with mailbox_fetch_lock(mailbox_pk) as free:
+                if free:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"mailbox {mailbox_pk} stayed locked for 30 s")
+            time.sleep(0.02)
+    finally:
+        connections.close_all()
+
+
+def _fork_fetch(*, gate: int | None = None, output: int | None = None) -> int:
+    """A worker process running `netdesk mail fetch`, with connections of
+    its own; it starts when two bytes can be read from `gate`, and prints
+    to `output` (a file descriptor) when given."""
     pid = os.fork()
     if pid:
         return pid
     code = 0
     try:
-        from django.core.management import call_command
+        from django.core.management import CommandError, call_command
 
-        call_command("mail", "fetch", verbosity=0)
+        if gate is not None:
+            os.read(gate, 2)
+        stdout = os.fdopen(output, "w") if output is not None else sys.stdout
+        try:
+            call_command("mail", "fetch", verbosity=0, stdout=stdout, stderr=stdout)
+        except CommandError as error:
+            stdout.write(f"CommandError: {error}\n")
+            code = error.returncode
+        stdout.flush()
     except BaseException:  # the parent reads the exit code
         traceback.print_exc()
         code = 1

@@ -177,6 +177,8 @@ def fetch_run(command: BaseCommand, options: dict[str, Any]) -> None:
 
 
 def _fetched(report: FetchReport) -> str:
+    if report.busy:
+        return f"{report.mailbox}: being fetched by another process; left to it."
     if not report.ok:
         return f"{report.mailbox}: failed: {report.error}"
     outcomes = Counter(mail.outcome for mail in report.taken)

@@ -1,0 +1,107 @@
+"""Databases of their own for tests that run the desk in other processes.
+
+`fresh_database` gives an empty one: a SQLite file in a data directory, or,
+when NETDESK_DATABASE_URL names a PostgreSQL server, a new database there.
+Migrating one costs tens of seconds on a small machine, so
+`migrated_database` migrates one once (a session fixture in conftest.py
+holds it) and `database_copy` hands each test a copy of it: the SQLite
+file copied, or a PostgreSQL database made from it as a template.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+SQLITE_FILE = "netdesk.sqlite3"
+# CREATE DATABASE ... TEMPLATE fails while the template's last session is
+# still ending on the server; that takes milliseconds.
+TEMPLATE_BUSY_SECONDS = 10.0
+
+
+def environment(data_dir: Path) -> dict[str, str]:
+    """This process's environment without its NETDESK_ settings, with
+    `data_dir` as the data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETDESK_")}
+    env["NETDESK_DATA_DIR"] = str(data_dir)
+    return env
+
+
+@contextlib.contextmanager
+def fresh_database(data_dir: Path) -> Iterator[dict[str, str]]:
+    """The environment of a netdesk with an empty database of its own: a
+    SQLite file in `data_dir`, or, when NETDESK_DATABASE_URL names a
+    PostgreSQL server, a new database there (dropped afterwards)."""
+    with _database(data_dir, template=None) as env:
+        yield env
+
+
+@contextlib.contextmanager
+def migrated_database(data_dir: Path) -> Iterator[dict[str, str]]:
+    """`fresh_database`, migrated: the template `database_copy` copies."""
+    with fresh_database(data_dir) as env:
+        subprocess.run(
+            [sys.executable, "-m", "netdesk", "migrate", "--no-input", "-v", "0"],
+            cwd=REPOSITORY,
+            env=env,
+            check=True,
+        )
+        yield env
+
+
+@contextlib.contextmanager
+def database_copy(template: dict[str, str], data_dir: Path) -> Iterator[dict[str, str]]:
+    """The environment of a netdesk whose database is a copy of the one in
+    `template` (from `migrated_database`), with `data_dir` of its own."""
+    url = template.get("NETDESK_DATABASE_URL", "")
+    if url:
+        with _database(data_dir, template=url.rsplit("/", 1)[1]) as env:
+            yield env
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # The template's last connection closed with its migrate: no WAL is left.
+    shutil.copyfile(Path(template["NETDESK_DATA_DIR"]) / SQLITE_FILE, data_dir / SQLITE_FILE)
+    yield environment(data_dir)
+
+
+@contextlib.contextmanager
+def _database(data_dir: Path, *, template: str | None) -> Iterator[dict[str, str]]:
+    env = environment(data_dir)
+    server_url = os.environ.get("NETDESK_DATABASE_URL", "")
+    if not server_url:
+        yield env
+        return
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        _create(admin, name, template)
+    env["NETDESK_DATABASE_URL"] = server_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield env
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _create(admin: psycopg.Connection[tuple[object, ...]], name: str, template: str | None) -> None:
+    if template is None:
+        admin.execute(f"CREATE DATABASE {name}")
+        return
+    deadline = time.monotonic() + TEMPLATE_BUSY_SECONDS
+    while True:
+        try:
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+            return
+        except psycopg.errors.ObjectInUse:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
