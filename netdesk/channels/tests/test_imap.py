@@ -180,7 +180,6 @@ def test_a_wrong_password_backs_off_and_never_shows_the_password(dovecot, mailbo
     assert mailbox.next_fetch_at is not None
     assert mailbox.next_fetch_at >= before + timedelta(seconds=120)
     # Each further failure doubles the wait, up to an hour (60 s * 2**6 is past it).
-    # (Dovecot slows down repeated failed sign-ins: one more is tried here.)
     Mailbox.objects.filter(pk=mailbox.pk).update(failures=5)
     mailbox_fetch(mailbox)
     mailbox.refresh_from_db()
