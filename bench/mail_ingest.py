@@ -7,9 +7,14 @@ that PostgreSQL server.
     .venv/bin/python bench/mail_ingest.py                      # SQLite
     scripts/with-postgres.sh .venv/bin/python bench/mail_ingest.py
     .venv/bin/python bench/mail_ingest.py --messages 500 --profile 200
+    scripts/with-postgres.sh .venv/bin/python bench/mail_ingest.py \
+        --messages 2000 --only ingest --jobs 1,2,4
 
 `--profile N` also runs N messages through the pipeline inside this process
-under cProfile and prints where the time goes and the queries per message.
+under cProfile and prints where the time goes and the queries per message
+(`--only profile`: that alone). `--jobs 1,2,4` runs the ingest once per
+number with that many `netdesk mail ingest` pipes at once, each over its
+share of the files, into a fresh database each time.
 Needs dovecot-imapd for the IMAP half (skipped with a message otherwise).
 """
 
@@ -19,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import shlex
 import struct
 import subprocess
 import sys
@@ -156,23 +162,53 @@ def counts(env: dict[str, str]) -> dict[str, Any]:
     return answer
 
 
-def through_ingest(messages: list[bytes], work: Path) -> dict[str, Any]:
+def ingest_batches(env: dict[str, str], files: list[str]) -> subprocess.Popen[bytes]:
+    """One ingest pipe: `netdesk mail ingest` over `files`, INGEST_BATCH at a
+    time, one run after the other (a shell loop, so the pipes of several
+    jobs start together and each runs on its own)."""
+    runs = []
+    for first in range(0, len(files), INGEST_BATCH):
+        argv = [
+            *NETDESK,
+            "mail",
+            "ingest",
+            "--mailbox",
+            "support",
+            *files[first : first + INGEST_BATCH],
+        ]
+        runs.append(" ".join(map(shlex.quote, argv)) + " >/dev/null")
+    return subprocess.Popen(
+        ["bash", "-ec", "\n".join(runs) or "true"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+    )
+
+
+def through_ingest(messages: list[bytes], work: Path, *, jobs: int = 1) -> dict[str, Any]:
+    """The messages through `jobs` ingest pipes at once (what an MTA does
+    when mail arrives faster than one pipe takes it), each over its own
+    files: message n goes to pipe n mod jobs, so every pipe sees the same mix."""
     files = []
     for n, raw in enumerate(messages):
         path = work / f"{n:06d}.eml"
         path.write_bytes(raw)
         files.append(str(path))
-    with fresh_database(work / "ingest-db") as env:
+    with fresh_database(work / f"ingest-db-{jobs}") as env:
         prepare(env, None)
         started = time.monotonic()
-        for first in range(0, len(files), INGEST_BATCH):
-            netdesk(
-                env, "mail", "ingest", "--mailbox", "support", *files[first : first + INGEST_BATCH]
-            )
+        pipes = [ingest_batches(env, files[job::jobs]) for job in range(jobs)]
+        try:
+            failures = [pipe.communicate()[1] for pipe in pipes if pipe.wait() != 0]
+        finally:
+            for pipe in pipes:  # stopped part way (Ctrl-C): no pipe left running
+                if pipe.poll() is None:
+                    pipe.kill()
         seconds = time.monotonic() - started
+        if failures:
+            raise RuntimeError(f"netdesk mail ingest failed:\n{failures[0].decode()[-3000:]}")
         return {
+            "jobs": jobs,
             "seconds": round(seconds, 1),
             "per_second": round(len(messages) / seconds, 1),
+            "load_average": [round(load, 2) for load in os.getloadavg()],
             **counts(env),
         }
 
@@ -259,6 +295,9 @@ def profile(messages: list[bytes], work: Path) -> None:
         for statement, n in statements.most_common(15):
             print(f"  {n / len(measured):5.1f} x {statement}")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"netdesk/", 30)
+        # Where the time is spent itself: the database driver, Django
+        # building statements and models, the mail parser.
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
         connection.close()
 
 
@@ -266,9 +305,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--only", choices=["ingest", "imap"], help="one way in only")
+    parser.add_argument(
+        "--only", choices=["ingest", "imap", "profile"], help="one way in only, or the profile"
+    )
     parser.add_argument("--profile", type=int, default=0, help="also profile N messages")
+    parser.add_argument(
+        "--jobs",
+        type=lambda value: [int(n) for n in value.split(",")],
+        default=[1],
+        help="ingest pipes at once, one run per number: 1,2,4 (default 1)",
+    )
     args = parser.parse_args()
+    if any(jobs < 1 for jobs in args.jobs):
+        parser.error(f"--jobs {args.jobs}: each number of pipes must be 1 or more")
     messages = mixed_messages(args.messages, seed=args.seed)
     database = "postgresql" if os.environ.get("NETDESK_DATABASE_URL") else "sqlite"
     with tempfile.TemporaryDirectory(prefix="netdesk-mail-bench-") as temp:
@@ -281,8 +330,10 @@ def main() -> None:
             "process_start_seconds": start_cost(work / "start"),
         }
         if args.only in (None, "ingest"):
-            result["ingest"] = through_ingest(messages, work)
-            print(f"ingest: {result['ingest']}", flush=True)
+            for jobs in args.jobs:
+                key = "ingest" if jobs == 1 else f"ingest_{jobs}_jobs"
+                result[key] = through_ingest(messages, work, jobs=jobs)
+                print(f"{key}: {result[key]}", flush=True)
         if args.only in (None, "imap"):
             result["imap"] = through_imap(messages, work)
             print(f"imap: {result['imap']}", flush=True)
