@@ -19,7 +19,6 @@ from netdesk.channels.models import (
     Outcome,
     TemplateEvent,
 )
-from netdesk.channels.parsing import UnparseableMail, parse_message
 from netdesk.channels.services.delivery import NO_SERVER
 from netdesk.tickets.models import Attachment, Ticket
 
@@ -106,27 +105,6 @@ def _attachment(row: Attachment) -> ConversationAttachment:
     )
 
 
-def _content_ids(raw: bytes, attachments: list[Attachment]) -> dict[str, int]:
-    """Which stored attachment each `cid:` of the mail names. The stored
-    files do not keep the part's Content-ID, so the mail is read again and
-    its parts matched to the files by name and size."""
-    try:
-        parsed = parse_message(raw)
-    except UnparseableMail:
-        return {}
-    found: dict[str, int] = {}
-    for part in parsed.attachments:
-        if not part.content_id:
-            continue
-        match = next(
-            (a for a in attachments if a.filename == part.filename and a.size == len(part.data)),
-            None,
-        ) or next((a for a in attachments if a.filename == part.filename), None)
-        if match is not None:
-            found[part.content_id] = match.pk
-    return found
-
-
 def html_with_images(html: str, images: dict[str, int], reference: str) -> str:
     """The sanitised HTML with each `cid:` image pointing at the ticket's
     attachment view; a `cid:` naming no stored file is left as it is (the
@@ -152,21 +130,13 @@ def _inbound(ticket: Ticket) -> list[ConversationMessage]:
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("received_at", "pk")
     )
-    with_cid = [row.pk for row in rows if "cid:" in row.html.lower()]
-    raws: dict[int, bytes] = {}
-    if with_cid:
-        raws = {
-            pk: bytes(raw)
-            for pk, raw in InboundMessage.objects.filter(pk__in=with_cid).values_list("pk", "raw")
-        }
-    images = {
-        row.pk: _content_ids(raws[row.pk], list(row.attachments.all()))
-        for row in rows
-        if row.pk in raws
-    }
     messages = []
     for row in rows:
         attachments = list(row.attachments.all())
+        # Stored at intake (the raw mail is never read here); a file since
+        # removed from the ticket is not pointed at.
+        stored = {a.pk for a in attachments}
+        images = {cid: pk for cid, pk in row.content_ids.items() if pk in stored}
         contact = row.contact
         text = row.reply_text or row.text
         messages.append(
@@ -181,7 +151,7 @@ def _inbound(ticket: Ticket) -> list[ConversationMessage]:
                 subject=row.subject,
                 text=text,
                 quoted=row.text if row.text.strip() != text.strip() else "",
-                html=html_with_images(row.html, images.get(row.pk, {}), ticket.reference),
+                html=html_with_images(row.html, images, ticket.reference),
                 message_id=row.message_id,
                 attachments=[_attachment(a) for a in attachments],
                 contact_id=contact.pk if contact else None,
@@ -190,7 +160,7 @@ def _inbound(ticket: Ticket) -> list[ConversationMessage]:
                 problems=row.problems,
                 outcome=row.outcome,
                 outcome_label=row.get_outcome_display() if row.outcome else "",
-                inline_images=images.get(row.pk, {}),
+                inline_images=images,
             )
         )
     return messages

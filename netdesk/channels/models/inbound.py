@@ -72,6 +72,11 @@ class InboundMessage(models.Model):
     )
     problems = models.TextField(blank=True, default="", help_text="Defects worked around.")
     attachments = models.ManyToManyField("tickets.Attachment", blank=True, related_name="+")
+    # What an HTML image's `cid:` names: written as the parts are stored, so
+    # the conversation shows inline images without reading the raw mail.
+    content_ids = models.JSONField(
+        default=dict, blank=True, help_text="Content-ID of each stored part -> attachment id."
+    )
     attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -266,6 +266,7 @@ def _attachments_store(
     """Each file through the upload checks; one refused is named (the raw
     mail still holds it), never dropped unsaid."""
     refused: list[str] = []
+    content_ids: dict[str, int] = {}
     for number, part in enumerate(mail.attachments, start=1):
         name = part.filename or f"attachment-{number}"
         upload = SimpleUploadedFile(name, part.data, content_type=part.content_type)
@@ -276,4 +277,11 @@ def _attachments_store(
             refused.append(f"attachment {name!r} not stored on the ticket: {refusal.message}")
             continue
         message.attachments.add(stored)
+        if part.content_id:
+            content_ids[part.content_id] = stored.pk
+    if content_ids:
+        # Its own UPDATE, only for mail with inline parts: the conversation
+        # maps cid: images with it instead of parsing the raw mail again.
+        message.content_ids = content_ids
+        InboundMessage.objects.filter(pk=message.pk).update(content_ids=content_ids)
     return tuple(refused)

@@ -7,11 +7,14 @@ import base64
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from netdesk.accounts.models import Role, TierKind
-from netdesk.channels.models import OutboundState, Outcome
+from netdesk.channels.models import OutboundState, Outcome, Source
 from netdesk.channels.selectors import INBOUND, OUTBOUND, ticket_conversation
 from netdesk.channels.services.delivery import NO_SERVER
+from netdesk.channels.services.inbound import mail_take
 from netdesk.channels.tests.conversation_rows import START, attached, received, sent
 from netdesk.customers.models import Segment
 from tests import factories as f
@@ -100,29 +103,59 @@ def test_queued_mail_without_a_mail_server_says_it_is_not_sent(ticket, settings)
     assert message.delivery_note == NO_SERVER
 
 
-def test_inline_images_name_their_stored_files(ticket, operator):
-    # Given an HTML mail whose image is a part of the same mail (cid:)
-    image = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
-    raw = (
-        b"From: Carla <customer@example.net>\r\nTo: support@isp.example\r\n"
-        b"Subject: photo\r\nMessage-ID: <photo.1@example.net>\r\nMIME-Version: 1.0\r\n"
-        b'Content-Type: multipart/related; boundary="b"\r\n\r\n'
-        b'--b\r\nContent-Type: text/html; charset="utf-8"\r\n\r\n'
-        b'<p>The lights:</p><img src="cid:leds@example.net">\r\n'
-        b"--b\r\nContent-Type: image/png\r\nContent-ID: <leds@example.net>\r\n"
-        b'Content-Disposition: inline; filename="leds.png"\r\n'
-        b"Content-Transfer-Encoding: base64\r\n\r\n"
-        + base64.encodebytes(image).replace(b"\n", b"\r\n")
-        + b"--b--\r\n"
-    )
-    message = received(ticket, raw=raw, html='<p>The lights:</p><img src="cid:leds@example.net">')
-    stored = attached(ticket, actor=operator, name="leds.png", content=image)
-    message.attachments.add(stored)
+INLINE_IMAGE = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+INLINE_MAIL = (
+    b"From: Carla <customer@example.net>\r\nTo: support@isp.example\r\n"
+    b"Subject: photo\r\nMessage-ID: <photo.1@example.net>\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/related; boundary="b"\r\n\r\n'
+    b'--b\r\nContent-Type: text/html; charset="utf-8"\r\n\r\n'
+    b'<p>The lights:</p><img src="cid:leds@example.net">\r\n'
+    b"--b\r\nContent-Type: image/png\r\nContent-ID: <leds@example.net>\r\n"
+    b'Content-Disposition: inline; filename="leds.png"\r\n'
+    b"Content-Transfer-Encoding: base64\r\n\r\n"
+    + base64.encodebytes(INLINE_IMAGE).replace(b"\n", b"\r\n")
+    + b"--b--\r\n"
+)
+
+
+def test_inline_images_name_their_stored_files():
+    # Given an HTML mail whose image is a part of the same mail (cid:), taken
+    message = mail_take(raw=INLINE_MAIL, mailbox=None, source=Source.PIPE)
+    stored = message.attachments.get()
+    assert message.content_ids == {"leds@example.net": stored.pk}
     # When the conversation is read, the cid names the stored file
-    (shown,) = ticket_conversation(ticket)
+    (shown,) = [m for m in ticket_conversation(message.ticket) if m.inbound]
     assert shown.inline_images == {"leds@example.net": stored.pk}
     # ... and the HTML (on the page and in the API) shows it from the attachment view
-    assert f'<img src="/tickets/{ticket.reference}/attachments/{stored.pk}/">' in shown.html
+    reference = message.ticket.reference
+    assert f'<img src="/tickets/{reference}/attachments/{stored.pk}/">' in shown.html
+
+
+def test_the_conversation_never_reads_the_raw_mail():
+    message = mail_take(raw=INLINE_MAIL, mailbox=None, source=Source.PIPE)
+
+    with CaptureQueriesContext(connection) as queries:
+        conversation = ticket_conversation(message.ticket)
+
+    assert conversation[0].inline_images
+    read = [q["sql"] for q in queries.captured_queries if "channels_inboundmessage" in q["sql"]]
+    assert read
+    assert not [sql for sql in read if '"raw"' in sql], read
+
+
+def test_a_cid_whose_file_left_the_ticket_is_not_pointed_at(ticket, operator):
+    stored = attached(ticket, actor=operator, name="leds.png", content=INLINE_IMAGE)
+    message = received(
+        ticket,
+        html='<img src="cid:leds@example.net">',
+        content_ids={"leds@example.net": stored.pk + 1000},
+    )
+    message.attachments.add(stored)
+
+    (shown,) = ticket_conversation(ticket)
+
+    assert shown.inline_images == {}
+    assert 'src="cid:leds@example.net"' in shown.html
 
 
 @pytest.mark.parametrize("count", [1, 20])

@@ -90,8 +90,9 @@ def test_inline_images_point_at_the_attachment_view(client, ticket, operator):
         b"--b\r\nContent-Type: image/png\r\nContent-ID: <led>\r\n"
         b'Content-Disposition: inline; filename="led.png"\r\n\r\n' + image + b"\r\n--b--\r\n"
     )
-    message = received(ticket, raw=raw, html='<img src="cid:led">')
     stored = attached(ticket, actor=operator, name="led.png", content=image)
+    # As the intake stores it: the cid of each part stored.
+    message = received(ticket, raw=raw, html='<img src="cid:led">', content_ids={"led": stored.pk})
     message.attachments.add(stored)
     html = page(client, ticket)
     assert f'<img src="/tickets/{ticket.reference}/attachments/{stored.pk}/">' in html
