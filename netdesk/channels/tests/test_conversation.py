@@ -123,6 +123,7 @@ def test_inline_images_name_their_stored_files():
     message = mail_take(raw=INLINE_MAIL, mailbox=None, source=Source.PIPE)
     stored = message.attachments.get()
     assert message.content_ids == {"leds@example.net": stored.pk}
+    assert message.ticket is not None
     # When the conversation is read, the cid names the stored file
     (shown,) = [m for m in ticket_conversation(message.ticket) if m.inbound]
     assert shown.inline_images == {"leds@example.net": stored.pk}
@@ -133,6 +134,7 @@ def test_inline_images_name_their_stored_files():
 
 def test_the_conversation_never_reads_the_raw_mail():
     message = mail_take(raw=INLINE_MAIL, mailbox=None, source=Source.PIPE)
+    assert message.ticket is not None
 
     with CaptureQueriesContext(connection) as queries:
         conversation = ticket_conversation(message.ticket)
