@@ -3,48 +3,31 @@ an unknown sender into the right customer. They parse; services decide."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
+from netdesk.channels.addresses import ACCEPTED_ADDRESSES, addresses_checked
+from netdesk.core.errors import ValidationFailed
 from netdesk.tickets.forms import TicketTextField
-
-# Agents paste addresses from anywhere: commas, semicolons and line breaks
-# all separate them.
-ADDRESS_SEPARATORS = re.compile(r"[,;\n\r]+")
-MAX_RECIPIENTS = 50
-ACCEPTED_ADDRESSES = "addresses like name@example.net, separated by commas"
 
 
 class AddressListField(forms.CharField):
-    """A list of mail addresses typed as text; each is checked, and an error
-    names the field and the address that is not accepted."""
+    """A list of mail addresses typed as text, checked by the rule the
+    outbound queue applies (`addresses_checked`): the same error, naming the
+    field, the address and what is accepted, and the same limit."""
 
     def __init__(self, *, label: str, required: bool = True, **kwargs: Any) -> None:
         super().__init__(label=label, required=required, **kwargs)
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
-        addresses = [part.strip() for part in ADDRESS_SEPARATORS.split(text) if part.strip()]
-        unique = list(dict.fromkeys(addresses))
-        for address in unique:
-            try:
-                validate_email(address)
-            except ValidationError:
-                raise ValidationError(
-                    f"{self.label}: {address!r} is not an email address. "
-                    f"Accepted: {ACCEPTED_ADDRESSES}.",
-                    code="invalid",
-                ) from None
-        if len(unique) > MAX_RECIPIENTS:
-            raise ValidationError(
-                f"{self.label}: {len(unique)} addresses; at most {MAX_RECIPIENTS} are accepted.",
-                code="max_length",
-            )
-        return unique
+        try:
+            return addresses_checked(text, field=str(self.label))
+        except ValidationFailed as refused:
+            code = "max_length" if isinstance(refused.value, int) else "invalid"
+            raise ValidationError(refused.message, code=code) from None
 
     def validate(self, value: Any) -> None:
         if self.required and not value:

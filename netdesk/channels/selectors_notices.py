@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Count
 
+from netdesk.channels.addresses import MAX_RECIPIENTS
 from netdesk.channels.models import NotifyOrder, OutboundKind, OutboundMessage
 from netdesk.customers.models import Contact, Customer
 from netdesk.noc.impact import impact_of
@@ -49,7 +50,8 @@ def customer_addresses(customers: Sequence[Customer]) -> dict[int, list[str]]:
             bouncing.setdefault(customer_id, set()).add(email.lower())
         elif verified and _usable(email):
             known = reachable.setdefault(customer_id, [])
-            if email.lower() not in (a.lower() for a in known):
+            # A message takes at most MAX_RECIPIENTS: primary contacts first.
+            if email.lower() not in (a.lower() for a in known) and len(known) < MAX_RECIPIENTS:
                 known.append(email)
     for customer in customers:
         own = customer.email

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import User
+from netdesk.channels.addresses import addresses_checked
 from netdesk.channels.models import (
     AUTOMATIC_KINDS,
     InboundMessage,
@@ -99,21 +100,10 @@ def _valid(address: str) -> bool:
 
 def _checked_addresses(field: str, given: Iterable[str]) -> list[str]:
     """Bare addresses from what a caller gave ("Name <a@b>" or "a@b", one
-    per item or comma-separated), each once; a bad one is refused by name."""
-    found: list[str] = []
-    for item in given:
-        for _name, address in getaddresses([item]):
-            address = address.strip()
-            if not _valid(address):
-                raise ValidationFailed(
-                    f"{field}: {item!r} is not an e-mail address.",
-                    field=field,
-                    value=item,
-                    accepted="e-mail addresses such as name@example.net",
-                )
-            if address.lower() not in {a.lower() for a in found}:
-                found.append(address)
-    return found
+    per item or several separated), each once; by the rule the reply
+    composer applies too: a bad one is refused by name, and so are more
+    than MAX_RECIPIENTS."""
+    return addresses_checked(given, field=field)
 
 
 def recipients_checked(to: Iterable[str], cc: Iterable[str]) -> tuple[list[str], list[str]]:

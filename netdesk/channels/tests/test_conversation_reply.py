@@ -105,7 +105,7 @@ def test_a_bad_address_is_named_and_what_was_typed_kept(client, ticket, field, v
     assert response.status_code == 422
     html = response.content.decode()
     bad = value.split(", ")[-1]
-    assert f"{label}: &#x27;{bad}&#x27; is not an email address" in html
+    assert f"{label}: &#x27;{bad}&#x27; is not an e-mail address" in html
     assert "A long answer I typed." in html
     assert not Comment.objects.filter(ticket=ticket).exists()
     assert not OutboundMessage.objects.filter(ticket=ticket).exists()
