@@ -54,13 +54,16 @@ def interaction_log(
     ticket: Ticket | None = None,
     contact: Contact | None = None,
     announce: bool = True,
+    ticket_written: bool = False,
 ) -> Interaction:
     """Record one contact. On a ticket it becomes a timeline event and, when an
     agent spoke to or wrote to the customer, the ticket's first response.
     `announce=False` leaves announcing the change to the caller (a new
-    ticket announces itself once, with its first response in)."""
+    ticket announces itself once, with its first response in).
+    `ticket_written=True`: the caller wrote the ticket in this transaction
+    (a new ticket), so it holds the row and the instance is the row."""
     require(actor, Action.INTERACTION_LOG)
-    if ticket is not None:
+    if ticket is not None and not ticket_written:
         ticket = locked(ticket)
     now = timezone.now()
     started_at = started_at or now

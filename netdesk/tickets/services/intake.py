@@ -120,28 +120,14 @@ def ticket_create(
             channel=channel,
             contact=contact,
             announce=False,  # announced once below, with the first response in
+            ticket_written=True,  # inserted above: not read again
             **report,
         )
-        _keep_related(ticket, customer=customer, contact=contact, group=group)
     ticket_changed(ticket)
     hooks_run("ticket_created", ticket=ticket, actor=actor)
     if settled is not None:
         settled.resolve(actor=actor, ticket=ticket)
     return ticket
-
-
-def _keep_related(
-    ticket: Ticket, *, customer: Customer, contact: Contact | None, group: SupportGroup
-) -> None:
-    """The ticket was read again under lock when its call was logged, which
-    drops the rows it was opened with; they are the same rows (this
-    transaction wrote the ticket), so the hooks need not read them again."""
-    if ticket.customer_id == customer.pk:
-        ticket.customer = customer
-    if contact is not None and ticket.contact_id == contact.pk:
-        ticket.contact = contact
-    if ticket.group_id == group.pk:
-        ticket.group = group
 
 
 @dataclass(frozen=True)
