@@ -16,6 +16,7 @@ from netdesk.accounts.models import User
 from netdesk.channels.imap import mailbox_fetch, mailboxes_claim_due
 from netdesk.channels.models import NotifyOrder
 from netdesk.channels.services.delivery import outbound_deliver_due
+from netdesk.channels.services.escalation_backlog import escalation_notices_queue_missing
 from netdesk.channels.services.inbound import mail_process_stranded
 from netdesk.channels.services.incident_notices import (
     incident_all_clear,
@@ -76,7 +77,9 @@ def schedule_mail_tick(*, delay: timedelta = timedelta(0)) -> None:
 
 
 def ensure_mail_tick() -> None:
-    """Called when a worker starts: make sure mail is read and sent."""
+    """Called when a worker starts: make sure mail is read and sent, the
+    escalation notices from before the outbound queue included."""
+    escalation_notices_queue_missing()
     schedule_mail_tick()
 
 
