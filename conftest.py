@@ -1,14 +1,28 @@
 """Test set-up shared by every app: fresh data dir per run, mail servers on demand."""
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import override_settings
 
 from tests import databases, mailservers
 
 os.environ.setdefault("NETDESK_DATA_DIR", tempfile.mkdtemp(prefix="netdesk-test-"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """Passwords are hashed with one round of MD5 in tests: the production
+    hasher (PBKDF2, a million rounds) costs a quarter of a second for each
+    user a test makes. Hashes made the production way still verify."""
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", *django_settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
 
 
 @pytest.fixture
@@ -34,12 +48,35 @@ def mail_settings(settings, smtp_sink: mailservers.SmtpSink) -> mailservers.Smtp
     return smtp_sink
 
 
+MIGRATION = pytest.StashKey[databases.Migration]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When a selected test runs the desk on a database of its own, start
+    migrating the template of those databases now, beside the tests."""
+    if any("migrated_database" in getattr(item, "fixturenames", ()) for item in session.items):
+        _migration(session.config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    migration = config.stash.get(MIGRATION, None)
+    if migration is not None:
+        migration.close()
+        shutil.rmtree(migration.data_dir, ignore_errors=True)
+
+
+def _migration(config: pytest.Config) -> databases.Migration:
+    if MIGRATION not in config.stash:
+        data_dir = Path(tempfile.mkdtemp(prefix="netdesk-migrated-"))
+        config.stash[MIGRATION] = databases.Migration(data_dir)
+    return config.stash[MIGRATION]
+
+
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory) -> Iterator[dict[str, str]]:
+def migrated_database(pytestconfig: pytest.Config) -> dict[str, str]:
     """A database migrated once per run, for `databases.database_copy`: a
     SQLite file, or a PostgreSQL database when NETDESK_DATABASE_URL is set."""
-    with databases.migrated_database(tmp_path_factory.mktemp("migrated")) as env:
-        yield env
+    return _migration(pytestconfig).ready()
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 
 `fresh_database` gives an empty one: a SQLite file in a data directory, or,
 when NETDESK_DATABASE_URL names a PostgreSQL server, a new database there.
-Migrating one costs tens of seconds on a small machine, so
-`migrated_database` migrates one once (a session fixture in conftest.py
-holds it) and `database_copy` hands each test a copy of it: the SQLite
-file copied, or a PostgreSQL database made from it as a template.
+Migrating one costs tens of seconds on a small machine, so a `Migration`
+migrates one once per test run, in the background (conftest.py starts it
+when a selected test needs it), and `database_copy` hands each test a copy
+of it: the SQLite file copied, or a PostgreSQL database made from it as a
+template.
 """
 
 from __future__ import annotations
@@ -46,23 +47,48 @@ def fresh_database(data_dir: Path) -> Iterator[dict[str, str]]:
         yield env
 
 
-@contextlib.contextmanager
-def migrated_database(data_dir: Path) -> Iterator[dict[str, str]]:
-    """`fresh_database`, migrated: the template `database_copy` copies."""
-    with fresh_database(data_dir) as env:
-        subprocess.run(
-            [sys.executable, "-m", "netdesk", "migrate", "--no-input", "-v", "0"],
-            cwd=REPOSITORY,
-            env=env,
-            check=True,
-        )
-        yield env
+class Migration:
+    """A new database (`fresh_database`) that a process of its own migrates:
+    started early, so that it runs beside the tests on the machine's other
+    core, and waited for by the first test that copies it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = data_dir
+        self._stack = contextlib.ExitStack()
+        self.env = self._stack.enter_context(fresh_database(data_dir))
+        self._log = data_dir / "migrate.log"
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "netdesk", "migrate", "--no-input", "-v", "0"],
+                cwd=REPOSITORY,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self._stack.callback(self._stop)
+
+    def ready(self) -> dict[str, str]:
+        """The migrated database's environment, once the migration is done."""
+        if self._process.wait() != 0:
+            raise RuntimeError(f"migrating the template database failed:\n{self._log.read_text()}")
+        return self.env
+
+    def close(self) -> None:
+        """Stop the migration if it still runs; drop a PostgreSQL database."""
+        self._stack.close()
+
+    def _stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
 
 
 @contextlib.contextmanager
 def database_copy(template: dict[str, str], data_dir: Path) -> Iterator[dict[str, str]]:
     """The environment of a netdesk whose database is a copy of the one in
-    `template` (from `migrated_database`), with `data_dir` of its own."""
+    `template` (a `Migration`'s), with `data_dir` of its own."""
     url = template.get("NETDESK_DATABASE_URL", "")
     if url:
         with _database(data_dir, template=url.rsplit("/", 1)[1]) as env:
