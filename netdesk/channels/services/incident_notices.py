@@ -39,6 +39,12 @@ NOTICE_KINDS = (OutboundKind.INCIDENT_NOTICE, OutboundKind.ALL_CLEAR)
 # Customers read per step: one page of the NOC's selector, one query for
 # their contacts, one for who already has this update's notice.
 PAGE = 1000
+# What a page of an order changes on it.
+PROGRESS_FIELDS = [
+    *("state", "affected", "customers_done", "after_customer_id", "queued"),
+    *("already_notified", "not_reachable", "not_reachable_accounts", "problem"),
+    *("finished_at", "updated_at"),
+]
 # The customers not reachable are counted in full; this many are named.
 NAMED = 100
 
@@ -252,7 +258,7 @@ def incident_notify_step(*, order_id: int) -> bool:
         order.state, order.affected = NotifyState.DONE, order.customers_done
     if not order.is_open:
         order.finished_at = timezone.now()
-    order.save()
+    order.save(update_fields=PROGRESS_FIELDS)
     return order.is_open
 
 
