@@ -4,7 +4,6 @@ worker comes back: run as real worker processes against a file database."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -29,12 +28,11 @@ def django_shell(code, env):
 
 
 @pytest.fixture
-def env(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NETDESK_")}
-    env["NETDESK_DATA_DIR"] = str(tmp_path)
+def env(database_copy: dict[str, str]):
     if os.environ.get("NETDESK_DATABASE_URL"):
         pytest.skip("file-database restart test runs on SQLite; PostgreSQL is covered in-process")
-    netdesk(["migrate", "--no-input", "-v", "0"], env)
+    # A copy of the database migrated once for the run (conftest.py).
+    env = dict(database_copy)
     netdesk(
         [
             "createuser",

@@ -49,18 +49,11 @@ def clean_env(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """A migrated SQLite data directory, made once for the module."""
+def migrated(migrated_database: dict[str, str]) -> Path:
+    """A migrated SQLite data directory, made once for the run (conftest.py)."""
     if ON_POSTGRES:
         pytest.skip("the MTA path runs on its own SQLite file; PostgreSQL is covered in-process")
-    data_dir = tmp_path_factory.mktemp("migrated")
-    subprocess.run(
-        [*NETDESK, "migrate", "--no-input", "-v", "0"],
-        env=clean_env(data_dir),
-        check=True,
-        timeout=600,
-    )
-    return data_dir
+    return Path(migrated_database["NETDESK_DATA_DIR"])
 
 
 @pytest.fixture
