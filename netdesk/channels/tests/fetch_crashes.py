@@ -33,8 +33,6 @@ __all__ = ["fresh_database", "main", "run"]
 # Django and the desk are imported inside the functions: the test and the
 # benchmark import this module for fresh_database/run without Django set up
 # for the database the driver uses, which is chosen at run time.
-# A first guess of messages per second, until the first kill measures it.
-RATE_GUESS = 20.0
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 3600) -> dict[str, Any]:
@@ -106,37 +104,55 @@ def main(argv: list[str] | None = None) -> None:
 def _kill_repeatedly(
     mailbox_pk: int, messages: int, kills: int, draw: random.Random
 ) -> list[dict[str, Any]]:
-    rate = RATE_GUESS
     done: list[dict[str, Any]] = []
     while len(done) < kills:
         before = _stored()
         waiting = messages - before
         if waiting <= 0:
             break
-        # Spread the kills left over the messages left, at random points.
-        delay = draw.uniform(0.05, 2 * waiting / rate / (kills - len(done)))
+        # Spread the kills left over the messages left: each falls once a
+        # random number of them is stored (none: while it signs in), a
+        # random moment later, wherever the worker then is.
+        target = before + min(draw.randint(0, 2 * waiting // (kills - len(done))), waiting - 1)
+        grace = draw.uniform(0.0, 0.05)
         _wait_until_free(mailbox_pk)
         started = time.monotonic()
         worker = _fork_fetch()
-        time.sleep(delay)
-        os.kill(worker, signal.SIGKILL)
-        _, status = os.waitpid(worker, 0)
-        elapsed = time.monotonic() - started
-        after = _stored()
-        if after > before:
-            rate = max((after - before) / elapsed, 1.0)
+        status = _wait_for_stored(worker, target)
+        if status is None:
+            time.sleep(grace)
+            os.kill(worker, signal.SIGKILL)
+            _, status = os.waitpid(worker, 0)
         killed = os.WIFSIGNALED(status)
         done.append(
             {
-                "after_seconds": round(delay, 2),
+                "after_seconds": round(time.monotonic() - started, 2),
                 "stored_before": before,
-                "stored_after": after,
+                "stored_after": _stored(),
                 "killed": killed,
             }
         )
         if not killed:
             break
     return done
+
+
+def _wait_for_stored(worker: int, target: int) -> int | None:
+    """Wait until `target` messages are stored; the worker's wait status
+    when it ended first, else None."""
+    from django.db import connections
+
+    from netdesk.channels.models import InboundMessage
+
+    try:
+        while InboundMessage.objects.count() < target:
+            pid, status = os.waitpid(worker, os.WNOHANG)
+            if pid:
+                return status
+            time.sleep(0.005)
+        return None
+    finally:
+        connections.close_all()
 
 
 def _fetch_until_done(mailbox_pk: int) -> int:
