@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shlex
 import struct
 import subprocess
@@ -182,6 +183,27 @@ def ingest_batches(env: dict[str, str], files: list[str]) -> subprocess.Popen[by
     )
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU seconds of the PostgreSQL server's ended processes (its exited
+    backends), read from the postmaster's /proc entry; None on SQLite or
+    where it cannot be read (another machine, no rights)."""
+    url = os.environ.get("NETDESK_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return None
+    try:
+        import psycopg
+
+        with psycopg.connect(url) as connection:
+            row = connection.execute("SHOW data_directory").fetchone()
+        assert row is not None
+        pid = (Path(row[0]) / "postmaster.pid").read_text().split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        # cutime and cstime: fields 16 and 17 of stat, 14 and 15 after the name.
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    except Exception:  # a figure left out, not a failed run
+        return None
+
+
 def through_ingest(messages: list[bytes], work: Path, *, jobs: int = 1) -> dict[str, Any]:
     """The messages through `jobs` ingest pipes at once (what an MTA does
     when mail arrives faster than one pipe takes it), each over its own
@@ -193,6 +215,8 @@ def through_ingest(messages: list[bytes], work: Path, *, jobs: int = 1) -> dict[
         files.append(str(path))
     with fresh_database(work / f"ingest-db-{jobs}") as env:
         prepare(env, None)
+        server_before = server_cpu_seconds()
+        client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         pipes = [ingest_batches(env, files[job::jobs]) for job in range(jobs)]
         try:
@@ -202,12 +226,29 @@ def through_ingest(messages: list[bytes], work: Path, *, jobs: int = 1) -> dict[
                 if pipe.poll() is None:
                     pipe.kill()
         seconds = time.monotonic() - started
+        client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server_after = server_cpu_seconds()
         if failures:
             raise RuntimeError(f"netdesk mail ingest failed:\n{failures[0].decode()[-3000:]}")
+        client = (client_after.ru_utime + client_after.ru_stime) - (
+            client_before.ru_utime + client_before.ru_stime
+        )
+        server = (
+            server_after - server_before
+            if server_before is not None and server_after is not None
+            else None
+        )
         return {
             "jobs": jobs,
             "seconds": round(seconds, 1),
             "per_second": round(len(messages) / seconds, 1),
+            # CPU time per message, which the load of other work changes
+            # far less than the wall time: the ingest processes', and the
+            # PostgreSQL server's (its backends, reaped when each pipe ends).
+            "client_cpu_ms_per_message": round(1000 * client / len(messages), 2),
+            "server_cpu_ms_per_message": None
+            if server is None
+            else round(1000 * server / len(messages), 2),
             "load_average": [round(load, 2) for load in os.getloadavg()],
             **counts(env),
         }
