@@ -127,12 +127,21 @@ def secret_key(directory: Path) -> str:
     key_file = directory / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    key = secrets.token_urlsafe(50)
-    # Create with owner-only permissions: the key signs sessions and CSRF tokens.
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole to a file of its own, then linked into place: processes
+    # started at once on a fresh data dir (serve and its worker, several
+    # mail pipes) all end up with the one key that won, never a half-written
+    # one. Owner-only permissions: the key signs sessions and CSRF tokens.
+    draft = directory / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_urlsafe(50))
+    try:
+        os.link(draft, key_file)
+    except FileExistsError:
+        pass  # Another process's key is in place; it is the key.
+    finally:
+        draft.unlink()
+    return key_file.read_text().strip()
 
 
 def database(directory: Path) -> dict[str, Any]:

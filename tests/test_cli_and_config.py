@@ -49,6 +49,43 @@ def test_short_secret_key_is_refused(fresh_env):
     assert "NETDESK_SECRET_KEY is too short" in result.stderr
 
 
+def test_processes_started_at_once_on_a_fresh_data_dir_share_one_key(tmp_path: Path):
+    """serve and its worker, or several mail pipes, may start together on a
+    fresh data dir: each must start, and all must sign with the same key."""
+    from netdesk.config import secret_key
+
+    # Each process waits for the same moment, then asks for the key.
+    script = (
+        "import sys, time; from pathlib import Path; from netdesk.config import secret_key\n"
+        "start = float(sys.argv[2])\n"
+        "while time.time() < start: pass\n"
+        "print(secret_key(Path(sys.argv[1])))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETDESK_")}
+    for attempt in range(3):
+        directory = tmp_path / f"data{attempt}"
+        directory.mkdir()
+        start = time.time() + 2
+        starts = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(directory), str(start)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(8)
+        ]
+        keys = set()
+        for started in starts:
+            out, err = started.communicate(timeout=60)
+            assert started.returncode == 0, err
+            keys.add(out.strip())
+        assert len(keys) == 1
+        assert keys == {secret_key(directory)}
+        assert sorted(path.name for path in directory.iterdir()) == ["secret_key"]
+
+
 def test_secret_key_is_generated_once_and_kept_private(fresh_env):
     run(["check"], fresh_env)
     key_file = Path(fresh_env["NETDESK_DATA_DIR"]) / "secret_key"
