@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import override_settings
 
+from netdesk.core.live import live_waker_stop
 from tests import databases, mailservers
 
 os.environ.setdefault("NETDESK_DATA_DIR", tempfile.mkdtemp(prefix="netdesk-test-"))
@@ -23,6 +24,14 @@ def quick_password_hashing() -> Iterator[None]:
     hashers = ["tests.hashers.QuickPBKDF2PasswordHasher", *django_settings.PASSWORD_HASHERS]
     with override_settings(PASSWORD_HASHERS=hashers):
         yield
+
+
+@pytest.fixture(autouse=True)
+def live_waker_stopped() -> Iterator[None]:
+    """A test that waited on live events leaves no waker thread behind: its
+    connection would outlive the test's database."""
+    yield
+    live_waker_stop()
 
 
 @pytest.fixture

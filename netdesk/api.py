@@ -21,12 +21,14 @@ from netdesk.assessments.api import router as assessments_router
 from netdesk.channels.api import router as conversation_router
 from netdesk.channels.api_admin import router as mail_router
 from netdesk.channels.api_notices import router as notices_router
+from netdesk.chat.api import router as chat_router
 from netdesk.competency.api import router as competency_router
 from netdesk.core.apipaths import integer_path_params
 from netdesk.core.errors import ServiceError
 from netdesk.core.refusals import PROBLEM, UNREADABLE, problem_body, refusal_for
 from netdesk.customers.api import router as customers_router
 from netdesk.noc.api import router as noc_router
+from netdesk.phone.api import router as phone_router
 from netdesk.reports.api import report_router
 from netdesk.reports.api import router as reports_router
 from netdesk.routing.api import router as routing_router
@@ -272,6 +274,8 @@ for prefix, app_router in (
     ("/competency", competency_router),
     ("/competency", assessments_router),
     ("/competency", routing_router),
+    ("", phone_router),
+    ("/chat", chat_router),
 ):
     integer_path_params(app_router)
     api.add_router(prefix, app_router)

@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "netdesk.assessments",
     "netdesk.routing",
     "netdesk.channels",
+    "netdesk.chat",
+    "netdesk.phone",
+    "netdesk.portal",
     "netdesk.reports",
     "netdesk.demo",
 ]
@@ -249,6 +252,10 @@ NETDESK_WORKER_STARTUP = [
 ]
 
 # Resolved tickets close by themselves after this many days without reply (0: never).
+# Long polls (chat, screen pop) each hold a web thread while they wait:
+# each web process keeps this many threads for them beside its request threads.
+NETDESK_LIVE_WAITERS = config.env_int("NETDESK_LIVE_WAITERS", 256, minimum=1)
+
 NETDESK_AUTOCLOSE_DAYS = config.env_int("NETDESK_AUTOCLOSE_DAYS", 7)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -24,5 +24,8 @@ urlpatterns = [
     path("channels/", include("netdesk.channels.urls_admin")),
     path("channels/", include("netdesk.channels.urls")),
     path("channels/", include("netdesk.channels.urls_notices")),
+    path("portal/", include("netdesk.portal.urls")),
+    path("chat/", include("netdesk.chat.urls")),
+    path("calls/", include("netdesk.phone.urls")),
     path("", include("netdesk.tickets.urls")),
 ]

@@ -50,6 +50,10 @@ class Action(StrEnum):
     SENDER_MERGE = "sender.merge"
     MAIL_QUARANTINE = "mail.quarantine"
     CUSTOMERS_NOTIFY = "customers.notify"
+    # Chat and phone: agents take chats from the queue and see the call log
+    # with its callback list.
+    CHAT_TAKE = "chat.take"
+    CALL_VIEW = "call.view"
     # Competencies: everyone sees their own profile and plan; team leads
     # assess and see their team; managers see all and configure.
     COMPETENCY_VIEW_OWN = "competency.view_own"
@@ -78,6 +82,8 @@ _AGENT_WORK = {
     A.LIAISON_RECORD,
     A.COMPETENCY_VIEW_OWN,
     A.SENDER_MERGE,
+    A.CHAT_TAKE,
+    A.CALL_VIEW,
 }
 # The NOC owns network incidents, takes alarms in and decides on suspected outages.
 _NOC_WORK = {

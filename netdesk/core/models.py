@@ -59,3 +59,22 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} {self.token}"
+
+
+class LiveEvent(models.Model):
+    """Something a waiting browser should hear about at once: a chat message,
+    a visitor typing, a call ringing at an agent's extension. `stream` names
+    who listens ("chat:12", "agent:7"). Rows are the truth; the wake-up that
+    tells waiting requests to read them (`netdesk.core.live`) is only a hint,
+    so any web process can serve any listener. Old rows are pruned."""
+
+    stream = models.CharField(max_length=100)
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["stream", "id"], name="live_event_stream_id")]
+
+    def __str__(self) -> str:
+        return f"{self.stream} #{self.pk} {self.kind}"

@@ -111,6 +111,15 @@ class Customer(models.Model):
         return self.get_segment_display()
 
 
+class NotifyBy(models.TextChoices):
+    """How a contact is told of answers and changes on their tickets. Email
+    is delivered by the mail channel; another way (SMS) is a new choice
+    here plus its sender in channels (docs/portal.md)."""
+
+    EMAIL = "email", "By email"
+    PORTAL_ONLY = "portal", "Only in the portal"
+
+
 class Contact(models.Model):
     """A person who may call about an account."""
 
@@ -131,6 +140,8 @@ class Contact(models.Model):
     # Why mail to this address bounced ("" while it is delivered), and when.
     email_bouncing = models.TextField(blank=True, default="")
     email_bounced_at = models.DateTimeField(null=True, blank=True)
+    # How the contact is told about their tickets (chosen in the portal).
+    notify_by = models.CharField(max_length=20, choices=NotifyBy.choices, default=NotifyBy.EMAIL)
 
     class Meta:
         indexes = [

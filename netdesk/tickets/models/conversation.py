@@ -44,6 +44,11 @@ class Comment(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    # The customer's contact who wrote it (in the portal or a chat); null for
+    # what agents and the desk write.
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     visibility = models.CharField(max_length=20, choices=Visibility.choices)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -55,7 +55,9 @@ class Command(BaseCommand):
             port=options["port"],
             interface=Interfaces.WSGI,
             workers=workers,
-            blocking_threads=options["threads"],
+            # Long polls wait on threads of their own (netdesk.core.live);
+            # granian starts threads as needed and retires idle ones.
+            blocking_threads=options["threads"] + settings.NETDESK_LIVE_WAITERS,
             backlog=2048,
             static_path_route=["/static"],
             static_path_mount=[settings.STATIC_ROOT],

@@ -1,0 +1,66 @@
+"""Live events: published rows are read after a cursor, and a request
+waiting on a stream wakes when another thread commits an event to it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from netdesk.core.live import live_cursor, live_prune, live_publish, live_read, live_wait
+from netdesk.core.models import LiveEvent
+
+
+@pytest.mark.django_db
+def test_read_after_cursor_by_stream() -> None:
+    start = live_cursor()
+    first = live_publish(stream="chat:1", kind="message", payload={"text": "hello"})
+    live_publish(stream="chat:2", kind="message", payload={"text": "other"})
+    second = live_publish(stream="chat:1", kind="typing")
+    items = live_read(streams=["chat:1"], after=start)
+    assert [i.id for i in items] == [first, second]
+    assert items[0].payload == {"text": "hello"}
+    assert live_read(streams=["chat:1"], after=second) == []
+    assert live_wait(streams=["chat:1"], after=start, timeout=0)[0].id == first
+
+
+@pytest.mark.django_db
+def test_wait_times_out_empty() -> None:
+    began = time.monotonic()
+    assert live_wait(streams=["nobody"], after=live_cursor(), timeout=0.3) == []
+    assert time.monotonic() - began >= 0.3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wait_wakes_on_commit_from_another_thread() -> None:
+    after = live_cursor()
+
+    def later() -> None:
+        time.sleep(0.3)
+        live_publish(stream="agent:9", kind="call_ringing", payload={"call": "c1"})
+
+    writer = threading.Thread(target=later)
+    writer.start()
+    began = time.monotonic()
+    items = live_wait(streams=["agent:9", "agent:10"], after=after, timeout=10)
+    waited = time.monotonic() - began
+    writer.join()
+    assert [i.kind for i in items] == ["call_ringing"]
+    # Woken by the waker, not by the fallback read every few seconds.
+    assert waited < 2.0
+
+
+@pytest.mark.django_db
+def test_prune_keeps_recent_events() -> None:
+    live_publish(stream="chat:1", kind="message")
+    LiveEvent.objects.update(created_at=LiveEvent.objects.first().created_at - timedelta(hours=2))  # type: ignore[union-attr]
+    live_publish(stream="chat:1", kind="message")
+    assert live_prune(older_than=timedelta(hours=1)) == 1
+    assert LiveEvent.objects.count() == 1
+
+
+def test_stream_name_is_checked() -> None:
+    with pytest.raises(ValueError, match="stream"):
+        live_publish(stream="", kind="x")
