@@ -4,12 +4,14 @@ from django.urls import include, path
 
 from netdesk.api import api
 from netdesk.core import views as core_views
+from netdesk.core.views_live import agent_live
 
 handler400 = "netdesk.core.views.bad_request"
 handler404 = "netdesk.core.views.not_found"
 
 urlpatterns = [
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("live/", agent_live, name="agent_live"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),

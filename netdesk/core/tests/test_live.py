@@ -8,9 +8,12 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from netdesk.core.live import live_cursor, live_prune, live_publish, live_read, live_wait
 from netdesk.core.models import LiveEvent
+from tests import factories
 
 
 @pytest.mark.django_db
@@ -64,3 +67,22 @@ def test_prune_keeps_recent_events() -> None:
 def test_stream_name_is_checked() -> None:
     with pytest.raises(ValueError, match="stream"):
         live_publish(stream="", kind="x")
+
+
+@pytest.mark.django_db
+def test_agent_live_view_hears_own_stream_only(client: Client) -> None:
+    url = reverse("agent_live")
+    assert client.get(url).status_code == 401
+    agent = factories.user()
+    other = factories.user()
+    client.force_login(agent)
+    cursor = client.get(url).json()["cursor"]
+    live_publish(stream=f"agent:{other.pk}", kind="call_ringing", payload={"call": "x"})
+    mine = live_publish(stream=f"agent:{agent.pk}", kind="call_ringing", payload={"call": "y"})
+    queue = live_publish(stream="agents", kind="chat_queue_changed")
+    body = client.get(url, {"after": cursor, "wait": 0}).json()
+    assert [e["id"] for e in body["events"]] == [mine, queue]
+    assert body["cursor"] == queue
+    refused = client.get(url, {"after": "soon"})
+    assert refused.status_code == 400
+    assert "soon" in refused.json()["detail"]

@@ -1,0 +1,1 @@
+// Chat queue notice: filled in by the chat app.

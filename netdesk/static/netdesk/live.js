@@ -1,0 +1,39 @@
+// The agent's live events (GET /live/, long polling). Each event is
+// re-dispatched on document as a "netdesk:live" CustomEvent whose detail is
+// {id, stream, kind, payload, at}; pages and widgets listen for the kinds
+// they show (screen pop, chat queue). One poll per tab; after an error it
+// waits a little longer each time, up to 30 s.
+(function () {
+  "use strict";
+  var url = document.body && document.body.getAttribute("data-live-url");
+  if (!url || !window.fetch) return;
+  var cursor = null;
+  var pause = 1000;
+
+  function dispatch(item) {
+    document.dispatchEvent(new CustomEvent("netdesk:live", { detail: item }));
+  }
+
+  function poll() {
+    var target = cursor === null ? url : url + "?after=" + encodeURIComponent(cursor);
+    fetch(target, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status === 401) return null; // signed out: stop listening
+        if (!response.ok) throw new Error("live events: HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        if (body === null) return;
+        pause = 1000;
+        cursor = body.cursor;
+        body.events.forEach(dispatch);
+        setTimeout(poll, 0);
+      })
+      .catch(function () {
+        setTimeout(poll, pause);
+        pause = Math.min(pause * 2, 30000);
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", poll);
+})();

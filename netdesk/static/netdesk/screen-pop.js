@@ -1,0 +1,1 @@
+// Screen pop: filled in by the phone app.
