@@ -39,6 +39,7 @@ CHANNEL = "netdesk_live"
 POLL_SECONDS = 0.05
 FALLBACK_SECONDS = 3.0
 STOP_CHECK_SECONDS = 0.5
+OVERFLOW_PAUSE_SECONDS = 1.0
 READ_LIMIT = 200
 STREAM_MAX = 100
 
@@ -105,9 +106,11 @@ def live_wait(*, streams: Sequence[str], after: int, timeout: float) -> list[Liv
     if found or timeout <= 0:
         return found
     if not _waiting.acquire(blocking=False):
-        # Every thread kept for waiting is busy: answer now rather than take
-        # a thread the desk's other requests need; the listener asks again.
-        return []
+        # Every thread kept for waiting is busy: the listener is answered
+        # after a short pause rather than held, so the desk's other requests
+        # keep their threads and an overloaded process degrades to polling.
+        time.sleep(min(timeout, OVERFLOW_PAUSE_SECONDS))
+        return live_read(streams=streams, after=after)
     try:
         return _wait(streams=streams, after=after, timeout=timeout)
     finally:
@@ -118,6 +121,12 @@ def _wait(*, streams: Sequence[str], after: int, timeout: float) -> list[LiveIte
     bell = threading.Event()
     _waker().listen(streams, bell)
     try:
+        # Read once more now that the bell hangs: an event committed between
+        # the first read and the listening would otherwise wait for the
+        # fallback read.
+        found = live_read(streams=streams, after=after)
+        if found:
+            return found
         deadline = time.monotonic() + timeout
         while True:
             if connection.vendor == "postgresql" and not connection.in_atomic_block:
