@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from netdesk.core import live
 from netdesk.core.live import live_cursor, live_prune, live_publish, live_read, live_wait
 from netdesk.core.models import LiveEvent
 from tests import factories
@@ -86,3 +87,14 @@ def test_agent_live_view_hears_own_stream_only(client: Client) -> None:
     refused = client.get(url, {"after": "soon"})
     assert refused.status_code == 400
     assert "soon" in refused.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_past_the_waiting_limit_a_listener_is_answered_after_a_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live, "_waiting", threading.BoundedSemaphore(1))
+    assert live._waiting.acquire(blocking=False)  # the one waiting thread is busy
+    began = time.monotonic()
+    assert live_wait(streams=["chat:busy"], after=live_cursor(), timeout=20) == []
+    assert 0.9 <= time.monotonic() - began < 5
