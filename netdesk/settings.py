@@ -259,6 +259,13 @@ NETDESK_LIVE_WAITERS = config.env_int("NETDESK_LIVE_WAITERS", 256, minimum=1)
 
 NETDESK_AUTOCLOSE_DAYS = config.env_int("NETDESK_AUTOCLOSE_DAYS", 7)
 
+# Customer portal (docs/portal.md): a mailed sign-in link is good once, for
+# this many minutes; a portal session ends after this long without a page
+# opened, and at the latest this many hours after sign-in.
+NETDESK_PORTAL_LINK_MINUTES = config.env_int("NETDESK_PORTAL_LINK_MINUTES", 15, minimum=1)
+NETDESK_PORTAL_IDLE_MINUTES = config.env_int("NETDESK_PORTAL_IDLE_MINUTES", 30, minimum=1)
+NETDESK_PORTAL_SESSION_HOURS = config.env_int("NETDESK_PORTAL_SESSION_HOURS", 12, minimum=1)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
