@@ -67,6 +67,11 @@ class Chat(models.Model):
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     started_at = models.DateTimeField(db_index=True)
+    # When the chat joined the queue agents take from: at its start, or
+    # when the visitor went on past an outage notice (None while they read
+    # it). Agents are offered QUEUED chats with a queued_at only, and the
+    # queue's waiting time counts from it.
+    queued_at = models.DateTimeField(null=True, blank=True)
     taken_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.CharField(max_length=20, choices=EndedBy.choices, blank=True, default="")
