@@ -13,6 +13,8 @@ class OutboundKind(models.TextChoices):
     ALL_CLEAR = "all_clear", "Incident all-clear"
     SLA_NOTICE = "sla_notice", "Service-level escalation notice"
     TEST = "test", "Test message"
+    # Worded by the portal itself (the link in it is good once, for minutes).
+    PORTAL_SIGN_IN = "portal_sign_in", "Customer portal sign-in link"
 
 
 # Automatic messages carry Auto-Submitted: auto-generated, so that other
@@ -24,6 +26,7 @@ AUTOMATIC_KINDS = frozenset(
         OutboundKind.INCIDENT_NOTICE,
         OutboundKind.ALL_CLEAR,
         OutboundKind.SLA_NOTICE,
+        OutboundKind.PORTAL_SIGN_IN,
     }
 )
 
