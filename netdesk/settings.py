@@ -265,6 +265,18 @@ NETDESK_AUTOCLOSE_DAYS = config.env_int("NETDESK_AUTOCLOSE_DAYS", 7)
 NETDESK_PORTAL_LINK_MINUTES = config.env_int("NETDESK_PORTAL_LINK_MINUTES", 15, minimum=1)
 NETDESK_PORTAL_IDLE_MINUTES = config.env_int("NETDESK_PORTAL_IDLE_MINUTES", 30, minimum=1)
 NETDESK_PORTAL_SESSION_HOURS = config.env_int("NETDESK_PORTAL_SESSION_HOURS", 12, minimum=1)
+# Sign-in links asked for per client address and per e-mail address; failed
+# PINs per account and per client address (past it: locked out until the
+# period ends).
+NETDESK_PORTAL_LINK_RATE = config.env_rate("NETDESK_PORTAL_LINK_RATE", "20/hour")
+NETDESK_PORTAL_LINK_EMAIL_RATE = config.env_rate("NETDESK_PORTAL_LINK_EMAIL_RATE", "5/hour")
+NETDESK_PORTAL_PIN_FAILURES = config.env_rate("NETDESK_PORTAL_PIN_FAILURES", "5/hour")
+NETDESK_PORTAL_PIN_ADDRESS_FAILURES = config.env_rate(
+    "NETDESK_PORTAL_PIN_ADDRESS_FAILURES", "20/hour"
+)
+# The portal's address as customers reach it (https://portal.example.net),
+# used in sign-in mails; empty: the address the request came to.
+NETDESK_PORTAL_URL = config.env_str("NETDESK_PORTAL_URL", "").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
