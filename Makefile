@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export NETDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-mail fuzz clean
+.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-mail bench-channels fuzz clean
 
 $(BIN)/netdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,16 @@ bench: dev
 bench-mail: dev
 	$(BIN)/python bench/mail_outbound.py
 	scripts/with-postgres.sh $(BIN)/python bench/mail_outbound.py --deliverers 4
+
+# Customer channels: web chat (200 visitors, 20 agents; SQLite with one and
+# two web workers, then two web processes on a throwaway PostgreSQL cluster),
+# then the phone system's and the portal's benches where they exist.
+bench-channels: dev
+	$(BIN)/python bench/chat_load.py
+	@for name in cti_load portal_load; do \
+	  if [ -f bench/$$name.py ]; then $(BIN)/python bench/$$name.py || exit 1; \
+	  else echo "bench-channels: bench/$$name.py is not there; skipped"; fi; \
+	done
 
 # Ten minutes of schemathesis against the whole API: the suite's examples,
 # then new random ones (FUZZ_SECONDS to change the budget).
