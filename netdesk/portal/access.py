@@ -43,7 +43,7 @@ P = ParamSpec("P")
 PortalView = Callable[Concatenate[HttpRequest, Contact, P], HttpResponse]
 
 
-def _portal_contacts() -> QuerySet[Contact]:
+def portal_contacts() -> QuerySet[Contact]:
     """Contacts with their customer and their portal access flags, read in
     one statement (no PortalAccess row: may sign in, sees the default)."""
     access = PortalAccess.objects.filter(contact=OuterRef("pk"))
@@ -62,7 +62,7 @@ def _portal_contacts() -> QuerySet[Contact]:
 def may_use_portal(contact: Contact) -> bool:
     """A verified contact of a real customer (not one the desk made for an
     unknown mail sender) whom the customer has not barred from the portal.
-    `contact` comes from `portal_contact_get` or `_portal_contacts`."""
+    `contact` comes from `portal_contact_get` or `portal_contacts`."""
     return bool(
         contact.verified
         and not contact.customer.is_placeholder
@@ -72,7 +72,7 @@ def may_use_portal(contact: Contact) -> bool:
 
 def portal_contact_get(contact_id: int) -> Contact | None:
     """The contact with the portal's flags, or None when gone or not allowed."""
-    contact = _portal_contacts().filter(pk=contact_id).first()
+    contact = portal_contacts().filter(pk=contact_id).first()
     if contact is None or not may_use_portal(contact):
         return None
     return contact
