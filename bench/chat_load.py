@@ -118,6 +118,8 @@ class Connection:
         fresh = self.writer is None
         if fresh:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+            sock = self.writer.get_extra_info("socket")
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         lines = [f"{method} {target} HTTP/1.1", f"Host: {HOST}:{self.port}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         if body is not None:
