@@ -121,6 +121,10 @@ NETDESK_PROXY_COUNT = config.env_int("NETDESK_PROXY_COUNT", 0)
 
 # API requests per user (all their tokens and their session together).
 NETDESK_API_RATE = config.env_rate("NETDESK_API_RATE", "1200/minute")
+# Call events per CTI endpoint (a PBX's bursts: 100 calls/s are 300 events/s),
+# and requests with a token that opens no endpoint, per client address.
+NETDESK_CTI_RATE = config.env_rate("NETDESK_CTI_RATE", "60000/minute")
+NETDESK_CTI_UNKNOWN_RATE = config.env_rate("NETDESK_CTI_UNKNOWN_RATE", "60/minute")
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

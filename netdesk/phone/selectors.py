@@ -1,0 +1,237 @@
+"""Reads of the phone system: the endpoint a token opens, who a number
+belongs to, the outage a caller's services are in, and the call log."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Right
+from django.utils import timezone
+
+from netdesk.accounts.models import User, hash_token
+from netdesk.accounts.permissions import sees_all_customers
+from netdesk.core.errors import ValidationFailed
+from netdesk.customers.models import PHONE_TAIL, Contact, Customer, normalise_phone
+from netdesk.noc.selectors import network_status_for
+from netdesk.phone.models import Call, CallDirection, CallOutcome, CtiEndpoint
+
+# Several matches are offered to the agent to choose from; more than this
+# many means the number is a switchboard's, and a search serves better.
+CALLER_MATCHES_MAX = 5
+TOKEN_MAX = 200
+CALLS_PAGE_MAX = 200
+
+
+def cti_endpoint_for_token(token: str) -> CtiEndpoint | None:
+    """The live (unrevoked) endpoint whose token this is, or None."""
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    return CtiEndpoint.objects.filter(token_hash=hash_token(token), revoked_at__isnull=True).first()
+
+
+@dataclass(frozen=True)
+class CallerMatch:
+    """A customer a calling number belongs to (its own number or one of its
+    contacts'), with the contact when the number is a contact's."""
+
+    customer_id: int
+    name: str
+    account_number: str
+    segment: str
+    language: str
+    contact_id: int | None
+
+
+def callers_by_number(number: str) -> list[CallerMatch]:
+    """The customers whose own number or whose contact's number ends in the
+    same nine digits as `number` (the customer search's matching: a number
+    written +49 30…, 0049 30… or 030… is the same line). Numbers shorter
+    than that (internal extensions, "anonymous") match no one. Two indexed
+    queries; at most CALLER_MATCHES_MAX customers."""
+    digits = normalise_phone(number)
+    if len(digits) < PHONE_TAIL:
+        return []
+    tail = digits[-PHONE_TAIL:]
+    found: dict[int, CallerMatch] = {}
+    contacts = (
+        Contact.objects.annotate(tail=Right("phone_digits", PHONE_TAIL))
+        .filter(tail=tail)
+        .select_related("customer")
+        .order_by("-is_primary", "pk")
+        .only(
+            "pk",
+            "customer__id",
+            "customer__name",
+            "customer__account_number",
+            "customer__segment",
+            "customer__language",
+        )[: CALLER_MATCHES_MAX * 2]
+    )
+    for contact in contacts:
+        customer = contact.customer
+        if customer.pk not in found:
+            found[customer.pk] = CallerMatch(
+                customer.pk,
+                customer.name,
+                customer.account_number,
+                customer.segment,
+                customer.language,
+                contact.pk,
+            )
+    if len(found) < CALLER_MATCHES_MAX:
+        own = (
+            Customer.objects.annotate(tail=Right("phone_digits", PHONE_TAIL))
+            .filter(tail=tail)
+            .exclude(pk__in=list(found))
+            .order_by("pk")
+            .values_list("pk", "name", "account_number", "segment", "language")[
+                : CALLER_MATCHES_MAX - len(found)
+            ]
+        )
+        for pk, name, account_number, segment, language in own:
+            found[pk] = CallerMatch(pk, name, account_number, segment, language, None)
+    return list(found.values())[:CALLER_MATCHES_MAX]
+
+
+@dataclass(frozen=True)
+class KnownOutage:
+    """An active network incident on the path of the caller's services, in
+    the words the desk may tell customers."""
+
+    incident: str  # "NI-…"
+    message: str
+
+
+def outage_message(*, description: str, eta: datetime | None) -> str:
+    """What the IVR says: the incident's customer-facing text, and when it
+    is expected to be fixed where the NOC has said so."""
+    text = description.strip() or "We know of a fault in the network that affects your service."
+    if not text.endswith((".", "!", "?")):
+        text += "."
+    if eta is not None:
+        local = timezone.localtime(eta)
+        text += f" We expect it to be fixed by {local:%H:%M} on {local:%d %B}."
+    return text
+
+
+def known_outage_for(customer_id: int) -> KnownOutage | None:
+    """The newest active incident on the path of one of the customer's
+    services, or None. One query when no incident is active."""
+    paths = network_status_for(customer_id)
+    if not paths:
+        return None
+    incident = paths[0].incident
+    return KnownOutage(
+        incident=incident.reference,
+        message=outage_message(description=incident.customer_description, eta=incident.eta),
+    )
+
+
+# --- the call log --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    outcome: str | None = None
+    direction: str | None = None
+    customer: int | None = None
+    # Missed or abandoned inbound calls nobody has called back.
+    callbacks_only: bool = False
+
+
+def calls_visible_to(user: User) -> QuerySet[Call]:
+    """Calls an account manager sees are those of their customers; every
+    other role that may see calls sees them all."""
+    calls = Call.objects.all()
+    if sees_all_customers(user):
+        return calls
+    return calls.filter(
+        Q(customer__account_manager=user) | Q(customer__parent_account__account_manager=user)
+    )
+
+
+def callback_calls() -> Q:
+    """Inbound calls the desk did not take and nobody has called back."""
+    return Q(
+        direction=CallDirection.INBOUND,
+        outcome__in=[CallOutcome.MISSED, CallOutcome.ABANDONED],
+        called_back_at__isnull=True,
+    )
+
+
+def _cursor_read(cursor: str) -> tuple[datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
+        started, _, pk = text.rpartition("|")
+        return datetime.fromisoformat(started), int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValidationFailed(
+            f"cursor {cursor!r} is not one the desk gave out.",
+            field="cursor",
+            value=cursor,
+            accepted="the 'next' value of the previous page, unchanged",
+        ) from None
+
+
+def _cursor_write(call: Call) -> str:
+    text = f"{call.started_at.isoformat()}|{call.pk}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def call_page(
+    *, user: User, filters: CallFilter, cursor: str | None, limit: int
+) -> tuple[list[Call], str | None]:
+    """A page of the call log, newest first, and the cursor of the next page
+    (None on the last). Keyset pagination on (started_at, id): a page costs
+    the same however deep it is. One query."""
+    if not 1 <= limit <= CALLS_PAGE_MAX:
+        raise ValidationFailed(
+            f"limit {limit} is out of range.",
+            field="limit",
+            value=limit,
+            accepted=f"1 to {CALLS_PAGE_MAX}",
+        )
+    calls = calls_visible_to(user)
+    if filters.outcome:
+        calls = calls.filter(outcome=filters.outcome)
+    if filters.direction:
+        calls = calls.filter(direction=filters.direction)
+    if filters.customer:
+        calls = calls.filter(customer_id=filters.customer)
+    if filters.callbacks_only:
+        calls = calls.filter(callback_calls())
+    if cursor:
+        started, pk = _cursor_read(cursor)
+        calls = calls.filter(Q(started_at__lt=started) | Q(started_at=started, pk__lt=pk))
+    rows = list(
+        calls.select_related("customer", "answered_by", "ticket").order_by("-started_at", "-pk")[
+            : limit + 1
+        ]
+    )
+    next_cursor = _cursor_write(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def call_row(call: Call) -> dict[str, Any]:
+    """One call as the call log API gives it."""
+    return {
+        "id": call.pk,
+        "call_id": call.call_id,
+        "from": call.from_number,
+        "to": call.to_number,
+        "direction": call.direction,
+        "customer": call.customer_id,
+        "answered_by": call.answered_by.username if call.answered_by else None,
+        "started_at": call.started_at,
+        "answered_at": call.answered_at,
+        "ended_at": call.ended_at,
+        "duration_seconds": call.duration_seconds,
+        "outcome": call.outcome or None,
+        "ticket": call.ticket.reference if call.ticket else None,
+        "heard_outage": call.heard_outage or None,
+    }
