@@ -22,7 +22,10 @@ from netdesk.tickets.services import ticket_create, ticket_interaction_log
 
 # Calls nobody spoke on: they go on the callback list until someone calls back.
 CALLBACK_OUTCOMES = (CallOutcome.MISSED, CallOutcome.ABANDONED)
-DIRECTIONS = {CallDirection.INBOUND: Direction.INBOUND, CallDirection.OUTBOUND: Direction.OUTBOUND}
+DIRECTIONS: dict[str, str] = {
+    CallDirection.INBOUND: Direction.INBOUND,
+    CallDirection.OUTBOUND: Direction.OUTBOUND,
+}
 
 
 def call_report_facts(call: Call, *, now: datetime | None = None) -> dict[str, Any]:

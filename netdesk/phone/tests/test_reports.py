@@ -131,6 +131,7 @@ def test_a_call_still_going_on_counts_up_to_now():
     agent = f.user()
     call = calls_made.call(customer=f.customer(), answered_by=agent)
     call.ended_at = call.duration_seconds = None
+    assert call.answered_at is not None
     now = call.answered_at + timedelta(seconds=42)
     assert call_report_facts(call, now=now)["duration_seconds"] == 42
 
