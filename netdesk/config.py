@@ -232,6 +232,24 @@ def csrf_trusted_origins(hosts: list[str]) -> list[str]:
     return origins or [f"http://{host}:{port}" for host in hosts for port in ("8000", "80")]
 
 
+def chat_sites() -> list[str]:
+    """NETDESK_CHAT_SITES: the origins whose pages may show the chat widget
+    (https://www.example.net), or "*" for any site; unset: the desk's own
+    pages only."""
+    sites = env_list("NETDESK_CHAT_SITES", [])
+    if sites == ["*"]:
+        return sites
+    for site in sites:
+        scheme, _, host = site.partition("://")
+        if scheme not in ("https", "http") or not host or "/" in host.rstrip("/"):
+            raise ImproperlyConfigured(
+                f"NETDESK_CHAT_SITES has {site!r}; give origins separated by commas, each "
+                "https://host[:port] (or http://), e.g. https://www.example.net, or * alone "
+                "for any site."
+            )
+    return [site.rstrip("/") for site in sites]
+
+
 def proxy_ssl_header() -> tuple[str, str] | None:
     """NETDESK_PROXY_SSL_HEADER names the header a TLS proxy sets to 'https'."""
     name = env_str("NETDESK_PROXY_SSL_HEADER")

@@ -261,6 +261,21 @@ NETDESK_WORKER_STARTUP = [
 # each web process keeps this many threads for them beside its request threads.
 NETDESK_LIVE_WAITERS = config.env_int("NETDESK_LIVE_WAITERS", 256, minimum=1)
 
+# Web chat (docs/chat.md). Sites whose pages may embed the chat widget:
+# origins, or "*" for any; unset, only the desk's own pages (/chat/demo/).
+NETDESK_CHAT_SITES = config.chat_sites()
+# The longest message a visitor may send, in characters.
+NETDESK_CHAT_MESSAGE_MAX_CHARS = config.env_int("NETDESK_CHAT_MESSAGE_MAX_CHARS", 2000, minimum=1)
+# Messages one chat's visitor may send per minute.
+NETDESK_CHAT_MESSAGES_PER_MINUTE = config.env_int("NETDESK_CHAT_MESSAGES_PER_MINUTE", 20, minimum=1)
+# Chats one address may start per hour.
+NETDESK_CHAT_STARTS_PER_HOUR = config.env_int("NETDESK_CHAT_STARTS_PER_HOUR", 10, minimum=1)
+# An open chat whose visitor has neither written nor listened for this long
+# was abandoned: it ends (or leaves the queue).
+NETDESK_CHAT_IDLE_MINUTES = config.env_int("NETDESK_CHAT_IDLE_MINUTES", 15, minimum=1)
+# A queued chat nobody took within this many seconds becomes a ticket.
+NETDESK_CHAT_QUEUE_WAIT_SECONDS = config.env_int("NETDESK_CHAT_QUEUE_WAIT_SECONDS", 180, minimum=10)
+
 NETDESK_AUTOCLOSE_DAYS = config.env_int("NETDESK_AUTOCLOSE_DAYS", 7)
 
 # Customer portal (docs/portal.md): a mailed sign-in link is good once, for
