@@ -246,7 +246,11 @@ NETDESK_HOOKS = {
     # A resolved incident's notified customers are sent the all-clear.
     "incident_resolved": ["netdesk.channels.reactions.incident_resolved"],
     # The incident page shows its notices to customers and the notify action.
-    "incident_page_panels": ["netdesk.channels.views_notices.incident_page_panel"],
+    # ... and how many subscribers the portal's outage notice kept from a ticket.
+    "incident_page_panels": [
+        "netdesk.channels.views_notices.incident_page_panel",
+        "netdesk.portal.panels.incident_page_panel",
+    ],
 }
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = [
@@ -284,6 +288,8 @@ NETDESK_AUTOCLOSE_DAYS = config.env_int("NETDESK_AUTOCLOSE_DAYS", 7)
 NETDESK_PORTAL_LINK_MINUTES = config.env_int("NETDESK_PORTAL_LINK_MINUTES", 15, minimum=1)
 NETDESK_PORTAL_IDLE_MINUTES = config.env_int("NETDESK_PORTAL_IDLE_MINUTES", 30, minimum=1)
 NETDESK_PORTAL_SESSION_HOURS = config.env_int("NETDESK_PORTAL_SESSION_HOURS", 12, minimum=1)
+# Tickets opened, messages sent and tickets closed by one contact in the portal.
+NETDESK_PORTAL_WRITE_RATE = config.env_rate("NETDESK_PORTAL_WRITE_RATE", "30/hour")
 # Sign-in links asked for per client address and per e-mail address; failed
 # PINs per account and per client address (past it: locked out until the
 # period ends).

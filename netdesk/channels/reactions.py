@@ -10,6 +10,7 @@ from netdesk.channels.services.outbound import (
     resolved_notice_queue,
 )
 from netdesk.channels.tasks import incident_all_clear_send
+from netdesk.customers.models import NotifyBy
 from netdesk.noc.models import IncidentUpdate, NetworkIncident
 from netdesk.sla.models import EscalationNotice
 from netdesk.tickets.choices import Channel
@@ -31,6 +32,12 @@ def incident_resolved(
     incident_all_clear_send.enqueue(incident.pk, update.pk, actor.pk if actor else None)
 
 
+def portal_only(ticket: Ticket) -> bool:
+    """The ticket's contact reads answers in the portal, not by mail."""
+    contact = ticket.contact
+    return contact is not None and contact.notify_by == NotifyBy.PORTAL_ONLY
+
+
 def ticket_reply_added(
     *,
     ticket: Ticket,
@@ -39,13 +46,18 @@ def ticket_reply_added(
     recipients: dict[str, list[str]] | None,
 ) -> None:
     """An agent's public reply is mailed to the customer. With no address to
-    send to, the reply stays saved and its mail shows as not sent."""
+    send to, the reply stays saved and its mail shows as not sent. A contact
+    who chose to be told only in the portal reads it there: no mail, unless
+    the agent named recipients in the composer."""
+    if recipients is None and portal_only(ticket):
+        return
     reply_queue(ticket=ticket, comment=comment, actor=actor, recipients=recipients)
 
 
 def ticket_resolved(*, ticket: Ticket, actor: User | None) -> None:
-    """A customer who wrote in by mail is told their ticket is resolved."""
-    if ticket.channel == Channel.EMAIL:
+    """A customer who wrote in by mail is told their ticket is resolved
+    (unless their contact chose to be told only in the portal)."""
+    if ticket.channel == Channel.EMAIL and not portal_only(ticket):
         resolved_notice_queue(ticket=ticket, actor=actor)
 
 

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from netdesk.portal import views_home, views_signin
+from netdesk.portal import views_home, views_signin, views_tickets
 
 # Names are prefixed with the app ("portal_..."), like every app's.
 urlpatterns: list[URLPattern] = [
@@ -12,4 +12,28 @@ urlpatterns: list[URLPattern] = [
     # The secret of a mailed link; GET shows a button, POST signs in.
     path("sign-in/link/<str:secret>/", views_signin.link, name="portal_link"),
     path("sign-out/", views_signin.sign_out, name="portal_sign_out"),
+]
+
+# A subscriber's tickets: list, one ticket (by its public reference), an
+# answer, "This is solved", a file, and a new ticket with the outage first.
+urlpatterns += [
+    path("tickets/", views_tickets.ticket_list_view, name="portal_tickets"),
+    path("tickets/new/", views_tickets.ticket_new_view, name="portal_ticket_new"),
+    path(
+        "tickets/new/notify", views_tickets.ticket_new_notify_view, name="portal_ticket_new_notify"
+    ),
+    path("tickets/<str:public_id>/", views_tickets.ticket_view, name="portal_ticket"),
+    path(
+        "tickets/<str:public_id>/reply", views_tickets.ticket_reply_view, name="portal_ticket_reply"
+    ),
+    path(
+        "tickets/<str:public_id>/solved",
+        views_tickets.ticket_solved_view,
+        name="portal_ticket_solved",
+    ),
+    path(
+        "tickets/<str:public_id>/files/<int:attachment_id>",
+        views_tickets.ticket_file_view,
+        name="portal_ticket_file",
+    ),
 ]

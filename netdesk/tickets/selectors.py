@@ -15,7 +15,7 @@ from django.http import FileResponse
 
 from netdesk.accounts.models import Role, User
 from netdesk.core.errors import NotFound, ValidationFailed
-from netdesk.tickets.models import Attachment, Interaction, Ticket, TicketEvent
+from netdesk.tickets.models import Attachment, Comment, Interaction, Ticket, TicketEvent
 from netdesk.tickets.models.ticket import REFERENCE_PREFIX
 
 
@@ -100,7 +100,8 @@ def ticket_detail(*, user: User, ref: str, conversation_only: bool = False) -> T
     ]
     if not conversation_only:
         related += [
-            "comments__author",
+            # A customer's own comments name their contact.
+            Prefetch("comments", queryset=Comment.objects.select_related("author", "contact")),
             "comments__attachments",
             "attachments",
             "links_out__target",

@@ -9,7 +9,7 @@ from typing import Any
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.tickets.choices import Level, Priority, ResolutionCode, RootCause, Status
-from netdesk.tickets.models import Ticket, TicketEvent
+from netdesk.tickets.models import Comment, Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
 
 
@@ -123,15 +123,22 @@ def timeline_entries(ticket: Ticket) -> list[TimelineEntry]:
         )
         for interaction in ticket.interactions.all()
     ]
-    entries += [
-        TimelineEntry(
-            at=comment.created_at,
-            kind=f"comment-{comment.visibility}",
-            label=comment.get_visibility_display(),
-            actor=comment.author,
-            text=comment.body,
-            detail=comment,
-        )
-        for comment in ticket.comments.all()
-    ]
+    entries += [_comment_entry(comment) for comment in ticket.comments.all()]
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _comment_entry(comment: Comment) -> TimelineEntry:
+    """A note or reply by an agent; a customer's own words (portal, chat)
+    as written by their contact."""
+    label: str = comment.get_visibility_display()
+    actor: Any = comment.author
+    if comment.contact_id is not None and comment.contact is not None:
+        label, actor = "From the customer", f"{comment.contact.name} (customer)"
+    return TimelineEntry(
+        at=comment.created_at,
+        kind=f"comment-{comment.visibility}",
+        label=label,
+        actor=actor,
+        text=comment.body,
+        detail=comment,
+    )

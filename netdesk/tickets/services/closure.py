@@ -31,7 +31,9 @@ def _close(*, ticket: Ticket, actor: User | None, note: str, at: datetime) -> No
 
 
 @transaction.atomic
-def ticket_close(*, actor: User, ticket: Ticket, note: str = "") -> Ticket:
+def ticket_close(*, actor: User | None, ticket: Ticket, note: str = "") -> Ticket:
+    """Close a resolved ticket: by an agent, or by the desk itself (actor
+    None) when the customer confirms in the portal that it is solved."""
     require(actor, Action.TICKET_CLOSE)
     ticket = locked(ticket)
     check_transition(ticket, Status.CLOSED)
