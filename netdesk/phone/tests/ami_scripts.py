@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -249,9 +251,12 @@ class ScriptedAmi:
 @dataclass
 class RecordingDesk:
     """Stands in for the desk's CTI endpoint: records every POST (path,
-    content type, form fields) and answers `answers` in turn, then 200."""
+    content type, form fields) and answers `answers` in turn, then 200; or,
+    with `forward_to`, passes each POST on to that desk and answers what it
+    answered (so a test counts posts without reading the desk's database)."""
 
     answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    forward_to: str = ""
     posts: list[dict[str, str]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     content_types: list[str] = field(default_factory=list)
@@ -269,6 +274,9 @@ class RecordingDesk:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if desk.forward_to:
+                    self._forward(body)
+                    return
                 with lock:
                     desk.tries += 1
                     status, problem = desk.answers.pop(0) if desk.answers else (200, {})
@@ -280,6 +288,29 @@ class RecordingDesk:
                 payload = json.dumps(problem or {"state": "ok"}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _forward(self, body: bytes) -> None:
+                # The live server's http:// address, nothing else.
+                request = urllib.request.Request(  # noqa: S310
+                    desk.forward_to + self.path,
+                    data=body,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                    method="POST",
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                        status, payload = answer.status, answer.read()
+                except urllib.error.HTTPError as exc:
+                    status, payload = exc.code, exc.read()
+                with lock:
+                    desk.tries += 1
+                    if status == 200:
+                        fields = parse_qs(body.decode(), keep_blank_values=True)
+                        desk.posts.append({key: values[-1] for key, values in fields.items()})
+                self.send_response(status)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -60,7 +60,11 @@ def run_bridge(settings: BridgeSettings, until: Callable[[], bool], limit: float
         stop = asyncio.Event()
         task = asyncio.create_task(bridge_run(settings, stop=stop))
         deadline = time.monotonic() + limit
-        while not until() and not task.done() and time.monotonic() < deadline:
+        # In a thread: `until` may read the database, which Django refuses
+        # inside an event loop.
+        while (
+            not await asyncio.to_thread(until) and not task.done() and time.monotonic() < deadline
+        ):
             await asyncio.sleep(0.02)
         stop.set()
         return await asyncio.wait_for(task, 10)
