@@ -258,6 +258,7 @@ NETDESK_WORKER_STARTUP = [
     "netdesk.noc.tasks.ensure_relearn",
     "netdesk.routing.tasks.ensure_routing_tick",
     "netdesk.channels.tasks.ensure_mail_tick",
+    "netdesk.chat.tasks.ensure_chat_tick",
 ]
 
 # Resolved tickets close by themselves after this many days without reply (0: never).

@@ -63,7 +63,9 @@ def chat_frame(request: HttpRequest) -> HttpResponse:
     """The chat itself, shown in the widget's iframe on a site of
     NETDESK_CHAT_SITES. X-Frame-Options cannot name several sites, so the
     page leaves it out and says who may frame it by CSP frame-ancestors."""
-    response = render(request, "chat/frame.html", {})
+    response = render(
+        request, "chat/frame.html", {"message_max": settings.NETDESK_CHAT_MESSAGE_MAX_CHARS}
+    )
     response["Content-Security-Policy"] = frame_policy()
     response["Cache-Control"] = "no-store"
     return response

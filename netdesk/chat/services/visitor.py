@@ -331,14 +331,9 @@ def chat_queue_join(*, chat: Chat) -> Chat:
     return chat
 
 
-@transaction.atomic
-def chat_leave(*, chat: Chat, ended_by: str = EndedBy.VISITOR) -> Chat:
-    """The visitor left (or went silent past NETDESK_CHAT_IDLE_MINUTES:
-    `ended_by` timeout). A chat with an agent ends, and the agent hears it;
-    one still waiting is abandoned. Leaving an ended chat changes nothing."""
-    chat = _locked(chat)
-    if chat.state not in (ChatState.QUEUED, ChatState.ACTIVE):
-        return chat
+def _visitor_gone(chat: Chat, *, ended_by: str) -> None:
+    """End a locked open chat whose visitor went: with an agent it ends, and
+    the agent hears it; still waiting, it is abandoned."""
     was_queued = chat.state == ChatState.QUEUED and chat.queued_at is not None
     chat.state = ChatState.ABANDONED if chat.state == ChatState.QUEUED else ChatState.ENDED
     chat.ended_at = timezone.now()
@@ -348,4 +343,27 @@ def chat_leave(*, chat: Chat, ended_by: str = EndedBy.VISITOR) -> Chat:
     if was_queued or chat.agent_id is not None:
         # The queue, or the agent's own chats, changed.
         chat_queue_changed()
+
+
+@transaction.atomic
+def chat_leave(*, chat: Chat) -> Chat:
+    """The visitor left. Leaving an ended chat changes nothing."""
+    chat = _locked(chat)
+    if chat.state in (ChatState.QUEUED, ChatState.ACTIVE):
+        _visitor_gone(chat, ended_by=EndedBy.VISITOR)
     return chat
+
+
+@transaction.atomic
+def chat_time_out(*, chat: Chat, silent_since: datetime) -> bool:
+    """End the chat if its visitor has been silent (neither written nor
+    listened) since `silent_since`: they closed the page or walked away.
+    Checked under the chat's lock, so a visitor who wrote meanwhile keeps
+    their chat. True when it ended."""
+    chat = _locked(chat)
+    if chat.state not in (ChatState.QUEUED, ChatState.ACTIVE):
+        return False
+    if chat.last_visitor_at >= silent_since:
+        return False
+    _visitor_gone(chat, ended_by=EndedBy.TIMEOUT)
+    return True
