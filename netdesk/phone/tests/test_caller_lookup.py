@@ -1,0 +1,144 @@
+"""GET /api/v1/cti/<token>/caller?number=…: who is calling and whether a
+known outage lies on their services, for the IVR to announce; each lookup
+is recorded so the call that follows counts as heard-and-waited."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from netdesk.accounts.models import Role
+from netdesk.noc.models import DetectedBy
+from netdesk.noc.services.incidents import incident_create
+from netdesk.phone.models import Call, CallerLookup, CtiEndpoint
+from netdesk.phone.selectors import callers_by_number
+from netdesk.phone.services.endpoints import cti_endpoint_create
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "+49 30 55501234"
+
+
+@pytest.fixture
+def endpoint() -> tuple[CtiEndpoint, str]:
+    return cti_endpoint_create(name="IVR")
+
+
+def lookup(token: str, number: str) -> Any:
+    return Client().get(f"/api/v1/cti/{token}/caller", {"number": number})
+
+
+def test_a_known_caller_without_an_outage_is_named_and_nothing_is_announced(endpoint):
+    row, token = endpoint
+    customer = f.customer(phone=NUMBER)
+
+    answer = lookup(token, "004930 5550-1234")
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["customer"]["id"] == customer.pk
+    assert body["customer"]["account_number"] == customer.account_number
+    assert body["known_outage"] is False
+    assert body["incident"] is None
+    assert body["message"]
+    recorded = CallerLookup.objects.get()
+    assert recorded.endpoint_id == row.pk
+    assert recorded.customer_id == customer.pk
+    assert recorded.incident_reference == ""
+
+
+def test_a_caller_behind_a_failed_element_hears_the_incidents_customer_text(endpoint):
+    _, token = endpoint
+    olt = f.element()
+    customer = f.customer(phone=NUMBER)
+    f.service(customer, access_element=olt)
+    incident = incident_create(
+        actor=f.user(Role.NOC_ENGINEER),
+        title="OLT down",
+        detected_by=DetectedBy.MANUAL,
+        root_element=olt,
+        customer_description="A fibre cut in Berlin-Mitte affects internet and phone",
+        eta=timezone.now() + timedelta(hours=2),
+    )
+
+    body = lookup(token, "030 55501234").json()
+
+    assert body["known_outage"] is True
+    assert body["incident"] == incident.reference
+    assert body["message"].startswith("A fibre cut in Berlin-Mitte affects internet and phone.")
+    assert "We expect it to be fixed by" in body["message"]
+    assert CallerLookup.objects.get().incident_reference == incident.reference
+
+
+def test_a_caller_who_heard_the_notice_and_still_called_is_counted_on_the_call(endpoint):
+    _, token = endpoint
+    olt = f.element()
+    customer = f.customer(phone=NUMBER)
+    f.service(customer, access_element=olt)
+    incident = incident_create(
+        actor=f.user(Role.NOC_ENGINEER),
+        title="OLT down",
+        detected_by=DetectedBy.MANUAL,
+        root_element=olt,
+    )
+    assert lookup(token, "493055501234").json()["known_outage"] is True
+
+    Client().post(
+        f"/api/v1/cti/{token}",
+        data=json.dumps(
+            {"event": "newCall", "callId": "x", "direction": "in", "from": "493055501234"}
+        ),
+        content_type="application/json",
+    )
+
+    assert Call.objects.get().heard_outage == incident.reference
+
+
+def test_unknown_and_shared_numbers_name_no_customer(endpoint):
+    _, token = endpoint
+    f.customer(phone="+49 40 1111111")
+    f.customer(phone="040 1111111")
+    shared = lookup(token, "+49 40 1111111").json()
+    unknown = lookup(token, "anonymous").json()
+    assert shared["customer"] is None
+    assert unknown == {
+        "customer": None,
+        "known_outage": False,
+        "incident": None,
+        "message": "The number is not one of a known customer.",
+    }
+
+
+def test_an_unknown_token_is_a_404_problem_and_a_missing_number_a_422(endpoint):
+    _, token = endpoint
+    assert lookup("cti_nosuch", NUMBER).status_code == 404
+    missing = Client().get(f"/api/v1/cti/{token}/caller")
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "number"
+    assert lookup(token, "1" * 65).status_code == 422
+
+
+def test_a_caller_is_matched_in_two_queries(endpoint, django_assert_num_queries):
+    f.customer(phone=NUMBER)
+    with django_assert_num_queries(2):
+        assert len(callers_by_number("0049 30 55501234")) == 1
+
+
+def test_the_lookup_costs_the_same_queries_however_many_customers_there_are(
+    endpoint, django_assert_max_num_queries
+):
+    _, token = endpoint
+    for _ in range(30):
+        f.customer()
+    f.customer(phone=NUMBER)
+    # The window's first request also clears the endpoint's older counts.
+    assert lookup(token, NUMBER).status_code == 200
+    # Endpoint, rate count, two caller queries, the incidents, the record.
+    with django_assert_max_num_queries(6):
+        assert lookup(token, NUMBER).status_code == 200
