@@ -77,7 +77,7 @@ def test_a_known_contact_gets_a_link_by_mail_that_signs_in_once(
     page = client.get(path)
     assert page.status_code == 200
     assert b'type="submit"' in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert PortalSignIn.objects.get().used_at is None
 
     signed_in = client.post(path)
