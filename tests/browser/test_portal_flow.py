@@ -34,7 +34,8 @@ def _mailed_link(sink, address: str) -> str:
     for message in sink.messages:
         mail = message_from_bytes(message.raw, policy=default_policy)
         if address in str(mail["To"]):
-            found = LINK.search(mail.get_body(preferencelist=("plain",)).get_content())
+            body = mail.get_body(preferencelist=("plain",))
+            found = LINK.search(body.get_content()) if body is not None else None
             if found:
                 return found.group(0)
     raise AssertionError(f"no sign-in link mailed to {address}")
