@@ -227,7 +227,11 @@ def agent_typing(*, actor: User, chat: Chat) -> None:
     a race is harmless, and the console sends another a moment later."""
     require(actor, Action.CHAT_TAKE)
     _require_held(actor, chat, to="type in it")
-    live_publish(stream=visitor_stream(chat), kind="typing", payload={"sender": Sender.AGENT})
+    live_publish(
+        stream=visitor_stream(chat),
+        kind="typing",
+        payload={"sender": Sender.AGENT, "agent_name": agent_display_name(actor)},
+    )
 
 
 @transaction.atomic

@@ -144,7 +144,7 @@ def test_a_visitor_still_reading_an_outage_notice_is_not_taken() -> None:
 def test_ended_chats_and_roles_without_chats_are_refused() -> None:
     with pytest.raises(ChatNotTakeable, match="ended"):
         chat_take(actor=f.user(), chat=waiting_chat(state=ChatState.ENDED))
-    with pytest.raises(PermissionDenied, match="chat.take"):
+    with pytest.raises(PermissionDenied, match=r"chat\.take"):
         chat_take(actor=f.user(Role.FIELD_ENGINEER), chat=waiting_chat())
 
 
@@ -189,14 +189,14 @@ def test_only_the_holder_writes_in_a_chat() -> None:
 
 
 def test_the_visitor_hears_the_agent_typing() -> None:
-    agent = f.user()
+    agent = f.user(first_name="Tom")
     chat = chat_take(actor=agent, chat=waiting_chat())
     cursor = live_cursor()
 
     agent_typing(actor=agent, chat=chat)
 
     [typing] = heard(visitor_stream(chat), cursor)
-    assert (typing.kind, typing.payload) == ("typing", {"sender": "agent"})
+    assert (typing.kind, typing.payload) == ("typing", {"sender": "agent", "agent_name": "Tom"})
 
 
 def test_an_agent_who_leaves_hands_the_chat_back_to_the_queue() -> None:
@@ -209,7 +209,8 @@ def test_an_agent_who_leaves_hands_the_chat_back_to_the_queue() -> None:
 
     chat.refresh_from_db()
     assert (chat.state, chat.agent_id, chat.taken_at) == (ChatState.QUEUED, None, None)
-    assert chat.queued_at is not None and taken_queued_at is not None
+    assert chat.queued_at is not None
+    assert taken_queued_at is not None
     assert chat.queued_at > taken_queued_at
     to_visitor = heard(visitor_stream(chat), cursor)
     assert [(e.kind, e.payload) for e in to_visitor] == [
