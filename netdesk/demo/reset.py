@@ -10,6 +10,7 @@ from netdesk.accounts.models import User
 from netdesk.assessments.models import AssessmentCycle, ExamQuestion
 from netdesk.channels.models import InboundMessage, Mailbox
 from netdesk.customers.models import Contact, Customer, Service
+from netdesk.demo.channels_demo import channels_demo_delete
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, NetworkElement
 from netdesk.noc.models import Alarm, MaintenanceWindow, NetworkIncident
@@ -30,6 +31,7 @@ def demo_delete() -> int:
     Tickets anyone raised on demo customers go too: they cannot outlive them."""
     runs = list(DemoRun.objects.all())
     for run in runs:
+        channels_demo_delete(run)
         # The placeholder customers of the demo mail's unknown senders too.
         customers = Customer.objects.filter(
             _span(run, "customers.Customer")

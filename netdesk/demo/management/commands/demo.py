@@ -15,6 +15,12 @@ from tqdm import tqdm
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.demo.assessment import build_assessment
 from netdesk.demo.bulk import reset_sequences
+from netdesk.demo.channels_demo import (
+    ChannelsDemo,
+    build_channels,
+    channels_of,
+    channels_print,
+)
 from netdesk.demo.competency import build_competency
 from netdesk.demo.generate import (
     DEMO_LOGINS,
@@ -73,13 +79,17 @@ class Command(BaseCommand):
                 "(`netdesk demo --reset` deletes it and loads a fresh one)."
             )
             self._print_logins()
+            channels_print(
+                self.stdout, channels_of(earlier), host=options["host"], port=options["port"]
+            )
         else:
             if earlier is not None:
                 self.stdout.write("Deleting the earlier demo data…")
                 demo_delete()
-            self._load(options, quiet=verbosity == 0)
+            channels = self._load(options, quiet=verbosity == 0)
             elapsed = time.monotonic() - started
             self._print_logins()
+            channels_print(self.stdout, channels, host=options["host"], port=options["port"])
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo loaded in {elapsed:.1f} s: {options['subscribers']} subscribers, "
@@ -89,7 +99,7 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
 
-    def _load(self, options: dict[str, Any], *, quiet: bool) -> None:
+    def _load(self, options: dict[str, Any], *, quiet: bool) -> ChannelsDemo:
         rng = random.Random(options["seed"])
         run = DemoRun.objects.create(
             seed=options["seed"],
@@ -156,6 +166,11 @@ class Command(BaseCommand):
             build_mail(created)
             self._record(run, created)
             progress.update(1)
+        with transaction.atomic(), bar("portal, chat and phone", 1) as progress:
+            channels = build_channels(rng, created, seed=options["seed"])
+            self._record(run, created)
+            progress.update(1)
+        return channels
 
     @staticmethod
     def _record(run: DemoRun, created: dict[str, Any]) -> None:
