@@ -75,8 +75,9 @@ def call_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(user: User, call: Call, report_form: CallReportForm | None) -> dict[str, Any]:
-    call, events = call_detail(user=user, pk=call.pk)
+def _detail_context(user: User, pk: int, report_form: CallReportForm | None) -> dict[str, Any]:
+    """The call page, read afresh (after a refused report: as it is now)."""
+    call, events = call_detail(user=user, pk=pk)
     may_log = can(user, Action.INTERACTION_LOG) and call.interaction_id is None
     open_tickets: list[Any] = []
     if may_log and call.customer_id is not None:
@@ -110,8 +111,7 @@ def call_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One call: what the events say, the events as received, its report."""
     user = user_of(request)
     require(user, Action.CALL_VIEW)
-    call, _ = call_detail(user=user, pk=pk)
-    return render(request, "phone/detail.html", _detail_context(user, call, None))
+    return render(request, "phone/detail.html", _detail_context(user, pk, None))
 
 
 @require_POST
@@ -145,7 +145,7 @@ def call_log_on_ticket(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Call {call.call_id} logged on {ticket.reference}.")
             return redirect("ticket_detail", ref=ticket.reference)
-    return render(request, "phone/detail.html", _detail_context(user, call, form), status=422)
+    return render(request, "phone/detail.html", _detail_context(user, pk, form), status=422)
 
 
 @require_POST
@@ -203,6 +203,13 @@ def call_ticket_new(request: HttpRequest, pk: int) -> HttpResponse:
     require(user, Action.TICKET_CREATE)
     require(user, Action.INTERACTION_LOG)
     call, _ = call_detail(user=user, pk=pk)
+    if call.ticket_id is not None:
+        reference = reference_for(call.ticket_id)
+        messages.info(request, f"Call {call.call_id} is already logged on {reference}.")
+        return redirect("ticket_detail", ref=reference)
+    if call.answered_at is None:
+        messages.info(request, f"Call {call.call_id} was not answered: there is nothing to log.")
+        return redirect("calls_detail", pk=call.pk)
     customer = _caller_customer(user, call, request.GET.get("customer", ""))
     if customer is None:
         # An unknown number: find the caller first.

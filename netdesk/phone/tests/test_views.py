@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.timezone import now
 
 from netdesk.accounts.models import Role
-from netdesk.phone.models import CallOutcome
+from netdesk.phone.models import CallOutcome, CtiEvent
 from netdesk.phone.tests import calls_made
 from netdesk.tickets.choices import Channel, Direction, Outcome
 from netdesk.tickets.models import Interaction, Ticket
@@ -187,3 +188,34 @@ def test_account_managers_open_only_their_customers_calls(client):
     call = calls_made.call(customer=f.customer(), answered_by=f.user())
     # Account managers do not work the phone: no call.view.
     assert client.get(reverse("calls_detail", args=[call.pk])).status_code == 403
+
+
+def test_a_logged_or_unanswered_call_opens_no_new_ticket(client, operator):
+    caller = f.customer()
+    ticket = f.ticket(operator, caller)
+    logged = calls_made.call(customer=caller, answered_by=operator, ticket=ticket)
+    response = client.get(reverse("calls_ticket_new", args=[logged.pk]))
+    assert response["Location"] == reverse("ticket_detail", args=[ticket.reference])
+    missed = calls_made.call(customer=caller, outcome=CallOutcome.MISSED)
+    response = client.get(reverse("calls_ticket_new", args=[missed.pk]))
+    assert response["Location"] == reverse("calls_detail", args=[missed.pk])
+
+
+def test_the_call_page_costs_the_same_queries_for_few_and_many_events(
+    client, operator, django_assert_num_queries
+):
+    caller = f.customer()
+    for _ in range(3):
+        f.ticket(operator, caller)
+    call = calls_made.call(customer=caller, answered_by=operator)
+    # The session, the agent, the call with its joins, its events, open tickets.
+    with django_assert_num_queries(5):
+        assert client.get(reverse("calls_detail", args=[call.pk])).status_code == 200
+    for n in range(30):
+        CtiEvent.objects.create(
+            endpoint=call.endpoint, call=call, event="hangup", payload={"n": n}, received_at=now()
+        )
+        f.ticket(operator, caller)
+    with django_assert_num_queries(5):
+        response = client.get(reverse("calls_detail", args=[call.pk]))
+    assert len(response.context["events"]) == 33
