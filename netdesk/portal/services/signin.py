@@ -243,10 +243,9 @@ def _failed(keys: list[tuple[str, str]]) -> None:
 
 def pin_contact(customer: Customer) -> Contact | None:
     """Whom a PIN signs in: the account's primary contact, else its first
-    verified one, if allowed in the portal."""
+    verified one, that may use the portal."""
     contacts = portal_contacts().filter(customer=customer, verified=True)
-    contact = contacts.order_by("-is_primary", "pk").first()
-    return contact if contact is not None and may_use_portal(contact) else None
+    return next((c for c in contacts.order_by("-is_primary", "pk")[:20] if may_use_portal(c)), None)
 
 
 def portal_pin_sign_in(*, account: str, pin: str, client: str) -> PinResult:

@@ -87,9 +87,13 @@ def test_an_offsite_next_is_not_followed():
     assert answer["Location"] == reverse("portal_home")
 
 
-def test_without_a_usable_primary_contact_the_first_verified_one_signs_in():
+@pytest.mark.parametrize("why", ["unverified", "barred"])
+def test_without_a_usable_primary_contact_the_first_verified_one_signs_in(why: str):
     contact = subscriber(account_number="AC7000005")
-    Contact.objects.filter(pk=contact.pk).update(verified=False)
+    if why == "unverified":
+        Contact.objects.filter(pk=contact.pk).update(verified=False)
+    else:
+        PortalAccess.objects.create(contact=contact, may_sign_in=False)
     other = contact_of(contact.customer, new=True)
     pin = pin_set("AC7000005")
     client = Client()
