@@ -147,7 +147,9 @@ class BridgeManager(Manager):
             )
         elif not self.refused.done():
             answer = future.result()
-            said = answer.get("Message", "") if hasattr(answer, "get") else ""
+            # "Response: Error" carries a Message; panoramisk reads the last
+            # line of a "Response: Fail" as its content instead.
+            said = answer.get("Message", "") or getattr(answer, "content", "")
             self.refused.set_result(said or "no reason given")
         return accepted
 

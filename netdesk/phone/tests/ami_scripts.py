@@ -170,6 +170,7 @@ class ScriptedAmi:
 
     secret: str
     sessions: list[list[dict[str, str]]]
+    refusal: str = "Error"  # Asterisk's answer to a wrong secret
     port: int = 0
     logins: list[dict[str, str]] = field(default_factory=list)
     played: threading.Event = field(default_factory=threading.Event)
@@ -196,7 +197,7 @@ class ScriptedAmi:
             if kind == "login":
                 self.logins.append(action)
                 if action.get("Secret") != self.secret:
-                    reply.update(Response="Error", Message="Authentication failed")
+                    reply.update(Response=self.refusal, Message="Authentication failed")
                     writer.write(ami_message(reply))
                     await writer.drain()
                     break

@@ -267,10 +267,13 @@ def test_the_bridge_signs_in_again_after_asterisk_drops_the_connection(caplog):
     assert "lost the AMI connection" in caplog.text
 
 
-def test_a_wrong_secret_stops_the_bridge_with_a_clear_message(caplog):
+@pytest.mark.parametrize("refusal", ["Error", "Fail"])
+def test_a_wrong_secret_stops_the_bridge_with_a_clear_message(caplog, refusal):
     caplog.set_level(logging.DEBUG)
     with (
-        ScriptedAmi(secret="another", sessions=[answered_inbound()]).serving() as ami,
+        ScriptedAmi(
+            secret="another", sessions=[answered_inbound()], refusal=refusal
+        ).serving() as ami,
         RecordingDesk().serving() as desk,
         pytest.raises(BridgeRefused) as refused,
     ):
