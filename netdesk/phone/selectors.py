@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Right
+from django.db.models import CharField, Func, Q, QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import User, hash_token
@@ -25,6 +24,20 @@ from netdesk.phone.models import Call, CallDirection, CallOutcome, CtiEndpoint
 CALLER_MATCHES_MAX = 5
 TOKEN_MAX = 200
 CALLS_PAGE_MAX = 200
+
+
+class PhoneTail(Func):
+    """The last PHONE_TAIL digits of a number, written with literal numbers
+    as the customers' expression indexes are: SQLite uses an index on an
+    expression only for the same text, and Right() would bind its numbers
+    as parameters (a scan of every contact per call)."""
+
+    template = f"RIGHT(%(expressions)s, {PHONE_TAIL})"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = f"SUBSTR(%(expressions)s, ({PHONE_TAIL} * -1), {PHONE_TAIL})"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
 def cti_endpoint_for_token(token: str) -> CtiEndpoint | None:
@@ -59,7 +72,7 @@ def callers_by_number(number: str) -> list[CallerMatch]:
     tail = digits[-PHONE_TAIL:]
     found: dict[int, CallerMatch] = {}
     contacts = (
-        Contact.objects.annotate(tail=Right("phone_digits", PHONE_TAIL))
+        Contact.objects.annotate(tail=PhoneTail("phone_digits"))
         .filter(tail=tail)
         .select_related("customer")
         .order_by("-is_primary", "pk")
@@ -85,7 +98,7 @@ def callers_by_number(number: str) -> list[CallerMatch]:
             )
     if len(found) < CALLER_MATCHES_MAX:
         own = (
-            Customer.objects.annotate(tail=Right("phone_digits", PHONE_TAIL))
+            Customer.objects.annotate(tail=PhoneTail("phone_digits"))
             .filter(tail=tail)
             .exclude(pk__in=list(found))
             .order_by("pk")

@@ -9,14 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from netdesk.accounts.models import Role
+from netdesk.customers.models import Contact, Customer
 from netdesk.noc.models import DetectedBy
 from netdesk.noc.services.incidents import incident_create
 from netdesk.phone.models import Call, CallerLookup, CtiEndpoint
-from netdesk.phone.selectors import callers_by_number
+from netdesk.phone.selectors import PhoneTail, callers_by_number
 from netdesk.phone.services.endpoints import cti_endpoint_create
 from tests import factories as f
 
@@ -142,3 +144,20 @@ def test_the_lookup_costs_the_same_queries_however_many_customers_there_are(
     # Endpoint, rate count, two caller queries, the incidents, the record.
     with django_assert_max_num_queries(6):
         assert lookup(token, NUMBER).status_code == 200
+
+
+def test_the_caller_queries_use_the_phone_tail_indexes(endpoint):
+    # Given a planner told to avoid scans where it can: the index must serve.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+        for rows, index in (
+            (Contact.objects, "contact_phone_tail_idx"),
+            (Customer.objects, "customer_phone_tail_idx"),
+        ):
+            query = rows.annotate(tail=PhoneTail("phone_digits")).filter(tail="305550123")
+            sql, params = query.values_list("pk").query.sql_with_params()
+            explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+            cursor.execute(explain + sql, params)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert index in plan, plan
