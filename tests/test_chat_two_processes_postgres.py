@@ -15,6 +15,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,9 @@ class Visitor:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
             return _json(answer)
 
+    def say(self, text: str) -> dict[str, Any]:
+        return self.call("messages", {"text": text})
+
     def events(self, after: int, wait: float = POLL_WAIT_SECONDS) -> dict[str, Any]:
         return self.call(f"events?after={after}&wait={wait}")
 
@@ -87,6 +91,9 @@ class Agent:
         with self.opener.open(request, timeout=30) as answer:
             return _json(answer)
 
+    def say(self, chat: str, text: str) -> dict[str, Any]:
+        return self.post(f"/chat/{chat}/messages", {"text": text})
+
     def live(self, after: int | None = None, wait: float = POLL_WAIT_SECONDS) -> dict[str, Any]:
         query = "" if after is None else f"?after={after}&wait={wait}"
         with self.opener.open(f"{self.base}/live/{query}", timeout=30) as answer:
@@ -94,10 +101,10 @@ class Agent:
 
 
 def _arrival(
-    listen: Callable[[int], dict[str, Any]], after: int, wanted: Callable[[dict[str, Any]], bool]
+    listen: Callable[[int], dict[str, Any]], after: int, kind: str, body: str
 ) -> tuple[threading.Thread, dict[str, Any]]:
-    """A thread long polling from `after` until an event `wanted` comes;
-    `heard["at"]` is when it came (monotonic)."""
+    """A thread long polling from `after` until a message event (`kind`)
+    saying `body` comes; `heard["at"]` is when it came (monotonic)."""
     heard: dict[str, Any] = {}
 
     def run() -> None:
@@ -107,7 +114,7 @@ def _arrival(
             answer = listen(cursor)
             cursor = answer["cursor"]
             for event in answer["events"]:
-                if wanted(event):
+                if event["kind"] == kind and event["payload"].get("body") == body:
                     heard["at"] = time.monotonic()
                     heard["event"] = event
                     return
@@ -120,14 +127,15 @@ def _arrival(
 def _timed(
     listen: Callable[[int], dict[str, Any]],
     after: int,
-    wanted: Callable[[dict[str, Any]], bool],
-    send: Callable[[], object],
+    kind: str,
+    send: Callable[[str], object],
+    body: str,
 ) -> float:
-    """Seconds from `send` to the listener hearing the event it waits for."""
-    thread, heard = _arrival(listen, after, wanted)
+    """Seconds from `send(body)` to the listener hearing it."""
+    thread, heard = _arrival(listen, after, kind, body)
     time.sleep(0.5)  # the listener is waiting on its server, not polling
     sent = time.monotonic()
-    send()
+    send(body)
     thread.join(timeout=2 * POLL_WAIT_SECONDS + 5)
     assert "at" in heard, "the message never arrived"
     return float(heard["at"] - sent)
@@ -152,28 +160,21 @@ def test_a_visitor_on_one_server_and_an_agent_on_the_other_hear_each_other_at_on
             assert "chat_queue" in [event["kind"] for event in heard]
             assert agent.post(f"/chat/{chat}/take") == {"chat": chat, "state": "active"}
 
-            to_agent, to_visitor = [], []
+            to_agent: list[float] = []
+            to_visitor: list[float] = []
             for n in range(ROUNDS):
                 agent_cursor = agent.live(agent_cursor, wait=0)["cursor"]
                 to_agent.append(
-                    _timed(
-                        agent.live,
-                        agent_cursor,
-                        lambda e, n=n: (
-                            e["kind"] == "chat_message" and e["payload"]["body"] == f"visitor {n}"
-                        ),
-                        lambda n=n: visitor.call("messages", {"text": f"visitor {n}"}),
-                    )
+                    _timed(agent.live, agent_cursor, "chat_message", visitor.say, f"visitor {n}")
                 )
                 visitor_cursor = visitor.events(visitor_cursor, wait=0)["cursor"]
                 to_visitor.append(
                     _timed(
                         visitor.events,
                         visitor_cursor,
-                        lambda e, n=n: (
-                            e["kind"] == "message" and e["payload"]["body"] == f"agent {n}"
-                        ),
-                        lambda n=n: agent.post(f"/chat/{chat}/messages", {"text": f"agent {n}"}),
+                        "message",
+                        partial(agent.say, chat),
+                        f"agent {n}",
                     )
                 )
             ended = agent.post(f"/chat/{chat}/end")
