@@ -29,6 +29,7 @@ from netdesk.portal.selectors_tickets import (
 from netdesk.portal.services.deflections import covering_incident, deflection_notify
 from netdesk.portal.services.tickets import (
     ToldOutage,
+    TooManyRequests,
     portal_reply_add,
     portal_ticket_open,
     portal_ticket_solved,
@@ -39,6 +40,11 @@ from netdesk.tickets.models import Ticket
 
 # The field a service's error names, as the form calls it.
 FORM_FIELDS = {"files": "attachments", "file": "attachments"}
+
+
+def refused_status(error: ServiceError) -> int:
+    """The form comes back 422, or 429 when the contact wrote too often."""
+    return error.status if isinstance(error, TooManyRequests) else 422
 
 
 @require_GET
@@ -80,6 +86,7 @@ def ticket_view(request: HttpRequest, contact: Contact, public_id: str) -> HttpR
 def ticket_reply_view(request: HttpRequest, contact: Contact, public_id: str) -> HttpResponse:
     ticket = _ticket_or_404(contact, public_id)
     form = ReplyForm(request.POST, request.FILES)
+    status = 422
     if form.is_valid():
         try:
             portal_reply_add(
@@ -90,10 +97,11 @@ def ticket_reply_view(request: HttpRequest, contact: Contact, public_id: str) ->
             )
         except ServiceError as error:
             attach_service_error(form, error, FORM_FIELDS)
+            status = refused_status(error)
         else:
             messages.success(request, "Your message was added.")
             return redirect("portal_ticket", public_id=public_id)
-    return _ticket_page(request, _ticket_or_404(contact, public_id), form, status=422)
+    return _ticket_page(request, _ticket_or_404(contact, public_id), form, status=status)
 
 
 @require_POST
@@ -168,6 +176,7 @@ def ticket_new_view(request: HttpRequest, contact: Contact) -> HttpResponse:
         initial = {"incident": outage.incident.reference if outage else ""}
         return _new_page(request, {**context, "form": NewTicketForm(initial=initial)})
     form = NewTicketForm(request.POST, request.FILES)
+    status = 422
     if form.is_valid():
         try:
             ticket = portal_ticket_open(
@@ -180,10 +189,11 @@ def ticket_new_view(request: HttpRequest, contact: Contact) -> HttpResponse:
             )
         except ServiceError as error:
             attach_service_error(form, error, FORM_FIELDS)
+            status = refused_status(error)
         else:
             messages.success(request, "Thank you: your ticket was opened. We will answer here.")
             return redirect("portal_ticket", public_id=ticket.public_id)
-    return _new_page(request, {**context, "form": form}, status=422)
+    return _new_page(request, {**context, "form": form}, status=status)
 
 
 def _told(outage: Outage | None) -> ToldOutage | None:

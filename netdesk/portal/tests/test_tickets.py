@@ -266,7 +266,7 @@ def test_writes_are_throttled_per_contact(portal, contact, settings):
 
     answers = [portal.post(reverse("portal_ticket_new"), data).status_code for _ in range(3)]
 
-    assert answers == [302, 302, 422]
+    assert answers == [302, 302, 429]
     assert Ticket.objects.filter(customer=contact.customer).count() == 2
 
 
