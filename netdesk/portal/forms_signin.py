@@ -15,7 +15,7 @@ class LinkRequestForm(forms.Form):
         label=_("Your e-mail address"),
         max_length=254,
         help_text=_("The address we have for you as a contact of your account."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
@@ -24,9 +24,7 @@ class PinSignInForm(forms.Form):
         label=_("Account number"),
         max_length=30,
         help_text=_("As on your bill, e.g. AC0001234."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autocapitalize": "characters", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "characters"}),
     )
     pin = forms.CharField(
         label=_("PIN"),
