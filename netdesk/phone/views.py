@@ -4,6 +4,7 @@ call. Thin: parse a form, call one service or selector, render."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -89,7 +90,10 @@ def _detail_context(user: User, pk: int, report_form: CallReportForm | None) -> 
         )
     return {
         "call": call,
-        "events": events,
+        "events": [
+            {"event": event, "details": json.dumps(event.payload, ensure_ascii=False)}
+            for event in events
+        ],
         "facts": call_report_facts(call),
         "may_log": may_log and call.answered_at is not None,
         "report_form": report_form or CallReportForm(prefix="report"),
