@@ -8,7 +8,11 @@ from netdesk.accounts.models import ApiToken, SupportGroup, Tier, User
 class NetDeskUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ("username", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Desk", {"fields": ("role", "time_zone")}))
+    # The phone extension ties an agent to the PBX's answering number (docs/phone.md).
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Desk", {"fields": ("role", "time_zone", "phone_extension")}),
+    )
 
 
 @admin.register(Tier)

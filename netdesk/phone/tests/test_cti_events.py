@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from netdesk.accounts.models import Role
+from netdesk.accounts.models import Role, User
 from netdesk.core.live import live_read
 from netdesk.core.views_live import EVERY_AGENT, agent_stream
 from netdesk.phone.models import Call, CallerLookup, CtiEndpoint, CtiEvent
@@ -308,3 +308,13 @@ def test_a_caller_who_heard_the_outage_notice_and_still_called_is_counted(endpoi
     )
     event(token, "newCall")
     assert Call.objects.get().heard_outage == "NI-7"
+
+
+def test_an_agents_extension_is_set_in_the_admin():
+    admin = User.objects.create_superuser(username="root", password="x-long-password-9")
+    agent = f.user(Role.HOTLINE_OPERATOR)
+    browser = Client()
+    browser.force_login(admin)
+    page = browser.get(f"/admin/accounts/user/{agent.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="phone_extension"' in page.content
