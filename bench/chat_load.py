@@ -312,6 +312,26 @@ class Desk:
         sessions = {process.pid for _, process in self.processes}
         return sum(cpu_of(pid, children=True) for pid in pids_in_sessions(sessions))
 
+    def spy(self, out: Path, seconds: float) -> list[Any]:
+        """py-spy on every web process while the visitors send: where the
+        CPU goes (`record`, collapsed stacks) and, three times, what every
+        thread is doing (`dump`: waiting for the database, the GIL, ...)."""
+        out.mkdir(parents=True, exist_ok=True)
+        spy = os.environ.get("PY_SPY") or shutil.which("py-spy") or "py-spy"
+        jobs = []
+        for name, process in self.processes:
+            if not name.startswith("web"):
+                continue
+            # --nonblocking: the web process is not stopped to be read (it
+            # would not be allowed, and stopping it would add latency).
+            record = [spy, "record", "--nonblocking", "--subprocesses", "--format", "raw"]
+            record += ["--rate", "50", "--duration", str(int(seconds)), "--pid", str(process.pid)]
+            jobs.append(spy_run([*record, "-o", str(out / f"{name}-record.txt")], None))
+            for n in (1, 2, 3):
+                dump = [spy, "dump", "--nonblocking", "--subprocesses", "--pid", str(process.pid)]
+                jobs.append(spy_run(dump, out / f"{name}-dump-{n}.txt", n * seconds / 4))
+        return jobs
+
     def errors_logged(self) -> int:
         return sum(
             (self.logs / f"{name}.log").read_bytes().count(b" ERROR ") for name, _ in self.processes
@@ -327,6 +347,19 @@ class Desk:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+async def spy_run(command: list[str], out: Path | None, after: float = 0) -> None:
+    await asyncio.sleep(after)
+    with (out or Path(os.devnull)).open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=sink, stderr=asyncio.subprocess.STDOUT
+        )
+        try:
+            await asyncio.wait_for(process.wait(), 30 + (after or 300))
+        except TimeoutError:
+            process.kill()
+            await process.wait()
 
 
 def proc_stat(pid: int) -> list[str] | None:
@@ -691,8 +724,9 @@ async def measure(
     tally.measuring = True
     cpu = cpu_now(desk)
     began = time.monotonic()
+    spies = desk.spy(args.spy, args.seconds) if args.spy else []
     await asyncio.gather(
-        *(visitor.talk(tally, args.seconds, args.interval) for visitor in visitors)
+        *(visitor.talk(tally, args.seconds, args.interval) for visitor in visitors), *spies
     )
     tally.measuring = False
     sending = time.monotonic() - began
@@ -701,6 +735,8 @@ async def measure(
     await asyncio.sleep(args.grace)
     spent = {key: difference(cpu[key], value) for key, value in cpu_now(desk).items()}
     wall = time.monotonic() - began
+    ours = sum(value or 0 for key, value in spent.items() if key != "machine")
+    spent["others"] = round((spent["machine"] or 0) - ours, 1)
     lost = Counter(tag[1] for tag in tally.pending)
     return {
         "sending_seconds": round(sending, 1),
@@ -739,7 +775,16 @@ def cpu_now(desk: Desk) -> dict[str, float | None]:
         "server": desk.cpu_seconds(),
         "database": database_cpu_seconds(),
         "client": usage.ru_utime + usage.ru_stime,
+        "machine": machine_busy_seconds(),
     }
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent busy (not idle, not
+    waiting for I/O): what else ran beside the bench shows in the figures."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 async def dry_run(tally: Tally, agents: list[Agent]) -> dict[str, Any]:
@@ -758,7 +803,7 @@ async def dry_run(tally: Tally, agents: list[Agent]) -> dict[str, Any]:
     }
 
 
-def desk_env(data_dir: Path) -> dict[str, str]:
+def desk_env(data_dir: Path, settings: list[str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETDESK_")}
     if os.environ.get("NETDESK_DATABASE_URL", "").startswith("postgres"):
         env["NETDESK_DATABASE_URL"] = os.environ["NETDESK_DATABASE_URL"]
@@ -771,18 +816,23 @@ def desk_env(data_dir: Path) -> dict[str, str]:
         NETDESK_CHAT_QUEUE_WAIT_SECONDS="3600",
         NETDESK_CHAT_IDLE_MINUTES="60",
     )
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        env[name] = value
     return env
 
 
 def run_setup(setup: str, args: argparse.Namespace) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix=f"netdesk-chat-bench-{setup}-"))
-    env = desk_env(scratch)
+    env = desk_env(scratch, args.setting)
     desk = Desk(env, scratch)
     result: dict[str, Any] = {
         "setup": setup,
         "visitors": args.visitors,
         "agents": args.agents,
         "interval_s": args.interval,
+        "serve_options": args.serve_option,
+        "settings": args.setting,
     }
     try:
         log(f"{setup}: migrate and make {args.agents} agents")
@@ -790,10 +840,10 @@ def run_setup(setup: str, args: argparse.Namespace) -> dict[str, Any]:
         result["versions"] = versions(env)
         if setup == "postgres":
             for name in ("web-a", "web-b"):
-                desk.serve(name, "--workers", "1", "--no-worker")
+                desk.serve(name, "--workers", "1", "--no-worker", *args.serve_option)
             desk.start("worker", "worker")
         else:
-            desk.serve("web", "--workers", setup.removeprefix("sqlite"))
+            desk.serve("web", "--workers", setup.removeprefix("sqlite"), *args.serve_option)
         desk.wait_ready()
         log(f"{setup}: serving on ports {desk.ports}")
         result.update(asyncio.run(crowd(args, desk.ports, names, desk)))
@@ -881,7 +931,7 @@ def postgres_outside(stamp: str) -> dict[str, Any] | None:
 
 def table(runs: list[dict[str, Any]]) -> str:
     lines = [
-        "| setup | direction | messages | never heard | p50 ms | p95 ms | p99 ms | max ms | POST p99 ms | errors | CPU server / db / client (cores) |",
+        "| setup | direction | messages | never heard | p50 ms | p95 ms | p99 ms | max ms | POST p99 ms | errors | CPU cores: server / db / bench / others |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for run in runs:
@@ -894,7 +944,7 @@ def table(runs: list[dict[str, Any]]) -> str:
         share = run["cpu_share_of_one_core"]
         cpu = " / ".join(
             "-" if share[key] is None else f"{share[key]:.2f}"
-            for key in ("server", "database", "client")
+            for key in ("server", "database", "client", "others")
         )
         for key, label, post_key in (
             ("visitor_to_agent", "visitor → agent", "post_visitor"),
@@ -931,6 +981,23 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep each setup's data and server logs"
     )
+    parser.add_argument(
+        "--spy",
+        type=Path,
+        help="run py-spy (PY_SPY or on PATH) on the web processes while measuring; output here",
+    )
+    parser.add_argument(
+        "--serve-option",
+        action="append",
+        default=[],
+        help="an option for `netdesk serve`, e.g. --serve-option=--threads=64 (repeatable)",
+    )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        help="NAME=VALUE in the desk's environment, e.g. NETDESK_LIVE_WAITERS=64 (repeatable)",
+    )
     parser.add_argument("--stamp", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.setups = [name.strip() for name in args.setup.split(",") if name.strip()]
@@ -942,7 +1009,13 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def stop_on_term(signum: int, _frame: Any) -> None:
+    # As Ctrl-C: the desk's processes are stopped on the way out.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, stop_on_term)
     args = parse_args()
     stamp = args.stamp or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(parents=True, exist_ok=True)
