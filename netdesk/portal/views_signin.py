@@ -4,6 +4,7 @@ sign in with account number and PIN; sign out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -61,7 +62,10 @@ def _home_after(raw: str) -> str:
     return reverse("portal_home")
 
 
-def _link_for(request: HttpRequest) -> Any:
+def _link_for(request: HttpRequest) -> Callable[[str], str]:
+    """A link's absolute address: under NETDESK_PORTAL_URL when set, else
+    under the address the request came to (a host the desk allows)."""
+
     def link(secret: str) -> str:
         path = reverse("portal_link", args=[secret])
         base = settings.NETDESK_PORTAL_URL

@@ -207,3 +207,14 @@ def test_the_sign_in_page_is_accessible_and_has_no_inline_script():
     assert '<label for="id_email"' in html
     assert "<script" not in html
     assert reverse("portal_pin_sign_in") in html
+
+
+def test_links_start_with_the_portal_address_when_one_is_set(settings, mail_settings: SmtpSink):
+    settings.NETDESK_PORTAL_URL = "https://portal.example.net"
+    subscriber(email="ann@example.net")
+    assert ask(Client(), "ann@example.net") == 302
+    assert outbound_deliver_due() == 1
+    _mail, text = mail_text(mail_settings)
+    found = LINK.search(text)
+    assert found is not None
+    assert found.group(0).startswith("https://portal.example.net/portal/sign-in/link/")
