@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.permissions import Action, require, user_of
@@ -23,7 +24,7 @@ from netdesk.config import parse_rate
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.ratelimit import rate_count_bump
 from netdesk.core.refusals import PROBLEM, problem_body
-from netdesk.core.schemas import MAX_ID, OutputSchema, answers
+from netdesk.core.schemas import MAX_ID, IsoDateTime, OutputSchema, answers
 from netdesk.core.text import ACCEPTED, find_unstorable, replace_unstorable
 from netdesk.phone.models import CallDirection, CallOutcome, CtiEndpoint
 from netdesk.phone.selectors import (
@@ -32,6 +33,7 @@ from netdesk.phone.selectors import (
     call_page,
     call_row,
     cti_endpoint_for_token,
+    outage_notice_counts,
 )
 from netdesk.phone.services.events import cti_event_keep, cti_event_receive
 from netdesk.phone.services.lookup import NUMBER_MAX, caller_lookup
@@ -269,3 +271,32 @@ def list_calls(request: HttpRequest, query: Query[CallListQuery]) -> dict[str, A
         limit=query.limit,
     )
     return {"items": [call_row(call) for call in rows], "next": next_cursor}
+
+
+class OutageNoticeOut(OutputSchema):
+    incident: str
+    callers_told: int
+    still_called: int
+    answered: int
+    abandoned: int
+
+
+class OutageNoticesOut(OutputSchema):
+    since: datetime
+    incidents: list[OutageNoticeOut]
+
+
+class OutageNoticesQuery(Schema):
+    since: IsoDateTime | None = Field(None, description="default: 24 hours ago")
+
+
+@router.get(
+    "/calls/outage-notices",
+    response=answers(OutageNoticesOut),
+    summary="Per incident: callers the IVR told of it, and how many still called",
+)
+def outage_notices(request: HttpRequest, query: Query[OutageNoticesQuery]) -> dict[str, Any]:
+    require(user_of(request), Action.CALL_VIEW)
+    since = query.since or timezone.now() - timedelta(hours=24)
+    counts = outage_notice_counts(since=since)
+    return {"since": since, "incidents": [count.__dict__ for count in counts]}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import CharField, Func, Q, QuerySet
+from django.db.models import CharField, Count, Func, Q, QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import User, hash_token
@@ -17,7 +17,7 @@ from netdesk.accounts.permissions import sees_all_customers
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import PHONE_TAIL, Contact, Customer, normalise_phone
 from netdesk.noc.selectors import network_status_for
-from netdesk.phone.models import Call, CallDirection, CallOutcome, CtiEndpoint
+from netdesk.phone.models import Call, CallDirection, CallerLookup, CallOutcome, CtiEndpoint
 
 # Several matches are offered to the agent to choose from; more than this
 # many means the number is a switchboard's, and a search serves better.
@@ -248,3 +248,49 @@ def call_row(call: Call) -> dict[str, Any]:
         "ticket": call.ticket.reference if call.ticket else None,
         "heard_outage": call.heard_outage or None,
     }
+
+
+@dataclass(frozen=True)
+class OutageNoticeCount:
+    """For one incident: how many callers the IVR told of it, and how many
+    of them still called (and how those calls ended)."""
+
+    incident: str
+    callers_told: int
+    still_called: int
+    answered: int
+    abandoned: int
+
+
+def outage_notice_counts(*, since: datetime) -> list[OutageNoticeCount]:
+    """Per incident announced since `since`, newest reference first. Two
+    queries: the lookups that found an outage, and the calls that followed."""
+    told = dict(
+        CallerLookup.objects.filter(at__gte=since)
+        .exclude(incident_reference="")
+        .values_list("incident_reference")
+        .annotate(callers=Count("number_digits", distinct=True))
+        .order_by()
+    )
+    calls = (
+        Call.objects.filter(started_at__gte=since)
+        .exclude(heard_outage="")
+        .values_list("heard_outage")
+        .annotate(
+            still_called=Count("pk"),
+            answered=Count("pk", filter=Q(outcome=CallOutcome.ANSWERED)),
+            abandoned=Count("pk", filter=Q(outcome=CallOutcome.ABANDONED)),
+        )
+        .order_by()
+    )
+    followed = {row[0]: row[1:] for row in calls}
+    references = sorted(set(told) | set(followed), key=_reference_number, reverse=True)
+    return [
+        OutageNoticeCount(reference, told.get(reference, 0), *followed.get(reference, (0, 0, 0)))
+        for reference in references
+    ]
+
+
+def _reference_number(reference: str) -> int:
+    digits = reference.rpartition("-")[2]
+    return int(digits) if digits.isdigit() else 0

@@ -161,3 +161,52 @@ def test_the_caller_queries_use_the_phone_tail_indexes(endpoint):
             cursor.execute(explain + sql, params)
             plan = " ".join(str(row) for row in cursor.fetchall())
             assert index in plan, plan
+
+
+def test_the_desk_counts_callers_told_of_an_outage_and_those_who_still_called(endpoint):
+    _, token = endpoint
+    olt = f.element()
+    told = [f.customer(phone=f"+49 30 5550{n:04d}") for n in range(3)]
+    for customer in told:
+        f.service(customer, access_element=olt)
+    incident = incident_create(
+        actor=f.user(Role.NOC_ENGINEER),
+        title="OLT down",
+        detected_by=DetectedBy.MANUAL,
+        root_element=olt,
+    )
+    for customer in told:
+        assert lookup(token, customer.phone).json()["incident"] == incident.reference
+    lookup(token, told[0].phone)  # asked twice: one caller
+    f.user(Role.HOTLINE_OPERATOR, username="emma")
+    for n, (kind, extra) in enumerate(
+        [("answer", {"user": "emma"}), ("hangup", {"cause": "cancel"})]
+    ):
+        for event, more in (("newCall", {}), (kind, extra)):
+            body = {"event": event, "callId": f"k{n}", "direction": "in", "from": told[n].phone}
+            Client().post(
+                f"/api/v1/cti/{token}",
+                data=json.dumps({**body, **more}),
+                content_type="application/json",
+            )
+    Client().post(
+        f"/api/v1/cti/{token}",
+        data=json.dumps({"event": "hangup", "callId": "k0", "cause": "normalClearing"}),
+        content_type="application/json",
+    )
+    lead = f.user(Role.TEAM_LEAD)
+
+    answer = Client().get(
+        "/api/v1/calls/outage-notices", HTTP_AUTHORIZATION=f"Bearer {f.token_for(lead)}"
+    )
+
+    assert answer.status_code == 200
+    assert answer.json()["incidents"] == [
+        {
+            "incident": incident.reference,
+            "callers_told": 3,
+            "still_called": 2,
+            "answered": 1,
+            "abandoned": 1,
+        }
+    ]
