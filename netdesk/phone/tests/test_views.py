@@ -219,3 +219,9 @@ def test_the_call_page_costs_the_same_queries_for_few_and_many_events(
     with django_assert_num_queries(5):
         response = client.get(reverse("calls_detail", args=[call.pk]))
     assert len(response.context["events"]) == 33
+
+
+@pytest.mark.parametrize("page", ["calls_detail", "calls_ticket_new"])
+def test_an_id_past_any_row_is_404_not_an_error(client, operator, page):
+    assert client.get(reverse(page, args=[10**20])).status_code == 404
+    assert client.post(reverse("calls_called_back", args=[10**20])).status_code == 404
