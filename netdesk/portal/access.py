@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 
-from netdesk.customers.models import Contact, Segment
+from netdesk.customers.models import Contact, Customer, Segment
 from netdesk.portal.models import PortalAccess
 from netdesk.tickets.models import Ticket
 
@@ -149,11 +149,20 @@ def sign_in_url(next_path: str = "") -> str:
     return f"{url}?{urlencode({'next': next_path})}" if next_path else url
 
 
+def customer_language(customer: Customer) -> str:
+    """The customer's language as Django knows it ("de-at" falls back to
+    "de"); unknown or unset: the desk's default."""
+    try:
+        return translation.get_supported_language_variant(customer.language.strip().lower())
+    except LookupError:
+        return str(settings.LANGUAGE_CODE)
+
+
 def portal_language(contact: Contact | None, request: HttpRequest) -> str:
     """The customer's language; before sign-in, the browser's."""
-    if contact is not None and contact.customer.language:
-        return contact.customer.language
-    return translation.get_language_from_request(request)
+    if contact is None:
+        return translation.get_language_from_request(request)
+    return customer_language(contact.customer)
 
 
 def portal_view(view: PortalView[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:

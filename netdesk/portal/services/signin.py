@@ -30,7 +30,7 @@ from netdesk.config import parse_rate
 from netdesk.core.models import RateCount
 from netdesk.core.ratelimit import rate_count_bump
 from netdesk.customers.models import Contact, Customer, email_key
-from netdesk.portal.access import may_use_portal, portal_contacts
+from netdesk.portal.access import customer_language, may_use_portal, portal_contacts
 from netdesk.portal.models import PortalPin, PortalSignIn
 from netdesk.portal.tasks import sign_in_mail_send
 
@@ -96,7 +96,7 @@ def _link_mail(
     *, contact: Contact, links: list[tuple[Customer, str]], minutes: int
 ) -> tuple[str, str]:
     """The mail's subject and text, in the customer's language."""
-    with translation.override(contact.customer.language or "en"):
+    with translation.override(customer_language(contact.customer)):
         subject = gettext("Your sign-in link for the customer portal")
         body = render_to_string(
             "portal/sign_in_mail.txt",

@@ -134,10 +134,13 @@ def test_the_home_page_takes_a_fixed_number_of_statements(
     assert page.content.decode().count("Known outage") == (count + 1) // 2
 
 
-def test_the_page_speaks_the_customers_language():
-    contact = subscriber(language="de")
+@pytest.mark.parametrize(
+    ("language", "shown"), [("de", "de"), ("DE-AT", "de"), ("xx", "en"), ("", "en")]
+)
+def test_the_page_speaks_the_customers_language(language: str, shown: str):
+    contact = subscriber(language=language)
     page = signed_in_client(contact).get(reverse("portal_home")).content.decode()
-    assert '<html lang="de">' in page
+    assert f'<html lang="{shown}">' in page
 
 
 def test_the_menu_offers_the_portal_pages_and_sign_out_by_post():

@@ -66,7 +66,7 @@ def _check_page(page) -> None:
     assert worst["ratio"] >= 4.5, worst
 
 
-def _tab_to(page, pattern: str, most: int = 15) -> dict:
+def _tab_to(page, pattern: str, most: int = 15) -> dict[str, object]:
     for _ in range(most):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUS_SEEN)
