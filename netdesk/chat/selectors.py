@@ -4,14 +4,18 @@ be filed on. Lists cost a fixed number of queries whatever their length."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import User
+from netdesk.accounts.permissions import Action, can
 from netdesk.chat.models import Chat, ChatMessage, ChatState
+from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import Customer
 from netdesk.routing.selectors import agent_levels, is_available
 from netdesk.tickets.models import Ticket
@@ -21,6 +25,7 @@ from netdesk.tickets.selectors import tickets_visible_to
 QUEUE_SHOWN_MAX = 100
 MESSAGES_SHOWN_MAX = 500
 TICKETS_OFFERED_MAX = 20
+CHATS_PAGE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -104,3 +109,58 @@ def tickets_to_file_on(customer: Customer | None, agent: User) -> list[Ticket]:
         .filter(customer=customer, is_open=1)
         .order_by("-id")[:TICKETS_OFFERED_MAX]
     )
+
+
+def chats_visible_to(user: User) -> QuerySet[Chat]:
+    """Everyone who sees every agent's figures sees every chat; an agent
+    the chats they took."""
+    if can(user, Action.KPI_VIEW_ALL):
+        return Chat.objects.all()
+    return Chat.objects.filter(agent=user)
+
+
+def _cursor_read(cursor: str) -> tuple[datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
+        started, _, pk = text.rpartition("|")
+        return datetime.fromisoformat(started), int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValidationFailed(
+            f"cursor {cursor!r} is not one the desk gave out.",
+            field="cursor",
+            value=cursor,
+            accepted="the 'next' value of the previous page, unchanged",
+        ) from None
+
+
+def _cursor_write(chat: Chat) -> str:
+    text = f"{chat.started_at.isoformat()}|{chat.pk}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def chat_page(
+    *, user: User, state: str | None, cursor: str | None, limit: int
+) -> tuple[list[Chat], str | None]:
+    """A page of chats, newest first, with their message counts, and the
+    cursor of the next page (None on the last). Keyset pagination on
+    (started_at, id): one query however deep the page."""
+    if not 1 <= limit <= CHATS_PAGE_MAX:
+        raise ValidationFailed(
+            f"limit {limit} is out of range.",
+            field="limit",
+            value=limit,
+            accepted=f"1 to {CHATS_PAGE_MAX}",
+        )
+    chats = chats_visible_to(user)
+    if state:
+        chats = chats.filter(state=state)
+    if cursor:
+        started, pk = _cursor_read(cursor)
+        chats = chats.filter(Q(started_at__lt=started) | Q(started_at=started, pk__lt=pk))
+    rows: list[Chat] = list(
+        chats.select_related("customer", "agent", "ticket")
+        .annotate(message_count=Count("messages"))
+        .order_by("-started_at", "-pk")[: limit + 1]
+    )
+    next_cursor = _cursor_write(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
