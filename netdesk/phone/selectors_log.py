@@ -1,6 +1,9 @@
 """Reads of the call log page: calls newest first a page at a time, with
-the filters the page offers, the callback list and one call with its events.
-Every list costs the same queries however many calls it shows."""
+the filters the page offers (the API's and the agent's own: answered by me,
+a day), the callback list and one call with its events. The object scope
+and the callback list are the API's (netdesk.phone.selectors), so the page
+and GET /api/v1/calls agree. Every list costs the same queries however many
+calls it shows."""
 
 from __future__ import annotations
 
@@ -12,10 +15,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import User
-from netdesk.accounts.permissions import sees_all_customers
 from netdesk.core.errors import NotFound, ValidationFailed
-from netdesk.phone.models import Call, CallDirection, CtiEvent
-from netdesk.phone.services.reports import CALLBACK_OUTCOMES
+from netdesk.phone.models import Call, CtiEvent
+from netdesk.phone.selectors import callback_calls, calls_visible_to
 
 PAGE_SIZE = 50
 # "<started_at in microseconds since the epoch>_<call id>": where the next page starts.
@@ -32,17 +34,6 @@ class CallFilter:
     answered_by: int | None = None
     day: date | None = None
     callbacks: bool = False
-
-
-def calls_visible_to(user: User) -> QuerySet[Call]:
-    """Object scope as on the customer pages: who does not see every
-    customer sees the calls of their own accounts only."""
-    calls = Call.objects.all()
-    if sees_all_customers(user):
-        return calls
-    return calls.filter(
-        Q(customer__account_manager=user) | Q(customer__parent_account__account_manager=user)
-    )
 
 
 def _micros(moment: datetime) -> int:
@@ -77,11 +68,7 @@ def _after_cursor(cursor: str) -> Q:
 
 def _filtered(calls: QuerySet[Call], filters: CallFilter) -> QuerySet[Call]:
     if filters.callbacks:
-        calls = calls.filter(
-            outcome__in=CALLBACK_OUTCOMES,
-            direction=CallDirection.INBOUND,
-            called_back_at__isnull=True,
-        )
+        calls = calls.filter(callback_calls())
     if filters.outcome:
         calls = calls.filter(outcome=filters.outcome)
     if filters.direction:
