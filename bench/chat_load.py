@@ -312,6 +312,20 @@ class Desk:
         sessions = {process.pid for _, process in self.processes}
         return sum(cpu_of(pid, children=True) for pid in pids_in_sessions(sessions))
 
+    def waited_for_cpu(self) -> float:
+        """Seconds the desk's live threads have spent runnable but waiting
+        for a CPU (schedstat): high when other work on the machine starves
+        the desk, whatever the desk's own code does."""
+        sessions = {process.pid for _, process in self.processes}
+        total = 0
+        for pid in pids_in_sessions(sessions):
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                try:
+                    total += int((task / "schedstat").read_text().split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue  # a thread that ended meanwhile
+        return total / 1e9
+
     def spy(self, out: Path, seconds: float) -> list[Any]:
         """py-spy on every web process while the visitors send: where the
         CPU goes (`record`, collapsed stacks) and, three times, what every
@@ -458,7 +472,7 @@ class Visitor:
             data={"name": f"Visitor {self.number}", "page": "https://isp.example/help"},
         )  # fmt: skip
         if answer.status != 201:
-            tally.error(f"visitor start {answer.status}: {answer.body[:200]!r}")
+            tally.error(f"visitor start {answer.status}{problem(answer)}")
             return
         found = answer.json()
         self.chat, self.token, self.cursor = found["chat"], found["token"], int(found["cursor"])
@@ -523,10 +537,17 @@ async def post(client: Client, message: Message, tally: Tally) -> None:
         tally.error(f"{side} send {type(exc).__name__}")
         return
     if answer.status != 201:
-        tally.error(f"{side} send {answer.status}: {answer.body[:120]!r}")
+        tally.error(f"{side} send {answer.status}{problem(answer)}")
         return
     if message.measured:
         tally.post_ms[side].append(1000 * (time.monotonic() - started))
+
+
+def problem(answer: Answer) -> str:
+    """What a JSON error answer says (an HTML error page says nothing more)."""
+    if "json" not in answer.header("content-type"):
+        return ""
+    return ": " + answer.body[:120].decode(errors="replace")
 
 
 @dataclass
@@ -735,7 +756,9 @@ async def measure(
     await asyncio.sleep(args.grace)
     spent = {key: difference(cpu[key], value) for key, value in cpu_now(desk).items()}
     wall = time.monotonic() - began
-    ours = sum(value or 0 for key, value in spent.items() if key != "machine")
+    ours = sum(
+        value or 0 for key, value in spent.items() if key in ("server", "database", "client")
+    )
     spent["others"] = round((spent["machine"] or 0) - ours, 1)
     lost = Counter(tag[1] for tag in tally.pending)
     return {
@@ -776,6 +799,7 @@ def cpu_now(desk: Desk) -> dict[str, float | None]:
         "database": database_cpu_seconds(),
         "client": usage.ru_utime + usage.ru_stime,
         "machine": machine_busy_seconds(),
+        "server_waiting_for_cpu": desk.waited_for_cpu(),
     }
 
 
@@ -931,7 +955,7 @@ def postgres_outside(stamp: str) -> dict[str, Any] | None:
 
 def table(runs: list[dict[str, Any]]) -> str:
     lines = [
-        "| setup | direction | messages | never heard | p50 ms | p95 ms | p99 ms | max ms | POST p99 ms | errors | CPU cores: server / db / bench / others |",
+        "| setup | direction | messages | never heard | p50 ms | p95 ms | p99 ms | max ms | POST p99 ms | errors | CPU cores: server / db / bench / others (server threads waiting for a CPU) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for run in runs:
@@ -946,6 +970,8 @@ def table(runs: list[dict[str, Any]]) -> str:
             "-" if share[key] is None else f"{share[key]:.2f}"
             for key in ("server", "database", "client", "others")
         )
+        waited = share.get("server_waiting_for_cpu")
+        cpu += f" (waited {waited:.1f})" if waited is not None else ""
         for key, label, post_key in (
             ("visitor_to_agent", "visitor → agent", "post_visitor"),
             ("agent_to_visitor", "agent → visitor", "post_agent"),
