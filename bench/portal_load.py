@@ -289,7 +289,11 @@ def run_setup(setup: str, args: argparse.Namespace) -> dict[str, Any]:
         server = Server(env, scratch / "serve.log")
         server.wait_ready()
         log(f"{setup}: {args.customers} customers browse for {args.seconds:g} s")
+        before = os.getloadavg()[0]
         result.update(crowd(f"http://{HOST}:{server.port}", secrets_, args.seconds))
+        # Other work on the machine shows here: the desk and this client
+        # alone keep about as many processes busy as the machine has cores.
+        result["load_average_1m"] = {"before": before, "after": os.getloadavg()[0]}
         result["errors_logged"] = server.errors_logged()
     finally:
         if server is not None:

@@ -203,8 +203,8 @@ def _told(outage: Outage | None) -> ToldOutage | None:
 @require_POST
 @portal_view
 def ticket_new_notify_view(request: HttpRequest, contact: Contact) -> HttpResponse:
-    """ "Tell me when it is fixed": counted, and the customer put on the
-    outage's notice list; no ticket."""
+    """The choice "Tell me when it is fixed": counted, and the customer put
+    on the outage's notice list; no ticket."""
     service = _chosen_service(contact, str(request.POST.get("service", NO_SERVICE)))
     if service is None:
         raise Http404("No such service among yours.")
