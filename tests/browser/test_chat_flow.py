@@ -120,3 +120,38 @@ def test_a_visitor_chats_with_an_agent_and_the_transcript_lands_on_a_ticket(live
     filed.get_by_role("link").click()
     agent.wait_for_url(f"{base}/tickets/{chat.ticket.reference}/")
     agent.get_by_text("Please unplug it for ten seconds.").first.wait_for()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chat_the_visitor_leaves_is_filed_by_the_agent(live_server, browser):
+    base = live_server.url
+    f.user(Role.HOTLINE_OPERATOR, username="tom", first_name="Tom")
+    agent = _page(browser)
+    agent.goto(f"{base}/login/")
+    agent.get_by_label("User name").fill("tom")
+    agent.get_by_label("Password").fill(PASSWORD)
+    agent.get_by_role("button", name="Sign in").click()
+    agent.wait_for_url(f"{base}/")
+    agent.goto(f"{base}/chat/console/")
+
+    visitor = _page(browser)
+    visitor.goto(f"{base}/chat/frame/")
+    visitor.get_by_label("Your name").fill("Ute")
+    visitor.get_by_role("button", name="Start chat").click()
+    visitor.get_by_label("Your message").fill("Is my bill correct?")
+    visitor.get_by_label("Your message").press("Enter")
+    agent.locator("#chat-waiting li", has_text="Ute").get_by_role("button", name="Take").click()
+    agent.locator("#chat-messages").get_by_text("Is my bill correct?").wait_for()
+    visitor.get_by_text("Tom joined the chat.").wait_for()
+
+    # The visitor leaves: the console offers to file the chat at once.
+    visitor.get_by_role("button", name="End chat").click()
+    agent.get_by_text("The visitor left: file the chat").wait_for()
+    agent.locator("#chat-mine").get_by_text("to file").wait_for()
+    agent.get_by_role("button", name="File chat").click()
+    agent.locator("#chat-filed").wait_for()
+    chat = Chat.objects.get(visitor_name="Ute")
+    assert (chat.state, chat.ended_by) == (ChatState.ENDED, "visitor")
+    assert chat.ticket is not None
+    assert "Visitor Ute: Is my bill correct?" in Interaction.objects.get(ticket=chat.ticket).summary
+    agent.locator("#chat-mine").get_by_text("None.").wait_for()

@@ -159,7 +159,63 @@
     return li;
   }
 
+  function mineItem(item) {
+    var li = document.createElement("li");
+    li.setAttribute("data-chat", item.chat);
+    var link = document.createElement("a");
+    link.href = item.url;
+    link.textContent = item.visitor_name || "Visitor";
+    if (item.chat === chatId) link.setAttribute("aria-current", "true");
+    li.appendChild(link);
+    if (item.customer) {
+      var customer = document.createElement("small");
+      customer.textContent = " " + item.customer.account_number;
+      li.appendChild(customer);
+    }
+    if (item.to_file) {
+      var badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "to file";
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(badge);
+    }
+    return li;
+  }
+
+  function drawMine(mine) {
+    var list = document.getElementById("chat-mine");
+    if (!list) return;
+    var unread = [];
+    list.querySelectorAll("li[data-chat]").forEach(function (item) {
+      if (item.querySelector("[data-unread]")) unread.push(item.getAttribute("data-chat"));
+    });
+    list.textContent = "";
+    mine.forEach(function (item) {
+      list.appendChild(mineItem(item));
+    });
+    unread.forEach(markUnread);
+    if (!mine.length) {
+      var none = document.createElement("li");
+      none.className = "muted";
+      none.textContent = "None.";
+      list.appendChild(none);
+    }
+  }
+
+  // A message in another of the agent's chats: marked in "My chats".
+  function markUnread(id) {
+    var item = document.querySelector('#chat-mine li[data-chat="' + id + '"]');
+    if (!item || item.querySelector("[data-unread]")) return;
+    var badge = document.createElement("span");
+    badge.className = "badge";
+    badge.setAttribute("data-unread", "");
+    badge.textContent = "new message";
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(badge);
+  }
+
   function drawQueue(body) {
+    drawMine(body.mine || []);
     var list = document.getElementById("chat-waiting");
     if (!list) return;
     list.textContent = "";
@@ -296,6 +352,10 @@
     var item = event.detail || {};
     var payload = item.payload || {};
     if (item.kind === "chat_queue") return refreshQueue();
+    if (item.kind === "chat_message" && payload.chat && payload.chat !== chatId) {
+      if (payload.sender === "visitor") markUnread(payload.chat);
+      return;
+    }
     if (!chatId || payload.chat !== chatId) return;
     if (item.kind === "chat_message") appendMessage(payload);
     else if (item.kind === "chat_typing" && payload.sender === "visitor") showTyping(true);
