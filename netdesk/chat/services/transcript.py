@@ -270,13 +270,16 @@ def _unanswered_text(ticket: Ticket, how: str | None) -> str:
 
 
 @transaction.atomic
-def chat_unanswered(*, chat: Chat) -> Chat:
+def chat_unanswered(*, chat: Chat, waited_since: datetime | None = None) -> Chat:
     """Nobody took the chat (nobody available, or not in time): it ends as
     unanswered with a ticket holding the visitor's messages, and the visitor
     is told the ticket and how the desk will answer. A chat taken or ended
-    meanwhile is left as it is."""
+    meanwhile is left as it is, and so is one that joined the queue after
+    `waited_since` (an agent left it to the queue a moment ago)."""
     chat = locked(chat, what="chat")
     if chat.state != ChatState.QUEUED:
+        return chat
+    if waited_since is not None and chat.queued_at is not None and chat.queued_at > waited_since:
         return chat
     customer, contact = chat_customer(chat)
     ticket = ticket_create(

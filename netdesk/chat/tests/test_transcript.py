@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from netdesk.accounts.models import Role
 from netdesk.chat.models import Chat, ChatMessage, ChatState, EndedBy, Sender
-from netdesk.chat.services.agent import agent_message_add, chat_end_by_agent, chat_take
+from netdesk.chat.services.agent import (
+    agent_left,
+    agent_message_add,
+    chat_end_by_agent,
+    chat_take,
+)
 from netdesk.chat.services.events import visitor_stream
 from netdesk.chat.services.transcript import (
     TRANSCRIPT_MAX_CHARS,
@@ -185,3 +190,13 @@ def test_a_chat_unanswered_twice_opens_one_ticket() -> None:
     second = chat_unanswered(chat=chat)
     assert first.ticket_id == second.ticket_id
     assert ChatMessage.objects.filter(chat=chat, sender=Sender.DESK).count() == 1
+
+
+def test_a_chat_back_in_the_queue_a_moment_ago_is_not_turned_into_a_ticket() -> None:
+    agent = f.user()
+    chat = chat_take(actor=agent, chat=waiting_chat())
+    waited_since = timezone.now()
+    agent_left(actor=agent, chat=chat)
+
+    assert chat_unanswered(chat=chat, waited_since=waited_since).state == ChatState.QUEUED
+    assert chat_unanswered(chat=chat, waited_since=timezone.now()).state == ChatState.UNANSWERED
