@@ -37,6 +37,8 @@ from netdesk.portal.tasks import sign_in_mail_send
 # One mail carries at most this many links (one per account the address is
 # a contact of); more would be a list nobody reads.
 LINKS_PER_MAIL = 5
+# How long a link is kept once it has run out (for questions about it).
+KEPT_AFTER_EXPIRY = timedelta(days=1)
 # What stays of a used link's mail in the outbound queue: the secret is gone.
 USED_LINK_BODY = "(This sign-in link has been used; its text is no longer kept.)"
 
@@ -118,6 +120,11 @@ def portal_link_request(*, email: str, requested_from: str, link_for: Callable[[
     if not contacts:
         return 0
     now = timezone.now()
+    # These contacts' links that ran out over a day ago have nothing left
+    # to tell: they go, so the table holds only recent links.
+    PortalSignIn.objects.filter(
+        contact__in=contacts, expires_at__lt=now - KEPT_AFTER_EXPIRY
+    ).delete()
     minutes = settings.NETDESK_PORTAL_LINK_MINUTES
     links: list[tuple[Customer, str]] = []
     for contact in contacts:

@@ -22,7 +22,7 @@ from netdesk.customers.models import Segment
 from netdesk.portal.access import SESSION_CONTACT
 from netdesk.portal.models import PortalSignIn
 from netdesk.portal.services.access import portal_access_set
-from netdesk.portal.services.signin import USED_LINK_BODY
+from netdesk.portal.services.signin import USED_LINK_BODY, secret_hash
 from netdesk.portal.tasks import sign_in_mail_send
 from netdesk.portal.tests.helpers_signin import contact_of, link_secret, subscriber
 from tests import factories as f
@@ -218,3 +218,18 @@ def test_links_start_with_the_portal_address_when_one_is_set(settings, mail_sett
     found = LINK.search(text)
     assert found is not None
     assert found.group(0).startswith("https://portal.example.net/portal/sign-in/link/")
+
+
+def test_asking_again_removes_the_contacts_links_that_ran_out_long_ago():
+    contact = subscriber(email="ann@example.net")
+    other = subscriber(email="bob@example.net")
+    old, recent, others = link_secret(contact), link_secret(contact), link_secret(other)
+    long_ago = timezone.now() - timedelta(days=2)
+    PortalSignIn.objects.filter(token_hash__in=[secret_hash(old), secret_hash(others)]).update(
+        expires_at=long_ago
+    )
+    assert ask(Client(), "ann@example.net") == 302
+    kept = set(PortalSignIn.objects.values_list("token_hash", flat=True))
+    assert secret_hash(old) not in kept
+    assert {secret_hash(recent), secret_hash(others)} <= kept
+    assert len(kept) == 3
