@@ -47,6 +47,8 @@ EXPECTED = {
     Action.SENDER_MERGE: (Y, Y, N, Y, Y, N, Y),
     Action.MAIL_QUARANTINE: (N, N, N, Y, Y, N, Y),
     Action.CUSTOMERS_NOTIFY: (N, Y, N, Y, Y, N, Y),
+    Action.CHAT_TAKE: (Y, Y, N, Y, Y, N, Y),
+    Action.CALL_VIEW: (Y, Y, N, Y, Y, N, Y),
     Action.COMPETENCY_VIEW_OWN: (Y, Y, Y, Y, Y, Y, Y),
     Action.COMPETENCY_VIEW_TEAM: (N, N, N, Y, Y, N, Y),
     Action.COMPETENCY_ASSESS: (N, N, N, Y, Y, N, Y),
