@@ -327,21 +327,18 @@ class Desk:
         return total / 1e9
 
     def spy(self, out: Path, seconds: float) -> list[Any]:
-        """py-spy on every web process while the visitors send: where the
-        CPU goes (`record`, collapsed stacks) and, three times, what every
-        thread is doing (`dump`: waiting for the database, the GIL, ...)."""
+        """py-spy on every web process while the visitors send: what every
+        thread is doing (waiting for the database, for a lock, for the GIL),
+        at a quarter, half and three quarters of the time."""
         out.mkdir(parents=True, exist_ok=True)
         spy = os.environ.get("PY_SPY") or shutil.which("py-spy") or "py-spy"
         jobs = []
         for name, process in self.processes:
             if not name.startswith("web"):
                 continue
-            # --nonblocking: the web process is not stopped to be read (it
-            # would not be allowed, and stopping it would add latency).
-            record = [spy, "record", "--nonblocking", "--subprocesses", "--format", "raw"]
-            record += ["--rate", "50", "--duration", str(int(seconds)), "--pid", str(process.pid)]
-            jobs.append(spy_run([*record, "-o", str(out / f"{name}-record.txt")], None))
             for n in (1, 2, 3):
+                # --nonblocking: the web process is not stopped to be read (it
+                # would not be allowed, and stopping it would add latency).
                 dump = [spy, "dump", "--nonblocking", "--subprocesses", "--pid", str(process.pid)]
                 jobs.append(spy_run(dump, out / f"{name}-dump-{n}.txt", n * seconds / 4))
         return jobs
@@ -363,14 +360,14 @@ class Desk:
                 process.wait()
 
 
-async def spy_run(command: list[str], out: Path | None, after: float = 0) -> None:
+async def spy_run(command: list[str], out: Path, after: float) -> None:
     await asyncio.sleep(after)
-    with (out or Path(os.devnull)).open("wb") as sink:
+    with out.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
             *command, stdout=sink, stderr=asyncio.subprocess.STDOUT
         )
         try:
-            await asyncio.wait_for(process.wait(), 30 + (after or 300))
+            await asyncio.wait_for(process.wait(), 30)
         except TimeoutError:
             process.kill()
             await process.wait()
@@ -745,15 +742,17 @@ async def measure(
     tally.measuring = True
     cpu = cpu_now(desk)
     began = time.monotonic()
-    spies = desk.spy(args.spy, args.seconds) if args.spy else []
+    spies = asyncio.gather(*desk.spy(args.spy, args.seconds)) if args.spy else None
     await asyncio.gather(
-        *(visitor.talk(tally, args.seconds, args.interval) for visitor in visitors), *spies
+        *(visitor.talk(tally, args.seconds, args.interval) for visitor in visitors)
     )
     tally.measuring = False
     sending = time.monotonic() - began
     # The last answers go out and are heard; what is still pending after
     # this is counted as never heard.
     await asyncio.sleep(args.grace)
+    if spies is not None:
+        await spies
     spent = {key: difference(cpu[key], value) for key, value in cpu_now(desk).items()}
     wall = time.monotonic() - began
     ours = sum(
@@ -1010,7 +1009,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--spy",
         type=Path,
-        help="run py-spy (PY_SPY or on PATH) on the web processes while measuring; output here",
+        help="py-spy dumps (PY_SPY or on PATH) of the web processes while measuring, into this folder",
     )
     parser.add_argument(
         "--serve-option",
