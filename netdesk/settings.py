@@ -289,8 +289,6 @@ NETDESK_AUTOCLOSE_DAYS = config.env_int("NETDESK_AUTOCLOSE_DAYS", 7)
 NETDESK_PORTAL_LINK_MINUTES = config.env_int("NETDESK_PORTAL_LINK_MINUTES", 15, minimum=1)
 NETDESK_PORTAL_IDLE_MINUTES = config.env_int("NETDESK_PORTAL_IDLE_MINUTES", 30, minimum=1)
 NETDESK_PORTAL_SESSION_HOURS = config.env_int("NETDESK_PORTAL_SESSION_HOURS", 12, minimum=1)
-# Tickets opened, messages sent and tickets closed by one contact in the portal.
-NETDESK_PORTAL_WRITE_RATE = config.env_rate("NETDESK_PORTAL_WRITE_RATE", "30/hour")
 # Sign-in links asked for per client address and per e-mail address; failed
 # PINs per account and per client address (past it: locked out until the
 # period ends).
@@ -303,6 +301,8 @@ NETDESK_PORTAL_PIN_ADDRESS_FAILURES = config.env_rate(
 # The portal's address as customers reach it (https://portal.example.net),
 # used in sign-in mails; empty: the address the request came to.
 NETDESK_PORTAL_URL = config.env_str("NETDESK_PORTAL_URL", "").rstrip("/")
+# Tickets opened, messages sent and tickets closed by one contact in the portal.
+NETDESK_PORTAL_WRITE_RATE = config.env_rate("NETDESK_PORTAL_WRITE_RATE", "30/hour")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -350,7 +350,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"secret_paths": {"()": "netdesk.core.logsecrets.SecretPathFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["secret_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     # The queue logs every task run at INFO (the SLA tick runs every 15 s).
     "loggers": {"netdesk": {"level": "INFO"}, "django_tasks": {"level": "WARNING"}},
