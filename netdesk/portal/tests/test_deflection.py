@@ -176,12 +176,13 @@ def test_an_outage_no_longer_on_the_service_is_refused(client, outage, noc):
     assert not Deflection.objects.exists()
 
 
-def test_incident_page_shows_the_portal_counts(client, outage, noc):
+def test_incident_page_shows_the_portal_counts(client, outage, noc, django_assert_num_queries):
     contact, service, incident = outage
     portal = sign_in(client, contact)
     _notify(portal, service, incident)
 
-    counts = deflection_counts(incident)
+    with django_assert_num_queries(1):
+        counts = deflection_counts(incident)
     client.force_login(noc)
     page = client.get(reverse("noc_incident", args=[incident.reference])).content.decode()
 

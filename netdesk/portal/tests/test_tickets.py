@@ -119,6 +119,7 @@ def test_ticket_page_shows_the_public_conversation_never_notes(portal, contact, 
     assert "We reset your port." in page
     assert "Port flaps" not in page
     assert "Received" in page  # the status in plain words
+    assert agent.username not in page  # agents' user names stay inside the desk
 
 
 def test_answer_is_added_and_reopens_a_resolved_ticket(portal, contact, agent):
