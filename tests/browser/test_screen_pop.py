@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import pytest
 from django.apps import apps
 
 from netdesk.accounts.models import Role
+from netdesk.core import views_live
 from netdesk.phone.models import Call, CallOutcome
 from netdesk.phone.services.endpoints import cti_endpoint_create, cti_endpoint_path
 from netdesk.tickets.choices import Channel, Direction
@@ -26,6 +28,9 @@ from tests import factories as f
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-9"
 POP_SECONDS = 5
+# The live server's long polls last this long here, so that when the test
+# ends none is left waiting to read a database the test has closed.
+LIVE_WAIT_SECONDS = 3.0
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,6 +57,7 @@ def chromium(live_server, default_desk, monkeypatch) -> Iterator[Any]:
     # Playwright's sync API runs an event loop in this thread; the ORM calls
     # the test makes between page steps are plain synchronous calls.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setattr(views_live, "WAIT_SECONDS_MAX", LIVE_WAIT_SECONDS)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -61,6 +67,14 @@ def chromium(live_server, default_desk, monkeypatch) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+            long_polls_answered()
+
+
+def long_polls_answered() -> None:
+    """Wait for the live server's requests still in a long poll to answer."""
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=LIVE_WAIT_SECONDS + 5)
 
 
 def signed_in_page(browser: Any, base: str, username: str, problems: list[str]) -> Any:
