@@ -227,7 +227,8 @@ def chat_messages_view(request: HttpRequest, agent: User, chat: Chat) -> HttpRes
             accepted="a chat you have taken",
         )
     raw_after = request.GET.get("after", "0")
-    if not raw_after.isdigit():
+    # ASCII digits only ("³".isdigit() is true), and few enough for a bigint.
+    if not (raw_after.isascii() and raw_after.isdigit() and len(raw_after) <= 18):
         raise ValidationFailed(
             f"after must be a message id (a whole number); got {raw_after!r}.",
             field="after",
@@ -264,7 +265,16 @@ def _ticket_chosen(agent: User, value: object) -> Ticket | None:
         raise ValidationFailed(
             "ticket must be a ticket reference.", field="ticket", value=None, accepted=accepted
         )
-    ticket = tickets_visible_to(agent).filter(pk=parse_reference(value)).first()
+    try:
+        number = parse_reference(value)
+    except NotFound:
+        raise ValidationFailed(
+            f"ticket {printable_excerpt(value, limit=40)!r} is not a ticket reference.",
+            field="ticket",
+            value=printable_excerpt(value, limit=40),
+            accepted=accepted,
+        ) from None
+    ticket = tickets_visible_to(agent).filter(pk=number).first()
     if ticket is None:
         raise NotFound(
             f"Ticket {value!r} does not exist or is not visible to you.",

@@ -141,8 +141,9 @@ def test_bad_messages_and_other_agents_are_refused_with_problems() -> None:
         f"/chat/{chat.public_id}/messages", "[1, 2", content_type="application/json"
     )
     assert (not_json.status_code, not_json.json()["errors"][0]["field"]) == (422, "body")
-    bad_after = client.get(f"/chat/{chat.public_id}/messages", {"after": "x"})
-    assert bad_after.status_code == 422
+    for bad_after in ("x", "-1", "³", "9" * 30):
+        answer = client.get(f"/chat/{chat.public_id}/messages", {"after": bad_after})
+        assert answer.status_code == 422
     other = signed_in(f.user())
     assert post(other, f"/chat/{chat.public_id}/messages", {"text": "Hi"}).status_code == 403
     assert other.get(f"/chat/{chat.public_id}/messages").status_code == 403
@@ -170,6 +171,10 @@ def test_ending_files_the_transcript_on_a_new_or_a_chosen_ticket() -> None:
     visitor_says(chat, "About my fault ticket")
     client = signed_in(agent)
 
+    for bad in ("TT-x", 42, "TT-999999"):
+        refused = post(client, f"/chat/{chat.public_id}/end", {"ticket": bad})
+        assert refused.status_code in (404, 422)
+        assert refused.json()["errors"][0]["field"] == "ticket"
     wrong = post(client, f"/chat/{chat.public_id}/end", {"ticket": someone_elses.reference})
     assert (wrong.status_code, wrong.json()["errors"][0]["field"]) == (422, "ticket")
     chat.refresh_from_db()
