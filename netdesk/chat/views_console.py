@@ -333,7 +333,7 @@ def chat_console(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "queue": queue,
         "chosen": chosen,
-        "messages": chat_messages(chosen) if chosen else [],
+        "chat_lines": chat_messages(chosen) if chosen else [],
         "tickets": tickets_to_file_on(chosen.customer, agent) if chosen else [],
         "outcomes": [(value, Outcome(value).label) for value in CHAT_OUTCOMES],
         "customer": _customer_json(chosen) if chosen else None,

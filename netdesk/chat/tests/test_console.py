@@ -227,6 +227,7 @@ def test_the_console_shows_the_queue_and_the_agents_chat() -> None:
 
     assert f'data-take="{waiting.public_id}"' in page
     assert "My line is down" in page  # their only chat is open
+    assert '<ul class="messages"' not in page  # chat lines are not the desk's notices
     assert 'id="chat-compose"' in page
     assert signed_in(f.user()).get(f"/chat/console/?chat={chat.public_id}").status_code == 403
     assert signed_in(f.user(Role.FIELD_ENGINEER)).get("/chat/console/").status_code == 403
