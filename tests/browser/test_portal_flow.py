@@ -48,6 +48,8 @@ def test_subscriber_opens_a_ticket_despite_the_outage_and_reads_the_answer(
     mail_settings,
 ):
     page = browser_page
+    # Two browsers, a mail server and the desk share the machine: give pages time.
+    page.set_default_timeout(30_000)
     base = live_server.url
     # Given a subscriber whose fibre hangs off a node the NOC has an incident for
     agent = f.user(Role.HOTLINE_OPERATOR, username="anja")
@@ -111,7 +113,7 @@ def test_subscriber_opens_a_ticket_despite_the_outage_and_reads_the_answer(
 
     # When an agent answers it on the desk, in a browser of their own
     desk = page.context.browser.new_context().new_page()
-    desk.set_default_timeout(10_000)
+    desk.set_default_timeout(30_000)
     log_in(desk, base, agent.username)
     desk.goto(f"{base}/tickets/{ticket.reference}/")
     desk.get_by_role("navigation", name="Main actions").get_by_role(
