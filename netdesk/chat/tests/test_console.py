@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from netdesk.accounts.models import Role, User
 from netdesk.chat.models import Chat, ChatMessage, ChatState
@@ -15,6 +16,7 @@ from netdesk.chat.services.agent import chat_take
 from netdesk.chat.tests.test_agent import level_set, skill, visitor_says, waiting_chat
 from netdesk.core.live import live_cursor, live_read
 from netdesk.core.views_live import agent_stream
+from netdesk.routing.models import AgentAvailability
 from netdesk.tickets.models import Interaction, Ticket
 from tests import factories as f
 
@@ -252,3 +254,21 @@ def test_a_chat_the_visitor_left_waits_on_the_agents_desk_to_be_filed() -> None:
     assert client.get("/chat/queue.json").json()["mine"] == []
     # Nothing is said to anyone: the chat had ended already.
     assert live_read(streams=[agent_stream(agent.pk)], after=cursor) == []
+
+
+def test_an_agent_marked_away_is_told_so_and_where_to_change_it() -> None:
+    agent = f.user()
+    AgentAvailability.objects.create(agent=agent, available=False, updated_at=timezone.now())
+    chat = waiting_chat()
+    client = signed_in(agent)
+
+    page = client.get("/chat/console/").content.decode()
+    refused = post(client, f"/chat/{chat.public_id}/take")
+
+    assert "You are marked away" in page
+    assert 'href="/competency/routing/"' in page
+    assert client.get("/chat/queue.json").json()["available"] is False
+    assert (refused.status_code, refused.json()["type"]) == (
+        409,
+        "https://netdesk.example/problems/chat-not-takeable",
+    )
