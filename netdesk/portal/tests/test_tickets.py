@@ -292,3 +292,17 @@ def test_agent_reply_is_mailed_unless_the_contact_reads_only_the_portal(
 
     sent = OutboundMessage.objects.filter(ticket=ticket, kind=OutboundKind.REPLY)
     assert sent.count() == mails
+
+
+@pytest.mark.parametrize(("notify_by", "mails"), [(NotifyBy.EMAIL, 1), (NotifyBy.PORTAL_ONLY, 0)])
+def test_resolved_notice_of_a_mailed_ticket_follows_the_contacts_choice(
+    contact, agent, notify_by, mails
+):
+    contact.notify_by = notify_by
+    contact.save(update_fields=["notify_by"])
+    ticket = f.ticket(agent, contact.customer, contact=contact, channel=Channel.EMAIL)
+
+    ticket_resolve(actor=agent, ticket=ticket, resolution_code="fixed", root_cause="hardware")
+
+    sent = OutboundMessage.objects.filter(ticket=ticket, kind=OutboundKind.STATUS)
+    assert sent.count() == mails
