@@ -217,8 +217,8 @@ def cti_event_receive(*, endpoint: CtiEndpoint, payload: dict[str, Any]) -> CtiE
         raise
     now = timezone.now()
     with transaction.atomic():
-        call, created = _call_locked(endpoint=endpoint, parsed=parsed, now=now)
-        result = _apply(call=call, parsed=parsed, created=created, now=now)
+        call, change = _call_changed(endpoint=endpoint, parsed=parsed, now=now)
+        _publish(call=call, change=change)
         CtiEvent.objects.create(
             endpoint=endpoint, call=call, event=parsed.event, payload=payload, received_at=now
         )
@@ -227,34 +227,47 @@ def cti_event_receive(*, endpoint: CtiEndpoint, payload: dict[str, Any]) -> CtiE
         or (now - endpoint.last_event_at).total_seconds() > ENDPOINT_TOUCH_SECONDS
     ):
         CtiEndpoint.objects.filter(pk=endpoint.pk).update(last_event_at=now)
-    return result
+    return CtiEventResult(call=call, state=call_state(call))
 
 
-def _call_locked(*, endpoint: CtiEndpoint, parsed: CtiEventIn, now: datetime) -> tuple[Call, bool]:
-    """The call the event belongs to, locked; made from this event when it
-    is the first of its call to arrive. Two first events at once: the
-    unique (endpoint, call_id) lets one insert, the other then waits for
-    its commit and locks the row it made."""
-    found = (
-        Call.objects.select_for_update().filter(endpoint=endpoint, call_id=parsed.call_id).first()
-    )
-    if found is not None:
-        return found, False
-    try:
-        with transaction.atomic():
-            made = Call.objects.create(
-                endpoint=endpoint,
-                call_id=parsed.call_id,
-                direction=parsed.direction or CallDirection.INBOUND,
-                from_number=parsed.from_number,
-                to_number=parsed.to_number,
-                started_at=now,
-            )
-    except IntegrityError:
-        return Call.objects.select_for_update().get(
-            endpoint=endpoint, call_id=parsed.call_id
-        ), False
-    return made, True
+@dataclass
+class _Change:
+    """What one event changed on its call, for saving and telling."""
+
+    fields: set[str]
+    answered_now: bool = False
+    ended_now: bool = False
+    matches: list[CallerMatch] | None = None
+
+
+def _call_changed(
+    *, endpoint: CtiEndpoint, parsed: CtiEventIn, now: datetime
+) -> tuple[Call, _Change]:
+    """The event's call, locked, with the event applied and saved. The first
+    event of a call inserts it whole. Two first events at once: the unique
+    (endpoint, call_id) lets one insert; the other waits for its commit,
+    then locks and changes the row it made."""
+    locked = Call.objects.select_for_update().filter(endpoint=endpoint, call_id=parsed.call_id)
+    call = locked.first()
+    if call is None:
+        call = Call(
+            endpoint=endpoint,
+            call_id=parsed.call_id,
+            direction=parsed.direction or CallDirection.INBOUND,
+            started_at=now,
+        )
+        change = _apply(call=call, parsed=parsed, created=True, now=now)
+        try:
+            with transaction.atomic():
+                call.save(force_insert=True)
+        except IntegrityError:
+            call = locked.get()
+        else:
+            return call, change
+    change = _apply(call=call, parsed=parsed, created=False, now=now)
+    if change.fields:
+        call.save(update_fields=sorted(change.fields))
+    return call, change
 
 
 def _customer_number(call: Call) -> str:
@@ -262,46 +275,59 @@ def _customer_number(call: Call) -> str:
     return call.from_number if call.direction == CallDirection.INBOUND else call.to_number
 
 
-def _apply(*, call: Call, parsed: CtiEventIn, created: bool, now: datetime) -> CtiEventResult:
+def _apply(*, call: Call, parsed: CtiEventIn, created: bool, now: datetime) -> _Change:
+    """Apply the event to the call in memory."""
     number_before = "" if created else _customer_number(call)
-    changed = _merge_details(call, parsed)
-    matches: list[CallerMatch] | None = None
+    change = _Change(fields=_merge_details(call, parsed))
     number = _customer_number(call)
     if number != number_before:
-        matches = callers_by_number(number)
-        call.customer_id = matches[0].customer_id if len(matches) == 1 else None
-        call.contact_id = matches[0].contact_id if len(matches) == 1 else None
-        changed |= {"customer", "contact"}
-    if call.direction == CallDirection.INBOUND and not call.heard_outage:
-        heard = _outage_heard(call)
-        if heard:
-            call.heard_outage = heard
-            changed.add("heard_outage")
-    answered_now = parsed.event == ANSWER and call.answered_at is None
-    if answered_now:
+        change.matches = callers_by_number(number)
+        one = change.matches[0] if len(change.matches) == 1 else None
+        call.customer_id = one.customer_id if one else None
+        call.contact_id = one.contact_id if one else None
+        change.fields |= {"customer", "contact"}
+    # Events of one call posted at once may take their locks in another
+    # order than they took their times: the call's times keep their order.
+    now = max(now, call.started_at)
+    change.answered_now = parsed.event == ANSWER and call.answered_at is None
+    if change.answered_now:
         call.answered_at = now if call.ended_at is None else min(now, call.ended_at)
         call.answered_by = answering_agent(parsed)
         call.answering_number = parsed.answering_number
-        changed |= {"answered_at", "answered_by", "answering_number"}
-    ended_now = parsed.event == HANGUP and call.ended_at is None
-    if ended_now:
-        call.ended_at = now
+        change.fields |= {"answered_at", "answered_by", "answering_number"}
+    change.ended_now = parsed.event == HANGUP and call.ended_at is None
+    if change.ended_now:
+        call.ended_at = max(now, call.answered_at or now)
         call.cause = parsed.cause
-        changed |= {"ended_at", "cause"}
-    if call.ended_at is not None and (answered_now or ended_now):
+        change.fields |= {"ended_at", "cause"}
+    if call.ended_at is not None and (change.answered_now or change.ended_now):
         _conclude(call)
-        changed |= {"outcome", "duration_seconds"}
-    if changed:
-        call.save(update_fields=sorted(changed))
-    if answered_now and call.ended_at is None and call.answered_by_id is not None:
+        change.fields |= {"outcome", "duration_seconds"}
+    # A lookup before the call or while it rang: looked for when the call
+    # comes and when it ends, not on every event.
+    looks = parsed.event == NEW_CALL or change.ended_now or created
+    if looks and call.direction == CallDirection.INBOUND and not call.heard_outage:
+        heard = _outage_heard(call)
+        if heard:
+            call.heard_outage = heard
+            change.fields.add("heard_outage")
+    return change
+
+
+def _publish(*, call: Call, change: _Change) -> None:
+    """The answering agent's screen pop and its end; heard at commit."""
+    if call.answered_by_id is None:
+        return
+    if change.answered_now and call.ended_at is None:
+        matches = change.matches
         if matches is None:
-            matches = callers_by_number(number)
+            matches = callers_by_number(_customer_number(call))
         live_publish(
             stream=agent_stream(call.answered_by_id),
             kind=CALL_ANSWERED,
             payload=screen_pop(call=call, matches=matches),
         )
-    if ended_now and call.answered_by_id is not None:
+    if change.ended_now:
         live_publish(
             stream=agent_stream(call.answered_by_id),
             kind=CALL_ENDED,
@@ -311,7 +337,6 @@ def _apply(*, call: Call, parsed: CtiEventIn, created: bool, now: datetime) -> C
                 "outcome": call.outcome,
             },
         )
-    return CtiEventResult(call=call, state=call_state(call))
 
 
 def _merge_details(call: Call, parsed: CtiEventIn) -> set[str]:

@@ -72,7 +72,7 @@ def test_the_same_calls_events_from_many_threads_make_one_consistent_call():
     assert made.answered_by_id == agent.pk
     assert made.answered_at is not None
     assert made.ended_at is not None
-    assert made.answered_at <= made.ended_at
+    assert made.started_at <= made.answered_at <= made.ended_at
     assert made.outcome == "answered"
     assert made.cause == "normalClearing"
     assert CtiEvent.objects.filter(call=made, problem="").count() == THREADS
