@@ -7,11 +7,14 @@ a live server."""
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
 from netdesk.accounts.models import Role
+from netdesk.chat import views_visitor
 from netdesk.chat.models import Chat, ChatState
+from netdesk.core import views_live
 from netdesk.tickets.models import Interaction
 from tests import factories as f
 from tests.browser.test_agent_flow import CHROMIUM, PASSWORD, default_desk  # noqa: F401
@@ -20,12 +23,18 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} to drive"),
 ]
+# The live server's long polls (the agent's and the visitor's) last this
+# long here, so that when the test ends none is left waiting to read a
+# database the test has closed.
+LIVE_WAIT_SECONDS = 3.0
 
 
 @pytest.fixture
 def browser(live_server, default_desk, monkeypatch):  # noqa: F811
     sync_api = pytest.importorskip("playwright.sync_api")
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setattr(views_live, "WAIT_SECONDS_MAX", LIVE_WAIT_SECONDS)
+    monkeypatch.setattr(views_visitor, "WAIT_SECONDS_MAX", LIVE_WAIT_SECONDS)
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -35,6 +44,14 @@ def browser(live_server, default_desk, monkeypatch):  # noqa: F811
             yield launched
         finally:
             launched.close()
+            long_polls_answered()
+
+
+def long_polls_answered() -> None:
+    """Wait for the live server's requests still in a long poll to answer."""
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=LIVE_WAIT_SECONDS + 5)
 
 
 def _page(browser):
