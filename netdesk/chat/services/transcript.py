@@ -5,6 +5,7 @@ the visitor saying how the desk will answer."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 
@@ -22,6 +23,8 @@ from netdesk.customers.services import contact_create, customer_create
 from netdesk.tickets.choices import Channel, Direction, Outcome, TicketType
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import ticket_create, ticket_interaction_log
+
+logger = logging.getLogger(__name__)
 
 # A placeholder customer for a visitor the desk could not name; an agent
 # merges its contact into the right customer once they know who it was.
@@ -316,3 +319,29 @@ def chat_unanswered(*, chat: Chat, waited_since: datetime | None = None) -> Chat
     if was_queued:
         chat_queue_changed()
     return chat
+
+
+def chats_overdue_file(*, ended_before: datetime, limit: int = 100) -> int:
+    """File the chats the visitor ended (or that timed out) before
+    `ended_before` which the agent who held them never filed: on a new
+    ticket, in that agent's name, so no conversation is lost when an agent
+    has gone home. For the desk's periodic chat tick; how many were filed."""
+    overdue = Chat.objects.filter(
+        state=ChatState.ENDED,
+        ticket__isnull=True,
+        agent__isnull=False,
+        ended_at__lt=ended_before,
+    ).order_by("ended_at", "id")[:limit]
+    filed = 0
+    for chat in overdue.select_related("agent"):
+        agent = chat.agent
+        assert agent is not None
+        try:
+            chat_transcript_file(chat=chat, actor=agent)
+        except ServiceError:
+            # One chat that cannot be filed (its agent lost the right) must
+            # not hold up the others; it stays on the agent's console.
+            logger.exception("chat %s: its transcript could not be filed", chat.public_id)
+            continue
+        filed += 1
+    return filed

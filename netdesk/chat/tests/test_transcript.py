@@ -23,6 +23,7 @@ from netdesk.chat.services.transcript import (
     ChatNotOver,
     chat_transcript_file,
     chat_unanswered,
+    chats_overdue_file,
     transcript_text,
 )
 from netdesk.chat.tests.test_agent import visitor_says, waiting_chat
@@ -200,3 +201,24 @@ def test_a_chat_back_in_the_queue_a_moment_ago_is_not_turned_into_a_ticket() -> 
 
     assert chat_unanswered(chat=chat, waited_since=waited_since).state == ChatState.QUEUED
     assert chat_unanswered(chat=chat, waited_since=timezone.now()).state == ChatState.UNANSWERED
+
+
+def test_chats_left_unfiled_are_filed_for_their_agent_after_a_while() -> None:
+    agent = f.user()
+    now = timezone.now()
+    old = chat_take(actor=agent, chat=waiting_chat())
+    recent = chat_take(actor=agent, chat=waiting_chat())
+    Chat.objects.filter(pk=old.pk).update(
+        state=ChatState.ENDED, ended_by=EndedBy.TIMEOUT, ended_at=now - timedelta(hours=2)
+    )
+    Chat.objects.filter(pk=recent.pk).update(
+        state=ChatState.ENDED, ended_by=EndedBy.VISITOR, ended_at=now
+    )
+
+    assert chats_overdue_file(ended_before=now - timedelta(hours=1)) == 1
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.ticket is not None
+    assert Interaction.objects.get(ticket=old.ticket).agent_id == agent.pk
+    assert recent.ticket_id is None
