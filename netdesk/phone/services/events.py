@@ -435,9 +435,8 @@ def screen_pop(*, call: Call, matches: list[CallerMatch]) -> dict[str, Any]:
     ]
     new_ticket_url = None
     if len(matches) == 1:
-        new_ticket_url = (
-            reverse("ticket_create", args=[matches[0].customer_id]) + f"?call={call.pk}"
-        )
+        customer = urlencode({"customer": matches[0].customer_id})
+        new_ticket_url = f"{reverse('calls_ticket_new', args=[call.pk])}?{customer}"
     return {
         "call": call.pk,
         "call_id": call.call_id,
@@ -445,6 +444,6 @@ def screen_pop(*, call: Call, matches: list[CallerMatch]) -> dict[str, Any]:
         "direction": call.direction,
         "customers": customers,
         "search_url": reverse("customer_search") + "?" + urlencode({"q": number}),
-        "call_url": f"{reverse('calls_log')}{call.pk}/",
+        "call_url": reverse("calls_detail", args=[call.pk]),
         "new_ticket_url": new_ticket_url,
     }

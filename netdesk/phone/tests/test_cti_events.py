@@ -133,7 +133,7 @@ def test_only_the_answering_agent_hears_the_screen_pop_with_the_matched_customer
     ]
     assert pop["search_url"] == "/customers/?q=493055501234"
     assert pop["call_url"] == f"/calls/{call.pk}/"
-    assert pop["new_ticket_url"] == f"/customers/{customer.pk}/tickets/new/?call={call.pk}"
+    assert pop["new_ticket_url"] == f"/calls/{call.pk}/ticket/?customer={customer.pk}"
     assert heard[1].payload == {"call": call.pk, "duration_seconds": 0, "outcome": "answered"}
     assert live_read(streams=[agent_stream(emma.pk), EVERY_AGENT], after=0) == []
 
