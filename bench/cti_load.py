@@ -347,6 +347,8 @@ def run_setup(setup: str, args: argparse.Namespace) -> dict[str, Any]:
         cpu_before = cpu_seconds({server.pid})
         result.update(asyncio.run(load(args, port, desk)))
         result["server_cpu_seconds"] = round(cpu_seconds({server.pid}) - cpu_before, 1)
+        # Counted once the desk is stopped: its threads' connections are closed.
+        _stop(server)
         counts = line_of(netdesk(env, "shell", "-v", "0", "-c", COUNT_SCRIPT), "COUNTS|").split("|")
         result["recorded"] = {
             "calls": int(counts[0]),
@@ -358,17 +360,23 @@ def run_setup(setup: str, args: argparse.Namespace) -> dict[str, Any]:
         }
         result["errors_logged"] = (scratch / "serve.log").read_bytes().count(b" ERROR ")
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        if server is not None:
+            _stop(server)
         if args.keep:
             log(f"{setup}: logs and data kept in {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     return result
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def machine() -> str:
