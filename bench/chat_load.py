@@ -400,6 +400,22 @@ def pids_in_sessions(sessions: set[int]) -> list[int]:
     return found
 
 
+def database_sessions() -> float | None:
+    """Connections PostgreSQL has accepted so far (each one a new backend
+    process); None on SQLite."""
+    url = os.environ.get("NETDESK_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return None
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT sum(sessions) FROM pg_stat_database WHERE datname IS NOT NULL"
+        ).fetchone()
+    assert row is not None
+    return float(row[0] or 0)
+
+
 def database_cpu_seconds() -> float | None:
     """The PostgreSQL server's CPU seconds: the postmaster, its live
     processes and those that ended. None on SQLite (it runs inside the web
@@ -756,6 +772,7 @@ async def measure(
         await spies
     spent = {key: difference(cpu[key], value) for key, value in cpu_now(desk).items()}
     wall = time.monotonic() - began
+    connections = spent.pop("database_connections_opened")
     ours = sum(
         value or 0 for key, value in spent.items() if key in ("server", "database", "client")
     )
@@ -779,6 +796,7 @@ async def measure(
         "polls_answered": dict(tally.polls - polls_before),
         "takes": dict(tally.takes),
         "errors": dict(tally.errors),
+        "database_connections_opened": connections,
         "cpu_seconds": spent,
         "cpu_share_of_one_core": {
             key: round(value / wall, 2) if value is not None else None
@@ -801,6 +819,7 @@ def cpu_now(desk: Desk) -> dict[str, float | None]:
         "client": usage.ru_utime + usage.ru_stime,
         "machine": machine_busy_seconds(),
         "server_waiting_for_cpu": desk.waited_for_cpu(),
+        "database_connections_opened": database_sessions(),
     }
 
 
