@@ -3,6 +3,7 @@ may see calls, each seeing only the calls of customers they may see."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -156,3 +157,18 @@ def test_a_page_costs_the_same_queries_however_many_calls_it_lists(
         make_call(endpoint, n, customer=f.customer(), answered_by=lead)
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(client.get("/api/v1/calls", HTTP_AUTHORIZATION=auth).json()["items"]) == 40
+
+
+def test_the_phone_endpoints_are_in_the_api_schema():
+    schema = Client().get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/v1/cti/{token}",
+        "/api/v1/cti/{token}/caller",
+        "/api/v1/calls",
+        "/api/v1/calls/outage-notices",
+    ):
+        assert path in paths
+    outcome = next(p for p in paths["/api/v1/calls"]["get"]["parameters"] if p["name"] == "outcome")
+    assert "missed" in json.dumps(outcome)
