@@ -708,11 +708,44 @@ async def crowd(
         log(
             f"all chats taken; takes by status {dict(tally.takes)} ({time.monotonic() - began:.1f} s)"
         )
-        return await measure(args, visitors, tally, desk)
+        start_cursors = {agent.username: agent.cursor for agent in agents}
+        result = await measure(args, visitors, tally, desk)
+        result["lost_to_agents"] = await lost_events(agents, start_cursors, tally)
+        return result
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def lost_events(
+    agents: list[Agent], start_cursors: dict[str, int], tally: Tally
+) -> list[dict[str, Any]]:
+    """For each visitor message an agent never heard: is its event on the
+    agent's stream, below the cursor the agent's long poll reached? Then
+    the poll stepped over it (an event committed after one with a higher
+    id), rather than it never being published."""
+    lost = {tag for tag in tally.pending if tag.startswith("[v")}
+    found = []
+    for agent in agents:
+        after = start_cursors[agent.username]
+        for _page in range(50):
+            if not lost:
+                break
+            answer = await agent.client.call("GET", f"/live/?after={after}&wait=0")
+            events = answer.json()["events"] if answer.status == 200 else []
+            for event in events:
+                match = TAG.search(str((event.get("payload") or {}).get("body", "")))
+                if event["kind"] == "chat_message" and match and match.group(0) in lost:
+                    lost.discard(match.group(0))
+                    found.append(
+                        {"tag": match.group(0), "event": event["id"], "agent_cursor": agent.cursor}
+                    )
+            if not events:
+                break
+            after = events[-1]["id"]
+    found += [{"tag": tag, "event": None} for tag in sorted(lost)]
+    return found
 
 
 async def gather_limited(jobs: list[Any], limit: int) -> None:
