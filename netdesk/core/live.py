@@ -2,18 +2,23 @@
 message, a visitor typing, a call ringing at an agent's extension).
 
 The `LiveEvent` rows are the truth. A request waits in `live_wait` for rows
-of its streams after a cursor; a per-process waker thread only tells waiting
-requests *when* to read again:
+of its streams after a cursor (an event id). Per web process one waker
+thread reads what was committed since it last looked and hands each waiting
+request the events of its streams, so a hundred waiting requests cost one
+query, and none of them holds a database connection:
 
 - on PostgreSQL it LISTENs on one channel; `live_publish` sends a NOTIFY in
-  the writer's transaction, so it is heard at commit, by every web process;
+  the writer's transaction, heard at commit by every web process. Events are
+  numbered again at commit (migration core 0005), so ids grow in the order
+  events become visible and a cursor never passes one still to come;
 - on SQLite (one machine, writes serialised, ids committed in order) it
-  reads the newest rows every `POLL_SECONDS` from its own connection.
+  reads the newest rows every `POLL_SECONDS`.
 
-A lost wake-up (the listening connection dropped, a process busy) only
-delays delivery: a waiting request reads again every `FALLBACK_SECONDS`
-anyway. Nothing that correctness depends on lives in the process; any web
-process can serve any listener.
+A lost wake-up (the listening connection dropped, the waker restarting)
+only delays delivery: the waker reads every `READ_EVERY_SECONDS` anyway, and
+a waiting request reads for itself after `FALLBACK_SECONDS` without word.
+Nothing that correctness depends on lives in the process; any web process
+can serve any listener.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ logger = logging.getLogger("netdesk.live")
 
 CHANNEL = "netdesk_live"
 POLL_SECONDS = 0.05
-FALLBACK_SECONDS = 3.0
+FALLBACK_SECONDS = 10.0
+READ_EVERY_SECONDS = 2.0
+WAKER_READ_LIMIT = 1000
 STOP_CHECK_SECONDS = 0.5
 OVERFLOW_PAUSE_SECONDS = 1.0
 READ_LIMIT = 200
@@ -64,7 +71,10 @@ class LiveItem:
 
 def live_publish(*, stream: str, kind: str, payload: dict[str, Any] | None = None) -> int:
     """Record an event for the listeners of `stream`; heard when the current
-    transaction commits (at once outside one). Returns the event's id."""
+    transaction commits (at once outside one). Returns the id it was written
+    with; on PostgreSQL the event is numbered again when its transaction
+    commits (migration core 0005), so ids grow in the order events become
+    visible and a listener's cursor never passes one still to come."""
     if not stream or len(stream) > STREAM_MAX:
         raise ValueError(f"stream {stream!r}: 1 to {STREAM_MAX} characters")
     row = LiveEvent.objects.create(
@@ -100,8 +110,9 @@ def live_prune(*, older_than: timedelta) -> int:
 
 def live_wait(*, streams: Sequence[str], after: int, timeout: float) -> list[LiveItem]:
     """The events of `streams` after `after`, waiting up to `timeout` seconds
-    for the first. The request's database connection is closed while it
-    waits, so hundreds of waiting listeners hold no database connections."""
+    for the first. While it waits the request holds no database connection
+    on PostgreSQL: the process's waker reads new events once for all its
+    waiting requests and hands each its own."""
     found = live_read(streams=streams, after=after)
     if found or timeout <= 0:
         return found
@@ -117,66 +128,91 @@ def live_wait(*, streams: Sequence[str], after: int, timeout: float) -> list[Liv
         _waiting.release()
 
 
+class _Listener:
+    """One waiting request: its streams, its cursor, what it was handed."""
+
+    def __init__(self, streams: Sequence[str], after: int) -> None:
+        self.streams = tuple(streams)
+        self.after = after
+        self.bell = threading.Event()
+        self.items: list[LiveItem] = []
+
+
 def _wait(*, streams: Sequence[str], after: int, timeout: float) -> list[LiveItem]:
-    bell = threading.Event()
-    _waker().listen(streams, bell)
+    listener = _Listener(streams, after)
+    _waker().listen(listener)
     try:
-        # Read once more now that the bell hangs: an event committed between
-        # the first read and the listening would otherwise wait for the
-        # fallback read.
+        # Read once more now that the listener is registered: an event
+        # committed between the first read and the registering was handed
+        # to nobody.
         found = live_read(streams=streams, after=after)
         if found:
             return found
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # A PostgreSQL connection per waiting request would exhaust the
+            # server's; SQLite's cost nothing while idle.
+            connection.close()
         deadline = time.monotonic() + timeout
         while True:
-            if connection.vendor == "postgresql" and not connection.in_atomic_block:
-                # A PostgreSQL connection per waiting request would exhaust
-                # the server's; SQLite's cost nothing while idle.
-                connection.close()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            bell.wait(min(remaining, FALLBACK_SECONDS))
-            bell.clear()
-            found = live_read(streams=streams, after=after)
-            if found:
-                return found
+            if listener.bell.wait(min(remaining, FALLBACK_SECONDS)):
+                handed = _waker().taken(listener)
+                if handed:
+                    return handed
+            else:
+                # No word from the waker for a while (it may be restarting):
+                # read for ourselves.
+                found = live_read(streams=streams, after=after)
+                if found:
+                    return found
     finally:
-        _waker().forget(streams, bell)
+        _waker().forget(listener)
 
 
 class _Waker:
-    """Rings the bells of the requests waiting on a stream when an event of
-    that stream is committed. One per process, started on first use."""
+    """Reads the events committed since it last looked, once per process,
+    and hands each to the requests waiting on its stream. It looks when
+    PostgreSQL notifies (and every READ_EVERY_SECONDS anyway), or every
+    POLL_SECONDS on SQLite. One per process, started on first use."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._bells: dict[str, set[threading.Event]] = {}
+        self._listeners: dict[str, set[_Listener]] = {}
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
-    def listen(self, streams: Iterable[str], bell: threading.Event) -> None:
+    def listen(self, listener: _Listener) -> None:
         with self._lock:
-            for stream in streams:
-                self._bells.setdefault(stream, set()).add(bell)
+            for stream in listener.streams:
+                self._listeners.setdefault(stream, set()).add(listener)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="live-waker", daemon=True)
                 self._thread.start()
 
-    def forget(self, streams: Iterable[str], bell: threading.Event) -> None:
+    def forget(self, listener: _Listener) -> None:
         with self._lock:
-            for stream in streams:
-                bells = self._bells.get(stream)
-                if bells is not None:
-                    bells.discard(bell)
-                    if not bells:
-                        del self._bells[stream]
+            for stream in listener.streams:
+                waiting = self._listeners.get(stream)
+                if waiting is not None:
+                    waiting.discard(listener)
+                    if not waiting:
+                        del self._listeners[stream]
 
-    def ring(self, streams: Iterable[str]) -> None:
+    def taken(self, listener: _Listener) -> list[LiveItem]:
         with self._lock:
-            for stream in streams:
-                for bell in self._bells.get(stream, ()):
-                    bell.set()
+            handed, listener.items = listener.items, []
+            listener.bell.clear()
+        return sorted(handed, key=lambda item: item.id)
+
+    def hand_out(self, items: Iterable[LiveItem]) -> None:
+        with self._lock:
+            for item in items:
+                for listener in self._listeners.get(item.stream, ()):
+                    if item.id > listener.after:
+                        listener.items.append(item)
+                        listener.bell.set()
 
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -200,11 +236,21 @@ class _Waker:
                 else:
                     self._poll_sqlite()
             except Exception:
-                # The waiting requests still read every FALLBACK_SECONDS.
+                # The waiting requests read for themselves meanwhile.
                 logger.exception("live events: the waker failed; it starts again in 1 s")
                 time.sleep(1.0)
             finally:
                 connections["default"].close()
+
+    def _read_new(self, seen: int) -> int:
+        """Hand out the events after `seen`; the new `seen`."""
+        while True:
+            rows = live_all_after(seen)
+            if rows:
+                seen = rows[-1].id
+                self.hand_out(rows)
+            if len(rows) < WAKER_READ_LIMIT:
+                return seen
 
     def _listen_postgres(self) -> None:
         params = connections["default"].get_connection_params()
@@ -212,29 +258,37 @@ class _Waker:
         params.pop("context", None)
         with psycopg.connect(**params, autocommit=True) as listener:
             listener.execute(f"LISTEN {CHANNEL}")
+            # Listening first, then the cursor: nothing committed in between
+            # goes unheard.
+            seen = live_cursor()
+            last_read = time.monotonic()
             while not self._stopping.is_set():
-                # notifies() yields each notification as it comes and ends
-                # after the timeout, when the loop looks at _stopping.
-                for note in listener.notifies(timeout=STOP_CHECK_SECONDS):
-                    self.ring((note.payload,))
+                # notifies() ends after the timeout, when the loop looks at
+                # _stopping; a burst of notifications is one read.
+                heard = list(listener.notifies(timeout=STOP_CHECK_SECONDS, stop_after=1))
+                if heard or time.monotonic() - last_read >= READ_EVERY_SECONDS:
+                    seen = self._read_new(seen)
+                    last_read = time.monotonic()
 
     def _poll_sqlite(self) -> None:
         seen = live_cursor()
         while not self._stopping.is_set():
             time.sleep(POLL_SECONDS)
             try:
-                rows = list(
-                    LiveEvent.objects.filter(pk__gt=seen)
-                    .order_by("pk")
-                    .values_list("pk", "stream")[:1000]
-                )
+                seen = self._read_new(seen)
             except OperationalError:
                 # A shared-cache database (the test suite's in-memory one)
                 # locks the table while another connection writes: read again.
                 continue
-            if rows:
-                seen = rows[-1][0]
-                self.ring({stream for _, stream in rows})
+
+
+def live_all_after(seen: int) -> list[LiveItem]:
+    """Every stream's events after `seen`, oldest first (the waker's read)."""
+    rows = LiveEvent.objects.filter(pk__gt=seen).order_by("pk")[:WAKER_READ_LIMIT]
+    return [
+        LiveItem(id=r.pk, stream=r.stream, kind=r.kind, payload=r.payload, at=r.created_at)
+        for r in rows
+    ]
 
 
 _the_waker = _Waker()
