@@ -149,7 +149,10 @@ class BridgeManager(Manager):
             answer = future.result()
             # "Response: Error" carries a Message; panoramisk reads the last
             # line of a "Response: Fail" as its content instead.
-            said = answer.get("Message", "") or getattr(answer, "content", "")
+            # Depending on how the answer arrived in packets, that content
+            # may still carry its "Message: " header.
+            said = str(answer.get("Message", "") or getattr(answer, "content", "") or "")
+            said = said.removeprefix("Message:").strip()
             self.refused.set_result(said or "no reason given")
         return accepted
 

@@ -52,7 +52,7 @@ class CallEventOut(OutputSchema):
     outcome: str | None
 
 
-class CustomerOut(OutputSchema):
+class CallerCustomerOut(OutputSchema):
     id: int
     name: str
     account_number: str
@@ -61,7 +61,7 @@ class CustomerOut(OutputSchema):
 
 
 class CallerOut(OutputSchema):
-    customer: CustomerOut | None
+    customer: CallerCustomerOut | None
     known_outage: bool
     incident: str | None
     message: str
