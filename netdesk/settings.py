@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "netdesk.core.connections.KeptConnectionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Memos (topology, impact, SLA policies) check their data versions once per request.
     "netdesk.core.middleware.DataVersionsMiddleware",
@@ -265,6 +266,11 @@ NETDESK_WORKER_STARTUP = [
 # Long polls (chat, screen pop) each hold a web thread while they wait:
 # each web process keeps this many threads for them beside its request threads.
 NETDESK_LIVE_WAITERS = config.env_int("NETDESK_LIVE_WAITERS", 256, minimum=1)
+# On PostgreSQL only this many threads of a web process keep their database
+# connection between requests (netdesk.core.connections).
+NETDESK_DATABASE_CONNECTIONS_KEPT = config.env_int(
+    "NETDESK_DATABASE_CONNECTIONS_KEPT", 8, minimum=0
+)
 
 # Web chat (docs/chat.md). Sites whose pages may embed the chat widget:
 # origins, or "*" for any; unset, only the desk's own pages (/chat/demo/).
