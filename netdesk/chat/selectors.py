@@ -4,8 +4,6 @@ be filed on. Lists cost a fixed number of queries whatever their length."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +13,7 @@ from django.utils import timezone
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, can
 from netdesk.chat.models import Chat, ChatMessage, ChatState
+from netdesk.core.cursors import time_cursor_read, time_cursor_write
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import Customer
 from netdesk.routing.selectors import agent_levels, is_available
@@ -119,25 +118,6 @@ def chats_visible_to(user: User) -> QuerySet[Chat]:
     return Chat.objects.filter(agent=user)
 
 
-def _cursor_read(cursor: str) -> tuple[datetime, int]:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
-        started, _, pk = text.rpartition("|")
-        return datetime.fromisoformat(started), int(pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValidationFailed(
-            f"cursor {cursor!r} is not one the desk gave out.",
-            field="cursor",
-            value=cursor,
-            accepted="the 'next' value of the previous page, unchanged",
-        ) from None
-
-
-def _cursor_write(chat: Chat) -> str:
-    text = f"{chat.started_at.isoformat()}|{chat.pk}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
 def chat_page(
     *, user: User, state: str | None, cursor: str | None, limit: int
 ) -> tuple[list[Chat], str | None]:
@@ -155,12 +135,16 @@ def chat_page(
     if state:
         chats = chats.filter(state=state)
     if cursor:
-        started, pk = _cursor_read(cursor)
+        started, pk = time_cursor_read(cursor)
         chats = chats.filter(Q(started_at__lt=started) | Q(started_at=started, pk__lt=pk))
     rows: list[Chat] = list(
         chats.select_related("customer", "agent", "ticket")
         .annotate(message_count=Count("messages"))
         .order_by("-started_at", "-pk")[: limit + 1]
     )
-    next_cursor = _cursor_write(rows[limit - 1]) if len(rows) > limit else None
+    next_cursor = (
+        time_cursor_write(rows[limit - 1].started_at, rows[limit - 1].pk)
+        if len(rows) > limit
+        else None
+    )
     return rows[:limit], next_cursor

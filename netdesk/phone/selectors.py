@@ -3,8 +3,6 @@ belongs to, the outage a caller's services are in, and the call log."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +12,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import User, hash_token
 from netdesk.accounts.permissions import sees_all_customers
+from netdesk.core.cursors import time_cursor_read, time_cursor_write
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import PHONE_TAIL, Contact, Customer, normalise_phone
 from netdesk.noc.selectors import network_status_for
@@ -177,25 +176,6 @@ def callback_calls() -> Q:
     )
 
 
-def _cursor_read(cursor: str) -> tuple[datetime, int]:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
-        started, _, pk = text.rpartition("|")
-        return datetime.fromisoformat(started), int(pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValidationFailed(
-            f"cursor {cursor!r} is not one the desk gave out.",
-            field="cursor",
-            value=cursor,
-            accepted="the 'next' value of the previous page, unchanged",
-        ) from None
-
-
-def _cursor_write(call: Call) -> str:
-    text = f"{call.started_at.isoformat()}|{call.pk}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
 def call_page(
     *, user: User, filters: CallFilter, cursor: str | None, limit: int
 ) -> tuple[list[Call], str | None]:
@@ -219,14 +199,18 @@ def call_page(
     if filters.callbacks_only:
         calls = calls.filter(callback_calls())
     if cursor:
-        started, pk = _cursor_read(cursor)
+        started, pk = time_cursor_read(cursor)
         calls = calls.filter(Q(started_at__lt=started) | Q(started_at=started, pk__lt=pk))
     rows = list(
         calls.select_related("customer", "answered_by", "ticket").order_by("-started_at", "-pk")[
             : limit + 1
         ]
     )
-    next_cursor = _cursor_write(rows[limit - 1]) if len(rows) > limit else None
+    next_cursor = (
+        time_cursor_write(rows[limit - 1].started_at, rows[limit - 1].pk)
+        if len(rows) > limit
+        else None
+    )
     return rows[:limit], next_cursor
 
 
