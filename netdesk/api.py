@@ -27,6 +27,7 @@ from netdesk.core.apipaths import integer_path_params
 from netdesk.core.errors import ServiceError
 from netdesk.core.refusals import PROBLEM, UNREADABLE, problem_body, refusal_for
 from netdesk.customers.api import router as customers_router
+from netdesk.knowledge.api import router as knowledge_router
 from netdesk.noc.api import router as noc_router
 from netdesk.phone.api import router as phone_router
 from netdesk.reports.api import report_router
@@ -276,6 +277,7 @@ for prefix, app_router in (
     ("/competency", routing_router),
     ("", phone_router),
     ("/chat", chat_router),
+    ("/kb", knowledge_router),
 ):
     integer_path_params(app_router)
     api.add_router(prefix, app_router)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "netdesk.channels",
     "netdesk.chat",
     "netdesk.phone",
+    "netdesk.knowledge",
     "netdesk.portal",
     "netdesk.reports",
     "netdesk.demo",

@@ -29,5 +29,6 @@ urlpatterns = [
     path("portal/", include("netdesk.portal.urls")),
     path("chat/", include("netdesk.chat.urls")),
     path("calls/", include("netdesk.phone.urls")),
+    path("kb/", include("netdesk.knowledge.urls")),
     path("", include("netdesk.tickets.urls")),
 ]

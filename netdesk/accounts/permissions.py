@@ -54,6 +54,13 @@ class Action(StrEnum):
     # with its callback list.
     CHAT_TAKE = "chat.take"
     CALL_VIEW = "call.view"
+    # Knowledge: every agent reads the knowledge base and drafts articles
+    # (knowledge is captured where the work is done); team leads and managers
+    # review and publish, and keep the group's macros.
+    KB_VIEW = "kb.view"
+    KB_EDIT = "kb.edit"
+    KB_PUBLISH = "kb.publish"
+    MACRO_MANAGE = "macro.manage"
     # Competencies: everyone sees their own profile and plan; team leads
     # assess and see their team; managers see all and configure.
     COMPETENCY_VIEW_OWN = "competency.view_own"
@@ -84,6 +91,8 @@ _AGENT_WORK = {
     A.SENDER_MERGE,
     A.CHAT_TAKE,
     A.CALL_VIEW,
+    A.KB_VIEW,
+    A.KB_EDIT,
 }
 # The NOC owns network incidents, takes alarms in and decides on suspected outages.
 _NOC_WORK = {
@@ -104,6 +113,8 @@ _LEAD_WORK = _AGENT_WORK | {
     A.COMPETENCY_ASSESS,
     A.MAIL_QUARANTINE,
     A.CUSTOMERS_NOTIFY,
+    A.KB_PUBLISH,
+    A.MACRO_MANAGE,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -125,6 +136,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.INCIDENT_VIEW,
             A.LIAISON_RECORD,
             A.COMPETENCY_VIEW_OWN,
+            A.KB_VIEW,
+            A.KB_EDIT,
         }
     ),
     Role.TEAM_LEAD: frozenset(_LEAD_WORK),
@@ -144,6 +157,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.INCIDENT_VIEW,
             A.FAILURE_REPORT_VIEW,
             A.COMPETENCY_VIEW_OWN,
+            A.KB_VIEW,
         }
     ),
     Role.ADMINISTRATOR: frozenset(Action),
