@@ -310,6 +310,9 @@ NETDESK_PORTAL_PIN_ADDRESS_FAILURES = config.env_rate(
 NETDESK_PORTAL_URL = config.env_str("NETDESK_PORTAL_URL", "").rstrip("/")
 # Tickets opened, messages sent and tickets closed by one contact in the portal.
 NETDESK_PORTAL_WRITE_RATE = config.env_rate("NETDESK_PORTAL_WRITE_RATE", "30/hour")
+# Help-article searches and suggestions in the portal, per signed-in contact
+# or, before sign-in, per client address (the help articles are public).
+NETDESK_PORTAL_KB_RATE = config.env_rate("NETDESK_PORTAL_KB_RATE", "120/minute")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
