@@ -217,7 +217,12 @@ NETDESK_HOOKS = {
     # service, an answer to the customer) recomputes its SLA and OLA timers.
     "ticket_changed": ["netdesk.sla.services.ticket_changed"],
     # The ticket page shows the ticket's service levels.
-    "ticket_page_panels": ["netdesk.sla.panels.ticket_page_panel"],
+    # ... and its knowledge panel: linked articles, search to link the one
+    # that solved it, a draft article from the ticket.
+    "ticket_page_panels": [
+        "netdesk.sla.panels.ticket_page_panel",
+        "netdesk.knowledge.panels.ticket_page_panel",
+    ],
     # The ticket page shows the ticket's mail and the reply composer.
     "ticket_page_sections": ["netdesk.channels.panels.ticket_page_section"],
     # A fault or complaint from a customer on a failed path joins the incident.
@@ -234,6 +239,9 @@ NETDESK_HOOKS = {
     "ticket_resolved": [
         "netdesk.noc.services.liaison.ticket_resolved",
         "netdesk.channels.reactions.ticket_resolved",
+        # ... it is offered to agents as a solved case, and the articles that
+        # solved it count a first-contact resolution when it was one.
+        "netdesk.knowledge.reactions.ticket_resolved",
     ],
     # A public reply is mailed to the customer.
     "ticket_reply_added": ["netdesk.channels.reactions.ticket_reply_added"],
@@ -252,6 +260,8 @@ NETDESK_HOOKS = {
     "incident_page_panels": [
         "netdesk.channels.views_notices.incident_page_panel",
         "netdesk.portal.panels.incident_page_panel",
+        # ... and the articles drafted from it, with "Draft an article".
+        "netdesk.knowledge.panels.incident_page_panel",
     ],
 }
 # Called by every `netdesk worker` as it starts (recurring background work).
