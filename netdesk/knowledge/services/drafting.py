@@ -221,10 +221,10 @@ def article_draft_from_ticket(*, actor: User | None, ticket_id: int) -> Article:
 
 def _incident_failure(incident: NetworkIncident, audience: str) -> str:
     parts = []
-    said = incident.customer_description.strip()
-    if not said:
-        messages = [u.customer_message for u in incident.updates.all() if u.customer_message]
-        said = messages[0].strip() if messages else ""
+    # The incident's customer description is its latest word to customers;
+    # what they noticed first is in its first update.
+    messages = [u.customer_message for u in incident.updates.all() if u.customer_message.strip()]
+    said = messages[0].strip() if messages else incident.customer_description.strip()
     parts.append(said or "_Describe what customers notice, in their words._")
     if audience == Audience.INTERNAL and incident.technical_description.strip():
         parts.append(f"For agents (technical):\n\n{_quote(incident.technical_description)}")
@@ -240,7 +240,7 @@ def _incident_restoration(incident: NetworkIncident) -> str:
     else:
         lines.append("- No restoration time is known yet.")
     messages = [u.customer_message for u in incident.updates.all() if u.customer_message.strip()]
-    if messages:
+    if len(messages) > 1:
         lines.append(f"\nThe latest word to customers:\n\n{_quote(messages[-1])}")
     return "\n".join(lines)
 
