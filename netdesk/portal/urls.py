@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from netdesk.portal import views_home, views_signin, views_tickets
+from netdesk.portal import views_home, views_kb, views_signin, views_tickets
 
 # Names are prefixed with the app ("portal_..."), like every app's.
 urlpatterns: list[URLPattern] = [
@@ -36,4 +36,15 @@ urlpatterns += [
         views_tickets.ticket_file_view,
         name="portal_ticket_file",
     ),
+]
+
+# Help articles (published public articles of the knowledge base), readable
+# without signing in; "Was this helpful?" once signed in; the suggestions
+# the new-ticket form shows while the customer writes.
+urlpatterns += [
+    path("kb/", views_kb.kb_list_view, name="portal_kb"),
+    path("kb/suggest", views_kb.kb_suggest_view, name="portal_kb_suggest"),
+    path("kb/<int:pk>/", views_kb.kb_article_view, name="portal_kb_article"),
+    path("kb/<int:pk>/feedback", views_kb.kb_feedback_view, name="portal_kb_feedback"),
+    path("kb/<int:pk>/files/<int:attachment_id>", views_kb.kb_file_view, name="portal_kb_file"),
 ]
