@@ -271,6 +271,8 @@ NETDESK_WORKER_STARTUP = [
     "netdesk.routing.tasks.ensure_routing_tick",
     "netdesk.channels.tasks.ensure_mail_tick",
     "netdesk.chat.tasks.ensure_chat_tick",
+    # Documents left without embeddings (a bulk import, a new model) get them.
+    "netdesk.knowledge.tasks.embeddings_queue",
 ]
 
 # Resolved tickets close by themselves after this many days without reply (0: never).

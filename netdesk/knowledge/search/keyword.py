@@ -14,10 +14,30 @@ FTS_TABLE = "knowledge_searchdocument_fts"
 # bm25 column weights: a word in the title counts three times one in the
 # body, a word in a ticket's resolution half.
 BM25 = f"bm25({FTS_TABLE}, 3.0, 1.0, 0.5)"
-# The query's words as written and stemmed in each language the desk's
-# documents are stemmed in (knowledge_search_config): a document is indexed
-# in its own language, the question's language is not known.
-TSQUERY_CONFIGS = ("simple", "english", "german", "french", "spanish", "portuguese", "italian")
+# The stemming configurations of knowledge_search_config (migration 0002).
+# A question's words are stemmed in each, but a stem only counts against
+# documents of its own language ('ändere' is 'and' to the German stemmer,
+# which must not find every English text); the words as written ('simple')
+# count against all.
+STEMMED = (
+    "english",
+    "german",
+    "french",
+    "spanish",
+    "portuguese",
+    "italian",
+    "dutch",
+    "swedish",
+    "danish",
+    "norwegian",
+    "finnish",
+    "russian",
+    "hungarian",
+    "romanian",
+    "turkish",
+)
+_VECTOR = "knowledge_searchdocument.search_vector"
+_CONFIG = "knowledge_search_config(knowledge_searchdocument.language)"
 # ts_rank normalisation 1: divide by 1 + log(length), so a long document is
 # not first just for being long. Weights: title (A) 1.0, body (B) 0.4,
 # answer (C) 0.2.
@@ -33,18 +53,21 @@ def keyword_ranked(*, terms: list[str], allowed: Q, limit: int) -> list[tuple[in
     documents = SearchDocument.objects.filter(allowed)
     if connection.vendor == "postgresql":
         text = tsquery_text(terms)
-        tsquery = "(" + " || ".join(f"to_tsquery('{c}', %s)" for c in TSQUERY_CONFIGS) + ")"
-        params = [text] * len(TSQUERY_CONFIGS)
+        # The GIN index serves each branch of the OR; the language check
+        # is read from the rows it found.
+        matches = [f"{_VECTOR} @@ to_tsquery('simple', %s)"] + [
+            f"({_CONFIG} = '{c}'::regconfig AND {_VECTOR} @@ to_tsquery('{c}', %s))"
+            for c in STEMMED
+        ]
+        rank = (
+            f"ts_rank({_VECTOR}, to_tsquery('simple', %s) || to_tsquery({_CONFIG}, %s), "
+            f"{TS_RANK_NORMALISATION})"
+        )
         documents = documents.extra(  # noqa: S610  # constants and bound parameters only
-            select={
-                "keyword_score": (
-                    f"ts_rank(knowledge_searchdocument.search_vector, {tsquery}, "
-                    f"{TS_RANK_NORMALISATION})"
-                )
-            },
-            select_params=params,
-            where=[f"knowledge_searchdocument.search_vector @@ {tsquery}"],
-            params=params,
+            select={"keyword_score": rank},
+            select_params=[text, text],
+            where=["(" + " OR ".join(matches) + ")"],
+            params=[text] * len(matches),
             order_by=["-keyword_score", "id"],
         )
     else:

@@ -178,7 +178,9 @@ def _read(since: datetime | None) -> tuple[list[dict[str, object]], set[int]]:
 def index_build() -> VectorIndex:
     read_until = _latest(None)
     embedded, _ = _read(None)
-    return _put_rows(_empty(len(embedded)), embedded, set(), read_until)
+    # Room to grow a quarter before the first copy.
+    capacity = max(len(embedded) + len(embedded) // 4, 1_024)
+    return _put_rows(_empty(capacity), embedded, set(), read_until)
 
 
 def index_refresh(index: VectorIndex) -> VectorIndex:
