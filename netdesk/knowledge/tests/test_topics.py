@@ -146,5 +146,7 @@ def test_topics_page_rights_and_draft_button(client, desk):
     refused = client.get(reverse("kb_topics"), {"days": "ninety"})
     assert refused.status_code == 422
     assert "days &#x27;ninety&#x27;" in refused.content.decode()
+    assert reverse("kb_topics") in client.get(reverse("kb_article_list")).content.decode()
     client.force_login(desk["agent"])
     assert client.get(reverse("kb_topics")).status_code == 403
+    assert reverse("kb_topics") not in client.get(reverse("kb_article_list")).content.decode()
