@@ -62,8 +62,12 @@
 
   function section(title, items, render) {
     var box = el("div", "kb-suggest-section");
-    box.appendChild(el("h3", null, title));
+    var heading = el("h3", null, title);
+    heading.style.fontSize = ".9rem";
+    heading.style.margin = ".6rem 0 .2rem";
+    box.appendChild(heading);
     var list = el("ol", "plain");
+    list.style.margin = "0";
     items.forEach(function (item) {
       var li = el("li");
       li.style.margin = ".4rem 0";
@@ -78,7 +82,11 @@
     var head = el("p");
     head.style.margin = "0";
     head.appendChild(link(item.url, item.title));
-    if (item.audience) head.appendChild(el("span", "badge", item.audience));
+    if (item.audience) {
+      var audience = el("span", "badge", item.audience);
+      audience.style.marginLeft = ".4em";
+      head.appendChild(audience);
+    }
     head.appendChild(scoreBar(item.score));
     li.setAttribute("data-kb-article", item.id);
     li.appendChild(head);
@@ -114,8 +122,10 @@
       li.appendChild(head);
       if (item.snippet) li.appendChild(el("small", "muted", item.snippet));
       if (!target) return;
-      var insert = el("button", "link", "Insert");
+      var insert = el("button", null, "Insert");
       insert.type = "button";
+      insert.style.marginLeft = ".5em";
+      insert.style.padding = ".1rem .5rem";
       insert.setAttribute("aria-label", "Insert macro " + item.name);
       insert.addEventListener("click", function () {
         document.dispatchEvent(
@@ -130,7 +140,10 @@
     var articles = Array.isArray(body.items) ? body.items : [];
     var tickets = Array.isArray(body.tickets) ? body.tickets : [];
     var macros = Array.isArray(body.macros) ? body.macros : [];
-    var parts = [el("h2", null, "Suggested answers")];
+    var heading = el("h2", null, "Suggested answers");
+    heading.style.fontSize = "1rem";
+    heading.style.marginTop = ".8rem";
+    var parts = [heading];
     if (articles.length) parts.push(section("Articles", articles, renderArticle));
     if (tickets.length) parts.push(section("Similar resolved tickets", tickets, renderTicket));
     if (macros.length) parts.push(section("Macros", macros, macroRenderer(container)));

@@ -77,6 +77,12 @@
     row.style.display = "flex";
     row.style.gap = ".5rem";
     row.style.alignItems = "center";
+    this.select.style.flex = "1";
+    this.select.style.minWidth = "0";
+    label.style.margin = "0";
+    // A whole row of the ticket page's two-column action forms.
+    this.root.style.gridColumn = "1 / -1";
+    this.status.style.margin = ".2rem 0 .6rem";
     row.appendChild(label);
     row.appendChild(this.select);
     row.appendChild(this.button);
