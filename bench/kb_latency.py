@@ -87,11 +87,11 @@ def base_vectors(tickets: list[Ticket], model: CachingModel, distinct: int) -> l
     """Real vectors of the first `distinct` articles (as the desk's task
     embeds them: its own text and model call), to be repeated over the rest."""
     from netdesk.knowledge.search import embedding
-    from netdesk.knowledge.search.embedder import passage_text
     from netdesk.knowledge.search.embedding import embed_passages, vector_bytes
 
     embedding._model = model  # type: ignore[assignment]  # the bench's cache of the model
-    texts = [passage_text(t.answer_title, t.answer, "") for t in tickets[:distinct]]
+    # The task's text: title, a line break, body (embedder.passage_text).
+    texts = [f"{t.answer_title}\n{t.answer}" for t in tickets[:distinct]]
     vectors = []
     for start in range(0, len(texts), 64):
         vectors += [vector_bytes(v) for v in embed_passages(texts[start : start + 64])]
