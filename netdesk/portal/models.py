@@ -73,3 +73,33 @@ class Deflection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} for incident {self.incident_id}"
+
+
+class HelpSuggestion(models.Model):
+    """A public help article the portal suggested while a contact wrote a
+    new ticket, whether they opened it, and the ticket they opened anyway:
+    how often the knowledge base spared the desk a ticket. One row per
+    article and writing (one new-ticket form as shown, a random key it
+    carries), however often the article was suggested while writing."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+")
+    writing = models.CharField(max_length=32)
+    shown_at = models.DateTimeField()
+    # The contact opened the article from the suggestion.
+    opened_at = models.DateTimeField(null=True, blank=True)
+    # The ticket the contact opened anyway after the suggestion (none: spared).
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["writing", "article"], name="portal_help_suggestion_once"
+            )
+        ]
+        indexes = [models.Index(fields=["shown_at"])]
+
+    def __str__(self) -> str:
+        return f"article {self.article_id} suggested to contact {self.contact_id}"

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote, unquote
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
 
 from netdesk.customers.models import Contact
@@ -26,6 +27,7 @@ from netdesk.knowledge.models import (
 )
 from netdesk.knowledge.search import Reader, search
 from netdesk.knowledge.text import markdown_html
+from netdesk.portal.models import HelpSuggestion
 
 # What a customer may read: published and meant for customers.
 PUBLIC = Q(state=ArticleState.PUBLISHED, audience=Audience.PUBLIC)
@@ -140,3 +142,38 @@ def public_body_html(article: Article) -> str:
     if "attachment:" in body:
         body = _ATTACHMENT_TARGET.sub(resolve, body)
     return markdown_html(body)
+
+
+@dataclass(frozen=True)
+class HelpFigures:
+    """New tickets written in the portal with help articles suggested."""
+
+    # Writings in which at least one article was suggested.
+    suggested: int
+    # ... in which the contact opened a suggested article.
+    opened: int
+    # ... that still ended in a ticket.
+    ticket: int
+    # ... in which the contact opened an article and opened no ticket.
+    spared: int
+
+
+def help_suggestion_figures(*, since: datetime) -> HelpFigures:
+    """How the suggestions beside the new-ticket form were used since
+    `since` (one statement). A writing ended in a ticket when its rows
+    carry one (the ticket is set on all of a writing's rows at once)."""
+    writings = "writing"
+    counts = HelpSuggestion.objects.filter(shown_at__gte=since).aggregate(
+        n_suggested=Count(writings, distinct=True),
+        n_opened=Count(writings, distinct=True, filter=Q(opened_at__isnull=False)),
+        n_ticket=Count(writings, distinct=True, filter=Q(ticket__isnull=False)),
+        n_spared=Count(
+            writings, distinct=True, filter=Q(opened_at__isnull=False, ticket__isnull=True)
+        ),
+    )
+    return HelpFigures(
+        suggested=counts["n_suggested"] or 0,
+        opened=counts["n_opened"] or 0,
+        ticket=counts["n_ticket"] or 0,
+        spared=counts["n_spared"] or 0,
+    )

@@ -10,6 +10,7 @@ article, a ticket or a macro: every read goes through selectors_kb."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -38,7 +39,13 @@ from netdesk.portal.selectors_kb import (
     public_attachment_get,
     public_body_html,
 )
-from netdesk.portal.services.help import help_reader_key, help_search_counted
+from netdesk.portal.services.help import (
+    help_reader_key,
+    help_search_counted,
+    help_suggestion_opened,
+    help_suggestions_shown,
+    writing_checked,
+)
 from netdesk.portal.services.signin import Throttled
 from netdesk.tickets.forms import error_text
 
@@ -98,7 +105,12 @@ def kb_article_view(request: HttpRequest, pk: int) -> HttpResponse:
     if article is None:
         raise Http404("No such help article.")
     contact = signed_in_contact(request)
-    verdict = contact_verdict(article, contact) if contact is not None else None
+    verdict = None
+    if contact is not None:
+        verdict = contact_verdict(article, contact)
+        # Opened from the suggestions beside a new ticket being written.
+        writing = writing_checked(request.GET.get("writing"))
+        help_suggestion_opened(contact=contact, writing=writing, article_id=article.pk)
     context = {
         "article": article,
         "body": public_body_html(article),
@@ -177,7 +189,9 @@ def _problem(request: HttpRequest, status: int, title: str, detail: str, **error
 def kb_suggest_view(request: HttpRequest) -> HttpResponse:
     """Public articles for what a customer is writing (JSON, for the
     new-ticket form's script): {"items": [{"id", "title", "snippet",
-    "language", "url"}]}. Empty words: no items; too long: 422 naming q."""
+    "language", "url"}]}. Empty words: no items; too long: 422 naming q.
+    With the form's `writing` key, a signed-in contact's suggestions are
+    recorded, and the links carry the key so opening one is recorded too."""
     question = str(request.GET.get("q", "")).strip()
     if len(question) > QUESTION_LIMIT:
         return _problem(
@@ -199,13 +213,19 @@ def kb_suggest_view(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(throttled.retry_after)
         return response
     hits = help_search(text=question, language=_reader_language(request), limit=SUGGESTIONS)
+    contact = signed_in_contact(request)
+    writing = writing_checked(request.GET.get("writing")) if contact is not None else ""
+    if contact is not None:
+        ids = [hit.article_id for hit in hits]
+        help_suggestions_shown(contact=contact, writing=writing, article_ids=ids)
+    after = f"?{urlencode({'writing': writing})}" if writing else ""
     items = [
         {
             "id": hit.article_id,
             "title": hit.title,
             "snippet": hit.snippet,
             "language": hit.language,
-            "url": reverse("portal_kb_article", args=[hit.article_id]),
+            "url": reverse("portal_kb_article", args=[hit.article_id]) + after,
         }
         for hit in hits
     ]

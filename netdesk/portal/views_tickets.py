@@ -27,6 +27,7 @@ from netdesk.portal.selectors_tickets import (
     status_words,
 )
 from netdesk.portal.services.deflections import covering_incident, deflection_notify
+from netdesk.portal.services.help import help_suggestions_ticket, writing_checked, writing_key
 from netdesk.portal.services.tickets import (
     ToldOutage,
     TooManyRequests,
@@ -171,7 +172,15 @@ def ticket_new_view(request: HttpRequest, contact: Contact) -> HttpResponse:
     anyway = str(data.get("incident", ""))
     if outage is not None and anyway != outage.incident.reference:
         return _new_page(request, {"step": "outage", "outage": outage, "service": service})
-    context: dict[str, Any] = {"step": "form", "service": service, "outage": outage}
+    # One key per form as shown: the help articles suggested while this
+    # ticket is written are counted together (services/help.py).
+    writing = writing_checked(request.POST.get("writing")) or writing_key()
+    context: dict[str, Any] = {
+        "step": "form",
+        "service": service,
+        "outage": outage,
+        "writing": writing,
+    }
     if request.method == "GET":
         initial = {"incident": outage.incident.reference if outage else ""}
         return _new_page(request, {**context, "form": NewTicketForm(initial=initial)})
@@ -191,6 +200,7 @@ def ticket_new_view(request: HttpRequest, contact: Contact) -> HttpResponse:
             attach_service_error(form, error, FORM_FIELDS)
             status = refused_status(error)
         else:
+            help_suggestions_ticket(contact=contact, writing=writing, ticket=ticket)
             messages.success(request, "Thank you: your ticket was opened. We will answer here.")
             return redirect("portal_ticket", public_id=ticket.public_id)
     return _new_page(request, {**context, "form": form}, status=status)

@@ -64,6 +64,8 @@
       if (text.length < SHORTEST) { show(panel, list, []); return; }
       running = new AbortController();
       var query = new URLSearchParams({ q: text });
+      // The form's key: what is suggested while writing it is counted together.
+      if (box.dataset.kbWriting) { query.set("writing", box.dataset.kbWriting); }
       fetch(url + "?" + query.toString(), {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
