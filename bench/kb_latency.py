@@ -202,7 +202,7 @@ def agent_client() -> Any:
     group = SupportGroup.objects.first()
     if group is not None:
         group.members.add(agent)
-    client = Client()
+    client = Client(SERVER_NAME="localhost")
     client.force_login(agent)
     client.agent = agent  # type: ignore[attr-defined]
     return client
