@@ -25,11 +25,15 @@ TOPIC_DAYS = 90
 # compares every pair (5,000 tickets: 25 million comparisons, well under a
 # second), and a topic that recurs shows within the latest ones.
 TICKETS_MAX = 5_000
-# Cosine similarity of e5 embeddings above which two tickets are one topic,
-# and above which a live article already covers a ticket. Unrelated texts
-# score about 0.75-0.85 with this model, rewordings of one problem 0.9+.
-SAME_TOPIC = 0.9
-ARTICLE_COVERS = 0.9
+# Cosine similarity of e5 embeddings (tickets and articles both embedded as
+# passages) above which two tickets are one topic, and above which a live
+# article already covers a ticket. Measured on 2,000 labelled customer
+# requests (27 intents): at 0.92 a topic's tickets share one intent for 80 %
+# of them (0.90: 60 %, 0.95: 92 % but half the topics split); an article
+# written for the intent reaches 0.86 for a third of its tickets while only
+# 5 % of the tickets of intents without an article do (0.84: 24 %).
+SAME_TOPIC = 0.92
+ARTICLE_COVERS = 0.86
 # A topic recurs: at least this many tickets.
 TOPIC_MIN = 2
 EXAMPLES_SHOWN = 5
