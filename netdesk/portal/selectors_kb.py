@@ -123,13 +123,17 @@ def help_search(*, text: str, language: str, limit: int = 10) -> list[HelpHit]:
 _ATTACHMENT_TARGET = re.compile(r"\]\(\s*(<)?attachment:([^)>\s]+|[^>)]+(?=>))(>)?")
 
 
-def public_body_html(article: Article) -> str:
+def public_attachments(article: Article) -> list[ArticleAttachment]:
+    return list(ArticleAttachment.objects.filter(article=article).order_by("filename", "pk"))
+
+
+def public_body_html(article: Article, attachments: list[ArticleAttachment]) -> str:
     """A public article's Markdown as safe HTML, its `attachment:NAME`
     images and links pointing to the portal's copy of that file (the
     newest of that name). An unknown name is left as it is, so the
     sanitiser drops the link."""
     by_name: dict[str, int] = {}
-    for attachment in sorted(article.attachments.all(), key=lambda a: a.uploaded_at):
+    for attachment in sorted(attachments, key=lambda a: a.uploaded_at):
         by_name[attachment.filename] = attachment.pk
 
     def resolve(match: re.Match[str]) -> str:

@@ -37,6 +37,7 @@ from netdesk.portal.selectors_kb import (
     help_search,
     public_article_get,
     public_attachment_get,
+    public_attachments,
     public_body_html,
 )
 from netdesk.portal.services.help import (
@@ -111,9 +112,12 @@ def kb_article_view(request: HttpRequest, pk: int) -> HttpResponse:
         # Opened from the suggestions beside a new ticket being written.
         writing = writing_checked(request.GET.get("writing"))
         help_suggestion_opened(contact=contact, writing=writing, article_id=article.pk)
+    attachments = public_attachments(article)
     context = {
         "article": article,
-        "body": public_body_html(article),
+        "body": public_body_html(article, attachments),
+        # Files to download; images are shown in the text itself.
+        "files": [a for a in attachments if a.content_type not in IMAGE_TYPES],
         "contact": contact,
         "verdict": verdict,
         "sign_in": sign_in_url(request.path),

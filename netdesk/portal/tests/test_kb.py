@@ -17,7 +17,7 @@ from netdesk.knowledge.models import Article, ArticleState, Audience, DocumentKi
 from netdesk.knowledge.services.articles import article_create, article_state_set
 from netdesk.knowledge.services.attachments import article_attachment_add
 from netdesk.knowledge.services.documents import document_put
-from netdesk.portal.tests.test_tickets import portal_contact, sign_in
+from netdesk.portal.tests.test_tickets import PDF, portal_contact, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +150,24 @@ def test_a_public_articles_image_is_served_through_the_portal(client):
     assert f'src="{url}"' in page
     assert image.status_code == 200
     assert image["Content-Type"] == "image/png"
-    assert b"".join(image.streaming_content if image.streaming else [image.content]) == PNG
+    assert image["Content-Disposition"].startswith("inline;")
+    assert image.content == PNG
+
+
+def test_a_public_articles_other_files_are_listed_and_downloaded(client):
+    shown = article("Router manual")
+    upload = SimpleUploadedFile("manual.pdf", PDF, content_type="application/pdf")
+    attachment = article_attachment_add(actor=None, article_id=shown.pk, upload=upload)
+    url = reverse("portal_kb_file", args=[shown.pk, attachment.pk])
+
+    page = client.get(reverse("portal_kb_article", args=[shown.pk])).content.decode()
+    download = client.get(url)
+
+    assert f'href="{url}"' in page
+    assert "manual.pdf" in page
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download.content == PDF
 
 
 @pytest.mark.parametrize(
