@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export NETDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-mail bench-channels fuzz clean
+.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-mail bench-channels bench-kb fuzz clean
 
 $(BIN)/netdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,17 @@ bench-channels: dev
 	  if [ -f bench/$$name.py ]; then $(BIN)/python bench/$$name.py || exit 1; \
 	  else echo "bench-channels: bench/$$name.py is not there; skipped"; fi; \
 	done
+
+# Knowledge base: the embedding model's throughput and memory, retrieval
+# quality on the public support tickets against a plain FTS5 baseline, then
+# suggest latency with 10,000 and 100,000 articles on SQLite and on a
+# throwaway PostgreSQL cluster. Each skips (exit 0) when ../shared/data/tickets
+# is absent.
+bench-kb: dev
+	$(BIN)/python bench/kb_embed.py
+	$(BIN)/python bench/kb_eval.py
+	$(BIN)/python bench/kb_latency.py
+	scripts/with-postgres.sh $(BIN)/python bench/kb_latency.py
 
 # Ten minutes of schemathesis against the whole API: the suite's examples,
 # then new random ones (FUZZ_SECONDS to change the budget).
