@@ -14,7 +14,7 @@ _SPACES = re.compile(r"[ \t\r\n\f]+")
 # Text that Markdown would read as markup is escaped, so an HTML page that
 # says "*not* a link" or "[1]" reads the same after the import.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-_LINE_START_SPECIAL = re.compile(r"^(\s*)([#+\-=]|\d+[.)])(?=\s|$)")
+_LINE_START_SPECIAL = re.compile(r"^(\s*)(#{1,6}|[+\-=]+|\d+)([.)]?)(?=\s|$)")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCKS = {"p", "div", "section", "article", "header", "footer", "main", "aside", "figure"}
 _DROPPED = {"script", "style", "head", "template", "noscript", "svg"}
@@ -31,6 +31,14 @@ class _List:
 class _Table:
     rows: list[list[str]] = field(default_factory=list)
     header_rows: int = 0
+
+
+def _line_start_escaped(match: re.Match[str]) -> str:
+    space, lead, dot = match.groups()
+    if lead.isdigit():
+        # "1." and "1)" start an ordered list; "1" alone is just a number.
+        return f"{space}{lead}\\{dot}" if dot else match.group(0)
+    return f"{space}\\{lead}{dot}"
 
 
 def _escape(text: str) -> str:
@@ -69,7 +77,7 @@ class _Converter(HTMLParser):
             # <li><p>…</p></li>: the item's marker waits for its first words.
             self.marker = marker
             return
-        lines = _LINE_START_SPECIAL.sub(r"\1\\\2", text).split("\n")
+        lines = _LINE_START_SPECIAL.sub(_line_start_escaped, text).split("\n")
         if self.lists:
             depth = len(self.lists)
             lines = ["   " * depth + line for line in lines]

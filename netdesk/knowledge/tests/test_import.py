@@ -271,3 +271,57 @@ def test_unknown_path_and_suffix_are_refused(tmp_path):
         run(str(tmp_path / "missing"))
     with pytest.raises(CommandError, match="is not read"):
         run(str(write(tmp_path, "rows.txt", "x")))
+
+
+HTML_PAGE = """<!doctype html><html><head><title>Port forwarding</title>
+<style>p { color: red }</style><script>alert("x")</script></head><body>
+<h1>Port forwarding</h1>
+<p>Forward a port to a <em>fixed</em> address; see <a href="https://example.net/nat">NAT</a>.
+Use *stars* and [brackets] as text.</p>
+<h2>Steps</h2>
+<ol><li><p>Open the router.</p></li><li>Add a rule
+<ul><li>TCP</li><li>UDP with <code>port 3074</code></li></ul></li></ol>
+<pre><code>curl -I http://192.0.2.1:8080/
+  # still reachable?</code></pre>
+<blockquote><p>1. Not a list</p></blockquote>
+<table><tr><th>Port</th><th>Use</th></tr><tr><td>443</td><td>HTTPS</td></tr></table>
+<p>Line one<br>line two</p><hr><img src="nat.png" alt="NAT diagram">
+</body></html>"""
+
+HTML_MARKDOWN = """Forward a port to a *fixed* address; see [NAT](https://example.net/nat). \
+Use \\*stars\\* and \\[brackets\\] as text.
+
+## Steps
+
+1. Open the router.
+2. Add a rule
+   - TCP
+   - UDP with `port 3074`
+
+```
+curl -I http://192.0.2.1:8080/
+  # still reachable?
+```
+
+> 1\\. Not a list
+
+| Port | Use |
+| --- | --- |
+| 443 | HTTPS |
+
+Line one\\
+line two
+
+---
+
+![NAT diagram](nat.png)"""
+
+
+def test_html_keeps_headings_lists_links_code_and_tables(tmp_path):
+    write(tmp_path, "nat.htm", HTML_PAGE)
+    result = import_articles(tmp_path, ImportOptions())
+    assert result.created == 1
+    article = Article.objects.get()
+    assert article.title == "Port forwarding"
+    assert article.body == HTML_MARKDOWN
+    assert "alert" not in article.body

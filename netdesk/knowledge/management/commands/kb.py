@@ -14,6 +14,8 @@ from netdesk.core.errors import ImportFailed, ServiceError
 from netdesk.knowledge.exporting import FORMATS, ExportOptions, export_articles, format_for
 from netdesk.knowledge.importing import ImportOptions, ImportResult, import_articles
 from netdesk.knowledge.models import ArticleState, Audience
+from netdesk.knowledge.search import embeddings_refresh_all
+from netdesk.knowledge.search.embedder import embeddings_stale_count
 
 # Skipped rows listed one by one; beyond that, counted per reason.
 SHOWN_SKIPS = 50
@@ -60,12 +62,20 @@ class Command(BaseCommand):
             "--audience", action="append", choices=Audience.values, help="only this audience"
         )
 
+        embedding = actions.add_parser(
+            "embed",
+            help="compute now the search embeddings the worker has not computed yet",
+        )
+        embedding.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "import":
                 self._import(options)
-            else:
+            elif options["action"] == "export":
                 self._export(options)
+            else:
+                self._embed(options)
         except ImportFailed as exc:
             raise CommandError(str(exc)) from exc
         except ServiceError as exc:
@@ -113,3 +123,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Exported {count} articles to {path} ({export.format}).")
         else:
             self.stderr.write(f"Exported {count} articles ({export.format}).")
+
+    def _embed(self, options: dict[str, Any]) -> None:
+        written = embeddings_refresh_all(
+            progress=not options["no_progress"] and options["verbosity"] > 0
+        )
+        left = embeddings_stale_count()
+        self.stdout.write(
+            f"Embedded {written} search documents"
+            + (f"; {left} changed meanwhile, the worker embeds them." if left else ".")
+        )
