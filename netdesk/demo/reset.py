@@ -11,6 +11,7 @@ from netdesk.assessments.models import AssessmentCycle, ExamQuestion
 from netdesk.channels.models import InboundMessage, Mailbox
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.demo.channels_demo import channels_demo_delete
+from netdesk.demo.knowledge import knowledge_demo_delete
 from netdesk.demo.models import DemoRun
 from netdesk.network.models import Area, NetworkElement
 from netdesk.noc.models import Alarm, MaintenanceWindow, NetworkIncident
@@ -56,6 +57,7 @@ def demo_delete() -> int:
             parent=None, merged_into=None
         )
         tickets.delete()
+        knowledge_demo_delete(run.created)
         Service.objects.filter(customer__in=customers.values("pk")).delete()
         Contact.objects.filter(customer__in=customers.values("pk")).delete()
         customers.update(parent_account=None)

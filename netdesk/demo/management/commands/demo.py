@@ -30,6 +30,7 @@ from netdesk.demo.generate import (
     build_subscribers,
 )
 from netdesk.demo.history import build_history
+from netdesk.demo.knowledge import build_knowledge
 from netdesk.demo.mail import build_mail
 from netdesk.demo.models import DemoRun
 from netdesk.demo.operations import build_operations
@@ -168,6 +169,10 @@ class Command(BaseCommand):
             progress.update(1)
         with transaction.atomic(), bar("portal, chat and phone", 1) as progress:
             channels = build_channels(rng, created, seed=options["seed"])
+            self._record(run, created)
+            progress.update(1)
+        with transaction.atomic(), bar("knowledge base", 1) as progress:
+            build_knowledge(rng, created)
             self._record(run, created)
             progress.update(1)
         return channels
