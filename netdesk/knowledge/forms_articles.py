@@ -11,6 +11,7 @@ from django import forms
 from netdesk.accounts.models import User
 from netdesk.core.dates import DeskDateField
 from netdesk.core.errors import ServiceError
+from netdesk.core.schemas import MAX_ID
 from netdesk.customers.models import AccessTechnology
 from netdesk.knowledge.models import ArticleState, Audience, Tag
 from netdesk.knowledge.selectors.articles import ArticleFilter, editors
@@ -156,7 +157,9 @@ class ArticleForm(forms.Form):
         label="Change note",
         help_text="What you changed and why (shown in the history).",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -206,7 +209,7 @@ ARTICLE_FIELDS = {"category_ids": "categories", "owner_id": "owner"}
 
 class PreviewForm(forms.Form):
     body = forms.CharField(required=False, max_length=BODY_LIMIT)
-    article = forms.IntegerField(required=False, min_value=1)
+    article = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class StateForm(forms.Form):

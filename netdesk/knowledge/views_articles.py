@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, can, require, user_of
-from netdesk.core.errors import PermissionDenied, ServiceError
+from netdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from netdesk.customers.views import desk_view
 from netdesk.knowledge.forms_articles import (
     ARTICLE_FIELDS,
@@ -262,7 +262,7 @@ def article_state(request: HttpRequest, pk: int) -> HttpResponse:
             state=form.cleaned_data["state"],
             note=form.cleaned_data["note"],
         )
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise
     except ServiceError as error:
         messages.error(request, error_text(error))
@@ -284,7 +284,7 @@ def article_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "knowledge/article_detail.html", context, status=422)
     try:
         feedback_give(article_id=pk, helpful=False, comment=form.cleaned_data["comment"], user=user)
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise
     except ServiceError as error:
         messages.error(request, error_text(error))

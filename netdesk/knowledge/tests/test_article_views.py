@@ -354,7 +354,9 @@ def test_preview_renders_sanitised_html(client):
 
 def test_preview_refuses_an_overlong_body_without_failing(client):
     signed_in(client)
-    response = client.post(reverse("kb_article_preview"), {"body": "x" * 200_001, "article": "abc"})
+    response = client.post(
+        reverse("kb_article_preview"), {"body": "x" * 200_001, "article": "9" * 30}
+    )
     assert response.status_code == 422
     assert "body" in response.content.decode()
 
@@ -383,3 +385,22 @@ def test_history_lists_versions_and_shows_an_escaped_diff(client):
     assert "the first version" in first
     assert client.get(url, {"version": "7"}).status_code == 404
     assert client.get(url, {"version": "abc"}).status_code == 200
+
+
+def test_huge_numbers_are_refused_or_not_found_never_an_error(client):
+    signed_in(client, Role.TEAM_LEAD)
+    item = article()
+    big = "9" * 30
+    for url in (
+        f"/kb/articles/{big}/",
+        f"/kb/articles/{big}/history/",
+        f"/kb/articles/{item.pk}/attachments/{big}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.get(reverse("kb_article_list"), {"owner": big, "page": big}).status_code == 200
+    preview = client.post(reverse("kb_article_preview"), {"body": "x", "article": big})
+    assert preview.status_code == 422
+    edit = client.post(reverse("kb_article_edit", args=[item.pk]), form_data(version=big))
+    assert edit.status_code == 422
+    assert client.post(f"/kb/articles/{big}/state/", {"state": "review"}).status_code == 404
+    assert client.post(f"/kb/articles/{big}/feedback/", {"comment": ""}).status_code == 404
