@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from netdesk.knowledge.models import Article, ArticleState, Audience, DocumentKind
+from netdesk.knowledge.search import embeddings_refresh_all
 from netdesk.knowledge.services.articles import article_create, article_state_set
 from netdesk.knowledge.services.attachments import article_attachment_add
 from netdesk.knowledge.services.documents import document_put
@@ -320,3 +321,28 @@ def test_a_signed_in_contact_is_counted_apart_from_their_address(settings, publi
     # Behind the same address (carrier-grade NAT), the customer still may search.
     assert customer.get(reverse("portal_kb_suggest"), {"q": WORDS}).status_code == 200
     assert customer.get(reverse("portal_kb_suggest"), {"q": WORDS}).status_code == 429
+
+
+def test_a_german_question_finds_the_english_public_article_by_meaning(client):
+    restarts = article(
+        "Router keeps restarting",
+        body="If the router restarts by itself every few minutes, replace the power adapter.",
+    )
+    article(
+        "Change the billing address on an invoice",
+        body="Customers change the postal address for invoices in the self-service portal.",
+    )
+    article(
+        "Router restarts: firmware rollback",
+        body="Roll the router's firmware back in the ACS when it restarts every few minutes.",
+        audience=Audience.INTERNAL,
+    )
+    question = "Mein Modem startet ständig neu, was kann ich tun?"
+    # No shared word: before the worker has embedded the articles, nothing.
+    assert client.get(reverse("portal_kb_suggest"), {"q": question}).json() == {"items": []}
+    embeddings_refresh_all()
+
+    found = client.get(reverse("portal_kb_suggest"), {"q": question}, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert [item["id"] for item in found.json()["items"]][:1] == [restarts.pk]
+    assert "firmware" not in found.content.decode()
