@@ -9,7 +9,9 @@ article, a ticket or a macro: every read goes through selectors_kb."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -50,6 +52,7 @@ from netdesk.portal.services.help import (
 from netdesk.portal.services.signin import Throttled
 from netdesk.tickets.forms import error_text
 
+P = ParamSpec("P")
 PAGE_SIZE = 20
 SUGGESTIONS = 5
 
@@ -57,11 +60,22 @@ SUGGESTIONS = 5
 def _page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    """A help page in the reader's language: the customer's once signed
-    in, the browser's before."""
-    contact = signed_in_contact(request)
-    with translation.override(portal_language(contact, request)):
-        return render(request, f"portal/{template}", context, status=status)
+    return render(request, f"portal/{template}", context, status=status)
+
+
+def in_reader_language(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
+    """A help page in the reader's language (the customer's once signed
+    in, the browser's before), its words and messages included; signed in
+    or not."""
+
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        request = args[0]
+        assert isinstance(request, HttpRequest)
+        with translation.override(_reader_language(request)):
+            return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _reader_language(request: HttpRequest) -> str:
@@ -75,6 +89,7 @@ def _counted(request: HttpRequest) -> Throttled | None:
 
 @never_cache
 @require_GET
+@in_reader_language
 def kb_list_view(request: HttpRequest) -> HttpResponse:
     """All public articles (the reader's language first), or those the
     words in `q` find."""
@@ -101,6 +116,7 @@ def kb_list_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+@in_reader_language
 def kb_article_view(request: HttpRequest, pk: int) -> HttpResponse:
     article = public_article_get(pk)
     if article is None:
