@@ -72,6 +72,11 @@ class CachingModel:
         if not self.added:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Another bench may have saved meanwhile: keep its vectors too.
+        if self.path.exists():
+            with np.load(self.path) as stored:
+                for i, key in enumerate(stored["keys"]):
+                    self.vectors.setdefault(str(key), stored["matrix"][i])
         keys = np.array(list(self.vectors), dtype="U32")
         matrix = np.stack(list(self.vectors.values())).astype(np.float32)
         partial = self.path.with_suffix(".partial.npz")
