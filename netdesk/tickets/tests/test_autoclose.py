@@ -11,6 +11,7 @@ from netdesk.tickets import services
 from netdesk.tickets.choices import Status
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.services.closure import ticket_autoclose
+from netdesk.tickets.tasks import autoclose_resolved_ticket
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +24,8 @@ def test_resolve_queues_a_close_that_the_worker_runs_when_due(settings):
     services.ticket_resolve(
         actor=operator, ticket=ticket, resolution_code="fixed", root_cause="unknown"
     )
-    queued = DBTaskResult.objects.get()
+    # The close, beside other work a resolution queues (the solved case's embedding).
+    queued = DBTaskResult.objects.get(task_path=autoclose_resolved_ticket.module_path)
     assert ticket.resolved_at is not None
     assert queued.run_after >= ticket.resolved_at + timedelta(days=7) - timedelta(seconds=1)
     call_command("worker", "--batch")  # not due yet: nothing happens
