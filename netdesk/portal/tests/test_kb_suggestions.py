@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -145,3 +147,21 @@ def test_a_ticket_without_suggestions_opens_as_before(portal, contact):
     assert posted.status_code == 302
     assert Ticket.objects.filter(customer=contact.customer).count() == 1
     assert not HelpSuggestion.objects.exists()
+
+
+def test_the_figures_are_printed_for_operators(portal):
+    article("Router light red: no internet")
+    writing = _writing(portal.get(reverse("portal_ticket_new")).content.decode())
+    items = _suggest(portal, writing)
+    portal.get(str(items[0]["url"]))
+    out = StringIO()
+
+    call_command("portal", "help-figures", "--days", "7", stdout=out)
+
+    printed = out.getvalue()
+    assert "in the last 7 days" in printed
+    assert re.search(r"with suggestions\s+1\n", printed)
+    assert re.search(r"a ticket opened anyway\s+0\n", printed)
+    assert re.search(r"spared: article opened, no ticket\s+1", printed)
+    with pytest.raises(CommandError, match="--days 0"):
+        call_command("portal", "help-figures", "--days", "0")

@@ -1,16 +1,21 @@
 """`netdesk portal pin set --account N` prints a new PIN once;
-`netdesk portal access list|set` shows and sets who may use the portal."""
+`netdesk portal access list|set` shows and sets who may use the portal;
+`netdesk portal help-figures` tells how the help articles suggested beside
+a new ticket were used."""
 
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from netdesk.core.errors import ServiceError
 from netdesk.customers.models import Contact, Customer
 from netdesk.portal.access import may_use_portal, portal_contacts, sees_all_tickets
+from netdesk.portal.selectors_kb import help_suggestion_figures
 from netdesk.portal.services.access import portal_access_set
 from netdesk.portal.services.pins import pin_new, portal_pin_remove, portal_pin_set
 
@@ -18,7 +23,10 @@ YES_NO = {"yes": True, "no": False}
 
 
 class Command(BaseCommand):
-    help = "Customer portal: account PINs and which contacts may use the portal."
+    help = (
+        "Customer portal: account PINs, which contacts may use the portal, "
+        "and how its help-article suggestions were used."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="area", required=True)
@@ -40,8 +48,15 @@ class Command(BaseCommand):
         change.add_argument("--email", required=True, help="the contact's e-mail address")
         change.add_argument("--sign-in", choices=sorted(YES_NO), dest="sign_in")
         change.add_argument("--all-tickets", choices=sorted(YES_NO), dest="all_tickets")
+        figures = sub.add_parser(
+            "help-figures", help="how the help articles suggested beside a new ticket were used"
+        )
+        figures.add_argument("--days", type=int, default=30, help="the last N days (default 30)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["area"] == "help-figures":
+            self._help_figures(options["days"])
+            return
         customer = Customer.objects.filter(account_number=options["account"]).first()
         if customer is None:
             raise CommandError(f"--account {options['account']!r}: no customer has this number.")
@@ -92,3 +107,16 @@ class Command(BaseCommand):
             sees_all_tickets=YES_NO[all_tickets] if all_tickets else None,
         )
         self._list(customer)
+
+    def _help_figures(self, days: int) -> None:
+        if days < 1:
+            raise CommandError(f"--days {days}: give a number of days, 1 or more.")
+        figures = help_suggestion_figures(since=timezone.now() - timedelta(days=days))
+        self.stdout.write(
+            f"New tickets written in the portal in the last {days} days "
+            "with help articles suggested:\n"
+            f"  with suggestions              {figures.suggested}\n"
+            f"  an article opened             {figures.opened}\n"
+            f"  a ticket opened anyway        {figures.ticket}\n"
+            f"  spared: article opened, no ticket  {figures.spared}"
+        )
