@@ -115,6 +115,13 @@ class ArticleFilterForm(forms.Form):
         )
 
 
+class CategoryChoice(forms.ModelMultipleChoiceField[Category]):
+    """Categories named with their ticket type: two types may share a name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.get_ticket_type_display()}: {obj.name}"
+
+
 class ArticleForm(forms.Form):
     """An article's text and fields. `version` is the version the editor
     opened: saving over a newer one is refused instead of overwriting it."""
@@ -141,8 +148,11 @@ class ArticleForm(forms.Form):
         label="Access technologies",
         error_messages=not_one_of(AccessTechnology.choices),
     )
-    categories = forms.ModelMultipleChoiceField(
-        queryset=Category.objects.none(), required=False, widget=forms.SelectMultiple
+    categories = CategoryChoice(
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Ctrl or ⌘ and click to choose several.",
     )
     tags = forms.CharField(
         required=False, max_length=2000, help_text="Comma-separated, e.g. dhcp, router-reset"

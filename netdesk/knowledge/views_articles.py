@@ -41,6 +41,7 @@ from netdesk.knowledge.selectors.articles import (
     body_html,
     may_edit,
     state_actions,
+    technology_labels,
 )
 from netdesk.knowledge.selectors.use import article_stats
 from netdesk.knowledge.services.articles import (
@@ -113,6 +114,7 @@ def _detail_context(user: User, pk: int) -> dict[str, Any]:
         "article": article,
         "body": body_html(article.body, article_id=article.pk, attachments=attachments),
         "attachments": attachments,
+        "technologies": technology_labels(article.technologies),
         "stats": article_stats([article.pk]).get(article.pk),
         "my_feedback": mine,
         "feedback_form": FeedbackForm(),

@@ -21,6 +21,7 @@ from django.urls import reverse
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import ROLE_ACTIONS, Action, can
 from netdesk.core.errors import NotFound
+from netdesk.customers.models import AccessTechnology
 from netdesk.knowledge.models import (
     Article,
     ArticleAttachment,
@@ -134,6 +135,12 @@ def article_get(pk: int) -> Article:
     if article is None:
         raise NotFound(f"No article {pk}.", field="article_id", value=pk)
     return article
+
+
+def technology_labels(values: Iterable[str]) -> list[str]:
+    """How the page names an article's access technologies ("Fibre (FTTH)")."""
+    labels = dict(AccessTechnology.choices)
+    return [str(labels.get(value, value)) for value in values]
 
 
 def article_attachments(article_id: int) -> list[ArticleAttachment]:

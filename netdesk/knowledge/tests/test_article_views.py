@@ -133,13 +133,18 @@ def test_list_bad_filter_values_do_not_fail(client):
 
 def test_detail_renders_markdown_safely_with_fields_and_reuse(client):
     signed_in(client)
-    item = article(body="**Bold** <script>alert(1)</script> [x](javascript:alert(1))", tags=["led"])
+    item = article(
+        body="**Bold** <script>alert(1)</script> [x](javascript:alert(1))",
+        tags=["led"],
+        technologies=["ftth"],
+    )
     page = client.get(reverse("kb_article_detail", args=[item.pk])).content.decode()
     assert "<strong>Bold</strong>" in page
     assert "<script>alert(1)</script>" not in page
     assert 'href="javascript' not in page
     assert 'data-stat="solved">0<' in page
     assert item.reference in page
+    assert "Fibre (FTTH)" in page
 
 
 def test_an_operator_sends_to_review_but_may_not_publish(client):
