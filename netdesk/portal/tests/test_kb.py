@@ -346,3 +346,19 @@ def test_a_german_question_finds_the_english_public_article_by_meaning(client):
 
     assert [item["id"] for item in found.json()["items"]][:1] == [restarts.pk]
     assert "firmware" not in found.content.decode()
+
+
+def test_an_article_page_reads_a_fixed_number_of_queries(client):
+    shown, _ = _with_image("Router lights")
+    few = _page_queries(client, shown.pk)
+    for number in range(4):
+        upload = SimpleUploadedFile(f"manual{number}.pdf", PDF, content_type="application/pdf")
+        article_attachment_add(actor=None, article_id=shown.pk, upload=upload)
+
+    assert _page_queries(client, shown.pk) == few
+
+
+def _page_queries(client: Client, article_id: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("portal_kb_article", args=[article_id])).status_code == 200
+    return len(queries)
