@@ -15,7 +15,8 @@ from typing import Any
 from django.db.models import Q
 
 from netdesk.accounts.models import SupportGroup, User
-from netdesk.knowledge.importing import ImportOptions, ImportResult, Row, import_rows
+from netdesk.knowledge.importing import ImportOptions, ImportResult, import_rows
+from netdesk.knowledge.importing_sources import Row
 from netdesk.knowledge.models import (
     Article,
     ArticleState,

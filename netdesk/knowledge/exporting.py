@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from netdesk.core.csvexport import CsvWriter
 from netdesk.core.errors import ImportFailed
-from netdesk.knowledge.importing import FIELDS
+from netdesk.knowledge.importing_sources import FIELDS
 from netdesk.knowledge.models import Article
 from netdesk.tickets.models import Category
 

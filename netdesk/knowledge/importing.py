@@ -7,26 +7,20 @@ or line and the reason, and the others go on."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-from django.db import transaction
-from frontmatter.default_handlers import YAMLHandler
+from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
 from netdesk.accounts.models import User
-from netdesk.core.csvexport import FORMULA_LEADS
 from netdesk.core.errors import ImportFailed, ServiceError
-from netdesk.knowledge.importing_html import html_markdown
+from netdesk.knowledge.importing_sources import Row, Skipped, SkipRow, read_rows
 from netdesk.knowledge.models import Article, ArticleState
 from netdesk.knowledge.services.articles import (
     article_create,
@@ -35,23 +29,6 @@ from netdesk.knowledge.services.articles import (
 )
 from netdesk.tickets.models import Category
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
-HTML_SUFFIXES = (".html", ".htm")
-# The fields a row may give; anything else (a spreadsheet's own columns) is ignored.
-FIELDS = (
-    "title",
-    "body",
-    "external_id",
-    "audience",
-    "language",
-    "state",
-    "tags",
-    "products",
-    "technologies",
-    "categories",
-    "owner",
-    "review_on",
-)
 EXTERNAL_ID_MAX = 200
 # An article exported without an external id carries its reference instead.
 _REFERENCE = re.compile(r"^KB-(\d{5,})$")
@@ -67,21 +44,6 @@ _REASONS = {
     "review_on": "bad review date",
     "external_id": "external_id taken",
 }
-
-
-@dataclass(frozen=True)
-class Row:
-    """One article as a file or line gives it, before it is checked."""
-
-    where: str
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Skipped:
-    where: str
-    reason: str
-    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,168 +74,6 @@ class ImportResult:
         )
 
 
-class _Skip(Exception):
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
-
-
-# Reading ---------------------------------------------------------------
-
-
-def _decoded(raw: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark); a byte that is not UTF-8
-    raises _Skip naming where it is."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _Skip("undecodable bytes", f"not UTF-8 at line {line}") from exc
-
-
-def _front_matter(text: str) -> tuple[dict[str, Any], str]:
-    handler = YAMLHandler()
-    if not handler.detect(text):
-        return {}, text
-    try:
-        head, body = handler.split(text)
-        values = yaml.safe_load(head)
-    except ValueError as exc:
-        raise _Skip("broken YAML", "the front matter has no closing ---") from exc
-    except yaml.YAMLError as exc:
-        raise _Skip("broken YAML", str(exc).replace("\n", " ")[:200]) from exc
-    if values is None:
-        values = {}
-    if not isinstance(values, dict):
-        raise _Skip("broken YAML", "the front matter is not a list of key: value lines")
-    return {str(k): v for k, v in values.items()}, body
-
-
-def _title_from_heading(body: str) -> tuple[str, str]:
-    """A Markdown file without a title field: its first line "# Title"."""
-    first, _, rest = body.strip().partition("\n")
-    if first.startswith("# "):
-        return first[2:].strip(), rest.strip()
-    return "", body
-
-
-def _file_row(path: Path, relative: str) -> Row:
-    text = _decoded(path.read_bytes())
-    values, body = _front_matter(text)
-    if path.suffix.lower() in HTML_SUFFIXES:
-        title, body = html_markdown(body)
-    elif "title" not in values:
-        title, body = _title_from_heading(body)
-    else:
-        title = ""
-    values.setdefault("title", title)
-    values.setdefault("body", body)
-    values.setdefault("external_id", relative)
-    return Row(relative, values)
-
-
-def folder_rows(folder: Path) -> Iterator[Row | Skipped]:
-    """Every file under `folder` (sorted, hidden ones left out); the
-    default external id is the file's path relative to the folder."""
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(folder).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        if path.suffix.lower() not in MARKDOWN_SUFFIXES + HTML_SUFFIXES:
-            yield Skipped(relative, "not Markdown or HTML", "only .md, .markdown, .html, .htm")
-            continue
-        try:
-            yield _file_row(path, relative)
-        except _Skip as skip:
-            yield Skipped(relative, skip.reason, skip.detail)
-        except OSError as exc:
-            yield Skipped(relative, "unreadable file", exc.strerror or str(exc))
-
-
-def _unquoted(value: str) -> str:
-    """A cell the desk's own CSV export quoted against formulas ('=…) reads back as it was."""
-    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_LEADS):
-        return value[1:]
-    return value
-
-
-def csv_rows(path: Path, raw: bytes) -> Iterator[Row | Skipped]:
-    # Undecodable bytes are kept apart (surrogates) so only their row is skipped.
-    text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in next(reader, [])]
-    missing = [name for name in ("title", "body") if name not in header]
-    if missing:
-        raise ImportFailed(
-            f"{path.name}: the first line names the columns; {', '.join(missing)} is missing "
-            f"(found: {', '.join(header) or 'nothing'}; accepted: {', '.join(FIELDS)})."
-        )
-    line = reader.line_num
-    for cells in reader:
-        where = f"{path.name} line {line + 1}"
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        values = {
-            name: _unquoted(cell)
-            for name, cell in zip(header, cells, strict=False)
-            if name in FIELDS
-        }
-        bad = [name for name, value in values.items() if _has_surrogates(value)]
-        if bad:
-            yield Skipped(where, "undecodable bytes", f"not UTF-8 in column {bad[0]}")
-            continue
-        yield Row(where, values)
-
-
-def _has_surrogates(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def jsonl_rows(path: Path, raw: bytes) -> Iterator[Row | Skipped]:
-    for number, line in enumerate(raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
-        where = f"{path.name} line {number}"
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(_decoded(line))
-        except _Skip as skip:
-            yield Skipped(where, skip.reason, "not UTF-8")
-            continue
-        except ValueError as exc:
-            yield Skipped(where, "broken JSON", str(exc)[:200])
-            continue
-        if not isinstance(value, dict):
-            yield Skipped(where, "broken JSON", "the line is not a JSON object")
-            continue
-        yield Row(where, {k: v for k, v in value.items() if k in FIELDS})
-
-
-def read_rows(path: Path) -> list[Row | Skipped]:
-    """What PATH holds, as rows and early skips; refuses (ImportFailed) a
-    path that is neither a folder nor a .csv, .jsonl or .ndjson file."""
-    if path.is_dir():
-        return list(folder_rows(path))
-    if not path.is_file():
-        raise ImportFailed(f"{path}: no such file or folder.")
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl", ".ndjson"):
-        raise ImportFailed(
-            f"{path}: {suffix or 'no suffix'} is not read; give a folder of .md/.html files, "
-            "a .csv file or a .jsonl file."
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportFailed(f"{path}: cannot be read ({exc.strerror}).") from exc
-    return list(csv_rows(path, raw) if suffix == ".csv" else jsonl_rows(path, raw))
-
-
 # Checking --------------------------------------------------------------
 
 
@@ -302,7 +102,7 @@ def _review_on(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError as exc:
-        raise _Skip("bad review date", f"{value!r} is not YYYY-MM-DD") from exc
+        raise SkipRow("bad review date", f"{value!r} is not YYYY-MM-DD") from exc
 
 
 def _category_ids(names: list[str]) -> list[int]:
@@ -318,9 +118,9 @@ def _category_ids(names: list[str]) -> list[int]:
                 ).values_list("pk", flat=True)
             )
         if not found:
-            raise _Skip("unknown category", f"{name!r} is not a ticket category")
+            raise SkipRow("unknown category", f"{name!r} is not a ticket category")
         if len(found) > 1:
-            raise _Skip("ambiguous category", f"{name!r}: write it as ticket_type/name")
+            raise SkipRow("ambiguous category", f"{name!r}: write it as ticket_type/name")
         ids.append(found[0])
     return ids
 
@@ -331,7 +131,7 @@ def _owner(value: Any) -> User | None:
         return None
     owner = User.objects.filter(username=username).first()
     if owner is None:
-        raise _Skip("unknown owner", f"no user {username!r}")
+        raise SkipRow("unknown owner", f"no user {username!r}")
     return owner
 
 
@@ -340,16 +140,19 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
     (an absent column leaves an existing article's field as it is)."""
     title, body = _text(values.get("title")), _text(values.get("body"))
     if not title:
-        raise _Skip("missing title")
+        raise SkipRow("missing title")
     if not body:
-        raise _Skip("missing body")
+        raise SkipRow("missing body")
     fields: dict[str, Any] = {"title": title, "body": body}
-    for name in ("audience", "language", "state"):
+    for name in ("audience", "state"):
         if _text(values.get(name)):
             fields[name] = _text(values[name]).lower()
+    if _text(values.get("language")):
+        # As written: "pt-BR" stays "pt-BR".
+        fields["language"] = _text(values["language"])
     external_id = _text(values.get("external_id"))
     if len(external_id) > EXTERNAL_ID_MAX:
-        raise _Skip("external_id too long", f"{len(external_id)} characters, at most 200")
+        raise SkipRow("external_id too long", f"{len(external_id)} characters, at most 200")
     fields["external_id"] = external_id
     if "tags" in values:
         fields["tags"] = _listed(values["tags"], commas=True)
@@ -364,7 +167,7 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
     if "review_on" in values:
         fields["review_on"] = _review_on(values["review_on"])
     if fields.get("state", ArticleState.DRAFT) not in ArticleState.values:
-        raise _Skip("unknown state", f"{fields['state']!r}; accepted: {', '.join(ArticleState)}")
+        raise SkipRow("unknown state", f"{fields['state']!r}; accepted: {', '.join(ArticleState)}")
     return fields
 
 
@@ -448,17 +251,22 @@ def import_rows(
             fields = _checked(row.values)
             external_id = fields["external_id"]
             if external_id in seen:
-                raise _Skip(
+                raise SkipRow(
                     "duplicate external_id", f"{external_id!r} first at {seen[external_id]}"
                 )
             if external_id:
                 seen[external_id] = row.where
             outcome = _write(fields, options, note)
-        except _Skip as skip:
+        except SkipRow as skip:
             result.skipped.append(Skipped(row.where, skip.reason, skip.detail))
             continue
         except ServiceError as exc:
             result.skipped.append(_skip_of(row.where, exc))
+            continue
+        except DatabaseError as exc:
+            # The row's own transaction is rolled back; the next rows go on.
+            detail = str(exc).replace("\n", " ")[:200]
+            result.skipped.append(Skipped(row.where, "refused by the database", detail))
             continue
         setattr(result, outcome, getattr(result, outcome) + 1)
 

@@ -325,3 +325,15 @@ def test_html_keeps_headings_lists_links_code_and_tables(tmp_path):
     assert article.title == "Port forwarding"
     assert article.body == HTML_MARKDOWN
     assert "alert" not in article.body
+
+
+def test_language_is_kept_as_written_and_a_csv_cell_over_the_limit_refuses_the_file(tmp_path):
+    path = write(
+        tmp_path, "rows.jsonl", json.dumps({"title": "T", "body": "B", "language": "pt-BR"})
+    )
+    import_articles(path, ImportOptions())
+    assert Article.objects.get().language == "pt-BR"
+    huge = write(tmp_path, "huge.csv", "title,body\nA,B\nC," + "x" * 200_000 + "\n")
+    with pytest.raises(CommandError, match=r"huge\.csv line 3"):
+        run(str(huge))
+    assert Article.objects.count() == 1
