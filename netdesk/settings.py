@@ -215,7 +215,11 @@ NETDESK_NOTICE_RATE = config.env_rate("NETDESK_NOTICE_RATE", "600/minute")
 NETDESK_HOOKS = {
     # A change that may move a ticket's clocks (status, queue, priority,
     # service, an answer to the customer) recomputes its SLA and OLA timers.
-    "ticket_changed": ["netdesk.sla.services.ticket_changed"],
+    # A reopened ticket is no longer offered as a solved case.
+    "ticket_changed": [
+        "netdesk.sla.services.ticket_changed",
+        "netdesk.knowledge.reactions.ticket_changed",
+    ],
     # The ticket page shows the ticket's service levels.
     # ... and its knowledge panel: linked articles, search to link the one
     # that solved it, a draft article from the ticket.

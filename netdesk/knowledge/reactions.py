@@ -1,7 +1,8 @@
 """What the knowledge base does when a ticket is resolved (settings
 NETDESK_HOOKS, documented in netdesk/core/hooks.py): the ticket becomes a
 search document agents are offered with its resolution, and the articles
-that solved it record whether it was solved at first contact."""
+that solved it record whether it was solved at first contact. Reopened, it
+is no longer offered as solved."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from netdesk.knowledge.models import ArticleLink, Audience, DocumentKind, LinkKi
 from netdesk.knowledge.selectors.use import NOT_KNOWLEDGE
 from netdesk.knowledge.services.documents import document_drop, document_put
 from netdesk.knowledge.services.drafting import ticket_customer_words, ticket_public_replies
+from netdesk.tickets.choices import Status
 from netdesk.tickets.models import Ticket
+
+SOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
 def ticket_answer(ticket: Ticket, replies: list[str]) -> str:
@@ -44,3 +48,12 @@ def ticket_resolved(*, ticket: Ticket, actor: User | None) -> None:  # noqa: ARG
         audience=Audience.INTERNAL,
         live=True,
     )
+
+
+def ticket_changed(*, ticket: Ticket) -> None:
+    """Inside the change's transaction: a reopened ticket leaves the solved
+    cases until it is resolved again. A ticket never reopened costs nothing
+    here (most changes are to those)."""
+    if ticket.reopen_count == 0 or ticket.status in SOLVED_STATUSES:
+        return
+    document_drop(kind=DocumentKind.TICKET, object_id=ticket.pk)

@@ -184,3 +184,14 @@ def test_article_stats_count_links_and_verdicts_in_two_queries(django_assert_num
     assert stats[unused].last_used is None
     with django_assert_num_queries(0):
         assert article_stats([]) == {}
+
+
+def test_a_reopened_ticket_leaves_the_solved_cases_until_resolved_again():
+    agent = f.user()
+    ticket = _resolve(agent, f.ticket(agent))
+    solved = SearchDocument.objects.filter(kind=DocumentKind.TICKET, object_id=ticket.pk)
+    assert solved.exists()
+    ticket_reopen(actor=agent, ticket=ticket, reason="Still down")
+    assert not solved.exists()
+    _resolve(agent, ticket, notes="Replaced the router.")
+    assert solved.get().answer == "Replaced the router."
