@@ -268,7 +268,8 @@ def main() -> int:
     # may find its own ticket's answer, as a real desk finds a solved case.
     asked = tickets[-args.requests :]
     short = [t.subject or t.answer_title for t in asked]
-    mails = [t.question for t in asked]
+    # The suggest API reads at most 2,000 characters, as the agent UI sends.
+    mails = [t.question[:2000] for t in asked]
     client = agent_client()
     result: dict[str, Any] = {"machine": versions(db), "sizes": {}}
     for size in [int(s) for s in args.sizes.split(",")]:
