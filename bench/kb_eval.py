@@ -363,7 +363,8 @@ def sample(
         mine = [t for t in tickets if t.split == split and t.language == language]
         if per_language and len(mine) > per_language:
             mine = rng.sample(mine, per_language)
-        chosen += [(language, t.number, t.question) for t in mine]
+        # At most 2,000 characters, as the desk reads a question.
+        chosen += [(language, t.number, t.question[:2000]) for t in mine]
     return chosen
 
 
