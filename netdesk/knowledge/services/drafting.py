@@ -30,7 +30,10 @@ QUOTES_MAX = 5
 # A call report of a customer's portal or chat message repeats it after
 # "<name> wrote in ...: " (tickets.services.customer_replies); a mail's
 # starts "Email from <address>: <subject>".
-_WROTE = re.compile(r"^.{1,200}? wrote (?:in the web portal|in a chat|by [\w -]+): ", re.S)
+_WROTE = re.compile(
+    r"^(?:.{1,200}? wrote (?:in the web portal|in a chat|by [\w -]+): |Email from [^\n]*\n\n)",
+    re.S,
+)
 _SPACES = re.compile(r"\s+")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 # What the desk tells customers during any network failure (an incident has

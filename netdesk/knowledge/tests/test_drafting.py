@@ -193,3 +193,23 @@ def test_incident_draft_refusals_name_the_field():
     with pytest.raises(NotFound) as missing:
         article_draft_from_incident(actor=noc, incident_id=999_999)
     assert missing.value.field == "incident_id"
+
+
+def test_a_mail_that_opened_the_ticket_is_not_quoted_twice():
+    agent = f.user()
+    ticket = f.ticket(
+        agent,
+        title="Slow speed",
+        description="Speed tests show 20 Mbit/s instead of 250.",
+        channel="email",
+        call={
+            "direction": "inbound",
+            "started_at": timezone.now(),
+            "duration_seconds": 0,
+            "summary": "Email from kim@example.net: Slow speed\n\n"
+            "Speed tests show 20 Mbit/s instead of 250.",
+            "outcome": "ticket_created",
+        },
+    )
+    article = article_draft_from_ticket(actor=agent, ticket_id=ticket.pk)
+    assert article.body.count("20 Mbit/s") == 1
