@@ -31,6 +31,15 @@ def log_out(page) -> None:
 def test_agent_writes_with_preview_and_a_lead_publishes(live_server, browser_page, tmp_path):  # noqa: F811
     page = browser_page
     base = live_server.url
+    # The pages, their preview and the article's images run under the
+    # desk's content policy without a violation.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     # Given an agent and a team lead
     f.user(Role.HOTLINE_OPERATOR, username="olga", first_name="Olga", last_name="Brandt")
     f.user(Role.TEAM_LEAD, username="lars", first_name="Lars", last_name="Meyer")
@@ -117,3 +126,4 @@ def test_agent_writes_with_preview_and_a_lead_publishes(live_server, browser_pag
     page.get_by_role("link", name="History").click()
     page.get_by_role("cell", name="first cut from today's calls").wait_for()
     assert page.locator("tr[data-version]").count() == article.version
+    assert violations == []

@@ -409,3 +409,19 @@ def test_huge_numbers_are_refused_or_not_found_never_an_error(client):
     assert edit.status_code == 422
     assert client.post(f"/kb/articles/{big}/state/", {"state": "review"}).status_code == 404
     assert client.post(f"/kb/articles/{big}/feedback/", {"comment": ""}).status_code == 404
+
+
+def test_a_text_search_in_the_list_runs_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    signed_in(client)
+    article(title="Router reset steps", tags=["router"])
+    url = reverse("kb_article_list")
+    client.get(url, {"q": "router"})
+    with django_assert_num_queries(7):
+        client.get(url, {"q": "router"})
+    for n in range(12):
+        article(title=f"Router model {n}", tags=["router", f"m{n}"])
+    with django_assert_num_queries(7):
+        page = client.get(url, {"q": "router"}).content.decode()
+    assert "13 articles found" in page
