@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -82,6 +83,9 @@ def article_rows(options: ExportOptions) -> Iterator[tuple[Article, dict[str, An
 
 def _markdown_file(row: dict[str, Any]) -> str:
     head = {name: value for name, value in row.items() if name != "body"}
+    if head["review_on"]:
+        # A YAML date (review_on: 2027-06-30), as people write it by hand.
+        head["review_on"] = date.fromisoformat(head["review_on"])
     front = yaml.safe_dump(head, sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{front}---\n\n{row['body']}\n"
 

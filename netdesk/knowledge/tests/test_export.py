@@ -128,6 +128,7 @@ def test_markdown_files_carry_front_matter(tmp_path):
     assert text.startswith("---\ntitle: 'Router LEDs: what they mean'\n")
     assert "external_id: guide/router.md\n" in text
     assert "categories:\n- No internet\n" in text
+    assert "review_on: 2027-01-31\n" in text
 
 
 def test_csv_quotes_formulas_and_joins_lists(tmp_path):
