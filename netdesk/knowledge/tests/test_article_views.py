@@ -14,6 +14,7 @@ from django.utils import timezone
 from netdesk.accounts.models import Role
 from netdesk.knowledge.models import Article, ArticleFeedback, ArticleState, Audience
 from netdesk.knowledge.services.articles import article_create, article_state_set, article_update
+from netdesk.noc.services.incidents import incident_create
 from netdesk.tickets.models import Category
 from tests import factories as f
 
@@ -425,3 +426,16 @@ def test_a_text_search_in_the_list_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(7):
         page = client.get(url, {"q": "router"}).content.decode()
     assert "13 articles found" in page
+
+
+def test_an_article_drafted_from_a_ticket_or_an_incident_links_back(client):
+    agent = signed_in(client)
+    ticket = f.ticket(agent, f.customer())
+    noc = f.user(Role.NOC_ENGINEER)
+    outage = incident_create(
+        actor=noc, title="Fibre cut", detected_by="manual", root_element=f.element("AGG-9")
+    )
+    item = article(source_ticket=ticket, source_incident=outage)
+    page = client.get(reverse("kb_article_detail", args=[item.pk])).content.decode()
+    assert reverse("ticket_detail", args=[ticket.reference]) in page
+    assert reverse("noc_incident", args=[outage.reference]) in page
