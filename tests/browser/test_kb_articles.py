@@ -30,6 +30,8 @@ def log_out(page) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_agent_writes_with_preview_and_a_lead_publishes(live_server, browser_page, tmp_path):  # noqa: F811
     page = browser_page
+    # Uploads and the preview's round trips on a busy test machine.
+    page.set_default_timeout(20_000)
     base = live_server.url
     # The pages, their preview and the article's images run under the
     # desk's content policy without a violation.
