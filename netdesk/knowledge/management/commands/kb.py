@@ -119,10 +119,11 @@ class Command(BaseCommand):
         )
         # The command's own output (a TextIOBase), so call_command(stdout=…) gets the rows too.
         count = export_articles(path, export, stdout=cast(IO[str], self.stdout))
+        articles = f"{count} article" + ("" if count == 1 else "s")
         if str(path) != "-":
-            self.stdout.write(f"Exported {count} articles to {path} ({export.format}).")
+            self.stdout.write(f"Exported {articles} to {path} ({export.format}).")
         else:
-            self.stderr.write(f"Exported {count} articles ({export.format}).")
+            self.stderr.write(f"Exported {articles} ({export.format}).")
 
     def _embed(self, options: dict[str, Any]) -> None:
         written = embeddings_refresh_all(
