@@ -5,13 +5,14 @@ for the ticket — in a real Chromium against a live server."""
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
+from django.urls import reverse
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.knowledge.models import ArticleState, Macro
 from netdesk.knowledge.search import Reader, search
+from netdesk.knowledge.search.embedder import embeddings_batch
 from netdesk.knowledge.services.articles import article_create
 from netdesk.knowledge.services.macros import macro_create
 from tests import factories as f
@@ -26,6 +27,17 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} to drive"),
 ]
+
+# Installed through the browser's debugging protocol (not the page's own
+# scripts, so the page's Content-Security-Policy still holds for them).
+TIMING_PROBE = """(title) => {
+  document.addEventListener("keyup", () => { window.kbLastKeyAt = performance.now(); }, true);
+  const box = document.getElementById("kb-suggestions");
+  new MutationObserver((changes, observer) => {
+    const shown = [...box.querySelectorAll("a")].some((a) => a.textContent === title);
+    if (shown) { window.kbShownAt = performance.now(); observer.disconnect(); }
+  }).observe(box, { childList: true, subtree: true });
+}"""
 
 
 @pytest.mark.django_db(transaction=True)
@@ -46,20 +58,25 @@ def test_typing_a_title_suggests_the_matching_published_article(live_server, bro
         body="Not published yet.",
     )
     caller = f.customer(name="Bäckerei Sonnenschein")
-    # The first question of a process loads the search's resources; the agent's
-    # first keystrokes should not pay for that in this test's one second.
+    # What the worker does after an article changes: embed it. Then one
+    # question loads the model into this process (the served desk's), as the
+    # first agent of the day would; the keystrokes below find it loaded.
+    embeddings_batch()
     search(text="router led", reader=Reader(user=operator))
 
     log_in(page, base, operator.username)
     page.goto(f"{base}/customers/{caller.pk}/tickets/new/")
     suggestions = page.locator("#kb-suggestions")
     assert suggestions.is_hidden()
+    # Timed in the page: from the last keystroke to the suggested article's
+    # link in the box (Playwright's own polling would add up to half a second).
+    page.evaluate(TIMING_PROBE, article.title)
     page.get_by_label("Title").press_sequentially("router led red")
-    typed = time.monotonic()
     found = suggestions.get_by_role("link", name=article.title)
-    found.wait_for(timeout=1_000)
-    assert time.monotonic() - typed < 1.0
-    assert found.get_attribute("href") == f"/kb/{article.pk}/"
+    found.wait_for(timeout=5_000)
+    waited_ms = page.evaluate("window.kbShownAt - window.kbLastKeyAt")
+    assert 0 < waited_ms < 1_000
+    assert found.get_attribute("href") == reverse("kb_article_detail", args=[article.pk])
     assert suggestions.get_attribute("aria-live") == "polite"
     # Drafts are never suggested.
     assert suggestions.get_by_text("draft notes").count() == 0
@@ -106,10 +123,9 @@ def test_picking_a_macro_fills_the_reply_box_for_the_ticket(live_server, browser
     choice.select_option(label="Greeting (en)")
     picker.get_by_role("button", name="Insert").click()
 
-    box = page.locator("#id_comment-body")
-    page.wait_for_function("document.getElementById('id_comment-body').value.includes('Bäckerei')")
-    text = box.input_value()
+    # The picker names what the ticket had no value for once the text is in.
+    picker.get_by_role("status").get_by_text("incident.eta").wait_for()
+    text = page.locator("#id_comment-body").input_value()
     assert text.startswith(f"Hello Bäckerei Sonnenschein, this is about {ticket.reference}.")
     assert text.endswith("ETA: [incident.eta: none]")
-    picker.get_by_role("status").get_by_text("incident.eta").wait_for()
     assert Macro.objects.get(pk=greeting.pk).uses == 1
