@@ -33,6 +33,7 @@ from netdesk.knowledge.services.macros import (
     macro_update,
     macro_used,
     may_keep,
+    own_group_ids,
 )
 from netdesk.tickets.forms import attach_service_error
 from netdesk.tickets.selectors import ticket_get
@@ -51,8 +52,12 @@ def macro_list_view(request: HttpRequest) -> HttpResponse:
         wanted = MacroFilter(text=form.cleaned_data["q"], group_id=form.cleaned_data["group"])
     macros = macro_list(user=user, wanted=wanted)
     manages = can(user, Action.MACRO_MANAGE)
+    own = own_group_ids(user) if manages else set()
     rows = [
-        {"macro": m, "editable": manages and may_keep(user, [g.pk for g in m.groups.all()])}
+        {
+            "macro": m,
+            "editable": manages and may_keep(user, [g.pk for g in m.groups.all()], own=own),
+        }
         for m in macros
     ]
     return render(

@@ -119,14 +119,15 @@ def own_group_ids(user: User) -> set[int]:
     return set(members) | set(supervised)
 
 
-def may_keep(user: User | None, group_ids: Iterable[int]) -> bool:
+def may_keep(user: User | None, group_ids: Iterable[int], *, own: set[int] | None = None) -> bool:
     """Whether `user` may create, change or delete a macro offered to these
     groups: managers every macro; team leads only macros offered to their
-    own groups alone (a desk-wide macro reaches every agent)."""
+    own groups alone (a desk-wide macro reaches every agent). `own`: the
+    user's groups when the caller has them already (a list of macros)."""
     if user is None or user.role in _KEEP_ALL:
         return True
     wanted = set(group_ids)
-    return bool(wanted) and wanted <= own_group_ids(user)
+    return bool(wanted) and wanted <= (own if own is not None else own_group_ids(user))
 
 
 def _require_keep(user: User | None, group_ids: Iterable[int]) -> None:

@@ -2,7 +2,9 @@
 macro, on which ticket."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from netdesk.accounts.models import Role, TierKind
@@ -198,3 +200,18 @@ def test_inserting_needs_the_csrf_token(desk):
 def test_signed_out_is_sent_to_sign_in(desk):
     answer = Client().get(reverse("kb_macro_offered"), {"ticket": desk["ticket"].reference})
     assert answer.status_code == 302
+
+
+def test_the_list_page_costs_the_same_for_a_team_lead_whatever_its_length(desk):
+    lead = f.user(Role.TEAM_LEAD, groups=[desk["noc"]])
+    client = client_for(lead)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("kb_macro_list")).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(4):
+        macro_create(actor=lead, name=f"NOC {n}", body="B", group_ids=[desk["noc"].pk])
+    assert queries() == few
