@@ -17,7 +17,7 @@ MIN_LENGTH = 3
 MAX_LENGTH = 40
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
     """Lower case without accents, as both indexes compare words."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -42,7 +42,7 @@ _COMMON_WORDS = """
     não uma com para por mas seu sua como mais isso este esta olá obrigado
     che della delle degli per con non una sono come questo questa ciao grazie
 """
-STOP_WORDS = frozenset(_fold(word) for word in _COMMON_WORDS.split())
+STOP_WORDS = frozenset(fold(word) for word in _COMMON_WORDS.split())
 
 
 def _worth_it(word: str) -> bool:
@@ -59,7 +59,7 @@ def query_terms(text: str) -> list[str]:
         word = match.group().lower()
         if len(word) > MAX_LENGTH or not _worth_it(match.group()):
             continue
-        folded = _fold(word)
+        folded = fold(word)
         if folded in STOP_WORDS or folded in seen:
             continue
         seen[folded] = word

@@ -4,12 +4,13 @@ input, snippets, the fused score."""
 import re
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.knowledge.models import ArticleState, Audience, DocumentKind
-from netdesk.knowledge.search import Reader, keyword_search, search
+from netdesk.knowledge.search import Reader, keyword, keyword_search, search
 from netdesk.knowledge.search.engine import SNIPPET_LENGTH, snippet_of
 from netdesk.knowledge.search.terms import MAX_TERMS, query_terms
 from netdesk.knowledge.services.articles import article_create
@@ -49,6 +50,18 @@ def test_stemmed_and_accented_words_match(agent):
     assert [h.object_id for h in keyword_search(text="Storung", reader=Reader(user=agent))] == [
         article.pk
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite reads word counts")
+def test_a_mail_keeps_its_rarer_words_within_the_budget(agent, monkeypatch):
+    for n in range(6):
+        _article(f"Router note {n}", "The router restarts.")
+    fibre = _article("Fibre splice", "The router restarts after a fibre splice.")
+    assert keyword._rarest(["router", "splice", "nowhere"]) == ["splice", "router"]
+    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 3)
+    assert keyword._rarest(["router", "splice", "nowhere"]) == ["splice"]
+    hits = keyword_search(text="router splice", reader=Reader(user=agent))
+    assert [h.object_id for h in hits] == [fibre.pk]
 
 
 def test_the_public_sees_live_public_articles_only(agent):
