@@ -37,7 +37,9 @@ SEMANTIC_FLOOR = 0.80
 
 
 def _clean(text: str) -> str:
-    return text.replace("\x00", " ")[:QUERY_LIMIT].strip()
+    # No NUL, no lone surrogate (the model reads UTF-8, the database stores it).
+    text = text.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
+    return text[:QUERY_LIMIT].strip()
 
 
 def _fused(rankings: Sequence[list[tuple[int, float]]]) -> list[tuple[int, float]]:

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.knowledge.models import ArticleState, Audience, DocumentKind
-from netdesk.knowledge.search import Reader, keyword, keyword_search, search
+from netdesk.knowledge.search import (
+    Reader,
+    embeddings_refresh_all,
+    keyword,
+    keyword_search,
+    search,
+)
 from netdesk.knowledge.search.engine import SNIPPET_LENGTH, snippet_of
 from netdesk.knowledge.search.terms import MAX_TERMS, query_terms
 from netdesk.knowledge.services.articles import article_create
@@ -154,12 +160,16 @@ NASTY = [
     "{} [] <> & | !",
     "",
     "   ",
+    "router \ud800 reset",
+    "\u202e\u200b\ufeff",
 ]
 
 
 @pytest.mark.parametrize("text", NASTY)
 def test_nasty_text_is_never_an_error(agent, text):
     _article("Router reset", "Router reset steps.")
+    # With a vector too, so the question goes through the model as well.
+    embeddings_refresh_all()
     search(text=text, reader=Reader(user=agent), kinds=("article", "ticket", "macro"))
 
 
