@@ -12,7 +12,7 @@ from netdesk.knowledge.search.terms import fold, fts5_query, tsquery_text
 
 FTS_TABLE = "knowledge_searchdocument_fts"
 VOCABULARY = "knowledge_searchdocument_vocab"
-# The work one keyword query may cost on SQLite, in (word, document) pairs:
+# The work one keyword query may cost, in (word, document) pairs:
 # a question's words are taken rarest first until their documents add up to
 # this (at least RARE_MIN words, however common). Every common word of a mail would
 # otherwise have bm25 score most of the index: a 30-word mail over 100,000
@@ -61,6 +61,7 @@ def keyword_ranked(*, terms: list[str], allowed: Q, limit: int) -> list[tuple[in
         return []
     documents = SearchDocument.objects.filter(allowed)
     if connection.vendor == "postgresql":
+        terms = _rarest_by_statistics(terms)
         text = tsquery_text(terms)
         # The GIN index serves each branch of the OR; the language check
         # is read from the rows it found.
@@ -112,4 +113,38 @@ def _rarest(terms: list[str]) -> list[str]:
             break
         chosen.append(word)
         postings += documents[word]
+    return chosen
+
+
+# PostgreSQL's statistics of the tsvector column (ANALYZE, run by autovacuum):
+# the most common words with the share of rows holding each, and the rows.
+_STATISTICS = """
+    SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples
+    FROM pg_stats s JOIN pg_class c ON c.oid = 'knowledge_searchdocument'::regclass
+    WHERE s.schemaname = current_schema() AND s.tablename = 'knowledge_searchdocument'
+        AND s.attname = 'search_vector'
+"""
+
+
+def _rarest_by_statistics(terms: list[str]) -> list[str]:
+    """The words of `terms`, rarest first, as many as POSTINGS_BUDGET allows
+    by PostgreSQL's statistics of the index (one query). A word not among
+    the most common counts as often as the least common of them; without
+    statistics yet (a new table) every word is kept."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STATISTICS)
+        found = cursor.fetchone()
+    if found is None or not found[0] or not found[1]:
+        return terms
+    words, shares, rows = found
+    common = dict(zip(words, shares, strict=False))
+    least = min(common.values())
+    documents = {term: float(common.get(term, least)) * max(float(rows), 0.0) for term in terms}
+    chosen: list[str] = []
+    postings = 0.0
+    for term in sorted(terms, key=lambda t: (documents[t], -len(t), t)):
+        if len(chosen) >= RARE_MIN and postings + documents[term] > POSTINGS_BUDGET:
+            break
+        chosen.append(term)
+        postings += documents[term]
     return chosen

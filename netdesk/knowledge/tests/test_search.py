@@ -70,6 +70,21 @@ def test_a_mail_keeps_its_rarer_words_within_the_budget(agent, monkeypatch):
     assert [h.object_id for h in hits] == [fibre.pk]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_postgresql_keeps_rarer_words_by_its_statistics(agent, monkeypatch):
+    for n in range(30):
+        _article(f"Router note {n}", "The router restarts.")
+    fibre = _article("Fibre splice", "The router restarts after a fibre splice.")
+    # Without statistics every word is kept.
+    assert keyword._rarest_by_statistics(["router", "splice"]) == ["router", "splice"]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE knowledge_searchdocument")
+    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 10)
+    assert keyword._rarest_by_statistics(["router", "splice"]) == ["splice"]
+    hits = keyword_search(text="router splice", reader=Reader(user=agent))
+    assert [h.object_id for h in hits] == [fibre.pk]
+
+
 def test_the_public_sees_live_public_articles_only(agent):
     public = _article("Reset the router", "Hold reset for ten seconds.", audience=Audience.PUBLIC)
     _article("Reset the router (internal)", "Use the ACS to reset.")
