@@ -63,21 +63,19 @@ def keyword_ranked(*, terms: list[str], allowed: Q, limit: int) -> list[tuple[in
     if connection.vendor == "postgresql":
         terms = _rarest_by_statistics(terms)
         text = tsquery_text(terms)
-        # The GIN index serves each branch of the OR; the language check
-        # is read from the rows it found.
-        matches = [f"{_VECTOR} @@ to_tsquery('simple', %s)"] + [
-            f"({_CONFIG} = '{c}'::regconfig AND {_VECTOR} @@ to_tsquery('{c}', %s))"
-            for c in STEMMED
-        ]
-        rank = (
-            f"ts_rank({_VECTOR}, to_tsquery('simple', %s) || to_tsquery({_CONFIG}, %s), "
-            f"{TS_RANK_NORMALISATION})"
-        )
+        # Any stem in any language, as one constant query the GIN index
+        # answers; then, for the rows it found, the words as written or
+        # stemmed in the row's own language (a constant per language: the
+        # planner computes each to_tsquery once).
+        anywhere = " || ".join(f"to_tsquery('{c}', %s)" for c in ("simple", *STEMMED))
+        branches = " ".join(f"WHEN '{c}'::regconfig THEN to_tsquery('{c}', %s)" for c in STEMMED)
+        own = f"(to_tsquery('simple', %s) || CASE {_CONFIG} {branches} ELSE ''::tsquery END)"
+        own_params = [text] * (1 + len(STEMMED))
         documents = documents.extra(  # noqa: S610  # constants and bound parameters only
-            select={"keyword_score": rank},
-            select_params=[text, text],
-            where=["(" + " OR ".join(matches) + ")"],
-            params=[text] * len(matches),
+            select={"keyword_score": f"ts_rank({_VECTOR}, {own}, {TS_RANK_NORMALISATION})"},
+            select_params=own_params,
+            where=[f"{_VECTOR} @@ ({anywhere})", f"{_VECTOR} @@ {own}"],
+            params=[text] * (1 + len(STEMMED)) + own_params,
             order_by=["-keyword_score", "id"],
         )
     else:
