@@ -9,7 +9,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.network.selectors import topology_changed
@@ -123,7 +123,11 @@ def test_noc_endpoints_on_a_live_incident(case, live_noc):
             parameters[name] = live_noc[name]
     if isinstance(case.body, dict) and isinstance(case.body.get("ticket"), str):
         case.body["ticket"] = live_noc["ticket"]  # link and unlink a real ticket
+    # The test puts a valid token and the live records' ids in place of what
+    # was generated, which can undo a negative case's only invalid part (a
+    # malformed Authorization header, a string id): the request is then valid
+    # and rightly accepted. Invalid input is still checked by the test above.
     case.call_and_validate(
         headers={"Authorization": f"Bearer {live_noc['token']}"},
-        excluded_checks=[positive_data_acceptance],
+        excluded_checks=[positive_data_acceptance, negative_data_rejection],
     )
