@@ -4,7 +4,7 @@ both). One query, the reader's filter inside it."""
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from netdesk.knowledge.models import SearchDocument
@@ -94,7 +94,22 @@ def keyword_ranked(*, terms: list[str], allowed: Q, limit: int) -> list[tuple[in
         )
     # The checker does not see names added by extra().
     rows = documents.values_list("id", "keyword_score")[:limit]  # type: ignore[misc]
-    return [(document_id, float(score)) for document_id, score in rows]
+    if connection.vendor != "postgresql":
+        return [(document_id, float(score)) for document_id, score in rows]
+    # PostgreSQL's planner misjudges a many-word tsquery and reads every row
+    # (20,000 articles: 0.4 s) where the GIN index takes 0.07 s; the choice
+    # is taken from it for this one query, and given back after.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
+        )
+        found = cursor.fetchone()
+        try:
+            return [(document_id, float(score)) for document_id, score in rows]
+        finally:
+            cursor.execute(
+                "SELECT set_config('enable_seqscan', %s, true)", [found[0] if found else "on"]
+            )
 
 
 def _rarest(terms: list[str]) -> list[str]:
