@@ -37,7 +37,12 @@ from netdesk.chat.services.agent import (
 )
 from netdesk.chat.services.transcript import CHAT_OUTCOMES
 from netdesk.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
-from netdesk.core.refusals import PROBLEM, UNREADABLE, problem_body, problem_response, refusal_for
+from netdesk.core.refusals import (
+    UNREADABLE,
+    problem_response,
+    refusal_for,
+    service_error_response,
+)
 from netdesk.core.text import printable_excerpt
 from netdesk.customers.views import desk_view
 from netdesk.tickets.choices import Outcome
@@ -48,18 +53,6 @@ BODY_MAX_BYTES = 64 * 1024
 BODY_ACCEPTED = 'a JSON object or a form, e.g. {"text": "Hello"}'
 
 AgentChatView = Callable[[HttpRequest, User, Chat], HttpResponse]
-
-
-def _problem(request: HttpRequest, error: ServiceError) -> JsonResponse:
-    body = problem_body(
-        request,
-        status=error.status,
-        title=error.title,
-        detail=error.message,
-        kind=error.kind,
-        errors=[error.as_error()],
-    )
-    return JsonResponse(body, status=error.status, content_type=PROBLEM)
 
 
 def _fields(request: HttpRequest) -> dict[str, Any] | QueryDict:
@@ -103,7 +96,7 @@ def _agent_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             require(user_of(request), Action.CHAT_TAKE)
             return view(request, *args, **kwargs)
         except ServiceError as error:
-            return _problem(request, error)
+            return service_error_response(request, error)
         except UNREADABLE as error:
             refusal = refusal_for(error)
             assert refusal is not None

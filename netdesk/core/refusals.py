@@ -18,6 +18,8 @@ from django.core.exceptions import (
 from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 
+from netdesk.core.errors import ServiceError
+
 PROBLEM = "application/problem+json"
 # What the desk cannot read, most specific first.
 UNREADABLE: tuple[type[Exception], ...] = (
@@ -114,5 +116,22 @@ def problem_response(request: HttpRequest, refusal: Refusal) -> JsonResponse:
             kind=refusal.kind,
         ),
         status=refusal.status,
+        content_type=PROBLEM,
+    )
+
+
+def service_error_response(request: HttpRequest, error: ServiceError) -> JsonResponse:
+    """A refused service call as an RFC 9457 problem (JSON views outside the
+    REST API: the chat console, the macro picker)."""
+    return JsonResponse(
+        problem_body(
+            request,
+            status=error.status,
+            title=error.title,
+            detail=error.message,
+            kind=error.kind,
+            errors=[error.as_error()],
+        ),
+        status=error.status,
         content_type=PROBLEM,
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from netdesk.accounts.permissions import Action, can, require, user_of
 from netdesk.core.errors import PermissionDenied, ServiceError
-from netdesk.core.refusals import PROBLEM, problem_body
+from netdesk.core.refusals import service_error_response
 from netdesk.customers.views import desk_view
 from netdesk.knowledge.forms_macros import MacroFilterForm, MacroForm
 from netdesk.knowledge.models import Macro
@@ -154,18 +154,6 @@ def macro_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("kb_macro_list")
 
 
-def _problem(request: HttpRequest, error: ServiceError) -> JsonResponse:
-    body = problem_body(
-        request,
-        status=error.status,
-        title=error.title,
-        detail=error.message,
-        kind=error.kind,
-        errors=[error.as_error()],
-    )
-    return JsonResponse(body, status=error.status, content_type=PROBLEM)
-
-
 def _snippet(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= SNIPPET else flat[: SNIPPET - 1] + "…"
@@ -180,7 +168,7 @@ def macro_offered(request: HttpRequest) -> JsonResponse:
         require(user, Action.KB_VIEW)
         ticket = ticket_get(user=user, ref=request.GET.get("ticket", ""))
     except ServiceError as error:
-        return _problem(request, error)
+        return service_error_response(request, error)
     choices = macro_choices(user=user, text=request.GET.get("q", "")[:200])
     items = [
         {
@@ -204,7 +192,7 @@ def macro_render_view(request: HttpRequest, pk: int, ref: str) -> JsonResponse:
     try:
         macro, ticket = macro_for_ticket(user=user, macro_id=pk, ref=ref)
     except ServiceError as error:
-        return _problem(request, error)
+        return service_error_response(request, error)
     filled = macro_fill(macro=macro, ticket=ticket, agent=user)
     if request.method == "POST":
         macro_used(macro_id=macro.pk)

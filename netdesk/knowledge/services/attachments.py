@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Callable
 from typing import IO
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -16,10 +15,10 @@ from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
-from netdesk.core.errors import NotFound, ValidationFailed
+from netdesk.core.errors import NotFound
 from netdesk.knowledge.models import ArticleAttachment, ArticleState
 from netdesk.knowledge.services.articles import article_locked
-from netdesk.tickets.services.file_types import attachment_type
+from netdesk.tickets.services.file_types import attachment_type, upload_size
 
 # What an article page shows in place (in <img>); anything else is downloaded.
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
@@ -42,23 +41,6 @@ def _filename(upload: UploadedFile) -> str:
     return name[-FILENAME_LIMIT:] or "file"
 
 
-def _check_size(upload: UploadedFile) -> int:
-    limit = settings.NETDESK_ATTACHMENT_MAX_BYTES
-    size = upload.size or 0
-    if size > limit:
-        raise ValidationFailed(
-            f"{upload.name} is {size} bytes; the limit is {limit} bytes.",
-            field="file",
-            value=upload.name,
-            accepted=f"files up to {limit} bytes",
-        )
-    if size == 0:
-        raise ValidationFailed(
-            f"{upload.name} is empty.", field="file", value=upload.name, accepted="a non-empty file"
-        )
-    return size
-
-
 def _require_editor(actor: User | None, state: str) -> None:
     # What customers may read changes only with the publish right.
     require(actor, Action.KB_EDIT)
@@ -76,7 +58,7 @@ def article_attachment_add(
     file the editor means."""
     article = article_locked(article_id)
     _require_editor(actor, article.state)
-    size = _check_size(upload)
+    size = upload_size(upload)
     content_type = attachment_type(upload)
     filename = _filename(upload)
     replaced = list(ArticleAttachment.objects.filter(article=article, filename=filename))

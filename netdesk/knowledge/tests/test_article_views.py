@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -419,11 +421,14 @@ def test_a_text_search_in_the_list_runs_a_fixed_number_of_queries(
     article(title="Router reset steps", tags=["router"])
     url = reverse("kb_article_list")
     client.get(url, {"q": "router"})
-    with django_assert_num_queries(7):
+    # The search's own queries differ by database (SQLite reads the index's
+    # vocabulary, PostgreSQL its statistics and stems): the count is taken
+    # with one article and must not grow with thirteen.
+    with CaptureQueriesContext(connection) as one:
         client.get(url, {"q": "router"})
     for n in range(12):
         article(title=f"Router model {n}", tags=["router", f"m{n}"])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(url, {"q": "router"}).content.decode()
     assert "13 articles found" in page
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +24,7 @@ from netdesk.tickets.events import (
 )
 from netdesk.tickets.models import Attachment, Comment, Interaction, Ticket
 from netdesk.tickets.services.changes import ticket_changed
-from netdesk.tickets.services.file_types import attachment_type
+from netdesk.tickets.services.file_types import attachment_type, upload_size
 
 # A live conversation answers the customer: the call or chat itself is the response.
 LIVE_CHANNELS = {Channel.PHONE, Channel.CHAT, Channel.WALK_IN}
@@ -234,22 +233,7 @@ def attachment_add(
     content and name (never from what the client declares)."""
     require(actor, Action.NOTE_ADD)
     ticket = locked(ticket)
-    limit = settings.NETDESK_ATTACHMENT_MAX_BYTES
-    size = upload.size or 0
-    if size > limit:
-        raise ValidationFailed(
-            f"{upload.name} is {size} bytes; the limit is {limit} bytes.",
-            field="file",
-            value=upload.name,
-            accepted=f"files up to {limit} bytes",
-        )
-    if size == 0:
-        raise ValidationFailed(
-            f"{upload.name} is empty.",
-            field="file",
-            value=upload.name,
-            accepted="a non-empty file",
-        )
+    size = upload_size(upload)
     content_type = attachment_type(upload)
     filename = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
     attachment = Attachment(

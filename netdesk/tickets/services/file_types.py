@@ -126,3 +126,22 @@ def _reads_as_text(upload: UploadedFile, head: bytes) -> bool:
             continue
         return True
     return False
+
+
+def upload_size(upload: UploadedFile) -> int:
+    """The upload's size in bytes, refused when empty or over
+    NETDESK_ATTACHMENT_MAX_BYTES (ticket and article files alike)."""
+    limit = settings.NETDESK_ATTACHMENT_MAX_BYTES
+    size = upload.size or 0
+    if size > limit:
+        raise ValidationFailed(
+            f"{upload.name} is {size} bytes; the limit is {limit} bytes.",
+            field="file",
+            value=upload.name,
+            accepted=f"files up to {limit} bytes",
+        )
+    if size == 0:
+        raise ValidationFailed(
+            f"{upload.name} is empty.", field="file", value=upload.name, accepted="a non-empty file"
+        )
+    return size
