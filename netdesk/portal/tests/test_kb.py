@@ -290,7 +290,9 @@ def test_searches_read_a_fixed_number_of_queries(client):
     listed_many, _ = _queries_of(client, reverse("portal_kb"), q=WORDS)
 
     assert (len(first["items"]), len(second["items"])) == (1, 5)
-    assert few == many <= 6
+    # PostgreSQL's search also reads the index's statistics and the words'
+    # stems, and sets the planner's choice for its query and back.
+    assert few == many <= (6 if connection.vendor == "sqlite" else 11)
     assert listed_few == listed_many
 
 
