@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "netdesk.customers",
     "netdesk.tickets",
     "netdesk.sla",
+    "netdesk.triage",
     "netdesk.noc",
     "netdesk.integrations",
     "netdesk.competency",

@@ -5,29 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0001_initial'),
-        ('noc', '0001_initial'),
+        ("network", "0001_initial"),
+        ("noc", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComplaintBaseline',
+            name="ComplaintBaseline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bucket_minutes', models.PositiveSmallIntegerField(default=15)),
-                ('mean_rate', models.FloatField(help_text='complaints per bucket over the whole week')),
-                ('hourly_rates', models.JSONField(blank=True, default=list)),
-                ('complaints', models.PositiveIntegerField(help_text='complaints it was learned from')),
-                ('learned_from', models.DateTimeField()),
-                ('learned_until', models.DateTimeField()),
-                ('learned_at', models.DateTimeField()),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.area')),
-                ('element', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.networkelement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("bucket_minutes", models.PositiveSmallIntegerField(default=15)),
+                (
+                    "mean_rate",
+                    models.FloatField(help_text="complaints per bucket over the whole week"),
+                ),
+                ("hourly_rates", models.JSONField(blank=True, default=list)),
+                (
+                    "complaints",
+                    models.PositiveIntegerField(help_text="complaints it was learned from"),
+                ),
+                ("learned_from", models.DateTimeField()),
+                ("learned_until", models.DateTimeField()),
+                ("learned_at", models.DateTimeField()),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.area",
+                    ),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.networkelement",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('element__isnull', False)), fields=('element',), name='complaint_baseline_one_per_element'), models.UniqueConstraint(condition=models.Q(('area__isnull', False)), fields=('area',), name='complaint_baseline_one_per_area'), models.CheckConstraint(condition=models.Q(('element__isnull', True), ('area__isnull', True), _connector='OR'), name='complaint_baseline_element_or_area')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("element__isnull", False)),
+                        fields=("element",),
+                        name="complaint_baseline_one_per_element",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("area__isnull", False)),
+                        fields=("area",),
+                        name="complaint_baseline_one_per_area",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("element__isnull", True), ("area__isnull", True), _connector="OR"
+                        ),
+                        name="complaint_baseline_element_or_area",
+                    ),
+                ],
             },
         ),
     ]

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('noc', '0002_complaint_baselines'),
+        ("noc", "0002_complaint_baselines"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='liaisonrecord',
-            name='kind',
-            field=models.CharField(choices=[('status_update', 'Incident update to customer service'), ('troubleshooting_request', 'Remote troubleshooting requested'), ('troubleshooting_result', 'Remote troubleshooting result'), ('request_closed', 'Troubleshooting request closed'), ('question', 'Question'), ('answer', 'Answer')], max_length=30),
+            model_name="liaisonrecord",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("status_update", "Incident update to customer service"),
+                    ("troubleshooting_request", "Remote troubleshooting requested"),
+                    ("troubleshooting_result", "Remote troubleshooting result"),
+                    ("request_closed", "Troubleshooting request closed"),
+                    ("question", "Question"),
+                    ("answer", "Answer"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

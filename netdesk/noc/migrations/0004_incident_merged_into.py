@@ -12,9 +12,7 @@ MERGE_NOTE = r"^Merged into NI-([0-9]+):"
 
 def link_merged_incidents(apps, schema_editor):
     incidents = apps.get_model("noc", "NetworkIncident").objects
-    notes = apps.get_model("noc", "IncidentUpdate").objects.filter(
-        technical_note__regex=MERGE_NOTE
-    )
+    notes = apps.get_model("noc", "IncidentUpdate").objects.filter(technical_note__regex=MERGE_NOTE)
     existing = set(incidents.values_list("pk", flat=True))
     for incident_id, note in notes.values_list("incident_id", "technical_note"):
         into = int(re.match(MERGE_NOTE, note)[1])
@@ -23,16 +21,21 @@ def link_merged_incidents(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('noc', '0003_troubleshooting_request_closed'),
+        ("noc", "0003_troubleshooting_request_closed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='networkincident',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged', to='noc.networkincident'),
+            model_name="networkincident",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="merged",
+                to="noc.networkincident",
+            ),
         ),
         migrations.RunPython(link_merged_incidents, migrations.RunPython.noop),
     ]

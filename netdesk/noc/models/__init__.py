@@ -1,7 +1,14 @@
 """What the NOC works with: alarms, network incidents and their impact,
 maintenance windows, suspected outages and the liaison with customer service."""
 
-from netdesk.noc.models.alarms import Alarm, AlarmSeverity, AlarmSource, AlarmState, RejectedInput
+from netdesk.noc.models.alarms import (
+    Alarm,
+    AlarmSeverity,
+    AlarmSource,
+    AlarmState,
+    RejectedInput,
+    RootCauseModel,
+)
 from netdesk.noc.models.baselines import ComplaintBaseline
 from netdesk.noc.models.incidents import (
     DetectedBy,
@@ -12,7 +19,7 @@ from netdesk.noc.models.incidents import (
 )
 from netdesk.noc.models.liaison import LiaisonKind, LiaisonRecord
 from netdesk.noc.models.maintenance import MaintenanceWindow
-from netdesk.noc.models.outages import OutageState, SuspectedOutage
+from netdesk.noc.models.outages import OutageConfidence, OutageState, SuspectedOutage
 
 __all__ = [
     "Alarm",
@@ -28,7 +35,9 @@ __all__ = [
     "LiaisonRecord",
     "MaintenanceWindow",
     "NetworkIncident",
+    "OutageConfidence",
     "OutageState",
     "RejectedInput",
+    "RootCauseModel",
     "SuspectedOutage",
 ]

@@ -78,6 +78,27 @@ class Alarm(models.Model):
         return f"{self.name} on {self.element or self.element_ref}"
 
 
+class RootCauseModel(models.Model):
+    """What root-cause ranking learned from this network's alarm history:
+    how often each alarm type comes first (type priors), which types precede
+    which within a window chosen from the data, and how the ranking scored
+    against simple baselines on held-out history. The newest row is used."""
+
+    learned_at = models.DateTimeField()
+    learned_from = models.DateTimeField()
+    learned_until = models.DateTimeField()
+    alarms = models.PositiveIntegerField(help_text="alarms it was learned from")
+    window_seconds = models.PositiveIntegerField(help_text="precedence window chosen from the data")
+    parameters = models.JSONField(default=dict, blank=True)
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-learned_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Root-cause model learned {self.learned_at:%Y-%m-%d} from {self.alarms} alarms"
+
+
 class RejectedInput(models.Model):
     """Input a listener or endpoint could not use, kept so the NOC can see
     what was refused and why (counted per source and reason)."""

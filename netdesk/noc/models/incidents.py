@@ -66,6 +66,19 @@ class NetworkIncident(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
     )
+    # Set when the incident was cut off a bigger one (the parts cleared apart,
+    # or it outgrew its bounds in time or topology).
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="splits"
+    )
+    # The likeliest first cause among the incident's alarms, as the root-cause
+    # ranking names it, with its reasons in words for the NOC.
+    probable_root_alarm = models.ForeignKey(
+        "noc.Alarm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    root_cause_evidence = models.TextField(blank=True, default="")
+    # Closed by the desk when every alarm had cleared for the hold time.
+    closed_automatically = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,14 @@ class OutageState(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
+class OutageConfidence(models.TextChoices):
+    # Enough complaints beyond the baseline: a suspected outage.
+    OUTAGE = "outage", "Suspected outage"
+    # One complaint from a place that never complains, with no alarm there:
+    # worth a look, not an outage.
+    HINT = "hint", "Low-confidence hint"
+
+
 class SuspectedOutage(models.Model):
     element = models.ForeignKey(
         NetworkElement, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -23,6 +31,12 @@ class SuspectedOutage(models.Model):
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    confidence = models.CharField(
+        max_length=10, choices=OutageConfidence.choices, default=OutageConfidence.OUTAGE
+    )
+    # The level of the network tree it was detected at (0 = the core), each
+    # level with its own baselines, so a wide wave does not mask local spikes.
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
     raised_at = models.DateTimeField()
     window_start = models.DateTimeField()
     complaints = models.PositiveIntegerField(help_text="complaints in the window")
