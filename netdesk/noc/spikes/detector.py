@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, tzinfo
-from typing import NamedTuple
 
 from netdesk.noc.spikes.baselines import Baseline
-from netdesk.noc.spikes.places import AREA, ELEMENT, Node, PathIndex
+from netdesk.noc.spikes.places import ELEMENT, Node, PathIndex
+from netdesk.noc.spikes.results import NOTHING, Complaint, Hint, Outcome, Reading, Spike
 from netdesk.noc.spikes.scoring import (
     SpikeSettings,
     hour_of_week,
@@ -19,58 +18,10 @@ from netdesk.noc.spikes.scoring import (
     score_below,
 )
 
+__all__ = ["NOTHING", "Complaint", "Hint", "Outcome", "Reading", "Spike", "SpikeDetector"]
+
 # How often (in detector time) raised outages are checked for having ended.
 RELEASE_CHECK_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class Complaint:
-    """One fault ticket or complaint as the detector sees it."""
-
-    ticket_id: int
-    at: datetime  # aware
-    customer_id: int
-    element_id: int | None
-    area_id: int | None
-
-
-class Reading(NamedTuple):
-    complaints: int
-    expected: float
-    score: float
-
-    @property
-    def excess(self) -> float:
-        return self.complaints - self.expected
-
-
-@dataclass(frozen=True)
-class Spike:
-    """A suspected outage the detector raises."""
-
-    node: Node  # what it names
-    at: datetime
-    window_start: datetime
-    complaints: int
-    customers: int
-    expected: float
-    score: float
-    threshold: float
-    ticket_ids: tuple[int, ...]
-    hour_of_week: int
-    fired: Node  # the node whose duration gate passed
-    top: Node  # the hot node with the largest excess
-    share: float  # the part of the top's excess `node` holds
-    widens: tuple[Node, ...] = ()  # raised nodes below it, now explained by it
-
-
-@dataclass(frozen=True)
-class Outcome:
-    raised: tuple[Spike, ...] = ()
-    joined: Node | None = None  # the raised node on this complaint's path
-
-
-NOTHING = Outcome()
 
 
 class _Entry:
@@ -117,11 +68,20 @@ class SpikeDetector:
         self._released_at = -math.inf
         self._now = -math.inf
         self._observed = 0
+        # Access elements seen complaining since the detector started.
+        self._complained: set[int] = set()
+        self._hinted: deque[float] = deque()  # when recent hints were given
+
+    # levels ------------------------------------------------------------
+
+    def level_of(self, node: Node) -> int | None:
+        return self.paths.level(node)
 
     # feedback ----------------------------------------------------------
 
     def threshold_for(self, node: Node) -> float:
-        return self.settings.threshold + self._offsets.get(node, 0.0)
+        base = self.settings.base_threshold(self.paths.level(node))
+        return base + self._offsets.get(node, 0.0)
 
     def set_threshold_offset(self, node: Node, offset: float) -> None:
         if offset > 0:
@@ -156,15 +116,20 @@ class SpikeDetector:
                 entries = self._windows[node] = deque()
             entries.append(entry)
             self._evict(entries, cutoff)
-            if node in self._pending or node in self._explained or self._covered(node):
+            if node in self._pending or node in self._explained or node in self._raised:
                 continue
-            if self._hot(node, len(entries)):
+            if self._hot(node, entries):
                 self._pending[node] = self._now
         raised = self._mature(nodes)
         # The deepest raised node on the path: the element outage, else the area's.
         joined = next((node for node in nodes if node in self._raised), None)
-        if raised or joined is not None:
-            return Outcome(raised=tuple(raised), joined=joined)
+        hint = None
+        if complaint.element_id is not None:
+            if not raised and joined is None:
+                hint = self._hint(complaint, nodes[0])
+            self._complained.add(complaint.element_id)
+        if raised or joined is not None or hint is not None:
+            return Outcome(raised=tuple(raised), joined=joined, hint=hint)
         return NOTHING
 
     def advance(self, at: datetime) -> tuple[Spike, ...]:
@@ -185,6 +150,70 @@ class SpikeDetector:
         return Reading(count, expected, poisson_tail_score(count, expected))
 
     # inside ------------------------------------------------------------
+
+    def _hint(self, complaint: Complaint, node: Node) -> Hint | None:
+        """A hint when this is the first complaint ever from its access
+        element, within the desk-wide budget of hints per window."""
+        if not self.settings.hints or complaint.element_id in self._complained:
+            return None
+        if node in self.baseline.means:
+            return None
+        while self._hinted and self._hinted[0] <= self._now - self._window:
+            self._hinted.popleft()
+        if len(self._hinted) >= self.settings.hints_per_window:
+            return None
+        self._hinted.append(self._now)
+        return Hint(
+            node=node,
+            level=self.paths.level(node),
+            at=complaint.at,
+            ticket_id=complaint.ticket_id,
+            expected=self._expected(node, self._now),
+        )
+
+    def _waves(self, node: Node, entries: Collection[_Entry]) -> list[Node]:
+        """Raised places over `node`: every complaint it counts passes
+        through them and they are not below it (a wide outage, a national
+        wave). They do not explain its complaints away; they raise what it
+        is expected to bring by their own excess (`_wave_ratio`)."""
+        if not self._raised or not entries:
+            return []
+        return [
+            upper
+            for upper in self._raised
+            if upper != node
+            and not self.paths.covers(node, upper)
+            and all(upper in entry.nodes for entry in entries)
+        ]
+
+    def _wave_ratio(self, count: int, expected: float, waves: list[Node]) -> float:
+        """How many times its usual rate the widest-running wave brings
+        outside the node read (`count` complaints, `expected` usually); at
+        least 1."""
+        ratio = 1.0
+        for upper in waves:
+            total = len(self._current(upper))
+            total_expected = self._expected(upper, self._now)
+            rest, rest_expected = total - count, total_expected - expected
+            if rest_expected <= 0.05 * total_expected:
+                # The node is (nearly) all of the wave: the wave's own ratio.
+                rest, rest_expected = total, total_expected
+            if rest_expected > 0 and rest > rest_expected:
+                ratio = max(ratio, rest / rest_expected)
+        return ratio
+
+    def _expected_under(
+        self, node: Node, count: int, entries: Collection[_Entry]
+    ) -> tuple[float, Node | None, float]:
+        """The node's expectation in the window, raised by any wave over it:
+        the expectation, the wave and its ratio."""
+        expected = self._expected(node, self._now)
+        waves = self._waves(node, entries)
+        if not waves:
+            return expected, None, 1.0
+        ratio = self._wave_ratio(count, expected, waves)
+        wave = max(waves, key=lambda w: (self.paths.depth(w), -w.id))
+        return expected * ratio, wave, ratio
 
     def _remember(self, ticket_id: int, at: float) -> None:
         self._seen[ticket_id] = at
@@ -209,13 +238,6 @@ class SpikeDetector:
     def _evict(entries: deque[_Entry], cutoff: float) -> None:
         while entries and entries[0].at <= cutoff:
             entries.popleft()
-
-    def _covered(self, node: Node) -> bool:
-        if not self._raised:
-            return False
-        if node.kind == AREA:
-            return node in self._raised
-        return any(upper in self._raised for upper in self.paths.elements(node.id))
 
     def _hour(self, bucket: int) -> int:
         how = self._hours.get(bucket)
@@ -247,13 +269,19 @@ class SpikeDetector:
         self._expectations[node] = (minute, expected)
         return expected
 
-    def _hot(self, node: Node, count: int) -> bool:
+    def _hot(self, node: Node, entries: Collection[_Entry]) -> bool:
+        """Hot against its own baseline, and, under a raised wave, against
+        its baseline times the wave's ratio: a local spike that stands out
+        from the wave is hot, a place that only carries its share is not."""
+        count = len(entries)
         if count < self.settings.min_complaints:
             return False
         expected = self._expected(node, self._now)
         threshold = self.threshold_for(node)
         if score_below(count, expected, threshold):
             return False
+        if self._raised:
+            expected, _, _ = self._expected_under(node, count, entries)
         return poisson_tail_score(count, expected) >= threshold
 
     def _current(self, node: Node) -> deque[_Entry]:
@@ -264,8 +292,9 @@ class SpikeDetector:
         return entries
 
     def _read(self, node: Node) -> Reading:
-        count = len(self._current(node))
-        expected = self._expected(node, self._now)
+        entries = self._current(node)
+        count = len(entries)
+        expected, _, _ = self._expected_under(node, count, entries)
         return Reading(count, expected, poisson_tail_score(count, expected))
 
     def _is_hot(self, node: Node, reading: Reading) -> bool:
@@ -293,7 +322,7 @@ class SpikeDetector:
             if self.settings.persist_by_complaint and (touched is None or node not in touched):
                 continue
             entries = self._current(node)
-            if self._covered(node) or not self._hot(node, len(entries)):
+            if node in self._raised or not self._hot(node, entries):
                 del self._pending[node]
                 continue
             customers = len({entry.customer_id for entry in entries})
@@ -309,26 +338,36 @@ class SpikeDetector:
         """Name the place for the spike `fired` passed its gate with, from
         the complaints no raised outage explains yet; None when they are
         all explained already (the fired node then stays quiet until an
-        outage ends)."""
-        raised = self._raised
+        outage ends). A raised place over `fired` (a wave) explains nothing
+        below it: the places under it are read against their baselines
+        times the wave's ratio instead."""
+        waves = set(self._waves(fired, self._current(fired)))
+        explaining = [node for node in self._raised if node not in waves]
+        readings: dict[Node, Reading] = {}
 
         def unexplained(node: Node) -> list[_Entry]:
             entries = self._current(node)
-            if not raised:
+            if not explaining:
                 return list(entries)
-            return [e for e in entries if not any(n in raised for n in e.nodes)]
-
-        readings: dict[Node, Reading] = {}
+            return [e for e in entries if not any(n in explaining for n in e.nodes)]
 
         def read(node: Node) -> Reading:
             reading = readings.get(node)
             if reading is None:
                 count = len(unexplained(node))
                 expected = self._expected(node, self._now)
+                if waves:
+                    entries = self._current(node)
+                    over = [w for w in self._waves(node, entries) if w in waves]
+                    if over:
+                        expected *= self._wave_ratio(len(entries), expected, over)
                 reading = readings[node] = Reading(
                     count, expected, poisson_tail_score(count, expected)
                 )
             return reading
+
+        def under_waves(node: Node) -> bool:
+            return not waves or waves <= set(self._waves(node, self._current(node)))
 
         own = unexplained(fired)
         if not self._is_hot(fired, read(fired)) or (
@@ -336,16 +375,36 @@ class SpikeDetector:
         ):
             self._explained.add(fired)
             return None
-        candidates = list(dict.fromkeys(node for entry in own for node in entry.nodes))
+        candidates = [
+            node
+            for node in dict.fromkeys(node for entry in own for node in entry.nodes)
+            if node not in self._raised and under_waves(node)
+        ]
         hot = [node for node in candidates if self._is_hot(node, read(node))]
         top = max(hot, key=lambda n: (readings[n].excess, -self.paths.depth(n)))
-        top_reading = readings[top]
-        held = Counter(
-            node for entry in unexplained(top) for node in entry.nodes if node.kind == ELEMENT
-        )
+        named, share = self._deepest_explaining(top, unexplained(top), read)
+        named = self._widened(named)
+        if named in self._raised or (
+            named.kind == ELEMENT
+            and any(upper in explaining for upper in self.paths.elements(named.id))
+        ):
+            self._explained.add(fired)
+            return None
+        return self._raise(named, fired=fired, top=top, share=share)
+
+    def _deepest_explaining(
+        self, top: Node, entries: list[_Entry], read: Callable[[Node], Reading]
+    ) -> tuple[Node, float]:
+        """The deepest hot element under which `explain_share` of the top's
+        excess sits, allowing for the normal noise of the complaints outside
+        it; the top itself when none does. With the share it holds."""
+        top_reading = read(top)
+        held = Counter(node for entry in entries for node in entry.nodes if node.kind == ELEMENT)
         best: tuple[int, float, int] | None = None
         named, share = top, 1.0
         for node, count in held.items():
+            if node in self._raised:
+                continue  # a wave over the spike: it does not name it
             reading = read(node)
             if not self._is_hot(node, reading):
                 continue
@@ -358,15 +417,14 @@ class SpikeDetector:
             if best is None or rank > best:
                 best, named = rank, node
                 share = holds / top_reading.excess if top_reading.excess > 0 else 1.0
-        named = self._widened(named)
-        if self._covered(named):
-            self._explained.add(fired)
-            return None
-        widens = tuple(n for n in raised if n != named and self.paths.covers(named, n))
-        self._raised[named] = self._now
+        return named, (min(share, 1.0) if named != top else 1.0)
+
+    def _raise(self, named: Node, *, fired: Node, top: Node, share: float) -> Spike:
+        widens = tuple(n for n in self._raised if n != named and self.paths.covers(named, n))
         entries = list(self._current(named))
         count = len(entries)
-        expected = self._expected(named, self._now)
+        expected, wave, ratio = self._expected_under(named, count, entries)
+        self._raised[named] = self._now
         window_start = self._now - self._window
         return Spike(
             node=named,
@@ -381,8 +439,11 @@ class SpikeDetector:
             hour_of_week=self._hour(math.floor(self._now / self._bucket)),
             fired=fired,
             top=top,
-            share=min(share, 1.0) if named != top else 1.0,
+            share=share,
             widens=widens,
+            level=self.paths.level(named),
+            wave=wave,
+            wave_ratio=ratio,
         )
 
     def _widened(self, named: Node) -> Node:

@@ -58,6 +58,12 @@ class PathIndex:
         """Elements: hops to their root (deeper is smaller). Areas: -1, above any element."""
         return len(self.elements(node.id)) - 1 if node.kind == ELEMENT else -1
 
+    def level(self, node: Node) -> int | None:
+        """The level of the network tree a node sits at: 0 for a root (the
+        core), one more per hop below it; None for an area (areas are a level
+        of their own, beside the elements)."""
+        return len(self.elements(node.id)) - 1 if node.kind == ELEMENT else None
+
     def covers(self, upper: Node, node: Node) -> bool:
         """Whether `node` is `upper` or lies below it (elements only)."""
         return node.kind == ELEMENT and upper.kind == ELEMENT and upper in self.elements(node.id)

@@ -34,6 +34,24 @@ class SpikeSettings:
     min_shape_complaints: int = 50
     dismissal_step: float = 1.0
     dismissal_cap: float = 4.0
+    # The threshold of each level of the network tree (index 0 = the core),
+    # for levels that need another than `threshold`; areas use
+    # `area_threshold` when set.
+    level_thresholds: tuple[float, ...] = ()
+    area_threshold: float | None = None
+    # Low-confidence hints: one complaint from an access element that never
+    # had one. At most `hints_per_window` in one window, desk-wide: a wave of
+    # first complaints from quiet places is a wave, not hundreds of hints.
+    hints: bool = True
+    hints_per_window: int = 3
+
+    def base_threshold(self, level: int | None) -> float:
+        """The threshold at a level of the tree (None: an area), before feedback."""
+        if level is None:
+            return self.threshold if self.area_threshold is None else self.area_threshold
+        if 0 <= level < len(self.level_thresholds):
+            return self.level_thresholds[level]
+        return self.threshold
 
     @property
     def bucket_seconds(self) -> int:
