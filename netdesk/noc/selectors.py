@@ -1,6 +1,6 @@
 """Reads for network operations: which customers an incident affects
 (through the topology), which incidents lie on a customer's path, the NOC
-board.
+board, the alarms no active incident holds and why.
 
 Every list that names customers or tickets is scoped to the reader with the
 same querysets the customer and ticket pages use (`customers_visible_to`,
@@ -14,21 +14,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet, TextChoices
 
 from netdesk.accounts.models import User
+from netdesk.core.cursors import time_cursor_read, time_cursor_write
+from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import Customer, Service, ServiceStatus
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.network.models import NetworkElement
 from netdesk.network.selectors import topology
 from netdesk.noc.impact import impact_index
 from netdesk.noc.models import (
+    Alarm,
+    AlarmSeverity,
+    AlarmState,
     IncidentState,
     IncidentTicket,
     IncidentUpdate,
     LiaisonKind,
     LiaisonRecord,
     NetworkIncident,
+    OutageState,
     SuspectedOutage,
 )
 from netdesk.tickets.models import Ticket
@@ -186,9 +192,17 @@ def incident_detail(reference: str, *, user: User | None) -> NetworkIncident | N
     )
     return (
         NetworkIncident.objects.filter(pk=int(number))
-        .select_related("root_element", "root_element__area", "detected_by_user")
+        .select_related(
+            "root_element",
+            "root_element__area",
+            "detected_by_user",
+            "split_from",
+            "probable_root_alarm",
+            "probable_root_alarm__element",
+        )
         .prefetch_related(
             "elements",
+            Prefetch("splits", queryset=NetworkIncident.objects.order_by("pk").only("pk")),
             Prefetch(
                 "affected_key_accounts",
                 queryset=_customers(user).order_by("name"),
@@ -243,4 +257,191 @@ def suspected_outages(*, user: User | None) -> QuerySet[SuspectedOutage]:
     (`complaints` still counts them all)."""
     return SuspectedOutage.objects.select_related("element", "area", "incident").prefetch_related(
         Prefetch("tickets", queryset=_tickets(user).order_by("pk"))
+    )
+
+
+class UnassignedReason(TextChoices):
+    """Why a firing alarm is in no active incident, in the order the intake
+    checks it: the first that holds is the reason."""
+
+    UNKNOWN_ELEMENT = "unknown_element", "unknown element"
+    MAINTENANCE = "maintenance", "in a maintenance window"
+    BELOW_MAJOR = "below_major", "below major"
+    FLAPPING = "flapping", "flapping"
+    INCIDENT_RESOLVED = "incident_resolved", "its incident was resolved"
+    WAITING = "waiting", "waiting for correlation"
+
+
+def unassigned_reason(alarm: Alarm) -> UnassignedReason | None:
+    """Why `alarm` is in no active incident, or None when it is in one or has
+    cleared. Reads only the alarm's own fields (and its incident's state,
+    so read alarms with `select_related("incident")`); the intake only
+    correlates alarms on a known element, outside maintenance, at least
+    major and not flapping."""
+    if alarm.state != AlarmState.FIRING:
+        return None
+    incident = alarm.incident if alarm.incident_id is not None else None
+    if incident is not None and incident.state != IncidentState.RESOLVED:
+        return None
+    if alarm.element_id is None:
+        return UnassignedReason.UNKNOWN_ELEMENT
+    if alarm.suppressed_by_id is not None:
+        return UnassignedReason.MAINTENANCE
+    if alarm.severity > AlarmSeverity.MAJOR:
+        return UnassignedReason.BELOW_MAJOR
+    if alarm.is_flapping:
+        return UnassignedReason.FLAPPING
+    if alarm.incident_id is not None:
+        return UnassignedReason.INCIDENT_RESOLVED
+    return UnassignedReason.WAITING
+
+
+# The same reasons as conditions on the alarm table, in the same order, so
+# the desk counts and filters what `unassigned_reason` says of each alarm.
+UNASSIGNED = Q(state=AlarmState.FIRING) & (
+    Q(incident__isnull=True) | Q(incident__state=IncidentState.RESOLVED)
+)
+_REASON_CONDITIONS: list[tuple[UnassignedReason, Q]] = [
+    (UnassignedReason.UNKNOWN_ELEMENT, Q(element__isnull=True)),
+    (UnassignedReason.MAINTENANCE, Q(suppressed_by__isnull=False)),
+    (UnassignedReason.BELOW_MAJOR, Q(severity__gt=AlarmSeverity.MAJOR)),
+    (UnassignedReason.FLAPPING, Q(is_flapping=True)),
+    (UnassignedReason.INCIDENT_RESOLVED, Q(incident__isnull=False)),
+    (UnassignedReason.WAITING, Q()),
+]
+
+
+def unassigned_condition(reason: UnassignedReason | None = None) -> Q:
+    """The alarms no active incident holds (for one reason, or any)."""
+    if reason is None:
+        return UNASSIGNED
+    earlier = Q()
+    for candidate, condition in _REASON_CONDITIONS:
+        if candidate == reason:
+            return UNASSIGNED & earlier & condition
+        earlier &= ~condition
+    raise AssertionError(reason)  # every reason has its condition
+
+
+def unassigned_alarm_counts() -> dict[UnassignedReason, int]:
+    """How many firing alarms no active incident holds, per reason (every
+    reason named, zeros included), for the whole desk. One query."""
+    counts = Alarm.objects.filter(UNASSIGNED).aggregate(
+        **{
+            reason.value: Count("pk", filter=unassigned_condition(reason))
+            for reason in UnassignedReason
+        }
+    )
+    return {reason: counts[reason.value] or 0 for reason in UnassignedReason}
+
+
+ALARMS_PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class AlarmFilter:
+    state: str | None = None  # AlarmState value
+    unassigned: bool = False
+    reason: str | None = None  # UnassignedReason value; implies unassigned
+
+
+def _alarm_rows(filters: AlarmFilter) -> QuerySet[Alarm]:
+    alarms = Alarm.objects.all()
+    if filters.state is not None:
+        if filters.state not in AlarmState.values:
+            raise ValidationFailed(
+                f"state {filters.state!r} is not an alarm state.",
+                field="state",
+                value=filters.state,
+                accepted=list(AlarmState.values),
+            )
+        alarms = alarms.filter(state=filters.state)
+    if filters.reason is not None:
+        if filters.reason not in UnassignedReason.values:
+            raise ValidationFailed(
+                f"reason {filters.reason!r} is not a reason an alarm is unassigned.",
+                field="reason",
+                value=filters.reason,
+                accepted=list(UnassignedReason.values),
+            )
+        alarms = alarms.filter(unassigned_condition(UnassignedReason(filters.reason)))
+    elif filters.unassigned:
+        alarms = alarms.filter(UNASSIGNED)
+    return alarms
+
+
+def alarm_page(
+    *, filters: AlarmFilter, cursor: str | None, limit: int
+) -> tuple[list[Alarm], int, str | None]:
+    """A page of alarms, newest first, how many match in all, and the cursor
+    of the next page (None on the last). Keyset pagination on (first_seen,
+    id): two queries however many alarms there are and however deep the
+    page. Alarms name no customer: every reader of the NOC sees them all."""
+    if not 1 <= limit <= ALARMS_PAGE_MAX:
+        raise ValidationFailed(
+            f"limit {limit} is out of range.",
+            field="limit",
+            value=limit,
+            accepted=f"1 to {ALARMS_PAGE_MAX}",
+        )
+    alarms = _alarm_rows(filters)
+    total = alarms.count()
+    if cursor:
+        seen, pk = time_cursor_read(cursor)
+        alarms = alarms.filter(Q(first_seen__lt=seen) | Q(first_seen=seen, pk__lt=pk))
+    rows = list(
+        alarms.select_related("element", "incident").order_by("-first_seen", "-pk")[: limit + 1]
+    )
+    next_cursor = (
+        time_cursor_write(rows[limit - 1].first_seen, rows[limit - 1].pk)
+        if len(rows) > limit
+        else None
+    )
+    return rows[:limit], total, next_cursor
+
+
+INCIDENT_ALARMS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class IncidentAlarms:
+    """The alarms of an incident as its page lists them."""
+
+    alarms: list[Alarm]  # the first INCIDENT_ALARMS_SHOWN, in the order they fired
+    firing: int
+    cleared: int
+
+
+def incident_alarms(
+    incident: NetworkIncident, *, limit: int = INCIDENT_ALARMS_SHOWN
+) -> IncidentAlarms:
+    """An incident's alarms, earliest first, with how many fire and how many
+    cleared in all. Two queries, however many alarms it gathered."""
+    rows = Alarm.objects.filter(incident=incident)
+    counts = rows.aggregate(
+        firing=Count("pk", filter=Q(state=AlarmState.FIRING)),
+        cleared=Count("pk", filter=Q(state=AlarmState.CLEARED)),
+    )
+    shown = list(rows.select_related("element").order_by("first_seen", "pk")[:limit])
+    return IncidentAlarms(shown, counts["firing"] or 0, counts["cleared"] or 0)
+
+
+def outage_level(outage: SuspectedOutage) -> str:
+    """Where in the network tree a suspected outage was detected, in words:
+    "core", "level 2", or its area when no level was recorded. Read
+    outages with their area (`select_related`)."""
+    if outage.level == 0:
+        return "core"
+    if outage.level is not None:
+        return f"level {outage.level}"
+    return outage.area.name if outage.area is not None else ""
+
+
+def open_outages(*, confidence: str, limit: int = 50) -> list[SuspectedOutage]:
+    """Suspected outages (or hints) waiting for the NOC, newest first, for
+    the board. One query."""
+    return list(
+        SuspectedOutage.objects.filter(state=OutageState.OPEN, confidence=confidence)
+        .select_related("element", "area")
+        .order_by("-raised_at", "-pk")[:limit]
     )

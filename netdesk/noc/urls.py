@@ -4,6 +4,7 @@ from netdesk.noc import views
 
 urlpatterns = [
     path("", views.board, name="noc_board"),
+    path("alarms/", views.alarm_list, name="noc_alarms"),
     path("incidents/", views.incident_open, name="noc_incident_open"),
     path("incidents/<str:ref>/", views.incident_page, name="noc_incident"),
     path("incidents/<str:ref>/<str:action>/", views.incident_action, name="noc_incident_action"),

@@ -29,16 +29,25 @@ from netdesk.noc.models import (
     IncidentState,
     LiaisonRecord,
     NetworkIncident,
+    OutageConfidence,
     SuspectedOutage,
 )
 from netdesk.noc.selectors import (
+    AlarmFilter,
+    UnassignedReason,
     affected_customers,
+    alarm_page,
+    incident_alarms,
     incident_board,
     incident_detail,
     incident_for_ticket,
     incident_liaison,
     network_status_for,
+    open_outages,
     open_troubleshooting_requests,
+    outage_level,
+    unassigned_alarm_counts,
+    unassigned_reason,
 )
 from netdesk.noc.services.incidents import (
     incident_create,
@@ -146,18 +155,27 @@ def _board_page(
     errors alike: a mistyped form must not hide what is live."""
     user = user_of(request)
     now = timezone.now()
+    firing = (
+        Alarm.objects.filter(state=AlarmState.FIRING)
+        .select_related("element", "incident")
+        .order_by("severity", "-last_seen")[:50]
+    )
+    # The newest alarms no active incident holds: an incident of thousands
+    # of alarms must not push them off the firing list.
+    unassigned, _, _ = alarm_page(filters=AlarmFilter(unassigned=True), cursor=None, limit=20)
+    counts = unassigned_alarm_counts()
     context = {
         "incidents": incident_board(include_resolved_since=now - timedelta(hours=24)),
         "now": now,
-        "outages": list(
-            SuspectedOutage.objects.filter(state="open").select_related("element", "area")[:50]
-        ),
+        "outages": [(o, outage_level(o)) for o in open_outages(confidence=OutageConfidence.OUTAGE)],
+        "hints": [
+            (o, outage_level(o)) for o in open_outages(confidence=OutageConfidence.HINT, limit=20)
+        ],
         "requests": open_troubleshooting_requests(user=user),
-        "alarms": list(
-            Alarm.objects.filter(state=AlarmState.FIRING)
-            .select_related("element", "incident")
-            .order_by("severity", "-last_seen")[:50]
-        ),
+        "alarms": [(alarm, unassigned_reason(alarm)) for alarm in firing],
+        "unassigned": [(alarm, unassigned_reason(alarm)) for alarm in unassigned],
+        "unassigned_total": sum(counts.values()),
+        "unassigned_counts": [(reason, n) for reason, n in counts.items() if n],
         "can_manage": can(user, Action.INCIDENT_MANAGE),
         "can_decide": can(user, Action.OUTAGE_DECIDE),
         "form": open_form or OpenIncidentForm(),
@@ -171,6 +189,43 @@ def _board_page(
 def board(request: HttpRequest) -> HttpResponse:
     require(user_of(request), Action.INCIDENT_VIEW)
     return _board_page(request)
+
+
+@desk_view
+def alarm_list(request: HttpRequest) -> HttpResponse:
+    """Every alarm, newest first, a page at a time; `unassigned=1` keeps the
+    firing ones no active incident holds, `reason=` those for one reason."""
+    require(user_of(request), Action.INCIDENT_VIEW)
+    filters = AlarmFilter(
+        state=request.GET.get("state") or None,
+        unassigned=request.GET.get("unassigned", "") in ("1", "true"),
+        reason=request.GET.get("reason") or None,
+    )
+    try:
+        rows, total, next_cursor = alarm_page(
+            filters=filters, cursor=request.GET.get("cursor") or None, limit=100
+        )
+    except ServiceError as error:
+        accepted = error.accepted if isinstance(error.accepted, str) else ", ".join(error.accepted)
+        text = f"{error.message} Accepted: {accepted}."
+        return render(request, "noc/alarms.html", {"error": text}, status=error.status)
+    chosen = QueryDict(mutable=True)
+    for key in ("state", "unassigned", "reason"):
+        if request.GET.get(key):
+            chosen[key] = request.GET[key]
+    if next_cursor:
+        chosen["cursor"] = next_cursor
+    return render(
+        request,
+        "noc/alarms.html",
+        {
+            "alarms": [(alarm, unassigned_reason(alarm)) for alarm in rows],
+            "total": total,
+            "filters": filters,
+            "reason": UnassignedReason(filters.reason) if filters.reason else None,
+            "next_query": chosen.urlencode() if next_cursor else "",
+        },
+    )
 
 
 @desk_view
@@ -229,6 +284,7 @@ def _incident_page(
         "noc/incident.html",
         {
             "incident": incident,
+            "alarms": incident_alarms(incident),
             "customers": affected_customers(incident, user=user, limit=50),
             "only_own_accounts": not sees_all_customers(user),
             "can_manage": can(user, Action.INCIDENT_MANAGE) and incident.is_active,

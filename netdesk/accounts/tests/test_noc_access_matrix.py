@@ -155,6 +155,7 @@ API_ENDPOINTS: dict[tuple[str, str], tuple[Action, dict[str, Any] | None]] = {
     ("get", "/api/v1/noc/incidents/{ref}"): (Action.INCIDENT_VIEW, None),
     ("get", "/api/v1/noc/incidents/{ref}/customers"): (Action.INCIDENT_VIEW, None),
     ("get", "/api/v1/noc/outages"): (Action.INCIDENT_VIEW, None),
+    ("get", "/api/v1/noc/alarms"): (Action.INCIDENT_VIEW, None),
     ("get", "/api/v1/noc/customers/{own}/network-status"): (Action.INCIDENT_VIEW, None),
     ("post", "/api/v1/noc/alarms/alertmanager"): (
         Action.ALARM_INGEST,
@@ -196,6 +197,7 @@ API_ENDPOINTS: dict[tuple[str, str], tuple[Action, dict[str, Any] | None]] = {
 }
 PAGES: dict[tuple[str, str], tuple[Action, dict[str, Any] | None]] = {
     ("get", "/noc/"): (Action.INCIDENT_VIEW, None),
+    ("get", "/noc/alarms/"): (Action.INCIDENT_VIEW, None),
     ("get", "/noc/incidents/{ref}/"): (Action.INCIDENT_VIEW, None),
     ("get", "/noc/status/customer/{own}/"): (Action.INCIDENT_VIEW, None),
     ("get", "/noc/status/ticket/{ticket}/"): (Action.INCIDENT_VIEW, None),

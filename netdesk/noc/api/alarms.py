@@ -1,18 +1,27 @@
-"""NOC endpoints for alarm intake: the Alertmanager webhook and generic
-JSON batches."""
+"""NOC endpoints for alarms: intake (the Alertmanager webhook and generic
+JSON batches) and the list of alarms, the unassigned ones among them."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.schemas import InputSchema, OutputSchema, answers
 from netdesk.noc import intake
+from netdesk.noc.models import Alarm, AlarmState
+from netdesk.noc.selectors import (
+    ALARMS_PAGE_MAX,
+    AlarmFilter,
+    UnassignedReason,
+    alarm_page,
+    unassigned_reason,
+)
 from netdesk.noc.services.alarms import AlarmIn, alarms_ingest, input_reject
 
 router = Router()
@@ -146,3 +155,77 @@ def generic_alarms(request: HttpRequest, payload: GenericIn) -> Status[dict[str,
         payload.alarms, lambda item: intake.generic_alarm(item, now), "alarms", repairs
     )
     return Status(202, _take_in(request, good, refused, "generic", repairs))
+
+
+class AlarmOut(OutputSchema):
+    id: int
+    name: str
+    element: str | None
+    element_ref: str
+    severity: str
+    state: str
+    summary: str
+    first_seen: datetime
+    last_seen: datetime
+    cleared_at: datetime | None
+    occurrences: int
+    is_flapping: bool
+    in_maintenance: bool
+    incident: str | None
+    unassigned_reason: str | None = Field(
+        description="why a firing alarm is in no active incident; null when it is in one"
+    )
+
+
+class AlarmPage(OutputSchema):
+    items: list[AlarmOut]
+    total: int = Field(description="alarms matching the filters, on every page")
+    next: str | None
+
+
+class AlarmListQuery(Schema):
+    state: Literal[tuple(AlarmState.values)] | None = None  # type: ignore[valid-type]
+    unassigned: bool = Field(
+        False, description="only firing alarms no active incident holds, whatever the reason"
+    )
+    reason: Literal[tuple(UnassignedReason.values)] | None = Field(  # type: ignore[valid-type]
+        None, description="only unassigned alarms for this reason"
+    )
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(50, ge=1, le=ALARMS_PAGE_MAX)
+
+
+def _alarm_row(alarm: Alarm) -> dict[str, Any]:
+    reason = unassigned_reason(alarm)
+    return {
+        "id": alarm.pk,
+        "name": alarm.name,
+        "element": alarm.element.name if alarm.element else None,
+        "element_ref": alarm.element_ref,
+        "severity": alarm.get_severity_display().lower(),
+        "state": alarm.state,
+        "summary": alarm.summary,
+        "first_seen": alarm.first_seen,
+        "last_seen": alarm.last_seen,
+        "cleared_at": alarm.cleared_at,
+        "occurrences": alarm.occurrences,
+        "is_flapping": alarm.is_flapping,
+        "in_maintenance": alarm.suppressed_by_id is not None,
+        "incident": alarm.incident.reference if alarm.incident else None,
+        "unassigned_reason": reason.value if reason else None,
+    }
+
+
+@router.get(
+    "/alarms",
+    response=answers(AlarmPage),
+    summary="Alarms, newest first (keyset pagination; unassigned=true: those in no active incident)",
+)
+def alarm_list(request: HttpRequest, query: Query[AlarmListQuery]) -> dict[str, Any]:
+    require(user_of(request), Action.INCIDENT_VIEW)
+    rows, total, next_cursor = alarm_page(
+        filters=AlarmFilter(state=query.state, unassigned=query.unassigned, reason=query.reason),
+        cursor=query.cursor,
+        limit=query.limit,
+    )
+    return {"items": [_alarm_row(alarm) for alarm in rows], "total": total, "next": next_cursor}

@@ -77,6 +77,26 @@ class IncidentDetailOut(IncidentOut):
     key_accounts: list[str]
     tickets: list[str]
     updates: list[IncidentUpdateOut]
+    probable_root_alarm: str | None = Field(
+        description="the likeliest first cause among its alarms; null until named"
+    )
+    root_cause_evidence: str
+    split_from: str | None
+    splits: list[str]
+    closed_automatically: bool
+
+    @staticmethod
+    def resolve_probable_root_alarm(incident: NetworkIncident) -> str | None:
+        alarm = incident.probable_root_alarm
+        return str(alarm) if alarm else None
+
+    @staticmethod
+    def resolve_split_from(incident: NetworkIncident) -> str | None:
+        return incident.split_from.reference if incident.split_from else None
+
+    @staticmethod
+    def resolve_splits(incident: NetworkIncident) -> list[str]:
+        return [part.reference for part in incident.splits.all()]
 
     @staticmethod
     def resolve_key_accounts(incident: NetworkIncident) -> list[str]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router
+from ninja import Field, Query, Router, Schema
 
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound
 from netdesk.core.schemas import MAX_ID, InputSchema, ObjectOutputSchema, answers
-from netdesk.noc.models import SuspectedOutage
-from netdesk.noc.selectors import suspected_outages
+from netdesk.noc.models import OutageConfidence, SuspectedOutage
+from netdesk.noc.selectors import outage_level, suspected_outages
 from netdesk.noc.services.outages import outage_confirm, outage_dismiss
 
 router = Router()
@@ -21,6 +21,9 @@ router = Router()
 class OutageOut(ObjectOutputSchema):
     id: int
     state: str
+    confidence: str = Field(description="outage, or hint: a low-confidence single complaint")
+    level: int | None = Field(description="depth in the network tree it was detected at; 0 core")
+    level_name: str = Field(description='"core", "level 2", or the area when no level is known')
     element: str | None
     area: str | None
     raised_at: Any
@@ -34,6 +37,10 @@ class OutageOut(ObjectOutputSchema):
     @staticmethod
     def resolve_element(outage: SuspectedOutage) -> str | None:
         return outage.element.name if outage.element else None
+
+    @staticmethod
+    def resolve_level_name(outage: SuspectedOutage) -> str:
+        return outage_level(outage)
 
     @staticmethod
     def resolve_area(outage: SuspectedOutage) -> str | None:
@@ -55,11 +62,24 @@ class OutageDecisionIn(InputSchema):
     reason: str = Field(default="", max_length=300)
 
 
-@router.get("/outages", response=answers(list[OutageOut]), summary="Suspected outages waiting")
-def outages(request: HttpRequest) -> list[SuspectedOutage]:
+class OutageListQuery(Schema):
+    confidence: Literal[tuple(OutageConfidence.values)] | None = Field(  # type: ignore[valid-type]
+        None, description="outage or hint; both when left out"
+    )
+
+
+@router.get(
+    "/outages",
+    response=answers(list[OutageOut]),
+    summary="Suspected outages and low-confidence hints waiting",
+)
+def outages(request: HttpRequest, query: Query[OutageListQuery]) -> list[SuspectedOutage]:
     user = user_of(request)
     require(user, Action.INCIDENT_VIEW)
-    return list(suspected_outages(user=user).filter(state="open")[:200])
+    waiting = suspected_outages(user=user).filter(state="open")
+    if query.confidence is not None:
+        waiting = waiting.filter(confidence=query.confidence)
+    return list(waiting[:200])
 
 
 @router.post(
