@@ -2,6 +2,7 @@
 
 import itertools
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -225,3 +226,60 @@ def test_rank_learned_falls_back_to_start_for_unknown_types() -> None:
     alarms = [alarm("q", "d1", 9), alarm("p", "d1", 3), alarm("q", "d1", 1)]
     assert [a.start for a in rank_learned(alarms, model)] == [1, 3, 9]
     assert rank_learned([], model) == []
+
+
+# Reading the logs' .npy files
+
+
+def test_npy_matrix_reads_c_and_fortran_order(tmp_path: Path) -> None:
+    import numpy
+
+    from bench.alarm_grouping_eval import read_npy_matrix
+
+    matrix = numpy.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]], dtype=numpy.int64)
+    numpy.save(tmp_path / "c.npy", matrix)
+    numpy.save(tmp_path / "f.npy", numpy.asfortranarray(matrix))
+    assert numpy.load(tmp_path / "f.npy").flags["F_CONTIGUOUS"]
+    expected = [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+    assert read_npy_matrix(tmp_path / "c.npy") == expected
+    assert read_npy_matrix(tmp_path / "f.npy") == expected
+    numpy.save(tmp_path / "v.npy", numpy.zeros(3))
+    with pytest.raises(ValueError, match="2-D"):
+        read_npy_matrix(tmp_path / "v.npy")
+
+
+# The fixed root-cause protocol (bench/root_cause_protocol.py)
+
+
+def test_network_from_adjacency_roots_the_tree_at_the_best_connected_device() -> None:
+    from bench.root_cause_protocol import network_from_adjacency
+
+    # 1 is linked to 0, 2 and 3; 3 to 4.
+    matrix = [[0] * 5 for _ in range(5)]
+    for a, b in [(0, 1), (1, 2), (1, 3), (3, 4)]:
+        matrix[a][b] = 1  # one direction only: links are undirected
+    network = network_from_adjacency(matrix)
+    assert network.parent == {"1": None, "0": "1", "2": "1", "3": "1", "4": "3"}
+    assert network.depth["4"] == 2
+    assert network.ancestors("4") == ["3", "1"]
+    assert network.related("3", "4")
+    assert network.related("4", "3")
+    assert not network.related("0", "4")
+    assert max(network.closeness, key=lambda d: network.closeness[d]) == "1"
+
+
+def test_protocol_scores_hit_at_1_hit_at_3_and_mrr_against_the_graph() -> None:
+    from bench.root_cause_protocol import by_key, evaluate, informative
+
+    reach = {("a", "b"), ("a", "c"), ("b", "c")}  # a → b → c
+    groups = [
+        AlarmGroup((alarm("b", "d", 0), alarm("a", "d", 5), alarm("c", "d", 9))),
+        AlarmGroup((alarm("a", "d", 0), alarm("c", "d", 5))),
+        AlarmGroup((alarm("x", "d", 0), alarm("y", "d", 5))),  # unrelated: not informative
+    ]
+    cases = informative(groups, reach)
+    assert len(cases) == 2
+    earliest = evaluate(cases, by_key(lambda a: a.start), [0])
+    assert earliest["hit@1"] == 0.5
+    assert earliest["hit@3"] == 1.0
+    assert earliest["mrr"] == pytest.approx((1 / 2 + 1) / 2)
