@@ -1,0 +1,324 @@
+"""Writing triage: a new ticket's suggestion (applied by itself to mail and
+portal tickets above the desk's threshold), an agent applying it, training
+on the desk's resolved tickets, and the desk's policy."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from netdesk.accounts.models import SupportGroup, User
+from netdesk.accounts.permissions import Action, require
+from netdesk.core.errors import NotFound, ValidationFailed
+from netdesk.core.locking import locked
+from netdesk.core.memo import data_changed
+from netdesk.tickets.choices import Channel, Status, TicketType
+from netdesk.tickets.models import Category, Ticket
+from netdesk.tickets.services.classification import ticket_reclassify
+from netdesk.triage import engine
+from netdesk.triage.models import TriageModel, TriagePolicy, TriageSuggestion
+from netdesk.triage.selectors import active_classifier, policy
+
+logger = logging.getLogger("netdesk.triage")
+
+# Only requests that arrive as text alone are reclassified by the desk:
+# on the phone and in chat an agent already asked what it is.
+AUTO_CHANNELS = frozenset({Channel.EMAIL, Channel.WEB})
+TARGETS = ("type", "category", "group")
+# A ticket's text as the classifier reads it: long mails are cut, their
+# first lines say what they are about.
+TEXT_LIMIT = 4000
+# Training reads the newest resolved tickets; the cross-validation behind
+# the figures (five trainings) the newest of those.
+TRAIN_LIMIT = 50_000
+CV_LIMIT = 5_000
+# Trained models kept besides the active one (older suggestions name them).
+MODELS_KEPT = 5
+
+_Labelled = TypeVar("_Labelled", Category, SupportGroup)
+
+
+def ticket_text(title: str, description: str) -> str:
+    return f"{title}\n{description}"[:TEXT_LIMIT]
+
+
+def _record(model: type[_Labelled], key: str) -> _Labelled | None:
+    """The active category or group a label names: its id (what trained
+    models answer) or its name (what keyword rules may answer)."""
+    if not key:
+        return None
+    rows = model.objects.filter(is_active=True)
+    found = rows.filter(pk=int(key)).first() if key.isdigit() else None
+    return found or rows.filter(name__iexact=key).order_by("id").first()
+
+
+def _suggestion(
+    ticket: Ticket, model: TriageModel | None, guess: engine.Prediction
+) -> TriageSuggestion:
+    known_type = guess.ticket_type.value in TicketType.values
+    category = _record(Category, guess.category.value)
+    group = _record(SupportGroup, guess.group.value)
+    return TriageSuggestion.objects.create(
+        ticket=ticket,
+        model=model,
+        method=guess.method,
+        ticket_type=guess.ticket_type.value if known_type else ticket.ticket_type,
+        type_confidence=guess.ticket_type.confidence if known_type else 0.0,
+        category=category,
+        category_confidence=guess.category.confidence if category else 0.0,
+        group=group,
+        group_confidence=guess.group.confidence if group else 0.0,
+        network_fault=guess.network_fault.value == "yes",
+        network_fault_confidence=guess.network_fault.confidence,
+        evidence=list(guess.evidence),
+        created_at=timezone.now(),
+    )
+
+
+def _changes(
+    ticket: Ticket, suggestion: TriageSuggestion, targets: Collection[str]
+) -> dict[str, Any]:
+    """What applying these targets changes on the ticket. A category goes
+    with the type it belongs to, so one of another type is left out."""
+    changes: dict[str, Any] = {}
+    if "type" in targets and suggestion.ticket_type != ticket.ticket_type:
+        changes["ticket_type"] = suggestion.ticket_type
+    ticket_type = changes.get("ticket_type", ticket.ticket_type)
+    category = suggestion.category
+    if (
+        "category" in targets
+        and category is not None
+        and category.pk != ticket.category_id
+        and category.ticket_type == ticket_type
+    ):
+        changes["category"] = category
+    group = suggestion.group
+    if "group" in targets and group is not None and group.pk != ticket.group_id:
+        changes["group"] = group
+    return changes
+
+
+def confident_targets(suggestion: TriageSuggestion, threshold: float) -> list[str]:
+    confidences = {
+        "type": suggestion.type_confidence,
+        "category": suggestion.category_confidence,
+        "group": suggestion.group_confidence,
+    }
+    return [target for target in TARGETS if confidences[target] >= threshold]
+
+
+def _auto_apply(ticket: Ticket, suggestion: TriageSuggestion, desk: TriagePolicy) -> None:
+    changes = _changes(ticket, suggestion, confident_targets(suggestion, desk.threshold))
+    if not changes:
+        return
+    ticket_reclassify(
+        actor=None,
+        ticket=ticket,
+        changes=changes,
+        message=f"Applied the triage suggestion (confidence ≥ {desk.threshold:.0%})",
+    )
+    suggestion.applied_at = timezone.now()
+    suggestion.applied_automatically = True
+    suggestion.save(update_fields=["applied_at", "applied_automatically"])
+
+
+def ticket_created(*, ticket: Ticket, actor: User | None) -> None:  # noqa: ARG001 - the hook's arguments
+    """NETDESK_HOOKS["ticket_created"]: the suggestion for a new ticket,
+    applied by itself to a mail or portal ticket above the threshold. It
+    never fails the ticket: a classifier or apply error is logged and the
+    ticket stays as it came in (each step in its own savepoint)."""
+    try:
+        with transaction.atomic():
+            model, classifier = active_classifier()
+            guess = classifier.predict(ticket_text(ticket.title, ticket.description))
+            suggestion = _suggestion(ticket, model, guess)
+    except Exception:  # the ticket matters more than its suggestion
+        logger.exception("Triage of %s failed; it has no suggestion.", ticket.reference)
+        return
+    desk = policy()
+    if not desk.auto_apply or ticket.channel not in AUTO_CHANNELS:
+        return
+    try:
+        with transaction.atomic():
+            _auto_apply(ticket, suggestion, desk)
+    except Exception:
+        logger.exception(
+            "Applying the triage of %s failed; left as a suggestion.", ticket.reference
+        )
+        ticket.refresh_from_db()
+
+
+@transaction.atomic
+def suggestion_apply(*, actor: User, ticket: Ticket, targets: Collection[str]) -> list[str]:
+    """An agent applies what triage suggested for `targets` ("type",
+    "category", "group"); the targets that changed the ticket."""
+    require(actor, Action.TICKET_UPDATE)
+    unknown = sorted(set(targets) - set(TARGETS))
+    if unknown or not targets:
+        raise ValidationFailed(
+            f"Choose what to apply among {', '.join(TARGETS)}.",
+            field="targets",
+            value=unknown or list(targets),
+            accepted=list(TARGETS),
+        )
+    suggestion = (
+        TriageSuggestion.objects.select_for_update(of=("self",))
+        .select_related("category", "group__tier")
+        .filter(ticket_id=ticket.pk)
+        .first()
+    )
+    if suggestion is None:
+        raise NotFound(
+            f"{ticket.reference} has no triage suggestion.", field="ticket", value=ticket.reference
+        )
+    ticket = locked(ticket)
+    changes = _changes(ticket, suggestion, targets)
+    category = suggestion.category
+    if (
+        "category" in targets
+        and category is not None
+        and "category" not in changes
+        and category.pk != ticket.category_id
+    ):
+        raise ValidationFailed(
+            f"The suggested category {category.name!r} is for "
+            f"{category.ticket_type} tickets; apply the type with it.",
+            field="targets",
+            value=sorted(targets),
+            accepted="type and category together",
+        )
+    if not changes:
+        return []
+    ticket_reclassify(
+        actor=actor, ticket=ticket, changes=changes, message="Applied the triage suggestion"
+    )
+    suggestion.applied_at = timezone.now()
+    suggestion.applied_by = actor
+    suggestion.applied_automatically = False
+    suggestion.save(update_fields=["applied_at", "applied_by", "applied_automatically"])
+    applied = {"ticket_type": "type", "category": "category", "group": "group"}
+    return [applied[name] for name in changes]
+
+
+# --- training -------------------------------------------------------------------------
+
+
+def training_samples(limit: int = TRAIN_LIMIT) -> list[engine.Sample]:
+    """The newest resolved and closed tickets, as the classifier learns
+    from them: category and group as their ids."""
+    rows = (
+        Ticket.objects.filter(Q(status=Status.RESOLVED) | Q(status=Status.CLOSED))
+        .order_by("-id")
+        .values_list(
+            "title", "description", "ticket_type", "category_id", "group_id", "customer__language"
+        )[:limit]
+    )
+    return [
+        engine.Sample(
+            text=ticket_text(title, description),
+            ticket_type=ticket_type,
+            category=str(category_id) if category_id else "",
+            group=str(group_id) if group_id else "",
+            language=language or "",
+        )
+        for title, description, ticket_type, category_id, group_id, language in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Training:
+    """What a training run did: the model it stored (None when the keyword
+    rules stay) and why."""
+
+    model: TriageModel | None
+    tickets: int
+    note: str
+
+
+def triage_train(*, now: datetime, samples: Sequence[engine.Sample] | None = None) -> Training:
+    """Train on the desk's resolved tickets and make the model the one in
+    use, with its cross-validated figures. With fewer tickets than the
+    policy's minimum, or too few kinds of them, the keyword rules stay."""
+    desk = policy()
+    samples = training_samples() if samples is None else samples
+    if len(samples) < desk.min_tickets:
+        note = f"{len(samples)} resolved tickets, fewer than the {desk.min_tickets} needed"
+        return Training(None, len(samples), f"Keyword rules kept: {note}.")
+    try:
+        classifier = engine.train(samples)
+        figures = engine.cross_validate(samples[:CV_LIMIT], folds=5, seed=0)
+    except ValueError as error:
+        return Training(None, len(samples), f"Keyword rules kept: {error}")
+    with transaction.atomic():
+        model = TriageModel.objects.create(
+            trained_at=now,
+            method=classifier.method,
+            tickets=len(samples),
+            parameters=classifier.to_json(),
+            figures={**figures, "cv_tickets": min(len(samples), CV_LIMIT)},
+        )
+        TriageModel.objects.exclude(pk=model.pk).filter(is_active=True).update(is_active=False)
+        old = TriageModel.objects.order_by("-trained_at", "-id").values_list("pk", flat=True)
+        TriageModel.objects.filter(pk__in=list(old[MODELS_KEPT + 1 :])).delete()
+        data_changed(TriageModel)
+    return Training(model, len(samples), f"Trained {classifier.method} on {len(samples)} tickets.")
+
+
+# --- policy ---------------------------------------------------------------------------
+
+POLICY_FIELDS = ("auto_apply", "threshold", "retrain_hours", "min_tickets")
+
+
+def _check_policy(changes: dict[str, Any]) -> None:
+    unknown = sorted(set(changes) - set(POLICY_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            f"These settings do not exist: {unknown}.",
+            field=unknown[0],
+            value=changes[unknown[0]],
+            accepted=list(POLICY_FIELDS),
+        )
+    checks: dict[str, tuple[float, float, str]] = {
+        "threshold": (0.5, 1.0, "a confidence from 0.5 to 1 (0.85 = 85 %)"),
+        "retrain_hours": (1, 24 * 30, "1 to 720 hours"),
+        "min_tickets": (20, 1_000_000, "20 to 1,000,000 resolved tickets"),
+    }
+    for field, (low, high, accepted) in checks.items():
+        if field not in changes:
+            continue
+        value = changes[field]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise ValidationFailed(
+                f"{field} {value!r} is out of range.", field=field, value=value, accepted=accepted
+            )
+    if "auto_apply" in changes and not isinstance(changes["auto_apply"], bool):
+        raise ValidationFailed(
+            "auto_apply is on or off.",
+            field="auto_apply",
+            value=changes["auto_apply"],
+            accepted=[True, False],
+        )
+
+
+@transaction.atomic
+def policy_update(*, actor: User, changes: dict[str, Any]) -> TriagePolicy:
+    """Change the desk's triage settings (managers)."""
+    require(actor, Action.CONFIGURE)
+    _check_policy(changes)
+    desk = locked(policy())
+    for field, value in changes.items():
+        setattr(desk, field, value)
+    desk.updated_by = actor
+    desk.save(update_fields=[*changes, "updated_by", "updated_at"])
+    return desk
