@@ -273,6 +273,7 @@ NETDESK_HOOKS = {
 NETDESK_WORKER_STARTUP = [
     "netdesk.sla.tasks.ensure_sla_tick",
     "netdesk.noc.tasks.ensure_relearn",
+    "netdesk.noc.tasks.ensure_quiet_tick",
     "netdesk.noc.root_cause_tasks.ensure_root_cause_relearn",
     "netdesk.routing.tasks.ensure_routing_tick",
     "netdesk.channels.tasks.ensure_mail_tick",

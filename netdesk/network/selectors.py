@@ -5,11 +5,11 @@ without a query per step."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from netdesk.core.memo import Memo, data_changed
-from netdesk.network.models import Area, NetworkElement
+from netdesk.network.models import Area, Link, NetworkElement
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,36 @@ def topology() -> Topology:
     return _forest.get()
 
 
+def build_neighbours() -> dict[int, frozenset[int]]:
+    """One query over the links' two ends. A link counts both ways; an
+    element without links is absent."""
+    found: dict[int, set[int]] = {}
+    rows = Link.objects.order_by().values_list("a_element_id", "b_element_id")
+    for a, b in rows.iterator(chunk_size=20_000):
+        if a == b:
+            continue
+        found.setdefault(a, set()).add(b)
+        found.setdefault(b, set()).add(a)
+    return {element_id: frozenset(ends) for element_id, ends in found.items()}
+
+
+_neighbours: Memo[dict[int, frozenset[int]]] = Memo(
+    build_neighbours, depends_on=[Link, NetworkElement]
+)
+
+
+def neighbours() -> Mapping[int, frozenset[int]]:
+    """Each element's direct neighbours over the links (the mesh beside the
+    upstream tree: a microwave hop's far end, a ring's next node), built
+    again after any change to links or elements, like `topology()`. Shared:
+    read-only."""
+    return _neighbours.get()
+
+
 def topology_changed() -> None:
     """The inventory changed (elements added, renamed, moved upstream or to
-    another area; areas added or renamed): every process builds the forest
-    and what it keeps per element or area again. Every write to elements or
-    areas calls this, in its transaction."""
-    data_changed(NetworkElement, Area)
+    another area; areas added or renamed; links added, moved or removed):
+    every process builds the forest, the links' adjacency and what it keeps
+    per element or area again. Every write to elements, areas or links
+    calls this, in its transaction."""
+    data_changed(NetworkElement, Area, Link)

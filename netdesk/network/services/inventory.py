@@ -171,6 +171,7 @@ def links_import(
         for start in range(0, len(changed), 1000):
             Link.objects.bulk_update(changed[start : start + 1000], LINK_FIELDS, batch_size=1000)
             bar.update(len(changed[start : start + 1000]))
+        topology_changed()  # alarm correlation reads the links' adjacency
     report.count("link", "created", len(new))
     report.count("link", "updated", len(changed))
     report.count("link", "unchanged", unchanged)

@@ -5,7 +5,11 @@ Per batch, whatever its size: one lookup of the firing alarms by
 fingerprint, one of the recently cleared ones (flapping), the maintenance
 windows running now, then bulk writes. Alarms that are new, serious, stable
 and outside maintenance are correlated into network incidents through the
-topology (`netdesk.noc.services.correlation`)."""
+topology (`netdesk.noc.services.correlation`), those that fired and cleared
+within the batch too: a fault that came and went is still a fault. A fire
+after its incident was resolved is a new alarm, so it opens a new incident;
+a fire within the flap window while its incident is still active (e.g.
+monitoring) is a flap and rejoins that incident."""
 
 from __future__ import annotations
 
@@ -21,7 +25,14 @@ from netdesk.core.bulk import rows_update
 from netdesk.core.memo import Memo
 from netdesk.network.models import NetworkElement
 from netdesk.network.selectors import topology
-from netdesk.noc.models import Alarm, AlarmSeverity, AlarmState, MaintenanceWindow, RejectedInput
+from netdesk.noc.models import (
+    Alarm,
+    AlarmSeverity,
+    AlarmState,
+    IncidentState,
+    MaintenanceWindow,
+    RejectedInput,
+)
 from netdesk.noc.services.correlation import alarms_correlate
 
 logger = logging.getLogger("netdesk.noc")
@@ -153,40 +164,60 @@ def _stored(fingerprints: list[str], now: datetime) -> tuple[dict[str, Alarm], d
         for a in Alarm.objects.filter(fingerprint__in=fingerprints, state=AlarmState.FIRING)
     }
     recently_cleared: dict[str, Alarm] = {}
-    for alarm in Alarm.objects.filter(
-        fingerprint__in=[k for k in fingerprints if k not in firing],
-        state=AlarmState.CLEARED,
-        cleared_at__gte=now - FLAP_WINDOW,
-    ).order_by("cleared_at"):
+    for alarm in (
+        Alarm.objects.filter(
+            fingerprint__in=[k for k in fingerprints if k not in firing],
+            state=AlarmState.CLEARED,
+            cleared_at__gte=now - FLAP_WINDOW,
+        )
+        # Its incident resolved, the fault is over: a fire now is a new alarm.
+        .exclude(incident__state=IncidentState.RESOLVED)
+        .order_by("cleared_at")
+    ):
         recently_cleared[alarm.fingerprint] = alarm
     return firing, recently_cleared
+
+
+def _new_row(
+    intake: _Intake, key: str, first: AlarmIn, count: int, last: AlarmIn, *, cleared: bool
+) -> None:
+    """A fingerprint seen for the first time (or again after its incident
+    was resolved): one row, firing, or cleared when it came and went within
+    the batch."""
+    result = intake.result
+    element_id = _resolve(first.element_ref, intake.index) if first.element_ref else None
+    result.unknown_elements += int(element_id is None)
+    window = intake.maintenance.get(element_id) if element_id is not None else None
+    result.suppressed += int(window is not None)
+    shown = first if cleared else last
+    intake.new_rows.append(
+        Alarm(
+            fingerprint=key,
+            source=first.source,
+            element_id=element_id,
+            element_ref=first.element_ref[:200],
+            name=first.name[:200],
+            severity=first.severity if cleared else min(first.severity, last.severity),
+            summary=shown.summary[:MAX_TEXT],
+            labels=shown.labels,
+            state=AlarmState.CLEARED if cleared else AlarmState.FIRING,
+            first_seen=first.at,
+            last_seen=last.at,
+            cleared_at=last.at if cleared else None,
+            occurrences=count - 1 if cleared else count,
+            suppressed_by_id=window,
+        )
+    )
+    result.new += 1
 
 
 def _take_clear(intake: _Intake, key: str, first: AlarmIn, count: int, last: AlarmIn) -> None:
     result = intake.result
     existing = intake.firing.get(key)
     if existing is None and first.firing:
-        # Raised and cleared within one batch (a short flap): keep it,
-        # cleared, so the NOC sees it happened; nothing to correlate.
-        element_id = _resolve(first.element_ref, intake.index) if first.element_ref else None
-        intake.new_rows.append(
-            Alarm(
-                fingerprint=key,
-                source=first.source,
-                element_id=element_id,
-                element_ref=first.element_ref[:200],
-                name=first.name[:200],
-                severity=first.severity,
-                summary=first.summary[:MAX_TEXT],
-                labels=first.labels,
-                state=AlarmState.CLEARED,
-                first_seen=first.at,
-                last_seen=last.at,
-                cleared_at=last.at,
-                occurrences=count - 1,
-            )
-        )
-        result.new += 1
+        # Raised and cleared within one batch (a short flap): kept, cleared,
+        # and correlated like any new alarm.
+        _new_row(intake, key, first, count, last, cleared=True)
         result.cleared += 1
         return
     if existing is None:
@@ -224,28 +255,7 @@ def _take_fire(intake: _Intake, key: str, first: AlarmIn, count: int, last: Alar
         if not previous.is_flapping:
             intake.refired.append(previous)
         return
-    element_id = _resolve(first.element_ref, intake.index) if first.element_ref else None
-    result.unknown_elements += int(element_id is None)
-    window = intake.maintenance.get(element_id) if element_id is not None else None
-    result.suppressed += int(window is not None)
-    intake.new_rows.append(
-        Alarm(
-            fingerprint=key,
-            source=first.source,
-            element_id=element_id,
-            element_ref=first.element_ref[:200],
-            name=first.name[:200],
-            severity=min(first.severity, last.severity),
-            summary=last.summary[:MAX_TEXT],
-            labels=last.labels,
-            state=AlarmState.FIRING,
-            first_seen=first.at,
-            last_seen=last.at,
-            occurrences=count,
-            suppressed_by_id=window,
-        )
-    )
-    result.new += 1
+    _new_row(intake, key, first, count, last, cleared=False)
     result.repeated += count - 1
 
 
@@ -269,11 +279,11 @@ def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> 
         intake.changed,
         ["state", "cleared_at", "last_seen", "occurrences", "severity", "flaps", "is_flapping"],
     )
+    # New rows, momentary ones included; re-fires that are not flapping.
     candidates = [
         a
         for a in [*intake.new_rows, *intake.refired]
         if a.element_id is not None
-        and a.state == AlarmState.FIRING
         and a.suppressed_by_id is None
         and a.severity <= AlarmSeverity.MAJOR
         and a.incident_id is None

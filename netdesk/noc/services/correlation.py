@@ -1,24 +1,36 @@
 """Alarms into incidents through the topology: alarms on elements that share
-a failed upstream element become one incident on the highest failed element,
-with the alarms below it attached as symptoms.
+a failed upstream element, or that a link joins, become one incident on the
+highest failed element, with the other alarms attached as symptoms.
 
-The rule, for each new serious alarm on element E (highest elements first):
-1. The *top* is the highest element on E's path to the core that has a
-   firing, serious, stable alarm outside maintenance (E itself if none above).
+The rule, for each new serious alarm on element E (highest elements first);
+"on E's path" means at most MAX_HOPS upstream of E:
+1. The *top* is the highest element on E's path that has a serious, stable
+   alarm outside maintenance firing, or arriving in this batch (E itself if
+   none above).
 2. An active incident whose root lies on E's path already explains E: the
    alarm joins it. If the top is above that root, the incident is re-rooted
    to the top (the failure is bigger than first thought).
-3. Otherwise, active incidents whose roots lie *below* the top are explained
-   by it: the oldest is re-rooted to the top, the others merged into it.
-4. Otherwise a new incident opens on the top.
-Impact is recounted whenever an incident's root changes."""
+3. Otherwise an active incident with an alarm firing or cleared within HOLD
+   on E itself or on a direct neighbour of E (a link) takes it: E is added
+   to its elements when it lies outside the root's tree.
+4. Otherwise, active incidents whose roots lie *below* the top on its path
+   are explained by it: the oldest is re-rooted to the top, the others
+   merged into it.
+5. Otherwise a new incident opens on the top.
+An incident whose span has passed MAX_SPAN takes no new alarms (and is
+neither re-rooted nor merged): where it would have, a new incident opens
+with `split_from` naming it. Impact is recounted whenever an incident's
+root or elements change; the probable root alarm after every change
+(`netdesk.noc.services.root_cause`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from netdesk.network.models import NetworkElement
-from netdesk.network.selectors import topology
+from netdesk.network.selectors import Topology, neighbours, topology
 from netdesk.noc.models import (
     Alarm,
     AlarmSeverity,
@@ -31,6 +43,8 @@ from netdesk.noc.models import (
 )
 from netdesk.noc.selectors import ACTIVE
 from netdesk.noc.services.incidents import incident_create, incident_impact_refresh
+from netdesk.noc.services.lifecycle import MAX_HOPS, MAX_SPAN, live_elements, within_hops
+from netdesk.noc.services.root_cause import incident_root_cause_refresh
 
 
 def _failed_elements() -> set[int]:
@@ -75,11 +89,13 @@ def _merge(into: NetworkIncident, other: NetworkIncident, now: datetime) -> None
     )
 
 
-def _reroot(incident: NetworkIncident, top: int, now: datetime) -> None:
+def _reroot(incident: NetworkIncident, top: int, now: datetime, seen: datetime) -> None:
+    """Move the root up to `top`, whose alarm was first seen at `seen`."""
     old = incident.root_element
     incident.root_element_id = top
     incident.started_at = min(
         incident.started_at,
+        seen,
         Alarm.objects.filter(element_id=top, state=AlarmState.FIRING)
         .order_by("first_seen")
         .values_list("first_seen", flat=True)
@@ -96,72 +112,172 @@ def _reroot(incident: NetworkIncident, top: int, now: datetime) -> None:
     )
 
 
+@dataclass
+class _Batch:
+    """One batch's correlation: the topology, the incidents it may touch
+    (locked), where each one's alarms are live, and what changed."""
+
+    forest: Topology
+    links: Mapping[int, frozenset[int]]
+    failed: set[int]
+    first_seen: dict[int, datetime]  # element -> its earliest alarm in the batch
+    incidents: list[NetworkIncident]
+    live: dict[int, set[int]]  # incident pk -> elements with live alarms
+    now: datetime
+    touched: dict[int, NetworkIncident] = field(default_factory=dict)
+    rerooted: set[int] = field(default_factory=set)
+    outside: dict[int, set[int]] = field(default_factory=dict)  # elements beyond the root's tree
+
+    def active(self) -> list[NetworkIncident]:
+        return [i for i in self.incidents if i.state in ACTIVE]
+
+    def open_to(self, incident: NetworkIncident, at: datetime) -> bool:
+        """Still takes new alarms: its span would stay within MAX_SPAN."""
+        return at - incident.started_at <= MAX_SPAN
+
+
+def _match(
+    batch: _Batch, alarm: Alarm, path: list[int], top: int
+) -> tuple[NetworkIncident | None, str, NetworkIncident | None]:
+    """The incident the alarm belongs to and how ("path", "link" or
+    "below"), and the newest full incident it would have joined."""
+    element = alarm.element_id
+    assert element is not None
+    on_path = set(path)
+    near = {element, *batch.links.get(element, ())}
+    full: NetworkIncident | None = None
+
+    def holds(how: str, incident: NetworkIncident) -> bool:
+        if how == "path":
+            return incident.root_element_id in on_path
+        if how == "link":
+            return bool(near & batch.live.get(incident.pk, set()))
+        return within_hops(batch.forest, incident.root_element_id or 0, top)
+
+    live = batch.active()
+    for how in ("path", "link", "below"):
+        for incident in live:
+            if not holds(how, incident):
+                continue
+            if batch.open_to(incident, alarm.first_seen):
+                return incident, how, full
+            if full is None or incident.pk > full.pk:
+                full = incident
+    return None, "", full
+
+
+def _open(batch: _Batch, alarm: Alarm, top: int, full: NetworkIncident | None) -> NetworkIncident:
+    element = NetworkElement.objects.select_related("area").get(pk=top)
+    where = f" in {element.area}" if element.area else ""
+    incident = incident_create(
+        actor=None,
+        title=f"{alarm.name} on {element.name}",
+        detected_by=DetectedBy.ALARM,
+        started_at=min(alarm.first_seen, batch.first_seen.get(top, alarm.first_seen)),
+        root_element=element,
+        technical_description=f"Opened from alarm {alarm.name} on {element.name}"
+        f" ({alarm.summary or 'no summary'}).",
+        customer_description=f"We are investigating a network fault{where}.",
+    )
+    if full is not None:
+        incident.split_from = full
+        incident.save(update_fields=["split_from"])
+        hours = MAX_SPAN.total_seconds() / 3600
+        IncidentUpdate.objects.create(
+            incident=incident,
+            at=batch.now,
+            state=incident.state,
+            technical_note=f"Opened beside {full.reference}, which started over {hours:g} hours"
+            " before this alarm and takes no new alarms.",
+        )
+    batch.incidents.append(incident)
+    return incident
+
+
+def _place(batch: _Batch, alarm: Alarm) -> NetworkIncident:
+    element = alarm.element_id
+    assert element is not None
+    forest = batch.forest
+    path = forest.path_to_root(element)[: MAX_HOPS + 1]
+    top = next((e for e in reversed(path) if e in batch.failed), element)
+    incident, how, full = _match(batch, alarm, path, top)
+    seen = batch.first_seen.get(top, alarm.first_seen)
+    if incident is None:
+        return _open(batch, alarm, top, full)
+    root_id = incident.root_element_id
+    assert root_id is not None
+    # "below": the top is above the root by the match itself.
+    if top != root_id and (how == "below" or (how == "path" and top in forest.ancestors(root_id))):
+        _reroot(incident, top, batch.now, seen)
+        batch.rerooted.add(incident.pk)
+    elif how == "link" and incident.root_element_id not in forest.path_to_root(element):
+        batch.outside.setdefault(incident.pk, set()).add(element)
+    return incident
+
+
+def _merge_below(batch: _Batch, incident: NetworkIncident, at: datetime) -> None:
+    """Other incidents now under this one's root are the same failure."""
+    root = incident.root_element_id or 0
+    for other in batch.active():
+        if other.pk == incident.pk or not batch.open_to(other, at):
+            continue
+        if within_hops(batch.forest, other.root_element_id or 0, root):
+            _merge(incident, other, batch.now)
+            batch.live.setdefault(incident.pk, set()).update(batch.live.pop(other.pk, set()))
+
+
+def _attach(batch: _Batch, alarms: list[Alarm]) -> None:
+    """Write where each alarm went; firing alarms no incident holds yet,
+    up to MAX_HOPS below a touched root, are its symptoms."""
+    orphans = list(
+        Alarm.objects.filter(
+            state=AlarmState.FIRING, incident__isnull=True, element__isnull=False
+        ).values_list("id", "element_id")
+    )
+    for incident_pk, incident in batch.touched.items():
+        root = incident.root_element_id or 0
+        ids = [a.pk for a in alarms if a.incident is incident]
+        ids += [pk for pk, element in orphans if within_hops(batch.forest, element, root)]
+        Alarm.objects.filter(pk__in=ids).update(incident=incident)
+        outside = batch.outside.get(incident_pk)
+        if outside:
+            incident.elements.add(*outside)
+        if incident_pk in batch.rerooted or outside:
+            incident_impact_refresh(incident=incident, now=batch.now)
+        incident_root_cause_refresh(incident=incident, now=batch.now)
+
+
 def alarms_correlate(*, alarms: list[Alarm], now: datetime) -> list[str]:
-    """Attach the alarms to incidents, opening, re-rooting or merging as the
-    topology says. Returns the references of the incidents touched."""
+    """Attach the alarms (firing, or come and gone within the batch) to
+    incidents, opening, re-rooting or merging as the topology says. Returns
+    the references of the incidents touched."""
     forest = topology()
-    failed = _failed_elements()
+    first_seen: dict[int, datetime] = {}
+    for alarm in alarms:
+        if alarm.element_id is not None:
+            seen = first_seen.get(alarm.element_id)
+            first_seen[alarm.element_id] = min(seen or alarm.first_seen, alarm.first_seen)
     # Locked: the NOC may resolve one of them while these alarms are placed.
     incidents = list(
         NetworkIncident.objects.select_for_update()
         .filter(state__in=ACTIVE, root_element__isnull=False)
         .order_by("id")
     )
-    touched: dict[int, NetworkIncident] = {}
-    rerooted: set[int] = set()
-    for alarm in sorted(alarms, key=lambda a: forest.depth(a.element_id or 0)):
-        assert alarm.element_id is not None
-        path = forest.path_to_root(alarm.element_id)
-        on_path = set(path)
-        top = next((e for e in reversed(path) if e in failed), alarm.element_id)
-        live = [i for i in incidents if i.state in ACTIVE]
-        explaining = next((i for i in live if i.root_element_id in on_path), None)
-        if explaining is not None:
-            root_id = explaining.root_element_id
-            assert root_id is not None
-            if top != root_id and top in forest.ancestors(root_id):
-                _reroot(explaining, top, now)
-                rerooted.add(explaining.pk)
-            incident = explaining
-        else:
-            top_path_of = {i.pk: forest.path_to_root(i.root_element_id or 0) for i in live}
-            below = [i for i in live if top in top_path_of[i.pk]]
-            if below:
-                incident = below[0]
-                _reroot(incident, top, now)
-                rerooted.add(incident.pk)
-            else:
-                element = NetworkElement.objects.select_related("area").get(pk=top)
-                where = f" in {element.area}" if element.area else ""
-                incident = incident_create(
-                    actor=None,
-                    title=f"{alarm.name} on {element.name}",
-                    detected_by=DetectedBy.ALARM,
-                    started_at=alarm.first_seen,
-                    root_element=element,
-                    technical_description=f"Opened from alarm {alarm.name} on {element.name}"
-                    f" ({alarm.summary or 'no summary'}).",
-                    customer_description=f"We are investigating a network fault{where}.",
-                )
-                incidents.append(incident)
-        # Other incidents now under this one's root are the same failure.
-        root = incident.root_element_id
-        for other in [i for i in incidents if i.state in ACTIVE and i.pk != incident.pk]:
-            if root in forest.path_to_root(other.root_element_id or 0):
-                _merge(incident, other, now)
-        alarm.incident = incident
-        touched[incident.pk] = incident
-    orphans = list(
-        Alarm.objects.filter(
-            state=AlarmState.FIRING, incident__isnull=True, element__isnull=False
-        ).values_list("id", "element_id")
+    batch = _Batch(
+        forest=forest,
+        links=neighbours(),
+        failed=_failed_elements() | set(first_seen),
+        first_seen=first_seen,
+        incidents=incidents,
+        live=live_elements([i.pk for i in incidents], now),
+        now=now,
     )
-    for incident_pk, incident in touched.items():
-        ids = [a.pk for a in alarms if a.incident is incident]
-        # Firing alarms below the root that no incident holds yet are symptoms.
-        subtree = forest.subtree([incident.root_element_id or 0])
-        ids += [pk for pk, element_id in orphans if element_id in subtree]
-        Alarm.objects.filter(pk__in=ids).update(incident=incident)
-        if incident_pk in rerooted:
-            incident_impact_refresh(incident=incident, now=now)
-    return sorted(i.reference for i in touched.values())
+    for alarm in sorted(alarms, key=lambda a: (forest.depth(a.element_id or 0), a.first_seen)):
+        assert alarm.element_id is not None
+        incident = _place(batch, alarm)
+        _merge_below(batch, incident, alarm.first_seen)
+        alarm.incident = incident
+        batch.touched[incident.pk] = incident
+        batch.live.setdefault(incident.pk, set()).add(alarm.element_id)
+    _attach(batch, alarms)
+    return sorted(i.reference for i in batch.touched.values())

@@ -317,7 +317,7 @@ def incident_unlink_ticket(
 @transaction.atomic
 def incident_resolve(
     *,
-    actor: User,
+    actor: User | None,
     incident: NetworkIncident,
     root_cause: str,
     technical_note: str = "",
@@ -330,7 +330,9 @@ def incident_resolve(
     `confirm` (the NOC has seen them). With `resolve_children`, each open
     child ticket is resolved as "network restored" with the customer-facing
     message as a reply; tickets that cannot be resolved are listed with the
-    reason, not silently skipped. Returns those problems."""
+    reason, not silently skipped. Returns those problems. `actor` None is
+    the desk itself closing an incident whose alarms stayed clear
+    (`netdesk.noc.services.lifecycle`); it resolves no child tickets."""
     require(actor, Action.INCIDENT_MANAGE)
     checked_choice("root_cause", root_cause, RootCause.values)
     locked(incident, what="network incident")
@@ -341,13 +343,8 @@ def incident_resolve(
             value=incident.state,
             accepted=[s for s in IncidentState.values if s != "resolved"],
         )
-    if resolve_children and not customer_message.strip():
-        raise ValidationFailed(
-            "Resolving the child tickets needs the message their customers will get.",
-            field="customer_message",
-            value=customer_message,
-            accepted="a non-empty text",
-        )
+    if resolve_children:
+        _check_children_resolvable(actor, customer_message)
     if not confirm:
         _refuse_while_alarms_fire(incident)
     now = timezone.now()
@@ -389,9 +386,26 @@ def incident_resolve(
     # The customers told of the failure are told it is over.
     hooks_run("incident_resolved", incident=incident, update=update, actor=actor)
     problems: list[str] = []
-    if resolve_children:
+    if resolve_children and actor is not None:
         problems = _resolve_children(incident, actor, customer_message.strip(), root_cause)
     return problems
+
+
+def _check_children_resolvable(actor: User | None, customer_message: str) -> None:
+    if actor is None:
+        raise ValidationFailed(
+            "Only a person resolves the child tickets: their customers get a reply.",
+            field="resolve_children",
+            value=True,
+            accepted="false when the desk resolves the incident itself",
+        )
+    if not customer_message.strip():
+        raise ValidationFailed(
+            "Resolving the child tickets needs the message their customers will get.",
+            field="customer_message",
+            value=customer_message,
+            accepted="a non-empty text",
+        )
 
 
 FIRING_NAMED = 20
