@@ -2,8 +2,11 @@
 desk's own alarm history, and the nightly relearning."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
@@ -172,3 +175,22 @@ def test_worker_start_queues_one_relearn_and_running_it_queues_the_next() -> Non
     assert waiting.count() == 1
     assert root_cause_relearn.call() == 0  # nothing to learn yet
     assert waiting.filter(status="READY").count() == 1
+
+
+def test_command_learns_and_says_what_it_learned_from() -> None:
+    now = datetime.now(UTC)
+    past_incidents(3, "PowerFail", "LinkDown", now - timedelta(days=2))
+    out = StringIO()
+    call_command("noc", "root-cause-learn", "--days", "7", stdout=out)
+    assert out.getvalue().startswith(
+        "Learned from 6 alarms in 3 incidents (3 with several alarm types, 2 types); "
+        "precedence window 30 s"
+    )
+    with pytest.raises(CommandError, match="--days 0 is not accepted"):
+        call_command("noc", "root-cause-learn", "--days", "0")
+
+
+def test_command_says_when_there_is_nothing_to_learn() -> None:
+    out = StringIO()
+    call_command("noc", "root-cause-learn", stdout=out)
+    assert out.getvalue().startswith("Nothing learned: no incident of the last 90 days")
