@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from netdesk.core.errors import ValidationFailed
@@ -17,6 +18,7 @@ from netdesk.network.models import NetworkElement
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import Alarm, AlarmSource, DetectedBy, NetworkIncident, RootCauseModel
 from netdesk.noc.root_cause_tasks import _next_run, ensure_root_cause_relearn, root_cause_relearn
+from netdesk.noc.services.alarms import AlarmIn, alarms_ingest
 from netdesk.noc.services.root_cause import (
     incident_root_cause_refresh,
     learned_model,
@@ -194,3 +196,34 @@ def test_command_says_when_there_is_nothing_to_learn() -> None:
     out = StringIO()
     call_command("noc", "root-cause-learn", stdout=out)
     assert out.getvalue().startswith("Nothing learned: no incident of the last 90 days")
+
+
+def test_the_intake_names_the_root_alarm_of_the_incident_it_opens() -> None:
+    agg = f.element("AGG-9")
+    f.element("OLT-91", upstream=agg)
+    f.element("OLT-92", upstream=agg)
+    topology_changed()
+    now = timezone.now()
+
+    def alarm_in(name: str, element: str, seconds: int) -> AlarmIn:
+        return AlarmIn(
+            source="generic",
+            name=name,
+            element_ref=element,
+            severity=1,
+            firing=True,
+            at=now + timedelta(seconds=seconds),
+        )
+
+    alarms_ingest(alarms=[alarm_in("LOS", "OLT-91", 0), alarm_in("LOS", "OLT-92", 0)], now=now)
+    alarms_ingest(alarms=[alarm_in("LinkDown", "AGG-9", 5)], now=now + timedelta(seconds=5))
+    # However the correlation groups them, every incident it opened names
+    # one of its own alarms, the earliest while nothing is learned.
+    incidents = NetworkIncident.objects.filter(alarms__isnull=False).distinct()
+    assert incidents.exists()
+    for inc in incidents:
+        named = inc.probable_root_alarm
+        assert named is not None
+        assert named.incident_id == inc.pk
+        assert named.first_seen == min(a.first_seen for a in inc.alarms.all())
+        assert inc.root_cause_evidence.startswith(f"{named.name} on ")
