@@ -17,7 +17,8 @@ from netdesk.core.memo import data_changed
 from netdesk.network.models import Area
 from netdesk.network.selectors import topology
 from netdesk.noc.models import ComplaintBaseline, IncidentTicket
-from netdesk.noc.services.outages import COMPLAINT_TYPES, spike_settings
+from netdesk.noc.services.outage_records import NETWORK_FAULTS
+from netdesk.noc.services.outages import spike_settings
 from netdesk.noc.spikes.baselines import baseline_learn
 from netdesk.noc.spikes.places import AREA, ELEMENT, Node, PathIndex
 from netdesk.noc.spikes.scoring import SpikeSettings
@@ -34,15 +35,13 @@ class LearnResult:
 def _history(
     since: datetime, until: datetime, paths: PathIndex
 ) -> Iterable[tuple[datetime, tuple[Node, ...]]]:
-    """Past complaints and the places they count toward. Tickets that were
+    """Past network faults (by type or by triage, as the detector counts
+    them) and the places they count toward. Tickets that were
     children of a network incident are left out: they are the outages
     themselves, not what an ordinary day brings."""
     rows = (
         Ticket.objects.filter(
-            created_at__gte=since,
-            created_at__lt=until,
-            ticket_type__in=COMPLAINT_TYPES,
-            service__isnull=False,
+            NETWORK_FAULTS, created_at__gte=since, created_at__lt=until, service__isnull=False
         )
         .exclude(pk__in=IncidentTicket.objects.filter(unlinked_at__isnull=True).values("ticket_id"))
         .order_by()

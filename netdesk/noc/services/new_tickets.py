@@ -1,6 +1,6 @@
 """A new ticket on the network (NETDESK_HOOKS["ticket_created"]): a fault
-or complaint joins the incident on its customer's path and is shown to the
-complaint-spike detector."""
+or complaint joins the incident on its customer's path, and any ticket is
+shown to the complaint-spike detector, which counts network faults only."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ SERVICE_AFFECTING = (TicketType.FAULT, TicketType.COMPLAINT)
 
 
 def ticket_created(*, ticket: Ticket, actor: User | None) -> None:
-    """Called by ticket creation (NETDESK_HOOKS["ticket_created"]): attach a
-    fault or complaint to the active incident on the customer's path, and
-    show the complaint to the spike detector."""
-    if ticket.ticket_type not in SERVICE_AFFECTING:
-        return
-    statuses = network_status_for(ticket.customer_id, ticket.service_id)
-    if statuses:
-        incident_link_ticket(
-            actor=actor, incident=statuses[0].incident, ticket=ticket, automatic=True
-        )
+    """Called by ticket creation (NETDESK_HOOKS["ticket_created"]), after
+    triage: attach a fault or complaint to the active incident on the
+    customer's path, and show the ticket to the spike detector, which counts
+    it only when its type or its words say network fault."""
+    if ticket.ticket_type in SERVICE_AFFECTING:
+        statuses = network_status_for(ticket.customer_id, ticket.service_id)
+        if statuses:
+            incident_link_ticket(
+                actor=actor, incident=statuses[0].incident, ticket=ticket, automatic=True
+            )
     complaint_observe(ticket=ticket)

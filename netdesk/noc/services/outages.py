@@ -15,13 +15,11 @@ detector at its next complaint."""
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import monotonic
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -42,17 +40,20 @@ from netdesk.noc.models import (
     SuspectedOutage,
 )
 from netdesk.noc.services.incidents import incident_create, incident_link_ticket
+from netdesk.noc.services.outage_records import NETWORK_FAULTS, outcome_persist
 from netdesk.noc.spikes.baselines import Baseline
-from netdesk.noc.spikes.detector import NOTHING, Complaint, Outcome, Spike, SpikeDetector
-from netdesk.noc.spikes.places import ELEMENT, Node, PathIndex, area_node, element_node
-from netdesk.noc.spikes.scoring import HOURS_OF_WEEK, SpikeSettings, dismissal_offset
-from netdesk.tickets.choices import TicketType
+from netdesk.noc.spikes.detector import NOTHING, Complaint, Outcome, SpikeDetector
+from netdesk.noc.spikes.places import Node, PathIndex, area_node, element_node
+from netdesk.noc.spikes.scoring import (
+    HOURS_OF_WEEK,
+    SpikeSettings,
+    dismissal_offset,
+)
 from netdesk.tickets.models import Ticket
+from netdesk.triage.selectors import is_network_fault
 
 logger = logging.getLogger("netdesk.noc")
 
-# Tickets that report a loss of service; a billing question is no symptom.
-COMPLAINT_TYPES = (TicketType.FAULT, TicketType.COMPLAINT)
 # How often a process reads the complaints other processes took in, and how
 # far back it reads again (a ticket commits a moment after its created_at).
 SYNC_SECONDS = 10.0
@@ -61,12 +62,14 @@ SYNC_LIMIT = 5000
 # Dismissals older than this, or before the node's last confirmed outage,
 # no longer raise its threshold.
 FEEDBACK_DAYS = 90
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def spike_settings() -> SpikeSettings:
     """The detector's settings: defaults, overridden by NETDESK_SPIKES."""
-    return SpikeSettings(**getattr(settings, "NETDESK_SPIKES", {}))
+    given = dict(getattr(settings, "NETDESK_SPIKES", {}))
+    if "level_thresholds" in given:
+        given["level_thresholds"] = tuple(float(t) for t in given["level_thresholds"])
+    return SpikeSettings(**given)
 
 
 # the detector of this process ---------------------------------------------------
@@ -198,9 +201,7 @@ def _detector() -> _Detector:
 
 def _complaints_since(since: datetime) -> Iterator[Complaint]:
     rows = (
-        Ticket.objects.filter(
-            created_at__gte=since, ticket_type__in=COMPLAINT_TYPES, service__isnull=False
-        )
+        Ticket.objects.filter(NETWORK_FAULTS, created_at__gte=since, service__isnull=False)
         .order_by("created_at", "id")
         .values_list(
             "id", "created_at", "customer_id", "service__access_element_id", "service__area_id"
@@ -220,7 +221,7 @@ def _sync(current: _Detector) -> list[Outcome]:
     for complaint in _complaints_since(current.synced_until - SYNC_OVERLAP):
         current.synced_until = max(current.synced_until, complaint.at)
         outcome = current.spikes.observe(complaint)
-        if outcome.raised:
+        if outcome.raised or outcome.hint is not None:
             outcomes.append(outcome)
     return outcomes
 
@@ -248,20 +249,24 @@ def _placement(ticket: Ticket) -> tuple[int | None, int | None]:
 
 def complaint_observe(*, ticket: Ticket) -> SuspectedOutage | None:
     """Show a new ticket to the spike detector. Returns the suspected outage
-    this raised or attached the ticket to, else None. Faults and complaints
-    on a known service count; anything else, a ticket already seen, or one
-    older than the detector's window, is ignored; nothing is detected before
+    this raised or attached the ticket to (or the hint it raised), else None.
+    Network faults on a known service count (their type is fault, or triage
+    says their words describe a loss of service); anything else, a ticket
+    already seen, or one older than the detector's window, is ignored;
+    nothing is detected before
     baselines were learned (`netdesk outages learn`). Costs no query unless
     something is raised or joined (and one read every SYNC_SECONDS). Called
     from ticket creation: a failure here is logged, never passed on."""
-    if ticket.ticket_type not in COMPLAINT_TYPES or ticket.service_id is None:
+    if ticket.service_id is None:
         return None
     try:
+        if not is_network_fault(ticket):
+            return None
         outcome, others = _detect(ticket)
-        if not (outcome.raised or outcome.joined or others):
+        if not (outcome.raised or outcome.joined or outcome.hint or others):
             return None
         with transaction.atomic():
-            return _persist(ticket, outcome, others)
+            return outcome_persist(ticket, outcome, others)
     except Exception:
         logger.exception("complaint-spike detection failed on ticket %s", ticket.pk)
         return None
@@ -280,111 +285,6 @@ def _detect(ticket: Ticket) -> tuple[Outcome, list[Outcome]]:
             Complaint(ticket.pk, ticket.created_at, ticket.customer_id, element_id, area_id)
         )
     return outcome, others
-
-
-def _persist(ticket: Ticket, outcome: Outcome, others: list[Outcome]) -> SuspectedOutage | None:
-    found: SuspectedOutage | None = None
-    for spike in (spike for seen in [*others, outcome] for spike in seen.raised):
-        outage = _outage_raise(spike)
-        if outage is not None and ticket.pk in spike.ticket_ids:
-            found = outage
-    if found is None and outcome.joined is not None:
-        found = _outage_join(outcome.joined, ticket)
-    return found
-
-
-def _scope(node: Node) -> dict[str, Any]:
-    if node.kind == ELEMENT:
-        return {"element_id": node.id}
-    return {"element__isnull": True, "area_id": node.id}
-
-
-def _outage_join(node: Node, ticket: Ticket) -> SuspectedOutage | None:
-    """A complaint under an outage already raised: attach it while the NOC
-    has not decided (a confirmed outage's incident takes it in through the
-    incident's own linking of new tickets on its path)."""
-    outage = SuspectedOutage.objects.filter(state=OutageState.OPEN, **_scope(node)).first()
-    if outage is not None:
-        outage.tickets.add(ticket)
-    return outage
-
-
-def _place_locked(node: Node) -> tuple[NetworkElement | None, Area | None]:
-    """The element (with its area) or the area, locked for the outage's write."""
-    if node.kind == ELEMENT:
-        # No join in a locking read: PostgreSQL refuses FOR UPDATE on the
-        # nullable side of an outer join.
-        element = NetworkElement.objects.select_for_update().filter(pk=node.id).first()
-        if element is None or element.area_id is None:
-            return element, None
-        return element, Area.objects.filter(pk=element.area_id).first()
-    return None, Area.objects.select_for_update().filter(pk=node.id).first()
-
-
-def _place_name(node: Node) -> str:
-    if node.kind == ELEMENT:
-        name = NetworkElement.objects.filter(pk=node.id).values_list("name", flat=True).first()
-        return name or f"element {node.id}"
-    area = Area.objects.filter(pk=node.id).values_list("name", flat=True).first()
-    return f"area {area or node.id}"
-
-
-def _explain(spike: Spike, place: str, top_place: str) -> str:
-    how = spike.hour_of_week
-    minutes = round((spike.at - spike.window_start).total_seconds() / 60)
-    odds = "beyond any baseline" if math.isinf(spike.score) else f"p ≈ 1e-{spike.score:.1f}"
-    text = (
-        f"{spike.complaints} fault tickets from {spike.customers} customers in the last "
-        f"{minutes} min under {place}, where {spike.expected:.2f} were expected on a "
-        f"{WEEKDAYS[how // 24]} at {how % 24:02d}:00 ({odds}; threshold 1e-{spike.threshold:.1f})."
-    )
-    if spike.top != spike.node:
-        text += f" It holds {spike.share:.0%} of the excess complaints at {top_place}."
-    return text
-
-
-@transaction.atomic
-def _outage_raise(spike: Spike) -> SuspectedOutage | None:
-    """Persist a spike. The element (or area) row is locked so two processes
-    raising the same spike at once make one outage; an open outage on that
-    place grows instead, and so does one on a place below it that the spike
-    widens (the failure is bigger than first thought)."""
-    element, area = _place_locked(spike.node)
-    if element is None and area is None:
-        return None  # deleted since the detector learned of it
-    place = str(element) if element is not None else f"area {area}"
-    top_place = place if spike.top == spike.node else _place_name(spike.top)
-    explanation = _explain(spike, place, top_place)
-    ticket_ids = list(Ticket.objects.filter(pk__in=spike.ticket_ids).values_list("pk", flat=True))
-    open_outages = SuspectedOutage.objects.filter(state=OutageState.OPEN)
-    outage = open_outages.filter(**_scope(spike.node)).first()
-    narrower = list(
-        open_outages.filter(element_id__in=[n.id for n in spike.widens if n.kind == ELEMENT])
-        .select_related("element")
-        .order_by("id")
-    )
-    if outage is None and narrower:
-        # The first narrower outage becomes this one, keeping its history.
-        outage, narrower = narrower[0], narrower[1:]
-        explanation += f" Widened from {outage.element}."
-    if outage is None:
-        outage = SuspectedOutage(raised_at=spike.at, window_start=spike.window_start)
-    outage.element, outage.area = element, area
-    outage.complaints = max(outage.complaints or 0, spike.complaints)
-    outage.expected = spike.expected
-    outage.score = max(outage.score or 0.0, _finite(spike.score))
-    outage.explanation = explanation
-    outage.save()
-    for other in narrower:
-        # Never decided on, and wholly inside this one: fold it in.
-        ticket_ids.extend(other.tickets.values_list("pk", flat=True))
-        other.delete()
-    outage.tickets.add(*ticket_ids)
-    return outage
-
-
-def _finite(score: float) -> float:
-    return score if math.isfinite(score) else 1000.0
 
 
 # the NOC's decisions -----------------------------------------------------------
