@@ -203,7 +203,11 @@ def _place(batch: _Batch, alarm: Alarm) -> NetworkIncident:
     incident, how, full = _match(batch, alarm, path, top)
     seen = batch.first_seen.get(top, alarm.first_seen)
     if incident is None:
-        return _open(batch, alarm, top, full)
+        # Failed elements another incident holds stay with it: this one
+        # opens on the highest free one.
+        held = set().union(*(batch.live.get(i.pk, set()) for i in batch.active()))
+        free = next((e for e in reversed(path) if e in batch.failed and e not in held), element)
+        return _open(batch, alarm, free, full)
     root_id = incident.root_element_id
     assert root_id is not None
     # "below": the top is above the root by the match itself.

@@ -5,13 +5,15 @@ time, monitoring and back, and parts that clear apart."""
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.core.errors import ValidationFailed
-from netdesk.network.models import NetworkElement
-from netdesk.network.selectors import topology_changed
+from netdesk.network.models import Link, NetworkElement
+from netdesk.network.selectors import neighbours, topology_changed
 from netdesk.noc.models import (
     Alarm,
     AlarmState,
@@ -22,15 +24,16 @@ from netdesk.noc.models import (
 )
 from netdesk.noc.services.alarms import AlarmIn, alarms_ingest
 from netdesk.noc.services.incidents import incident_create, incident_resolve
-from netdesk.noc.services.lifecycle import HOLD, incidents_close_quiet
+from netdesk.noc.services.lifecycle import HOLD, MAX_HOPS, MAX_SPAN, incidents_close_quiet
 from netdesk.noc.tasks import ensure_quiet_tick, incidents_quiet_tick
 from netdesk.tickets.models import TicketEvent
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-# Simulated time, in the past: the services refuse restorations in the future.
-T0 = timezone.now().replace(microsecond=0) - timedelta(hours=3)
+# Simulated time, in the past: the services refuse starts and restorations
+# in the future, and the span test runs past MAX_SPAN.
+T0 = timezone.now().replace(microsecond=0) - timedelta(hours=6)
 
 
 def at(minutes: float) -> datetime:
@@ -244,3 +247,82 @@ def test_the_desk_resolves_no_child_tickets(net):
             resolve_children=True,
         )
     assert refused.value.field == "resolve_children"
+
+
+def test_an_incident_past_its_span_takes_no_new_alarms_a_new_one_opens_beside_it(net):
+    fire("AGG-1", 0)
+    fire("OLT-1", 60)
+    [incident] = active()
+    assert incident.alarms.count() == 2
+
+    late = MAX_SPAN.total_seconds() / 60 + 1
+    fire("OLT-2", late)
+
+    old, new = active()
+    # AGG-1's alarm stays with the old incident: the new one opens below it.
+    assert (old, new.split_from, new.root_element) == (incident, incident, net["olt2"])
+    assert new.started_at == at(late)
+    assert "takes no new alarms" in new.updates.latest("id").technical_note
+    # Later alarms below go to the new one, not the full one.
+    fire("OLT-1", late + 1, name="PowerLow")
+    assert Alarm.objects.get(name="PowerLow").incident == new
+
+
+def test_an_alarm_further_below_the_root_than_max_hops_opens_its_own_incident():
+    chain = [f.element("HUB-0")]
+    for depth in range(1, MAX_HOPS + 2):
+        chain.append(f.element(f"HUB-{depth}", upstream=chain[-1]))
+    topology_changed()
+    fire("HUB-0", 0)
+    fire(f"HUB-{MAX_HOPS}", 1)  # as far as it goes: joins
+    assert len(active()) == 1
+
+    fire(f"HUB-{MAX_HOPS + 1}", 2)
+
+    near, far = active()
+    assert near.root_element == chain[0]
+    assert far.root_element == chain[MAX_HOPS + 1]
+    assert far.split_from is None
+
+
+def test_a_link_neighbour_joins_while_the_other_end_is_live_and_counts_in_the_impact(net):
+    other_core = f.element("CORE-2")
+    radio = f.element("MW-2", upstream=other_core)
+    Link.objects.create(a_element=net["olt1"], b_element=radio, kind="microwave")
+    customer = f.customer()
+    f.service(customer, access_element=radio)
+    topology_changed()
+    assert neighbours()[radio.pk] == frozenset({net["olt1"].pk})
+
+    fire("OLT-1", 0)
+    clear("OLT-1", 1)
+    fire("MW-2", 10)  # the far end of the hop, within the hold
+
+    [incident] = active()
+    assert set(incident.alarms.values_list("element__name", flat=True)) == {"OLT-1", "MW-2"}
+    assert list(incident.elements.all()) == [radio]
+    assert incident.affected_customers == 1
+    assert incident.root_element == net["olt1"]
+
+    clear("MW-2", 11)
+    fire("MW-2", 30, name="PowerLow")  # both ends quiet for longer than the hold
+    assert Alarm.objects.get(name="PowerLow").incident != incident
+
+
+def test_a_batch_costs_the_same_queries_with_one_alarm_as_with_many(net):
+    olts = [f.element(f"ONT-{n}", upstream=net["olt1"]) for n in range(8)]
+    topology_changed()
+    fire("OLT-1", 0)
+
+    def joined(names: list[str], minutes: float) -> int:
+        batch = [alarm(name, minutes, firing=True) for name in names]
+        with CaptureQueriesContext(connection) as queries:
+            alarms_ingest(alarms=batch, now=at(minutes))
+        return len(queries)
+
+    one = joined([olts[0].name], 1)
+    many = joined([e.name for e in olts[1:]], 2)
+
+    assert one == many
+    [incident] = active()
+    assert incident.alarms.count() == 9
