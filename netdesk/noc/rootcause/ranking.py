@@ -140,7 +140,9 @@ class Weights:
         return cls({name: float(value) for name, value in data.items()})
 
 
-Ancestors = Callable[[Any], Sequence[Any]]
+# An element's upstream elements, nearest first; None when the topology
+# does not know the element.
+Ancestors = Callable[[Any], Sequence[Any] | None]
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class Signals:
 
     delay: float  # seconds after the group's first alarm
     below: int  # other alarmed elements of the group below its element
-    elements: int  # other alarmed elements of the group
+    elements: int  # other alarmed elements of the group (0: its element is not placed)
     prior: float | None  # share of past groups its type came first in
     precedence: float | None  # mean precedence of its type over the others'
     precedes: int  # how many of the group's other types it tends to precede
@@ -176,14 +178,19 @@ def group_signals(
     if not alarms:
         return []
     first = min(a.start for a in alarms)
-    elements = list(dict.fromkeys(a.element for a in alarms if a.element is not None))
-    below_of: dict[Any, int] = {}
+    # Elements the topology places (ancestors known, possibly none: a root).
+    up_of: dict[Any, Sequence[Any]] = {}
     if ancestors is not None:
-        alarmed = set(elements)
-        for element in elements:
-            for up in ancestors(element):
-                if up in alarmed and up != element:
-                    below_of[up] = below_of.get(up, 0) + 1
+        for alarm in alarms:
+            if alarm.element is not None and alarm.element not in up_of:
+                found = ancestors(alarm.element)
+                if found is not None:
+                    up_of[alarm.element] = found
+    below_of: dict[Any, int] = {}
+    for element, ups in up_of.items():
+        for up in ups:
+            if up in up_of and up != element:
+                below_of[up] = below_of.get(up, 0) + 1
     kinds = list(dict.fromkeys(a.kind for a in alarms))
     prec: dict[str, float] = {}
     ahead: dict[str, int] = {}
@@ -194,7 +201,7 @@ def group_signals(
             ahead[kind] = sum(v > 0 for v in values)
     result = []
     for alarm in alarms:
-        others = len(elements) - (1 if alarm.element in elements else 0)
+        others = len(up_of) - 1 if alarm.element in up_of else 0
         result.append(
             Signals(
                 delay=alarm.start - first,

@@ -80,12 +80,17 @@ def incident_root_cause_refresh(*, incident: NetworkIncident, now: datetime) -> 
     ]
     if group:
         learned = learned_model()
-        forest = topology()
+        # The forest only for alarms on elements of the inventory.
+        forest = topology() if any(isinstance(a.element, int) for a in group) else None
         ranking = rank(
             group,
             weights=learned.weights,
             history=learned.history,
-            ancestors=lambda element: forest.ancestors(element) if isinstance(element, int) else [],
+            ancestors=(
+                (lambda e: forest.ancestors(e) if isinstance(e, int) and e in forest else None)
+                if forest is not None
+                else None
+            ),
         )
         top_id = ranking.alarms[0].key
         evidence = ranking.evidence

@@ -176,3 +176,17 @@ def test_unreadable_history_and_weights_name_what_is_wrong() -> None:
     with pytest.raises(ValueError, match=r"unknown signal.*colour.*accepted: timing"):
         Weights.from_json({"colour": 1.0})
     assert Weights.from_json({PRIOR: 2.0}).of(PRIOR) == 2.0
+
+
+def test_elements_the_topology_does_not_place_say_nothing_of_position() -> None:
+    def partial(element: object) -> list[object] | None:
+        return ancestors(element) if element in PARENT else None
+
+    group = [alarm(1, "Down", "agg", 0), alarm(2, "LOS", "olt1", 5), alarm(3, "LOS", "x9", 7)]
+    signals = group_signals(group, ancestors=partial)
+    assert [(s.below, s.elements) for s in signals] == [(1, 1), (0, 1), (0, 0)]
+    assert (
+        "is upstream of 1 of the 1 other alarmed elements"
+        in rank(group, ancestors=partial).evidence
+    )
+    assert "upstream" not in rank(group).evidence  # no topology at all
