@@ -176,7 +176,7 @@ class SpikeDetector:
         through them and they are not below it (a wide outage, a national
         wave). They do not explain its complaints away; they raise what it
         is expected to bring by their own excess (`_wave_ratio`)."""
-        if not self._raised or not entries:
+        if not self._raised or not entries or not self.settings.local_spikes_under_waves:
             return []
         return [
             upper

@@ -39,6 +39,11 @@ class SpikeSettings:
     # `area_threshold` when set.
     level_thresholds: tuple[float, ...] = ()
     area_threshold: float | None = None
+    # A raised place over a node raises what the node is expected to bring
+    # by the place's own excess, so a clear local spike under a wide wave
+    # raises its own outage. False: a raised place masks everything below it
+    # (the rule before levels; kept for comparison in the bench).
+    local_spikes_under_waves: bool = True
     # Low-confidence hints: one complaint from an access element that never
     # had one. At most `hints_per_window` in one window, desk-wide: a wave of
     # first complaints from quiet places is a wave, not hundreds of hints.

@@ -90,6 +90,10 @@ def test_a_local_spike_under_an_open_national_wave_raises_its_own_outage():
     # Later complaints from that ZIP join the local outage, not the wave.
     assert feed.complaint(70, 6).joined == element_node(6)
     assert feed.complaint(70.5, 8).joined == element_node(1)
+    # The rule before levels: the raised core masks everything below it.
+    masked = Feed(nation_detector(replace(SETTINGS, local_spikes_under_waves=False)))
+    feed_in_order(masked, national_wave() + local)
+    assert [spike.node for spike in masked.raised] == [element_node(1)]
 
 
 def test_without_the_wave_rule_the_same_local_spike_would_need_to_beat_the_wave():
