@@ -35,6 +35,7 @@ from netdesk.reports.api import router as reports_router
 from netdesk.routing.api import router as routing_router
 from netdesk.sla.api import router as sla_router
 from netdesk.tickets.api import router as tickets_router
+from netdesk.triage.api import router as triage_router
 
 logger = logging.getLogger("netdesk.api")
 
@@ -278,6 +279,7 @@ for prefix, app_router in (
     ("", phone_router),
     ("/chat", chat_router),
     ("/kb", knowledge_router),
+    ("", triage_router),
 ):
     integer_path_params(app_router)
     api.add_router(prefix, app_router)

@@ -227,12 +227,16 @@ NETDESK_HOOKS = {
     "ticket_page_panels": [
         "netdesk.sla.panels.ticket_page_panel",
         "netdesk.knowledge.panels.ticket_page_panel",
+        "netdesk.triage.panels.ticket_page_panel",
     ],
     # The ticket page shows the ticket's mail and the reply composer.
     "ticket_page_sections": ["netdesk.channels.panels.ticket_page_section"],
     # A fault or complaint from a customer on a failed path joins the incident.
     # Then a new ticket in a group that routes by skill goes to an agent.
+    # Triage reads a new ticket's words first: the NOC counts network faults
+    # by its suggestion, routing sees the group it applied.
     "ticket_created": [
+        "netdesk.triage.services.ticket_created",
         "netdesk.noc.services.new_tickets.ticket_created",
         "netdesk.routing.services.tickets.route_new_ticket",
     ],
@@ -273,13 +277,15 @@ NETDESK_HOOKS = {
 NETDESK_WORKER_STARTUP = [
     "netdesk.sla.tasks.ensure_sla_tick",
     "netdesk.noc.tasks.ensure_relearn",
-    "netdesk.noc.tasks.ensure_quiet_tick",
     "netdesk.noc.root_cause_tasks.ensure_root_cause_relearn",
+    "netdesk.noc.tasks.ensure_quiet_tick",
     "netdesk.routing.tasks.ensure_routing_tick",
     "netdesk.channels.tasks.ensure_mail_tick",
     "netdesk.chat.tasks.ensure_chat_tick",
     # Documents left without embeddings (a bulk import, a new model) get them.
     "netdesk.knowledge.tasks.embeddings_queue",
+    # Triage trains again on the resolved tickets every retrain_hours.
+    "netdesk.triage.tasks.ensure_triage_retrain",
 ]
 
 # Resolved tickets close by themselves after this many days without reply (0: never).

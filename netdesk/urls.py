@@ -30,5 +30,6 @@ urlpatterns = [
     path("chat/", include("netdesk.chat.urls")),
     path("calls/", include("netdesk.phone.urls")),
     path("kb/", include("netdesk.knowledge.urls")),
+    path("triage/", include("netdesk.triage.urls")),
     path("", include("netdesk.tickets.urls")),
 ]
