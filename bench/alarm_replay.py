@@ -227,6 +227,7 @@ def replay(
     progress_every: int,
     momentary_seconds: int = 0,
     close_each_minute: bool = True,
+    close_every_minutes: int = 1,
 ) -> dict[str, Any]:
     """Feed the log; per alarm, where it stood after its batch."""
     from netdesk.noc.models import Alarm
@@ -238,7 +239,8 @@ def replay(
     outcome: list[str] = [NONE] * len(alarms)
     incident_at_intake: list[int | None] = [None] * len(alarms)
     row_of: list[int | None] = [None] * len(alarms)
-    next_tick = 60
+    step = 60 * close_every_minutes
+    next_tick = step
     closes = 0
     began = time.monotonic()
     seconds = list(plan)
@@ -249,7 +251,7 @@ def replay(
             clock.now = EPOCH + timedelta(seconds=next_tick)
             close(now=clock.now)
             closes += 1
-            next_tick += 60
+            next_tick += step
 
     for number, second in enumerate(seconds, start=1):
         tick_until(second)
@@ -519,8 +521,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-close", action="store_true", help="do not run the periodic close even where present"
     )
+    parser.add_argument(
+        "--close-every-minutes",
+        type=int,
+        default=1,
+        help="simulated minutes between runs of the periodic close (the worker's is 1)",
+    )
     parser.add_argument("--json", type=Path, help="where to write the figures")
     args = parser.parse_args(argv)
+    if args.close_every_minutes < 1:
+        parser.error(f"--close-every-minutes {args.close_every_minutes}: a whole number from 1")
+    if args.limit_seconds is not None and args.limit_seconds < 1:
+        parser.error(f"--limit-seconds {args.limit_seconds}: a whole number of seconds from 1")
     args.windows = [int(w) for w in args.windows.split(",") if w]
     files = [args.data / n for n in ("Alarm.csv", "DAG.npy", "Topology.npy")]
     if not all(f.exists() for f in files):
@@ -551,6 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress_every=args.progress_every,
             momentary_seconds=args.momentary_seconds,
             close_each_minute=not args.no_close,
+            close_every_minutes=args.close_every_minutes,
         )
     labels, incidents = product_labels(done)
     split = alarms[len(alarms) // 2].start
@@ -590,6 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "split_second": split,
         "pair_window": args.pair_window,
         "momentary_seconds": args.momentary_seconds,
+        "close_every_minutes": args.close_every_minutes,
         "devices": devices,
         "links": links,
         "batches": done["batches"],
