@@ -35,12 +35,18 @@ def analyse(text: str, *, char_grams: bool = True) -> list[str]:
     features.extend(f"{first} {second}" for first, second in pairwise(tokens))
     if char_grams:
         for token in tokens:
-            padded = f" {token} "
-            for size in CHAR_SIZES:
-                features.extend(
-                    PIECE + padded[start : start + size] for start in range(len(padded) - size + 1)
-                )
+            features.extend(pieces_of(token))
     return features
+
+
+def pieces_of(token: str) -> list[str]:
+    """The marked three- to five-letter pieces of one word, its edges padded."""
+    padded = f" {token} "
+    return [
+        PIECE + padded[start : start + size]
+        for size in CHAR_SIZES
+        for start in range(len(padded) - size + 1)
+    ]
 
 
 def is_piece(feature: str) -> bool:

@@ -18,7 +18,6 @@ from netdesk.triage.labels import (
     YES,
     Guess,
     Prediction,
-    fold,
     words,
 )
 
@@ -59,36 +58,69 @@ def _phrases(by_language: dict[str, tuple[str, ...]]) -> tuple[Phrase, ...]:
     return tuple(seen.values())
 
 
+@dataclass(frozen=True)
+class Index:
+    """Phrases by their first word (or, for a one-word stem, by the stem),
+    so a text is read once instead of once per phrase."""
+
+    by_word: dict[str, tuple[Phrase, ...]]
+    by_stem: dict[str, tuple[Phrase, ...]]
+
+    @classmethod
+    def of(cls, phrases: tuple[Phrase, ...]) -> Index:
+        by_word: dict[str, list[Phrase]] = {}
+        by_stem: dict[str, list[Phrase]] = {}
+        for phrase in phrases:
+            if phrase.prefix and len(phrase.tokens) == 1:
+                by_stem.setdefault(phrase.tokens[0], []).append(phrase)
+            else:
+                by_word.setdefault(phrase.tokens[0], []).append(phrase)
+        return cls(
+            {word: tuple(found) for word, found in by_word.items()},
+            {stem: tuple(found) for stem, found in by_stem.items()},
+        )
+
+    def candidates(self, token: str) -> list[Phrase]:
+        found = list(self.by_word.get(token, ()))
+        for end in range(1, len(token) + 1):
+            found.extend(self.by_stem.get(token[:end], ()))
+        return found
+
+
 @lru_cache(maxsize=1)
-def _vocabulary() -> tuple[tuple[Phrase, ...], dict[str, tuple[Phrase, ...]]]:
-    network = _phrases(keywords.NETWORK_FAULT)
-    by_type = {name: _phrases(lists) for name, lists in keywords.TICKET_TYPE.items()}
+def _vocabulary() -> tuple[Index, dict[str, Index]]:
+    network = Index.of(_phrases(keywords.NETWORK_FAULT))
+    by_type = {name: Index.of(_phrases(lists)) for name, lists in keywords.TICKET_TYPE.items()}
     return network, by_type
 
 
-def _matches(tokens: list[str], phrases: tuple[Phrase, ...]) -> list[Phrase]:
+def _fits(tokens: list[str], start: int, phrase: Phrase) -> bool:
+    size = len(phrase.tokens)
+    window = tokens[start : start + size]
+    if len(window) < size or window[:-1] != list(phrase.tokens[:-1]):
+        return False
+    last = window[-1]
+    return last == phrase.tokens[-1] or (phrase.prefix and last.startswith(phrase.tokens[-1]))
+
+
+def _matches(tokens: list[str], index: Index) -> list[Phrase]:
     """The phrases found in the text, each counted once, and a shorter phrase
     not counted again inside a longer one that matched at the same place."""
-    found: list[Phrase] = []
+    hits = [
+        (start, phrase)
+        for start, token in enumerate(tokens)
+        for phrase in index.candidates(token)
+        if _fits(tokens, start, phrase)
+    ]
+    found: dict[Phrase, None] = {}
     covered: set[int] = set()
-    for phrase in sorted(phrases, key=lambda p: -len(p.tokens)):
-        size = len(phrase.tokens)
-        for start in range(len(tokens) - size + 1):
-            window = tokens[start : start + size]
-            if window[:-1] != list(phrase.tokens[:-1]):
-                continue
-            last = window[-1]
-            if last != phrase.tokens[-1] and not (
-                phrase.prefix and last.startswith(phrase.tokens[-1])
-            ):
-                continue
-            span = set(range(start, start + size))
-            if span <= covered:
-                continue
-            covered |= span
-            found.append(phrase)
-            break
-    return found
+    for start, phrase in sorted(hits, key=lambda hit: (-len(hit[1].tokens), hit[0])):
+        span = set(range(start, start + len(phrase.tokens)))
+        if phrase in found or span <= covered:
+            continue
+        covered |= span
+        found[phrase] = None
+    return list(found)
 
 
 def _strength(score: float) -> float:
@@ -100,14 +132,14 @@ def keyword_predict(text: str) -> Prediction:
     """Type and network fault from keyword rules. The confidence grows with
     how many and how strong the matches are and shrinks when another type
     matched nearly as much; it stays low when nothing matched."""
-    network_phrases, type_phrases = _vocabulary()
-    tokens = words(fold(text))
-    network = _matches(tokens, network_phrases)
+    network_index, type_indexes = _vocabulary()
+    tokens = words(text)
+    network = _matches(tokens, network_index)
     network_score = sum(phrase.weight for phrase in network)
     scores: dict[str, float] = {}
     matched: dict[str, list[Phrase]] = {}
-    for name, phrases in type_phrases.items():
-        matched[name] = _matches(tokens, phrases)
+    for name, index in type_indexes.items():
+        matched[name] = _matches(tokens, index)
         scores[name] = sum(phrase.weight for phrase in matched[name])
     # Words of a dead line are evidence of a fault as well.
     scores[FAULT] += network_score

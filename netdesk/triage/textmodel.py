@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from netdesk.triage import features
 from netdesk.triage.labels import (
@@ -132,26 +133,32 @@ class Classifier:
 
     def _evidence(self, text: str, row: sparse.csr_matrix, weights: np.ndarray) -> list[str]:
         """The words of the text that pushed most towards the chosen class;
-        a piece of a word counts for the words it was cut from."""
+        a piece of a word counts, shared out, for the words it was cut from."""
         terms = self.vocabulary.terms
         originals = _original_words(text)
         credit: dict[str, float] = {}
+        pieces: dict[str, float] = {}
         for column, value in zip(row.indices, row.data, strict=True):
             contribution = float(value * weights[column])
             if contribution <= 0:
                 continue
             term = terms[column]
-            if not features.is_piece(term):
+            if features.is_piece(term):
+                pieces[term] = contribution
+            else:
                 credit[term] = credit.get(term, 0.0) + contribution
-                continue
-            piece = term[1:]
-            holders = [word for word in originals if piece in f" {word} "]
-            for word in holders:
-                credit[word] = credit.get(word, 0.0) + contribution / len(holders)
-        return [
-            originals.get(term, term)
-            for term, _ in sorted(credit.items(), key=lambda item: -item[1])[:EVIDENCE]
-        ]
+        if pieces:
+            cut = {word: set(features.pieces_of(word)) & pieces.keys() for word in originals}
+            holders: dict[str, int] = {}
+            for found in cut.values():
+                for piece in found:
+                    holders[piece] = holders.get(piece, 0) + 1
+            for word, found in cut.items():
+                share = sum(pieces[piece] / holders[piece] for piece in found)
+                if share:
+                    credit[word] = credit.get(word, 0.0) + share
+        ranked = sorted(credit.items(), key=lambda item: -item[1])[:EVIDENCE]
+        return [originals.get(term, term) for term, _ in ranked]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -240,8 +247,11 @@ def _fit_target(matrix: sparse.csr_matrix, labels: list[str]) -> Target | None:
         return None
     keep = np.asarray([bool(label) and counted[label] >= MIN_PER_CLASS for label in labels])
     kept_labels = np.asarray(labels, dtype=object)[keep]
-    model = LogisticRegression(C=STRENGTH, max_iter=300)
-    model.fit(matrix[keep], kept_labels)
+    model = LogisticRegression(C=STRENGTH, solver="newton-cg", max_iter=300)
+    # One thread: the regression is small, and several BLAS threads on a
+    # shared worker cost many times the CPU for the same weights.
+    with threadpool_limits(limits=1):
+        model.fit(matrix[keep], kept_labels)
     return Target(
         classes=[str(value) for value in model.classes_],
         coef=np.asarray(model.coef_, dtype=np.float64),
