@@ -227,3 +227,39 @@ def test_cross_validation_refuses_an_unknown_target():
 def test_only_faults_teach_network_fault():
     assert is_network_fault_type("fault")
     assert not is_network_fault_type("complaint")
+
+
+def test_held_out_rows_are_weighed_as_their_text_would_be():
+    import numpy as np
+
+    from netdesk.triage import evaluation, features, textmodel
+
+    samples = synthetic(120)
+    counts = features.count(sample.text for sample in samples)
+    model = textmodel.fit(counts, samples, np.arange(100), char_grams=True)
+
+    from_counts = evaluation._weigh_rows(model, counts, np.arange(100, 120))
+    from_text = model.vocabulary.weigh([sample.text for sample in samples[100:]])
+
+    assert np.allclose(from_counts.toarray(), from_text.toarray())
+    assert from_text.shape == (20, len(model.vocabulary.terms))
+
+
+def test_empty_text_gets_an_unsure_answer_from_both():
+    classifier = train(synthetic(100))
+
+    for prediction in (keyword_predict(""), classifier.predict("")):
+        assert 0.0 <= prediction.ticket_type.confidence <= 1.0
+        assert prediction.network_fault.value in ("yes", "no")
+    assert keyword_predict("").ticket_type.confidence <= 0.2
+
+
+def test_evidence_names_words_as_written():
+    samples = [Sample(f"Störung der Leitung {n}", "fault", "", "", "de") for n in range(15)] + [
+        Sample(f"Rechnung zu hoch {n}", "billing_inquiry", "", "", "de") for n in range(15)
+    ]
+
+    prediction = train(samples).predict("Große Störung heute")
+
+    assert prediction.ticket_type.value == "fault"
+    assert "störung" in prediction.evidence
