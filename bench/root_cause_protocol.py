@@ -290,6 +290,22 @@ def protocol_run(
         )[0]
         for share in (0.02, 0.1, 0.25)
     }
+    # The desk learns from its incidents, which its own correlation forms:
+    # the prior learned from other groupings of the same history shows how
+    # much that matters.
+    other_groupings = {
+        "same device only": same_device,
+        "a plain time window, every device": None,
+    }
+    if network is None:
+        other_groupings.pop("same device only")
+    priors_from = {
+        name: history_learn(
+            [as_group(g.alarms) for g in group_alarms(history_alarms, GROUP_WINDOW, related=rel)],
+            window=learned.window,
+        )[0]
+        for name, rel in other_groupings.items()
+    }
     frequency = Counter(a.kind for a in history_alarms)
     cases = informative(test_groups, reach)
     fitted = fit_weights(informative(history_groups, reach), learned, network)
@@ -380,6 +396,15 @@ def protocol_run(
             seeds,
         )
         for share, history in recent.items()
+    ]
+    rankers += [
+        (
+            "learned",
+            f"type prior learned from groups by {name} ({GROUP_WINDOW:.0f} s)",
+            by_weights(only["prior"], history, None),
+            seeds,
+        )
+        for name, history in priors_from.items()
     ]
     results = []
     for family, name, ranker, runs in rankers:

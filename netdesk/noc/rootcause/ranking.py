@@ -152,9 +152,11 @@ class Signals:
     delay: float  # seconds after the group's first alarm
     below: int  # other alarmed elements of the group below its element
     elements: int  # other alarmed elements of the group (0: its element is not placed)
-    prior: float | None  # share of past groups its type came first in
+    prior: float | None  # share of past groups its type came first in (smoothed)
     precedence: float | None  # mean precedence of its type over the others'
     precedes: int  # how many of the group's other types it tends to precede
+    firsts: float = 0.0  # past groups its type came first in
+    seen: int = 0  # past groups with other types its type was in
 
     def value(self, signal: str) -> float:
         if signal == TIMING:
@@ -208,6 +210,8 @@ def group_signals(
                 below=below_of.get(alarm.element, 0),
                 elements=others,
                 prior=history.prior(alarm.kind) if history is not None else None,
+                firsts=history.firsts.get(alarm.kind, 0.0) if history is not None else 0.0,
+                seen=history.seen.get(alarm.kind, 0) if history is not None else 0,
                 precedence=prec.get(alarm.kind),
                 precedes=ahead.get(alarm.kind, 0),
             )
@@ -266,7 +270,8 @@ def describe(
 ) -> str:
     """The top alarm's evidence in words, e.g. "LinkDown on mw-12 came first
     (12 s before the rest), is upstream of 5 of the 7 other alarmed elements
-    and this type came first in 64% of its past incidents". Precedence is
+    and this type came first in 64% of the 25 past incidents with other alarm
+    types it was in". Precedence is
     worded only where it is weighed: on its own it misled on one real log."""
     top, own = ranked[0], signals[0]
     where = top.place or ("" if top.element is None else str(top.element))
@@ -287,8 +292,13 @@ def describe(
             parts.append(f"is upstream of {own.below} of the {own.elements} other alarmed elements")
         else:
             parts.append(f"is upstream of none of the {own.elements} other alarmed elements")
-    if own.prior is not None:
-        parts.append(f"this type came first in {own.prior:.0%} of its past incidents")
+    if own.prior is not None and own.seen:
+        parts.append(
+            f"this type came first in {own.firsts / own.seen:.0%} of the {own.seen} past "
+            f"incident{'s' if own.seen > 1 else ''} with other alarm types it was in"
+        )
+    elif own.prior is not None:
+        parts.append("this type has not been in a past incident with other alarm types")
     if own.precedence is not None and own.precedes and weights and weights.of(PRECEDENCE):
         kinds = len({a.kind for a in ranked}) - 1
         parts.append(f"it usually precedes {own.precedes} of the {kinds} other alarm types here")

@@ -100,7 +100,8 @@ def test_evidence_names_the_alarm_its_lead_its_position_and_its_prior() -> None:
     ranking = rank(group, history=history, ancestors=ancestors)
     assert ranking.evidence == (
         "LinkDown on mw-12 came first (12 s before the rest), is upstream of 2 of the "
-        "2 other alarmed elements and this type came first in 68% of its past incidents."
+        "2 other alarmed elements and this type came first in 70% of the 23 past incidents "
+        "with other alarm types it was in."
     )
 
 
@@ -190,3 +191,20 @@ def test_elements_the_topology_does_not_place_say_nothing_of_position() -> None:
         in rank(group, ancestors=partial).evidence
     )
     assert "upstream" not in rank(group).evidence  # no topology at all
+
+
+def test_evidence_of_a_type_never_seen_with_others_says_so() -> None:
+    history = History(window=60, firsts={"a": 1.0}, seen={"a": 1})
+    evidence = rank(
+        [alarm(1, "new", "olt1", 0), alarm(2, "a", "olt1", 5)], history=history
+    ).evidence
+    # "a" came first in its one past incident: it outranks the unknown type.
+    assert evidence == (
+        "a on olt1 started 5 s after the first alarm and this type came first in 100% of "
+        "the 1 past incident with other alarm types it was in."
+    )
+    history = History(window=60)
+    evidence = rank(
+        [alarm(1, "new", "olt1", 0), alarm(2, "a", "olt1", 5)], history=history
+    ).evidence
+    assert evidence.endswith("this type has not been in a past incident with other alarm types.")
