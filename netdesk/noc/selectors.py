@@ -202,7 +202,9 @@ def incident_detail(reference: str, *, user: User | None) -> NetworkIncident | N
         )
         .prefetch_related(
             "elements",
-            Prefetch("splits", queryset=NetworkIncident.objects.order_by("pk").only("pk")),
+            Prefetch(
+                "splits", queryset=NetworkIncident.objects.order_by("pk").only("pk", "split_from")
+            ),
             Prefetch(
                 "affected_key_accounts",
                 queryset=_customers(user).order_by("name"),
