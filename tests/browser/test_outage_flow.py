@@ -76,3 +76,56 @@ def test_outage_banner_child_ticket_and_resolution(live_server, browser_page):  
     page.get_by_text(f"{incident.reference} resolved.").wait_for()
     ticket.refresh_from_db()
     assert (ticket.status, ticket.resolution_code) == ("resolved", "network_restored")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_board_unassigned_alarm_and_a_dismissed_hint(live_server, browser_page):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from netdesk.noc.models import Alarm, OutageConfidence, SuspectedOutage
+
+    page = browser_page
+    base = live_server.url
+    f.user(Role.NOC_ENGINEER, groups=[f.group(TierKind.SECOND_LINE)], username="nils")
+    node = f.element("Node Y", upstream=f.element("CORE-C"))
+    now = timezone.now()
+    Alarm.objects.create(
+        fingerprint="unknown-1",
+        source="generic",
+        element_ref="10.9.9.9",
+        name="LinkDown",
+        first_seen=now,
+        last_seen=now,
+    )
+    hint = SuspectedOutage.objects.create(
+        element=node,
+        confidence=OutageConfidence.HINT,
+        level=2,
+        raised_at=now,
+        window_start=now - timedelta(minutes=30),
+        complaints=1,
+        expected=0.01,
+        score=3.0,
+    )
+
+    # The board counts the alarm no incident holds and says why.
+    log_in(page, base, "nils")
+    page.goto(f"{base}/noc/")
+    page.locator("#unassigned-alarms").get_by_text("unknown element").wait_for()
+
+    # The hint sits in its own list, with its level, and is dismissed there.
+    hints = page.locator("section[aria-label='Worth a look']")
+    hints.get_by_text("level 2").wait_for()
+    hints.locator("summary", has_text="Decide").click()
+    hints.get_by_label("Why not an outage").fill("The customer's own router")
+    hints.get_by_role("button", name="Dismiss").click()
+    page.get_by_text("Dismissed;").wait_for()
+    hint.refresh_from_db()
+    assert hint.state == "dismissed"
+
+    # The count links to the list of unassigned alarms.
+    page.get_by_role("link", name="1 unassigned alarm", exact=True).click()
+    page.wait_for_url(f"{base}/noc/alarms/?unassigned=1")
+    page.get_by_text("10.9.9.9").wait_for()
