@@ -5,13 +5,13 @@ on the desk's resolved tickets, and the desk's policy."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
@@ -60,12 +60,21 @@ def _record(model: type[_Labelled], key: str) -> _Labelled | None:
 
 
 def _suggestion(
-    ticket: Ticket, model: TriageModel | None, guess: engine.Prediction
+    ticket: Ticket,
+    model: TriageModel | None,
+    guess: engine.Prediction,
+    labels: Callable[[engine.Prediction], tuple[Category | None, SupportGroup | None]]
+    | None = None,
 ) -> TriageSuggestion:
+    """The suggestion row (not saved) for a ticket, its labels looked up
+    by `labels` (the desk's active categories and groups)."""
     known_type = guess.ticket_type.value in TicketType.values
-    category = _record(Category, guess.category.value)
-    group = _record(SupportGroup, guess.group.value)
-    return TriageSuggestion.objects.create(
+    if labels is None:
+        category = _record(Category, guess.category.value)
+        group = _record(SupportGroup, guess.group.value)
+    else:
+        category, group = labels(guess)
+    return TriageSuggestion(
         ticket=ticket,
         model=model,
         method=guess.method,
@@ -139,6 +148,7 @@ def ticket_created(*, ticket: Ticket, actor: User | None) -> None:  # noqa: ARG0
             model, classifier = active_classifier()
             guess = classifier.predict(ticket_text(ticket.title, ticket.description))
             suggestion = _suggestion(ticket, model, guess)
+            suggestion.save()
     except Exception:  # the ticket matters more than its suggestion
         logger.exception("Triage of %s failed; it has no suggestion.", ticket.reference)
         return
@@ -207,6 +217,40 @@ def suggestion_apply(*, actor: User, ticket: Ticket, targets: Collection[str]) -
     return [applied[name] for name in changes]
 
 
+def suggestions_fill(*, tickets: QuerySet[Ticket], batch: int = 500) -> int:
+    """Suggestions for these tickets where they have none, as the hook
+    would have made them but never applied: tickets loaded in bulk (the
+    demo's history, an import) that no hook saw. The number made."""
+    model, classifier = active_classifier()
+    categories: dict[str, Category | None] = {}
+    groups: dict[str, SupportGroup | None] = {}
+
+    def labels(guess: engine.Prediction) -> tuple[Category | None, SupportGroup | None]:
+        category, group = guess.category.value, guess.group.value
+        if category not in categories:
+            categories[category] = _record(Category, category)
+        if group not in groups:
+            groups[group] = _record(SupportGroup, group)
+        return categories[category], groups[group]
+
+    waiting = tickets.filter(triage__isnull=True).only("id", "title", "description", "ticket_type")
+    made = 0
+    while rows := list(waiting.order_by("id")[:batch]):
+        TriageSuggestion.objects.bulk_create(
+            [
+                _suggestion(
+                    ticket,
+                    model,
+                    classifier.predict(ticket_text(ticket.title, ticket.description)),
+                    labels,
+                )
+                for ticket in rows
+            ]
+        )
+        made += len(rows)
+    return made
+
+
 # --- training -------------------------------------------------------------------------
 
 
@@ -269,6 +313,15 @@ def triage_train(*, now: datetime, samples: Sequence[engine.Sample] | None = Non
         TriageModel.objects.filter(pk__in=list(old[MODELS_KEPT + 1 :])).delete()
         data_changed(TriageModel)
     return Training(model, len(samples), f"Trained {classifier.method} on {len(samples)} tickets.")
+
+
+def triage_bootstrap(*, now: datetime, tickets: QuerySet[Ticket]) -> Training:
+    """Train on the resolved tickets among all, then give the open ones of
+    `tickets` their suggestion: what a desk loaded in bulk (the demo's
+    history) shows agents from its first page."""
+    training = triage_train(now=now)
+    suggestions_fill(tickets=tickets.filter(is_open=True))
+    return training
 
 
 # --- policy ---------------------------------------------------------------------------

@@ -11,10 +11,16 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from netdesk.accounts.models import Role, TierKind
+from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import ticket_resolve
 from netdesk.triage.models import TriageModel, TriageSuggestion
 from netdesk.triage.selectors import active_classifier
-from netdesk.triage.services import policy_update, triage_train
+from netdesk.triage.services import (
+    policy_update,
+    suggestions_fill,
+    triage_bootstrap,
+    triage_train,
+)
 from netdesk.triage.tasks import ensure_triage_retrain, triage_retrain, triage_train_soon
 from tests import factories as f
 
@@ -129,3 +135,21 @@ def test_the_command_prints_the_figures(lead):
     assert lines[0] == "Trained tfidf-logreg on 30 tickets."
     assert lines[1].split()[:3] == ["target", "tickets", "accuracy"]
     assert any(line.startswith("ticket_type") for line in lines)
+
+
+def test_bulk_loaded_open_tickets_get_their_suggestion(lead):
+    _resolved(lead, 10)
+    _minimum(20)
+    # Tickets no hook saw (a bulk load): open ones get a suggestion, never applied.
+    waiting = [f.ticket(lead, ticket_type="fault", title=f"Refund of bill {n}") for n in range(3)]
+    TriageSuggestion.objects.all().delete()
+    training = triage_bootstrap(now=timezone.now(), tickets=Ticket.objects.all())
+    assert training.model is not None
+    made = TriageSuggestion.objects.select_related("ticket")
+    assert sorted(s.ticket_id for s in made) == sorted(t.pk for t in waiting)
+    assert {s.ticket_type for s in made} == {"billing_inquiry"}
+    assert all(s.model == training.model and s.applied_at is None for s in made)
+    assert {t.ticket_type for t in Ticket.objects.filter(pk__in=[t.pk for t in waiting])} == {
+        "fault"
+    }
+    assert suggestions_fill(tickets=Ticket.objects.filter(is_open=True)) == 0
