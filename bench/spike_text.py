@@ -24,6 +24,9 @@ text triage calls a network fault.
    of the half in play. Every 6–24 hours an outage hits a site (80 %) or a
    PoP (20 %) for 30 minutes to 6 hours; affected customers call as in
    spike_eval.py, each with a network-fault text.
+   With --waves, twice in the evaluation weeks a national billing wave (a
+   price-rise letter: a day rising to twelve times the usual rate, as in
+   bench/spike_levels.py) of texts from the "Billing and Payments" queue.
 5. Scoring as spike_eval.py, for suspected outages and for hints apart: a
    hint matches an outage when it is raised during it (or an hour after)
    at the failed element, above or below it, or in its area.
@@ -66,6 +69,7 @@ from spike_eval import (  # noqa: E402 - after the path set-up
     max_activity,
     read_graphml,
 )
+from spike_levels import WAVE_HOURS, national_wave  # noqa: E402
 
 from netdesk.noc.spikes.baselines import baseline_learn  # noqa: E402
 from netdesk.noc.spikes.detector import Complaint, Hint, Spike, SpikeDetector  # noqa: E402
@@ -229,12 +233,13 @@ def run(
     path: Path,
     seed: int,
     counts: Callable[[Text], bool],
-    halves: tuple[list[Text], list[Text], list[Text]],
+    halves: tuple[list[Text], list[Text], list[Text], list[Text]],
     weeks_learn: int,
     weeks_eval: int,
+    waves: bool,
 ) -> TextResult:
     rng = random.Random(f"{path.stem}:{seed}:text")
-    learn_texts, eval_texts, eval_faults = halves
+    learn_texts, eval_texts, eval_faults, eval_bills = halves
     network = build_network(path, rng)
     learn_end = START + timedelta(weeks=weeks_learn)
     eval_end = learn_end + timedelta(weeks=weeks_eval)
@@ -257,6 +262,12 @@ def run(
     outages, outage_calls = inject(network, rng, learn_end, eval_end)
     stream = [(c, rng.choice(eval_texts)) for c in background(network, rng, learn_end, eval_end)]
     stream += [(c, rng.choice(eval_faults)) for c in outage_calls]
+    if waves:
+        for half in range(2):
+            start = learn_end + timedelta(
+                hours=half * weeks_eval * 84 + rng.uniform(12, weeks_eval * 84 - WAVE_HOURS)
+            )
+            stream += [(c, rng.choice(eval_bills)) for c in national_wave(network, rng, start, 1.0)]
     stream.sort(key=lambda pair: pair[0].at)
     detector = SpikeDetector(baseline=baseline, paths=paths, tz=UTC, settings=settings)
     result = TextResult(weeks=weeks_eval, complaints=len(stream))
@@ -347,6 +358,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--weeks-learn", type=int, default=8)
     parser.add_argument("--weeks-eval", type=int, default=4)
+    parser.add_argument("--waves", action="store_true", help="also with national billing waves")
     args = parser.parse_args()
     for folder in (args.data, args.tickets):
         if not folder.is_dir():
@@ -364,16 +376,20 @@ def main() -> int:
     print(f"{len(texts)} texts, {sum(t.network_fault for t in texts)} network faults by the labels")
     print()
     print_triage(held, filters)
-    halves = (learn, held, [t for t in held if t.network_fault])
+    bills = [t for t in held if t.queue == "Billing and Payments"]
+    halves = (learn, held, [t for t in held if t.network_fault], bills)
     results: dict[str, list[TextResult]] = {}
-    for label, counts in filters.items():
+    runs = [(False, label, counts) for label, counts in filters.items()]
+    if args.waves:
+        runs += [(True, f"{label}, billing waves", counts) for label, counts in filters.items()]
+    for waves, label, counts in runs:
         for path in files:
             for seed in range(args.seeds):
                 began = time.monotonic()
-                result = run(path, seed, counts, halves, args.weeks_learn, args.weeks_eval)
+                result = run(path, seed, counts, halves, args.weeks_learn, args.weeks_eval, waves)
                 results.setdefault(label, []).append(result)
                 print(
-                    f"{label:26} {path.stem:12} seed {seed}: {result.found}/{result.outages} "
+                    f"{label:40} {path.stem:12} seed {seed}: {result.found}/{result.outages} "
                     f"found, {result.false} false, {result.hints} hints "
                     f"({result.true_hints} true), {time.monotonic() - began:.1f} s",
                     file=sys.stderr,
