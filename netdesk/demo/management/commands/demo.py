@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from netdesk.customers.models import Contact, Customer, Service
@@ -39,6 +40,7 @@ from netdesk.demo.routing import build_routing
 from netdesk.network.models import Area, NetworkElement
 from netdesk.sla.services import sla_recompute_many
 from netdesk.tickets.models import Ticket
+from netdesk.triage.services import triage_bootstrap
 
 
 def _positive(raw: str) -> int:
@@ -147,6 +149,10 @@ class Command(BaseCommand):
         history = Ticket.objects.filter(pk__range=span)
         with bar("service levels", history.count()) as progress:
             sla_recompute_many(tickets=history, progress=progress.update)
+        # Triage learns from the resolved history; the open tickets show its suggestion.
+        with transaction.atomic(), bar("text triage", 1) as progress:
+            triage_bootstrap(now=timezone.now(), tickets=history)
+            progress.update(1)
         with transaction.atomic(), bar("competencies", 1) as progress:
             build_competency(rng, created)
             self._record(run, created)
