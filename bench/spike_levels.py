@@ -304,6 +304,7 @@ def print_tables(results: dict[str, list[LevelResult]]) -> None:
             f"| {label} | {outages} | {share(found, outages)} | {(raised - true) / weeks:.2f} | "
             f"{sum(r.false_at_core for r in runs) / weeks:.2f} | "
             f"{share(sum(r.found_during_wave for r in runs), sum(r.during_wave for r in runs))} "
+            f"of {sum(r.during_wave for r in runs)} "
             f"| {f'{sum(r.waves_found for r in runs)} of {waves}' if waves else '–'} | "
             f"{sum(r.hints for r in runs) / weeks:.1f} | "
             f"{share(sum(r.true_hints for r in runs), sum(r.hints for r in runs))} |"
