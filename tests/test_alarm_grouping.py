@@ -283,3 +283,22 @@ def test_protocol_scores_hit_at_1_hit_at_3_and_mrr_against_the_graph() -> None:
     assert earliest["hit@1"] == 0.5
     assert earliest["hit@3"] == 1.0
     assert earliest["mrr"] == pytest.approx((1 / 2 + 1) / 2)
+
+
+def test_prior_learned_from_history_beats_earliest_when_the_order_flips() -> None:
+    from bench.root_cause_protocol import grouping_sensitivity, sensitivity_table
+
+    # a causes b. In the first half a comes first; in the second half the
+    # symptom b is logged 10 s before its cause.
+    alarms = []
+    for n in range(20):
+        t = n * 10_000
+        first, second = ("a", "b") if n < 10 else ("b", "a")
+        alarms += [alarm(first, "d1", t), alarm(second, "d1", t + 10)]
+    rows = grouping_sensitivity(alarms, {("a", "b")}, network=None, seeds=[0], windows=(60.0,))
+    by_grouping = {r["grouping"]: r for r in rows}
+    device = by_grouping["same device"]
+    assert device["groups"] == 10
+    assert device["type prior"] == 1.0
+    assert device["earliest first"] == 0.0
+    assert "| same device | 60 | 10 | 0.000 |" in sensitivity_table(rows)
