@@ -223,3 +223,13 @@ def test_train_now_queues_the_training(client, manager):
 def test_only_managers_see_the_policy(client, agent):
     assert client.get(reverse("triage_policy")).status_code == 403
     assert client.post(reverse("triage_train")).status_code == 403
+
+
+def test_managers_find_the_policy_in_the_menu(client, manager):
+    page = client.get(reverse("queue")).content.decode()
+    assert f'href="{reverse("triage_policy")}"' in page
+
+
+def test_agents_do_not(client, agent):
+    page = client.get(reverse("queue")).content.decode()
+    assert f'href="{reverse("triage_policy")}"' not in page
