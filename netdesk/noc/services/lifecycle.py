@@ -260,12 +260,10 @@ def _split_off(
     removed = [e for e in incident.elements.all() if e.pk in part]
     if removed:
         incident.elements.remove(*removed)
-    if incident.root_element_id in part:
-        firing = {
-            r.element_id
-            for r in rest_rows
-            if r.state == AlarmState.FIRING and r.element_id is not None
-        }
+    firing = {
+        r.element_id for r in rest_rows if r.state == AlarmState.FIRING and r.element_id is not None
+    }
+    if incident.root_element_id in part and firing:
         new_root = _top(firing, rest_rows, forest)
         old = incident.root_element
         incident.root_element_id = new_root
