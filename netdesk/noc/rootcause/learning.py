@@ -34,21 +34,37 @@ def follows_count(alarms: Iterable[GroupAlarm], window: float) -> Counter[tuple[
     """For each ordered type pair (a, b): alarms of a followed on the same
     element by at least one b starting strictly later and at most `window`
     seconds after. Same-second starts give no order."""
+    return follows_by_window(alarms, [window])[float(window)]
+
+
+def follows_by_window(
+    alarms: Iterable[GroupAlarm], windows: Sequence[float]
+) -> dict[float, Counter[tuple[str, str]]]:
+    """`follows_count` for several windows in one pass over the alarms."""
+    if not windows:
+        return {}
+    widest = max(windows)
+    counts: dict[float, Counter[tuple[str, str]]] = {float(w): Counter() for w in windows}
     streams: dict[object, list[GroupAlarm]] = defaultdict(list)
     for alarm in sorted(alarms, key=lambda a: a.start):
         streams[alarm.element].append(alarm)
-    follows: Counter[tuple[str, str]] = Counter()
     for stream in streams.values():
         for i, alarm in enumerate(stream):
-            later: set[str] = set()
-            for other in stream[i + 1 :]:
-                if other.start - alarm.start > window:
+            # How soon each other type first follows this alarm. By index: a
+            # slice would copy the rest of the stream for every alarm.
+            soonest: dict[str, float] = {}
+            for j in range(i + 1, len(stream)):
+                other = stream[j]
+                delay = other.start - alarm.start
+                if delay > widest:
                     break
-                if other.start > alarm.start and other.kind != alarm.kind:
-                    later.add(other.kind)
-            for kind in later:
-                follows[(alarm.kind, kind)] += 1
-    return follows
+                if delay > 0 and other.kind != alarm.kind and other.kind not in soonest:
+                    soonest[other.kind] = delay
+            for kind, delay in soonest.items():
+                for window, counter in counts.items():
+                    if delay <= window:
+                        counter[(alarm.kind, kind)] += 1
+    return counts
 
 
 def order_evidence(follows: Counter[tuple[str, str]]) -> float:
@@ -69,7 +85,8 @@ def window_choose(
     smallest on a tie); the first candidate when there is none at all."""
     if not candidates:
         raise ValueError("window candidates: none given; expected at least one window in seconds")
-    evidence = {float(w): order_evidence(follows_count(alarms, w)) for w in candidates}
+    counts = follows_by_window(alarms, candidates)
+    evidence = {window: order_evidence(follows) for window, follows in counts.items()}
     best = max(evidence.values())
     window = min(w for w, value in evidence.items() if value == best)
     return WindowChoice(window=window, evidence=evidence)

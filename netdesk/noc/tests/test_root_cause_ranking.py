@@ -7,6 +7,7 @@ import json
 import pytest
 
 from netdesk.noc.rootcause.learning import (
+    follows_by_window,
     follows_count,
     history_learn,
     order_evidence,
@@ -136,6 +137,11 @@ def test_follows_count_same_element_strictly_later_within_the_window() -> None:
     follows = follows_count(alarms, 60)
     assert follows == {("a", "b"): 1, ("b", "c"): 1}
     assert order_evidence(follows) == pytest.approx(2.0)
+    # One pass for several windows gives what each window gives alone.
+    together = follows_by_window(alarms, [10, 60, 100])
+    assert together == {float(w): follows_count(alarms, w) for w in (10, 60, 100)}
+    # Both alarms of b are followed by the c within 100 s.
+    assert together[100.0] == {("a", "b"): 1, ("a", "c"): 1, ("b", "c"): 2}
 
 
 def test_window_is_chosen_where_the_order_evidence_peaks() -> None:
