@@ -270,7 +270,7 @@ class UnassignedReason(TextChoices):
     MAINTENANCE = "maintenance", "in a maintenance window"
     BELOW_MAJOR = "below_major", "below major"
     FLAPPING = "flapping", "flapping"
-    INCIDENT_RESOLVED = "incident_resolved", "its incident was resolved"
+    INCIDENT_RESOLVED = "incident_resolved", "left on a resolved incident"
     WAITING = "waiting", "waiting for correlation"
 
 

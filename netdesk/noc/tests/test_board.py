@@ -164,7 +164,7 @@ def test_the_board_counts_and_lists_unassigned_alarms_with_their_reasons(net):
         "in a maintenance window",
         "below major",
         "flapping",
-        "its incident was resolved",
+        "left on a resolved incident",
         "waiting for correlation",
     ):
         assert text in unassigned

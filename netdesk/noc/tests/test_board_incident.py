@@ -82,7 +82,7 @@ def test_without_a_named_root_the_page_says_not_named_yet(net):
     page = text.decode()
 
     assert "Not named yet." in page
-    assert "No alarms: opened by hand or from complaints." in page
+    assert "No alarms attached." in page
     assert 'id="incident-lineage"' not in page
 
 
