@@ -12,8 +12,10 @@ from django_tasks_db.models import DBTaskResult
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.core.errors import ValidationFailed
+from netdesk.network.import_report import ImportReport
 from netdesk.network.models import Link, NetworkElement
 from netdesk.network.selectors import neighbours, topology_changed
+from netdesk.network.services.inventory import LinkRow, links_import
 from netdesk.noc.models import (
     Alarm,
     AlarmState,
@@ -326,3 +328,13 @@ def test_a_batch_costs_the_same_queries_with_one_alarm_as_with_many(net):
     assert one == many
     [incident] = active()
     assert incident.alarms.count() == 9
+
+
+def test_imported_links_are_seen_by_the_next_batch(net):
+    assert net["olt2"].pk not in neighbours().get(net["olt1"].pk, frozenset())
+    row = LinkRow(key="mw-1", reference="mw-1", a_element=net["olt1"].pk, b_element=net["olt2"].pk)
+
+    links_import(rows=[row], source="test", report=ImportReport())
+
+    assert neighbours()[net["olt1"].pk] == frozenset({net["olt2"].pk})
+    assert neighbours()[net["olt2"].pk] == frozenset({net["olt1"].pk})
