@@ -284,7 +284,7 @@ def describe(
     if own.delay == 0 and lead > 0:
         parts.append(f"came first ({_seconds(lead)} before the rest)")
     elif own.delay == 0:
-        parts.append("came first, in the same second as others")
+        parts.append("came first (in the same second as others)")
     else:
         parts.append(f"started {_seconds(own.delay)} after the first alarm")
     if own.elements:

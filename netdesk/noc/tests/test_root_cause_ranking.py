@@ -52,6 +52,7 @@ def test_without_history_the_earliest_alarm_leads_and_ties_keep_the_given_order(
     ranking = rank(group)
     assert keys(ranking.alarms) == [2, 3, 1]
     assert ranking.top == group[1]
+    assert ranking.evidence.startswith("a on olt2 came first (in the same second as others)")
 
 
 def test_the_type_that_came_first_in_past_incidents_is_ranked_first() -> None:
