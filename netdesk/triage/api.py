@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router
+from pydantic import Field
 
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import NotFound
-from netdesk.core.schemas import OutputSchema, answers
+from netdesk.core.schemas import InputSchema, OutputSchema, answers
 from netdesk.tickets.selectors import ticket_get
 from netdesk.triage.models import TriageSuggestion
 from netdesk.triage.selectors import suggestion_for
+from netdesk.triage.services import TARGETS, suggestion_apply
 
 router = Router(tags=["triage"])
 
@@ -84,3 +87,25 @@ def ticket_triage(request: HttpRequest, ref: str) -> dict[str, Any]:
     if suggestion is None:
         raise NotFound(f"{ticket.reference} has no triage suggestion.", field="ref", value=ref)
     return suggestion_out(ticket.reference, suggestion)
+
+
+class ApplyIn(InputSchema):
+    targets: list[str] = Field(
+        min_length=1, max_length=len(TARGETS), description=f"among {', '.join(TARGETS)}"
+    )
+
+
+@router.post(
+    "/tickets/{ref}/triage/apply",
+    response=answers(SuggestionOut),
+    summary="Apply what triage suggested for these targets (type, category, group)",
+)
+def ticket_triage_apply(request: HttpRequest, ref: str, payload: ApplyIn) -> dict[str, Any]:
+    user = user_of(request)
+    require(user, Action.TICKET_UPDATE)
+    with transaction.atomic():
+        ticket = ticket_get(user=user, ref=ref, for_update=True)
+        suggestion_apply(actor=user, ticket=ticket, targets=payload.targets)
+    found = suggestion_for(ticket.pk)
+    assert found is not None  # suggestion_apply refuses a ticket without one
+    return suggestion_out(ticket.reference, found)

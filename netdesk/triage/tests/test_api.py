@@ -52,3 +52,28 @@ def test_a_ticket_without_suggestion_is_a_404_that_says_so(client, monkeypatch):
     answer = _get(client, f.token_for(agent), ticket)
     assert answer.status_code == 404
     assert "has no triage suggestion" in answer.json()["detail"]
+
+
+def test_apply_through_the_api(client, classifier):
+    classifier.say(("fault", 0.7))
+    agent = f.user()
+    ticket = f.ticket(agent, ticket_type="complaint")
+    token = f.token_for(agent)
+    answer = client.post(
+        f"/api/v1/tickets/{ticket.reference}/triage/apply",
+        {"targets": ["type"]},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 200
+    assert answer.json()["applied_by"] == agent.username
+    ticket.refresh_from_db()
+    assert ticket.ticket_type == "fault"
+    wrong = client.post(
+        f"/api/v1/tickets/{ticket.reference}/triage/apply",
+        {"targets": ["colour"]},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert wrong.status_code == 422
+    assert "colour" in wrong.content.decode()
