@@ -181,7 +181,7 @@ def _detector_refresh(current: _Detector) -> _Detector:
     forest = topology()
     if forest is not current.forest:
         current.forest = forest
-        spikes.paths = PathIndex(forest.ancestors)
+        spikes.use_paths(PathIndex(forest.ancestors))
     return current
 
 

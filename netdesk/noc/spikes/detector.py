@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
 
 from netdesk.noc.spikes.baselines import Baseline
 from netdesk.noc.spikes.places import ELEMENT, Node, PathIndex
-from netdesk.noc.spikes.results import NOTHING, Complaint, Hint, Outcome, Reading, Spike
+from netdesk.noc.spikes.results import NOTHING, Complaint, Entry, Hint, Outcome, Reading, Spike
 from netdesk.noc.spikes.scoring import (
     SpikeSettings,
     hour_of_week,
@@ -22,16 +22,6 @@ __all__ = ["NOTHING", "Complaint", "Hint", "Outcome", "Reading", "Spike", "Spike
 
 # How often (in detector time) raised outages are checked for having ended.
 RELEASE_CHECK_SECONDS = 60.0
-
-
-class _Entry:
-    __slots__ = ("at", "customer_id", "nodes", "ticket_id")
-
-    def __init__(self, at: float, ticket_id: int, customer_id: int, nodes: tuple[Node, ...]):
-        self.at = at
-        self.ticket_id = ticket_id
-        self.customer_id = customer_id
-        self.nodes = nodes
 
 
 class SpikeDetector:
@@ -54,7 +44,11 @@ class SpikeDetector:
         self.paths = paths
         self.tz = tz
         self._offsets: dict[Node, float] = dict(threshold_offsets or {})
-        self._windows: dict[Node, deque[_Entry]] = {}
+        self._thresholds: dict[Node, float] = {}  # level's threshold + feedback, per node
+        # (node, raised place) → whether the node's window all passes it, and
+        # the complaint that said so (the newest) or not.
+        self._passing: dict[tuple[Node, Node], tuple[bool, Entry]] = {}
+        self._windows: dict[Node, deque[Entry]] = {}
         self._pending: dict[Node, float] = {}  # node → when it turned hot
         self._raised: dict[Node, float] = {}  # node → when its outage was raised
         self._seen: dict[int, float] = {}
@@ -79,15 +73,25 @@ class SpikeDetector:
 
     # feedback ----------------------------------------------------------
 
+    def use_paths(self, paths: PathIndex) -> None:
+        """A new topology: its paths, and the levels (so thresholds) with it."""
+        self.paths = paths
+        self._thresholds.clear()
+        self._expectations.clear()
+
     def threshold_for(self, node: Node) -> float:
-        base = self.settings.base_threshold(self.paths.level(node))
-        return base + self._offsets.get(node, 0.0)
+        threshold = self._thresholds.get(node)
+        if threshold is None:
+            base = self.settings.base_threshold(self.paths.level(node))
+            threshold = self._thresholds[node] = base + self._offsets.get(node, 0.0)
+        return threshold
 
     def set_threshold_offset(self, node: Node, offset: float) -> None:
         if offset > 0:
             self._offsets[node] = offset
         else:
             self._offsets.pop(node, None)
+        self._thresholds.pop(node, None)
 
     @property
     def threshold_offsets(self) -> dict[Node, float]:
@@ -108,7 +112,7 @@ class SpikeDetector:
         if at > self._now:
             self._now = at
         nodes = self.paths.nodes(complaint.element_id, complaint.area_id)
-        entry = _Entry(at, complaint.ticket_id, complaint.customer_id, nodes)
+        entry = Entry(at, complaint.ticket_id, complaint.customer_id, nodes)
         cutoff = self._now - window
         for node in nodes:
             entries = self._windows.get(node)
@@ -171,20 +175,51 @@ class SpikeDetector:
             expected=self._expected(node, self._now),
         )
 
-    def _waves(self, node: Node, entries: Collection[_Entry]) -> list[Node]:
+    def _waves(self, node: Node, entries: deque[Entry]) -> list[Node]:
         """Raised places over `node`: every complaint it counts passes
         through them and they are not below it (a wide outage, a national
         wave). They do not explain its complaints away; they raise what it
         is expected to bring by their own excess (`_wave_ratio`)."""
         if not self._raised or not entries or not self.settings.local_spikes_under_waves:
             return []
-        return [
-            upper
-            for upper in self._raised
-            if upper != node
-            and not self.paths.covers(node, upper)
-            and all(upper in entry.nodes for entry in entries)
-        ]
+        upstream = self.paths.elements(node.id)[1:] if node.kind == ELEMENT else ()
+        found = []
+        for upper in self._raised:
+            if upper.kind == ELEMENT and node.kind == ELEMENT:
+                # Every complaint under an element passes its upstreams: no
+                # need to look at them one by one.
+                if upper in upstream:
+                    found.append(upper)
+            elif upper != node and self._all_pass(upper, node, entries):
+                found.append(upper)
+        return found
+
+    def _all_pass(self, upper: Node, node: Node, entries: deque[Entry]) -> bool:
+        """Whether every complaint in the node's window passes through
+        `upper`, remembering the answer: while the complaint that said no is
+        in the window it stays no, and a yes needs only the complaints that
+        came since to be read."""
+        key = (node, upper)
+        cached = self._passing.get(key)
+        last = None
+        if cached is not None:
+            holds, entry = cached
+            if not holds and entry.at > self._now - self._window:
+                return False
+            last = entry if holds else None
+        newest = None
+        for entry in reversed(entries):
+            newest = newest or entry
+            if entry is last:
+                break
+            if upper not in entry.nodes:
+                self._passing[key] = (False, entry)
+                return False
+        if len(self._passing) > 50_000:
+            self._passing.clear()
+        if newest is not None:
+            self._passing[key] = (True, newest)
+        return True
 
     def _wave_ratio(self, count: int, expected: float, waves: list[Node]) -> float:
         """How many times its usual rate the widest-running wave brings
@@ -203,7 +238,7 @@ class SpikeDetector:
         return ratio
 
     def _expected_under(
-        self, node: Node, count: int, entries: Collection[_Entry]
+        self, node: Node, count: int, entries: deque[Entry]
     ) -> tuple[float, Node | None, float]:
         """The node's expectation in the window, raised by any wave over it:
         the expectation, the wave and its ratio."""
@@ -235,7 +270,7 @@ class SpikeDetector:
             self._hours.clear()
 
     @staticmethod
-    def _evict(entries: deque[_Entry], cutoff: float) -> None:
+    def _evict(entries: deque[Entry], cutoff: float) -> None:
         while entries and entries[0].at <= cutoff:
             entries.popleft()
 
@@ -269,7 +304,7 @@ class SpikeDetector:
         self._expectations[node] = (minute, expected)
         return expected
 
-    def _hot(self, node: Node, entries: Collection[_Entry]) -> bool:
+    def _hot(self, node: Node, entries: deque[Entry]) -> bool:
         """Hot against its own baseline, and, under a raised wave, against
         its baseline times the wave's ratio: a local spike that stands out
         from the wave is hot, a place that only carries its share is not."""
@@ -282,9 +317,11 @@ class SpikeDetector:
             return False
         if self._raised:
             expected, _, _ = self._expected_under(node, count, entries)
+            if score_below(count, expected, threshold):
+                return False  # carries its share of a wave, no more
         return poisson_tail_score(count, expected) >= threshold
 
-    def _current(self, node: Node) -> deque[_Entry]:
+    def _current(self, node: Node) -> deque[Entry]:
         entries = self._windows.get(node)
         if entries is None:
             return deque()
@@ -345,7 +382,7 @@ class SpikeDetector:
         explaining = [node for node in self._raised if node not in waves]
         readings: dict[Node, Reading] = {}
 
-        def unexplained(node: Node) -> list[_Entry]:
+        def unexplained(node: Node) -> list[Entry]:
             entries = self._current(node)
             if not explaining:
                 return list(entries)
@@ -393,7 +430,7 @@ class SpikeDetector:
         return self._raise(named, fired=fired, top=top, share=share)
 
     def _deepest_explaining(
-        self, top: Node, entries: list[_Entry], read: Callable[[Node], Reading]
+        self, top: Node, entries: list[Entry], read: Callable[[Node], Reading]
     ) -> tuple[Node, float]:
         """The deepest hot element under which `explain_share` of the top's
         excess sits, allowing for the normal noise of the complaints outside
@@ -421,7 +458,7 @@ class SpikeDetector:
 
     def _raise(self, named: Node, *, fired: Node, top: Node, share: float) -> Spike:
         widens = tuple(n for n in self._raised if n != named and self.paths.covers(named, n))
-        entries = list(self._current(named))
+        entries = self._current(named)
         count = len(entries)
         expected, wave, ratio = self._expected_under(named, count, entries)
         self._raised[named] = self._now

@@ -77,3 +77,16 @@ class Outcome:
 
 
 NOTHING = Outcome()
+
+
+class Entry:
+    """One complaint in the detector's windows: when (seconds), which
+    ticket and customer, the places it counts toward."""
+
+    __slots__ = ("at", "customer_id", "nodes", "ticket_id")
+
+    def __init__(self, at: float, ticket_id: int, customer_id: int, nodes: tuple[Node, ...]):
+        self.at = at
+        self.ticket_id = ticket_id
+        self.customer_id = customer_id
+        self.nodes = nodes
