@@ -153,3 +153,15 @@ def test_bulk_loaded_open_tickets_get_their_suggestion(lead):
         "fault"
     }
     assert suggestions_fill(tickets=Ticket.objects.filter(is_open=True)) == 0
+
+
+def test_one_kind_of_ticket_teaches_nothing_and_says_why(lead):
+    for n in range(22):
+        ticket = f.ticket(lead, ticket_type="fault", title=f"No internet {n}")
+        ticket_resolve(actor=lead, ticket=ticket, resolution_code="fixed", root_cause="hardware")
+    _minimum(20)
+    training = triage_train(now=timezone.now())
+    assert training.model is None
+    assert training.note.startswith("Keyword rules kept: ")
+    assert "at least two types" in training.note
+    assert not TriageModel.objects.exists()
