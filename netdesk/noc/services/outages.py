@@ -253,10 +253,11 @@ def complaint_observe(*, ticket: Ticket) -> SuspectedOutage | None:
     Network faults on a known service count (their type is fault, or triage
     says their words describe a loss of service); anything else, a ticket
     already seen, or one older than the detector's window, is ignored;
-    nothing is detected before
-    baselines were learned (`netdesk outages learn`). Costs no query unless
-    something is raised or joined (and one read every SYNC_SECONDS). Called
-    from ticket creation: a failure here is logged, never passed on."""
+    nothing is detected before baselines were learned (`netdesk outages
+    learn`). A fault costs no query unless something is raised, joined or
+    hinted (and one read every SYNC_SECONDS); a ticket of another type one,
+    for its triage suggestion. Called from ticket creation: a failure here
+    is logged, never passed on."""
     if ticket.service_id is None:
         return None
     try:
