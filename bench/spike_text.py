@@ -329,10 +329,11 @@ def print_results(results: dict[str, list[TextResult]]) -> None:
     print()
     print(
         "| filter | complaints the detector saw | outages | recall (outages) "
-        "| false alarms / week | median TTD (min) | hints / week | hint precision "
+        "| precision (outages) | false alarms / week | median TTD (min) | hints / week "
+        "| hint precision "
         "| outages with a hint | recall (outage or hint) | of outages with 1–2 callers |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, runs in results.items():
         weeks = sum(r.weeks for r in runs)
         outages = sum(r.outages for r in runs)
@@ -341,6 +342,7 @@ def print_results(results: dict[str, list[TextResult]]) -> None:
         print(
             f"| {label} | {share(sum(r.counted for r in runs), sum(r.complaints for r in runs))} "
             f"| {outages} | {share(sum(r.found for r in runs), outages)} | "
+            f"{share(sum(r.raised - r.false for r in runs), sum(r.raised for r in runs))} | "
             f"{sum(r.false for r in runs) / weeks:.2f} | "
             f"{f'{statistics.median(ttd):.0f}' if ttd else '–'} | {hints / weeks:.1f} | "
             f"{share(sum(r.true_hints for r in runs), hints)} | "
