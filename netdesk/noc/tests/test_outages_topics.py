@@ -17,6 +17,7 @@ from netdesk.noc.models import (
     SuspectedOutage,
 )
 from netdesk.noc.services.baselines import baselines_learn
+from netdesk.noc.services.outages import complaint_detector_reset, spike_settings
 from netdesk.noc.tests.test_outages import burst, fault, net, observe_in_order, operator
 from netdesk.tickets.models import Ticket
 from netdesk.triage.models import TriageSuggestion
@@ -164,3 +165,17 @@ def test_hints_need_a_known_topology(net, operator):
     topology_changed()
     fault(operator, service, 5)
     assert outages(HINT).get().element == olt_c
+
+
+def test_levels_and_hints_are_set_by_the_desk(net, operator, settings):
+    settings.NETDESK_SPIKES = {"level_thresholds": [6, 7.5], "hints": False}
+    spike = spike_settings()
+    assert spike.level_thresholds == (6.0, 7.5)
+    assert spike.base_threshold(1) == 7.5
+    assert spike.base_threshold(2) == spike.threshold
+    complaint_detector_reset()
+    try:
+        fault(operator, net["services"]["a"][0], 5)
+        assert not SuspectedOutage.objects.exists()
+    finally:
+        complaint_detector_reset()  # the next test's detector reads its own settings
