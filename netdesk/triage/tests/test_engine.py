@@ -263,3 +263,19 @@ def test_evidence_names_words_as_written():
 
     assert prediction.ticket_type.value == "fault"
     assert "störung" in prediction.evidence
+
+
+def test_a_target_no_fold_could_learn_has_no_figures():
+    samples = [
+        Sample(sample.text, sample.ticket_type, sample.category, "", sample.language)
+        for sample in synthetic(120)
+        if sample.ticket_type != "fault"
+    ]
+
+    figures = cross_validate(samples, folds=3)
+
+    assert set(figures["not_learned"]) == {"group", "network_fault"}
+    assert "group" not in figures["targets"]
+    assert "network_fault" not in figures["targets"]
+    assert "network_fault" not in figures["languages"]["en"]
+    assert figures["targets"]["category"]["accuracy"] > 0.5
