@@ -181,7 +181,6 @@ def _hint_raise(hint: Hint) -> SuspectedOutage | None:
         return None
     if SuspectedOutage.objects.filter(state=OutageState.OPEN, element=element).exists():
         return None
-    alarms = "no alarm on its path"
     outage = SuspectedOutage.objects.create(
         element=element,
         area=area,
@@ -195,7 +194,7 @@ def _hint_raise(hint: Hint) -> SuspectedOutage | None:
         explanation=(
             f"The first network-fault ticket ever from under {element} "
             f"({level_name(hint.level)}), where {hint.expected:.3f} were expected in the "
-            f"hour, and {alarms}. A hint, not an outage: one report may be one customer's "
+            f"detector's window, and no alarm on its path. A hint, not an outage: one report may be one customer's "
             "own equipment; a second from nearby would make it likelier."
         ),
     )
