@@ -315,11 +315,13 @@ def triage_train(*, now: datetime, samples: Sequence[engine.Sample] | None = Non
     return Training(model, len(samples), f"Trained {classifier.method} on {len(samples)} tickets.")
 
 
-def triage_bootstrap(*, now: datetime, tickets: QuerySet[Ticket]) -> Training:
-    """Train on the resolved tickets among all, then give the open ones of
-    `tickets` their suggestion: what a desk loaded in bulk (the demo's
+def triage_bootstrap(
+    *, now: datetime, tickets: QuerySet[Ticket], limit: int = TRAIN_LIMIT
+) -> Training:
+    """Train on the newest `limit` resolved tickets, then give the open ones
+    of `tickets` their suggestion: what a desk loaded in bulk (the demo's
     history) shows agents from its first page."""
-    training = triage_train(now=now)
+    training = triage_train(now=now, samples=training_samples(limit))
     suggestions_fill(tickets=tickets.filter(is_open=True))
     return training
 
