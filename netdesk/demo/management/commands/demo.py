@@ -42,7 +42,9 @@ from netdesk.sla.services import sla_recompute_many
 from netdesk.tickets.models import Ticket
 from netdesk.triage.services import triage_bootstrap
 
-# Resolved tickets the demo's triage model is trained on.
+# Resolved tickets the demo's triage model is trained on. The demo's wording
+# is formulaic: a few thousand teach the model all it can, in seconds rather
+# than the minutes 50,000 take (the worker retrains on all of them later).
 DEMO_TRIAGE_TICKETS = 3_000
 
 
@@ -154,9 +156,6 @@ class Command(BaseCommand):
             sla_recompute_many(tickets=history, progress=progress.update)
         # Triage learns from the resolved history; the open tickets show its suggestion.
         with transaction.atomic(), bar("text triage", 1) as progress:
-            # The demo's wording is formulaic: a few thousand tickets teach
-            # the model all it can, in seconds rather than the minutes that
-            # 50,000 take (the worker retrains on all of them later).
             triage_bootstrap(now=timezone.now(), tickets=history, limit=DEMO_TRIAGE_TICKETS)
             progress.update(1)
         with transaction.atomic(), bar("competencies", 1) as progress:
