@@ -123,10 +123,9 @@ def confident_targets(suggestion: TriageSuggestion, threshold: float) -> list[st
     return [target for target in TARGETS if confidences[target] >= threshold]
 
 
-def _auto_apply(ticket: Ticket, suggestion: TriageSuggestion, desk: TriagePolicy) -> None:
-    changes = _changes(ticket, suggestion, confident_targets(suggestion, desk.threshold))
-    if not changes:
-        return
+def _auto_apply(
+    ticket: Ticket, suggestion: TriageSuggestion, desk: TriagePolicy, changes: dict[str, Any]
+) -> None:
     ticket_reclassify(
         actor=None,
         ticket=ticket,
@@ -155,9 +154,12 @@ def ticket_created(*, ticket: Ticket, actor: User | None) -> None:  # noqa: ARG0
     desk = policy()
     if not desk.auto_apply or ticket.channel not in AUTO_CHANNELS:
         return
+    changes = _changes(ticket, suggestion, confident_targets(suggestion, desk.threshold))
+    if not changes:
+        return  # nothing sure enough: no savepoint spent on it
     try:
         with transaction.atomic():
-            _auto_apply(ticket, suggestion, desk)
+            _auto_apply(ticket, suggestion, desk, changes)
     except Exception:
         logger.exception(
             "Applying the triage of %s failed; left as a suggestion.", ticket.reference
