@@ -84,7 +84,7 @@ bench-kb: dev
 	scripts/with-postgres.sh $(BIN)/python bench/kb_latency.py
 
 # Alarms: the 24V microwave log replayed through the desk's intake on its own
-# topology (about 15 minutes on SQLite), then alarm grouping and root cause
+# topology (about half an hour on SQLite), then alarm grouping and root cause
 # against the labelled causal graphs. Each skips (exit 0) when its data in
 # ../shared/data/alarms is absent.
 bench-alarms: dev
