@@ -45,7 +45,7 @@ class NetworkElementAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[t
 
 
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LinkAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("__str__", "kind", "a_port", "b_port", "capacity_mbps", "source")
     list_filter = ("kind", "source")
     list_select_related = ("a_element", "b_element")

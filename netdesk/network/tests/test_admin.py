@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from netdesk.accounts.models import User
 from netdesk.network.models import Link, NetworkElement
+from netdesk.network.selectors import neighbours
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,26 @@ def test_links_are_listed_with_their_ends(admin_client):
     Link.objects.create(a_element=a, b_element=b, kind="fibre", name="F-1")
     page = admin_client.get(reverse("admin:network_link_changelist")).content.decode()
     assert "fibre F-1: A – B" in page
+
+
+def test_a_link_added_in_the_admin_reaches_the_neighbours_at_once(admin_client):
+    a = NetworkElement.objects.create(name="mw-a", kind="microwave")
+    b = NetworkElement.objects.create(name="mw-b", kind="microwave")
+    assert b.pk not in neighbours().get(a.pk, frozenset())  # built, and kept
+    response = admin_client.post(
+        reverse("admin:network_link_add"),
+        {
+            "a_element": a.pk,
+            "a_port": "",
+            "b_element": b.pk,
+            "b_port": "",
+            "kind": "microwave",
+            "name": "",
+            "capacity_mbps": "",
+            "source": "",
+            "external_id": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert b.pk in neighbours()[a.pk]
+    assert a.pk in neighbours()[b.pk]
