@@ -2,6 +2,7 @@
 alarms, incidents and rejected input can be inspected."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from netdesk.noc.models import (
     Alarm,
@@ -10,6 +11,7 @@ from netdesk.noc.models import (
     MaintenanceWindow,
     NetworkIncident,
     RejectedInput,
+    RootCauseModel,
     SuspectedOutage,
 )
 
@@ -42,7 +44,16 @@ class NetworkIncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("__str__", "state", "root_element", "affected_customers", "started_at")
     list_filter = ("state", "detected_by")
     search_fields = ("title",)
-    raw_id_fields = ("root_element", "elements", "affected_key_accounts", "detected_by_user")
+    raw_id_fields = (
+        "root_element",
+        "elements",
+        "affected_key_accounts",
+        "detected_by_user",
+        # Ids, not drop-downs: a busy network has hundreds of thousands of alarms.
+        "probable_root_alarm",
+        "split_from",
+        "merged_into",
+    )
     inlines = [IncidentUpdateInline]
 
 
@@ -54,8 +65,16 @@ class RejectedInputAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(SuspectedOutage)
 class SuspectedOutageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("__str__", "state", "complaints", "expected", "raised_at")
-    list_filter = ("state",)
+    list_display = (
+        "__str__",
+        "confidence",
+        "level",
+        "state",
+        "complaints",
+        "expected",
+        "raised_at",
+    )
+    list_filter = ("state", "confidence", "level")
     raw_id_fields = ("element", "area", "tickets", "incident", "decided_by")
 
 
@@ -64,3 +83,17 @@ class LiaisonRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("at", "kind", "from_group", "to_group", "ticket", "incident")
     list_filter = ("kind",)
     raw_id_fields = ("ticket", "incident", "author", "answers")
+
+
+@admin.register(RootCauseModel)
+class RootCauseModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """What the root-cause ranking learned, to inspect: the nightly task
+    writes it, nobody edits it."""
+
+    list_display = ("learned_at", "alarms", "window_seconds", "learned_from", "learned_until")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:  # noqa: ARG002 - Django's signature
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:  # noqa: ARG002 - Django's signature
+        return False
