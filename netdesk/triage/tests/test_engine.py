@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import random
 
+import numpy as np
 import pytest
 
+from netdesk.triage import evaluation, features, textmodel
 from netdesk.triage.engine import (
     Classifier,
     Guess,
@@ -230,10 +232,6 @@ def test_only_faults_teach_network_fault():
 
 
 def test_held_out_rows_are_weighed_as_their_text_would_be():
-    import numpy as np
-
-    from netdesk.triage import evaluation, features, textmodel
-
     samples = synthetic(120)
     counts = features.count(sample.text for sample in samples)
     model = textmodel.fit(counts, samples, np.arange(100), char_grams=True)
