@@ -85,8 +85,9 @@ def active_classifier() -> tuple[TriageModel | None, Predictor]:
 
 
 def policy() -> TriagePolicy:
-    """The desk's triage policy, created with the defaults on first use."""
-    # The oldest row answers: two processes creating it at once leave a
-    # second row that is never read.
+    """The desk's triage policy: the defaults (unsaved) until a manager
+    sets it (`services.policy_update` writes the row)."""
+    # The oldest row answers: two first settings at once leave a second
+    # row that is never read.
     found = TriagePolicy.objects.order_by("id").first()
-    return found if found is not None else TriagePolicy.objects.create()
+    return found if found is not None else TriagePolicy()

@@ -373,9 +373,13 @@ def policy_update(*, actor: User, changes: dict[str, Any]) -> TriagePolicy:
     """Change the desk's triage settings (managers)."""
     require(actor, Action.CONFIGURE)
     _check_policy(changes)
-    desk = locked(policy())
+    desk = policy()
+    desk = locked(desk) if desk.pk is not None else desk
     for field, value in changes.items():
         setattr(desk, field, value)
     desk.updated_by = actor
-    desk.save(update_fields=[*changes, "updated_by", "updated_at"])
+    if desk.pk is None:
+        desk.save()  # the desk's first setting writes its row
+    else:
+        desk.save(update_fields=[*changes, "updated_by", "updated_at"])
     return desk

@@ -8,7 +8,7 @@ from netdesk.accounts.permissions import ROLE_ACTIONS, Action
 from netdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from netdesk.tickets.models import Category, TicketEvent
 from netdesk.tickets.services import ticket_create
-from netdesk.triage.models import TriageSuggestion
+from netdesk.triage.models import TriagePolicy, TriageSuggestion
 from netdesk.triage.selectors import is_network_fault, policy
 from netdesk.triage.services import policy_update, suggestion_apply
 from tests import factories as f
@@ -236,6 +236,11 @@ def test_policy_is_created_with_the_defaults_once():
         200,
     )
     assert policy().pk == first.pk
+    # Reading the policy writes nothing; the first setting writes its row.
+    assert not TriagePolicy.objects.exists()
+    policy_update(actor=f.user(Role.SERVICE_DESK_MANAGER), changes={"threshold": 0.9})
+    assert TriagePolicy.objects.get().threshold == 0.9
+    assert policy().threshold == 0.9
 
 
 @pytest.mark.parametrize(
