@@ -8,7 +8,18 @@ from netdesk.core.checks import checked_choice
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.tickets.choices import OPEN_STATUSES, TRANSITIONS, Status
-from netdesk.tickets.models import Ticket
+from netdesk.tickets.models import Category, Ticket
+
+
+def check_category_fits(category: Category | None, ticket_type: str) -> None:
+    """A category belongs to one ticket type; another type's is refused."""
+    if category is not None and category.ticket_type != ticket_type:
+        raise ValidationFailed(
+            f"Category {category.name!r} is for {category.ticket_type} tickets.",
+            field="category",
+            value=category.pk,
+            accepted=f"a category of type {ticket_type}",
+        )
 
 
 def check_belongs(customer: Customer, service: Service | None, contact: Contact | None) -> None:

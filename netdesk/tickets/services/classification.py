@@ -18,7 +18,7 @@ from netdesk.tickets.choices import Status, TicketType
 from netdesk.tickets.events import event_fields_changed, event_status_changed
 from netdesk.tickets.models import Category, Ticket
 from netdesk.tickets.services.changes import fields_set, saved_fields, ticket_changed
-from netdesk.tickets.services.checks import require_open
+from netdesk.tickets.services.checks import check_category_fits, require_open
 
 RECLASSIFIABLE = ("ticket_type", "category", "group")
 
@@ -33,13 +33,7 @@ def _checked_category(ticket_type: str, category: Category | None) -> None:
             value=category.pk,
             accepted="an active category",
         )
-    if category.ticket_type != ticket_type:
-        raise ValidationFailed(
-            f"Category {category.name!r} is for {category.ticket_type} tickets.",
-            field="category",
-            value=category.pk,
-            accepted=f"a category of type {ticket_type}",
-        )
+    check_category_fits(category, ticket_type)
 
 
 def _checked_group(group: SupportGroup) -> None:

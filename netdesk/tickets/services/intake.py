@@ -19,7 +19,7 @@ from netdesk.tickets.choices import Channel, Level, Outcome, ResolutionCode, Sta
 from netdesk.tickets.events import event_created
 from netdesk.tickets.models import Category, Interaction, Ticket
 from netdesk.tickets.services.changes import ticket_changed
-from netdesk.tickets.services.checks import check_belongs
+from netdesk.tickets.services.checks import check_belongs, check_category_fits
 from netdesk.tickets.services.conversation import interaction_log
 from netdesk.tickets.services.lifecycle import ticket_resolve
 from netdesk.tickets.services.priority import priority_for
@@ -52,13 +52,7 @@ def _check_new(*, ticket_type: str, channel: str, title: str, category: Category
             value=title,
             accepted="1 to 200 characters",
         )
-    if category is not None and category.ticket_type != ticket_type:
-        raise ValidationFailed(
-            f"Category {category.name!r} is for {category.ticket_type} tickets.",
-            field="category",
-            value=category.pk,
-            accepted=f"a category of type {ticket_type}",
-        )
+    check_category_fits(category, ticket_type)
 
 
 @transaction.atomic

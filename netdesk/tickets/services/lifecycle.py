@@ -36,6 +36,7 @@ from netdesk.tickets.models import Interaction, Ticket
 from netdesk.tickets.services.changes import fields_set, saved_fields, ticket_changed
 from netdesk.tickets.services.checks import (
     check_belongs,
+    check_category_fits,
     check_member,
     check_reason,
     check_transition,
@@ -86,14 +87,7 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
     urgency = changes.get("urgency", ticket.urgency)
     if "impact" in changes or "urgency" in changes:
         changes = {**changes, "priority": priority_for(impact=impact, urgency=urgency)}
-    category = changes.get("category")
-    if category is not None and category.ticket_type != ticket.ticket_type:
-        raise ValidationFailed(
-            f"Category {category.name!r} is for {category.ticket_type} tickets.",
-            field="category",
-            value=category.pk,
-            accepted=f"a category of type {ticket.ticket_type}",
-        )
+    check_category_fits(changes.get("category"), ticket.ticket_type)
     changed = fields_set(ticket=ticket, changes=changes)
     event_fields_changed(ticket=ticket, actor=actor, changes=changed)
     if changed:
