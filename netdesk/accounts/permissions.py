@@ -31,6 +31,10 @@ class Action(StrEnum):
     TICKET_REOPEN = "ticket.reopen"
     TICKET_LINK = "ticket.link"
     TICKET_MERGE = "ticket.merge"
+    # Bulk changes and exports of ticket lists: team leads and managers work
+    # the queue as a whole; an account manager exports their accounts' tickets.
+    TICKET_BULK = "ticket.bulk"
+    TICKET_EXPORT = "ticket.export"
     NOTE_ADD = "note.add"
     REPLY_ADD = "reply.add"
     INTERACTION_LOG = "interaction.log"
@@ -105,6 +109,8 @@ _NOC_WORK = {
 _LEAD_WORK = _AGENT_WORK | {
     A.TICKET_CLOSE,
     A.TICKET_MERGE,
+    A.TICKET_BULK,
+    A.TICKET_EXPORT,
     A.KPI_VIEW_ALL,
     A.INCIDENT_MANAGE,
     A.OUTAGE_DECIDE,
@@ -158,6 +164,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.FAILURE_REPORT_VIEW,
             A.COMPETENCY_VIEW_OWN,
             A.KB_VIEW,
+            A.TICKET_EXPORT,
         }
     ),
     Role.ADMINISTRATOR: frozenset(Action),
