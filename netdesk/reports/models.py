@@ -119,3 +119,76 @@ class ReportSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.frequency} to {self.recipient_id or self.address}"
+
+
+class DayFigures(models.Model):
+    """One day's ticket figures for one support group and customer segment,
+    precomputed by `netdesk.reports.rollups` from the KPI definitions so a
+    dashboard never scans tickets. A day is a calendar day in the desk's
+    time zone."""
+
+    day = models.DateField()
+    group = models.ForeignKey("accounts.SupportGroup", on_delete=models.CASCADE, related_name="+")
+    segment = models.CharField(max_length=20, blank=True, default="")
+    # Tickets created that day, and those of them with a first response.
+    created = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+    # Tickets resolved that day (merged duplicates left out), as the KPI
+    # report's resolution counts, and their summed time to resolve.
+    resolved = models.PositiveIntegerField(default=0)
+    resolved_first_contact = models.PositiveIntegerField(default=0)
+    resolved_without_escalation = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    resolve_seconds = models.FloatField(default=0)
+    # Resolutions of the day whose hold is decided (the window has passed or
+    # the customer came back) and those that held.
+    held_decided = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    # Tickets open at the end of the day.
+    backlog = models.PositiveIntegerField(default=0)
+    # SLA targets decided that day (stopped, or breached while running).
+    sla_due = models.PositiveIntegerField(default=0)
+    sla_breached = models.PositiveIntegerField(default=0)
+    response_due = models.PositiveIntegerField(default=0)
+    response_breached = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "group", "segment"], name="day_figures_unique")
+        ]
+        indexes = [models.Index(fields=["day", "group"], name="day_figures_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.group_id} {self.segment or '-'}"
+
+
+class BreakdownKind(models.TextChoices):
+    CHANNEL = "channel", "Tickets created per channel"
+    CATEGORY = "category", "Tickets created per category"
+    HOUR = "hour", "Tickets created per hour of the day"
+    ROOT_CAUSE = "root_cause", "Tickets resolved per root cause"
+
+
+class DayBreakdown(models.Model):
+    """One day's count of tickets per channel, category, hour of arrival or
+    root cause, for one support group (precomputed with DayFigures)."""
+
+    day = models.DateField()
+    group = models.ForeignKey("accounts.SupportGroup", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=BreakdownKind.choices)
+    # The channel or root cause code, the category id, or the hour "0".."23"
+    # ("" for a ticket without one).
+    key = models.CharField(max_length=40, blank=True, default="")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "group", "kind", "key"], name="day_breakdown_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "day"], name="day_breakdown_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.group_id} {self.kind}={self.key}: {self.count}"
