@@ -6,6 +6,7 @@ from netdesk.channels.models.notices import OPEN_NOTIFY_STATES, NotifyOrder, Not
 from netdesk.channels.models.outbound import (
     AUTOMATIC_KINDS,
     MessageTemplate,
+    OutboundAttachment,
     OutboundKind,
     OutboundMessage,
     OutboundState,
@@ -22,6 +23,7 @@ __all__ = [
     "MessageTemplate",
     "NotifyOrder",
     "NotifyState",
+    "OutboundAttachment",
     "OutboundKind",
     "OutboundMessage",
     "OutboundState",

@@ -15,6 +15,8 @@ class OutboundKind(models.TextChoices):
     TEST = "test", "Test message"
     # Worded by the portal itself (the link in it is good once, for minutes).
     PORTAL_SIGN_IN = "portal_sign_in", "Customer portal sign-in link"
+    # A subscribed report (its tables attached as CSV or XLSX).
+    REPORT = "report", "Scheduled report"
 
 
 # Automatic messages carry Auto-Submitted: auto-generated, so that other
@@ -27,6 +29,7 @@ AUTOMATIC_KINDS = frozenset(
         OutboundKind.ALL_CLEAR,
         OutboundKind.SLA_NOTICE,
         OutboundKind.PORTAL_SIGN_IN,
+        OutboundKind.REPORT,
     }
 )
 
@@ -94,6 +97,9 @@ class OutboundMessage(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # How many OutboundAttachment rows it has: delivery reads them only for
+    # a message that has some, so ordinary mail costs no extra query.
+    attachment_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -111,6 +117,24 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_addresses}"[:120]
+
+
+class OutboundAttachment(models.Model):
+    """A file sent with an outbound message (a scheduled report's table),
+    kept with the row so a retry sends the same bytes."""
+
+    message = models.ForeignKey(
+        OutboundMessage, on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["message", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class TemplateEvent(models.TextChoices):

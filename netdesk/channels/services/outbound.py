@@ -10,6 +10,7 @@ whether it is automatic (RFC 3834: other systems must not answer it)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import getaddresses, parseaddr
 from typing import Any
@@ -27,6 +28,7 @@ from netdesk.channels.models import (
     AUTOMATIC_KINDS,
     InboundMessage,
     Mailbox,
+    OutboundAttachment,
     OutboundKind,
     OutboundMessage,
     OutboundState,
@@ -65,6 +67,15 @@ _NOT_CONVERSATION = (Outcome.BOUNCE, Outcome.AUTO_REPLY, Outcome.DUPLICATE)
 # every mail client to thread, short enough for any header limit.
 REFERENCES_KEPT = 10
 NO_ADDRESS = "not sent: no address (the ticket has no sender, contact or customer e-mail address)"
+
+
+@dataclass(frozen=True)
+class MailFile:
+    """A file to send with a message (a report's table as CSV or XLSX)."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 def ticket_mailbox(ticket: Ticket | None) -> Mailbox | None:
@@ -238,6 +249,7 @@ def outbound_queue(
     incident: NetworkIncident | None = None,
     incident_update: IncidentUpdate | None = None,
     customer: Customer | None = None,
+    files: Sequence[MailFile] = (),
 ) -> OutboundMessage:
     """Write one message to the queue, due at `send_at` (now by default).
 
@@ -246,7 +258,7 @@ def outbound_queue(
     rendered from `context` (the ticket alone when not given). With no
     address in `to` the row is written as failed with the reason, so what
     could not be sent shows on the ticket instead of vanishing. An address
-    that is not one is refused, naming the field."""
+    that is not one is refused, naming the field. `files` go with it."""
     if kind not in OutboundKind.values:
         raise ValidationFailed(
             f"kind {kind!r} is not accepted.",
@@ -273,8 +285,7 @@ def outbound_queue(
     in_reply_to, references = (
         thread_headers(ticket) if ticket is not None and kind in THREADED_KINDS else ("", "")
     )
-    now = timezone.now()
-    return OutboundMessage.objects.create(
+    message = OutboundMessage.objects.create(
         kind=kind,
         ticket=ticket,
         mailbox=mailbox,
@@ -290,13 +301,29 @@ def outbound_queue(
         automatic=kind in AUTOMATIC_KINDS,
         state=OutboundState.QUEUED if to_addresses else OutboundState.FAILED,
         server_answer="" if to_addresses else NO_ADDRESS,
-        next_attempt_at=send_at or now,
+        next_attempt_at=send_at or timezone.now(),
         created_by=actor,
         escalation_notice=escalation_notice,
         incident=incident,
         incident_update=incident_update,
         customer=customer,
+        attachment_count=len(files),
     )
+    return _with_files_stored(message, files)
+
+
+def _with_files_stored(message: OutboundMessage, files: Sequence[MailFile]) -> OutboundMessage:
+    if files:
+        OutboundAttachment.objects.bulk_create(
+            OutboundAttachment(
+                message=message,
+                filename=file.filename,
+                content_type=file.content_type,
+                content=file.content,
+            )
+            for file in files
+        )
+    return message
 
 
 def acknowledgement_queue(*, ticket: Ticket, inbound: InboundMessage) -> OutboundMessage:
