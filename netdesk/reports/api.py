@@ -52,6 +52,10 @@ class KpiOut(OutputSchema):
     first_response_time: dict[str, Any]
     tickets_closed: int
     resolution: dict[str, Any]
+    held_resolution: dict[str, Any] = Field(
+        description="resolutions that held: no repeat contact about the same service and no"
+        " reopen within window_days; rate = held / settled (pending ones left out)"
+    )
     backlog_by_age: dict[str, int]
 
 

@@ -95,6 +95,23 @@ def resolution_counts(scope: KpiScope) -> dict[str, Any]:
     }
 
 
+def held_resolution(scope: KpiScope, *, now: datetime | None = None) -> dict[str, Any]:
+    """Over the same tickets as `resolution_counts`, how many resolutions
+    held: no new ticket of the customer about the same service and no reopen
+    within the window after it (`kpis.held_counts`). Tickets resolved less
+    than the window ago are pending and left out of the rate."""
+    window = kpis.held_window()
+    resolved = _scoped(kpis.resolved_in(scope.start, scope.end), scope, kpis.HELD_AGENT)
+    counts = resolved.aggregate(**kpis.held_counts(now=now or timezone.now(), window=window))
+    return {
+        "window_days": window.days,
+        "settled": counts["held_settled"],
+        "held": counts["held"],
+        "pending": counts["held_pending"],
+        "rate": _ratio(counts["held"], counts["held_settled"]),
+    }
+
+
 BACKLOG_BUCKETS: list[tuple[str, timedelta | None]] = [
     ("under_1_day", timedelta(days=1)),
     ("1_to_3_days", timedelta(days=3)),
@@ -128,5 +145,6 @@ def kpi_report(scope: KpiScope) -> dict[str, Any]:
         "first_response_time": first_response_time(scope),
         "tickets_closed": tickets_closed(scope),
         "resolution": resolution_counts(scope),
+        "held_resolution": held_resolution(scope),
         "backlog_by_age": backlog_by_age(scope),
     }

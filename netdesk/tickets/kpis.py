@@ -2,15 +2,16 @@
 period [start, end), whom a ticket counts for, and what is counted over them.
 
 The KPI report (`netdesk.reports.kpis`) aggregates these per desk, agent or
-group; an assessment's KPI evidence (`netdesk.competency.evidence`) per agent
-and case-mix cell. Both read them from here, so the report and the evidence
-cannot drift apart.
+group; an assessment's KPI evidence (`netdesk.assessments.evidence`) per agent
+and case-mix cell; the CSAT report the held resolution beside satisfaction.
+All read them from here, so the reports and the evidence cannot drift apart.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DurationField,
@@ -22,6 +23,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.expressions import CombinedExpression
+from django.db.models.lookups import Exact, IsNull
 
 from netdesk.tickets.choices import OPEN_STATUSES
 from netdesk.tickets.models import Ticket, TicketEvent
@@ -76,6 +78,81 @@ def resolution_counts() -> dict[str, Count]:
         "solved_first_contact": Count("id", filter=Q(first_contact_resolved=True)),
         "solved_without_escalation": Count("id", filter=Q(highest_tier_level__lte=1)),
         "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+    }
+
+
+# ---- held resolution: did the resolution hold for the window after it? -------
+#
+# Over the same tickets as the resolution KPIs (resolved in the period, by
+# their last resolution, counted for their resolver), a resolution "held" when
+# within the window after it (NETDESK_HELD_RESOLUTION_DAYS, 7 by default):
+# - the customer opened no new ticket about the same thing: the same service;
+#   for a ticket without a service, the same category; for a ticket with
+#   neither, any new ticket of the customer (nothing tells what it was about).
+#   Tickets the desk opened under this one (its children) are the desk's own
+#   work, not the customer coming back;
+# - and the ticket was not reopened within the window of one of its
+#   resolutions (a reopen clears resolved_at, so a ticket reopened and solved
+#   again is counted at its last resolution, against the earlier one's hold,
+#   as it counts in the reopen rate).
+# Tickets resolved less than the window ago are pending, counted in neither.
+
+HELD_AGENT = RESOLUTION_AGENT
+
+
+def held_window() -> timedelta:
+    """How long after its resolution a ticket must stay quiet to have held."""
+    return timedelta(days=settings.NETDESK_HELD_RESOLUTION_DAYS)
+
+
+def came_back(window: timedelta) -> Exists:
+    """The customer opened a new ticket about the same thing within the
+    window after the outer ticket's resolution."""
+    same_thing = Exact(F("service"), OuterRef("service")) | (
+        IsNull(OuterRef("service"), True)
+        & (IsNull(OuterRef("category"), True) | Exact(F("category"), OuterRef("category")))
+    )
+    return Exists(
+        Ticket.objects.filter(
+            customer=OuterRef("customer"),
+            created_at__gt=OuterRef("resolved_at"),
+            created_at__lte=OuterRef("resolved_at") + window,
+        )
+        .filter(same_thing)
+        .exclude(parent=OuterRef("pk"))
+    )
+
+
+def reopened_within(window: timedelta) -> Exists:
+    """The outer ticket was reopened within the window after one of its
+    resolutions."""
+    resolution_before = TicketEvent.objects.filter(
+        ticket=OuterRef("ticket"),
+        kind=EventKind.RESOLVED,
+        at__lte=OuterRef("at"),
+        at__gte=OuterRef("at") - window,
+    )
+    return Exists(
+        TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.REOPENED).filter(
+            Exists(resolution_before)
+        )
+    )
+
+
+def held_counts(*, now: datetime, window: timedelta) -> dict[str, Count]:
+    """Over the resolved tickets:
+    - held_settled: those whose window has passed (the rate's whole);
+    - held: of those, the ones that held;
+    - held_pending: resolved less than the window ago, counted in neither.
+    """
+    settled = Q(resolved_at__lte=now - window)
+    # Only a ticket reopened at least once can have been reopened in a
+    # window: the cheap column first, so the timeline is read for few.
+    reopened = Q(reopen_count__gt=0) & Q(reopened_within(window))
+    return {
+        "held_settled": Count("id", filter=settled),
+        "held": Count("id", filter=settled & ~Q(came_back(window)) & ~reopened),
+        "held_pending": Count("id", filter=~settled),
     }
 
 
