@@ -124,6 +124,8 @@ class Survey(models.Model):
             models.Index(fields=["state", "expires_at"], name="survey_expiry_idx"),
             models.Index(fields=["customer", "sent_at"], name="survey_customer_idx"),
             models.Index(fields=["resolved_at"], name="survey_resolved_idx"),
+            # One survey per incident and customer: is there one already?
+            models.Index(fields=["incident_ref", "customer"], name="survey_incident_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -159,6 +161,9 @@ class SurveyFollowUp(models.Model):
     state = models.CharField(
         max_length=10, choices=FollowUpState.choices, default=FollowUpState.OPEN
     )
+    # The rating that opened it: the customer may raise it within the edit
+    # window, and the team lead still sees what was first said.
+    opened_rating = models.PositiveSmallIntegerField(default=1)
     note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
