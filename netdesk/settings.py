@@ -256,6 +256,9 @@ NETDESK_HOOKS = {
         # ... it is offered to agents as a solved case, and the articles that
         # solved it count a first-contact resolution when it was one.
         "netdesk.knowledge.reactions.ticket_resolved",
+        # ... and its customer's satisfaction survey is scheduled (or the
+        # reason it is not recorded: sampling, the cap, a network incident).
+        "netdesk.surveys.services.ticket_resolved",
     ],
     # A public reply is mailed to the customer.
     "ticket_reply_added": ["netdesk.channels.reactions.ticket_reply_added"],
