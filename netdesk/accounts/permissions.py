@@ -40,6 +40,9 @@ class Action(StrEnum):
     INTERACTION_LOG = "interaction.log"
     KPI_VIEW_OWN = "kpi.view_own"
     KPI_VIEW_ALL = "kpi.view_all"
+    # Satisfaction (CSAT/NPS): team leads and managers see the desk's; an
+    # account manager their accounts' surveys.
+    CSAT_VIEW = "csat.view"
     TOKEN_CREATE = "token.create"  # noqa: S105 - an action name, not a secret
     CONFIGURE = "desk.configure"
     # Network operations.
@@ -112,6 +115,7 @@ _LEAD_WORK = _AGENT_WORK | {
     A.TICKET_BULK,
     A.TICKET_EXPORT,
     A.KPI_VIEW_ALL,
+    A.CSAT_VIEW,
     A.INCIDENT_MANAGE,
     A.OUTAGE_DECIDE,
     A.FAILURE_REPORT_VIEW,
@@ -165,6 +169,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.COMPETENCY_VIEW_OWN,
             A.KB_VIEW,
             A.TICKET_EXPORT,
+            A.CSAT_VIEW,
         }
     ),
     Role.ADMINISTRATOR: frozenset(Action),
