@@ -262,6 +262,14 @@ NETDESK_HOOKS = {
     ],
     # A public reply is mailed to the customer.
     "ticket_reply_added": ["netdesk.channels.reactions.ticket_reply_added"],
+    # In-app notifications (the bell): a ticket assigned to an agent by
+    # someone else, a customer's answer on their ticket, a service-level
+    # warning or breach on it, a low survey rating for its team lead.
+    "ticket_assigned": ["netdesk.notifications.reactions.ticket_assigned"],
+    "ticket_customer_replied": ["netdesk.notifications.reactions.ticket_customer_replied"],
+    "sla_warning_fired": ["netdesk.notifications.reactions.sla_warning_fired"],
+    "sla_breach_fired": ["netdesk.notifications.reactions.sla_breach_fired"],
+    "survey_follow_up_opened": ["netdesk.notifications.reactions.survey_follow_up_opened"],
     # A service-level escalation notice is mailed at its delivery time.
     "escalation_notice_created": ["netdesk.channels.reactions.escalation_notice_created"],
     # A new framework version takes its skills' exam question bank along.
@@ -280,6 +288,8 @@ NETDESK_HOOKS = {
         # ... and the articles drafted from it, with "Draft an article".
         "netdesk.knowledge.panels.incident_page_panel",
     ],
+    # The queue's bulk change may link the ticked tickets to a network incident.
+    "ticket_bulk_actions": ["netdesk.noc.services.bulk_link.bulk_actions"],
 }
 # Called by every `netdesk worker` as it starts (recurring background work).
 NETDESK_WORKER_STARTUP = [

@@ -22,11 +22,28 @@ Hooks the ticket services announce (keyword arguments in brackets):
   the ticket page shows in its main column, between the description and the
   timeline (the conversation by mail); the request carries the reader and
   the form token.
+- `ticket_bulk_actions` (), answered: further actions the bulk change of
+  ticket lists offers, each answer a mapping of action name to
+  `tickets.services.bulk.BulkAction` (linking to a network incident).
+
+- `ticket_assigned` (ticket, assignee, actor): the ticket went to an agent
+  (assigned, escalated to them, opened for them, routed to them), after its
+  save; the agent is notified unless they did it themselves.
+- `ticket_customer_replied` (ticket): the customer answered on the ticket
+  (the portal, a chat, or a person's mail taken in by the channels); its
+  assignee is notified.
 
 Hooks service levels announce:
 - `escalation_notice_created` (notice): an EscalationNotice row was written,
   inside the firing transaction; the channels queue its mail for
   `notice.deliver_after` and mark it delivered once sent.
+- `sla_warning_fired` (timer, ticket), `sla_breach_fired` (timer, ticket):
+  a timer's warning or breach fired (once), inside the firing transaction;
+  the ticket's assignee is notified.
+
+Hooks surveys announce:
+- `survey_follow_up_opened` (follow_up): a low rating opened a follow-up
+  for the team lead (`follow_up.owner`), who is notified.
 
 Hooks the NOC announces:
 - `incident_resolved` (incident, update, actor): inside the resolution's
