@@ -74,6 +74,8 @@ class Action(StrEnum):
     COMPETENCY_VIEW_TEAM = "competency.view_team"
     COMPETENCY_ASSESS = "competency.assess"
     COMPETENCY_CONFIGURE = "competency.configure"
+    # Service plans: the manager sets KPI targets; team leads read them.
+    PLAN_MANAGE = "plan.manage"
 
 
 A = Action
@@ -151,7 +153,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         }
     ),
     Role.TEAM_LEAD: frozenset(_LEAD_WORK),
-    Role.SERVICE_DESK_MANAGER: frozenset(_LEAD_WORK | {A.CONFIGURE, A.COMPETENCY_CONFIGURE}),
+    Role.SERVICE_DESK_MANAGER: frozenset(
+        _LEAD_WORK | {A.CONFIGURE, A.COMPETENCY_CONFIGURE, A.PLAN_MANAGE}
+    ),
     Role.ACCOUNT_MANAGER: frozenset(
         {
             A.CUSTOMER_VIEW,
