@@ -74,6 +74,9 @@ class Action(StrEnum):
     COMPETENCY_VIEW_TEAM = "competency.view_team"
     COMPETENCY_ASSESS = "competency.assess"
     COMPETENCY_CONFIGURE = "competency.configure"
+    # Scheduled reports: everyone subscribes themselves (the report shows
+    # only what they may see); managers also subscribe others and addresses.
+    REPORT_SUBSCRIBE_OTHERS = "report.subscribe_others"
     # Service plans: the manager sets KPI targets; team leads read them.
     PLAN_MANAGE = "plan.manage"
 
@@ -154,7 +157,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
     Role.TEAM_LEAD: frozenset(_LEAD_WORK),
     Role.SERVICE_DESK_MANAGER: frozenset(
-        _LEAD_WORK | {A.CONFIGURE, A.COMPETENCY_CONFIGURE, A.PLAN_MANAGE}
+        _LEAD_WORK | {A.CONFIGURE, A.COMPETENCY_CONFIGURE, A.PLAN_MANAGE, A.REPORT_SUBSCRIBE_OTHERS}
     ),
     Role.ACCOUNT_MANAGER: frozenset(
         {
