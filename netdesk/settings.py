@@ -304,7 +304,13 @@ NETDESK_WORKER_STARTUP = [
     "netdesk.knowledge.tasks.embeddings_queue",
     # Triage trains again on the resolved tickets every retrain_hours.
     "netdesk.triage.tasks.ensure_triage_retrain",
+    # The dashboards' daily figures and the service plans' reports.
+    "netdesk.reports.rollup_tasks.ensure_rollup_tick",
 ]
+# Dashboards: the daily figures of the last this many days are recomputed
+# every NETDESK_ROLLUP_MINUTES (docs/dashboards.md).
+NETDESK_ROLLUP_DAYS = config.env_int("NETDESK_ROLLUP_DAYS", 10, minimum=1)
+NETDESK_ROLLUP_MINUTES = config.env_int("NETDESK_ROLLUP_MINUTES", 5, minimum=1)
 
 # Resolved tickets close by themselves after this many days without reply (0: never).
 # Long polls (chat, screen pop) each hold a web thread while they wait:
