@@ -35,6 +35,7 @@ from netdesk.reports.api import router as reports_router
 from netdesk.routing.api import router as routing_router
 from netdesk.sla.api import router as sla_router
 from netdesk.tickets.api import router as tickets_router
+from netdesk.tickets.api.lists import router as ticket_lists_router
 from netdesk.triage.api import router as triage_router
 
 logger = logging.getLogger("netdesk.api")
@@ -263,6 +264,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:  # noqa
 
 
 for prefix, app_router in (
+    ("/tickets", ticket_lists_router),
     ("/tickets", tickets_router),
     ("/customers", customers_router),
     ("/kpis", reports_router),

@@ -1,0 +1,10 @@
+"""Endpoints on whole ticket lists (bulk changes, exports). Joined to the API
+before the per-ticket endpoints, so /tickets/bulk and /tickets/export are
+not read as a ticket reference."""
+
+from ninja import Router
+
+from netdesk.tickets.api import bulk
+
+router = Router()
+router.add_router("", bulk.router)
