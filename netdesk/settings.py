@@ -304,6 +304,8 @@ NETDESK_WORKER_STARTUP = [
     "netdesk.knowledge.tasks.embeddings_queue",
     # Triage trains again on the resolved tickets every retrain_hours.
     "netdesk.triage.tasks.ensure_triage_retrain",
+    # Subscribed reports are mailed when due (docs/scheduled-reports.md).
+    "netdesk.reports.tasks.ensure_report_tick",
     # The dashboards' daily figures and the service plans' reports.
     "netdesk.reports.rollup_tasks.ensure_rollup_tick",
 ]

@@ -1,0 +1,245 @@
+"""The reports a person may subscribe to: for each, how its parameters are
+checked (by the report's own parser, with the reader's permissions) and
+which tables it sends for a period. The tables are the ones the report's
+own CSV files hold (`reports.sla.CSV_TABLES`, `reports.failures.
+FAILURE_CSV_TABLES`): one definition for the download and the mail.
+
+Every report is computed as its `reader`: what the reader may not see
+(another account's tickets, the whole desk's KPIs) is not in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from netdesk.accounts.models import User
+from netdesk.accounts.permissions import Action, require
+from netdesk.core.csvexport import time_heading
+from netdesk.core.errors import ValidationFailed
+from netdesk.reports.failures import FAILURE_CSV_TABLES, failure_report, parse_month
+from netdesk.reports.kpis import kpi_report
+from netdesk.reports.selectors import kpi_scope_for
+from netdesk.reports.sla import CSV_TABLES, DIMENSIONS, ComplianceQuery
+from netdesk.sla.models import Metric, PolicyKind
+
+Params = dict[str, Any]
+
+
+@dataclass
+class ReportTable:
+    """One table of a report: its file name (without the extension), its
+    heading and its rows."""
+
+    name: str
+    heading: list[str]
+    rows: Sequence[Sequence[Any]]
+
+
+@dataclass
+class RenderedReport:
+    title: str
+    tables: list[ReportTable]
+    # Nothing to report (no rows, or every figure zero): a subscription that
+    # asks for it is skipped rather than sent.
+    empty: bool
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubscribableReport:
+    name: str
+    label: str
+    # The reader and the raw parameters -> the parameters kept (checked,
+    # unknown names refused); raises ValidationFailed / PermissionDenied.
+    check: Callable[[User, Mapping[str, Any]], Params]
+    # The reader, the kept parameters and the period [start, end).
+    render: Callable[[User, Params, datetime, datetime], RenderedReport]
+    # The page that shows the report, for the link in the mail.
+    page: str
+
+
+def _refuse_unknown(params: Mapping[str, Any], accepted: Iterable[str]) -> None:
+    allowed = sorted(accepted)
+    for name in params:
+        if name not in allowed:
+            raise ValidationFailed(
+                f"The report takes no parameter {name!r}.",
+                field=f"params.{name}"[:80],
+                value=str(params[name])[:80],
+                accepted=allowed,
+            )
+
+
+def _choice(params: Mapping[str, Any], name: str, choices: Sequence[str], default: str) -> str:
+    value = params.get(name, default)
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str) or value not in choices:
+        raise ValidationFailed(
+            f"{name} {value!r} is not one of the choices.",
+            field=f"params.{name}",
+            value=str(value)[:80],
+            accepted=list(choices),
+        )
+    return value
+
+
+def _tables_choice(params: Mapping[str, Any], tables: Sequence[str]) -> str:
+    return _choice(params, "table", [*tables, "all"], tables[0])
+
+
+def _picked(table: str, tables: Sequence[str]) -> list[str]:
+    return list(tables) if table == "all" else [table]
+
+
+# KPIs ------------------------------------------------------------------
+
+
+def _kpi_check(reader: User, params: Mapping[str, Any]) -> Params:
+    _refuse_unknown(params, ["group", "agent"])
+    group, agent = params.get("group"), params.get("agent")
+    if group not in (None, "") and not (isinstance(group, int) or str(group).isdigit()):
+        raise ValidationFailed(
+            "group is a support group's id.",
+            field="params.group",
+            value=str(group)[:80],
+            accepted="the id of a support group",
+        )
+    kept: Params = {}
+    if group not in (None, ""):
+        kept["group"] = int(str(group))
+    if agent:
+        kept["agent"] = str(agent)[:150]
+    # The report's own check: the reader's role, the group and agent exist.
+    kpi_scope_for(
+        user=reader,
+        start=None,
+        end=None,
+        agent=kept.get("agent"),
+        group_id=kept.get("group"),
+    )
+    return kept
+
+
+def _figures(report: Mapping[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for section, value in report.items():
+        title = section.replace("_", " ").capitalize()
+        if isinstance(value, Mapping):
+            rows += [[f"{title}: {key.replace('_', ' ')}", figure] for key, figure in value.items()]
+        else:
+            rows.append([title, value])
+    return rows
+
+
+def _kpi_render(reader: User, params: Params, start: datetime, end: datetime) -> RenderedReport:
+    scope, agent, group = kpi_scope_for(
+        user=reader, start=start, end=end, agent=params.get("agent"), group_id=params.get("group")
+    )
+    report = kpi_report(scope)
+    figures = _figures(report)
+    counted = [v for name, v in figures if "window days" not in name and isinstance(v, int)]
+    who = (agent.username if agent else "") or (group.name if group else "") or "Whole desk"
+    rows: list[list[Any]] = [
+        ["Scope", who],
+        [time_heading("Period start"), scope.start],
+        [time_heading("Period end (exclusive)"), scope.end],
+        *figures,
+    ]
+    return RenderedReport(
+        title=f"KPIs — {who}",
+        tables=[ReportTable("kpis", ["Figure", "Value"], rows)],
+        empty=not any(counted),
+    )
+
+
+# SLA/OLA compliance -----------------------------------------------------
+
+
+def _sla_check(reader: User, params: Mapping[str, Any]) -> Params:
+    require(reader, Action.KPI_VIEW_ALL)
+    _refuse_unknown(params, ["kind", "metric", "by", "table"])
+    kept: Params = {
+        "kind": _choice(params, "kind", PolicyKind.values, PolicyKind.SLA),
+        "by": _choice(params, "by", sorted(DIMENSIONS), "policy"),
+        "table": _tables_choice(params, list(CSV_TABLES)),
+    }
+    metric = _choice(params, "metric", Metric.values, "")
+    if metric:
+        kept["metric"] = metric
+    return kept
+
+
+def _sla_render(reader: User, params: Params, start: datetime, end: datetime) -> RenderedReport:
+    require(reader, Action.KPI_VIEW_ALL)
+    query = ComplianceQuery(
+        start=start,
+        end=end,
+        kind=params.get("kind", PolicyKind.SLA),
+        metric=params.get("metric") or None,
+        by=params.get("by", "policy"),
+    )
+    tables = []
+    for name in _picked(params.get("table", "compliance"), list(CSV_TABLES)):
+        heading, rows = CSV_TABLES[name](query)
+        tables.append(ReportTable(f"{query.kind}-{name}", heading, rows))
+    return RenderedReport(
+        title=f"{query.kind.upper()} compliance",
+        tables=tables,
+        empty=not any(table.rows for table in tables),
+    )
+
+
+# Network failures --------------------------------------------------------
+
+
+def _failure_check(reader: User, params: Mapping[str, Any]) -> Params:
+    require(reader, Action.FAILURE_REPORT_VIEW)
+    _refuse_unknown(params, ["month", "table"])
+    kept: Params = {"table": _tables_choice(params, list(FAILURE_CSV_TABLES))}
+    month = params.get("month")
+    if month:
+        kept["month"] = parse_month(str(month)).label
+    return kept
+
+
+def _failure_render(
+    reader: User, params: Params, _start: datetime, end: datetime
+) -> RenderedReport:
+    require(reader, Action.FAILURE_REPORT_VIEW)
+    # Without a month of its own: the month the period ends in.
+    month = parse_month(params.get("month"), now=end - timedelta(seconds=1))
+    report = failure_report(month, user=reader)
+    tables = []
+    for name in _picked(params.get("table", "incidents"), list(FAILURE_CSV_TABLES)):
+        heading, rows = FAILURE_CSV_TABLES[name](report)
+        tables.append(ReportTable(f"failures-{month.label}-{name}", heading, rows))
+    return RenderedReport(
+        title=f"Network failures {month.label}", tables=tables, empty=not report["rows"]
+    )
+
+
+REPORTS: dict[str, SubscribableReport] = {
+    report.name: report
+    for report in [
+        SubscribableReport("kpis", "KPIs", _kpi_check, _kpi_render, "kpi_dashboard"),
+        SubscribableReport("sla", "SLA/OLA compliance", _sla_check, _sla_render, "sla_report"),
+        SubscribableReport(
+            "failures", "Network failures", _failure_check, _failure_render, "failure_report"
+        ),
+    ]
+}
+
+
+def report_named(name: str) -> SubscribableReport:
+    report = REPORTS.get(name)
+    if report is None:
+        raise ValidationFailed(
+            f"No report is called {name[:40]!r}.",
+            field="report",
+            value=name[:40],
+            accepted=sorted(REPORTS),
+        )
+    return report
