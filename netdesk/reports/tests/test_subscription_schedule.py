@@ -19,8 +19,8 @@ def desk_in_berlin(settings):
     settings.TIME_ZONE = "Europe/Berlin"
 
 
-def berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 def test_daily_is_the_same_day_before_its_hour_and_the_next_day_after():
