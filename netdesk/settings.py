@@ -359,6 +359,12 @@ NETDESK_PORTAL_PIN_ADDRESS_FAILURES = config.env_rate(
 # The portal's address as customers reach it (https://portal.example.net),
 # used in sign-in mails; empty: the address the request came to.
 NETDESK_PORTAL_URL = config.env_str("NETDESK_PORTAL_URL", "").rstrip("/")
+# The desk's address as customers reach it (https://desk.example.net), for
+# the satisfaction survey links mailed to them (docs/surveys.md); empty:
+# NETDESK_PORTAL_URL, else http://localhost:8000.
+NETDESK_SURVEY_BASE_URL = config.env_str(
+    "NETDESK_SURVEY_BASE_URL", NETDESK_PORTAL_URL or "http://localhost:8000"
+).rstrip("/")
 # Tickets opened, messages sent and tickets closed by one contact in the portal.
 NETDESK_PORTAL_WRITE_RATE = config.env_rate("NETDESK_PORTAL_WRITE_RATE", "30/hour")
 # Help-article searches and suggestions in the portal, per signed-in contact
