@@ -31,7 +31,15 @@ from netdesk.sla.selectors import (
     raw_rows,
     ticket_history,
 )
-from netdesk.sla.timers import COMPUTED_FIELDS, ROW_COLUMNS, TimerRow, recompute_ticket
+from netdesk.sla.timers import (
+    COMPUTED_FIELDS,
+    ROW_COLUMNS,
+    SUMMARY_FIELDS,
+    TicketSummary,
+    TimerRow,
+    recompute_ticket,
+    ticket_summary,
+)
 from netdesk.tickets.models import Ticket
 
 logger = logging.getLogger("netdesk.sla")
@@ -76,7 +84,21 @@ def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTimer
         result.append(timer)
     # A new ticket's timers start together: one statement.
     SlaTimer.objects.bulk_create(started)
+    _summary_write(ticket, ticket_summary(ticket.pk, result))
     return result
+
+
+def _summary_write(ticket: Ticket, summary: TicketSummary) -> None:
+    """Store the ticket's service-level summary when it changed (the loaded
+    ticket was read under the caller's lock, so its columns are current)."""
+    stored = tuple(getattr(ticket, name) for name in SUMMARY_FIELDS)
+    if stored == summary.values():
+        return
+    Ticket.objects.filter(pk=ticket.pk).update(
+        **dict(zip(SUMMARY_FIELDS, summary.values(), strict=True))
+    )
+    for name, value in zip(SUMMARY_FIELDS, summary.values(), strict=True):
+        setattr(ticket, name, value)
 
 
 def ticket_changed(*, ticket: Ticket) -> None:
@@ -107,7 +129,7 @@ def _timers_insert(rows: list[TimerRow]) -> None:
 _FIRED = cast("Field[Any, Any]", SlaTimer._meta.get_field("escalations_fired"))
 
 
-def _db_values(timer: SlaTimer | TimerRow, names: list[str]) -> list[Any]:
+def _db_values(timer: SlaTimer | TimerRow | TicketSummary, names: list[str]) -> list[Any]:
     """Column values as the driver takes them, without Django's per-field
     preparation chain (the slowest part of writing a million timers)."""
     adapt = connection.ops.adapt_datetimefield_value
@@ -135,28 +157,45 @@ def recompute_batch(ids: Sequence[int], now: datetime) -> int:
             values[-1] = [] if fired == "[]" else json.loads(fired)
         found[values[1]].append(TimerRow(*values))
     history = histories(facts)
+    stored = _stored_summaries(list(found))
     policies, rules = active_policies(), active_escalation_rules()
     new: list[TimerRow] = []
     changed: list[TimerRow] = []
+    summaries: list[TicketSummary] = []
     for ticket in facts:
         before = {t.pk: (t.figures(), t.elapsed_seconds) for t in found[ticket.pk]}
-        for row in recompute_ticket(
+        rows = recompute_ticket(
             ticket=ticket,
             history=history[ticket.pk],
             timers=found[ticket.pk],
             policies=policies,
             rules=rules,
             now=now,
-        ):
+        )
+        for row in rows:
             if row.pk is None:
                 new.append(row)
             elif not row.same_figures(*before[row.pk]):
                 changed.append(row)
-    if new or changed:
+        summary = ticket_summary(ticket.pk, rows)
+        if stored.get(ticket.pk) != summary.values():
+            summaries.append(summary)
+    if new or changed or summaries:
         with transaction.atomic():
             _timers_insert(new)
             timers_update(changed, COMPUTED_FIELDS)
+            # Only the tickets whose summary moved: one executemany.
+            rows_update(Ticket, summaries, SUMMARY_FIELDS, values=_db_values)
     return len(facts)
+
+
+def _stored_summaries(ids: list[int]) -> dict[int, tuple[object, ...]]:
+    query = Ticket.objects.filter(pk__in=ids).values_list("pk", *SUMMARY_FIELDS)
+    summaries: dict[int, tuple[object, ...]] = {}
+    for pk, due, warn, paused, breached in raw_rows(query, datetimes=(1, 2)):
+        # SQLite hands booleans back as 0 and 1.
+        summaries[pk] = (due, warn, bool(paused), bool(breached))
+    return summaries
 
 
 def _batch_in_child(job: tuple[list[int], datetime]) -> int:

@@ -4,10 +4,11 @@ history: no database here, so one ticket (after a change) and a million
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain
+from typing import Protocol
 
 from netdesk.sla.engine import Span, compute_timer
 from netdesk.sla.models import EscalationRule, Metric, PolicyKind, SlaPolicy, SlaTarget
@@ -49,6 +50,63 @@ ROW_COLUMNS = (
     "computed_at",
     "escalations_fired",
 )
+
+
+# The ticket's service-level summary columns (Ticket.sla_*), in order.
+SUMMARY_FIELDS = ["sla_next_due_at", "sla_warn_at", "sla_paused", "sla_breached"]
+
+
+@dataclass(slots=True)
+class TicketSummary:
+    """A ticket's service-level summary as written to its row."""
+
+    pk: int
+    sla_next_due_at: datetime | None
+    sla_warn_at: datetime | None
+    sla_paused: bool
+    sla_breached: bool
+
+    def values(self) -> tuple[object, ...]:
+        return (self.sla_next_due_at, self.sla_warn_at, self.sla_paused, self.sla_breached)
+
+
+class TimerLike(Protocol):
+    state: str
+    due_at: datetime | None
+    warn_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+
+
+def clock_running(timer: TimerLike) -> bool:
+    """Whether the timer's clock counts now. A running clock (even one past
+    its target) has a projected warning time; a paused one has none, and a
+    stopped or cancelled one has a stop time or no due time."""
+    return (
+        timer.state != "cancelled"
+        and timer.stopped_at is None
+        and timer.due_at is not None
+        and timer.warn_at is not None
+    )
+
+
+def ticket_summary(ticket_id: int, timers: Iterable[TimerLike]) -> TicketSummary:
+    """What the lists read of a ticket's timers: the earliest due time among
+    the running clocks (first response, next update, resolution, the current
+    OLA), the earliest warning time among them (the ticket shows a warning as
+    soon as any running clock has used its warning share, even when another
+    falls due first), whether every clock still open is paused, and whether
+    any target was broken, including one met late or an earlier next-update
+    interval (a broken promise stays broken for the customer)."""
+    live = [t for t in timers if t.state != "cancelled"]
+    running = [t for t in live if clock_running(t)]
+    return TicketSummary(
+        pk=ticket_id,
+        sla_next_due_at=min((t.due_at for t in running if t.due_at is not None), default=None),
+        sla_warn_at=min((t.warn_at for t in running if t.warn_at is not None), default=None),
+        sla_paused=not running and any(t.stopped_at is None for t in live),
+        sla_breached=any(t.breached_at is not None for t in live),
+    )
 
 
 @dataclass(slots=True)

@@ -26,14 +26,28 @@ from netdesk.tickets.choices import (
     TicketType,
     Visibility,
 )
+from netdesk.tickets.listing import SLA_STATES
 from netdesk.tickets.models import Category, Ticket
 from netdesk.tickets.schemas import TEXT_LIMITS
-from netdesk.tickets.selectors import TicketFilter
+from netdesk.tickets.selectors import TicketFilter, ticket_filter_from_query
 from netdesk.tickets.services.intake import default_intake_group
 
 ANY = ("", "Any")
 MAX_MINUTES = 24 * 60
 SUMMARY_NEEDED = "A call report needs a summary of what was said."
+SLA_STATE_LABELS = {
+    "ok": "On time",
+    "warning": "Due soon (warning)",
+    "breached": "Breached",
+    "paused": "Paused",
+    "none": "No target",
+}
+ORDER_CHOICES = [
+    ("priority", "Priority"),
+    ("due", "Due time"),
+    ("-created", "Newest first"),
+    ("created", "Oldest first"),
+]
 
 
 def error_text(error: ServiceError) -> str:
@@ -117,7 +131,9 @@ def clean_resolution_on_the_call(form: forms.Form, *, prefix: str, ticket_type: 
 
 
 class QueueFilterForm(forms.Form):
-    """The queue's filters, read from GET parameters."""
+    """The queue's filter fields as the page shows them. The parameters are
+    read by selectors.ticket_filter_from_query, the same parser as the API
+    list and exports; this form only renders and keeps the chosen values."""
 
     group = forms.CharField(required=False)
     status = forms.ChoiceField(choices=[ANY, *Status.choices], required=False)
@@ -125,36 +141,22 @@ class QueueFilterForm(forms.Form):
         choices=[ANY, *Priority.choices], coerce=int, required=False, empty_value=None
     )
     type = forms.ChoiceField(choices=[ANY, *TicketType.choices], required=False)
+    channel = forms.ChoiceField(choices=[ANY, *Channel.choices], required=False)
+    sla_state = forms.ChoiceField(
+        label="Service level",
+        choices=[ANY, *[(state, SLA_STATE_LABELS[state]) for state in SLA_STATES]],
+        required=False,
+    )
     mine = forms.BooleanField(required=False, label="Assigned to me")
     unassigned = forms.BooleanField(required=False)
+    order = forms.ChoiceField(choices=ORDER_CHOICES, required=False)
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def clean_group(self) -> str:
-        value: str = self.cleaned_data["group"]
-        if value not in ("", "all") and not value.isdigit():
-            raise forms.ValidationError(f"Group {value!r} is not a group id or 'all'.")
-        return value
-
     def ticket_filter(self, *, user: User, default_group: int | None) -> TicketFilter:
-        """The selector's filter; invalid fields fall back to their defaults."""
-        data: dict[str, Any] = getattr(self, "cleaned_data", {})
-        group_value = data.get("group", "")
-        if group_value == "all":
-            group = None
-        elif group_value:
-            group = int(group_value)
-        else:
-            group = default_group
-        status = data.get("status") or ""
-        return TicketFilter(
-            status=[status] if status else None,
-            open_only=not status,
-            group=group,
-            assignee=user.pk if data.get("mine") else None,
-            unassigned=bool(data.get("unassigned")),
-            priority=[data["priority"]] if data.get("priority") else None,
-            ticket_type=[data["type"]] if data.get("type") else None,
-            order="priority",
+        """The selector's filter from the page's parameters (raises
+        ValidationFailed on a bad one, like the API)."""
+        return ticket_filter_from_query(
+            user=user, params=self.data, default_group=default_group, default_order="priority"
         )
 
 

@@ -19,6 +19,7 @@ from netdesk.tickets.choices import (
     TicketType,
     Visibility,
 )
+from netdesk.tickets.listing import SLA_STATES
 
 if TYPE_CHECKING:
     TicketTypeName = str
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     RootCauseName = str
     LinkKindName = str
     VisibilityName = str
+    SlaStateName = str
 else:
     TicketTypeName = Literal[tuple(TicketType.values)]
     ChannelName = Literal[tuple(Channel.values)]
@@ -40,6 +42,7 @@ else:
     RootCauseName = Literal[tuple(RootCause.values)]
     LinkKindName = Literal[tuple(LinkKind.values)]
     VisibilityName = Literal[tuple(Visibility.values)]
+    SlaStateName = Literal[SLA_STATES]
 LevelNumber = Literal[1, 2, 3]
 # An int rather than a Literal: a Literal of ints never matches the text of
 # a query string ("1"), so a filter by priority could never be used.
@@ -87,6 +90,12 @@ class TicketOut(OutputSchema):
     updated_at: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
+    sla_state: SlaStateName = Field(
+        ..., description="ok, warning, breached, paused or none (no running target)"
+    )
+    next_due_at: datetime | None = Field(
+        ..., description="the earliest due time of the targets running now"
+    )
 
 
 class TicketPage(OutputSchema):

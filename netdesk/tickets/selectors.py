@@ -6,17 +6,28 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import FileResponse, QueryDict
+from django.utils import timezone
 
 from netdesk.accounts.models import Role, User
 from netdesk.core.errors import NotFound, ValidationFailed
+from netdesk.tickets.listing import ORDERINGS as ORDERINGS
+from netdesk.tickets.listing import TicketFilter as TicketFilter
+from netdesk.tickets.listing import (
+    filter_condition,
+    filter_from_params,
+    merged_params,
+    with_now,
+)
+from netdesk.tickets.listing import sla_state_of as sla_state_of
 from netdesk.tickets.models import Attachment, Comment, Interaction, Ticket, TicketEvent
 from netdesk.tickets.models.ticket import REFERENCE_PREFIX
+from netdesk.tickets.saved_view_selectors import saved_view_get
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -118,35 +129,52 @@ def ticket_detail(*, user: User, ref: str, conversation_only: bool = False) -> T
 
 # --- lists with keyset pagination -------------------------------------------------
 
-ORDERINGS: dict[str, tuple[str, ...]] = {
-    "-created": ("-id",),
-    "created": ("id",),
-    "priority": ("priority", "id"),
-}
 
-
-@dataclass(frozen=True)
-class TicketFilter:
-    """One filter definition for the queue page and the API list."""
-
-    status: list[str] | None = None
-    open_only: bool = False
-    group: int | None = None
-    assignee: int | None = None
-    unassigned: bool = False
-    priority: list[int] | None = None
-    ticket_type: list[str] | None = None
-    customer: int | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    order: str = "-created"
+def ticket_filter_from_query(
+    *,
+    user: User,
+    params: QueryDict | Mapping[str, Any],
+    default_group: int | None = None,
+    default_order: str = "-created",
+) -> TicketFilter:
+    """The one parser of ticket list parameters (queue page, API list,
+    exports). `view=<id>` starts from a saved view visible to the user; the
+    request's own parameters override the view's. A bad parameter raises
+    ValidationFailed naming it."""
+    view_param = params.get("view")
+    if view_param not in (None, ""):
+        view_text = str(view_param).strip()
+        if not (view_text.isascii() and view_text.isdigit() and len(view_text) < 19):
+            raise ValidationFailed(
+                f"view={view_text!r} is not accepted.",
+                field="view",
+                value=view_text,
+                accepted="the id of a saved view",
+            )
+        view = saved_view_get(user=user, view_id=int(view_text))
+        base = {**view.query, "order": [view.order]}
+        # A view's own group choice replaces the page's default group.
+        default_group = None
+        params = merged_params(base, params)
+    return filter_from_params(
+        user=user, params=params, default_group=default_group, default_order=default_order
+    )
 
 
 def _encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, width: int) -> list[Any]:
+def _bad_cursor(cursor: str) -> ValidationFailed:
+    return ValidationFailed(
+        "The cursor is not one this server gave out.",
+        field="cursor",
+        value=cursor,
+        accepted="the next_cursor value of a previous page, unchanged",
+    )
+
+
+def _decode_cursor(cursor: str, width: int) -> list[int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -157,13 +185,36 @@ def _decode_cursor(cursor: str, width: int) -> list[Any]:
         or len(values) != width
         or not all(isinstance(v, int) and abs(v) < 2**62 for v in values)
     ):
-        raise ValidationFailed(
-            "The cursor is not one this server gave out.",
-            field="cursor",
-            value=cursor,
-            accepted="the next_cursor value of a previous page, unchanged",
-        )
+        raise _bad_cursor(cursor)
     return values
+
+
+# A cursor holds whole numbers only: a due time travels as microseconds
+# since the epoch, and "no running target" as this value (beyond any date).
+NO_DUE = 2**62 - 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _due_number(due: datetime | None) -> int:
+    if due is None:
+        return NO_DUE
+    return (due - EPOCH) // timedelta(microseconds=1)
+
+
+def _due_after(cursor: str, values: list[int]) -> Q:
+    """Rows after (due, id) in due order, tickets without a due time last."""
+    number, pk = values
+    if number == NO_DUE:
+        return Q(sla_next_due_at__isnull=True, pk__gt=pk)
+    try:
+        due = EPOCH + timedelta(microseconds=number)
+    except OverflowError:
+        raise _bad_cursor(cursor) from None
+    return (
+        Q(sla_next_due_at__gt=due)
+        | Q(sla_next_due_at=due, pk__gt=pk)
+        | Q(sla_next_due_at__isnull=True)
+    )
 
 
 def _keyset_after(fields: tuple[str, ...], values: list[Any]) -> Q:
@@ -192,36 +243,30 @@ def _filtered(
             accepted=sorted(ORDERINGS),
         )
     fields = ORDERINGS[filters.order]
-    tickets = tickets_visible_to(user)
-    if filters.status:
-        tickets = tickets.filter(status__in=filters.status)
-    if filters.open_only:
-        tickets = tickets.filter(is_open=1)
-    if filters.group is not None:
-        tickets = tickets.filter(group_id=filters.group)
-    if filters.assignee is not None:
-        tickets = tickets.filter(assignee_id=filters.assignee)
-    if filters.unassigned:
-        tickets = tickets.filter(assignee__isnull=True)
-    if filters.priority:
-        tickets = tickets.filter(priority__in=filters.priority)
-    if filters.ticket_type:
-        tickets = tickets.filter(ticket_type__in=filters.ticket_type)
-    if filters.customer is not None:
-        tickets = tickets.filter(customer_id=filters.customer)
-    if filters.created_after is not None:
-        tickets = tickets.filter(created_at__gte=filters.created_after)
-    if filters.created_before is not None:
-        tickets = tickets.filter(created_at__lt=filters.created_before)
+    tickets = tickets_visible_to(user).filter(filter_condition(filters))
     if cursor:
-        tickets = tickets.filter(_keyset_after(fields, _decode_cursor(cursor, len(fields))))
+        values = _decode_cursor(cursor, len(fields))
+        if filters.order == "due":
+            tickets = tickets.filter(_due_after(cursor, values))
+        else:
+            tickets = tickets.filter(_keyset_after(fields, values))
+    if filters.order == "due":
+        return tickets.order_by(F("sla_next_due_at").asc(nulls_last=True), "id"), fields
     return tickets.order_by(*fields), fields
+
+
+def tickets_filtered(*, user: User, filters: TicketFilter) -> QuerySet[Ticket]:
+    """Tickets visible to the user, filtered and in the filter's order (no
+    pagination: exports and reports read them through)."""
+    return _filtered(user=user, filters=filters, cursor=None)[0]
 
 
 def _next_cursor(page: list[Any], fields: tuple[str, ...], limit: int, get: Any) -> str | None:
     if len(page) <= limit:
         return None
     last = page[limit - 1]
+    if fields == ORDERINGS["due"]:
+        return _encode_cursor([_due_number(get(last, "sla_next_due_at")), get(last, "pk")])
     return _encode_cursor(
         [get(last, "pk" if f.lstrip("-") == "id" else f.lstrip("-")) for f in fields]
     )
@@ -254,19 +299,45 @@ LISTED_RELATED = {
     "category": "category__name",
     "assignee": "assignee__username",
 }
+# The service-level summary behind a line's sla_state and next_due_at.
+SLA_SUMMARY = ("sla_next_due_at", "sla_warn_at", "sla_paused", "sla_breached")
 # The columns of a ticket list row, read as plain values: building model
 # instances for a ticket and five related rows per line costs more than the
 # query itself at this size.
-ROW_COLUMNS = ("pk", *LISTED_FIELDS, *LISTED_RELATED.values(), "group_id", "group__name")
+ROW_COLUMNS = (
+    "pk",
+    *LISTED_FIELDS,
+    *LISTED_RELATED.values(),
+    "group_id",
+    "group__name",
+    *SLA_SUMMARY,
+)
+
+
+def row_sla(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """A row's (or ticket's values') sla_state and next_due_at."""
+    return {
+        "sla_state": sla_state_of(
+            next_due_at=row["sla_next_due_at"],
+            warn_at=row["sla_warn_at"],
+            paused=row["sla_paused"],
+            breached=row["sla_breached"],
+            now=now,
+        ),
+        "next_due_at": row["sla_next_due_at"],
+    }
 
 
 def ticket_rows(
     *, user: User, filters: TicketFilter, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of tickets as dictionaries of ROW_COLUMNS, and the cursor of
-    the next page (None at the end)."""
-    tickets, fields = _filtered(user=user, filters=filters, cursor=cursor)
+    """A page of tickets as dictionaries of ROW_COLUMNS plus sla_state and
+    next_due_at, and the cursor of the next page (None at the end)."""
+    now = filters.now or timezone.now()
+    tickets, fields = _filtered(user=user, filters=with_now(filters, now), cursor=cursor)
     page = list(tickets.values(*ROW_COLUMNS)[: limit + 1])
+    for row in page:
+        row.update(row_sla(row, now))
     return page[:limit], _next_cursor(page, fields, limit, lambda row, name: row[name])
 
 

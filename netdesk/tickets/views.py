@@ -27,7 +27,7 @@ from netdesk.tickets import forms, services
 from netdesk.tickets.choices import Priority, Status
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.models.ticket import reference_for
-from netdesk.tickets.selectors import ticket_detail, ticket_get, ticket_rows
+from netdesk.tickets.selectors import TicketFilter, ticket_detail, ticket_get, ticket_rows
 from netdesk.tickets.timeline import timeline_entries
 
 QUEUE_PAGE_SIZE = 50
@@ -77,10 +77,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     filter_form = forms.QueueFilterForm(request.GET)
     filter_form.is_valid()
     default_group = _default_group(user) if "group" not in request.GET else None
-    filters = filter_form.ticket_filter(user=user, default_group=default_group)
     cursor = filter_form.cleaned_data.get("cursor") or None
     page_error = ""
+    filters = TicketFilter(group=default_group)
     try:
+        filters = filter_form.ticket_filter(user=user, default_group=default_group)
         rows, next_cursor = ticket_rows(
             user=user, filters=filters, cursor=cursor, limit=QUEUE_PAGE_SIZE
         )

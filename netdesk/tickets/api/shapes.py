@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from netdesk.tickets.models import Interaction, Ticket
 from netdesk.tickets.models.ticket import reference_for
-from netdesk.tickets.selectors import LISTED_FIELDS, LISTED_RELATED
+from netdesk.tickets.selectors import LISTED_FIELDS, LISTED_RELATED, SLA_SUMMARY, row_sla
 
 
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
@@ -19,6 +21,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "category": ticket.category.name if ticket.category else None,
         "group": {"id": ticket.group.pk, "name": ticket.group.name},
         "assignee": ticket.assignee.username if ticket.assignee else None,
+        **row_sla({name: getattr(ticket, name) for name in SLA_SUMMARY}, timezone.now()),
     }
 
 
@@ -29,6 +32,7 @@ def row_out(row: dict[str, Any]) -> dict[str, Any]:
         **{name: row[name] for name in LISTED_FIELDS},
         **{name: row[column] for name, column in LISTED_RELATED.items()},
         "group": {"id": row["group_id"], "name": row["group__name"]},
+        **row_sla(row, timezone.now()),
     }
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -12,82 +13,93 @@ from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.idempotency import run_once
-from netdesk.core.schemas import IsoDateTime, answers
-from netdesk.customers.models import Contact
+from netdesk.core.schemas import answers
+from netdesk.customers.models import Contact, Segment
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.tickets import services
 from netdesk.tickets.api.lookups import customer_service, lookup
 from netdesk.tickets.api.shapes import detail_out, row_out, ticket_out
+from netdesk.tickets.choices import Channel, RootCause, TicketType
+from netdesk.tickets.choices import Status as TicketStatus
+from netdesk.tickets.listing import MAX_AT_RISK_MINUTES, SLA_STATES
 from netdesk.tickets.models import Category
 from netdesk.tickets.schemas import (
-    PriorityNumber,
-    StatusName,
     TicketCreateIn,
     TicketDetailOut,
     TicketOut,
     TicketPage,
     TicketPatchIn,
-    TicketTypeName,
 )
 from netdesk.tickets.selectors import (
-    TicketFilter,
     ticket_detail,
+    ticket_filter_from_query,
     ticket_get,
     ticket_rows,
 )
 
 router = Router(tags=["tickets"])
+DATES = "ISO date (midnight, desk time zone) or date and time"
+
+
+def _one_of(values: Sequence[str], description: str = "") -> Any:
+    """A repeatable parameter documented with the values it accepts; the
+    values are checked by the shared parser, so the error names the
+    parameter the same way on the queue page, in exports and here."""
+    return Field(
+        None,
+        description=description or "repeatable",
+        json_schema_extra={"items": {"type": "string", "enum": list(values)}},
+    )
+
+
+def _text(description: str) -> Any:
+    return Field(None, max_length=150, description=description)
 
 
 class TicketListQuery(Schema):
-    status: list[StatusName] | None = None
-    open: bool = Field(False, description="only tickets not resolved or closed")
-    group: int | None = Field(None, ge=1, le=2**62)
-    assignee: str | None = Field(None, max_length=150, description="user name, or 'none'")
-    priority: list[PriorityNumber] | None = None
-    type: list[TicketTypeName] | None = None
-    customer: int | None = Field(None, ge=1, le=2**62)
-    created_after: IsoDateTime | None = None
-    created_before: IsoDateTime | None = None
-    order: Literal["-created", "created", "priority"] = "-created"
+    """The list's parameters, described here for the API's schema; the
+    values are read by selectors.ticket_filter_from_query, the same parser
+    as the queue page and exports."""
+
+    status: list[str] | None = _one_of(TicketStatus.values)
+    open: str | None = _text("1: only tickets not resolved or closed")
+    group: str | None = _text("a group id, or 'all'")
+    assignee: str | None = _text("user name, or 'none'")
+    mine: str | None = _text("1: only tickets assigned to the caller")
+    unassigned: str | None = _text("1: only tickets nobody holds")
+    priority: list[str] | None = _one_of(["1", "2", "3", "4", "5"], "1 (critical) to 5")
+    type: list[str] | None = _one_of(TicketType.values)
+    customer: str | None = _text("a customer id")
+    channel: list[str] | None = _one_of(Channel.values)
+    category: str | None = _text("a category id")
+    root_cause: list[str] | None = _one_of(RootCause.values)
+    segment: list[str] | None = _one_of(Segment.values)
+    created_after: str | None = _text(DATES)
+    created_before: str | None = _text(f"{DATES}; exclusive")
+    resolved_after: str | None = _text(DATES)
+    resolved_before: str | None = _text(f"{DATES}; exclusive")
+    fcr: str | None = _text("1 or 0: resolved at the first contact or not")
+    sla_state: list[str] | None = _one_of(SLA_STATES)
+    weekday: list[str] | None = _one_of(
+        [str(day) for day in range(1, 8)], "1 = Monday .. 7 = Sunday, of arrival (desk time)"
+    )
+    hour: list[str] | None = _one_of(
+        [str(hour) for hour in range(24)], "0-23, of arrival (desk time)"
+    )
+    at_risk: str | None = _text(f"minutes (0-{MAX_AT_RISK_MINUTES}): due within, or breached")
+    view: str | None = _text("a saved view's id (its filters; other parameters override)")
+    order: str | None = Field(
+        None, description="-created (default), created, priority or due", max_length=20
+    )
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=100)
-
-
-def _assignee_id(name: str | None) -> tuple[int | None, bool]:
-    if name is None:
-        return None, False
-    if name.lower() == "none":
-        return None, True
-    user = User.objects.filter(username=name).only("pk").first()
-    if user is None:
-        raise ValidationFailed(
-            f"No agent is called {name!r}.",
-            field="assignee",
-            value=name,
-            accepted="an existing user name, or 'none' for unassigned tickets",
-        )
-    return user.pk, False
 
 
 @router.get("", response=answers(TicketPage), summary="List tickets (keyset pagination)")
 def list_tickets(request: HttpRequest, query: Query[TicketListQuery]) -> dict[str, Any]:
     user = user_of(request)
     require(user, Action.TICKET_VIEW)
-    assignee, unassigned = _assignee_id(query.assignee)
-    filters = TicketFilter(
-        status=query.status,
-        open_only=query.open,
-        group=query.group,
-        assignee=assignee,
-        unassigned=unassigned,
-        priority=[int(p) for p in query.priority or []] or None,
-        ticket_type=query.type,
-        customer=query.customer,
-        created_after=query.created_after,
-        created_before=query.created_before,
-        order=query.order,
-    )
+    filters = ticket_filter_from_query(user=user, params=request.GET)
     rows, next_cursor = ticket_rows(
         user=user, filters=filters, cursor=query.cursor, limit=query.limit
     )

@@ -122,6 +122,16 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The service-level summary lists read, written with the timers
+    # (sla.services): the earliest due time of the clocks running now, the
+    # earliest warning time among them, whether every clock is paused, and
+    # whether the ticket has broken a target. Lists sort and filter on these
+    # plain columns; ok, warning and breached follow from them and the time
+    # (selectors.sla_state_of), so nothing is written as the clock runs.
+    sla_next_due_at = models.DateTimeField(null=True, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_paused = models.BooleanField(default=False)
+    sla_breached = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -135,6 +145,13 @@ class Ticket(models.Model):
             # straight off these indexes in order at millions of tickets.
             models.Index(fields=["group", "is_open", "priority", "id"], name="ticket_queue_idx"),
             models.Index(fields=["is_open", "priority", "id"], name="ticket_open_prio_idx"),
+            # The queue by due time (order=due): the same shape, by the next
+            # due time. Tickets without a running target (NULL) come last,
+            # where PostgreSQL's ascending index keeps them.
+            models.Index(
+                fields=["group", "is_open", "sla_next_due_at", "id"], name="ticket_queue_due_idx"
+            ),
+            models.Index(fields=["is_open", "sla_next_due_at", "id"], name="ticket_open_due_idx"),
             # Almost every ticket has no parent, merge target or contact: a
             # full index on them makes SQLite's planner expect a million rows
             # per value and scan the table instead. Partial indexes hold only
