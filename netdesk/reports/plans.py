@@ -5,25 +5,24 @@ and the plan's report, mailed to its owner the day after the period ends.
 Figures come from the dashboards' daily figures (`netdesk.reports.rollups`)
 for the desk, a group or a segment; a key account's are computed live from
 its own tickets by the same code. Satisfaction comes from the surveys of the
-scope's tickets resolved in the period.
+scope's tickets resolved in the period (`netdesk.surveys.stats`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.channels.models import OutboundKind
 from netdesk.channels.services.outbound import MailFile, outbound_queue
+from netdesk.core.csvexport import csv_text
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.customers.models import Customer, Segment
 from netdesk.reports.models import (
@@ -36,6 +35,7 @@ from netdesk.reports.models import (
 from netdesk.reports.rollups import MEASURES, day_rows
 from netdesk.reports.selectors import day_start
 from netdesk.surveys.models import Survey
+from netdesk.surveys.stats import csat_figures
 from netdesk.tickets.models import Ticket
 
 
@@ -273,20 +273,6 @@ def _daily_totals(plan: ServicePlan, first: date, last: date) -> list[dict[str, 
     )
 
 
-def survey_counts(surveys: QuerySet[Survey]) -> dict[str, Any]:
-    """Answered surveys: how many, summed rating, rated 4–5; NPS answers,
-    promoters (9–10) and detractors (0–6)."""
-    answered = Q(rating__isnull=False)
-    return surveys.aggregate(
-        answered=Count("id", filter=answered),
-        rating_sum=Sum("rating", filter=answered),
-        satisfied=Count("id", filter=Q(rating__gte=4)),
-        nps_answers=Count("id", filter=Q(nps__isnull=False)),
-        promoters=Count("id", filter=Q(nps__gte=9)),
-        detractors=Count("id", filter=Q(nps__lte=6)),
-    )
-
-
 def _share(part: float, whole: float) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
@@ -298,7 +284,7 @@ def plan_actuals(plan: ServicePlan, first: date, last: date) -> dict[str, float 
     surveys = Survey.objects.filter(
         resolved_at__gte=day_start(first), resolved_at__lt=day_start(last + timedelta(days=1))
     ).filter(ticket__in=_scoped_tickets(plan))
-    votes = survey_counts(surveys)
+    votes = csat_figures(surveys=surveys, by=None)[0]
     return {
         "first_response_sla": _share(
             total["response_due"] - total["response_breached"], total["response_due"]
@@ -306,11 +292,9 @@ def plan_actuals(plan: ServicePlan, first: date, last: date) -> dict[str, float 
         "sla_compliance": _share(total["sla_due"] - total["sla_breached"], total["sla_due"]),
         "fcr_rate": _share(total["resolved_first_contact"], total["resolved"]),
         "held_resolution": _share(total["held"], total["held_decided"]),
-        "csat_percent": _share(votes["satisfied"], votes["answered"]),
-        "csat_mean": round(votes["rating_sum"] / votes["answered"], 2)
-        if votes["answered"]
-        else None,
-        "nps": _share(votes["promoters"] - votes["detractors"], votes["nps_answers"]),
+        "csat_percent": None if votes["csat"] is None else round(100 * votes["csat"], 1),
+        "csat_mean": votes["mean_rating"],
+        "nps": votes["nps"],
         "backlog_max": max((day["backlog"] or 0 for day in days), default=None),
         "resolve_hours": round(total["resolve_seconds"] / total["resolved"] / 3600, 1)
         if total["resolved"]
@@ -400,12 +384,7 @@ def plan_report_table(progress: dict[str, Any]) -> tuple[list[str], list[list[An
 
 
 def _report_csv(progress: dict[str, Any]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    heading, rows = plan_report_table(progress)
-    writer.writerow(heading)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+    return csv_text(*plan_report_table(progress)).encode("utf-8")
 
 
 def _report_body(progress: dict[str, Any]) -> str:
