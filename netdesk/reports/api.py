@@ -1,6 +1,7 @@
 """KPIs and reports in the API: KPIs for one scope (desk, group or agent) and
 period per request; SLA/OLA compliance; the monthly network failure report;
-the customers a network incident affects, as CSV. Each CSV file holds one
+the customers a network incident affects, as CSV; satisfaction (CSAT, NPS)
+beside the held resolution. Each CSV file holds one
 table; a report of several tables names the one it wants with `table`."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from netdesk.core.csvexport import csv_response
 from netdesk.core.errors import NotFound
 from netdesk.core.schemas import IsoDateTime, OutputSchema, answers
 from netdesk.noc.selectors import incident_detail
+from netdesk.reports.csat import CsatQuery, csat_query, csat_report, csv_table
 from netdesk.reports.failures import (
     FAILURE_CSV_TABLES,
     failure_incident,
@@ -321,3 +323,76 @@ def incident_customers_csv(request: HttpRequest, reference: str) -> StreamingHtt
         )
     heading, rows = affected_customer_table(incident, user=user)
     return csv_response(f"{incident.reference}-customers.csv", heading, rows)
+
+
+class CsatReportQuery(Schema):
+    start: IsoDateTime | None = Field(None, description=PERIOD_START)
+    end: IsoDateTime | None = Field(None, description=PERIOD_END)
+    by: str | None = Field(
+        None, max_length=40, description="group, agent, category or segment (none: overall only)"
+    )
+
+
+class CsatFigures(OutputSchema):
+    key: int | str | None = Field(description="the group, agent or category id, or the segment")
+    label: str
+    sent: int = Field(description="surveys sent, answered or expired")
+    responses: int
+    response_rate: float | None = Field(description="responses / sent")
+    mean_rating: float | None = Field(description="mean of the 1–5 ratings")
+    satisfied: int = Field(description="responses rating 4 or 5")
+    csat: float | None = Field(description="satisfied / responses (0–1)")
+    nps_answers: int
+    nps: float | None = Field(description="promoters (9–10) minus detractors (0–6), in points")
+    held_settled: int = Field(description="tickets resolved in the period whose window has passed")
+    held: int
+    held_pending: int
+    held_rate: float | None = Field(description="held / held_settled")
+
+
+class CsatComment(OutputSchema):
+    ticket: str
+    customer: str
+    agent: str | None
+    rating: int | None
+    nps: int | None
+    comment: str
+    answered_at: datetime | None
+
+
+class CsatReportOut(OutputSchema):
+    start: datetime
+    end: datetime
+    by: str | None
+    held_window_days: int
+    overall: CsatFigures
+    rows: list[CsatFigures]
+    comments: list[CsatComment] = Field(description="the latest answers with a comment")
+
+
+def _csat_query(request: HttpRequest, query: CsatReportQuery) -> CsatQuery:
+    user = request.user
+    assert isinstance(user, User)
+    return csat_query(user=user, start=query.start, end=query.end, by=query.by)
+
+
+@report_router.get(
+    "/csat",
+    response=answers(CsatReportOut),
+    summary="Customer satisfaction (CSAT, NPS) and held resolution over a period",
+)
+def csat_report_api(request: HttpRequest, query: Query[CsatReportQuery]) -> dict[str, Any]:
+    return csat_report(_csat_query(request, query))
+
+
+@report_router.get(
+    "/csat.csv",
+    response=answers(None),
+    summary="Customer satisfaction per group, agent, category or segment as CSV",
+    openapi_extra=CSV_ANSWER,
+)
+def csat_report_csv(request: HttpRequest, query: Query[CsatReportQuery]) -> StreamingHttpResponse:
+    report = csat_report(_csat_query(request, query))
+    heading, rows = csv_table(report)
+    name = f"csat-{report['by'] or 'overall'}-{report['start']:%Y%m%d}-{report['end']:%Y%m%d}.csv"
+    return csv_response(name, heading, rows)

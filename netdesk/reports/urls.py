@@ -6,6 +6,7 @@ urlpatterns = [
     path("kpis/", views.kpi_dashboard, name="kpi_dashboard"),
     path("sla/", views.sla_report_page, name="sla_report"),
     path("failures/", views.failure_report_page, name="failure_report"),
+    path("csat/", views.csat_report_page, name="csat_report"),
     path("dashboard/", views_dashboards.dashboard, name="dashboard"),
     path("dashboard/<str:role>/", views_dashboards.dashboard, name="dashboard_role"),
     path("plans/", views_dashboards.plan_list_page, name="plan_list"),

@@ -1,5 +1,6 @@
 """Agent UI for the KPI dashboard (one period and one scope at a time), the
-SLA/OLA compliance report and the monthly network failure report."""
+SLA/OLA compliance report, the monthly network failure report and the
+satisfaction report."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from netdesk.accounts.permissions import Action, can, require, user_of
 from netdesk.core.dates import DeskDateField
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.views import desk_view
+from netdesk.reports.csat import BY_LABELS, csat_query, csat_report
 from netdesk.reports.failures import failure_report, parse_month
 from netdesk.reports.kpis import BACKLOG_BUCKETS, kpi_report
 from netdesk.reports.selectors import day_start, kpi_scope_for, report_period
@@ -235,4 +237,46 @@ def failure_report_page(request: HttpRequest) -> HttpResponse:
             "csv_query": f"month={report['month']}" if report else "",
         },
         status=200 if report is not None else 422,
+    )
+
+
+class CsatReportForm(PeriodForm):
+    by = forms.ChoiceField(
+        label="Per", choices=[("", "Whole period only"), *BY_LABELS.items()], required=False
+    )
+
+
+@desk_view
+def csat_report_page(request: HttpRequest) -> HttpResponse:
+    """CSAT, NPS and held resolution per group, agent, category or segment,
+    the latest comments and a CSV link."""
+    user = user_of(request)
+    require(user, Action.CSAT_VIEW)
+    form = CsatReportForm(request.GET or None, initial={"by": "group"})
+    period = form.period()
+    report = None
+    if period is not None:
+        data: dict[str, Any] = form.cleaned_data if form.is_bound else {"by": "group"}
+        try:
+            report = csat_report(
+                csat_query(user=user, start=period[0], end=period[1], by=data.get("by") or None)
+            )
+        except ValidationFailed as error:
+            attach_service_error(form, error)
+    if report is None:
+        return render(request, "reports/csat.html", {"form": form}, status=422)
+    form.show_period(report["start"], report["end"])
+    csv_query = {"start": report["start"].isoformat(), "end": report["end"].isoformat()}
+    if report["by"]:
+        csv_query["by"] = report["by"]
+    return render(
+        request,
+        "reports/csat.html",
+        {
+            "form": form,
+            "report": report,
+            "dimension_heading": BY_LABELS.get(report["by"] or "", ""),
+            "csv_query": urlencode(csv_query),
+            "period_end_shown": report["end"] - timedelta(seconds=1),
+        },
     )
