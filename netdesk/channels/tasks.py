@@ -25,9 +25,11 @@ from netdesk.channels.services.incident_notices import (
     incident_notify_step,
     notify_orders_stranded,
 )
+from netdesk.channels.services.surveys import surveys_send_due
 from netdesk.core.errors import ServiceError
 from netdesk.core.ticks import tick_schedule
 from netdesk.noc.models import IncidentUpdate, NetworkIncident
+from netdesk.surveys.services import surveys_expire
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ CLAIM = timedelta(minutes=5)
 # Longer than any one mail takes, so mail still on its way is left alone.
 STRANDED_AFTER = timedelta(seconds=60)
 STRANDED_LIMIT = 100
+# Satisfaction surveys one tick queues (before sending, so they leave in it).
+SURVEY_LIMIT = 100
 
 
 @task()
@@ -63,11 +67,24 @@ def mail_tick() -> int:
         more_waiting = stranded >= STRANDED_LIMIT or more_waiting
         for order_id in notify_orders_stranded(older_than=STRANDED_AFTER):
             incident_notify_send.enqueue(order_id)
+        more_waiting = surveys_tick() or more_waiting
         # A full batch sent: more may be due.
         more_waiting = outbound_deliver_due(limit=SEND_LIMIT) >= SEND_LIMIT or more_waiting
     finally:
         schedule_mail_tick(delay=timedelta(seconds=0 if more_waiting else TICK_SECONDS))
     return taken
+
+
+def surveys_tick() -> bool:
+    """Expire the surveys past their time and queue the due ones; whether a
+    full page was due. A failure here is logged and never stops the mail."""
+    now = timezone.now()
+    try:
+        surveys_expire(now=now)
+        return surveys_send_due(now=now, limit=SURVEY_LIMIT) >= SURVEY_LIMIT
+    except Exception:
+        logger.exception("satisfaction surveys not sent this tick")
+        return False
 
 
 def schedule_mail_tick(*, delay: timedelta = timedelta(0)) -> None:

@@ -17,6 +17,8 @@ class OutboundKind(models.TextChoices):
     PORTAL_SIGN_IN = "portal_sign_in", "Customer portal sign-in link"
     # A subscribed report (its tables attached as CSV or XLSX).
     REPORT = "report", "Scheduled report"
+    # A resolved ticket's satisfaction survey (a link to its public page).
+    SURVEY = "survey", "Satisfaction survey"
 
 
 # Automatic messages carry Auto-Submitted: auto-generated, so that other
@@ -30,6 +32,7 @@ AUTOMATIC_KINDS = frozenset(
         OutboundKind.SLA_NOTICE,
         OutboundKind.PORTAL_SIGN_IN,
         OutboundKind.REPORT,
+        OutboundKind.SURVEY,
     }
 )
 
@@ -144,6 +147,7 @@ class TemplateEvent(models.TextChoices):
     INCIDENT_NOTICE = "incident_notice", "Incident notice"
     ALL_CLEAR = "all_clear", "Incident all-clear"
     SLA_NOTICE = "sla_notice", "Service-level escalation notice"
+    SURVEY = "survey", "Satisfaction survey"
 
 
 class MessageTemplate(models.Model):

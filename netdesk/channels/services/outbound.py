@@ -56,6 +56,7 @@ KIND_EVENTS = {
     OutboundKind.INCIDENT_NOTICE: TemplateEvent.INCIDENT_NOTICE,
     OutboundKind.ALL_CLEAR: TemplateEvent.ALL_CLEAR,
     OutboundKind.SLA_NOTICE: TemplateEvent.SLA_NOTICE,
+    OutboundKind.SURVEY: TemplateEvent.SURVEY,
 }
 # Mail the customer reads as part of their ticket's conversation; notices to
 # staff and test messages stand alone.

@@ -154,6 +154,38 @@ _SLA_DE = DefaultTemplate(
 -- \nNetDesk: Eskalation nach Service-Level
 """,
 )
+_SURVEY_EN = DefaultTemplate(
+    "[{{ ticket.reference }}] How did we do?",
+    """Hello{% if recipient.name %} {{ recipient.name }}{% endif %},
+
+we resolved your request {{ ticket.reference }} ("{{ ticket.title }}").
+Would you tell us how we did? It takes a minute: one click for a rating
+from 1 to 5, and a comment if you like.
+
+{{ survey.url }}
+
+The link works until {{ survey.expires_at }}.
+
+Thank you,
+your service desk
+""",
+)
+_SURVEY_DE = DefaultTemplate(
+    "[{{ ticket.reference }}] Wie zufrieden waren Sie?",
+    """Guten Tag{% if recipient.name %} {{ recipient.name }}{% endif %},
+
+wir haben Ihre Anfrage {{ ticket.reference }} („{{ ticket.title }}“) gelöst.
+Sagen Sie uns, wie zufrieden Sie waren? Es dauert eine Minute: eine
+Bewertung von 1 bis 5 und, wenn Sie möchten, ein Kommentar.
+
+{{ survey.url }}
+
+Der Link gilt bis {{ survey.expires_at }}.
+
+Vielen Dank,
+Ihr Kundenservice
+""",
+)
 
 # (event, language) -> wording; every event has an "en" entry, the fallback.
 DEFAULT_TEMPLATES: dict[tuple[str, str], DefaultTemplate] = {
@@ -169,4 +201,6 @@ DEFAULT_TEMPLATES: dict[tuple[str, str], DefaultTemplate] = {
     ("all_clear", "de"): _ALL_CLEAR_DE,
     ("sla_notice", "en"): _SLA_EN,
     ("sla_notice", "de"): _SLA_DE,
+    ("survey", "en"): _SURVEY_EN,
+    ("survey", "de"): _SURVEY_DE,
 }

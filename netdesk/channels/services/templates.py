@@ -71,6 +71,10 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "body": "Resolution of TT-000123 is due at 2026-03-02 12:00 UTC.",
     },
     "desk": {"reopen_days": 14},
+    "survey": {
+        "url": "https://desk.example.net/survey/AbCdEf123.sIgNaTuRe/",
+        "expires_at": "2026-03-16 09:00 UTC",
+    },
 }
 
 
@@ -87,6 +91,9 @@ class MessageContext:
     incident: NetworkIncident | None = None
     update: IncidentUpdate | None = None
     notice: EscalationNotice | None = None
+    # A satisfaction survey's page (absolute) and when its link expires.
+    survey_url: str = ""
+    survey_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,7 @@ def template_context(context: MessageContext) -> dict[str, Any]:
             "body": notice.body if notice else "",
         },
         "desk": {"reopen_days": settings.NETDESK_MAIL_REOPEN_DAYS},
+        "survey": {"url": context.survey_url, "expires_at": _when(context.survey_expires_at)},
     }
 
 
