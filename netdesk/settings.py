@@ -365,6 +365,8 @@ NETDESK_PORTAL_URL = config.env_str("NETDESK_PORTAL_URL", "").rstrip("/")
 NETDESK_SURVEY_BASE_URL = config.env_str(
     "NETDESK_SURVEY_BASE_URL", NETDESK_PORTAL_URL or "http://localhost:8000"
 ).rstrip("/")
+# Answers sent to survey pages per client address (the pages need no sign-in).
+NETDESK_SURVEY_ANSWER_RATE = config.env_rate("NETDESK_SURVEY_ANSWER_RATE", "30/hour")
 # Tickets opened, messages sent and tickets closed by one contact in the portal.
 NETDESK_PORTAL_WRITE_RATE = config.env_rate("NETDESK_PORTAL_WRITE_RATE", "30/hour")
 # Help-article searches and suggestions in the portal, per signed-in contact
