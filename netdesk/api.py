@@ -29,9 +29,12 @@ from netdesk.core.refusals import PROBLEM, UNREADABLE, problem_body, refusal_for
 from netdesk.customers.api import router as customers_router
 from netdesk.knowledge.api import router as knowledge_router
 from netdesk.noc.api import router as noc_router
+from netdesk.notifications.api import router as notifications_router
 from netdesk.phone.api import router as phone_router
 from netdesk.reports.api import report_router
 from netdesk.reports.api import router as reports_router
+from netdesk.reports.api_plans import router as report_plans_router
+from netdesk.reports.api_subscriptions import router as report_subscriptions_router
 from netdesk.routing.api import router as routing_router
 from netdesk.sla.api import router as sla_router
 from netdesk.tickets.api import router as tickets_router
@@ -271,6 +274,8 @@ for prefix, app_router in (
     ("/me", accounts_router),
     ("", sla_router),
     ("/reports", report_router),
+    ("/reports", report_plans_router),
+    ("/reports", report_subscriptions_router),
     ("/noc", noc_router),
     ("/mail", mail_router),
     ("", conversation_router),
@@ -282,6 +287,7 @@ for prefix, app_router in (
     ("/chat", chat_router),
     ("/kb", knowledge_router),
     ("", triage_router),
+    ("/notifications", notifications_router),
 ):
     integer_path_params(app_router)
     api.add_router(prefix, app_router)

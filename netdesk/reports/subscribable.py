@@ -58,6 +58,21 @@ class SubscribableReport:
     render: Callable[[User, Params, datetime, datetime], RenderedReport]
     # The page that shows the report, for the link in the mail.
     page: str
+    # The parameters it takes, as the report page's address names them.
+    param_names: tuple[str, ...] = ()
+    # The page's address -> the parameters to subscribe with (default: the
+    # names it takes, the period left out: the frequency decides it).
+    from_page: Callable[[Mapping[str, list[str]]], Params] | None = None
+
+    def params_from_page(self, query: Mapping[str, list[str]]) -> Params:
+        if self.from_page is not None:
+            return self.from_page(query)
+        kept: Params = {}
+        for name in self.param_names:
+            values = [value for value in query.get(name, []) if value]
+            if values:
+                kept[name] = values[0] if len(values) == 1 else values
+        return kept
 
 
 def _refuse_unknown(params: Mapping[str, Any], accepted: Iterable[str]) -> None:
@@ -121,6 +136,13 @@ def _kpi_check(reader: User, params: Mapping[str, Any]) -> Params:
         group_id=kept.get("group"),
     )
     return kept
+
+
+def _kpi_from_page(query: Mapping[str, list[str]]) -> Params:
+    """The KPI page names its scope: a group's or an agent's figures."""
+    scope = (query.get("scope") or ["desk"])[0]
+    value = (query.get(scope) or [""])[0] if scope in ("group", "agent") else ""
+    return {scope: value} if value else {}
 
 
 def _figures(report: Mapping[str, Any]) -> list[list[Any]]:
@@ -224,10 +246,30 @@ def _failure_render(
 REPORTS: dict[str, SubscribableReport] = {
     report.name: report
     for report in [
-        SubscribableReport("kpis", "KPIs", _kpi_check, _kpi_render, "kpi_dashboard"),
-        SubscribableReport("sla", "SLA/OLA compliance", _sla_check, _sla_render, "sla_report"),
         SubscribableReport(
-            "failures", "Network failures", _failure_check, _failure_render, "failure_report"
+            "kpis",
+            "KPIs",
+            _kpi_check,
+            _kpi_render,
+            "kpi_dashboard",
+            ("group", "agent"),
+            _kpi_from_page,
+        ),
+        SubscribableReport(
+            "sla",
+            "SLA/OLA compliance",
+            _sla_check,
+            _sla_render,
+            "sla_report",
+            ("kind", "metric", "by", "table"),
+        ),
+        SubscribableReport(
+            "failures",
+            "Network failures",
+            _failure_check,
+            _failure_render,
+            "failure_report",
+            ("table",),
         ),
     ]
 }
