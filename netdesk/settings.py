@@ -270,6 +270,9 @@ NETDESK_HOOKS = {
     "sla_warning_fired": ["netdesk.notifications.reactions.sla_warning_fired"],
     "sla_breach_fired": ["netdesk.notifications.reactions.sla_breach_fired"],
     "survey_follow_up_opened": ["netdesk.notifications.reactions.survey_follow_up_opened"],
+    # A page listens live to the queue's changes and to a ticket's changes
+    # and presence, as far as the reader may see them.
+    "live_streams": ["netdesk.notifications.live.live_streams"],
     # A service-level escalation notice is mailed at its delivery time.
     "escalation_notice_created": ["netdesk.channels.reactions.escalation_notice_created"],
     # A new framework version takes its skills' exam question bank along.

@@ -6,6 +6,11 @@ fault ticket from a customer on a failed path must join the incident at
 once, in the same transaction. A hook is an explicit, listed call: unlike a
 signal, the settings show every reaction and the order they run in.
 
+Hooks the desk's core asks:
+- `live_streams` (user, wanted), answered: which of the live streams a page
+  asks for (`tickets`, `ticket:<id>`) the user may listen to, beyond their
+  own (`GET /live/?streams=...`).
+
 Hooks the ticket services announce (keyword arguments in brackets):
 - `ticket_changed` (ticket): a change that may move the ticket's clocks
   (status, queue, priority, service, an answer to the customer); service

@@ -158,9 +158,11 @@ def sla_fire_due(*, now: datetime | None = None, limit: int = 500) -> int:
             if t.next_escalation_at is not None and t.next_escalation_at <= now
         }
         plain = [t for t in claimed if t.ticket_id not in escalating]
-        alerts = [alert for t in plain if (alert := _warning_or_breach(t, now)) is not None]
+        fired_timers = [(t, alert) for t in plain if (alert := _warning_or_breach(t, now))]
+        alerts = [alert for _, alert in fired_timers]
         events_sla_alerts(alerts=alerts)
         timers_update(plain, ["warning_fired_at", "breach_fired_at"])
+        _announce_alerts(fired_timers)
         fired += len(alerts)
         if escalating:
             claimed_pks = {t.pk for t in claimed}
@@ -179,6 +181,24 @@ def sla_fire_due(*, now: datetime | None = None, limit: int = 500) -> int:
     if fired:
         logger.info("fired %d service-level warnings, breaches and escalations", fired)
     return fired
+
+
+def _announce(timer: SlaTimer, ticket: Ticket, alert: ServiceLevelAlert) -> None:
+    """Tell the apps above (the assignee's notification) that a warning or a
+    breach fired, inside the firing transaction."""
+    name = "sla_breach_fired" if alert.breached else "sla_warning_fired"
+    hooks_run(name, timer=timer, ticket=ticket)
+
+
+def _announce_alerts(fired: list[tuple[SlaTimer, ServiceLevelAlert]]) -> None:
+    """The batch's alerts announced with their tickets, read in one query."""
+    if not fired:
+        return
+    tickets = Ticket.objects.select_related("assignee").in_bulk(
+        {timer.ticket_id for timer, _ in fired}
+    )
+    for timer, alert in fired:
+        _announce(timer, tickets[timer.ticket_id], alert)
 
 
 def _clock(timer: SlaTimer) -> str:
@@ -217,6 +237,7 @@ def _fire_timer(timer: SlaTimer, ticket: Ticket, now: datetime) -> int:
     fired = 0
     if alert is not None:
         events_sla_alerts(alerts=[alert])
+        _announce(timer, ticket, alert)
         fired += 1
     done = set(timer.escalations_fired or [])
     rule_times: dict[int, datetime | None] = getattr(timer, "rule_times", {})

@@ -30,6 +30,7 @@ from netdesk.channels.services.senders import (
 from netdesk.channels.services.threading import id_spellings, thread_attach, thread_of
 from netdesk.config import parse_rate
 from netdesk.core.errors import ServiceError
+from netdesk.core.hooks import hooks_run
 from netdesk.core.ratelimit import rate_count_bump
 from netdesk.customers.models import Contact
 from netdesk.tickets.choices import Channel, Direction, LinkKind, Status, TicketType
@@ -233,6 +234,8 @@ def _add(
         # with it in this transaction, and service levels need it.
         ticket.customer = customer
     ticket_changed(ticket)
+    if reopen:
+        hooks_run("ticket_customer_replied", ticket=ticket)
     return _attachments_store(message=message, mail=mail, ticket=ticket)
 
 

@@ -2,20 +2,33 @@
 // re-dispatched on document as a "netdesk:live" CustomEvent whose detail is
 // {id, stream, kind, payload, at}; pages and widgets listen for the kinds
 // they show (screen pop, chat queue). One poll per tab; after an error it
-// waits a little longer each time, up to 30 s.
+// waits a little longer each time, up to 30 s. Elements with
+// data-live-stream="..." (the queue, a ticket page) add their stream to the
+// agent's own; the server hears only those the agent may see.
 (function () {
   "use strict";
-  var url = document.body && document.body.getAttribute("data-live-url");
-  if (!url || !window.fetch) return;
+  var base = document.body && document.body.getAttribute("data-live-url");
+  if (!base || !window.fetch) return;
   var cursor = null;
   var pause = 1000;
+  var url = base;
+
+  function withStreams() {
+    var streams = [];
+    document.querySelectorAll("[data-live-stream]").forEach(function (element) {
+      var stream = element.getAttribute("data-live-stream");
+      if (stream && streams.indexOf(stream) < 0) streams.push(stream);
+    });
+    return streams.length ? base + "?streams=" + encodeURIComponent(streams.join(",")) : base;
+  }
 
   function dispatch(item) {
     document.dispatchEvent(new CustomEvent("netdesk:live", { detail: item }));
   }
 
   function poll() {
-    var target = cursor === null ? url : url + "?after=" + encodeURIComponent(cursor);
+    var joiner = url.indexOf("?") < 0 ? "?" : "&";
+    var target = cursor === null ? url : url + joiner + "after=" + encodeURIComponent(cursor);
     fetch(target, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (response.status === 401) return null; // signed out: stop listening
@@ -35,5 +48,8 @@
       });
   }
 
-  document.addEventListener("DOMContentLoaded", poll);
+  document.addEventListener("DOMContentLoaded", function () {
+    url = withStreams();
+    poll();
+  });
 })();

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from netdesk.accounts.models import User
+from netdesk.tickets.events.live import events_heard
 from netdesk.tickets.events.rows import FieldChange, row, write, write_changes
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
@@ -56,7 +57,7 @@ def event_linked(
     *, source: Ticket, target: Ticket, actor: User | None, link_kind: str, label: str
 ) -> list[TicketEvent]:
     """Both ends of a new link; `label` reads "duplicate of", "related to"..."""
-    return TicketEvent.objects.bulk_create(
+    written = TicketEvent.objects.bulk_create(
         [
             row(
                 ticket=source,
@@ -76,6 +77,8 @@ def event_linked(
             ),
         ]
     )
+    events_heard(written)
+    return written
 
 
 def event_unlinked(

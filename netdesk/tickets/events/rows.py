@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from netdesk.accounts.models import User
+from netdesk.tickets.events.live import events_heard
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
 
@@ -61,6 +62,7 @@ def row(
 def write(**filled_in: Any) -> TicketEvent:
     event = row(**filled_in)
     event.save()
+    events_heard([event])
     return event
 
 
@@ -76,7 +78,7 @@ def write_changes(
     """One row per changed field, all at one moment: the ticket page shows
     them as one entry."""
     moment = at or timezone.now()
-    return TicketEvent.objects.bulk_create(
+    written = TicketEvent.objects.bulk_create(
         [
             row(
                 ticket=ticket,
@@ -91,3 +93,5 @@ def write_changes(
             for change in changes
         ]
     )
+    events_heard(written)
+    return written

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from netdesk.tickets.events.live import events_heard
 from netdesk.tickets.events.rows import write
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
@@ -26,7 +27,7 @@ class ServiceLevelAlert:
 def events_sla_alerts(*, alerts: Sequence[ServiceLevelAlert]) -> list[TicketEvent]:
     """Warnings and breaches, written together: the worker fires a batch of
     clocks in one transaction."""
-    return TicketEvent.objects.bulk_create(
+    written = TicketEvent.objects.bulk_create(
         [
             TicketEvent(
                 ticket_id=alert.ticket_id,
@@ -39,6 +40,8 @@ def events_sla_alerts(*, alerts: Sequence[ServiceLevelAlert]) -> list[TicketEven
             for alert in alerts
         ]
     )
+    events_heard(written)
+    return written
 
 
 def event_sla_escalation(*, ticket: Ticket, clock: str, message: str, at: datetime) -> TicketEvent:

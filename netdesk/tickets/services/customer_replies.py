@@ -8,6 +8,7 @@ from django.db import transaction
 
 from netdesk.core.checks import checked_choice
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
+from netdesk.core.hooks import hooks_run
 from netdesk.core.locking import locked
 from netdesk.customers.models import Contact
 from netdesk.tickets.choices import Channel, Direction, Outcome, Status, Visibility
@@ -83,4 +84,5 @@ def customer_comment_add(*, ticket: Ticket, contact: Contact, body: str, channel
         started_at=comment.created_at,
     )
     ticket_changed(ticket)
+    hooks_run("ticket_customer_replied", ticket=ticket)
     return comment

@@ -94,6 +94,8 @@ def ticket_escalate_functional(
     ticket_changed(ticket)
     if assignee is None:
         hooks_run("ticket_escalated", ticket=ticket, handler_id=handler_id, actor=actor)
+    else:
+        hooks_run("ticket_assigned", ticket=ticket, assignee=assignee, actor=actor)
     return ticket
 
 

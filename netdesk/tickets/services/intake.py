@@ -119,6 +119,8 @@ def ticket_create(
         )
     ticket_changed(ticket)
     hooks_run("ticket_created", ticket=ticket, actor=actor)
+    if assignee is not None:
+        hooks_run("ticket_assigned", ticket=ticket, assignee=assignee, actor=actor)
     if settled is not None:
         settled.resolve(actor=actor, ticket=ticket)
     return ticket

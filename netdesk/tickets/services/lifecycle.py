@@ -142,6 +142,8 @@ def ticket_assign(
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=[*changed, "updated_at"])
         ticket_changed(ticket)
+    if assignee is not None and any(change.field == "assignee" for change in changes):
+        hooks_run("ticket_assigned", ticket=ticket, assignee=assignee, actor=actor)
     return ticket
 
 
