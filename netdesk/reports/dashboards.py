@@ -97,6 +97,8 @@ def dashboard_group(user: User, role: str, group_id: int | None) -> SupportGroup
 
 
 def dashboard_window(*, days: int, now: datetime | None = None) -> tuple[date, date]:
+    """The last `days` days, today included: (first day, the day after today)
+    as `dashboard_data` takes them."""
     if days not in PERIODS:
         raise ValidationFailed(
             f"A dashboard covers {', '.join(map(str, PERIODS))} days.",
@@ -105,7 +107,7 @@ def dashboard_window(*, days: int, now: datetime | None = None) -> tuple[date, d
             accepted=[str(p) for p in PERIODS],
         )
     today = timezone.localdate(now) if now else timezone.localdate()
-    return today - timedelta(days=days - 1), today
+    return today - timedelta(days=days - 1), today + timedelta(days=1)
 
 
 def _day(moment: date | datetime, *, end: bool = False) -> date:

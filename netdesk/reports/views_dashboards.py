@@ -104,13 +104,12 @@ def dashboard(request: HttpRequest, role: str | None = None) -> HttpResponse:
     if form.is_bound and form.errors:
         return render(request, "reports/dashboard.html", context, status=422)
     try:
-        first, last = dashboard_window(days=data.get("days") or PERIODS[0])
+        first, after = dashboard_window(days=data.get("days") or PERIODS[0])
         group = dashboard_group(user, chosen, data.get("group"))
-        board = dashboard_data(user=user, role=chosen, start=first, end=last, group=group)
+        board = dashboard_data(user=user, role=chosen, start=first, end=after, group=group)
     except ValidationFailed as error:
         attach_service_error(form, error)
         return render(request, "reports/dashboard.html", context, status=422)
-    board["last_day"] = last
     for chart in board["charts"]:
         chart["svg"] = chart_svg(chart)
         chart["table"] = _table(chart)
