@@ -4,7 +4,8 @@ not read as a ticket reference."""
 
 from ninja import Router
 
-from netdesk.tickets.api import bulk
+from netdesk.tickets.api import bulk, export
 
 router = Router()
 router.add_router("", bulk.router)
+router.add_router("", export.router)

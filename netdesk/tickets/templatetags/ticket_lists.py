@@ -1,0 +1,68 @@
+"""The queue's bulk change form and export links: `{% queue_bulk %}` in the
+queue page renders them for the people allowed to use them, with what their
+selects offer (actions, agents, groups, statuses, impact and urgency)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+from django.utils import timezone
+
+from netdesk.accounts.models import SupportGroup, User
+from netdesk.accounts.permissions import Action, can
+from netdesk.tickets.choices import Level, Status
+from netdesk.tickets.services.bulk import BULK_MAX_TICKETS, bulk_actions
+
+register = template.Library()
+
+# The working statuses a bulk change may set: resolving and closing ask for
+# details per ticket (resolution code, root cause) and stay on the ticket page.
+BULK_STATUSES = [
+    (value, label)
+    for value, label in Status.choices
+    if value not in (Status.RESOLVED, Status.CLOSED)
+]
+
+
+def _export_query(params: QueryDict, selected_group: int | None) -> str:
+    """The queue's own parameters, so the file holds the list on screen: the
+    group the queue chose by default is named, the page cursor dropped."""
+    params.pop("cursor", None)
+    if "group" not in params:
+        params["group"] = str(selected_group) if selected_group else "all"
+    return params.urlencode()
+
+
+@register.inclusion_tag("tickets/_queue_bulk_form.html", takes_context=True)
+def queue_bulk(context: template.Context) -> dict[str, Any]:
+    request = context["request"]
+    user = request.user
+    may_change = can(user, Action.TICKET_BULK)
+    query = _export_query(request.GET.copy(), context.get("selected_group"))
+    answer: dict[str, Any] = {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "may_change": may_change,
+        "may_export": can(user, Action.TICKET_EXPORT),
+        "export_query": f"?{query}",
+    }
+    if may_change:
+        groups = context.get("groups")
+        answer |= {
+            "actions": [(name, action.label) for name, action in bulk_actions().items()],
+            "agents": User.objects.filter(is_active=True, support_groups__is_active=True)
+            .distinct()
+            .order_by("username")
+            .only("pk", "username"),
+            "bulk_groups": groups
+            if groups is not None
+            else SupportGroup.objects.filter(is_active=True),
+            "statuses": BULK_STATUSES,
+            "levels": Level.choices,
+            "seen_at": timezone.now().isoformat(),
+            "limit": BULK_MAX_TICKETS,
+            "next": request.get_full_path(),
+        }
+    return answer
