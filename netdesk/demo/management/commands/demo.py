@@ -23,6 +23,7 @@ from netdesk.demo.channels_demo import (
     channels_print,
 )
 from netdesk.demo.competency import build_competency
+from netdesk.demo.floor_plans import build_floor_plans
 from netdesk.demo.generate import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -184,6 +185,12 @@ class Command(BaseCommand):
             progress.update(1)
         with transaction.atomic(), bar("knowledge base", 1) as progress:
             build_knowledge(rng, created)
+            self._record(run, created)
+            progress.update(1)
+        # Dashboards read daily figures: computed once for the whole history
+        # (the worker's tick keeps the recent days current), and a plan.
+        with transaction.atomic(), bar("dashboards and service plan", 1) as progress:
+            build_floor_plans(created)
             self._record(run, created)
             progress.update(1)
         return channels
