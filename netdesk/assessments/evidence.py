@@ -20,8 +20,12 @@ report reads too), attributed to an agent as follows:
 - sla_compliance: share of the service-level (SLA, not OLA) targets decided
   in the period on tickets the agent resolved that were met (stopped in the
   period, or still running and breached in it; cancelled ones left out).
-- customer_satisfaction: the desk records no satisfaction score yet, so it
-  is reported as not available.
+- customer_satisfaction: CSAT, the share of the answered surveys of tickets
+  the agent resolved in the period (by the survey's resolution time) that
+  rated 4 or 5 of 5; suppressed, unanswered and expired surveys are not
+  answers. The note gives the mean rating and the number of responses. Under
+  MIN_RESPONSES answers the figure is shown but not used as evidence ("not
+  enough responses"): a few customers' moods say nothing of the agent.
 
 Case mix. Agents do not get the same tickets: a P1 fibre fault on the phone
 is not an email about an invoice. Each KPI is compared with what the
@@ -51,7 +55,7 @@ figure for it (e.g. "resolution.first_contact_rate", see KPI_ALIASES).
 Volumes such as "tickets_closed" have no expected value for a ticket mix
 and are not used as evidence.
 
-Every figure for a whole team comes from four aggregate queries, whatever
+Every figure for a whole team comes from five aggregate queries, whatever
 the number of agents or tickets.
 """
 
@@ -59,7 +63,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -68,6 +72,7 @@ from django.utils import timezone
 
 from netdesk.core.hooks import hooks_answers
 from netdesk.sla.models import PolicyKind, SlaTimer, TimerState
+from netdesk.surveys.models import Survey, SurveyState
 from netdesk.tickets import kpis
 
 Row = TypeVar("Row", bound=Model)
@@ -102,8 +107,10 @@ KPI_ALIASES = {
     "resolution.first_contact_rate": "first_contact_resolution",
     "resolution.without_escalation_rate": "solved_without_escalation",
     "resolution.reopen_rate": "reopen_rate",
+    "csat": "customer_satisfaction",
 }
-NOT_RECORDED = {"customer_satisfaction": "not available: the desk records no satisfaction score"}
+# Fewer answered surveys than this are shown but not used as evidence.
+MIN_RESPONSES = 5
 
 Cell = tuple[int | None, int, str]  # category id, priority, channel
 
@@ -220,29 +227,7 @@ def standardise(
     return evidence
 
 
-def not_available(kpi: str, agent_ids: Sequence[int]) -> dict[int, KpiEvidence]:
-    definition = KPIS[kpi]
-    return {
-        agent_id: KpiEvidence(
-            kpi=kpi,
-            label=definition.label,
-            higher_is_better=definition.higher_is_better,
-            unit=definition.unit,
-            tickets=0,
-            observed=None,
-            expected=None,
-            ratio=None,
-            team_ratio=None,
-            weight=0.0,
-            shrunk_ratio=None,
-            adjusted=None,
-            note=NOT_RECORDED[kpi],
-        )
-        for agent_id in agent_ids
-    }
-
-
-# ---- the four aggregate queries ----------------------------------------------
+# ---- the five aggregate queries ----------------------------------------------
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -373,6 +358,67 @@ def _sla_rows(
     )
 
 
+def _satisfaction_rows(
+    start: datetime,
+    end: datetime,
+    agent_ids: Sequence[int],
+    reference: str,
+    exclude_outside_level: bool,
+) -> list[dict[str, Any]]:
+    surveys = Survey.objects.filter(
+        state=SurveyState.ANSWERED,
+        rating__isnull=False,
+        resolved_at__gte=start,
+        resolved_at__lt=end,
+        agent__isnull=False,
+    )
+    if exclude_outside_level:
+        surveys = _within_level(surveys, "ticket", "agent")
+    return list(
+        _scope(surveys, "agent", agent_ids, reference)
+        .values("agent", **TICKET_CELL)
+        .annotate(
+            responses=Count("id"),
+            satisfied=Count("id", filter=Q(rating__gte=4)),
+            rating_total=Sum("rating"),
+        )
+        .order_by()
+    )
+
+
+def _satisfaction_evidence(
+    rows: list[dict[str, Any]], *, agent_ids: Sequence[int], shrinkage_k: float, reference: str
+) -> dict[int, KpiEvidence]:
+    """CSAT standardised like the other shares; the mean rating and the
+    responses in the note; too few responses shown, not used."""
+    evidence = standardise(
+        [CellCount(r["agent"], _cell(r), r["responses"], r["satisfied"]) for r in rows],
+        kpi="customer_satisfaction",
+        agent_ids=agent_ids,
+        shrinkage_k=shrinkage_k,
+        reference=reference,
+    )
+    rating_totals: dict[int, int] = defaultdict(int)
+    for row in rows:
+        rating_totals[row["agent"]] += row["rating_total"] or 0
+    for agent_id, found in evidence.items():
+        if not found.tickets:
+            evidence[agent_id] = replace(found, note="no answered survey in the period")
+            continue
+        mean = rating_totals[agent_id] / found.tickets
+        note = f"mean rating {mean:.1f} of 5 over {found.tickets} responses"
+        if found.tickets < MIN_RESPONSES:
+            evidence[agent_id] = replace(
+                found,
+                shrunk_ratio=None,
+                adjusted=None,
+                note=f"not enough responses (under {MIN_RESPONSES}): {note}",
+            )
+        else:
+            evidence[agent_id] = replace(found, note=f"{note}; {found.note}".rstrip("; "))
+    return evidence
+
+
 def _seconds(value: Any) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value or 0)
 
@@ -413,11 +459,14 @@ def kpi_evidence(
         )
     for row in _sla_rows(*args):
         counts["sla_compliance"].append(CellCount(row["agent"], _cell(row), row["due"], row["met"]))
+    satisfaction = _satisfaction_evidence(
+        _satisfaction_rows(*args), agent_ids=ids, shrinkage_k=shrinkage_k, reference=reference
+    )
 
     by_kpi: dict[str, dict[int, KpiEvidence]] = {}
     for kpi in KPIS:
-        if kpi in NOT_RECORDED:
-            by_kpi[kpi] = not_available(kpi, ids)
+        if kpi == "customer_satisfaction":
+            by_kpi[kpi] = satisfaction
         else:
             by_kpi[kpi] = standardise(
                 counts[kpi],

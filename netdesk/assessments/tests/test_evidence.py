@@ -121,13 +121,14 @@ def test_raw_counts_match_the_kpi_report(desk):
     assert round(without_escalation, 4) == report["without_escalation_rate"]
 
 
-def test_satisfaction_is_reported_not_available(desk):
+def test_satisfaction_without_answered_surveys_has_no_figure(desk):
     a, _, _ = desk
     satisfaction = kpi_evidence(agent_ids=[a.pk], start=START, end=END)[a.pk][
         "customer_satisfaction"
     ]
     assert satisfaction.observed is None
-    assert "not available" in satisfaction.note
+    assert satisfaction.tickets == 0
+    assert satisfaction.note == "no answered survey in the period"
 
 
 def test_first_response_time_lower_is_better_mix():
@@ -242,7 +243,8 @@ def test_fixed_number_of_queries_for_a_team(desk, django_assert_max_num_queries)
     more = [f.user() for _ in range(5)]
     for agent in more:
         resolved(agent, PHONE, True)
-    with django_assert_max_num_queries(4):
+    # Resolutions, responses, escalations, service levels, satisfaction.
+    with django_assert_max_num_queries(5):
         evidence = kpi_evidence(
             agent_ids=[a.pk, b.pk, c.pk, *(m.pk for m in more)], start=START, end=END
         )
