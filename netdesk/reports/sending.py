@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from netdesk.accounts.models import User
 from netdesk.channels.models import OutboundKind
@@ -26,8 +29,9 @@ from netdesk.core.csvexport import csv_text
 from netdesk.core.errors import ServiceError
 from netdesk.core.xlsxexport import XLSX_TYPE, xlsx_write
 from netdesk.reports.models import ReportSubscription
+from netdesk.reports.report_tables import RenderedReport
 from netdesk.reports.schedule import covered_period, desk_zone, next_run_after, schedule_of
-from netdesk.reports.subscribable import RenderedReport, report_named
+from netdesk.reports.subscribable import report_named
 
 logger = logging.getLogger("netdesk.reports")
 
@@ -55,6 +59,15 @@ def _period_label(start: datetime, end: datetime) -> str:
     return first.isoformat() if first == last else f"{first.isoformat()}-to-{last.isoformat()}"
 
 
+def _storable_in_xlsx(rows: Sequence[Sequence[Any]]) -> Iterator[list[Any]]:
+    """Rows without the control characters an XLSX cell cannot hold (a
+    ticket title from a mail may carry them); CSV keeps them."""
+    for row in rows:
+        yield [
+            ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row
+        ]
+
+
 def report_files(rendered: RenderedReport, formats: list[str], label: str) -> list[MailFile]:
     """Each table in each format asked for, as files to attach."""
     files: list[MailFile] = []
@@ -65,7 +78,7 @@ def report_files(rendered: RenderedReport, formats: list[str], label: str) -> li
             files.append(MailFile(f"{stem}.csv", "text/csv", content))
         if "xlsx" in formats:
             out = io.BytesIO()
-            xlsx_write(out, table.heading, table.rows, title=table.name)
+            xlsx_write(out, table.heading, _storable_in_xlsx(table.rows), title=table.name[:31])
             files.append(MailFile(f"{stem}.xlsx", XLSX_TYPE, out.getvalue()))
     return files
 

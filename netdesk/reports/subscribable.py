@@ -9,8 +9,7 @@ Every report is computed as its `reader`: what the reader may not see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,100 +19,36 @@ from netdesk.core.csvexport import time_heading
 from netdesk.core.errors import ValidationFailed
 from netdesk.reports.failures import FAILURE_CSV_TABLES, failure_report, parse_month
 from netdesk.reports.kpis import kpi_report
+from netdesk.reports.report_tables import (
+    Params,
+    RenderedReport,
+    ReportTable,
+    SubscribableReport,
+    param_choice,
+    refuse_unknown,
+    tables_choice,
+    tables_picked,
+)
 from netdesk.reports.selectors import kpi_scope_for
 from netdesk.reports.sla import CSV_TABLES, DIMENSIONS, ComplianceQuery
+from netdesk.reports.subscribable_lists import (
+    csat_check,
+    csat_render,
+    dashboard_check,
+    dashboard_render,
+    plan_check,
+    plan_render,
+    tickets_check,
+    tickets_from_page,
+    tickets_render,
+)
 from netdesk.sla.models import Metric, PolicyKind
-
-Params = dict[str, Any]
-
-
-@dataclass
-class ReportTable:
-    """One table of a report: its file name (without the extension), its
-    heading and its rows."""
-
-    name: str
-    heading: list[str]
-    rows: Sequence[Sequence[Any]]
-
-
-@dataclass
-class RenderedReport:
-    title: str
-    tables: list[ReportTable]
-    # Nothing to report (no rows, or every figure zero): a subscription that
-    # asks for it is skipped rather than sent.
-    empty: bool
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SubscribableReport:
-    name: str
-    label: str
-    # The reader and the raw parameters -> the parameters kept (checked,
-    # unknown names refused); raises ValidationFailed / PermissionDenied.
-    check: Callable[[User, Mapping[str, Any]], Params]
-    # The reader, the kept parameters and the period [start, end).
-    render: Callable[[User, Params, datetime, datetime], RenderedReport]
-    # The page that shows the report, for the link in the mail.
-    page: str
-    # The parameters it takes, as the report page's address names them.
-    param_names: tuple[str, ...] = ()
-    # The page's address -> the parameters to subscribe with (default: the
-    # names it takes, the period left out: the frequency decides it).
-    from_page: Callable[[Mapping[str, list[str]]], Params] | None = None
-
-    def params_from_page(self, query: Mapping[str, list[str]]) -> Params:
-        if self.from_page is not None:
-            return self.from_page(query)
-        kept: Params = {}
-        for name in self.param_names:
-            values = [value for value in query.get(name, []) if value]
-            if values:
-                kept[name] = values[0] if len(values) == 1 else values
-        return kept
-
-
-def _refuse_unknown(params: Mapping[str, Any], accepted: Iterable[str]) -> None:
-    allowed = sorted(accepted)
-    for name in params:
-        if name not in allowed:
-            raise ValidationFailed(
-                f"The report takes no parameter {name!r}.",
-                field=f"params.{name}"[:80],
-                value=str(params[name])[:80],
-                accepted=allowed,
-            )
-
-
-def _choice(params: Mapping[str, Any], name: str, choices: Sequence[str], default: str) -> str:
-    value = params.get(name, default)
-    if value is None or value == "":
-        return default
-    if not isinstance(value, str) or value not in choices:
-        raise ValidationFailed(
-            f"{name} {value!r} is not one of the choices.",
-            field=f"params.{name}",
-            value=str(value)[:80],
-            accepted=list(choices),
-        )
-    return value
-
-
-def _tables_choice(params: Mapping[str, Any], tables: Sequence[str]) -> str:
-    return _choice(params, "table", [*tables, "all"], tables[0])
-
-
-def _picked(table: str, tables: Sequence[str]) -> list[str]:
-    return list(tables) if table == "all" else [table]
-
 
 # KPIs ------------------------------------------------------------------
 
 
 def _kpi_check(reader: User, params: Mapping[str, Any]) -> Params:
-    _refuse_unknown(params, ["group", "agent"])
+    refuse_unknown(params, ["group", "agent"])
     group, agent = params.get("group"), params.get("agent")
     if group not in (None, "") and not (isinstance(group, int) or str(group).isdigit()):
         raise ValidationFailed(
@@ -182,13 +117,13 @@ def _kpi_render(reader: User, params: Params, start: datetime, end: datetime) ->
 
 def _sla_check(reader: User, params: Mapping[str, Any]) -> Params:
     require(reader, Action.KPI_VIEW_ALL)
-    _refuse_unknown(params, ["kind", "metric", "by", "table"])
+    refuse_unknown(params, ["kind", "metric", "by", "table"])
     kept: Params = {
-        "kind": _choice(params, "kind", PolicyKind.values, PolicyKind.SLA),
-        "by": _choice(params, "by", sorted(DIMENSIONS), "policy"),
-        "table": _tables_choice(params, list(CSV_TABLES)),
+        "kind": param_choice(params, "kind", PolicyKind.values, PolicyKind.SLA),
+        "by": param_choice(params, "by", sorted(DIMENSIONS), "policy"),
+        "table": tables_choice(params, list(CSV_TABLES)),
     }
-    metric = _choice(params, "metric", Metric.values, "")
+    metric = param_choice(params, "metric", Metric.values, "")
     if metric:
         kept["metric"] = metric
     return kept
@@ -204,7 +139,7 @@ def _sla_render(reader: User, params: Params, start: datetime, end: datetime) ->
         by=params.get("by", "policy"),
     )
     tables = []
-    for name in _picked(params.get("table", "compliance"), list(CSV_TABLES)):
+    for name in tables_picked(params.get("table", "compliance"), list(CSV_TABLES)):
         heading, rows = CSV_TABLES[name](query)
         tables.append(ReportTable(f"{query.kind}-{name}", heading, rows))
     return RenderedReport(
@@ -219,8 +154,8 @@ def _sla_render(reader: User, params: Params, start: datetime, end: datetime) ->
 
 def _failure_check(reader: User, params: Mapping[str, Any]) -> Params:
     require(reader, Action.FAILURE_REPORT_VIEW)
-    _refuse_unknown(params, ["month", "table"])
-    kept: Params = {"table": _tables_choice(params, list(FAILURE_CSV_TABLES))}
+    refuse_unknown(params, ["month", "table"])
+    kept: Params = {"table": tables_choice(params, list(FAILURE_CSV_TABLES))}
     month = params.get("month")
     if month:
         kept["month"] = parse_month(str(month)).label
@@ -235,7 +170,7 @@ def _failure_render(
     month = parse_month(params.get("month"), now=end - timedelta(seconds=1))
     report = failure_report(month, user=reader)
     tables = []
-    for name in _picked(params.get("table", "incidents"), list(FAILURE_CSV_TABLES)):
+    for name in tables_picked(params.get("table", "incidents"), list(FAILURE_CSV_TABLES)):
         heading, rows = FAILURE_CSV_TABLES[name](report)
         tables.append(ReportTable(f"failures-{month.label}-{name}", heading, rows))
     return RenderedReport(
@@ -270,6 +205,34 @@ REPORTS: dict[str, SubscribableReport] = {
             _failure_render,
             "failure_report",
             ("table",),
+        ),
+        SubscribableReport(
+            "csat", "Customer satisfaction", csat_check, csat_render, "csat_report", ("by",)
+        ),
+        SubscribableReport(
+            "tickets",
+            "Ticket list",
+            tickets_check,
+            tickets_render,
+            "queue",
+            ("query", "period"),
+            tickets_from_page,
+        ),
+        SubscribableReport(
+            "dashboard",
+            "Dashboard",
+            dashboard_check,
+            dashboard_render,
+            "dashboard",
+            ("role", "group"),
+        ),
+        SubscribableReport(
+            "service_plan",
+            "Service plan",
+            plan_check,
+            plan_render,
+            "plan_list",
+            ("plan",),
         ),
     ]
 }

@@ -19,7 +19,8 @@ from netdesk.accounts.permissions import Action, can, user_of
 from netdesk.core.errors import ServiceError, ValidationFailed
 from netdesk.customers.views import desk_view
 from netdesk.reports.models import Frequency, ReportSubscription
-from netdesk.reports.subscribable import REPORTS, Params, report_named
+from netdesk.reports.report_tables import Params
+from netdesk.reports.subscribable import REPORTS, report_named
 from netdesk.reports.subscriptions import (
     FORMATS,
     SubscriptionFields,

@@ -1,0 +1,97 @@
+"""What a subscribable report is: its parameter check and its rendering
+as tables (the files a scheduled mail attaches), and the small checks the
+reports' parameter parsers share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from netdesk.accounts.models import User
+from netdesk.core.errors import ValidationFailed
+
+Params = dict[str, Any]
+
+
+@dataclass
+class ReportTable:
+    """One table of a report: its file name (without the extension), its
+    heading and its rows."""
+
+    name: str
+    heading: list[str]
+    rows: Sequence[Sequence[Any]]
+
+
+@dataclass
+class RenderedReport:
+    title: str
+    tables: list[ReportTable]
+    # Nothing to report (no rows, or every figure zero): a subscription that
+    # asks for it is skipped rather than sent.
+    empty: bool
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubscribableReport:
+    name: str
+    label: str
+    # The reader and the raw parameters -> the parameters kept (checked,
+    # unknown names refused); raises ValidationFailed / PermissionDenied.
+    check: Callable[[User, Mapping[str, Any]], Params]
+    # The reader, the kept parameters and the period [start, end).
+    render: Callable[[User, Params, datetime, datetime], RenderedReport]
+    # The page that shows the report, for the link in the mail.
+    page: str
+    # The parameters it takes, as the report page's address names them.
+    param_names: tuple[str, ...] = ()
+    # The page's address -> the parameters to subscribe with (default: the
+    # names it takes, the period left out: the frequency decides it).
+    from_page: Callable[[Mapping[str, list[str]]], Params] | None = None
+
+    def params_from_page(self, query: Mapping[str, list[str]]) -> Params:
+        if self.from_page is not None:
+            return self.from_page(query)
+        kept: Params = {}
+        for name in self.param_names:
+            values = [value for value in query.get(name, []) if value]
+            if values:
+                kept[name] = values[0] if len(values) == 1 else values
+        return kept
+
+
+def refuse_unknown(params: Mapping[str, Any], accepted: Iterable[str]) -> None:
+    allowed = sorted(accepted)
+    for name in params:
+        if name not in allowed:
+            raise ValidationFailed(
+                f"The report takes no parameter {name!r}.",
+                field=f"params.{name}"[:80],
+                value=str(params[name])[:80],
+                accepted=allowed,
+            )
+
+
+def param_choice(params: Mapping[str, Any], name: str, choices: Sequence[str], default: str) -> str:
+    value = params.get(name, default)
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str) or value not in choices:
+        raise ValidationFailed(
+            f"{name} {value!r} is not one of the choices.",
+            field=f"params.{name}",
+            value=str(value)[:80],
+            accepted=list(choices),
+        )
+    return value
+
+
+def tables_choice(params: Mapping[str, Any], tables: Sequence[str]) -> str:
+    return param_choice(params, "table", [*tables, "all"], tables[0])
+
+
+def tables_picked(table: str, tables: Sequence[str]) -> list[str]:
+    return list(tables) if table == "all" else [table]
