@@ -205,6 +205,8 @@ NETDESK_MAIL_DOMAIN = config.env_str(
 # A customer's mail to a resolved ticket reopens it for this many days after
 # it was resolved; later (or once closed) it opens a new ticket linked to it.
 NETDESK_MAIL_REOPEN_DAYS = config.env_int("NETDESK_MAIL_REOPEN_DAYS", 14)
+# The at-risk view: open tickets due within this many minutes (or breached).
+NETDESK_AT_RISK_MINUTES = config.env_int("NETDESK_AT_RISK_MINUTES", 60, minimum=1)
 # A resolution "held" when the customer did not come back about the same
 # service (and the ticket was not reopened) within this many days.
 NETDESK_HELD_RESOLUTION_DAYS = config.env_int("NETDESK_HELD_RESOLUTION_DAYS", 7, minimum=1)
