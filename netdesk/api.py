@@ -37,6 +37,7 @@ from netdesk.reports.api_plans import router as report_plans_router
 from netdesk.reports.api_subscriptions import router as report_subscriptions_router
 from netdesk.routing.api import router as routing_router
 from netdesk.sla.api import router as sla_router
+from netdesk.surveys.api import router as surveys_router
 from netdesk.tickets.api import router as tickets_router
 from netdesk.tickets.api.lists import router as ticket_lists_router
 from netdesk.triage.api import router as triage_router
@@ -287,6 +288,7 @@ for prefix, app_router in (
     ("/chat", chat_router),
     ("/kb", knowledge_router),
     ("", triage_router),
+    ("", surveys_router),
     ("/notifications", notifications_router),
 ):
     integer_path_params(app_router)

@@ -34,5 +34,7 @@ urlpatterns = [
     path("calls/", include("netdesk.phone.urls")),
     path("kb/", include("netdesk.knowledge.urls")),
     path("triage/", include("netdesk.triage.urls")),
+    # The public survey page (/survey/<token>/) and the managers' survey pages.
+    path("", include("netdesk.surveys.urls")),
     path("", include("netdesk.tickets.urls")),
 ]

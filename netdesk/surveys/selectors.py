@@ -60,7 +60,8 @@ def sampling_rows() -> dict[int, int]:
 
 
 def survey_of_ticket(ticket: Ticket) -> Survey | None:
-    return Survey.objects.filter(ticket=ticket).first()
+    """The ticket's survey with its follow-up, if any (one query)."""
+    return Survey.objects.select_related("follow_up__owner").filter(ticket=ticket).first()
 
 
 def survey_token(survey: Survey) -> str:

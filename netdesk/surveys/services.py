@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
+from netdesk.config import parse_rate
 from netdesk.core.checks import checked_text
 from netdesk.core.errors import TransitionNotAllowed, ValidationFailed
 from netdesk.core.hooks import hooks_run
 from netdesk.core.locking import locked
+from netdesk.core.ratelimit import rate_count_bump
 from netdesk.customers.models import Customer
 from netdesk.surveys.models import (
     FollowUpState,
@@ -385,3 +389,14 @@ def group_sampling_set(*, actor: User, group: SupportGroup, percent: int) -> Gro
         return None
     row, _ = GroupSampling.objects.update_or_create(group=group, defaults={"percent": percent})
     return row
+
+
+def survey_answer_counted(*, client: str) -> int | None:
+    """Count one answer sent from `client` (an address); the seconds to
+    wait once past NETDESK_SURVEY_ANSWER_RATE in the current window, else None."""
+    limit, period = parse_rate(settings.NETDESK_SURVEY_ANSWER_RATE)
+    moment = time.time()
+    window = int(moment // period)
+    if rate_count_bump(key=f"survey-answer:{client}:{period}", period_start=window) <= limit:
+        return None
+    return int((window + 1) * period - moment) + 1
