@@ -4,6 +4,8 @@ the list costs the same queries for one subscription as for many."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
@@ -163,3 +165,32 @@ def test_the_pages_list_subscribe_from_a_report_and_send_now(client):
     assert OutboundMessage.objects.filter(kind=OutboundKind.REPORT).count() == 1
     client.post(reverse("report_subscription_delete", args=[subscription.pk]))
     assert not ReportSubscription.objects.exists()
+
+
+def _subscribe_link(page: str) -> str:
+    found = re.search(r'href="([^"]*)">Subscribe</a>', page)
+    assert found is not None, "no Subscribe button"
+    return html.unescape(found[1])
+
+
+@pytest.mark.parametrize(
+    ("page", "report", "params"),
+    [
+        ("/?group=all&at_risk=60", "tickets", "query=group%3Dall%26at_risk%3D60"),
+        ("/reports/kpis/?scope=agent&agent=NAME&start=2026-06-01", "kpis", "agent=NAME"),
+        ("/reports/sla/?by=group", "sla", "by=group"),
+        ("/reports/failures/", "failures", ""),
+        ("/reports/csat/?by=agent", "csat", "by=agent"),
+        ("/reports/dashboard/manager/", "dashboard", "role=manager"),
+    ],
+)
+def test_each_report_page_subscribes_with_its_own_parameters(client, page, report, params):
+    lead = f.user(Role.TEAM_LEAD)
+    client.force_login(lead)
+    shown = client.get(page.replace("NAME", lead.username))
+    assert shown.status_code == 200
+    link = _subscribe_link(shown.content.decode())
+    form = client.get(link)
+    assert form.status_code == 200
+    assert form.context["form"].initial["report"] == report
+    assert form.context["form"].initial["params"] == params.replace("NAME", lead.username)
