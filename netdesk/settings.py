@@ -235,6 +235,8 @@ NETDESK_HOOKS = {
         "netdesk.sla.panels.ticket_page_panel",
         "netdesk.knowledge.panels.ticket_page_panel",
         "netdesk.triage.panels.ticket_page_panel",
+        # ... and its satisfaction survey: state, why not sent, the answer.
+        "netdesk.surveys.panels.ticket_page_panel",
     ],
     # The ticket page shows the ticket's mail and the reply composer.
     "ticket_page_sections": ["netdesk.channels.panels.ticket_page_section"],
