@@ -57,7 +57,8 @@ def _page(
         **context,
     }
     response = render(request, "surveys/answer.html", values, status=status)
-    # The address is the key: never kept by a proxy or shown to another site.
+    # The address is the key: never shown to another site. Same-origin, not
+    # no-referrer: Django's CSRF check over HTTPS needs the page's own Referer.
     response["Referrer-Policy"] = "same-origin"
     return response
 
