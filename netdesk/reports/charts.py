@@ -43,6 +43,12 @@ def _short(value: float) -> str:
     return f"{value:g}"
 
 
+def _clipped(label: str, longest: int = 16) -> str:
+    """An axis label short enough to stay inside the chart (the tooltip and
+    the table keep it whole)."""
+    return label if len(label) <= longest else label[: longest - 1] + "…"
+
+
 def _nice_top(value: float) -> float:
     if value <= 0:
         return 1
@@ -106,7 +112,7 @@ def _axes(chart: dict[str, Any], top: float, positions: Sequence[float]) -> list
             continue
         parts.append(
             f'<text x="{x:.1f}" y="{TOP + height + 14}" text-anchor="end" '
-            f'transform="rotate(-35 {x:.1f} {TOP + height + 14})">{escape(label)}</text>'
+            f'transform="rotate(-35 {x:.1f} {TOP + height + 14})">{escape(_clipped(label))}</text>'
         )
     parts.append("</g>")
     return parts
@@ -217,7 +223,8 @@ def _lines(chart: dict[str, Any]) -> str:
         ]
         dash = ' stroke-dasharray="6 3"' if index % 2 else ""
         parts.append(
-            f'<polyline class="line series-line-{index % PATTERNS}" fill="none"{dash} points="{" ".join(points)}"/>'
+            f'<polyline class="line series-line-{index % PATTERNS}" fill="none" stroke="#1f5fbf"'
+            f'{dash} points="{" ".join(points)}"/>'
         )
         for i, value in enumerate(series["values"]):
             if value is None:
