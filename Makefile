@@ -55,6 +55,9 @@ bench: dev
 	NETDESK_DATA_DIR=$(BENCH_DIR)/tickets $(BIN)/python bench/sla.py
 	$(BIN)/python bench/noc.py --data-dir $(BENCH_DIR)/noc
 	$(BIN)/python bench/routing_latency.py --agents 500 --skills 50 --rules 20 --tickets 200
+	# Ticket exports: the loaded SQLite database as it is, then PostgreSQL.
+	$(BIN)/python bench/ticket_export.py --data-dir $(BENCH_DIR)/tickets --skip-load
+	scripts/with-postgres.sh $(BIN)/python bench/ticket_export.py
 
 # Mail: 10,000 notices to a local SMTP server refusing every tenth once, on
 # SQLite then on a throwaway PostgreSQL cluster (4 deliverers).

@@ -18,7 +18,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
-from netdesk.core.csvexport import csv_response, time_heading
+from netdesk.core.csvexport import TIME_FORMAT, csv_response, time_heading
 from netdesk.core.errors import ServiceError, ValidationFailed
 from netdesk.core.ratelimit import rate_count_bump
 from netdesk.core.xlsxexport import XLSX_MAX_ROWS, xlsx_response
@@ -89,17 +89,23 @@ def _heading() -> list[str]:
 
 def _rows(values: Iterator[tuple[Any, ...]], now: datetime) -> Iterator[list[Any]]:
     """Each database row as the file's row: references and labels as people
-    read them, the SLA state judged at `now`."""
+    read them, times in the desk's zone, the SLA state judged at `now`."""
     position = {column: index for index, column in enumerate(READ)}
     due, warn, paused, breached = (position[name] for name in ("sla_next_due_at", *SLA_INPUTS))
     labelled = [(position[column], labels) for column, labels in LABELS.items()]
+    times = [position[column] for column in TIME_COLUMNS]
     width = len(COLUMNS) - 1
     state_at = next(index for index, (_, column) in enumerate(COLUMNS) if column is None)
+    # The zone read once: looking it up per cell costs more than the rest of the row.
+    zone = timezone.get_current_timezone()
     for value in values:
         row = list(value[:width])
         row[0] = reference_for(row[0])
         for index, labels in labelled:
             row[index] = labels.get(row[index], row[index])
+        for index in times:
+            if row[index] is not None:
+                row[index] = row[index].astimezone(zone).strftime(TIME_FORMAT)
         state = sla_state_of(
             next_due_at=value[due],
             warn_at=value[warn],
