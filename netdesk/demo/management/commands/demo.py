@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management import call_command
@@ -183,17 +184,27 @@ class Command(BaseCommand):
             channels = build_channels(rng, created, seed=options["seed"])
             self._record(run, created)
             progress.update(1)
-        with transaction.atomic(), bar("knowledge base", 1) as progress:
-            build_knowledge(rng, created)
-            self._record(run, created)
-            progress.update(1)
-        # Dashboards read daily figures: computed once for the whole history
-        # (the worker's tick keeps the recent days current), and a plan.
-        with transaction.atomic(), bar("dashboards and service plan", 1) as progress:
-            build_floor_plans(created)
-            self._record(run, created)
-            progress.update(1)
+        self._closing_stages(run, created, rng, quiet=quiet)
         return channels
+
+    def _closing_stages(
+        self, run: DemoRun, created: dict[str, Any], rng: random.Random, *, quiet: bool
+    ) -> None:
+        """The last stages, in order, each in its own transaction. The
+        dashboards' daily figures come last: computed once for the whole
+        history (the worker's tick keeps the recent days current)."""
+        stages: list[tuple[str, Callable[[], object]]] = [
+            ("knowledge base", lambda: build_knowledge(rng, created)),
+            ("dashboards and service plan", lambda: build_floor_plans(created)),
+        ]
+        for name, build in stages:
+            with (
+                transaction.atomic(),
+                tqdm(total=1, desc=name, unit=" rows", disable=quiet, leave=True) as progress,
+            ):
+                build()
+                self._record(run, created)
+                progress.update(1)
 
     @staticmethod
     def _record(run: DemoRun, created: dict[str, Any]) -> None:
