@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from html import unescape
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,7 +26,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def rolled_up() -> dict[str, object]:
+def rolled_up() -> dict[str, Any]:
     data = history()
     rollup_since(since=timezone.localdate() - timedelta_days(40))
     return data
@@ -45,7 +46,7 @@ def counted(user, href: str) -> int:
     ).count()
 
 
-def chart(board: dict, key: str) -> dict:
+def chart(board: dict[str, Any], key: str) -> dict[str, Any]:
     return next(c for c in board["charts"] if c["key"] == key)
 
 

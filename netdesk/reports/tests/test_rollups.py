@@ -2,6 +2,7 @@
 over the same days, and recomputing them changes nothing."""
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
 from django.db.models import Q
@@ -27,7 +28,7 @@ def moment(days_ago: int, hour: int) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
-def history() -> dict[str, object]:
+def history() -> dict[str, Any]:
     """Tickets over the last twelve days in two groups and two segments:
     some resolved (on first contact or not), some reopened, some open."""
     first_line = f.group()
