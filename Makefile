@@ -58,6 +58,8 @@ bench: dev
 	# Ticket exports: the loaded SQLite database as it is, then PostgreSQL.
 	$(BIN)/python bench/ticket_export.py --data-dir $(BENCH_DIR)/tickets --skip-load
 	scripts/with-postgres.sh $(BIN)/python bench/ticket_export.py
+	# Dashboards: the rollup backfill and each chart at a million tickets (PostgreSQL).
+	scripts/with-postgres.sh $(BIN)/python bench/dashboard.py
 
 # Mail: 10,000 notices to a local SMTP server refusing every tenth once, on
 # SQLite then on a throwaway PostgreSQL cluster (4 deliverers).
