@@ -35,7 +35,10 @@ SENT = Q(state__in=[SurveyState.SENT, SurveyState.ANSWERED, SurveyState.EXPIRED]
 ANSWERED = Q(state=SurveyState.ANSWERED, rating__isnull=False)
 
 
-def _counts() -> dict[str, Any]:
+def csat_counts() -> dict[str, Any]:
+    """The aggregates behind the figures, for a caller grouping surveys its
+    own way (e.g. per week): `.values(...).annotate(**csat_counts())`, then
+    `figures_of(row)` for each row."""
     return {
         "sent": Count("id", filter=SENT),
         "responses": Count("id", filter=ANSWERED),
@@ -85,13 +88,13 @@ def csat_figures(*, surveys: QuerySet[Survey], by: str | None) -> list[dict[str,
     one ("—") last. Rows only for values that have surveys; an empty set
     gives one overall row of zeros, or no rows per value."""
     if by is None:
-        counts = surveys.aggregate(**_counts())
+        counts = surveys.aggregate(**csat_counts())
         return [{"key": None, "label": "All", **figures_of(counts)}]
     if by not in GROUPINGS:
         raise ValueError(f"csat_figures: unknown grouping {by!r}")
     key_field, name_field = GROUPINGS[by]
     fields = {key_field, name_field}
-    rows = surveys.values(*fields).annotate(**_counts()).order_by()
+    rows = surveys.values(*fields).annotate(**csat_counts()).order_by()
     figures = [
         {
             "key": row[key_field] if row[key_field] != "" else None,

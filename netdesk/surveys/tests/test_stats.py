@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from netdesk.customers.models import Segment
 from netdesk.surveys.models import Survey, SurveyState
-from netdesk.surveys.stats import csat_figures
+from netdesk.surveys.stats import csat_counts, csat_figures, figures_of
 from netdesk.tickets.models import Category
 from tests import factories as f
 
@@ -129,3 +129,16 @@ def test_one_query_per_call_whatever_the_rows(by):
         rows = csat_figures(surveys=Survey.objects.all(), by=by)
     assert len(few) == len(many) == 1
     assert sum(r["responses"] for r in rows) == 7
+
+
+def test_the_counts_grouped_another_way_give_the_same_figures():
+    agent = f.user()
+    for rating in (5, 4, 1):
+        survey(agent, rating=rating)
+    survey(agent, state=SurveyState.SENT)
+    (row,) = Survey.objects.values("agent").annotate(**csat_counts()).order_by()
+    assert figures_of(row) == {
+        k: v
+        for k, v in csat_figures(surveys=Survey.objects.all(), by=None)[0].items()
+        if k not in ("key", "label")
+    }
