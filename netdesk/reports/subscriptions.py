@@ -213,7 +213,7 @@ def _editable(actor: User, subscription_id: int) -> ReportSubscription:
     recipient or a manager."""
     subscription = subscription_for(user=actor, subscription_id=subscription_id)
     return (
-        ReportSubscription.objects.select_for_update()
+        ReportSubscription.objects.select_for_update(of=("self",))
         .select_related("recipient", "created_by")
         .get(pk=subscription.pk)
     )
