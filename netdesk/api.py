@@ -40,6 +40,7 @@ from netdesk.sla.api import router as sla_router
 from netdesk.surveys.api import router as surveys_router
 from netdesk.tickets.api import router as tickets_router
 from netdesk.tickets.api.lists import router as ticket_lists_router
+from netdesk.tickets.api.saved_views import router as ticket_views_router
 from netdesk.triage.api import router as triage_router
 
 logger = logging.getLogger("netdesk.api")
@@ -270,6 +271,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:  # noqa
 for prefix, app_router in (
     ("/tickets", ticket_lists_router),
     ("/tickets", tickets_router),
+    ("/ticket-views", ticket_views_router),
     ("/customers", customers_router),
     ("/kpis", reports_router),
     ("/me", accounts_router),

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.tickets.listing import ORDERINGS as ORDERINGS
 from netdesk.tickets.listing import TicketFilter as TicketFilter
 from netdesk.tickets.listing import (
+    at_risk_q,
     filter_condition,
     filter_from_params,
     merged_params,
@@ -339,6 +340,19 @@ def ticket_rows(
     for row in page:
         row.update(row_sla(row, now))
     return page[:limit], _next_cursor(page, fields, limit, lambda row, name: row[name])
+
+
+def at_risk_counts(*, user: User, minutes: int, now: datetime) -> list[dict[str, Any]]:
+    """Per group: open tickets due within `minutes` or breached, and how
+    many of them are breached already (one query)."""
+    late = Q(sla_breached=True) | Q(sla_next_due_at__lte=now)
+    return list(
+        tickets_visible_to(user)
+        .filter(at_risk_q(minutes, now))
+        .values("group_id", "group__name")
+        .annotate(at_risk=Count("pk"), breached=Count("pk", filter=late))
+        .order_by("group__name", "group_id")
+    )
 
 
 def attachment_response(*, ticket: Ticket, attachment_id: int) -> FileResponse:

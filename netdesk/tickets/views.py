@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +13,6 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import SupportGroup, User
@@ -22,95 +21,12 @@ from netdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from netdesk.core.hooks import hooks_answers
 from netdesk.customers.models import Customer
 from netdesk.customers.selectors import customers_visible_to
-from netdesk.customers.views import desk_view, is_htmx
+from netdesk.customers.views import desk_view
 from netdesk.tickets import forms, services
-from netdesk.tickets.choices import Priority, Status
+from netdesk.tickets.choices import Status
 from netdesk.tickets.models import Ticket
-from netdesk.tickets.models.ticket import reference_for
-from netdesk.tickets.selectors import TicketFilter, ticket_detail, ticket_get, ticket_rows
+from netdesk.tickets.selectors import ticket_detail, ticket_get
 from netdesk.tickets.timeline import timeline_entries
-
-QUEUE_PAGE_SIZE = 50
-QUEUE_POLL_SECONDS = 15
-
-# --- queue -------------------------------------------------------------------------------
-
-
-def _default_group(user: User) -> int | None:
-    first = user.support_groups.filter(is_active=True).order_by("tier__level", "name").first()
-    return first.pk if first else None
-
-
-STATUS_LABELS = dict(Status.choices)
-PRIORITY_LABELS = dict(Priority.choices)
-
-
-def queue_lines(rows: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
-    """What each queue line shows, prepared here: the queue is the busiest
-    page of the desk, and labels, links and ages formatted in Python cost a
-    fraction of doing it per cell in the template."""
-    return [
-        {
-            "ref": reference_for(row["pk"]),
-            "url": f"/tickets/{reference_for(row['pk'])}/",
-            "priority": row["priority"],
-            "priority_label": PRIORITY_LABELS.get(row["priority"], ""),
-            "title": row["title"],
-            "customer_url": f"/customers/{row['customer_id']}/",
-            "customer_name": row["customer__name"],
-            "status": row["status"],
-            "status_label": STATUS_LABELS.get(row["status"], row["status"]),
-            "group_name": row["group__name"],
-            "assignee": row["assignee__username"] or "—",
-            "created_at": row["created_at"],
-            "age": timesince(row["created_at"], now),
-        }
-        for row in rows
-    ]
-
-
-@desk_view
-def queue(request: HttpRequest) -> HttpResponse:
-    """Open tickets of the agent's group, by priority then age, a page at a time."""
-    user = user_of(request)
-    require(user, Action.TICKET_VIEW)
-    filter_form = forms.QueueFilterForm(request.GET)
-    filter_form.is_valid()
-    default_group = _default_group(user) if "group" not in request.GET else None
-    cursor = filter_form.cleaned_data.get("cursor") or None
-    page_error = ""
-    filters = TicketFilter(group=default_group)
-    try:
-        filters = filter_form.ticket_filter(user=user, default_group=default_group)
-        rows, next_cursor = ticket_rows(
-            user=user, filters=filters, cursor=cursor, limit=QUEUE_PAGE_SIZE
-        )
-        tickets = queue_lines(rows, now=timezone.now())
-    except ServiceError as error:
-        page_error = forms.error_text(error)
-        tickets, next_cursor = [], None
-    next_query = ""
-    if next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = next_cursor
-        if "group" not in params:
-            params["group"] = str(filters.group) if filters.group else "all"
-        next_query = params.urlencode()
-    context = {
-        "tickets": tickets,
-        "next_query": next_query,
-        "page_error": page_error,
-        "filter_form": filter_form,
-        "selected_group": filters.group,
-        "groups": SupportGroup.objects.filter(is_active=True).select_related("tier"),
-        "my_group_ids": set(user.support_groups.values_list("pk", flat=True)),
-        "poll_seconds": QUEUE_POLL_SECONDS,
-        "now": timezone.now(),
-    }
-    if is_htmx(request):
-        return render(request, "tickets/_queue_table.html", context)
-    return render(request, "tickets/queue.html", context)
-
 
 # --- new ticket from a call -----------------------------------------------------------------
 

@@ -101,7 +101,7 @@ def test_queue_bad_cursor_says_so(client, operator):
 
 
 def test_queue_pages_with_a_next_link(client, operator, monkeypatch):
-    monkeypatch.setattr("netdesk.tickets.views.QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr("netdesk.tickets.views_queue.QUEUE_PAGE_SIZE", 2)
     made = [f.ticket(operator, title=f"Ticket {n}") for n in range(3)]
     first = client.get(reverse("queue"))
     next_href = first.context["next_query"]
