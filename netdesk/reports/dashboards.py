@@ -24,6 +24,8 @@ from django.utils import timezone
 from netdesk.accounts.models import Role, SupportGroup, User
 from netdesk.accounts.permissions import Action, can
 from netdesk.core.errors import PermissionDenied, ValidationFailed
+from netdesk.noc.models import Alarm, AlarmState
+from netdesk.noc.selectors import active_incidents
 from netdesk.reports.dashboard_charts import Window, role_charts
 from netdesk.reports.plans import plan_progress, plans_list
 from netdesk.tickets.selectors import ticket_filter_from_query, tickets_filtered
@@ -139,6 +141,22 @@ def _queue_figures(user: User, window: Window) -> list[dict[str, Any]]:
     return figures
 
 
+def _network_figures() -> list[dict[str, Any]]:
+    """Live NOC counts: active incidents and firing alarms (state indexes)."""
+    return [
+        {
+            "label": "Active network incidents",
+            "value": active_incidents().count(),
+            "link": "/noc/",
+        },
+        {
+            "label": "Firing alarms",
+            "value": Alarm.objects.filter(state=AlarmState.FIRING).count(),
+            "link": "/noc/alarms/?state=firing",
+        },
+    ]
+
+
 def _running_plans(today: date) -> list[dict[str, Any]]:
     plans = plans_list().filter(period_start__lte=today, period_end__gte=today)
     return [plan_progress(plan) for plan in plans[:PLANS_SHOWN]]
@@ -181,6 +199,8 @@ def dashboard_data(
     }
     if role in ("hotline", "teamlead", "manager"):
         data["figures"] = _queue_figures(user, window)
+    if role in ("noc", "manager"):
+        data["figures"] += _network_figures()
     if role == "manager":
         data["plans"] = _running_plans(timezone.localdate())
     return data

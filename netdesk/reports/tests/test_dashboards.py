@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from netdesk.accounts.models import Role
+from netdesk.noc.models import Alarm, AlarmSeverity, AlarmSource, AlarmState
 from netdesk.reports.dashboards import dashboard_data
 from netdesk.reports.rollups import rollup_since
 from netdesk.reports.tests.test_rollups import history
@@ -159,3 +160,25 @@ def test_the_dashboard_costs_the_same_queries_for_few_and_many_tickets(client):
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse("dashboard"), {"days": 90}).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_noc_dashboard_counts_firing_alarms(client):
+    now = timezone.now()
+    for n, state in enumerate([AlarmState.FIRING, AlarmState.FIRING, AlarmState.CLEARED]):
+        Alarm.objects.create(
+            fingerprint=f"bench-{n}",
+            source=AlarmSource.values[0],
+            name="LinkDown",
+            severity=AlarmSeverity.values[0],
+            state=state,
+            first_seen=now,
+            last_seen=now,
+        )
+    client.force_login(f.user(Role.NOC_ENGINEER))
+    figures = {
+        figure["label"]: figure
+        for figure in client.get(reverse("dashboard")).context["board"]["figures"]
+    }
+    assert figures["Firing alarms"]["value"] == 2
+    assert figures["Firing alarms"]["link"] == "/noc/alarms/?state=firing"
+    assert figures["Active network incidents"]["value"] == 0
