@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require, sees_all_customers
 from netdesk.core.errors import ValidationFailed
+from netdesk.customers.models import Segment, key_account_customers
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.reports.selectors import MAX_PERIOD, report_period
 from netdesk.surveys.models import Survey, SurveyState
@@ -34,13 +35,18 @@ BY_LABELS = {
     "category": "Category",
     "segment": "Segment",
 }
-# The ticket's field each grouping means for the held resolution: the
-# resolver for an agent, the customer's segment for a segment.
-HELD_KEYS = {
-    "group": "group",
-    "agent": kpis.HELD_AGENT,
-    "category": "category",
-    "segment": "customer__segment",
+# What each grouping means for the held resolution's tickets: the resolver
+# for an agent; for a segment the customer's as the survey keeps it (a site
+# of a key account is served as one).
+HELD_KEYS: dict[str, Any] = {
+    "group": F("group"),
+    "agent": F(kpis.HELD_AGENT),
+    "category": F("category"),
+    "segment": Case(
+        When(key_account_customers("customer__"), then=Value(Segment.KEY_ACCOUNT.value)),
+        default=F("customer__segment"),
+        output_field=CharField(),
+    ),
 }
 LATEST_COMMENTS = 20
 
@@ -119,7 +125,7 @@ def _held(query: CsatQuery, now: datetime) -> tuple[dict[str, Any], dict[Any, di
     overall = _held_figures(tickets.aggregate(**counts))
     per_key: dict[Any, dict[str, Any]] = {}
     if query.by is not None:
-        rows = tickets.values(held_key=F(HELD_KEYS[query.by])).annotate(**counts).order_by()
+        rows = tickets.values(held_key=HELD_KEYS[query.by]).annotate(**counts).order_by()
         per_key = {(row["held_key"] or None): _held_figures(row) for row in rows}
     return overall, per_key
 

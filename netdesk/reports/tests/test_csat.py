@@ -44,7 +44,7 @@ def answered(agent, owner, *, rating, comment="", nps=None, category=None, resol
         group=ticket.group,
         agent=agent,
         category=category,
-        segment=owner.segment,
+        segment=owner.served_segment,
         channel="email",
         state=SurveyState.ANSWERED,
         rating=rating,
@@ -201,3 +201,14 @@ def test_queries_do_not_grow_with_surveys(desk):
         body = lead.get("/api/v1/reports/csat", params).json()
     assert body["overall"]["responses"] == 12
     assert len(few) == len(many)
+
+
+def test_a_key_accounts_site_counts_as_a_key_account_in_both_figures():
+    lead = f.user(Role.TEAM_LEAD)
+    group_account = f.customer(Segment.KEY_ACCOUNT, name="Group Account")
+    site = f.customer(Segment.BUSINESS, name="Branch Office", parent_account=group_account)
+    answered(lead, site, rating=5)
+    body = api(lead).get("/api/v1/reports/csat", {**PERIOD, "by": "segment"}).json()
+    assert [(r["key"], r["responses"], r["held_settled"]) for r in body["rows"]] == [
+        (Segment.KEY_ACCOUNT, 1, 1)
+    ]
