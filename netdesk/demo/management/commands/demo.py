@@ -39,6 +39,7 @@ from netdesk.demo.models import DemoRun
 from netdesk.demo.operations import build_operations
 from netdesk.demo.reset import demo_delete
 from netdesk.demo.routing import build_routing
+from netdesk.demo.surveys import build_surveys
 from netdesk.network.models import Area, NetworkElement
 from netdesk.sla.services import sla_recompute_many
 from netdesk.tickets.models import Ticket
@@ -195,6 +196,8 @@ class Command(BaseCommand):
         history (the worker's tick keeps the recent days current)."""
         stages: list[tuple[str, Callable[[], object]]] = [
             ("knowledge base", lambda: build_knowledge(rng, created)),
+            # The history's surveys before the daily figures, which count them.
+            ("satisfaction surveys", lambda: build_surveys(rng, created)),
             ("dashboards and service plan", lambda: build_floor_plans(created)),
         ]
         for name, build in stages:
