@@ -60,7 +60,8 @@ def _tell(request: HttpRequest, result: BulkResult) -> None:
         return
     messages.error(request, result.summary())
     for refusal in result.refused[:SHOWN_LINES]:
-        messages.error(request, f"{refusal.ref}: {refusal.message}")
+        named = refusal.message.startswith(refusal.ref)
+        messages.error(request, refusal.message if named else f"{refusal.ref}: {refusal.message}")
     if len(result.refused) > SHOWN_LINES:
         messages.error(request, f"… and {len(result.refused) - SHOWN_LINES} more tickets.")
 

@@ -240,6 +240,8 @@ def _prepare_status(actor: User, params: Mapping[str, Any]) -> Prepared:  # noqa
 
 def _apply_status(actor: User, ticket: Ticket, value: Any) -> list[str]:
     status, note = value
+    if ticket.status == status:
+        return []  # already so: listed as unchanged, not refused
     ticket_change_status(actor=actor, ticket=ticket, status=status, note=note)
     return []
 

@@ -71,6 +71,17 @@ def test_one_refused_ticket_changes_nothing_and_is_named_with_its_reason():
     assert result.as_dict()["tickets"] == []
 
 
+def test_a_ticket_already_in_the_status_is_unchanged_not_refused():
+    lead = _lead()
+    ticket = f.ticket(lead)
+    result = tickets_bulk_apply(
+        actor=lead, refs=[ticket.reference], action="status", params={"status": Status.NEW}
+    )
+    assert result.applied
+    assert result.as_dict()["lines"] == [f"{ticket.reference} unchanged"]
+    assert result.summary() == "0 tickets changed, 1 already so."
+
+
 def test_priority_follows_the_matrix_through_impact_and_urgency():
     lead = _lead()
     ticket = f.ticket(lead, impact=3, urgency=3)
