@@ -33,6 +33,9 @@ class RenderedReport:
     # asks for it is skipped rather than sent.
     empty: bool
     notes: list[str] = field(default_factory=list)
+    # A list as it stands when sent (the tickets at risk now) rather than
+    # a period's figures: the moment it was read.
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,13 @@ def _storable_in_xlsx(rows: Sequence[Sequence[Any]]) -> Iterator[list[Any]]:
         ]
 
 
+def _when(rendered: RenderedReport, label: str) -> str:
+    zone = desk_zone()
+    if rendered.as_of is not None:
+        return f"As of {rendered.as_of.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+    return f"Period: {label.replace('-to-', ' to ')} ({zone.key})"
+
+
 def report_files(rendered: RenderedReport, formats: list[str], label: str) -> list[MailFile]:
     """Each table in each format asked for, as files to attach."""
     files: list[MailFile] = []
@@ -100,7 +107,7 @@ def _body(
     page = reverse(report_named(subscription.report).page)
     lines = [
         rendered.title,
-        f"Period: {label.replace('-to-', ' to ')} ({desk_zone().key})",
+        _when(rendered, label),
         f"Attached: {', '.join(file.filename for file in files)}",
         *rendered.notes,
         "",
@@ -123,7 +130,11 @@ def subscription_run(subscription: ReportSubscription, *, run_at: datetime) -> s
     rendered, start, end = subscription_render(subscription, run_at=run_at)
     if rendered.empty and subscription.skip_when_empty:
         return SKIPPED_EMPTY
-    label = _period_label(start, end)
+    label = (
+        _period_label(start, end)
+        if rendered.as_of is None
+        else rendered.as_of.astimezone(desk_zone()).date().isoformat()
+    )
     files = report_files(rendered, list(subscription.formats), label)
     message = outbound_queue(
         kind=OutboundKind.REPORT,

@@ -12,6 +12,7 @@ from numbers import Number
 from typing import Any
 
 from django.http import QueryDict
+from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
@@ -99,6 +100,7 @@ def tickets_render(reader: User, params: Params, start: datetime, end: datetime)
         tables=[ReportTable("tickets", heading, kept)],
         empty=not kept,
         notes=notes,
+        as_of=None if params.get("period") else filters.now or timezone.now(),
     )
 
 

@@ -79,6 +79,7 @@ def test_the_mail_reaches_the_server_with_its_files(mail_settings: SmtpSink):
     text = mail.get_body(preferencelist=("plain",))
     assert text is not None
     assert "On the desk: /" in text.get_content()
+    assert "As of " + timezone.localdate().isoformat() in text.get_content()
     files = {part.get_filename(): part.get_payload(decode=True) for part in mail.iter_attachments()}
     today = timezone.localdate().isoformat()
     rows = list(csv.reader(io.StringIO(files[f"tickets-{today}.csv"].decode())))  # type: ignore[union-attr]

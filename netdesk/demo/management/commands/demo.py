@@ -25,6 +25,7 @@ from netdesk.demo.channels_demo import (
 )
 from netdesk.demo.competency import build_competency
 from netdesk.demo.floor_plans import build_floor_plans
+from netdesk.demo.floor_reports import build_floor_reports
 from netdesk.demo.generate import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -199,6 +200,7 @@ class Command(BaseCommand):
             # The history's surveys before the daily figures, which count them.
             ("satisfaction surveys", lambda: build_surveys(rng, created)),
             ("dashboards and service plan", lambda: build_floor_plans(created)),
+            ("scheduled reports", lambda: build_floor_reports(created)),
         ]
         for name, build in stages:
             with (
