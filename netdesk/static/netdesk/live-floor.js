@@ -138,8 +138,9 @@
     var active = document.activeElement;
     var replying = replyForms().some(function (form) {
       if (form.contains(active)) return true;
+      // Typed into, not just pre-filled (the mail composer starts with a signature).
       var text = form.querySelector("textarea");
-      return text !== null && text.value.trim() !== "";
+      return text !== null && text.value !== text.defaultValue;
     });
     return replying ? "replying" : "viewing";
   }
