@@ -1,7 +1,7 @@
 // The desk floor live (events from live.js, "netdesk:live"):
 // - the bell fetches its count again when a notification is heard;
 // - the queue table reloads when a ticket changes (the 15 s poll stays as
-//   the fallback), unless tickets are ticked for a bulk change;
+//   the fallback);
 // - a ticket page shows "Updated by X — reload" when someone else changes
 //   the ticket (nothing the agent typed is touched), who else has it open
 //   or is replying (presence, sent every 20 s), and warns once before a
@@ -53,7 +53,7 @@
         queueTimer = null;
         var table = document.getElementById("queue-table");
         if (!table || !window.htmx) return;
-        if (table.querySelector("input[type=checkbox]:checked")) return; // a selection in progress
+        // The same swap as the poll's: queue-bulk.js keeps the ticks across it.
         window.htmx.ajax("GET", table.getAttribute("hx-get"), { target: table, swap: "outerHTML" });
       }, QUEUE_PAUSE_MS);
     });
