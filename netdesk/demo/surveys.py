@@ -13,12 +13,15 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
+from types import SimpleNamespace
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from netdesk.accounts.models import Role, SupportGroup, TierKind, User
-from netdesk.demo.bulk import insert
+from netdesk.demo.bulk import IdBlock, reset_sequences
 from netdesk.surveys.models import (
     FollowUpState,
     GroupSampling,
@@ -27,7 +30,7 @@ from netdesk.surveys.models import (
     SurveySettings,
     SurveyState,
 )
-from netdesk.surveys.services import EDIT_WINDOW, sampled
+from netdesk.surveys.services import EDIT_WINDOW, public_id_sampled
 from netdesk.tickets.choices import Channel
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
@@ -89,6 +92,48 @@ class Past:
     resolved_at: datetime
     first_contact: bool
     reopened: bool
+
+
+_DEFAULTS: dict[type[Survey] | type[SurveyFollowUp], dict[str, Any]] = {}
+
+
+def _row(model: type[Survey] | type[SurveyFollowUp], **values: Any) -> SimpleNamespace:
+    """A row to insert: every column's default, then `values` (a plain
+    object: a model instance costs more to make than to insert)."""
+    if model not in _DEFAULTS:
+        _DEFAULTS[model] = {f.attname: f.get_default() for f in model._meta.concrete_fields}
+    return SimpleNamespace(**{**_DEFAULTS[model], **values})
+
+
+def _plain(value: Any, adapt: Any) -> Any:
+    """A value the database driver takes: a choice as its text, a time as
+    the backend stores it."""
+    if isinstance(value, Enum):
+        return value.value
+    return adapt(value) if adapt is not None else value
+
+
+def _raw_insert(model: type[Survey] | type[SurveyFollowUp], rows: list[SimpleNamespace]) -> None:
+    """Rows written with one executemany per batch: the ORM's bulk_create
+    prepares every value through its field and costs a millisecond a row,
+    which for the default history is most of a minute. Ids are given."""
+    fields = [f for f in model._meta.concrete_fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(model._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    names = [f.attname for f in fields]
+    dated = {f.attname for f in fields if f.get_internal_type() == "DateTimeField"}
+    values = [
+        [adapt(getattr(row, n)) if n in dated else getattr(row, n) for n in names] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 5000):
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                values[start : start + 5000],
+            )
+    reset_sequences([model])
 
 
 def _resolved_tickets(span: list[int]) -> list[Past]:
@@ -169,8 +214,8 @@ def _suppression(
     last_sent: dict[int, datetime],
     incident_customers: set[tuple[str, int]],
 ) -> str:
-    if past.group_id == sampled_group and not sampled(
-        ticket=Ticket(public_id=past.public_id), percent=SAMPLED_PERCENT
+    if past.group_id == sampled_group and not public_id_sampled(
+        public_id=past.public_id, percent=SAMPLED_PERCENT
     ):
         return f"not in the sample ({SAMPLED_PERCENT} % of the group's tickets are surveyed)"
     if incident:
@@ -185,7 +230,7 @@ def _suppression(
     return ""
 
 
-def _answer(rng: random.Random, survey: Survey, past: Past, now: datetime) -> None:
+def _answer(rng: random.Random, survey: SimpleNamespace, past: Past, now: datetime) -> None:
     sent_at = survey.sent_at
     assert sent_at is not None
     answered_at = sent_at + timedelta(hours=min(rng.expovariate(1 / 20), 24 * 13))
@@ -203,8 +248,12 @@ def _answer(rng: random.Random, survey: Survey, past: Past, now: datetime) -> No
         survey.comment = rng.choice(COMMENTS[band])
 
 
-def _survey(rng: random.Random, past: Past, reason: str, incident: str, now: datetime) -> Survey:
-    survey = Survey(
+def _survey(
+    rng: random.Random, past: Past, reason: str, incident: str, now: datetime, pk: int
+) -> SimpleNamespace:
+    survey = _row(
+        Survey,
+        id=pk,
         ticket_id=past.ticket_id,
         public_id=secrets.token_urlsafe(16),
         customer_id=past.customer_id,
@@ -235,18 +284,23 @@ def _survey(rng: random.Random, past: Past, reason: str, incident: str, now: dat
     return survey
 
 
-def _follow_ups(rng: random.Random, surveys: list[Survey], now: datetime) -> list[SurveyFollowUp]:
+def _follow_ups(
+    rng: random.Random, surveys: list[SimpleNamespace], now: datetime
+) -> list[SimpleNamespace]:
     leads = dict(SupportGroup.objects.exclude(supervisor=None).values_list("pk", "supervisor_id"))
     fallback = User.objects.filter(role=Role.TEAM_LEAD, is_active=True).order_by("pk").first()
-    follow_ups: list[SurveyFollowUp] = []
+    follow_ups: list[SimpleNamespace] = []
+    ids = IdBlock(SurveyFollowUp)
     for survey in surveys:
         if survey.rating is None or survey.rating > 2 or survey.answered_at is None:
             continue
         owner_id = leads.get(survey.group_id or 0, fallback.pk if fallback else None)
         done = now - survey.answered_at > timedelta(days=3) and rng.random() < 0.8
         follow_ups.append(
-            SurveyFollowUp(
-                survey=survey,
+            _row(
+                SurveyFollowUp,
+                id=ids.take(),
+                survey_id=survey.id,
                 owner_id=owner_id,
                 group_id=survey.group_id,
                 opened_rating=survey.rating,
@@ -277,7 +331,8 @@ def build_surveys(rng: random.Random, created: dict[str, Any]) -> dict[str, int]
     incidents = _incidents(span)
     last_sent: dict[int, datetime] = {}
     incident_customers: set[tuple[str, int]] = set()
-    surveys: list[Survey] = []
+    surveys: list[SimpleNamespace] = []
+    ids = IdBlock(Survey)
     for past in _resolved_tickets(span):
         incident = incidents.get(past.ticket_id, "")
         reason = _suppression(
@@ -289,14 +344,12 @@ def build_surveys(rng: random.Random, created: dict[str, Any]) -> dict[str, int]
         )
         if not reason:
             last_sent[past.customer_id] = past.resolved_at
-        surveys.append(_survey(rng, past, reason, incident, now))
-    insert(Survey, surveys)
-    # bulk inserts give SQLite and PostgreSQL rows their ids back.
+        surveys.append(_survey(rng, past, reason, incident, now, ids.take()))
+    _raw_insert(Survey, surveys)
     follow_ups = _follow_ups(rng, surveys, now)
-    insert(SurveyFollowUp, follow_ups)
-    ids = [s.pk for s in surveys if s.pk is not None]
-    if ids:
-        created["surveys.Survey"] = [min(ids), max(ids)]
+    _raw_insert(SurveyFollowUp, follow_ups)
+    if ids.span:
+        created["surveys.Survey"] = ids.span
     counts: dict[str, int] = {}
     for survey in surveys:
         counts[survey.state] = counts.get(survey.state, 0) + 1

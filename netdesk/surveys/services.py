@@ -66,9 +66,14 @@ def survey_url(survey: Survey) -> str:
 def sampled(*, ticket: Ticket, percent: int) -> bool:
     """Whether the ticket falls in its group's sample: decided by a hash of
     its public id, so resolving it again gives the same answer."""
+    return public_id_sampled(public_id=ticket.public_id, percent=percent)
+
+
+def public_id_sampled(*, public_id: str, percent: int) -> bool:
+    """`sampled` for a ticket known by its public id (bulk loads)."""
     if percent >= 100:
         return True
-    digest = hashlib.sha256(f"survey-sample:{ticket.public_id}".encode()).digest()
+    digest = hashlib.sha256(f"survey-sample:{public_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 100 < percent
 
 
