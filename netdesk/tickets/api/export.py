@@ -8,6 +8,7 @@ from ninja import Router
 
 from netdesk.accounts.permissions import user_of
 from netdesk.core.schemas import Problem
+from netdesk.core.xlsxexport import XLSX_TYPE
 from netdesk.tickets.exports import EXPORTS_PER_MINUTE, ticket_export_response
 
 router = Router()
@@ -23,6 +24,14 @@ router = Router()
         "as far as the caller may see them. CSV is streamed row by row; XLSX is built on disk "
         f"first. At most {EXPORTS_PER_MINUTE} exports a minute per user."
     ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment",
+                "content": {"text/csv": {}, XLSX_TYPE: {}},
+            }
+        }
+    },
 )
 def export_tickets(request: HttpRequest) -> HttpResponseBase:
     return ticket_export_response(
