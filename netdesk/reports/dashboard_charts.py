@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, DateField, QuerySet, Sum
 from django.db.models.functions import TruncWeek
-from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup
 from netdesk.noc.models import NetworkIncident
@@ -425,17 +424,12 @@ def incident_chart(window: Window) -> dict[str, Any]:
             started_at__lt=day_start(window.last + timedelta(days=1)),
             merged_into__isnull=True,
         )
-        .annotate(week=TruncWeek("started_at"))
+        .annotate(week=TruncWeek("started_at", output_field=DateField()))
         .values("week")
         .annotate(incidents=Count("id"), customers=Sum("affected_customers"))
         .order_by()
     )
-    per_week = {
-        timezone.localtime(row["week"]).date()
-        if isinstance(row["week"], datetime)
-        else row["week"]: row
-        for row in rows
-    }
+    per_week = {row["week"]: row for row in rows}
     values = []
     for first, _last in weeks:
         monday = first - timedelta(days=first.weekday())

@@ -17,7 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from netdesk.accounts.models import Role
-from netdesk.noc.models import Alarm, AlarmSeverity, AlarmSource, AlarmState
+from netdesk.noc.models import (
+    Alarm,
+    AlarmSeverity,
+    AlarmSource,
+    AlarmState,
+    DetectedBy,
+    NetworkIncident,
+)
 from netdesk.reports.dashboards import dashboard_data
 from netdesk.reports.rollups import rollup_since
 from netdesk.reports.tests.test_rollups import history
@@ -174,11 +181,23 @@ def test_the_noc_dashboard_counts_firing_alarms(client):
             first_seen=now,
             last_seen=now,
         )
+    NetworkIncident.objects.create(
+        title="Fibre cut",
+        detected_by=DetectedBy.MANUAL,
+        started_at=now - timedelta(days=2),
+        detected_at=now - timedelta(days=2),
+        affected_customers=7,
+    )
     client.force_login(f.user(Role.NOC_ENGINEER))
+    board = client.get(reverse("dashboard")).context["board"]
+    incidents = chart(board, "incidents")
+    assert sum(incidents["series"][0]["values"]) == 1
+    assert sum(incidents["series"][1]["values"]) == 7
+    assert incidents["series"][0]["links"][-1].startswith("/reports/failures/?month=")
     figures = {
         figure["label"]: figure
         for figure in client.get(reverse("dashboard")).context["board"]["figures"]
     }
     assert figures["Firing alarms"]["value"] == 2
     assert figures["Firing alarms"]["link"] == "/noc/alarms/?state=firing"
-    assert figures["Active network incidents"]["value"] == 0
+    assert figures["Active network incidents"]["value"] == 1
