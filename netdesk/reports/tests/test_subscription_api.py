@@ -194,3 +194,19 @@ def test_each_report_page_subscribes_with_its_own_parameters(client, page, repor
     assert form.status_code == 200
     assert form.context["form"].initial["report"] == report
     assert form.context["form"].initial["params"] == params.replace("NAME", lead.username)
+
+
+def test_the_list_page_costs_the_same_for_one_and_for_many(client):
+    manager = f.user(Role.SERVICE_DESK_MANAGER)
+    client.force_login(manager)
+    api(manager).post(URL, body(), content_type="application/json")
+    client.get(reverse("report_subscriptions"))
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("report_subscriptions")).content.count(b"Send now") == 1
+    for _ in range(5):
+        api(manager).post(
+            URL, body(address=f"{f.user().username}@example.net"), content_type="application/json"
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("report_subscriptions")).content.count(b"Send now") == 6
+    assert len(many) == len(one)
