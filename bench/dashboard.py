@@ -35,7 +35,7 @@ PERIODS = (30, 90, 180)
 
 
 def log(message: str) -> None:
-    print(f"[dashboard {datetime.now():%H:%M:%S}] {message}", flush=True)
+    print(f"[dashboard {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
 def _timed(build: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, int]:
