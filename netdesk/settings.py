@@ -315,7 +315,11 @@ NETDESK_WORKER_STARTUP = [
     "netdesk.reports.tasks.ensure_report_tick",
     # The dashboards' daily figures and the service plans' reports.
     "netdesk.reports.rollup_tasks.ensure_rollup_tick",
+    # Read notifications older than NETDESK_NOTIFICATIONS_KEPT_DAYS go.
+    "netdesk.notifications.tasks.ensure_notifications_tick",
 ]
+# Read notifications are kept this many days (unread ones until read).
+NETDESK_NOTIFICATIONS_KEPT_DAYS = config.env_int("NETDESK_NOTIFICATIONS_KEPT_DAYS", 90, minimum=1)
 # Dashboards: the daily figures of the last this many days are recomputed
 # every NETDESK_ROLLUP_MINUTES (docs/dashboards.md).
 NETDESK_ROLLUP_DAYS = config.env_int("NETDESK_ROLLUP_DAYS", 10, minimum=1)

@@ -3,14 +3,17 @@ own notifications, unread first, at a fixed number of queries."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from netdesk.accounts.models import Role
 from netdesk.notifications.models import Notification, NotificationKind
 from netdesk.notifications.services import notify
+from netdesk.notifications.tasks import notifications_tick
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +163,16 @@ def test_the_bell_and_the_list_cost_the_same_queries_for_1_or_30(
     with django_assert_num_queries(4):
         listed = caller.get("/api/v1/notifications")
     assert len(listed.json()["items"]) == count
+
+
+def test_the_tick_prunes_read_notifications_past_their_days_and_keeps_unread_ones():
+    agent = f.user()
+    old_read, old_unread, new_read = notes_for(agent, 3)
+    long_ago = timezone.now() - timedelta(days=91)
+    Notification.objects.filter(pk__in=[old_read.pk, old_unread.pk]).update(created_at=long_ago)
+    Notification.objects.filter(pk=old_read.pk).update(read_at=long_ago)
+    Notification.objects.filter(pk=new_read.pk).update(read_at=timezone.now())
+
+    assert notifications_tick.call() == 1
+
+    assert set(Notification.objects.values_list("pk", flat=True)) == {old_unread.pk, new_read.pk}
