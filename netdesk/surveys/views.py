@@ -71,7 +71,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound:
         return render(request, "surveys/not_found.html", status=404)
     if request.method == "GET":
-        return _page(request, survey, {"thanks": request.GET.get("thanks") == "1"})
+        return _page(request, survey, {})
     retry_after = survey_answer_counted(client=client_address(request))
     if retry_after is not None:
         response = _page(
@@ -94,4 +94,4 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     except ServiceError as error:
         survey.refresh_from_db()
         return _page(request, survey, {**sent, "error": error.message, "field": error.field}, 422)
-    return redirect(f"{request.path}?thanks=1")
+    return redirect(request.path)
