@@ -98,3 +98,31 @@ def tables_choice(params: Mapping[str, Any], tables: Sequence[str]) -> str:
 
 def tables_picked(table: str, tables: Sequence[str]) -> list[str]:
     return list(tables) if table == "all" else [table]
+
+
+# Ids the database can hold: larger ones are no id (and would overflow a query).
+MAX_ID = 2**62
+
+
+def param_id(params: Mapping[str, Any], name: str, *, required: bool) -> int | None:
+    """An id parameter (a number, or its digits as text)."""
+    value = params.get(name)
+    if value in (None, "") and not required:
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit() and len(text) < 20):
+        raise ValidationFailed(
+            f"{name} is an id.",
+            field=f"params.{name}",
+            value=text[:80],
+            accepted=f"the id of a {name.replace('_', ' ')}",
+        )
+    number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise ValidationFailed(
+            f"{name} is an id.",
+            field=f"params.{name}",
+            value=text[:80],
+            accepted=f"the id of a {name.replace('_', ' ')}",
+        )
+    return number

@@ -25,6 +25,7 @@ from netdesk.reports.report_tables import (
     ReportTable,
     SubscribableReport,
     param_choice,
+    param_id,
     refuse_unknown,
     tables_choice,
     tables_picked,
@@ -49,17 +50,10 @@ from netdesk.sla.models import Metric, PolicyKind
 
 def _kpi_check(reader: User, params: Mapping[str, Any]) -> Params:
     refuse_unknown(params, ["group", "agent"])
-    group, agent = params.get("group"), params.get("agent")
-    if group not in (None, "") and not (isinstance(group, int) or str(group).isdigit()):
-        raise ValidationFailed(
-            "group is a support group's id.",
-            field="params.group",
-            value=str(group)[:80],
-            accepted="the id of a support group",
-        )
+    group, agent = param_id(params, "group", required=False), params.get("agent")
     kept: Params = {}
-    if group not in (None, ""):
-        kept["group"] = int(str(group))
+    if group is not None:
+        kept["group"] = group
     if agent:
         kept["agent"] = str(agent)[:150]
     # The report's own check: the reader's role, the group and agent exist.

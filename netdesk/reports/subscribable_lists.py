@@ -25,6 +25,7 @@ from netdesk.reports.report_tables import (
     RenderedReport,
     ReportTable,
     param_choice,
+    param_id,
     refuse_unknown,
 )
 from netdesk.tickets.exports import ticket_export_table
@@ -34,20 +35,6 @@ from netdesk.tickets.selectors import ticket_filter_from_query
 # points to the queue's own export.
 MAX_MAIL_ROWS = 50_000
 PERIOD_FIELDS = {"created": "created", "resolved": "resolved"}
-
-
-def _id_param(params: Mapping[str, Any], name: str, *, required: bool) -> int | None:
-    value = params.get(name)
-    if value in (None, "") and not required:
-        return None
-    if isinstance(value, bool) or not (isinstance(value, int) or str(value).isdigit()):
-        raise ValidationFailed(
-            f"{name} is an id.",
-            field=f"params.{name}",
-            value=str(value)[:80],
-            accepted=f"the id of a {name.replace('_', ' ')}",
-        )
-    return int(str(value))
 
 
 # A ticket list -------------------------------------------------------------
@@ -139,7 +126,7 @@ def dashboard_check(reader: User, params: Mapping[str, Any]) -> Params:
     refuse_unknown(params, ["role", "group"])
     role = dashboard_role_for(reader, param_choice(params, "role", list(ROLES), "") or None)
     kept: Params = {"role": role}
-    group = _id_param(params, "group", required=False)
+    group = param_id(params, "group", required=False)
     if group is not None:
         dashboard_group(reader, role, group)
         kept["group"] = group
@@ -172,7 +159,7 @@ def dashboard_render(
 
 def plan_check(reader: User, params: Mapping[str, Any]) -> Params:
     refuse_unknown(params, ["plan"])
-    plan_id = _id_param(params, "plan", required=True)
+    plan_id = param_id(params, "plan", required=True)
     assert plan_id is not None
     plan_get(user=reader, plan_id=plan_id)
     return {"plan": plan_id}
