@@ -170,3 +170,15 @@ def test_presence_is_refused_for_a_ticket_one_may_not_see_and_a_bad_state():
     assert refused.status_code == 400
     assert refused.json()["field"] == "state"
     assert presence_on(ticket=ticket) == []
+
+
+def test_the_ticket_page_listens_to_its_ticket_and_beats_its_presence():
+    agent = f.user()
+    ticket = f.ticket(agent)
+
+    page = signed_in(agent).get(f"/tickets/{ticket.reference}/").content.decode()
+
+    assert f'data-live-stream="ticket:{ticket.pk}"' in page
+    assert f'data-presence-url="/live/presence/{ticket.reference}/"' in page
+    assert 'hx-get="/notifications/bell/"' in page
+    assert "netdesk/live-floor.js" in page
