@@ -137,3 +137,16 @@ def test_a_service_plan_sends_its_targets():
     rows = list(csv.reader(io.StringIO(content.decode())))
     assert rows[0] == ["KPI", "Comparison", "Target", "Actual", "Unit", "Status"]
     assert sorted(row[0] for row in rows[1:]) == ["First contact resolution", "SLA compliance"]
+
+
+def test_a_long_list_is_cut_and_the_mail_says_so(monkeypatch):
+    monkeypatch.setattr("netdesk.reports.subscribable_lists.MAX_MAIL_ROWS", 2)
+    lead = f.user(Role.TEAM_LEAD, email="lead@example.net")
+    for _ in range(3):
+        f.ticket(lead)
+    subscribe(lead, "tickets", params={"query": "group=all"})
+    subscriptions_send_due(now=tomorrow_at(7))
+    mail = OutboundMessage.objects.get(kind=OutboundKind.REPORT)
+    assert "more than 2 tickets; the first 2 are attached" in mail.body
+    (content,) = attached("lead@example.net").values()
+    assert len(content.decode().splitlines()) == 3
