@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email import message_from_bytes, policy
 
 import pytest
 from django.db import connection
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from netdesk.accounts.models import Role
 from netdesk.channels.models import OutboundKind, OutboundMessage
-from netdesk.channels.tasks import surveys_tick
+from netdesk.channels.tasks import mail_tick
 from netdesk.customers.models import Customer
 from netdesk.surveys.models import GroupSampling, Survey, SurveyFollowUp, SurveySettings
 from netdesk.surveys.selectors import survey_token
@@ -255,23 +256,34 @@ def test_the_ticket_page_shows_the_survey(desk: Desk) -> None:
     assert "Rated <strong>5 of 5</strong>" in html
 
 
-def test_end_to_end_resolve_mail_answer(desk: Desk, settings) -> None:
-    # Given a desk that sends surveys at once
+def test_end_to_end_resolve_mail_answer(desk: Desk, settings, mail_settings) -> None:
+    # Given a desk that sends surveys at once, through a real SMTP server
     settings.NETDESK_SURVEY_BASE_URL = "https://desk.example.net"
     SurveySettings.objects.create(delay_minutes=0)
 
     # When a ticket is resolved and the mail tick runs
     ticket = resolved(desk)
-    surveys_tick()
+    mail_tick.call()
 
-    # Then one survey mail is queued to the customer with the page's link
-    [mail] = OutboundMessage.objects.filter(kind=OutboundKind.SURVEY)
-    link = re.search(r"https://desk\.example\.net(/survey/[^/\s]+/)", mail.body)
+    # Then one survey mail reached the customer with the page's link
+    [queued] = OutboundMessage.objects.filter(kind=OutboundKind.SURVEY)
+    assert queued.state == "sent"
+    [delivered] = mail_settings.messages
+    assert delivered.rcpt_tos == ("jane@example.net",)
+    mail = message_from_bytes(delivered.raw, policy=policy.default)
+    assert mail["Auto-Submitted"] == "auto-generated"
+    body = mail.get_body(("plain",))
+    assert body is not None
+    link = re.search(r"https://desk\.example\.net(/survey/[^/\s]+/)", body.get_content())
     assert link is not None
     # ... the customer opens it and answers
     client = Client()
     assert client.get(link.group(1)).status_code == 200
     assert client.post(link.group(1), {"rating": "5", "comment": "Thanks!"}).status_code == 302
     # ... and the survey is answered, as the API tells
-    body = api(desk.agent).get(f"/api/v1/tickets/{ticket.reference}/survey").json()
-    assert (body["state"], body["rating"], body["comment"]) == ("answered", 5, "Thanks!")
+    body_json = api(desk.agent).get(f"/api/v1/tickets/{ticket.reference}/survey").json()
+    assert (body_json["state"], body_json["rating"], body_json["comment"]) == (
+        "answered",
+        5,
+        "Thanks!",
+    )
