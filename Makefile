@@ -60,6 +60,8 @@ bench: dev
 	scripts/with-postgres.sh $(BIN)/python bench/ticket_export.py
 	# Dashboards: the rollup backfill and each chart at a million tickets (PostgreSQL).
 	scripts/with-postgres.sh $(BIN)/python bench/dashboard.py
+	# The queue by due time beside by priority, 1,000,000 tickets (PostgreSQL).
+	scripts/with-postgres.sh $(BIN)/python bench/queue_due.py
 
 # Mail: 10,000 notices to a local SMTP server refusing every tenth once, on
 # SQLite then on a throwaway PostgreSQL cluster (4 deliverers).
