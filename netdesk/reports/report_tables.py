@@ -8,6 +8,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from netdesk.accounts.models import User
 from netdesk.core.errors import ValidationFailed
@@ -54,6 +57,15 @@ class SubscribableReport:
     # The page's address -> the parameters to subscribe with (default: the
     # names it takes, the period left out: the frequency decides it).
     from_page: Callable[[Mapping[str, list[str]]], Params] | None = None
+    # The parameters -> the page's address showing the same (default: the
+    # page with the parameters the page names alike).
+    to_page: Callable[[Params], str] | None = None
+
+    def page_link(self, params: Params) -> str:
+        if self.to_page is not None:
+            return self.to_page(params)
+        shown = {name: value for name, value in params.items() if name != "table"}
+        return reverse(self.page) + (f"?{urlencode(shown, doseq=True)}" if shown else "")
 
     def params_from_page(self, query: Mapping[str, list[str]]) -> Params:
         if self.from_page is not None:

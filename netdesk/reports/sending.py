@@ -104,7 +104,7 @@ def subscription_render(
 def _body(
     subscription: ReportSubscription, rendered: RenderedReport, label: str, files: list[MailFile]
 ) -> str:
-    page = reverse(report_named(subscription.report).page)
+    page = report_named(subscription.report).page_link(subscription.params)
     lines = [
         rendered.title,
         _when(rendered, label),

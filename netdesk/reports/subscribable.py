@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
@@ -37,11 +40,14 @@ from netdesk.reports.subscribable_lists import (
     csat_render,
     dashboard_check,
     dashboard_render,
+    dashboard_to_page,
     plan_check,
     plan_render,
+    plan_to_page,
     tickets_check,
     tickets_from_page,
     tickets_render,
+    tickets_to_page,
 )
 from netdesk.sla.models import Metric, PolicyKind
 
@@ -72,6 +78,12 @@ def _kpi_from_page(query: Mapping[str, list[str]]) -> Params:
     scope = (query.get("scope") or ["desk"])[0]
     value = (query.get(scope) or [""])[0] if scope in ("group", "agent") else ""
     return {scope: value} if value else {}
+
+
+def _kpi_to_page(params: Params) -> str:
+    scope = "group" if "group" in params else "agent" if "agent" in params else ""
+    query = f"?scope={scope}&{urlencode({scope: params[scope]})}" if scope else ""
+    return reverse("kpi_dashboard") + query
 
 
 def _figures(report: Mapping[str, Any]) -> list[list[Any]]:
@@ -183,6 +195,7 @@ REPORTS: dict[str, SubscribableReport] = {
             "kpi_dashboard",
             ("group", "agent"),
             _kpi_from_page,
+            _kpi_to_page,
         ),
         SubscribableReport(
             "sla",
@@ -211,6 +224,7 @@ REPORTS: dict[str, SubscribableReport] = {
             "queue",
             ("query", "period"),
             tickets_from_page,
+            tickets_to_page,
         ),
         SubscribableReport(
             "dashboard",
@@ -219,6 +233,7 @@ REPORTS: dict[str, SubscribableReport] = {
             dashboard_render,
             "dashboard",
             ("role", "group"),
+            to_page=dashboard_to_page,
         ),
         SubscribableReport(
             "service_plan",
@@ -227,6 +242,7 @@ REPORTS: dict[str, SubscribableReport] = {
             plan_render,
             "plan_list",
             ("plan",),
+            to_page=plan_to_page,
         ),
     ]
 }

@@ -12,6 +12,7 @@ from numbers import Number
 from typing import Any
 
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
 from netdesk.accounts.models import User
@@ -99,6 +100,11 @@ def tickets_from_page(query: Mapping[str, list[str]]) -> Params:
     return {"query": QueryDict(text).urlencode()} if text else {}
 
 
+def tickets_to_page(params: Params) -> str:
+    query = params.get("query", "")
+    return reverse("queue") + (f"?{query}" if query else "")
+
+
 # Satisfaction ------------------------------------------------------------------
 
 
@@ -155,6 +161,11 @@ def dashboard_render(
     )
 
 
+def dashboard_to_page(params: Params) -> str:
+    group = f"?group={params['group']}" if params.get("group") else ""
+    return reverse("dashboard_role", args=[params.get("role", "manager")]) + group
+
+
 # A service plan ----------------------------------------------------------------
 
 
@@ -176,3 +187,7 @@ def plan_render(reader: User, params: Params, _start: datetime, end: datetime) -
         tables=[ReportTable(f"service-plan-{plan.pk}", heading, rows)],
         empty=not rows,
     )
+
+
+def plan_to_page(params: Params) -> str:
+    return reverse("plan_detail", args=[params["plan"]])

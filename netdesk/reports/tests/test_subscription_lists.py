@@ -150,3 +150,32 @@ def test_a_long_list_is_cut_and_the_mail_says_so(monkeypatch):
     assert "more than 2 tickets; the first 2 are attached" in mail.body
     (content,) = attached("lead@example.net").values()
     assert len(content.decode().splitlines()) == 3
+
+
+def test_each_mail_links_to_the_page_showing_the_same():
+    manager = f.user(Role.SERVICE_DESK_MANAGER, email="manager@example.net")
+    group = f.group()
+    f.ticket(manager)
+    plan = ServicePlan.objects.create(
+        name="Plan",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        created_at=timezone.now(),
+    )
+    ServicePlanTarget.objects.create(plan=plan, kpi="fcr_rate", target=70)
+    expected = {
+        "kpis": ({"group": group.pk}, f"/reports/kpis/?scope=group&group={group.pk}"),
+        "sla": ({"by": "group", "table": "all"}, "/reports/sla/?kind=sla&by=group"),
+        "tickets": ({"query": "group=all&open=1"}, "/?group=all&open=1"),
+        "dashboard": ({"role": "noc"}, "/reports/dashboard/noc/"),
+        "service_plan": ({"plan": plan.pk}, f"/reports/plans/{plan.pk}/"),
+    }
+    for report, (params, _link) in expected.items():
+        subscribe(manager, report, params=params)
+    subscriptions_send_due(now=tomorrow_at(7))
+    bodies = {
+        s.report: OutboundMessage.objects.get(pk=int(s.last_outcome.rsplit(" ", 1)[1])).body
+        for s in ReportSubscription.objects.all()
+    }
+    for report, (_params, link) in expected.items():
+        assert f"On the desk: {link}\n" in bodies[report], (report, bodies[report])
