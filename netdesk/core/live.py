@@ -26,14 +26,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from netdesk.core.models import LiveEvent
@@ -107,6 +107,58 @@ def live_publish_many(*, events: Sequence[tuple[str, str, dict[str, Any]]]) -> i
             # The waker reads every stream's new rows on any notification.
             cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, events[0][0]])
     return len(events)
+
+
+class _AfterCommit:
+    """The events a transaction asked to publish after its commit, one per
+    (stream, kind), the last payload winning."""
+
+    def __init__(self) -> None:
+        self.events: dict[tuple[str, str], dict[str, Any]] = {}
+        self.flushed = False
+
+    def flush(self) -> None:
+        self.flushed = True
+        events, self.events = self.events, {}
+        live_publish_many(
+            events=[(stream, kind, payload) for (stream, kind), payload in events.items()]
+        )
+
+
+_after_commit = threading.local()
+
+
+Merge = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+def live_publish_on_commit(
+    *,
+    stream: str,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    merge: Merge | None = None,
+) -> None:
+    """Publish once the current transaction commits (at once outside one):
+    the same (stream, kind) asked for many times in a transaction (a bulk
+    change notifying one agent 500 times) is one event (the last payload,
+    or `merge(earlier, new)`), and all of a transaction's are one INSERT. A batch whose publish went (committed,
+    or dropped with a rollback) is never reused, so nothing of a
+    transaction rolled back is published."""
+    if not connection.in_atomic_block:
+        live_publish_many(events=[(stream, kind, payload or {})])
+        return
+    batch: _AfterCommit | None = getattr(_after_commit, "batch", None)
+    if (
+        batch is None
+        or batch.flushed
+        or not any(batch.flush in entry for entry in connection.run_on_commit)
+    ):
+        batch = _AfterCommit()
+        _after_commit.batch = batch
+        transaction.on_commit(batch.flush)
+    new = payload or {}
+    earlier = batch.events.get((stream, kind))
+    batch.events[(stream, kind)] = merge(earlier, new) if merge and earlier is not None else new
 
 
 def live_read(*, streams: Sequence[str], after: int, limit: int = READ_LIMIT) -> list[LiveItem]:

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from netdesk.accounts.models import User
 from netdesk.core.errors import ValidationFailed
-from netdesk.core.live import live_publish
+from netdesk.core.live import live_publish_on_commit
 from netdesk.core.views_live import agent_stream
 from netdesk.notifications.models import Notification, NotificationKind
 from netdesk.tickets.models import Ticket
@@ -25,7 +24,8 @@ LIVE_KIND = "notification"
 
 
 def _announce(recipient_id: int) -> None:
-    transaction.on_commit(lambda: live_publish(stream=agent_stream(recipient_id), kind=LIVE_KIND))
+    # After commit, once per recipient and transaction however many it wrote.
+    live_publish_on_commit(stream=agent_stream(recipient_id), kind=LIVE_KIND)
 
 
 def notify(

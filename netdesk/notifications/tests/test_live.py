@@ -94,20 +94,28 @@ def test_a_transaction_changing_many_tickets_is_announced_in_one_insert_after_co
     with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):
         announce[0]()
 
-    streams = [ticket_stream(t.pk) for t in tickets] + [QUEUE_STREAM]
-    heard = live_read(streams=streams, after=cursor)
-    assert [item.stream for item in heard] == streams
-    assert heard[-1].payload == {"refs": [t.reference for t in tickets], "count": 5}
-    assert heard[0].payload["kinds"] == ["assigned", "status_changed"]
+    streams = [ticket_stream(t.pk) for t in tickets] + [QUEUE_STREAM, agent_stream(agent.pk)]
+    heard = {item.stream: item for item in live_read(streams=streams, after=cursor)}
+    assert sorted(heard) == sorted(streams)
+    assert heard[QUEUE_STREAM].payload == {"refs": [t.reference for t in tickets], "count": 5}
+    assert heard[ticket_stream(tickets[0].pk)].payload["kinds"] == ["assigned", "status_changed"]
+    # The five assignments wake the agent's bell once.
+    assert heard[agent_stream(agent.pk)].kind == "notification"
 
 
-def test_a_notification_wakes_its_recipients_bell(django_capture_on_commit_callbacks: Any):
-    agent = f.user()
+def test_notifications_wake_their_recipients_bell_once_per_transaction(
+    django_capture_on_commit_callbacks: Any,
+):
+    agent, other = f.user(), f.user()
     cursor = live_cursor()
-    with django_capture_on_commit_callbacks(execute=True):
-        notify(recipient=agent, kind="assigned", title="TT-1 assigned to you")
-    assert [i.kind for i in live_read(streams=[agent_stream(agent.pk)], after=cursor)] == [
-        "notification"
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for n in range(3):
+            notify(recipient=agent, kind="assigned", title=f"TT-{n} assigned to you")
+        notify(recipient=other, kind="assigned", title="TT-9 assigned to you")
+    heard = live_read(streams=[agent_stream(agent.pk), agent_stream(other.pk)], after=cursor)
+    assert [(i.stream, i.kind) for i in heard] == [
+        (agent_stream(agent.pk), "notification"),
+        (agent_stream(other.pk), "notification"),
     ]
 
 

@@ -35,10 +35,14 @@
   }
 
   // --- the bell -------------------------------------------------------------
+  var bellTimer = null;
   document.addEventListener("netdesk:live", function (event) {
-    if (event.detail.kind === "notification") {
+    if (event.detail.kind !== "notification" || bellTimer !== null) return;
+    // Several at once (a bulk assignment) fetch the count once.
+    bellTimer = setTimeout(function () {
+      bellTimer = null;
       document.body.dispatchEvent(new CustomEvent("netdesk-bell"));
-    }
+    }, 300);
   });
 
   // --- the queue --------------------------------------------------------------

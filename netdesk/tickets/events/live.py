@@ -7,20 +7,17 @@ After commit, not inside: a rolled-back change is never announced, a
 listener that reads on the event finds the change committed, and the
 transaction that made the change carries no extra statement. However many
 events and tickets a transaction wrote (a bulk change), its announcement
-is one INSERT plus, on PostgreSQL, one NOTIFY, just after the commit. The events
-are hints: one lost in a crash between the commit and the publish only
+is one INSERT plus, on PostgreSQL, one NOTIFY, just after the commit
+(`core.live.live_publish_on_commit`). The events are hints: one lost in a crash between the commit and the publish only
 leaves a page showing the ticket as it was until it reloads or polls.
 History written in bulk (an import, the demo) is past and not announced."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, transaction
-
-from netdesk.core.live import live_publish_many
+from netdesk.core.live import live_publish_on_commit
 from netdesk.tickets.models import TicketEvent
 from netdesk.tickets.models.ticket import reference_for
 
@@ -49,51 +46,21 @@ def _actor(event: TicketEvent) -> tuple[int | None, str]:
     return event.actor_id, ""
 
 
-class _Batch:
-    """The tickets a transaction changed, announced together at its commit."""
-
-    def __init__(self) -> None:
-        self.changed: dict[int, dict[str, Any]] = {}
-        self.flushed = False
-
-    def add(self, event: TicketEvent) -> None:
-        actor_id, actor = _actor(event)
-        kind = str(event.kind)
-        kinds = self.changed.get(event.ticket_id, {}).get("kinds", [])
-        self.changed[event.ticket_id] = {
-            "ref": reference_for(event.ticket_id),
-            "kind": kind,
-            "kinds": kinds if kind in kinds else [*kinds, kind],
-            "actor": actor,
-            "actor_id": actor_id,
-        }
-
-    def flush(self) -> None:
-        self.flushed = True
-        changed, self.changed = self.changed, {}
-        if changed:
-            _publish(changed)
+def _with_kinds(earlier: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A ticket's second change in the transaction: the newest event, with
+    every kind written so far."""
+    kinds = list(earlier["kinds"])
+    kinds += [kind for kind in new["kinds"] if kind not in kinds]
+    return {**new, "kinds": kinds}
 
 
-_current = threading.local()
-
-
-def _batch_of_transaction() -> _Batch:
-    """The batch whose flush waits for the current transaction's commit, or
-    a new one. A batch whose flush went (committed, or dropped with a
-    rollback) is never reused, so nothing rolled back as a whole is
-    announced; a change undone by a savepoint's rollback while the
-    transaction goes on may be (a harmless extra hint)."""
-    batch: _Batch | None = getattr(_current, "batch", None)
-    if (
-        batch is None
-        or batch.flushed
-        or not any(batch.flush in entry for entry in connection.run_on_commit)
-    ):
-        batch = _Batch()
-        _current.batch = batch
-        transaction.on_commit(batch.flush)
-    return batch
+def _with_refs(earlier: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The queue's event names the first QUEUE_REFS_MAX tickets changed;
+    its count is exact up to there (past it, a ticket changed twice may
+    count twice: the queue only reloads)."""
+    refs = list(earlier["refs"])
+    added = [ref for ref in new["refs"] if ref not in refs]
+    return {"refs": (refs + added)[:QUEUE_REFS_MAX], "count": earlier["count"] + len(added)}
 
 
 def events_heard(events: Iterable[TicketEvent]) -> None:
@@ -101,21 +68,24 @@ def events_heard(events: Iterable[TicketEvent]) -> None:
     once outside one): per ticket changed in the transaction its newest
     event's kind and actor, with every kind written; for the queue, which
     tickets changed. However many events a transaction writes, its
-    announcement is one INSERT after the commit."""
-    inside = connection.in_atomic_block
-    batch = _batch_of_transaction() if inside else _Batch()
+    announcement is one INSERT after the commit (with the transaction's
+    other live events, its notifications' wake-ups)."""
     for event in events:
-        batch.add(event)
-    if not inside:
-        batch.flush()
-
-
-def _publish(changed: dict[int, dict[str, Any]]) -> None:
-    refs = [payload["ref"] for payload in changed.values()]
-    queue = {"refs": refs[:QUEUE_REFS_MAX], "count": len(refs)}
-    live_publish_many(
-        events=[
-            *((ticket_stream(pk), CHANGED, payload) for pk, payload in changed.items()),
-            (QUEUE_STREAM, CHANGED, queue),
-        ]
-    )
+        actor_id, actor = _actor(event)
+        kind = str(event.kind)
+        ref = reference_for(event.ticket_id)
+        live_publish_on_commit(
+            stream=ticket_stream(event.ticket_id),
+            kind=CHANGED,
+            payload={
+                "ref": ref,
+                "kind": kind,
+                "kinds": [kind],
+                "actor": actor,
+                "actor_id": actor_id,
+            },
+            merge=_with_kinds,
+        )
+        live_publish_on_commit(
+            stream=QUEUE_STREAM, kind=CHANGED, payload={"refs": [ref], "count": 1}, merge=_with_refs
+        )
