@@ -13,7 +13,7 @@ from netdesk.demo.surveys import build_surveys
 from netdesk.surveys.models import Survey, SurveyFollowUp, SurveyState
 from netdesk.surveys.selectors import survey_token
 from netdesk.surveys.services import survey_answer
-from netdesk.surveys.tests.desk import Desk
+from netdesk.surveys.tests.desk import Desk, resolved
 from netdesk.tickets.models import Ticket
 from tests import factories as f
 
@@ -34,6 +34,9 @@ def test_the_demo_writes_a_survey_per_resolved_ticket(desk: Desk) -> None:
             resolved_by=desk.agent,
             first_contact_resolved=n % 2 == 0,
         )
+    # ... and one resolved by the live services during the load (its own survey)
+    live = resolved(desk)
+    tickets.append(live)
     created_ids = {"tickets.Ticket": [tickets[0].pk, tickets[-1].pk]}
 
     # When the demo stage runs (twice: the second finds them made)
@@ -41,8 +44,9 @@ def test_the_demo_writes_a_survey_per_resolved_ticket(desk: Desk) -> None:
     assert build_surveys(random.Random(1), created_ids) == {}
 
     # Then each resolved ticket has one survey, the open ones none
-    surveys = list(Survey.objects.order_by("ticket_id"))
+    surveys = list(Survey.objects.exclude(ticket=live).order_by("ticket_id"))
     assert [s.ticket_id for s in surveys] == [t.pk for t in tickets[:60]]
+    assert Survey.objects.filter(ticket=live).count() == 1
     assert sum(v for k, v in counts.items() if k != "follow_ups") == 60
     ids = [s.pk for s in surveys]
     assert created_ids["surveys.Survey"] == [min(ids), max(ids)]
