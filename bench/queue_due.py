@@ -71,6 +71,43 @@ def later_page(server: str, token: str, path: str) -> str:
     return current
 
 
+# The SQL of each first page, run with EXPLAIN ANALYZE inside a NetDesk
+# process: the database's own time and the index it reads, apart from the
+# HTTP and Python around it (and from whatever else shares the machine).
+PLAN_PROBE = """
+import json, statistics
+from netdesk.accounts.models import User
+from netdesk.tickets.selectors import ROW_COLUMNS, ticket_filter_from_query, tickets_filtered
+user = User.objects.get(username=USERNAME)
+found = {}
+for name, group in CASES:
+    params = {"open": "1", "order": name.split("_")[0], **({"group": group} if group else {})}
+    page = tickets_filtered(user=user, filters=ticket_filter_from_query(user=user, params=params))
+    page = page.values(*ROW_COLUMNS)[:51]
+    times, plan = [], None
+    for _ in range(7):
+        plan = json.loads(page.explain(format="json", analyze=True))[0]
+        times.append(plan["Execution Time"])
+    text = json.dumps(plan["Plan"])
+    indexes = sorted({part.split('"')[0] for part in text.split('"Index Name": "')[1:]})
+    found[name] = {"execution_ms_median": round(statistics.median(times), 3), "indexes": indexes}
+print("PLANS " + json.dumps(found))
+"""
+
+
+def plans(env: dict[str, str], group: str) -> dict[str, Any]:
+    cases = [
+        (f"{order}_{scope}", group if scope == "group" else None)
+        for order in ("due", "priority")
+        for scope in ("group", "desk")
+    ]
+    probe = PLAN_PROBE.replace("USERNAME", repr(base.USERNAME)).replace("CASES", repr(cases))
+    out = base.netdesk(env, "shell", "-c", probe)
+    line = next(line for line in out.splitlines() if line.startswith("PLANS "))
+    found: dict[str, Any] = json.loads(line.removeprefix("PLANS "))
+    return found
+
+
 def paths(group: str) -> dict[str, str]:
     return {
         f"{order}_{scope}": f"/api/v1/tickets?{where}open=1&order={order}&limit=50"
@@ -91,6 +128,8 @@ def main() -> None:
 
     env = os.environ.copy()
     env["NETDESK_DEBUG"] = "0"
+    # The per-user API limit guards a desk, not this measurement.
+    env.setdefault("NETDESK_API_RATE", "10000000/minute")
     scratch = Path(tempfile.mkdtemp(prefix="netdesk-queue-due-"))
     env.setdefault("NETDESK_DATA_DIR", str(scratch))
     result: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -129,6 +168,12 @@ def main() -> None:
     try:
         server.wait_ready()
         group = str(facts["groups"].get("Hotline") or next(iter(facts["groups"].values())))
+        if result["versions"].get("database") == "postgresql":
+            try:
+                result["sql_plans"] = plans(env, group)
+            except (RuntimeError, StopIteration, ValueError) as error:
+                result["sql_plans"] = {"error": str(error)[-2000:]}
+            base.log(f"plans: {result['sql_plans']}")
         scenarios = paths(group)
         for name in list(scenarios):
             if name.endswith("_desk"):
