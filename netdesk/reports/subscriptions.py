@@ -152,7 +152,8 @@ def _check_recipient(actor: User, fields: SubscriptionFields) -> tuple[User | No
                 value=address[:80],
                 accepted="an e-mail address such as noc@example.net",
             ) from error
-    if recipient is not None and not recipient.is_active:
+    # A deactivated recipient's subscription may still be paused or changed.
+    if recipient is not None and not recipient.is_active and fields.is_active:
         raise ValidationFailed(
             "The recipient's account is deactivated.",
             field="recipient",

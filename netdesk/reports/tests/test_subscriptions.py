@@ -129,6 +129,13 @@ def test_a_manager_subscribes_a_colleague_but_not_a_deactivated_one():
     lead.is_active = False
     lead.save()
     refused(ValidationFailed, manager, kpis(recipient=lead))
+    paused = subscription_update(
+        actor=manager,
+        subscription_id=made.pk,
+        fields=fields_of(made, is_active=False),
+        now=NOW,
+    )
+    assert not paused.is_active
     refused(ValidationFailed, manager, kpis(address="not an address"))
 
 
