@@ -27,7 +27,7 @@ from netdesk.reports.models import BreakdownKind, DayBreakdown, DayFigures
 from netdesk.reports.rollups import MEASURES
 from netdesk.reports.selectors import day_start
 from netdesk.surveys.models import Survey
-from netdesk.surveys.stats import csat_figures
+from netdesk.surveys.stats import csat_counts, figures_of
 from netdesk.tickets.choices import Channel, RootCause
 from netdesk.tickets.models import Category
 
@@ -269,22 +269,25 @@ def resolution_chart(window: Window, daily: dict[date, dict[str, float]]) -> dic
 
 
 def csat_chart(window: Window) -> dict[str, Any]:
-    """Satisfaction of the surveys of tickets resolved each week (one
-    aggregate query per week, on the surveys' resolved_at index)."""
+    """Satisfaction of the surveys of tickets resolved each week, as the
+    CSAT report counts it (one grouped query on the surveys' resolved_at
+    index)."""
     weeks = window.weeks()
-    surveys = Survey.objects.all()
+    surveys = Survey.objects.filter(
+        resolved_at__gte=day_start(window.first),
+        resolved_at__lt=day_start(window.last + timedelta(days=1)),
+    )
     if window.group is not None:
         surveys = surveys.filter(group=window.group)
-    figures = [
-        csat_figures(
-            surveys=surveys.filter(
-                resolved_at__gte=day_start(first),
-                resolved_at__lt=day_start(last + timedelta(days=1)),
-            ),
-            by=None,
-        )[0]
-        for first, last in weeks
-    ]
+    rows = (
+        surveys.annotate(week=TruncWeek("resolved_at", output_field=DateField()))
+        .values("week")
+        .annotate(**csat_counts())
+        .order_by()
+    )
+    per_week = {row["week"]: figures_of(row) for row in rows}
+    empty = {"csat": None, "response_rate": None}
+    figures = [per_week.get(first - timedelta(days=first.weekday()), empty) for first, _ in weeks]
     links = [_report_link("/reports/csat/", first, last) for first, last in weeks]
     return _chart(
         "csat",

@@ -28,6 +28,8 @@ from netdesk.noc.models import (
 from netdesk.reports.dashboards import dashboard_data
 from netdesk.reports.rollups import rollup_since
 from netdesk.reports.tests.test_rollups import history
+from netdesk.surveys.models import Survey, SurveyState
+from netdesk.surveys.stats import csat_figures
 from netdesk.tickets.selectors import ticket_filter_from_query, tickets_filtered
 from tests import factories as f
 
@@ -201,3 +203,37 @@ def test_the_noc_dashboard_counts_firing_alarms(client):
     assert figures["Firing alarms"]["value"] == 2
     assert figures["Firing alarms"]["link"] == "/noc/alarms/?state=firing"
     assert figures["Active network incidents"]["value"] == 1
+
+
+def test_the_csat_trend_counts_as_the_csat_report():
+    operator = f.user()
+    resolved = timezone.now() - timedelta(days=2)
+    for n, rating in enumerate([5, 4, 2, None]):
+        ticket = f.ticket(operator)
+        Survey.objects.create(
+            ticket=ticket,
+            public_id=f"survey-{n}",
+            customer=ticket.customer,
+            group=ticket.group,
+            channel="email",
+            state=SurveyState.ANSWERED if rating else SurveyState.SENT,
+            rating=rating,
+            resolved_at=resolved,
+            sent_at=resolved,
+            created_at=resolved,
+        )
+    manager = f.user(Role.SERVICE_DESK_MANAGER)
+    today = timezone.localdate()
+    board = dashboard_data(
+        user=manager,
+        role="manager",
+        start=today - timedelta_days(29),
+        end=today + timedelta_days(1),
+    )
+    csat = chart(board, "csat")
+    week = next(i for i, value in enumerate(csat["series"][0]["values"]) if value is not None)
+    expected = csat_figures(surveys=Survey.objects.all(), by=None)[0]
+    assert csat["series"][0]["values"][week] == round(100 * expected["csat"], 1) == 66.7
+    assert csat["series"][1]["values"][week] == 75.0
+    assert csat["series"][0]["links"][week].startswith("/reports/csat/?start=")
+    assert [v for v in csat["series"][0]["values"] if v is not None] == [66.7]
