@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require, user_of
-from netdesk.core.errors import ServiceError
+from netdesk.core.errors import NotFound, ServiceError
 from netdesk.customers.views import desk_view, is_htmx
 from netdesk.tickets import forms
 from netdesk.tickets.choices import Channel, Priority, Status
@@ -39,6 +39,7 @@ from netdesk.tickets.services.saved_views import (
 )
 
 QUEUE_PAGE_SIZE = 50
+MAX_ID_DIGITS = 18  # a bigint's
 QUEUE_POLL_SECONDS = 15
 STATUS_LABELS = dict(Status.choices)
 PRIORITY_LABELS = dict(Priority.choices)
@@ -103,8 +104,8 @@ def _opened_view(request: HttpRequest, user: User) -> SavedView | None:
     request names no filter at all."""
     given = request.GET.get("view", "").strip()
     if given:
-        if not given.isdigit() or len(given) > 18:  # a bigint's digits
-            return None  # the parser says what is wrong with it
+        if not given.isdigit() or len(given) > MAX_ID_DIGITS:
+            raise NotFound(f"{given!r} is not a saved view.", field="view", value=given)
         return saved_view_get(user=user, view_id=int(given))
     if any(name in request.GET for name in FILTER_PARAMETERS):
         return None
@@ -259,7 +260,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
     group_id = request.POST.get("shared_with", "")
     shared = (
         SupportGroup.objects.filter(pk=int(group_id)).first()
-        if group_id.isdigit() and len(group_id) < 19  # a bigint's digits
+        if group_id.isdigit() and len(group_id) <= MAX_ID_DIGITS  # a bigint's digits
         else None
     )
     try:

@@ -261,6 +261,7 @@ def test_someone_elses_private_view_is_not_found_in_the_queue(client):
     other = f.user()
     client.force_login(other)
     assert client.get(reverse("queue"), {"view": view.pk}).status_code == 404
+    assert client.get(reverse("queue"), {"view": "abc"}).status_code == 404
     with pytest.raises(NotFound):
         queue_default_set(actor=other, view_id=view.pk)
 
