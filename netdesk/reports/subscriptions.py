@@ -178,8 +178,10 @@ def _checked(actor: User, fields: SubscriptionFields) -> dict[str, Any]:
             accepted='an object such as {"group": 3}',
         )
     # Checked as the reader: a report the reader may not see is refused now,
-    # not on its first run.
-    params = report.check(recipient or actor, fields.params)
+    # not on its first run. (A deactivated reader may see nothing: pausing
+    # their subscription checks the parameters as the one who pauses it.)
+    reader = recipient if recipient is not None and recipient.is_active else actor
+    params = report.check(reader, fields.params)
     return {
         "report": report.name,
         "params": params,
