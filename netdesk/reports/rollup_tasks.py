@@ -5,9 +5,11 @@ service plan whose period ended (`netdesk.reports.plans`)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.utils import timezone
 from django_tasks import task
 
@@ -15,6 +17,8 @@ from netdesk.core.ticks import tick_schedule
 from netdesk.reports.plans import plans_report_due
 from netdesk.reports.rollups import rollup_days
 from netdesk.tickets import kpis
+
+logger = logging.getLogger(__name__)
 
 
 def rollup_recent(*, now: datetime | None = None) -> int:
@@ -33,7 +37,13 @@ def rollup_tick() -> int:
     """Recompute the recent days, send the plan reports that are due, then
     queue the next tick. Both steps repeat harmlessly: the days are
     replaced, and a plan's report is claimed under a lock."""
-    written = rollup_recent()
+    try:
+        written = rollup_recent()
+    except IntegrityError:
+        # Another worker's tick replaced the same days at the same moment:
+        # its figures are the same, so this run's are not needed.
+        logger.info("rollup tick: the recent days were being replaced by another worker")
+        written = 0
     plans_report_due(now=timezone.now())
     schedule_rollup_tick(delay=timedelta(minutes=settings.NETDESK_ROLLUP_MINUTES))
     return written

@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from netdesk.accounts.models import Role, TierKind
 from netdesk.customers.models import Segment
 from netdesk.reports.kpis import KpiScope, kpi_report
 from netdesk.reports.models import BreakdownKind, DayBreakdown, DayFigures
-from netdesk.reports.rollup_tasks import rollup_recent
+from netdesk.reports.rollup_tasks import rollup_recent, rollup_tick
 from netdesk.reports.rollups import day_rows, rollup_days
 from netdesk.reports.selectors import day_start
 from netdesk.reports.sla import ComplianceQuery, compliance_rows
@@ -219,3 +221,15 @@ def test_a_key_accounts_figures_are_read_live_from_its_own_tickets():
         scope=Q(customer_id=account.pk) | Q(customer__parent_account_id=account.pk),
     )
     assert sum(m["created"] for m in rows.figures.values()) == len(mine)
+
+
+def test_the_tick_writes_the_recent_days_sends_due_reports_and_queues_the_next():
+    history()
+    written = rollup_tick.call()
+    assert written == DayFigures.objects.count() > 0
+    waiting = DBTaskResult.objects.filter(
+        task_path=rollup_tick.module_path, status=TaskResultStatus.READY
+    )
+    assert waiting.count() == 1
+    rollup_tick.call()
+    assert waiting.count() == 1
