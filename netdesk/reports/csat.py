@@ -117,17 +117,24 @@ def _held_figures(counts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+HELD_COUNTS = ("held_settled", "held", "held_pending")
+
+
 def _held(query: CsatQuery, now: datetime) -> tuple[dict[str, Any], dict[Any, dict[str, Any]]]:
-    """Held resolution overall and per the grouping's value (two queries,
-    one without a grouping)."""
+    """Held resolution overall and per the grouping's value, in one query:
+    the counts add up, so the overall figures are the rows' sums."""
     counts = kpis.held_counts(now=now, window=kpis.held_window())
     tickets = _resolved_tickets(query)
-    overall = _held_figures(tickets.aggregate(**counts))
-    per_key: dict[Any, dict[str, Any]] = {}
-    if query.by is not None:
-        rows = tickets.values(held_key=HELD_KEYS[query.by]).annotate(**counts).order_by()
-        per_key = {(row["held_key"] or None): _held_figures(row) for row in rows}
-    return overall, per_key
+    if query.by is None:
+        return _held_figures(tickets.aggregate(**counts)), {}
+    rows = tickets.values(held_key=HELD_KEYS[query.by]).annotate(**counts).order_by()
+    per_key: dict[Any, dict[str, int]] = {}
+    for row in rows:
+        key = per_key.setdefault(row["held_key"] or None, dict.fromkeys(HELD_COUNTS, 0))
+        for name in HELD_COUNTS:
+            key[name] += row[name]
+    overall = {name: sum(key[name] for key in per_key.values()) for name in HELD_COUNTS}
+    return _held_figures(overall), {key: _held_figures(c) for key, c in per_key.items()}
 
 
 NO_HELD = _held_figures({"held_settled": 0, "held": 0, "held_pending": 0})

@@ -121,6 +121,9 @@ def test_rows_per_grouping_carry_csat_and_held_resolution(desk, by, expected):
     assert body.status_code == 200, body.content
     rows = {r["label"]: (r["responses"], r["csat"], r["held_rate"]) for r in body.json()["rows"]}
     assert rows == expected
+    # The overall held resolution is the rows' sum, the same as without a grouping.
+    overall = body.json()["overall"]
+    assert (overall["held_settled"], overall["held"], overall["held_rate"]) == (4, 3, 0.75)
 
 
 def test_a_bad_grouping_names_the_parameter(desk):
