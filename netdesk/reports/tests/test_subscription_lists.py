@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
@@ -178,4 +180,8 @@ def test_each_mail_links_to_the_page_showing_the_same():
         for s in ReportSubscription.objects.all()
     }
     for report, (_params, link) in expected.items():
-        assert f"On the desk: {link}\n" in bodies[report], (report, bodies[report])
+        found = re.search(r"On the desk: (\S+)\n", bodies[report])
+        assert found is not None, bodies[report]
+        # PostgreSQL keeps JSON keys in its own order: compare the address's parts.
+        shown, wanted = urlsplit(found[1]), urlsplit(link)
+        assert (shown.path, parse_qs(shown.query)) == (wanted.path, parse_qs(wanted.query))
