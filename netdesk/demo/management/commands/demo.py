@@ -26,6 +26,7 @@ from netdesk.demo.channels_demo import (
 from netdesk.demo.competency import build_competency
 from netdesk.demo.floor_plans import build_floor_plans
 from netdesk.demo.floor_reports import build_floor_reports
+from netdesk.demo.floor_views import build_floor_views
 from netdesk.demo.generate import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -201,6 +202,7 @@ class Command(BaseCommand):
             ("satisfaction surveys", lambda: build_surveys(rng, created)),
             ("dashboards and service plan", lambda: build_floor_plans(created)),
             ("scheduled reports", lambda: build_floor_reports(created)),
+            ("saved queue views", lambda: build_floor_views(created)),
         ]
         for name, build in stages:
             with (
