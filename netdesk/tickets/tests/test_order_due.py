@@ -4,6 +4,7 @@ no running target last, on keyset pages and a fixed number of queries."""
 import base64
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -32,11 +33,11 @@ def due_in(ticket: Ticket, minutes: int | None, *, breached: bool = False) -> No
     )
 
 
-def walk(client: Client, limit: int, **params: str) -> list[dict]:
-    seen: list[dict] = []
+def walk(client: Client, limit: int, **params: str) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
     cursor = None
     while True:
-        query = {"order": "due", "limit": limit, **params}
+        query: dict[str, str | int] = {"order": "due", "limit": limit, **params}
         if cursor:
             query["cursor"] = cursor
         answer = client.get("/api/v1/tickets", query)

@@ -51,8 +51,9 @@ def always_policy() -> SlaPolicy:
     return policy
 
 
-def summary(ticket: Ticket) -> tuple[object, ...]:
-    return Ticket.objects.filter(pk=ticket.pk).values_list(*SUMMARY).get()
+def summary(ticket: Ticket) -> tuple[datetime | None, datetime | None, bool, bool]:
+    due, warn, paused, breached = Ticket.objects.filter(pk=ticket.pk).values_list(*SUMMARY).get()
+    return due, warn, bool(paused), bool(breached)
 
 
 def state(ticket: Ticket, now: datetime) -> str:
