@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.expressions import CombinedExpression
 from django.db.models.lookups import Exact, IsNull
 
-from netdesk.tickets.choices import OPEN_STATUSES
+from netdesk.tickets.choices import OPEN_STATUSES, Channel
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
 
@@ -89,8 +89,9 @@ def resolution_counts() -> dict[str, Count]:
 # - the customer opened no new ticket about the same thing: the same service;
 #   for a ticket without a service, the same category; for a ticket with
 #   neither, any new ticket of the customer (nothing tells what it was about).
-#   Tickets the desk opened under this one (its children) are the desk's own
-#   work, not the customer coming back;
+#   Tickets the desk opened under this one (its children) or between its
+#   groups (the internal channel) are the desk's own work, not the customer
+#   coming back;
 # - and the ticket was not reopened within the window of one of its
 #   resolutions (a reopen clears resolved_at, so a ticket reopened and solved
 #   again is counted at its last resolution, against the earlier one's hold,
@@ -120,6 +121,7 @@ def came_back(window: timedelta) -> Exists:
         )
         .filter(same_thing)
         .exclude(parent=OuterRef("pk"))
+        .exclude(channel=Channel.INTERNAL)
     )
 
 

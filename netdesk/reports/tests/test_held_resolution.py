@@ -69,6 +69,18 @@ def test_a_new_ticket_about_another_service_holds():
     assert held()["held"] == 1
 
 
+def test_the_desks_own_tickets_are_not_the_customer_coming_back():
+    agent = f.user()
+    owner = f.customer()
+    line = f.service(owner)
+    resolved_ticket = resolved(agent, owner, service=line)
+    # Work the desk opens between its groups, and a child of the resolved ticket.
+    opened(agent, owner, at=T0 + timedelta(days=1), service=line, channel="internal")
+    child = opened(agent, owner, at=T0 + timedelta(days=2), service=line)
+    Ticket.objects.filter(pk=child.pk).update(parent=resolved_ticket)
+    assert held()["held"] == 1
+
+
 def test_a_new_ticket_after_the_window_holds():
     agent = f.user()
     owner = f.customer()
