@@ -36,16 +36,23 @@ from netdesk.tickets.forms import attach_service_error
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def params_text(params: Params) -> str:
-    """Parameters as a report page's address writes them (group=3&by=policy)."""
+def params_text(report: str, params: Params) -> str:
+    """Parameters as a report page's address writes them (group=3&by=policy);
+    a ticket list's are the queue's own filters (group=all&at_risk=60)."""
+    if report == "tickets":
+        rest = {name: value for name, value in params.items() if name != "query"}
+        return "&".join(part for part in (params.get("query", ""), urlencode(rest)) if part)
     pairs: list[tuple[str, Any]] = []
     for name, value in params.items():
         pairs += [(name, item) for item in value] if isinstance(value, list) else [(name, value)]
     return urlencode(pairs)
 
 
-def params_parsed(text: str) -> Params:
-    query = QueryDict(text.strip().lstrip("?"))
+def params_parsed(report: str, text: str) -> Params:
+    query = QueryDict(text.strip().lstrip("?"), mutable=True)
+    if report == "tickets":
+        period = query.pop("period", [""])[-1]
+        return {"query": query.urlencode(), **({"period": period} if period else {})}
     return {name: values[0] if len(values) == 1 else values for name, values in query.lists()}
 
 
@@ -64,7 +71,8 @@ class SubscriptionForm(forms.Form):
         label="Parameters",
         required=False,
         max_length=2000,
-        help_text="as on the report page's address, e.g. group=3 (empty: the defaults)",
+        help_text="as on the report page's address, e.g. group=3, or the queue's filters"
+        " for a ticket list (add period=created to list only the period's tickets)",
     )
     frequency = forms.ChoiceField(choices=Frequency.choices)
     hour = forms.TypedChoiceField(
@@ -121,7 +129,7 @@ class SubscriptionForm(forms.Form):
         return SubscriptionFields(
             report=data["report"],
             frequency=data["frequency"],
-            params=params_parsed(data.get("params") or ""),
+            params=params_parsed(data["report"], data.get("params") or ""),
             hour=data["hour"],
             weekday=data.get("weekday"),
             day_of_month=data.get("day_of_month"),
@@ -137,7 +145,7 @@ def _initial(subscription: ReportSubscription | None, request: HttpRequest) -> d
     if subscription is not None:
         return {
             "report": subscription.report,
-            "params": params_text(subscription.params),
+            "params": params_text(subscription.report, subscription.params),
             "frequency": subscription.frequency,
             "hour": subscription.hour,
             "weekday": subscription.weekday,
@@ -155,7 +163,7 @@ def _initial(subscription: ReportSubscription | None, request: HttpRequest) -> d
         page = QueryDict(request.GET.get("page", ""))
         initial |= {
             "report": name,
-            "params": params_text(report_named(name).params_from_page(dict(page.lists()))),
+            "params": params_text(name, report_named(name).params_from_page(dict(page.lists()))),
         }
     return initial
 
@@ -194,7 +202,7 @@ def subscription_list_page(request: HttpRequest) -> HttpResponse:
         {
             "subscription": s,
             "label": REPORTS[s.report].label if s.report in REPORTS else s.report,
-            "params": params_text(s.params),
+            "params": params_text(s.report, s.params),
             "schedule": schedule_text(s),
             "to": s.recipient.username if s.recipient else s.address,
         }

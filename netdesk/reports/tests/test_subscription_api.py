@@ -176,7 +176,7 @@ def _subscribe_link(page: str) -> str:
 @pytest.mark.parametrize(
     ("page", "report", "params"),
     [
-        ("/?group=all&at_risk=60", "tickets", "query=group%3Dall%26at_risk%3D60"),
+        ("/?group=all&at_risk=60", "tickets", "group=all&at_risk=60"),
         ("/reports/kpis/?scope=agent&agent=NAME&start=2026-06-01", "kpis", "agent=NAME"),
         ("/reports/sla/?by=group", "sla", "by=group"),
         ("/reports/failures/", "failures", ""),
@@ -210,3 +210,29 @@ def test_the_list_page_costs_the_same_for_one_and_for_many(client):
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse("report_subscriptions")).content.count(b"Send now") == 6
     assert len(many) == len(one)
+
+
+def test_a_ticket_lists_parameters_are_the_queues_filters_in_the_form(client):
+    lead = f.user(Role.TEAM_LEAD, email="lead@example.net")
+    client.force_login(lead)
+    saved = client.post(
+        reverse("report_subscription_new"),
+        {
+            "report": "tickets",
+            "params": "group=all&status=new&status=assigned&period=created",
+            "frequency": "daily",
+            "hour": "6",
+            "formats": ["csv"],
+            "is_active": "on",
+        },
+    )
+    assert saved.status_code == 302
+    subscription = ReportSubscription.objects.get()
+    assert subscription.params == {
+        "query": "group=all&status=new&status=assigned",
+        "period": "created",
+    }
+    form = client.get(reverse("report_subscription_edit", args=[subscription.pk]))
+    assert form.context["form"].initial["params"] == (
+        "group=all&status=new&status=assigned&period=created"
+    )
