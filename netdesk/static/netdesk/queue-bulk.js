@@ -67,7 +67,9 @@
     var detail = event.detail || {};
     var xhr = detail.xhr;
     var date = xhr && xhr.getResponseHeader("Date");
-    if (!detail.elt || detail.elt.id !== "queue-table" || !detail.successful || !date) { return; }
+    // The table's own poll, or a reload aimed at it (a ticket changed live).
+    var table = [detail.elt, detail.target].some(function (el) { return el && el.id === "queue-table"; });
+    if (!table || !detail.successful || !date) { return; }
     var at = Date.parse(date);
     if (!isNaN(at)) { seenAt.value = new Date(at + 999).toISOString(); }
   });
