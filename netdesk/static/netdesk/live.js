@@ -11,15 +11,15 @@
   if (!base || !window.fetch) return;
   var cursor = null;
   var pause = 1000;
-  var url = base;
+  var streamsQuery = "";
 
-  function withStreams() {
+  function pageStreams() {
     var streams = [];
     document.querySelectorAll("[data-live-stream]").forEach(function (element) {
       var stream = element.getAttribute("data-live-stream");
       if (stream && streams.indexOf(stream) < 0) streams.push(stream);
     });
-    return streams.length ? base + "?streams=" + encodeURIComponent(streams.join(",")) : base;
+    return streams.length ? "&streams=" + encodeURIComponent(streams.join(",")) : "";
   }
 
   function dispatch(item) {
@@ -27,8 +27,7 @@
   }
 
   function poll() {
-    var joiner = url.indexOf("?") < 0 ? "?" : "&";
-    var target = cursor === null ? url : url + joiner + "after=" + encodeURIComponent(cursor);
+    var target = cursor === null ? base : base + "?after=" + encodeURIComponent(cursor) + streamsQuery;
     fetch(target, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (response.status === 401) return null; // signed out: stop listening
@@ -49,7 +48,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    url = withStreams();
+    streamsQuery = pageStreams();
     poll();
   });
 })();
