@@ -12,15 +12,14 @@ reactions decide who hears of it, inside the announcing transaction.
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from netdesk.accounts.models import User
 from netdesk.notifications.models import NotificationKind
 from netdesk.notifications.services import notify
 from netdesk.sla.models import SlaTimer
 from netdesk.surveys.models import SurveyFollowUp
 from netdesk.tickets.models import Ticket
-
-# H4's survey follow-up page.
-FOLLOW_UP_URL = "/surveys/follow-ups/{pk}/"
 
 
 def ticket_assigned(*, ticket: Ticket, assignee: User, actor: User | None) -> None:
@@ -72,6 +71,6 @@ def survey_follow_up_opened(*, follow_up: SurveyFollowUp) -> None:
         recipient=follow_up.owner,
         kind=NotificationKind.SURVEY_FOLLOW_UP,
         title=f"Rated {follow_up.opened_rating} of 5: follow up {ticket.reference}",
-        url=FOLLOW_UP_URL.format(pk=follow_up.pk),
+        url=reverse("survey_follow_up", args=[follow_up.pk]),
         ticket=ticket,
     )
