@@ -139,6 +139,8 @@ class Ticket(models.Model):
             models.Index(fields=["group", "id"], name="ticket_group_id_idx"),
             models.Index(fields=["assignee", "status", "id"], name="ticket_assignee_idx"),
             models.Index(fields=["customer", "id"], name="ticket_customer_idx"),
+            # Held resolution: a newer ticket of the same customer within days of a resolution.
+            models.Index(fields=["customer", "created_at"], name="ticket_customer_created_idx"),
             models.Index(fields=["status", "id"], name="ticket_status_idx"),
             models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
             # Queue pages: open work by priority then age (keyset), read
