@@ -57,6 +57,13 @@ EXPECTED = {
     Action.COMPETENCY_VIEW_TEAM: (N, N, N, Y, Y, N, Y),
     Action.COMPETENCY_ASSESS: (N, N, N, Y, Y, N, Y),
     Action.COMPETENCY_CONFIGURE: (N, N, N, N, Y, N, Y),
+    # The desk floor: bulk changes for those who run a queue; exports and the
+    # satisfaction report also for account managers (their own accounts).
+    Action.TICKET_BULK: (N, N, N, Y, Y, N, Y),
+    Action.TICKET_EXPORT: (N, N, N, Y, Y, Y, Y),
+    Action.CSAT_VIEW: (N, N, N, Y, Y, Y, Y),
+    Action.REPORT_SUBSCRIBE_OTHERS: (N, N, N, N, Y, N, Y),
+    Action.PLAN_MANAGE: (N, N, N, N, Y, N, Y),
 }
 
 
