@@ -22,7 +22,7 @@ from netdesk.accounts.permissions import Action, require, sees_all_customers
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import Segment, key_account_customers
 from netdesk.customers.selectors import customers_visible_to
-from netdesk.reports.selectors import MAX_PERIOD, report_period
+from netdesk.reports.selectors import checked_period
 from netdesk.surveys.models import Survey, SurveyState
 from netdesk.surveys.stats import GROUPINGS, csat_figures
 from netdesk.tickets import kpis
@@ -64,21 +64,7 @@ def csat_query(
 ) -> CsatQuery:
     """Check the reader, the period and the grouping."""
     require(user, Action.CSAT_VIEW)
-    start, end = report_period(start, end)
-    if start >= end:
-        raise ValidationFailed(
-            "The period starts after it ends.",
-            field="start",
-            value=start.isoformat(),
-            accepted=f"a time before end ({end.isoformat()})",
-        )
-    if end - start > MAX_PERIOD:
-        raise ValidationFailed(
-            "The period is too long.",
-            field="start",
-            value=start.isoformat(),
-            accepted=f"periods up to {MAX_PERIOD.days} days",
-        )
+    start, end = checked_period(start, end)
     if by is not None and by not in GROUPINGS:
         raise ValidationFailed(
             f"The report cannot be grouped by {by[:40]!r}.",

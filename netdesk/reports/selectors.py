@@ -44,16 +44,9 @@ def report_period(start: datetime | None, end: datetime | None) -> tuple[datetim
     return start, end
 
 
-def kpi_scope_for(
-    *,
-    user: User,
-    start: datetime | None,
-    end: datetime | None,
-    agent: str | None,
-    group_id: int | None,
-) -> tuple[KpiScope, User | None, SupportGroup | None]:
-    """Check the period and the scope; agents may only see their own figures."""
-    require(user, Action.KPI_VIEW_OWN)
+def checked_period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """`report_period`, refusing a period that ends before it starts or
+    spans more than MAX_PERIOD (one rule for every report)."""
     start, end = report_period(start, end)
     if start >= end:
         raise ValidationFailed(
@@ -69,6 +62,20 @@ def kpi_scope_for(
             value=start.isoformat(),
             accepted=f"periods up to {MAX_PERIOD.days} days",
         )
+    return start, end
+
+
+def kpi_scope_for(
+    *,
+    user: User,
+    start: datetime | None,
+    end: datetime | None,
+    agent: str | None,
+    group_id: int | None,
+) -> tuple[KpiScope, User | None, SupportGroup | None]:
+    """Check the period and the scope; agents may only see their own figures."""
+    require(user, Action.KPI_VIEW_OWN)
+    start, end = checked_period(start, end)
     may_see_all = can(user, Action.KPI_VIEW_ALL)
     if not may_see_all and ((agent and agent != user.username) or group_id is not None):
         # Decided before any lookup: whether another name exists is not
