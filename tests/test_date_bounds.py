@@ -77,7 +77,11 @@ def _get_operations_with_date_parameters(lead: Client) -> list[tuple[str, str, s
 def test_every_date_in_a_query_string_is_bounded():
     lead = Client(HTTP_AUTHORIZATION=f"Bearer {f.token_for(f.user(Role.TEAM_LEAD))}")
     checked = _get_operations_with_date_parameters(lead)
-    assert {"/api/v1/reports/sla", "/api/v1/kpis", "/api/v1/tickets"} <= {p for p, _, _ in checked}
+    assert {"/api/v1/reports/sla", "/api/v1/kpis"} <= {p for p, _, _ in checked}
+    # The ticket list's dates are read by the list's own parser (a date or a
+    # date and time, shared with the queue and exports): documented as text.
+    for name in ("created_after", "created_before", "resolved_after", "resolved_before"):
+        checked += [("/api/v1/tickets", name, "date"), ("/api/v1/tickets", name, "date-time")]
     for path, name, kind in checked:
         far = "9999-12-31" if kind == "date" else "9999-12-31T23:00:00-05:00"
         response = lead.get(path, {name: far})

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from netdesk.accounts.models import User
+from netdesk.core.dates import DATE_RANGE, out_of_range
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import Segment
 from netdesk.tickets.choices import Channel, RootCause, Status, TicketType
@@ -180,10 +181,11 @@ def _moment(params: Mapping[str, Any], name: str) -> datetime | None:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise _bad(name, value, accepted) from None
-    if not 1900 <= moment.year <= 9000:  # dates a desk can mean
-        raise _bad(name, value, accepted, " (year out of range)")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_current_timezone())
+    # The desk's one range of dates (a far date cannot be shifted by a zone).
+    if out_of_range(moment) is not None:
+        raise _bad(name, value, DATE_RANGE, f" (out of range; give {DATE_RANGE})")
     return moment
 
 
