@@ -4,7 +4,7 @@ and marking them read. Nobody reads or marks another user's."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -12,7 +12,7 @@ from pydantic import Field
 
 from netdesk.accounts.models import User
 from netdesk.core.errors import NotFound
-from netdesk.core.schemas import InputSchema, OutputSchema, answers
+from netdesk.core.schemas import MAX_ID, InputSchema, OutputSchema, answers
 from netdesk.notifications.models import Notification
 from netdesk.notifications.selectors import (
     PAGE_SIZE,
@@ -44,12 +44,12 @@ class NotificationPageOut(OutputSchema):
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)
     size: int = Field(PAGE_SIZE, ge=1, le=PAGE_SIZE_MAX)
 
 
 class ReadIn(InputSchema):
-    ids: list[int] | None = None
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, max_length=500)
     all: bool = False
 
 

@@ -65,7 +65,8 @@ class BulkOut(OutputSchema):
 
 
 class BulkRefusalOut(OutputSchema):
-    ref: str
+    # The refused ticket; absent when the request itself names a bad field.
+    ref: str | None = None
     message: str
     field: str | None = None
     value: Any = None
