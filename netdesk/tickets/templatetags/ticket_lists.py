@@ -26,10 +26,13 @@ BULK_STATUSES = [
 ]
 
 
-def _export_query(params: QueryDict, selected_group: int | None) -> str:
+def _export_query(params: QueryDict, selected_group: int | None, view_id: int | None) -> str:
     """The queue's own parameters, so the file holds the list on screen: the
-    group the queue chose by default is named, the page cursor dropped."""
+    saved view it opened on (the user's default names none in the address)
+    and the group it chose by default are named, the page cursor dropped."""
     params.pop("cursor", None)
+    if view_id is not None and "view" not in params:
+        params["view"] = str(view_id)
     if "group" not in params:
         params["group"] = str(selected_group) if selected_group else "all"
     return params.urlencode()
@@ -40,7 +43,10 @@ def queue_bulk(context: template.Context) -> dict[str, Any]:
     request = context["request"]
     user = request.user
     may_change = can(user, Action.TICKET_BULK)
-    query = _export_query(request.GET.copy(), context.get("selected_group"))
+    view = context.get("view")
+    query = _export_query(
+        request.GET.copy(), context.get("selected_group"), view.pk if view is not None else None
+    )
     answer: dict[str, Any] = {
         "request": request,
         "csrf_token": context.get("csrf_token"),

@@ -8,6 +8,7 @@ from netdesk.accounts.models import Role
 from netdesk.tickets.choices import Status
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import ticket_resolve
+from netdesk.tickets.services.saved_views import saved_view_create
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,23 @@ def test_the_export_link_names_the_group_the_queue_chose_by_default():
     lead = f.user(Role.TEAM_LEAD)
     page = _signed_in(lead).get("/").content.decode()
     assert f'href="/tickets/export.csv?group={f.group().pk}"' in page
+
+
+def test_the_export_link_of_a_queue_opened_on_a_default_view_names_the_view():
+    lead = f.user(Role.TEAM_LEAD)
+    f.ticket(lead, channel="email")
+    f.ticket(lead, channel="phone")
+    view = saved_view_create(
+        actor=lead, name="Mail", query={"group": ["all"], "channel": ["email"]}, make_default=True
+    )
+    client = _signed_in(lead)
+
+    page = client.get("/").content.decode()
+
+    assert f'href="/tickets/export.csv?view={view.pk}' in page
+    exported = client.get(f"/tickets/export.csv?view={view.pk}")
+    lines = b"".join(exported.streaming_content).decode().splitlines()
+    assert len(lines) == 2  # the heading and the one mailed-in ticket
 
 
 def test_apply_assigns_the_ticked_tickets_and_returns_to_the_queue_with_the_summary():
