@@ -321,24 +321,48 @@ def _totals(window: Window, kind: str) -> list[tuple[str, int]]:
     return sorted(((row["key"], int(row["count"])) for row in rows), key=lambda r: (-r[1], r[0]))
 
 
+def _bars_per_key(
+    window: Window,
+    totals: list[tuple[str, int]],
+    *,
+    chart_id: str,
+    title: str,
+    labels: list[str],
+    series: str,
+    filter_name: str,
+    period: dict[str, str],
+    x_heading: str,
+) -> dict[str, Any]:
+    """One bar per breakdown key, each linking to the queue filtered by that
+    key over the window (channels, categories, root causes)."""
+    return _chart(
+        chart_id,
+        title,
+        "bar",
+        labels,
+        [
+            {
+                "name": series,
+                "values": [count for _, count in totals],
+                "links": [queue_link(window, **{filter_name: key}, **period) for key, _ in totals],
+            }
+        ],
+        x_heading=x_heading,
+    )
+
+
 def channel_chart(window: Window) -> dict[str, Any]:
     totals = _totals(window, BreakdownKind.CHANNEL)
     labels = dict(Channel.choices)
-    return _chart(
-        "channels",
-        "Contacts per channel",
-        "bar",
-        [str(labels.get(key, key or "—")) for key, _ in totals],
-        [
-            {
-                "name": "Tickets created",
-                "values": [count for _, count in totals],
-                "links": [
-                    queue_link(window, channel=key, **_created(window.first, window.last))
-                    for key, _ in totals
-                ],
-            }
-        ],
+    return _bars_per_key(
+        window,
+        totals,
+        chart_id="channels",
+        title="Contacts per channel",
+        labels=[str(labels.get(key, key or "—")) for key, _ in totals],
+        series="Tickets created",
+        filter_name="channel",
+        period=_created(window.first, window.last),
         x_heading="Channel",
     )
 
@@ -348,21 +372,15 @@ def category_chart(window: Window) -> dict[str, Any]:
     names = dict(
         Category.objects.filter(pk__in=[int(key) for key, _ in totals]).values_list("pk", "name")
     )
-    return _chart(
-        "categories",
-        f"Top {TOP} categories of new tickets",
-        "bar",
-        [names.get(int(key), key) for key, _ in totals],
-        [
-            {
-                "name": "Tickets created",
-                "values": [count for _, count in totals],
-                "links": [
-                    queue_link(window, category=key, **_created(window.first, window.last))
-                    for key, _ in totals
-                ],
-            }
-        ],
+    return _bars_per_key(
+        window,
+        totals,
+        chart_id="categories",
+        title=f"Top {TOP} categories of new tickets",
+        labels=[names.get(int(key), key) for key, _ in totals],
+        series="Tickets created",
+        filter_name="category",
+        period=_created(window.first, window.last),
         x_heading="Category",
     )
 
@@ -370,21 +388,15 @@ def category_chart(window: Window) -> dict[str, Any]:
 def root_cause_chart(window: Window) -> dict[str, Any]:
     totals = [row for row in _totals(window, BreakdownKind.ROOT_CAUSE) if row[0]][:TOP]
     labels = dict(RootCause.choices)
-    return _chart(
-        "root_causes",
-        "Root causes of resolved tickets",
-        "bar",
-        [str(labels.get(key, key)) for key, _ in totals],
-        [
-            {
-                "name": "Tickets resolved",
-                "values": [count for _, count in totals],
-                "links": [
-                    queue_link(window, root_cause=key, **_resolved(window.first, window.last))
-                    for key, _ in totals
-                ],
-            }
-        ],
+    return _bars_per_key(
+        window,
+        totals,
+        chart_id="root_causes",
+        title="Root causes of resolved tickets",
+        labels=[str(labels.get(key, key)) for key, _ in totals],
+        series="Tickets resolved",
+        filter_name="root_cause",
+        period=_resolved(window.first, window.last),
         x_heading="Root cause",
     )
 
