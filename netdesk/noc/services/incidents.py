@@ -439,8 +439,13 @@ def _resolve_children(
 ) -> list[str]:
     problems = []
     links = IncidentTicket.objects.filter(incident=incident, unlinked_at__isnull=True)
-    tickets = Ticket.objects.filter(pk__in=links.values("ticket_id")).exclude(
-        status__in=["resolved", "closed"]
+    # In ticket order: locks are taken in one order, and what depends on
+    # which ticket resolved first (one survey per incident and customer)
+    # goes to the oldest ticket whatever the database's row order.
+    tickets = (
+        Ticket.objects.filter(pk__in=links.values("ticket_id"))
+        .exclude(status__in=["resolved", "closed"])
+        .order_by("pk")
     )
     for ticket in tickets:
         try:
