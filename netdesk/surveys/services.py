@@ -120,14 +120,19 @@ def survey_schedule(*, ticket: Ticket, now: datetime | None = None) -> Survey | 
     now = now or timezone.now()
     # The customer's row is locked: two of their tickets resolved at once
     # must not both pass the cap or the one-per-incident check.
-    Customer.objects.select_for_update().filter(pk=ticket.customer_id).first()
+    # Read here with its parent account (the segment needs it), so the
+    # survey takes it from the lock's read rather than a second query.
+    customer = (
+        Customer.objects.select_for_update(of=("self",))
+        .select_related("parent_account")
+        .get(pk=ticket.customer_id)
+    )
     survey = Survey.objects.select_for_update().filter(ticket=ticket).first()
     if survey is not None and survey.state != SurveyState.SCHEDULED:
         return survey
     desk = survey_settings()
     incident_ref = ticket_incident_ref(ticket.pk)
     reason = suppression_reason(ticket=ticket, desk=desk, incident_ref=incident_ref, now=now)
-    customer = ticket.customer
     survey = survey or Survey(
         ticket=ticket, public_id=secrets.token_urlsafe(16), created_at=now, customer=customer
     )
