@@ -66,10 +66,11 @@ class Topology:
 
 
 def build_topology() -> Topology:
-    """One query over (id, upstream_id), no model instances."""
+    """One query over (id, upstream_id), no model instances. Read in id order
+    so children lists come out the same on every database and every run."""
     parent: dict[int, int | None] = {}
     children: dict[int, list[int]] = {}
-    rows = NetworkElement.objects.order_by().values_list("id", "upstream_id")
+    rows = NetworkElement.objects.order_by("id").values_list("id", "upstream_id")
     for element_id, upstream_id in rows.iterator(chunk_size=20_000):
         parent[element_id] = upstream_id
         if upstream_id is not None:
