@@ -52,7 +52,7 @@ def prepare_due_tickets(count: int, window: float) -> tuple[datetime, datetime]:
     django.setup()
     from netdesk.accounts.models import SupportGroup
     from netdesk.customers.models import Customer
-    from netdesk.sla.services import sla_recompute_many
+    from netdesk.sla.recompute import sla_recompute_many
     from netdesk.tickets.models import Ticket, TicketEvent
 
     # Tickets of an earlier run would be overdue now and queue ahead of these.

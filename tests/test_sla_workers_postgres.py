@@ -11,8 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from netdesk.sla.models import BusinessCalendar, Metric, SlaPolicy, SlaTarget, SlaTimer
+from netdesk.sla.recompute import sla_recompute_many
 from netdesk.sla.selectors import policies_changed
-from netdesk.sla.services import sla_recompute_many
 from netdesk.tickets.models import Ticket, TicketEvent
 from tests import factories as f
 

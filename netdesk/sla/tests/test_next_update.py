@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from netdesk.sla.models import BusinessCalendar, Metric, SlaPolicy, SlaTarget, SlaTimer
+from netdesk.sla.recompute import sla_recompute_many
 from netdesk.sla.selectors import policies_changed, timer_now
-from netdesk.sla.services import sla_recompute_many, sla_refresh
+from netdesk.sla.services import sla_refresh
 from netdesk.tickets import services
 from netdesk.tickets.models import Ticket, TicketEvent
 from tests import factories as f

@@ -9,8 +9,9 @@ from django.utils import timezone
 from netdesk.accounts.models import Role, TierKind
 from netdesk.sla.firing import sla_fire_due
 from netdesk.sla.models import BusinessCalendar, Metric, PolicyKind, SlaPolicy, SlaTarget, SlaTimer
+from netdesk.sla.recompute import sla_recompute_many
 from netdesk.sla.selectors import policies_changed
-from netdesk.sla.services import sla_recompute_many, sla_refresh
+from netdesk.sla.services import sla_refresh
 from netdesk.tickets import services
 from netdesk.tickets.models import Ticket, TicketEvent
 from tests import factories as f

@@ -20,8 +20,9 @@ from netdesk.sla.models import (
     SlaTarget,
     SlaTimer,
 )
+from netdesk.sla.recompute import recompute_batch, sla_recompute_many
 from netdesk.sla.selectors import policies_changed
-from netdesk.sla.services import recompute_batch, sla_recompute_many, sla_refresh
+from netdesk.sla.services import sla_refresh
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.selectors import sla_state_of
 from netdesk.tickets.services import (

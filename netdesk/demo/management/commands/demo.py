@@ -43,7 +43,7 @@ from netdesk.demo.reset import demo_delete
 from netdesk.demo.routing import build_routing
 from netdesk.demo.surveys import build_surveys
 from netdesk.network.models import Area, NetworkElement
-from netdesk.sla.services import sla_recompute_many
+from netdesk.sla.recompute import sla_recompute_many
 from netdesk.tickets.models import Ticket
 from netdesk.triage.services import triage_bootstrap
 

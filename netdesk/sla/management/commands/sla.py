@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from netdesk.sla.services import sla_recompute_many
+from netdesk.sla.recompute import sla_recompute_many
 from netdesk.tickets.models import Ticket
 
 
