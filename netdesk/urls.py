@@ -11,6 +11,7 @@ handler404 = "netdesk.core.views.not_found"
 
 urlpatterns = [
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("healthz", core_views.healthz, name="healthz"),
     path("live/", agent_live, name="agent_live"),
     path("live/", include("netdesk.notifications.urls_live")),
     path("notifications/", include("netdesk.notifications.urls")),

@@ -1,4 +1,5 @@
-"""The desk's own error pages (400/413 and 404) and its favicon.
+"""The desk's own error pages (400/413 and 404), its favicon and the
+health check that load balancers ask.
 
 Under /api/ the errors are problem documents, elsewhere pages; a 404 shows
 the desk's own message ("TT-000123 has no attachment 4") but never the URL
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from netdesk.core.refusals import Refusal, problem_response, refusal_for
@@ -62,3 +64,18 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 @cache_control(max_age=86400, public=True)
 def favicon(request: HttpRequest) -> FileResponse:  # noqa: ARG001  # a Django view's signature
     return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:  # noqa: ARG001  # a Django view's signature
+    """200 while this process answers and reaches the database, else 503:
+    a load balancer takes a process out when it stops answering either way.
+    No sign-in and no rate limit, so the checks never count against users;
+    one round trip to the database, so frequent checks stay cheap."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
