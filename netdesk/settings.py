@@ -397,6 +397,8 @@ NETDESK_HTTPS = config.env_bool("NETDESK_HTTPS", False)
 SESSION_COOKIE_SECURE = NETDESK_HTTPS
 CSRF_COOKIE_SECURE = NETDESK_HTTPS
 SECURE_SSL_REDIRECT = config.env_bool("NETDESK_SSL_REDIRECT", NETDESK_HTTPS)
+# Load balancers check each process over plain HTTP, behind the TLS front.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = config.env_int(
     "NETDESK_HSTS_SECONDS", 365 * 24 * 3600 if NETDESK_HTTPS else 0
 )
