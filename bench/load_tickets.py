@@ -369,11 +369,40 @@ def load_customers(count: int, agents: Sequence[User], rng: random.Random) -> in
     return first
 
 
+def open_history(
+    status: str, created: datetime, updated: datetime, assignee: int, rng: random.Random
+) -> list[tuple[datetime, str, str, str, str]]:
+    """The timeline an open ticket in `status` went through to get there:
+    (at, kind, field, old value, new value). Taken on, worked on, then
+    waiting on someone: the spans the service-level clocks are measured over."""
+    if status == Status.NEW:
+        return []
+    taken = created + (updated - created) * rng.uniform(0.1, 0.4)
+    steps = [
+        (taken, EventKind.ASSIGNED, "assignee", "", str(assignee)),
+        (taken, EventKind.STATUS_CHANGED, "status", Status.NEW, Status.ASSIGNED),
+    ]
+    if status == Status.ASSIGNED:
+        return steps
+    working = taken + (updated - taken) * rng.uniform(0.1, 0.5)
+    steps.append((working, EventKind.STATUS_CHANGED, "status", Status.ASSIGNED, Status.IN_PROGRESS))
+    if status != Status.IN_PROGRESS:
+        steps.append((updated, EventKind.STATUS_CHANGED, "status", Status.IN_PROGRESS, status))
+    return steps
+
+
 def load_tickets(
-    count: int, agents: Sequence[User], customer_ids: range, rng: random.Random
+    count: int,
+    agents: Sequence[User],
+    customer_ids: range,
+    rng: random.Random,
+    open_share: float | None = None,
 ) -> None:
     """`count` tickets created over the past year, ids in creation order. Most
-    are closed; about 5% are open, mostly the recent ones, as on a real desk."""
+    are closed; about 5% are open, mostly the recent ones, as on a real desk.
+    With `open_share` that share of them is open instead, spread evenly (the
+    service-level benchmark wants a million open tickets). Open tickets carry
+    the status and assignment events of how they got to their status."""
     groups = {g.name: g.pk for g in SupportGroup.objects.all()}
     group_names = [name for name in GROUP_WEIGHTS if name in groups] or list(groups)
     weights = {name: GROUP_WEIGHTS.get(name, 5) for name in group_names}
@@ -400,15 +429,19 @@ def load_tickets(
     draw_type = chooser(TYPE_WEIGHTS, rng)
     draw_group = chooser({groups[name]: weight for name, weight in weights.items()}, rng)
     draw_priority = chooser(PRIORITY_WEIGHTS, rng)
-    # (id, type, channel, created_at, creator): what the `created` event repeats.
-    planned: list[tuple[int, str, str, datetime, int]] = []
+    # (id, type, channel, created_at, creator, history): what the events repeat.
+    planned: list[tuple[int, str, str, datetime, int, list[Any]]] = []
 
     def tickets() -> Iterator[dict[str, Any]]:
         for offset in range(count):
             pk = first + offset
             created = start + timedelta(seconds=offset * step + rng.random() * step)
             # ~45% of the last tenth and ~0.5% of older tickets are still open: ~5% overall.
-            is_open = rng.random() < (0.45 if offset >= recent_from else 0.005)
+            if open_share is None:
+                is_open = rng.random() < (0.45 if offset >= recent_from else 0.005)
+            else:
+                is_open = rng.random() < open_share
+            history: list[Any] = []
             ticket_type = draw_type()
             group = draw_group()
             customer = rng.choice(customer_ids)
@@ -436,11 +469,13 @@ def load_tickets(
             }
             if is_open:
                 status = rng.choice(OPEN_STATUSES)
+                updated = created + timedelta(minutes=rng.randrange(1, 600))
                 row.update(
                     status=status,
                     assignee_id=None if status == Status.NEW else assignee,
-                    updated_at=created + timedelta(minutes=rng.randrange(1, 600)),
+                    updated_at=updated,
                 )
+                history = open_history(status, created, updated, assignee, rng)
             else:
                 resolved = created + timedelta(minutes=rng.randrange(5, 5 * 1440))
                 closed = resolved + timedelta(days=7)
@@ -456,7 +491,7 @@ def load_tickets(
                     closed_at=closed if status == Status.CLOSED else None,
                     updated_at=closed if status == Status.CLOSED else resolved,
                 )
-            planned.append((pk, ticket_type, channel, created, creator))
+            planned.append((pk, ticket_type, channel, created, creator, history))
             yield row
 
     insert_rows(
@@ -473,7 +508,7 @@ def load_tickets(
         pk = first_event
         type_label = dict(TicketType.choices)
         channel_label = dict(Channel.choices)
-        for ticket_id, ticket_type, channel, created, actor in planned:
+        for ticket_id, ticket_type, channel, created, actor, history in planned:
             yield {
                 "id": pk,
                 "ticket_id": ticket_id,
@@ -484,12 +519,25 @@ def load_tickets(
                 "message": f"{type_label[ticket_type]} via {channel_label[channel]}",
             }
             pk += 1
+            for at, kind, field, old, new in history:
+                yield {
+                    "id": pk,
+                    "ticket_id": ticket_id,
+                    "actor_id": actor,
+                    "at": at,
+                    "kind": kind,
+                    "field": field,
+                    "old_value": old,
+                    "new_value": new,
+                    "message": "",
+                }
+                pk += 1
 
-    insert_rows(TicketEvent, events(), len(planned))
+    insert_rows(TicketEvent, events(), len(planned) + sum(len(p[5]) for p in planned))
     reset_sequences(Ticket, TicketEvent)
 
 
-def load(*, tickets: int, customers: int, agents: int) -> None:
+def load(*, tickets: int, customers: int, agents: int, open_share: float | None = None) -> None:
     rng = random.Random(SEED)
     began = time.monotonic()
     bulk_session()
@@ -502,7 +550,9 @@ def load(*, tickets: int, customers: int, agents: int) -> None:
         IndexesDropped(Ticket._meta.db_table),
         IndexesDropped(TicketEvent._meta.db_table),
     ):
-        load_tickets(tickets, staff, range(first_customer, first_customer + customers), rng)
+        load_tickets(
+            tickets, staff, range(first_customer, first_customer + customers), rng, open_share
+        )
     print("ANALYZE ...", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -556,6 +606,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--agents", type=int, default=40)
     parser.add_argument(
+        "--open-share",
+        type=float,
+        default=None,
+        metavar="F",
+        help="share of the tickets that are open (0..1; default: ~5%%, mostly recent ones)",
+    )
+    parser.add_argument(
         "--describe",
         metavar="FILE",
         help="write the facts run.py needs as JSON to FILE ('-' for stdout) and load nothing",
@@ -568,7 +625,12 @@ def main() -> None:
         else:
             Path(args.describe).write_text(facts, encoding="utf-8")
         return
-    load(tickets=args.tickets, customers=args.customers, agents=args.agents)
+    load(
+        tickets=args.tickets,
+        customers=args.customers,
+        agents=args.agents,
+        open_share=args.open_share,
+    )
 
 
 if __name__ == "__main__":

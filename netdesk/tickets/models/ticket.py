@@ -132,6 +132,13 @@ class Ticket(models.Model):
     sla_warn_at = models.DateTimeField(null=True, blank=True)
     sla_paused = models.BooleanField(default=False)
     sla_breached = models.BooleanField(default=False)
+    # What the stored timers were computed from (sla.recompute): a
+    # fingerprint of the ticket's service-level inputs and the policies, and
+    # the moment from which a recompute would give other figures although
+    # nothing changed (the first running clock falls due). NULL: unknown,
+    # recompute. A bulk recompute skips the tickets where both still hold.
+    sla_inputs = models.BigIntegerField(null=True, blank=True)
+    sla_stable_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
