@@ -10,7 +10,7 @@ text triage calls a network fault.
    or one of its tags is Network, Connectivity, Network Issue, Outage or
    Service Outage (23 % of them). The labels are the dataset's own and noisy:
    "Outage" also tags a SaaS platform's downtime.
-2. Triage. `netdesk.triage.engine.train` learns from the learning half
+2. Triage. `netdesk.triage.training.train` learns from the learning half
    (network faults as type "fault", the rest by their type; queue as the
    group); a ticket counts when it says network fault with confidence 0.5
    or more, as `netdesk.triage.selectors.is_network_fault` does. The
@@ -75,7 +75,7 @@ from netdesk.noc.spikes.baselines import baseline_learn  # noqa: E402
 from netdesk.noc.spikes.detector import Complaint, Hint, Spike, SpikeDetector  # noqa: E402
 from netdesk.noc.spikes.places import Node, PathIndex  # noqa: E402
 from netdesk.noc.spikes.scoring import SpikeSettings  # noqa: E402
-from netdesk.triage import engine  # noqa: E402
+from netdesk.triage import engine, training  # noqa: E402
 
 TICKETS = ROOT.parent / "shared" / "data" / "tickets"
 DEFAULT_TOPOLOGIES = ["Abilene", "Geant2012", "Uninett2011"]
@@ -129,7 +129,7 @@ def triage_filters(learn: list[Text], texts: list[Text]) -> dict[str, Callable[[
     ]
     began = time.monotonic()
     try:
-        learned: engine.Classifier | None = engine.train(samples)
+        learned: engine.Classifier | None = training.train(samples)
     except ValueError as error:
         print(f"the learned triage is not there ({error}); keyword rules only", file=sys.stderr)
         learned = None

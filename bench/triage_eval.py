@@ -53,7 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netdesk.triage import engine  # noqa: E402
+from netdesk.triage import engine, evaluation, training  # noqa: E402
 from netdesk.triage.labels import TICKET_TYPES  # noqa: E402
 
 LANGUAGES = ("en", "de", "es", "fr", "pt")
@@ -183,12 +183,12 @@ def servicenow_samples(path: Path, limit: int | None) -> tuple[list[engine.Sampl
 def cost(rows: list[dict[str, str]]) -> dict[str, Any]:
     samples = desk_samples(rows)
     started, cpu = time.perf_counter(), time.process_time()
-    classifier = engine.train(samples)
+    classifier = training.train(samples)
     trained = time.perf_counter() - started
     trained_cpu = time.process_time() - cpu
     repeated = (samples * (20_000 // len(samples) + 1))[:20_000]
     started, cpu = time.perf_counter(), time.process_time()
-    engine.train(repeated)
+    training.train(repeated)
     trained_20k = time.perf_counter() - started
     trained_20k_cpu = time.process_time() - cpu
     stored = json.dumps(classifier.to_json())
@@ -256,7 +256,7 @@ def embeddings(rows: list[dict[str, str]], count: int, folds: int) -> dict[str, 
             "accuracy": round(float(accuracy_score(labels, guessed)), 4),
             "macro_f1": round(float(f1_score(labels, guessed, average="macro")), 4),
         }
-    tfidf = engine.cross_validate(dataset_samples(chosen), folds=folds, stratify="ticket_type")
+    tfidf = evaluation.cross_validate(dataset_samples(chosen), folds=folds, stratify="ticket_type")
     result["tfidf"] = {
         "type": tfidf["targets"]["ticket_type"],
         "queue": tfidf["targets"]["group"],
@@ -309,7 +309,7 @@ def main() -> int:
         print(json.dumps(result["tickets_read"], indent=1))
         print("languages:", dict(Counter(row["language"] for row in rows)))
     if rows and "tickets" not in options.skip:
-        figures = engine.cross_validate(
+        figures = evaluation.cross_validate(
             dataset_samples(rows), folds=options.folds, stratify="group"
         )
         result["tickets"] = figures
@@ -317,7 +317,7 @@ def main() -> int:
               {"group": "queue", "ticket_type": "type", "category": "priority"})  # fmt: skip
     if rows and "desk" not in options.skip:
         samples = desk_samples(rows)
-        figures = engine.cross_validate(samples, folds=options.folds)
+        figures = evaluation.cross_validate(samples, folds=options.folds)
         result["desk"] = figures
         result["desk"]["types"] = dict(Counter(sample.ticket_type for sample in samples))
         table("Tickets, the desk's types (learned)", figures,
@@ -331,7 +331,7 @@ def main() -> int:
     else:
         samples, report = servicenow_samples(path, options.limit)
         print("\nServiceNow:", json.dumps(report))
-        figures = engine.cross_validate(
+        figures = evaluation.cross_validate(
             samples, folds=options.folds, stratify="category", char_grams=False
         )
         figures["read"] = report

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from netdesk.triage import features, textmodel
+from netdesk.triage import features, textmodel, training
 from netdesk.triage.labels import TARGETS, TICKET_TYPES, Sample, sample_target
 from netdesk.triage.rules import keyword_predict
 
@@ -33,23 +33,23 @@ def cross_validate(
         raise ValueError(f"stratify: {stratify!r} is not one of {', '.join(TARGETS)}")
     if folds < 2:
         raise ValueError(f"folds: {folds} is too few, at least 2 are needed")
-    textmodel.check(samples)
+    training.check(samples)
     if len(samples) < folds:
         raise ValueError(f"samples: {len(samples)} tickets cannot be split into {folds} folds")
     started = time.perf_counter()
-    counts = features.count((sample.text for sample in samples), char_grams=char_grams)
+    counts = training.count((sample.text for sample in samples), char_grams=char_grams)
     counted = time.perf_counter() - started
     truth = {name: [sample_target(sample, name) for sample in samples] for name in TARGETS}
     predicted: dict[str, list[str]] = {name: [""] * len(samples) for name in TARGETS}
     baseline: dict[str, list[str]] = {name: [""] * len(samples) for name in TARGETS}
-    training = 0.0
+    fitting = 0.0
     learned: set[str] = set()
     for train_rows, test_rows in _splits(truth[stratify], folds, seed):
         started = time.perf_counter()
-        model = textmodel.fit(counts, samples, train_rows, char_grams=char_grams)
-        training += time.perf_counter() - started
+        model = training.fit(counts, samples, train_rows, char_grams=char_grams)
+        fitting += time.perf_counter() - started
         rows = _weigh_rows(model, counts, test_rows)
-        labels = model.labels_of(rows)
+        labels = training.labels_of(model, rows)
         learned |= labels.keys()
         for name in TARGETS:
             majority = _majority([truth[name][row] for row in train_rows])
@@ -63,7 +63,7 @@ def cross_validate(
         "folds": folds,
         "seed": seed,
         "stratified_by": stratify,
-        "seconds": {"counting": round(counted, 2), "training_per_fold": round(training / folds, 2)},
+        "seconds": {"counting": round(counted, 2), "training_per_fold": round(fitting / folds, 2)},
         # A target no fold could learn (one class, as network fault on a desk
         # without fault tickets) has no figures rather than a score of zero.
         "not_learned": [name for name in TARGETS if name not in learned],
@@ -158,7 +158,7 @@ def _splits(labels: list[str], folds: int, seed: int) -> list[tuple[np.ndarray, 
     return list(splitter.split(np.zeros(len(labels)), pooled))
 
 
-def _weigh_rows(model: textmodel.Classifier, counts: features.Counts, rows: np.ndarray) -> Any:
+def _weigh_rows(model: textmodel.Classifier, counts: training.Counts, rows: np.ndarray) -> Any:
     """Held-out rows weighed with the fold's vocabulary, from the counts
     already made (the same as weighing their text again)."""
     vocabulary = model.vocabulary
@@ -166,10 +166,10 @@ def _weigh_rows(model: textmodel.Classifier, counts: features.Counts, rows: np.n
     subset = counts.matrix[rows][:, columns].tocsr()
     subset.data = 1.0 + np.log(subset.data)
     subset = subset.multiply(vocabulary.idf).tocsr()
-    return features.unit_rows(subset)
+    return training.unit_rows(subset)
 
 
-def _columns(counts: features.Counts, vocabulary: features.Vocabulary) -> list[int]:
+def _columns(counts: training.Counts, vocabulary: features.Vocabulary) -> list[int]:
     position = {term: column for column, term in enumerate(counts.terms)}
     return [position[term] for term in vocabulary.terms]
 

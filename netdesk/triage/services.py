@@ -1,25 +1,23 @@
 """Writing triage: a new ticket's suggestion (applied by itself to mail and
-portal tickets above the desk's threshold), an agent applying it, training
-on the desk's resolved tickets, and the desk's policy."""
+portal tickets above the desk's threshold), an agent applying it, and the
+desk's policy. Training is in `netdesk.triage.learning`, which only the
+worker and commands import."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.locking import locked
-from netdesk.core.memo import data_changed
-from netdesk.tickets.choices import Channel, Status, TicketType
+from netdesk.tickets.choices import Channel, TicketType
 from netdesk.tickets.models import Category, Ticket
 from netdesk.tickets.services.classification import ticket_reclassify
 from netdesk.triage import engine
@@ -35,12 +33,6 @@ TARGETS = ("type", "category", "group")
 # A ticket's text as the classifier reads it: long mails are cut, their
 # first lines say what they are about.
 TEXT_LIMIT = 4000
-# Training reads the newest resolved tickets; the cross-validation behind
-# the figures (five trainings) the newest of those.
-TRAIN_LIMIT = 50_000
-CV_LIMIT = 5_000
-# Trained models kept besides the active one (older suggestions name them).
-MODELS_KEPT = 5
 
 _Labelled = TypeVar("_Labelled", Category, SupportGroup)
 
@@ -251,81 +243,6 @@ def suggestions_fill(*, tickets: QuerySet[Ticket], batch: int = 500) -> int:
         )
         made += len(rows)
     return made
-
-
-# --- training -------------------------------------------------------------------------
-
-
-def training_samples(limit: int = TRAIN_LIMIT) -> list[engine.Sample]:
-    """The newest resolved and closed tickets, as the classifier learns
-    from them: category and group as their ids."""
-    rows = (
-        Ticket.objects.filter(Q(status=Status.RESOLVED) | Q(status=Status.CLOSED))
-        .order_by("-id")
-        .values_list(
-            "title", "description", "ticket_type", "category_id", "group_id", "customer__language"
-        )[:limit]
-    )
-    return [
-        engine.Sample(
-            text=ticket_text(title, description),
-            ticket_type=ticket_type,
-            category=str(category_id) if category_id else "",
-            group=str(group_id) if group_id else "",
-            language=language or "",
-        )
-        for title, description, ticket_type, category_id, group_id, language in rows
-    ]
-
-
-@dataclass(frozen=True)
-class Training:
-    """What a training run did: the model it stored (None when the keyword
-    rules stay) and why."""
-
-    model: TriageModel | None
-    tickets: int
-    note: str
-
-
-def triage_train(*, now: datetime, samples: Sequence[engine.Sample] | None = None) -> Training:
-    """Train on the desk's resolved tickets and make the model the one in
-    use, with its cross-validated figures. With fewer tickets than the
-    policy's minimum, or too few kinds of them, the keyword rules stay."""
-    desk = policy()
-    samples = training_samples() if samples is None else samples
-    if len(samples) < desk.min_tickets:
-        note = f"{len(samples)} resolved tickets, fewer than the {desk.min_tickets} needed"
-        return Training(None, len(samples), f"Keyword rules kept: {note}.")
-    try:
-        classifier = engine.train(samples)
-        figures = engine.cross_validate(samples[:CV_LIMIT], folds=5, seed=0)
-    except ValueError as error:
-        return Training(None, len(samples), f"Keyword rules kept: {error}")
-    with transaction.atomic():
-        model = TriageModel.objects.create(
-            trained_at=now,
-            method=classifier.method,
-            tickets=len(samples),
-            parameters=classifier.to_json(),
-            figures={**figures, "cv_tickets": min(len(samples), CV_LIMIT)},
-        )
-        TriageModel.objects.exclude(pk=model.pk).filter(is_active=True).update(is_active=False)
-        old = TriageModel.objects.order_by("-trained_at", "-id").values_list("pk", flat=True)
-        TriageModel.objects.filter(pk__in=list(old[MODELS_KEPT + 1 :])).delete()
-        data_changed(TriageModel)
-    return Training(model, len(samples), f"Trained {classifier.method} on {len(samples)} tickets.")
-
-
-def triage_bootstrap(
-    *, now: datetime, tickets: QuerySet[Ticket], limit: int = TRAIN_LIMIT
-) -> Training:
-    """Train on the newest `limit` resolved tickets, then give the open ones
-    of `tickets` their suggestion: what a desk loaded in bulk (the demo's
-    history) shows agents from its first page."""
-    training = triage_train(now=now, samples=training_samples(limit))
-    suggestions_fill(tickets=tickets.filter(is_open=True))
-    return training
 
 
 # --- policy ---------------------------------------------------------------------------

@@ -5,15 +5,19 @@ a separate scheduler."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django_tasks import task
 
 from netdesk.core.ticks import tick_schedule
 from netdesk.triage.selectors import active_model, policy
-from netdesk.triage.services import triage_train
+
+if TYPE_CHECKING:
+    from netdesk.triage.learning import Training
 
 logger = logging.getLogger("netdesk.triage")
 
@@ -30,10 +34,19 @@ def _next_run(now: datetime) -> datetime:
 def triage_retrain() -> int:
     """Train, then queue the next training; the tickets trained on."""
     now = timezone.now()
-    training = triage_train(now=now)
+    training = _train(now)
     logger.info("Triage training: %s", training.note)
     schedule_retrain(after=now + timedelta(hours=policy().retrain_hours))
     return training.tickets
+
+
+def _train(now: datetime) -> Training:
+    """Training, loaded when a worker runs it: a web process imports this
+    module to queue a training ("Train now"), and learning brings
+    scikit-learn (about 1.5 s and tens of megabytes) that no request needs."""
+    learning = importlib.import_module("netdesk.triage.learning")
+    training: Training = learning.triage_train(now=now)
+    return training
 
 
 def schedule_retrain(*, after: datetime | None = None) -> bool:

@@ -1,21 +1,18 @@
-"""The learned triage: TF-IDF features and one logistic regression per
-target (type, category, group, network fault), trained on the desk's
-resolved tickets and stored as plain JSON (terms, IDF, weights), never as
-pickled objects."""
+"""The learned triage as it answers: TF-IDF features and one logistic
+regression per target (type, category, group, network fault), stored as
+plain JSON (terms, IDF, weights), never as pickled objects, and applied with
+numpy alone. Learning the weights (scikit-learn, SciPy) is in
+`netdesk.triage.training`, which a web process never imports: loading
+scikit-learn cost every web start and every command about 1.5 s."""
 
 from __future__ import annotations
 
 import base64
 import re
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse  # type: ignore[import-untyped]
-from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from netdesk.triage import features
 from netdesk.triage.labels import (
@@ -23,21 +20,12 @@ from netdesk.triage.labels import (
     TARGETS,
     Guess,
     Prediction,
-    Sample,
-    sample_target,
     words,
 )
 from netdesk.triage.rules import keyword_predict
 
 METHOD = "tfidf-logreg"
 FORMAT = 1
-# Fewer resolved tickets than this teach nothing a keyword list does not.
-MIN_SAMPLES = 20
-# A class needs this many tickets to be learned at all.
-MIN_PER_CLASS = 2
-# Inverse regularisation: TF-IDF rows are short and sparse, so the weights
-# need room (chosen on the multilingual ticket set, docs/triage.md).
-STRENGTH = 10.0
 EVIDENCE = 6
 _WORD = re.compile(r"\w+")
 _APOSTROPHES = re.compile(r"['’`´]")
@@ -52,8 +40,18 @@ class Target:
     coef: np.ndarray  # classes (or 1) x features
     intercept: np.ndarray
 
-    def probabilities(self, rows: sparse.csr_matrix) -> np.ndarray:
-        scores = np.asarray(rows @ self.coef.T) + self.intercept
+    def probabilities(self, rows: Any) -> np.ndarray:
+        """Class probabilities of weighed rows (a SciPy sparse matrix from
+        training, or a dense array)."""
+        return self.probabilities_of(np.asarray(rows @ self.coef.T) + self.intercept)
+
+    def probabilities_one(self, row: features.Weighed) -> np.ndarray:
+        """Class probabilities of one weighed text: only the columns it
+        holds are read from the weights."""
+        scores = self.coef[:, row.columns] @ row.values + self.intercept
+        return self.probabilities_of(scores.reshape(1, -1))[0]
+
+    def probabilities_of(self, scores: np.ndarray) -> np.ndarray:
         if len(self.classes) == 2:
             positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
             return np.column_stack([1.0 - positive, positive])
@@ -85,7 +83,7 @@ class Classifier:
         self.samples = samples
 
     def predict(self, text: str) -> Prediction:
-        row = self.vocabulary.weigh([text])
+        row = self.vocabulary.weigh_one(text)
         guesses: dict[str, Guess] = {}
         evidence: list[str] = []
         fallback: Prediction | None = None
@@ -98,7 +96,7 @@ class Classifier:
                 else:
                     guesses[name] = NO_GUESS
                 continue
-            probabilities = target.probabilities(row)[0]
+            probabilities = target.probabilities_one(row)
             position = int(np.argmax(probabilities))
             guesses[name] = Guess(
                 target.classes[position], round(float(probabilities[position]), 3)
@@ -118,27 +116,19 @@ class Classifier:
             method=self.method,
         )
 
-    def predict_labels(self, texts: Sequence[str]) -> dict[str, list[str]]:
-        """The labels alone for many texts at once (for evaluation); targets
-        the model did not learn are left out."""
-        rows = self.vocabulary.weigh(texts)
-        return self.labels_of(rows)
-
-    def labels_of(self, rows: sparse.csr_matrix) -> dict[str, list[str]]:
-        labels: dict[str, list[str]] = {}
-        for name, target in self.targets.items():
-            chosen = np.argmax(target.probabilities(rows), axis=1)
-            labels[name] = [target.classes[position] for position in chosen]
-        return labels
-
-    def _evidence(self, text: str, row: sparse.csr_matrix, weights: np.ndarray) -> list[str]:
+    def _evidence(self, text: str, row: features.Weighed, weights: np.ndarray) -> list[str]:
         """The words of the text that pushed most towards the chosen class;
         a piece of a word counts, shared out, for the words it was cut from."""
         terms = self.vocabulary.terms
         originals = _original_words(text)
         credit: dict[str, float] = {}
         pieces: dict[str, float] = {}
-        for column, value in zip(row.indices, row.data, strict=True):
+        # Columns from the highest down, the order SciPy's sparse product
+        # holds them in: words that weigh exactly the same rank alike here
+        # and in training's sparse rows.
+        for column, value in zip(
+            row.columns[::-1].tolist(), row.values[::-1].tolist(), strict=True
+        ):
             contribution = float(value * weights[column])
             if contribution <= 0:
                 continue
@@ -197,66 +187,6 @@ class Classifier:
             for name, stored in data["targets"].items()
         }
         return cls(vocabulary, targets, samples=int(data["samples"]))
-
-
-def train(samples: Sequence[Sample], *, char_grams: bool = True) -> Classifier:
-    """A classifier learned from resolved tickets. Raises ValueError saying
-    what is missing when there are too few tickets or types to learn from."""
-    check(samples)
-    counts = features.count((sample.text for sample in samples), char_grams=char_grams)
-    return fit(counts, samples, np.arange(len(samples)), char_grams=char_grams)
-
-
-def check(samples: Sequence[Sample]) -> None:
-    if len(samples) < MIN_SAMPLES:
-        raise ValueError(
-            f"samples: triage needs at least {MIN_SAMPLES} resolved tickets to learn from, "
-            f"got {len(samples)}"
-        )
-    types = Counter(sample.ticket_type for sample in samples if sample.ticket_type)
-    learnable = sorted(name for name, times in types.items() if times >= MIN_PER_CLASS)
-    if len(learnable) < 2:
-        raise ValueError(
-            "ticket_type: triage needs resolved tickets of at least two types with "
-            f"{MIN_PER_CLASS} tickets each, got {dict(types) or 'none'}"
-        )
-    if not any(len(words(sample.text)) for sample in samples):
-        raise ValueError("text: the resolved tickets have no words to learn from")
-
-
-def fit(
-    counts: features.Counts, samples: Sequence[Sample], rows: np.ndarray, *, char_grams: bool
-) -> Classifier:
-    """Learn from the given rows of counted samples (all of them when
-    training, a fold's training part in cross-validation)."""
-    vocabulary, matrix = features.choose(counts, rows, char_grams=char_grams)
-    targets: dict[str, Target] = {}
-    chosen = [samples[row] for row in rows]
-    for name in TARGETS:
-        labels = [sample_target(sample, name) for sample in chosen]
-        target = _fit_target(matrix, labels)
-        if target is not None:
-            targets[name] = target
-    return Classifier(vocabulary, targets, samples=len(rows))
-
-
-def _fit_target(matrix: sparse.csr_matrix, labels: list[str]) -> Target | None:
-    """None when the labels do not hold two classes with enough tickets."""
-    counted = Counter(label for label in labels if label)
-    if sum(1 for times in counted.values() if times >= MIN_PER_CLASS) < 2:
-        return None
-    keep = np.asarray([bool(label) and counted[label] >= MIN_PER_CLASS for label in labels])
-    kept_labels = np.asarray(labels, dtype=object)[keep]
-    model = LogisticRegression(C=STRENGTH, solver="newton-cg", max_iter=300)
-    # One thread: the regression is small, and several BLAS threads on a
-    # shared worker cost many times the CPU for the same weights.
-    with threadpool_limits(limits=1):
-        model.fit(matrix[keep], kept_labels)
-    return Target(
-        classes=[str(value) for value in model.classes_],
-        coef=np.asarray(model.coef_, dtype=np.float64),
-        intercept=np.asarray(model.intercept_, dtype=np.float64),
-    )
 
 
 def _original_words(text: str) -> dict[str, str]:

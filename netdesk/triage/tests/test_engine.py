@@ -10,16 +10,16 @@ import random
 import numpy as np
 import pytest
 
-from netdesk.triage import evaluation, features, textmodel
+from netdesk.triage import evaluation, training
 from netdesk.triage.engine import (
     Classifier,
     Guess,
     Sample,
-    cross_validate,
     is_network_fault_type,
     keyword_predict,
-    train,
 )
+from netdesk.triage.evaluation import cross_validate
+from netdesk.triage.training import train
 
 PHRASES = {
     "fault": (
@@ -233,11 +233,11 @@ def test_only_faults_teach_network_fault():
 
 def test_held_out_rows_are_weighed_as_their_text_would_be():
     samples = synthetic(120)
-    counts = features.count(sample.text for sample in samples)
-    model = textmodel.fit(counts, samples, np.arange(100), char_grams=True)
+    counts = training.count(sample.text for sample in samples)
+    model = training.fit(counts, samples, np.arange(100), char_grams=True)
 
     from_counts = evaluation._weigh_rows(model, counts, np.arange(100, 120))
-    from_text = model.vocabulary.weigh([sample.text for sample in samples[100:]])
+    from_text = training.weigh(model.vocabulary, [sample.text for sample in samples[100:]])
 
     assert np.allclose(from_counts.toarray(), from_text.toarray())
     assert from_text.shape == (20, len(model.vocabulary.terms))

@@ -13,14 +13,10 @@ from django_tasks_db.models import DBTaskResult
 from netdesk.accounts.models import Role, TierKind
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import ticket_resolve
+from netdesk.triage.learning import triage_bootstrap, triage_train
 from netdesk.triage.models import TriageModel, TriageSuggestion
 from netdesk.triage.selectors import active_classifier
-from netdesk.triage.services import (
-    policy_update,
-    suggestions_fill,
-    triage_bootstrap,
-    triage_train,
-)
+from netdesk.triage.services import policy_update, suggestions_fill
 from netdesk.triage.tasks import ensure_triage_retrain, triage_retrain, triage_train_soon
 from tests import factories as f
 
@@ -97,7 +93,7 @@ def test_training_makes_a_model_every_new_ticket_uses(lead):
 def test_only_the_newest_models_are_kept(lead, monkeypatch):
     _resolved(lead, 10)
     _minimum(20)
-    monkeypatch.setattr("netdesk.triage.services.MODELS_KEPT", 1)
+    monkeypatch.setattr("netdesk.triage.learning.MODELS_KEPT", 1)
     now = timezone.now()
     for hours in (3, 2, 1):
         triage_train(now=now - timedelta(hours=hours))

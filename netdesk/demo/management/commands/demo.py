@@ -45,7 +45,7 @@ from netdesk.demo.surveys import build_surveys
 from netdesk.network.models import Area, NetworkElement
 from netdesk.sla.recompute import sla_recompute_many
 from netdesk.tickets.models import Ticket
-from netdesk.triage.services import triage_bootstrap
+from netdesk.triage.learning import triage_bootstrap
 
 # Resolved tickets the demo's triage model is trained on. The demo's wording
 # is formulaic: a few thousand teach the model all it can, in seconds rather

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from netdesk.triage.services import triage_train
+from netdesk.triage.learning import triage_train
 
 
 class Command(BaseCommand):
