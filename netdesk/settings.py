@@ -228,6 +228,9 @@ NETDESK_HOOKS = {
         "netdesk.sla.services.ticket_changed",
         "netdesk.knowledge.reactions.ticket_changed",
     ],
+    # A ticket opened without a call: its service-level summary is written
+    # in its own INSERT and its timers in one INSERT after it.
+    "ticket_opening": ["netdesk.sla.opening.ticket_opening"],
     # The ticket page shows the ticket's service levels.
     # ... and its knowledge panel: linked articles, search to link the one
     # that solved it, a draft article from the ticket.

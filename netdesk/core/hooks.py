@@ -15,6 +15,11 @@ Hooks the ticket services announce (keyword arguments in brackets):
 - `ticket_changed` (ticket): a change that may move the ticket's clocks
   (status, queue, priority, service, an answer to the customer); service
   levels recompute its timers.
+- `ticket_opening` (ticket), answered: a ticket about to be inserted, opened
+  without a call; each app may set columns it derives from the ticket's own
+  fields (service levels: the summary) and answers a function called once
+  the ticket has its id (service levels: its timers, one INSERT). Such a
+  ticket gets no `ticket_changed` for its opening.
 - `ticket_created` (ticket, actor), `ticket_escalated` (ticket, handler_id,
   actor), `ticket_resolved` (ticket, actor): a ticket that came in by mail
   has its customer told it is resolved.

@@ -49,7 +49,9 @@ def test_without_the_hook_registered_tickets_leave_the_clocks_alone(
     always_policy, fresh_hooks, settings
 ):
     settings.NETDESK_HOOKS = {
-        name: paths for name, paths in settings.NETDESK_HOOKS.items() if name != "ticket_changed"
+        name: paths
+        for name, paths in settings.NETDESK_HOOKS.items()
+        if name not in ("ticket_changed", "ticket_opening")
     }
     hooks._hooks.cache_clear()
     operator = f.user(role=Role.HOTLINE_OPERATOR)

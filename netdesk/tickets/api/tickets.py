@@ -9,18 +9,18 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from netdesk.accounts.models import SupportGroup, User
+from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require, user_of
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.idempotency import run_once
 from netdesk.core.schemas import answers
-from netdesk.customers.models import Contact, Segment
-from netdesk.customers.selectors import customers_visible_to
+from netdesk.customers.models import Segment
 from netdesk.tickets import services
 from netdesk.tickets.api.lookups import customer_service, lookup
 from netdesk.tickets.api.shapes import detail_out, row_out, ticket_out
 from netdesk.tickets.choices import Channel, RootCause, TicketType
 from netdesk.tickets.choices import Status as TicketStatus
+from netdesk.tickets.intake_refs import intake_refs
 from netdesk.tickets.listing import MAX_AT_RISK_MINUTES, SLA_STATES
 from netdesk.tickets.models import Category
 from netdesk.tickets.schemas import (
@@ -114,28 +114,31 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     require(user, Action.TICKET_CREATE)
 
     def create() -> tuple[int, Any]:
-        customer = customers_visible_to(user).filter(pk=payload.customer_id).first()
-        if customer is None:
-            raise ValidationFailed(
-                f"No customer with id {payload.customer_id} is visible to you.",
-                field="customer_id",
-                value=payload.customer_id,
-                accepted="the id of a customer you may see (GET /api/v1/customers?q=)",
-            )
+        refs = intake_refs(
+            user=user,
+            customer_id=payload.customer_id,
+            service_id=payload.service_id,
+            contact_id=payload.contact_id,
+            category_id=payload.category_id,
+            group_id=payload.group_id,
+            impact=payload.impact,
+            urgency=payload.urgency,
+        )
         ticket = services.ticket_create(
             actor=user,
-            customer=customer,
+            customer=refs.customer,
             ticket_type=payload.ticket_type,
             channel=payload.channel,
             title=payload.title,
             description=payload.description,
-            category=lookup(Category, payload.category_id, "category_id", is_active=True),
-            service=customer_service(customer, payload.service_id),
-            contact=lookup(Contact, payload.contact_id, "contact_id", customer=customer),
+            category=refs.category,
+            service=refs.service,
+            contact=refs.contact,
             impact=payload.impact,
             urgency=payload.urgency,
-            group=lookup(SupportGroup, payload.group_id, "group_id", is_active=True),
+            group=refs.group,
             call=payload.call.dict() if payload.call else None,
+            priority=refs.priority,
         )
         # The new ticket already holds its related rows: no need to read it back.
         return 201, ticket_out(ticket)

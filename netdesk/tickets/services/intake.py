@@ -13,7 +13,7 @@ from netdesk.accounts.models import SupportGroup, TierKind, User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.checks import checked_choice
 from netdesk.core.errors import ValidationFailed
-from netdesk.core.hooks import hooks_run
+from netdesk.core.hooks import hooks_answers, hooks_run
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.tickets.choices import Channel, Level, Outcome, ResolutionCode, Status, TicketType
 from netdesk.tickets.events import event_created
@@ -55,6 +55,16 @@ def _check_new(*, ticket_type: str, channel: str, title: str, category: Category
     check_category_fits(category, ticket_type)
 
 
+def _priority(*, impact: int, urgency: int, known: int | None) -> int:
+    """The cell's priority; `known` when the caller read it with the
+    ticket's other references (`tickets.intake_refs`)."""
+    if known is None:
+        return priority_for(impact=impact, urgency=urgency)
+    checked_choice("impact", impact, Level)
+    checked_choice("urgency", urgency, Level)
+    return known
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -72,18 +82,21 @@ def ticket_create(
     group: SupportGroup | None = None,
     assignee: User | None = None,
     call: dict[str, Any] | None = None,
+    priority: int | None = None,
 ) -> Ticket:
     """Open a ticket for a customer. `call`, when given, is the call report of
     the contact that opened it (direction, started_at, duration_seconds,
     summary, outcome, and resolution_code and root_cause when the outcome is
-    "Resolved on the call") and is logged as the ticket's first interaction."""
+    "Resolved on the call") and is logged as the ticket's first interaction.
+    `priority`, when given, is the matrix's priority for impact × urgency,
+    already read by the caller."""
     require(actor, Action.TICKET_CREATE)
     title = title.strip()
     _check_new(ticket_type=ticket_type, channel=channel, title=title, category=category)
     check_belongs(customer, service, contact)
     group = group or default_intake_group()
     now = timezone.now()
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         ticket_type=ticket_type,
         channel=channel,
         category=category,
@@ -94,7 +107,7 @@ def ticket_create(
         description=description,
         impact=impact,
         urgency=urgency,
-        priority=priority_for(impact=impact, urgency=urgency),
+        priority=_priority(impact=impact, urgency=urgency, known=priority),
         status=Status.ASSIGNED if assignee else Status.NEW,
         group=group,
         assignee=assignee,
@@ -103,6 +116,7 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
+    _ticket_insert(ticket, opened_quietly=call is None)
     event_created(ticket=ticket, actor=actor, at=now)
     settled: CallResolution | None = None
     if call is not None:
@@ -117,13 +131,29 @@ def ticket_create(
             ticket_written=True,  # inserted above: not read again
             **report,
         )
-    ticket_changed(ticket)
+        ticket_changed(ticket)
     hooks_run("ticket_created", ticket=ticket, actor=actor)
     if assignee is not None:
         hooks_run("ticket_assigned", ticket=ticket, assignee=assignee, actor=actor)
     if settled is not None:
         settled.resolve(actor=actor, ticket=ticket)
     return ticket
+
+
+def _ticket_insert(ticket: Ticket, *, opened_quietly: bool) -> None:
+    """INSERT the new ticket. Opened without a call, nothing but its own
+    fields moves its clocks: the apps set what they derive from them before
+    the INSERT (service levels: the summary columns) and store the rest
+    right after it (the timers, one statement), with no read
+    (NETDESK_HOOKS["ticket_opening"]). A call's first response moves them:
+    then the timers are computed once the call is logged (`ticket_changed`)."""
+    if not opened_quietly:
+        ticket.save(force_insert=True)
+        return
+    after_insert = hooks_answers("ticket_opening", ticket=ticket)
+    ticket.save(force_insert=True)
+    for step in after_insert:
+        step()
 
 
 @dataclass(frozen=True)
