@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -275,6 +276,7 @@ def _kind_summary(samples: list[Sample], seconds: float) -> dict[str, Any]:
         "non2xx": sum(1 for s in good if not 200 <= s.status < 300),
         "errors": sum(1 for s in samples if s.error),
         "first_error": next((s.error for s in samples if s.error), ""),
+        "non2xx_statuses": dict(Counter(s.status for s in good if not 200 <= s.status < 300)),
         "latency": distribution_ms(s.latency for s in samples),
         "service_time": distribution_ms(s.service_time for s in samples),
         "waited_for_connection": sum(1 for s in samples if s.waited_for_connection),
