@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export NETDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-mail bench-channels bench-kb bench-alarms fuzz clean
+.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-soak bench-mail bench-channels bench-kb bench-alarms fuzz clean
 
 $(BIN)/netdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,17 @@ bench: dev
 	scripts/with-postgres.sh $(BIN)/python bench/dashboard.py
 	# The queue by due time beside by priority, 1,000,000 tickets (PostgreSQL).
 	scripts/with-postgres.sh $(BIN)/python bench/queue_due.py
+	# The desk's mixed workload at a fixed rate, 50/75/90 % of capacity: latency
+	# (coordinated omission corrected) and memory; the loaded SQLite database, then PostgreSQL.
+	$(BIN)/python bench/mixed_load.py --data-dir $(BENCH_DIR)/tickets --skip-load
+	scripts/with-postgres.sh $(BIN)/python bench/mixed_load.py
+
+# Ten minutes of the mixed workload at 75 % of capacity: does the memory of
+# the web workers and the background worker grow? (1,000,000 tickets, SQLite;
+# reuses the database `make bench` loaded when it is there.)
+bench-soak: dev
+	$(BIN)/python bench/mixed_load.py --data-dir $(BENCH_DIR)/tickets --levels "" --soak 600 \
+	  $(if $(wildcard $(BENCH_DIR)/tickets/netdesk.sqlite3),--skip-load)
 
 # Mail: 10,000 notices to a local SMTP server refusing every tenth once, on
 # SQLite then on a throwaway PostgreSQL cluster (4 deliverers).
