@@ -199,7 +199,7 @@ def schedule(count: int, rate: float, *, poisson: bool = False, seed: int = 1) -
 async def run_open(
     host: str,
     port: int,
-    plan: Sequence[tuple[float, Request]],
+    plan: Iterable[tuple[float, Request]],
     *,
     max_connections: int = 256,
     timeout: float = 30.0,
@@ -210,7 +210,9 @@ async def run_open(
     pool = Pool(host, port, max_connections)
     start = loop.time() + 0.05
     samples: list[Sample] = []
-    tasks: list[asyncio.Task[None]] = []
+    # Only unfinished requests are held, so a long soak does not keep a
+    # finished task per request.
+    pending: set[asyncio.Task[None]] = set()
     for offset, request in plan:
         intended = start + offset
         delay = intended - loop.time()
@@ -218,8 +220,10 @@ async def run_open(
             await asyncio.sleep(delay)
         sample = Sample(kind=request.kind, intended=intended)
         samples.append(sample)
-        tasks.append(asyncio.create_task(_one(pool, request, sample, timeout)))
-    await asyncio.gather(*tasks)
+        task = asyncio.create_task(_one(pool, request, sample, timeout))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    await asyncio.gather(*pending)
     pool.close()
     return samples
 
