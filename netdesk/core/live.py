@@ -23,6 +23,7 @@ can serve any listener.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg
 from django.conf import settings
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
@@ -331,6 +331,9 @@ class _Waker:
         params = connections["default"].get_connection_params()
         params.pop("cursor_factory", None)
         params.pop("context", None)
+        # psycopg is loaded here, on PostgreSQL only: a process on SQLite
+        # never needs it, and importing it cost every start about 0.1 s.
+        psycopg = importlib.import_module("psycopg")
         with psycopg.connect(**params, autocommit=True) as listener:
             listener.execute(f"LISTEN {CHANNEL}")
             # Listening first, then the cursor: nothing committed in between

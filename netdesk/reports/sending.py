@@ -20,14 +20,13 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from netdesk.accounts.models import User
 from netdesk.channels.models import OutboundKind
 from netdesk.channels.services.outbound import MailFile, outbound_queue
 from netdesk.core.csvexport import csv_text
 from netdesk.core.errors import ServiceError
-from netdesk.core.xlsxexport import XLSX_TYPE, xlsx_write
+from netdesk.core.xlsxexport import XLSX_ILLEGAL_CHARACTERS, XLSX_TYPE, xlsx_write
 from netdesk.reports.models import ReportSubscription
 from netdesk.reports.report_tables import RenderedReport
 from netdesk.reports.schedule import covered_period, desk_zone, next_run_after, schedule_of
@@ -64,7 +63,7 @@ def _storable_in_xlsx(rows: Sequence[Sequence[Any]]) -> Iterator[list[Any]]:
     ticket title from a mail may carry them); CSV keeps them."""
     for row in rows:
         yield [
-            ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row
+            XLSX_ILLEGAL_CHARACTERS.sub("", cell) if isinstance(cell, str) else cell for cell in row
         ]
 
 

@@ -14,14 +14,13 @@ from typing import Any
 
 from django.http import HttpResponseBase, QueryDict
 from django.utils import timezone
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from netdesk.accounts.models import User
 from netdesk.accounts.permissions import Action, require
 from netdesk.core.csvexport import TIME_FORMAT, csv_response, time_heading
 from netdesk.core.errors import ServiceError, ValidationFailed
 from netdesk.core.ratelimit import rate_count_bump
-from netdesk.core.xlsxexport import XLSX_MAX_ROWS, xlsx_response
+from netdesk.core.xlsxexport import XLSX_ILLEGAL_CHARACTERS, XLSX_MAX_ROWS, xlsx_response
 from netdesk.tickets.choices import Channel, Status, TicketType
 from netdesk.tickets.models.ticket import reference_for
 from netdesk.tickets.selectors import (
@@ -159,7 +158,7 @@ def _storable_in_xlsx(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
     title from a mail may carry them); CSV keeps them as they are."""
     for row in rows:
         yield [
-            ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row
+            XLSX_ILLEGAL_CHARACTERS.sub("", cell) if isinstance(cell, str) else cell for cell in row
         ]
 
 

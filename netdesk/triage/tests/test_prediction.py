@@ -1,22 +1,18 @@
 """A stored model answers with numpy alone: the same labels, confidences
-and evidence as the sparse (SciPy) weighing the model was trained with, and
-no scikit-learn or SciPy in a freshly started web process."""
+and evidence as the sparse (SciPy) weighing the model was trained with
+(that a started web process holds no scikit-learn or SciPy is in
+netdesk/core/tests/test_start.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 
 from netdesk.triage import features, textmodel, training
 from netdesk.triage.engine import Classifier, Sample
 
-ROOT = Path(__file__).resolve().parents[3]
 WORDS = {
     "fault": "no internet router blinking red line down outage since morning packet loss "
     "kein Internet Störung seit gestern sin conexión coupure",
@@ -176,28 +172,3 @@ def test_evidence_is_the_same_words_as_from_the_sparse_row():
         prediction = trained.predict(text)
         assert list(prediction.evidence) == list(dict.fromkeys(expected))[: textmodel.EVIDENCE]
         assert prediction.evidence
-
-
-def test_a_started_web_process_has_no_scikit_learn_or_scipy():
-    probe = (
-        "import sys, django\n"
-        "import netdesk.wsgi\n"
-        "from django.urls import get_resolver\n"
-        "get_resolver().url_patterns\n"
-        "from netdesk.triage import selectors, services, tasks, views\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'})\n"
-        "print(','.join(heavy) or 'none')\n"
-    )
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "netdesk.settings"}
-    answer = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-    assert answer.returncode == 0, answer.stderr[-2000:]
-    assert answer.stdout.strip().splitlines()[-1] == "none"
