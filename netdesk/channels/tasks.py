@@ -40,8 +40,11 @@ FETCH_LIMIT = 500
 # Outbound messages one tick sends.
 SEND_LIMIT = 100
 # How long a claimed mailbox is left to its worker; a worker killed while
-# fetching leaves the mailbox to the others after this.
-CLAIM = timedelta(minutes=5)
+# fetching leaves the mailbox to the others after this. Short, because a
+# claim that runs out while its fetch goes on costs nothing: the fetch lock
+# (channels.fetch_lock) keeps the second worker out, and the first one sets
+# the next fetch time when it is done.
+CLAIM = timedelta(seconds=30)
 # Mail stored but still unprocessed after this was left by a process killed
 # in between (a pipe's `netdesk mail ingest`, a fetcher): the tick takes it.
 # Longer than any one mail takes, so mail still on its way is left alone.
