@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export NETDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-soak bench-mail bench-channels bench-kb bench-alarms fuzz clean
+.PHONY: install dev demo test test-sqlite test-postgres test-browser lint typecheck bench bench-soak bench-mail bench-channels bench-kb bench-alarms fuzz scale-test clean
 
 $(BIN)/netdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,14 @@ bench-alarms: dev
 	$(BIN)/python bench/alarm_replay.py
 	$(BIN)/python bench/alarm_grouping_eval.py
 	$(BIN)/python bench/alarm_grouping_eval.py --data ../shared/data/alarms/24V_439N_Microwave
+
+# Scale-out under failures (docs/scale-out.md): a throwaway PostgreSQL
+# cluster, two web processes behind HAProxy and two workers, killed with
+# SIGKILL and started again while tickets, alarms, mail and service-level
+# timers flow; then every count is checked (SCALE_SECONDS of load).
+SCALE_SECONDS ?= 180
+scale-test: dev
+	scripts/with-postgres.sh $(BIN)/python bench/scale_test.py --seconds $(SCALE_SECONDS)
 
 # Ten minutes of schemathesis against the whole API: the suite's examples,
 # then new random ones (FUZZ_SECONDS to change the budget).
