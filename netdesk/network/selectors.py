@@ -58,6 +58,15 @@ class Topology:
             stack.extend(self.children.get(current, ()))
         return found
 
+    def below_within(self, element_ids: Iterable[int], hops: int) -> set[int]:
+        """The given elements and those at most `hops` below them."""
+        found = set(element_ids)
+        level = list(found)
+        for _ in range(hops):
+            level = [c for e in level for c in self.children.get(e, ()) if c not in found]
+            found.update(level)
+        return found
+
     def roots(self) -> list[int]:
         return [element_id for element_id, up in self.parent.items() if up is None]
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from netdesk.core.bulk import rows_update
+from netdesk.core.bulk import insert_rows, rows_update
 from netdesk.core.memo import Memo
 from netdesk.network.models import NetworkElement
 from netdesk.network.selectors import topology
@@ -42,6 +42,13 @@ FLAP_WINDOW = timedelta(minutes=15)
 # opens or grows incidents until it settles.
 FLAP_THRESHOLD = 3
 MAX_TEXT = 500
+NEW_ROW_FIELDS = (
+    "fingerprint", "source", "element", "element_ref", "name", "severity", "summary", "labels",
+    "state", "first_seen", "last_seen", "cleared_at", "occurrences", "suppressed_by",
+)  # fmt: skip
+NEW_ROW_ATTRIBUTES = tuple(
+    f"{name}_id" if name in ("element", "suppressed_by") else name for name in NEW_ROW_FIELDS
+)
 
 
 @dataclass(frozen=True)
@@ -259,6 +266,29 @@ def _take_fire(intake: _Intake, key: str, first: AlarmIn, count: int, last: Alar
     result.repeated += count - 1
 
 
+def _correlates(alarm: Alarm) -> bool:
+    """Serious, on a known element, outside maintenance, in no incident yet."""
+    return (
+        alarm.element_id is not None
+        and alarm.suppressed_by_id is None
+        and alarm.severity <= AlarmSeverity.MAJOR
+        and alarm.incident_id is None
+    )
+
+
+def _insert(rows: list[Alarm], correlated: list[Alarm]) -> None:
+    """Store the new rows. Only those to correlate need their ids back;
+    the rest (in a storm mostly minor ones) go in with one prepared INSERT,
+    which costs a fraction of what the ORM spends compiling SQL per row."""
+    Alarm.objects.bulk_create(correlated, batch_size=1000)
+    keep = {id(a) for a in correlated}
+    insert_rows(
+        Alarm,
+        NEW_ROW_FIELDS,
+        ([getattr(a, name) for name in NEW_ROW_ATTRIBUTES] for a in rows if id(a) not in keep),
+    )
+
+
 @transaction.atomic
 def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> IngestResult:
     """Take a batch of alarms in: deduplicate by fingerprint, apply clears,
@@ -273,21 +303,15 @@ def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> 
     for key, (first, count, last) in merged.items():
         take = _take_fire if last.firing else _take_clear
         take(intake, key, first, count, last)
-    Alarm.objects.bulk_create(intake.new_rows, batch_size=1000)
+    correlated = [a for a in intake.new_rows if _correlates(a)]
+    _insert(intake.new_rows, correlated)
     rows_update(
         Alarm,
         intake.changed,
         ["state", "cleared_at", "last_seen", "occurrences", "severity", "flaps", "is_flapping"],
     )
     # New rows, momentary ones included; re-fires that are not flapping.
-    candidates = [
-        a
-        for a in [*intake.new_rows, *intake.refired]
-        if a.element_id is not None
-        and a.suppressed_by_id is None
-        and a.severity <= AlarmSeverity.MAJOR
-        and a.incident_id is None
-    ]
+    candidates = [*correlated, *(a for a in intake.refired if _correlates(a))]
     if candidates:
         result.incidents = alarms_correlate(alarms=candidates, now=now)
     return result

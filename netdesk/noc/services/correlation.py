@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from netdesk.core.bulk import rows_update
 from netdesk.network.models import NetworkElement
 from netdesk.network.selectors import Topology, neighbours, topology
 from netdesk.noc.models import (
@@ -42,9 +43,15 @@ from netdesk.noc.models import (
     NetworkIncident,
 )
 from netdesk.noc.selectors import ACTIVE
-from netdesk.noc.services.incidents import incident_create, incident_impact_refresh
+from netdesk.noc.services.impact_refresh import incidents_impact_refresh
+from netdesk.noc.services.incident_open import incident_open_deferred, incidents_open_finish
 from netdesk.noc.services.lifecycle import MAX_HOPS, MAX_SPAN, live_elements, within_hops
-from netdesk.noc.services.root_cause import incident_root_cause_refresh
+from netdesk.noc.services.root_cause import incidents_root_cause_refresh
+
+# Up to this many elements below the touched roots, the unattached alarms
+# are read on those elements only; beyond, all of them (one scan).
+ORPHAN_FILTER_LIMIT = 5000
+NAMES_CHUNK = 5000
 
 
 def _failed_elements() -> set[int]:
@@ -124,7 +131,10 @@ class _Batch:
     incidents: list[NetworkIncident]
     live: dict[int, set[int]]  # incident pk -> elements with live alarms
     now: datetime
+    names: dict[int, tuple[str, str]] = field(default_factory=dict)  # element -> name, area
     touched: dict[int, NetworkIncident] = field(default_factory=dict)
+    opened: list[NetworkIncident] = field(default_factory=list)
+    notes: list[IncidentUpdate] = field(default_factory=list)  # written once, at the end
     rerooted: set[int] = field(default_factory=set)
     outside: dict[int, set[int]] = field(default_factory=dict)  # elements beyond the root's tree
 
@@ -167,30 +177,32 @@ def _match(
 
 
 def _open(batch: _Batch, alarm: Alarm, top: int, full: NetworkIncident | None) -> NetworkIncident:
-    element = NetworkElement.objects.select_related("area").get(pk=top)
-    where = f" in {element.area}" if element.area else ""
-    incident = incident_create(
+    name, area = batch.names[top]
+    where = f" in {area}" if area else ""
+    incident = incident_open_deferred(
         actor=None,
-        title=f"{alarm.name} on {element.name}",
+        title=f"{alarm.name} on {name}",
         detected_by=DetectedBy.ALARM,
         started_at=min(alarm.first_seen, batch.first_seen.get(top, alarm.first_seen)),
-        root_element=element,
-        technical_description=f"Opened from alarm {alarm.name} on {element.name}"
+        root_element_id=top,
+        technical_description=f"Opened from alarm {alarm.name} on {name}"
         f" ({alarm.summary or 'no summary'}).",
         customer_description=f"We are investigating a network fault{where}.",
+        split_from=full,
     )
     if full is not None:
-        incident.split_from = full
-        incident.save(update_fields=["split_from"])
         hours = MAX_SPAN.total_seconds() / 3600
-        IncidentUpdate.objects.create(
-            incident=incident,
-            at=batch.now,
-            state=incident.state,
-            technical_note=f"Opened beside {full.reference}, which started over {hours:g} hours"
-            " before this alarm and takes no new alarms.",
+        batch.notes.append(
+            IncidentUpdate(
+                incident=incident,
+                at=batch.now,
+                state=incident.state,
+                technical_note=f"Opened beside {full.reference}, which started over {hours:g}"
+                " hours before this alarm and takes no new alarms.",
+            )
         )
     batch.incidents.append(incident)
+    batch.opened.append(incident)
     return incident
 
 
@@ -230,25 +242,71 @@ def _merge_below(batch: _Batch, incident: NetworkIncident, at: datetime) -> None
             batch.live.setdefault(incident.pk, set()).update(batch.live.pop(other.pk, set()))
 
 
-def _attach(batch: _Batch, alarms: list[Alarm]) -> None:
-    """Write where each alarm went; firing alarms no incident holds yet,
-    up to MAX_HOPS below a touched root, are its symptoms."""
-    orphans = list(
-        Alarm.objects.filter(
-            state=AlarmState.FIRING, incident__isnull=True, element__isnull=False
-        ).values_list("id", "element_id")
-    )
+def _symptoms(batch: _Batch) -> dict[int, int]:
+    """Firing alarms no incident holds yet, up to MAX_HOPS below a touched
+    root: alarm id -> the incident that takes it (the last one touched,
+    where two roots lie above it). Read only on the elements that can be
+    below those roots."""
+    roots: dict[int, int] = {}
     for incident_pk, incident in batch.touched.items():
-        root = incident.root_element_id or 0
-        ids = [a.pk for a in alarms if a.incident is incident]
-        ids += [pk for pk, element in orphans if within_hops(batch.forest, element, root)]
-        Alarm.objects.filter(pk__in=ids).update(incident=incident)
-        outside = batch.outside.get(incident_pk)
-        if outside:
-            incident.elements.add(*outside)
-        if incident_pk in batch.rerooted or outside:
-            incident_impact_refresh(incident=incident, now=batch.now)
-        incident_root_cause_refresh(incident=incident, now=batch.now)
+        roots[incident.root_element_id or 0] = incident_pk
+    order = {pk: n for n, pk in enumerate(batch.touched)}
+    below = batch.forest.below_within(roots, MAX_HOPS)
+    orphans = Alarm.objects.filter(
+        state=AlarmState.FIRING, incident__isnull=True, element__isnull=False
+    )
+    if len(below) <= ORPHAN_FILTER_LIMIT:
+        orphans = orphans.filter(element_id__in=sorted(below))
+    taken: dict[int, int] = {}
+    for alarm_id, element_id in orphans.values_list("id", "element_id"):
+        over = [
+            roots[e] for e in batch.forest.path_to_root(element_id)[: MAX_HOPS + 1] if e in roots
+        ]
+        if over:
+            taken[alarm_id] = max(over, key=order.__getitem__)
+    return taken
+
+
+def _attach(batch: _Batch, alarms: list[Alarm]) -> None:
+    """Write where each alarm went and the symptoms each touched incident
+    takes, then finish the opened incidents and recount the impact of those
+    whose root or elements changed: a fixed number of queries, however many
+    incidents the batch opened."""
+    taken = _symptoms(batch)
+    for alarm in alarms:
+        if alarm.incident is not None:
+            # Placed in an incident this batch then merged: the one it went into.
+            taken[alarm.pk] = (alarm.incident.merged_into or alarm.incident).pk
+    rows_update(
+        Alarm,
+        [Alarm(pk=alarm_id, incident_id=incident_pk) for alarm_id, incident_pk in taken.items()],
+        ["incident"],
+    )
+    for incident_pk, outside in batch.outside.items():
+        batch.touched[incident_pk].elements.add(*outside)
+    incidents_open_finish(incidents=batch.opened, actor=None)
+    IncidentUpdate.objects.bulk_create(batch.notes)
+    opened = {i.pk for i in batch.opened}
+    changed = [
+        incident
+        for pk, incident in batch.touched.items()
+        if pk not in opened and (pk in batch.rerooted or pk in batch.outside)
+    ]
+    incidents_impact_refresh(incidents=changed, now=batch.now)
+    incidents_root_cause_refresh(incidents=list(batch.touched.values()), now=batch.now)
+
+
+def _names(element_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Name and area of each element an incident may open on: the failed
+    ones (an incident opens on the highest failed element, or the alarm's
+    own, which is failed too)."""
+    found: dict[int, tuple[str, str]] = {}
+    ids = sorted(element_ids)
+    for start in range(0, len(ids), NAMES_CHUNK):
+        rows = NetworkElement.objects.filter(pk__in=ids[start : start + NAMES_CHUNK])
+        for pk, name, area in rows.values_list("id", "name", "area__name"):
+            found[pk] = (name, area or "")
+    return found
 
 
 def alarms_correlate(*, alarms: list[Alarm], now: datetime) -> list[str]:
@@ -267,10 +325,12 @@ def alarms_correlate(*, alarms: list[Alarm], now: datetime) -> list[str]:
         .filter(state__in=ACTIVE, root_element__isnull=False)
         .order_by("id")
     )
+    failed = _failed_elements() | set(first_seen)
     batch = _Batch(
         forest=forest,
         links=neighbours(),
-        failed=_failed_elements() | set(first_seen),
+        failed=failed,
+        names=_names(failed),
         first_seen=first_seen,
         incidents=incidents,
         live=live_elements([i.pk for i in incidents], now),

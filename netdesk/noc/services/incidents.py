@@ -21,17 +21,20 @@ from netdesk.core.errors import (
 from netdesk.core.hooks import hooks_run
 from netdesk.core.locking import locked
 from netdesk.network.models import NetworkElement
-from netdesk.noc.impact import impact_of
 from netdesk.noc.models import (
     Alarm,
     AlarmState,
-    DetectedBy,
     IncidentState,
     IncidentTicket,
     IncidentUpdate,
     NetworkIncident,
 )
-from netdesk.noc.selectors import incident_element_ids
+from netdesk.noc.services.impact_refresh import incidents_impact_refresh
+from netdesk.noc.services.incident_open import (
+    check_interval,
+    incident_open_deferred,
+    incidents_open_finish,
+)
 from netdesk.noc.services.liaison import liaison_status_update
 from netdesk.tickets.choices import OPEN_STATUSES, ResolutionCode, RootCause
 from netdesk.tickets.events import (
@@ -44,28 +47,11 @@ from netdesk.tickets.events import (
 from netdesk.tickets.models import Ticket
 from netdesk.tickets.services import comment_add, ticket_resolve
 
-MAX_UPDATE_MINUTES = 24 * 60
-
-
-def _check_interval(minutes: int) -> None:
-    if not 5 <= minutes <= MAX_UPDATE_MINUTES:
-        raise ValidationFailed(
-            f"An update every {minutes} minutes is out of range.",
-            field="update_every_minutes",
-            value=minutes,
-            accepted=f"5 to {MAX_UPDATE_MINUTES} minutes",
-        )
-
 
 def incident_impact_refresh(*, incident: NetworkIncident, now: datetime | None = None) -> None:
     """Recount the services, customers and key accounts below the
     incident's elements (after any change to its elements)."""
-    impact = impact_of(incident_element_ids(incident))
-    incident.affected_services = impact.services
-    incident.affected_customers = impact.customers
-    incident.impact_computed_at = now or timezone.now()
-    incident.save(update_fields=["affected_services", "affected_customers", "impact_computed_at"])
-    incident.affected_key_accounts.set(impact.key_account_ids)
+    incidents_impact_refresh(incidents=[incident], now=now)
 
 
 @transaction.atomic
@@ -84,49 +70,19 @@ def incident_create(
 ) -> NetworkIncident:
     """Open an incident (by hand, from alarms, or from confirmed complaints).
     `actor` None is the desk itself correlating alarms."""
-    require(actor, Action.INCIDENT_MANAGE)
-    title = checked_text("title", title, 200)
-    checked_choice("detected_by", detected_by, DetectedBy.values)
-    _check_interval(update_every_minutes)
-    now = timezone.now()
-    started_at = started_at or now
-    if started_at > now + timedelta(minutes=5):
-        raise ValidationFailed(
-            "An incident cannot start in the future.",
-            field="started_at",
-            value=started_at.isoformat(),
-            accepted="a time up to now",
-        )
-    if eta is not None and eta < started_at:
-        raise ValidationFailed(
-            "The ETA is before the incident started.",
-            field="eta",
-            value=eta.isoformat(),
-            accepted=f"a time after {started_at.isoformat()}",
-        )
-    incident = NetworkIncident.objects.create(
+    incident = incident_open_deferred(
+        actor=actor,
         title=title,
         detected_by=detected_by,
-        detected_by_user=actor,
         started_at=started_at,
-        detected_at=now,
-        root_element=root_element,
+        root_element_id=root_element.pk if root_element is not None else None,
         technical_description=technical_description,
         customer_description=customer_description,
         eta=eta,
         update_every_minutes=update_every_minutes,
-        next_update_due=now + timedelta(minutes=update_every_minutes),
     )
     incident.elements.set(list(elements))
-    IncidentUpdate.objects.create(
-        incident=incident,
-        at=now,
-        author=actor,
-        state=incident.state,
-        technical_note=technical_description or "Incident opened.",
-        customer_message=customer_description,
-    )
-    incident_impact_refresh(incident=incident, now=now)
+    incidents_open_finish(incidents=[incident], actor=actor)
     return incident
 
 
@@ -186,7 +142,7 @@ def incident_update(
         incident.customer_description = customer_message.strip()
         changed.append("customer_description")
     if update_every_minutes is not None:
-        _check_interval(update_every_minutes)
+        check_interval(update_every_minutes)
         incident.update_every_minutes = update_every_minutes
         changed.append("update_every_minutes")
     scope_changed = root_element is not None or elements is not None

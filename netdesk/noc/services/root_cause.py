@@ -12,11 +12,13 @@ to trust it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
 
+from netdesk.core.bulk import rows_update
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.memo import Memo, data_changed
 from netdesk.network.selectors import topology
@@ -58,49 +60,65 @@ def learned_model() -> Learned:
     return _learned_memo.get()
 
 
-def incident_root_cause_refresh(*, incident: NetworkIncident, now: datetime) -> None:
-    """Rank the incident's alarms and store the likeliest root alarm with its
-    evidence in words (`probable_root_alarm`, `root_cause_evidence`); saved
-    only when either changed."""
-    del now  # the ranking reads only the alarms' own times
-    rows = (
-        Alarm.objects.filter(incident=incident)
-        .order_by("first_seen", "id")
-        .values_list("id", "name", "element_id", "element__name", "element_ref", "first_seen")
+def _ranked(group: list[GroupAlarm]) -> tuple[int | None, str]:
+    """The likeliest root alarm of a group and the evidence in words."""
+    if not group:
+        return None, ""
+    learned = learned_model()
+    # The forest only for alarms on elements of the inventory.
+    forest = topology() if any(isinstance(a.element, int) for a in group) else None
+    ranking = rank(
+        group,
+        weights=learned.weights,
+        history=learned.history,
+        ancestors=(
+            (lambda e: forest.ancestors(e) if isinstance(e, int) and e in forest else None)
+            if forest is not None
+            else None
+        ),
     )
-    group = [
-        GroupAlarm(
-            key=alarm_id,
-            kind=name,
-            element=element_id if element_id is not None else (ref or None),
-            start=first_seen.timestamp(),
-            place=element_name or ref,
-        )
-        for alarm_id, name, element_id, element_name, ref, first_seen in rows
-    ]
-    if group:
-        learned = learned_model()
-        # The forest only for alarms on elements of the inventory.
-        forest = topology() if any(isinstance(a.element, int) for a in group) else None
-        ranking = rank(
-            group,
-            weights=learned.weights,
-            history=learned.history,
-            ancestors=(
-                (lambda e: forest.ancestors(e) if isinstance(e, int) and e in forest else None)
-                if forest is not None
-                else None
-            ),
-        )
-        top_id = ranking.alarms[0].key
-        evidence = ranking.evidence
-    else:
-        top_id, evidence = None, ""
-    if incident.probable_root_alarm_id == top_id and incident.root_cause_evidence == evidence:
+    return ranking.alarms[0].key, ranking.evidence
+
+
+def incidents_root_cause_refresh(*, incidents: Sequence[NetworkIncident], now: datetime) -> None:
+    """Rank each incident's alarms and store the likeliest root alarm with
+    its evidence in words (`probable_root_alarm`, `root_cause_evidence`):
+    one read of all their alarms, and one write of those that changed."""
+    del now  # the ranking reads only the alarms' own times
+    if not incidents:
         return
-    incident.probable_root_alarm_id = top_id
-    incident.root_cause_evidence = evidence
-    incident.save(update_fields=["probable_root_alarm", "root_cause_evidence"])
+    groups: dict[int, list[GroupAlarm]] = {i.pk: [] for i in incidents}
+    rows = (
+        Alarm.objects.filter(incident_id__in=list(groups))
+        .order_by("incident_id", "first_seen", "id")
+        .values_list(
+            "incident_id", "id", "name", "element_id", "element__name", "element_ref", "first_seen"
+        )
+    )
+    for incident_id, alarm_id, name, element_id, element_name, ref, first_seen in rows:
+        groups[incident_id].append(
+            GroupAlarm(
+                key=alarm_id,
+                kind=name,
+                element=element_id if element_id is not None else (ref or None),
+                start=first_seen.timestamp(),
+                place=element_name or ref,
+            )
+        )
+    changed = []
+    for incident in incidents:
+        top_id, evidence = _ranked(groups[incident.pk])
+        if incident.probable_root_alarm_id == top_id and incident.root_cause_evidence == evidence:
+            continue
+        incident.probable_root_alarm_id = top_id
+        incident.root_cause_evidence = evidence
+        changed.append(incident)
+    rows_update(NetworkIncident, changed, ["probable_root_alarm", "root_cause_evidence"])
+
+
+def incident_root_cause_refresh(*, incident: NetworkIncident, now: datetime) -> None:
+    """The same for one incident; saved only when either changed."""
+    incidents_root_cause_refresh(incidents=[incident], now=now)
 
 
 def root_cause_learn(*, since: datetime, until: datetime, now: datetime) -> RootCauseModel | None:
