@@ -20,7 +20,7 @@ MAILBOX_ADDRESS = "support@isp.example"
 FIRST_RESPONSE_MINUTES = 1
 RESOLUTION_MINUTES = 2
 WARN_AT_PERCENT = 50
-# An escalation rule on resolution: a notice at three quarters of its time.
+# An escalation rule on first response: a notice at three quarters of its time.
 ESCALATE_AT_PERCENT = 75
 
 
@@ -101,7 +101,7 @@ def _short_service_level() -> None:
         name="Scale test duty officer",
         policy=policy,
         kind="sla",
-        metric=Metric.RESOLUTION,
+        metric=Metric.FIRST_RESPONSE,
         at_percent=ESCALATE_AT_PERCENT,
         action=EscalationAction.NOTIFY,
         notify=NotifyWhom.ADDRESS,
@@ -350,7 +350,7 @@ def check_escalations(cutoff: datetime) -> Check:
     )
     fired = set()
     due_not_fired = 0
-    for timer in SlaTimer.objects.filter(metric="resolution").exclude(state="cancelled"):
+    for timer in SlaTimer.objects.filter(metric="first_response").exclude(state="cancelled"):
         if timer.escalations_fired:
             fired.add(timer.ticket_id)
         elif (

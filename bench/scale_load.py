@@ -263,10 +263,11 @@ class Load:
             thread.join(timeout=GIVE_UP_SECONDS + 30)
 
     def _chaos(self, until: float, processes: Processes, kill_every: float) -> None:
-        """Kill a web process and a worker by turns, at random moments."""
+        """Kill a web process and a worker by turns, at random moments (at
+        most twice the mean apart, so a run of six means has both kinds)."""
         kind = self.draw.choice(["web", "worker"])
         while True:
-            wait = min(max(self.draw.expovariate(1 / kill_every), 3.0), 3 * kill_every)
+            wait = min(max(self.draw.expovariate(1 / kill_every), 3.0), 2 * kill_every)
             if time.monotonic() + wait >= until:
                 break
             time.sleep(wait)
