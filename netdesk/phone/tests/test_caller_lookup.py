@@ -78,6 +78,65 @@ def test_a_caller_behind_a_failed_element_hears_the_incidents_customer_text(endp
     assert CallerLookup.objects.get().incident_reference == incident.reference
 
 
+def _outage(element, *, elements=(), text="Outage"):
+    return incident_create(
+        actor=None,
+        title=text,
+        detected_by=DetectedBy.MANUAL,
+        root_element=element,
+        elements=elements,
+        customer_description=text,
+    )
+
+
+def test_the_newest_incident_on_the_callers_path_is_announced_not_one_elsewhere(endpoint):
+    # Given an aggregation switch above the caller's OLT, an older incident
+    # rooted elsewhere that holds the switch, and a newer one off the path.
+    _, token = endpoint
+    switch = f.element(name="AGG-1")
+    olt = f.element(name="OLT-1", upstream=switch)
+    elsewhere = f.element(name="OLT-9")
+    f.service(f.customer(phone=NUMBER), access_element=olt)
+    held = _outage(f.element(name="CORE-1"), elements=[switch], text="Core router down")
+    _outage(elsewhere, text="Another town")
+
+    body = lookup(token, NUMBER).json()
+
+    # Then the incident that holds an element on the path answers.
+    assert (body["incident"], body["message"]) == (held.reference, "Core router down.")
+
+    # When a newer incident is rooted on the OLT itself, it is the one told.
+    rooted = _outage(olt, text="Fibre cut")
+    body = lookup(token, NUMBER).json()
+    assert (body["incident"], body["message"]) == (rooted.reference, "Fibre cut.")
+
+
+def test_the_outage_lookup_costs_the_same_however_many_incidents_are_open(
+    endpoint, django_assert_num_queries
+):
+    _, token = endpoint
+    switch = f.element(name="AGG-1")
+    olt = f.element(name="OLT-1", upstream=switch)
+    others = [f.element(name=f"OLT-X{n}") for n in range(40)]
+    f.service(f.customer(phone=NUMBER), access_element=olt)
+    _outage(others[0], elements=[switch], text="Held")
+    assert lookup(token, NUMBER).json()["known_outage"] is True
+
+    # Endpoint, rate count, two caller queries, the active incidents, the
+    # caller's access elements, the data versions (topology), the incidents
+    # holding a path element, the record.
+    with django_assert_num_queries(9):
+        assert lookup(token, NUMBER).json()["message"] == "Held."
+    for n in range(1, 40, 2):
+        _outage(others[n], elements=others[n + 1 : n + 2], text=f"Elsewhere {n}")
+    with django_assert_num_queries(9):
+        assert lookup(token, NUMBER).json()["message"] == "Held."
+    # An incident rooted on the path needs no look at incidents' elements.
+    _outage(olt, text="Rooted")
+    with django_assert_num_queries(8):
+        assert lookup(token, NUMBER).json()["message"] == "Rooted."
+
+
 def test_a_caller_who_heard_the_notice_and_still_called_is_counted_on_the_call(endpoint):
     _, token = endpoint
     olt = f.element()
