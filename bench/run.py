@@ -51,6 +51,10 @@ SCENARIOS = [
     ("detail", "API: ticket detail by random reference"),
     ("search", "API: customer search (phone / name / account number)"),
     ("create", "API: create ticket for a random customer"),
+    # Creates measured while as many other connections read the queue API
+    # (two wrk processes at once); the readers' figures are stored as
+    # `read_while_creating`.
+    ("create_while_reading", "API: create, while as many connections read the queue API"),
 ]
 
 
@@ -77,13 +81,21 @@ class Server:
     """`netdesk serve` in its own process group, so stopping it also stops
     its granian workers and the background worker."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, serve_args: list[str]) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.log_file = log_path.open("w")
         self.process = subprocess.Popen(
-            [str(BIN / "netdesk"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                str(BIN / "netdesk"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *serve_args,
+            ],
             env=env,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
@@ -166,7 +178,37 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def wrk(
     base: str, connections: int, seconds: int, threads: int, arguments: list[str]
 ) -> dict[str, Any]:
-    command = [
+    command = wrk_command(base, connections, seconds, threads, arguments)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    return wrk_result(done.returncode, done.stdout, done.stderr)
+
+
+def wrk_side_by_side(
+    base: str, connections: int, seconds: int, threads: int, runs: list[list[str]]
+) -> list[dict[str, Any]]:
+    """Several wrk runs at the same time against the same server (creates
+    beside queue reads), each with its own connections; their results in
+    the order given."""
+    started = [
+        subprocess.Popen(
+            wrk_command(base, connections, seconds, threads, arguments),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for arguments in runs
+    ]
+    results = []
+    for process in started:
+        out, err = process.communicate()
+        results.append(wrk_result(process.returncode, out, err))
+    return results
+
+
+def wrk_command(
+    base: str, connections: int, seconds: int, threads: int, arguments: list[str]
+) -> list[str]:
+    return [
         WRK,
         f"-t{min(threads, connections)}",
         f"-c{connections}",
@@ -180,12 +222,14 @@ def wrk(
         "--",
         *arguments,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    for line in done.stdout.splitlines():
+
+
+def wrk_result(returncode: int, stdout: str, stderr: str) -> dict[str, Any]:
+    for line in stdout.splitlines():
         if line.startswith("NETDESK_RESULT "):
             result: dict[str, Any] = json.loads(line.removeprefix("NETDESK_RESULT "))
             return result
-    raise RuntimeError(f"wrk gave no result (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    raise RuntimeError(f"wrk gave no result (exit {returncode}):\n{stdout}{stderr}")
 
 
 def versions(env: dict[str, str]) -> dict[str, str]:
@@ -260,7 +304,8 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
                 "--password", PASSWORD, "--group", "Hotline")  # fmt: skip
         token = netdesk(env, "token", "create", "--user", USERNAME).strip().splitlines()[-1]
 
-        server = Server(env, scratch / "server.log")
+        server = Server(env, scratch / "server.log", args.serve_args)
+        result["serve_args"] = args.serve_args
         result["server_log"] = str(server.log_path)
         server.wait_ready()
         log(f"{db}: server up on {server.base}")
@@ -278,30 +323,22 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
             "search": [f"token={token}", f"terms={terms_path}"],
             "create": [f"token={token}", f"customers={customers}"],
         }
+        arguments["create_while_reading"] = arguments["create"]
         for scenario, _label in SCENARIOS:
             if scenario == "queue_html" and cookie is None:
                 continue
             if args.only and scenario not in args.only:
                 continue
-            per_connections: dict[str, Any] = {}
             for connections in args.connections:
-                run_arguments = [f"scenario={scenario}", *arguments[scenario]]
-                if args.warmup:
-                    wrk(server.base, connections, args.warmup, args.threads, run_arguments)
-                logged = server.log_path.stat().st_size
-                measured = wrk(server.base, connections, args.duration, args.threads, run_arguments)
-                # Answers wrk gave up on (timeouts) never reach its counters;
-                # the server's log still shows them if they failed.
-                measured["server_errors_logged"] = server.errors_since(logged)
-                per_connections[str(connections)] = measured
-                flag = "  << ERRORS" if failed(measured) else ""
-                log(
-                    f"{db} {scenario:<10} c={connections:<3} {measured['rps']:8.1f} req/s  "
-                    f"p50 {measured['p50_ms']:7.1f} ms  p99 {measured['p99_ms']:7.1f} ms  "
-                    f"non-2xx {measured['non2xx']}  server errors logged "
-                    f"{measured['server_errors_logged']}{flag}"
-                )
-            result["scenarios"][scenario] = per_connections
+                for name, measured in measure(server, scenario, arguments, connections, args):
+                    result["scenarios"].setdefault(name, {})[str(connections)] = measured
+                    flag = "  << ERRORS" if failed(measured) else ""
+                    log(
+                        f"{db} {name:<10} c={connections:<3} {measured['rps']:8.1f} req/s  "
+                        f"p50 {measured['p50_ms']:7.1f} ms  p99 {measured['p99_ms']:7.1f} ms  "
+                        f"non-2xx {measured['non2xx']}  server errors logged "
+                        f"{measured['server_errors_logged']}{flag}"
+                    )
     finally:
         if server is not None:
             server.stop()
@@ -309,6 +346,38 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)  # --data-dir, if given, stays
     return result
+
+
+def measure(
+    server: Server,
+    scenario: str,
+    arguments: dict[str, list[str]],
+    connections: int,
+    args: argparse.Namespace,
+) -> list[tuple[str, dict[str, Any]]]:
+    """One scenario at one concurrency: (name, figures) of each wrk run.
+    `create_while_reading` runs creates and queue reads side by side, each
+    with `connections` connections of its own."""
+    if scenario == "create_while_reading":
+        names = ["create_while_reading", "read_while_creating"]
+        runs = [
+            ["scenario=create", *arguments["create"]],
+            ["scenario=queue_api", *arguments["queue_api"]],
+        ]
+    else:
+        names = [scenario]
+        runs = [[f"scenario={scenario}", *arguments[scenario]]]
+    if args.warmup:
+        wrk_side_by_side(server.base, connections, args.warmup, args.threads, runs)
+    logged = server.log_path.stat().st_size
+    results = wrk_side_by_side(server.base, connections, args.duration, args.threads, runs)
+    # Answers wrk gave up on (timeouts) never reach its counters; the
+    # server's log still shows them if they failed (for side-by-side runs
+    # the count is of both).
+    errors = server.errors_since(logged)
+    for measured in results:
+        measured["server_errors_logged"] = errors
+    return list(zip(names, results, strict=True))
 
 
 def failed(measured: dict[str, Any]) -> bool:
@@ -404,6 +473,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--data-dir", help="SQLite: keep the database here (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep temp dirs and server logs")
+    parser.add_argument(
+        "--serve-args",
+        type=str.split,
+        default=[],
+        help="more arguments for `netdesk serve`, e.g. '--workers 1 --threads 16'",
+    )
     parser.add_argument("--stamp", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

@@ -159,6 +159,12 @@ def database(directory: Path) -> dict[str, Any]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"NETDESK_DATABASE_URL cannot be parsed: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Writers of one process take turns in arrival order before BEGIN
+        # IMMEDIATE instead of sleeping in SQLite's busy handler
+        # (netdesk.core.sqlite); NETDESK_SQLITE_WRITER_TURNS=0 goes back to
+        # Django's own backend.
+        if env_bool("NETDESK_SQLITE_WRITER_TURNS", default=True):
+            config["ENGINE"] = "netdesk.core.sqlite"
         # Keep each server thread's connection: opening one per request costs
         # the PRAGMAs below and a cold page cache every time.
         config["CONN_MAX_AGE"] = 600

@@ -1,0 +1,112 @@
+"""What one ticket create costs inside the process: POST /api/v1/tickets
+through Django's test client (no HTTP server, no other load), N times for
+random customers of the loaded database, then the statements of one create
+with their times and a cProfile of a few hundred.
+
+    NETDESK_DATA_DIR=DIR NETDESK_DATABASE_URL= python bench/create_profile.py --creates 500
+    scripts/with-postgres.sh python bench/create_profile.py ...   (after loading)
+
+Run it against a database loaded by bench/load_tickets.py; the creates stay
+in it (a few hundred tickets more)."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netdesk.settings")
+os.environ.setdefault("NETDESK_DEBUG", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from netdesk.accounts.models import Role  # noqa: E402
+from netdesk.accounts.services import token_create, user_create  # noqa: E402
+from netdesk.customers.models import Customer  # noqa: E402
+
+
+def body(customer_ids: list[int]) -> dict[str, Any]:
+    # The same request as the wrk create scenario (bench/wrk/netdesk.lua).
+    return {
+        "customer_id": random.choice(customer_ids),
+        "ticket_type": "fault",
+        "channel": "phone",
+        "title": "No internet since this morning",
+        "description": "Router shows red DSL light; customer restarted it twice.",
+    }
+
+
+def post(client: Client, payload: dict[str, Any]) -> None:
+    answer = client.post("/api/v1/tickets", payload, content_type="application/json")
+    if answer.status_code != 201:
+        raise SystemExit(f"create answered {answer.status_code}: {answer.content[:300]!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--creates", type=int, default=500)
+    parser.add_argument("--profile", type=int, default=200, help="creates under cProfile")
+    parser.add_argument("--out", help="write the figures here as JSON")
+    args = parser.parse_args()
+    name = f"bench-profile-{secrets.token_hex(3)}"
+    user = user_create(
+        username=name, role=Role.SERVICE_DESK_MANAGER, password=secrets.token_urlsafe(16)
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)[1]}")
+    customer_ids = list(Customer.objects.values_list("pk", flat=True)[:20000])
+    for _ in range(20):  # warm: memos, classifier, first connection
+        post(client, body(customer_ids))
+    times = []
+    for _ in range(args.creates):
+        payload = body(customer_ids)
+        began = time.perf_counter()
+        post(client, payload)
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    with CaptureQueriesContext(connection) as queries:
+        post(client, body(customer_ids))
+    statements = [(float(q["time"]) * 1000, q["sql"][:110]) for q in queries.captured_queries]
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(args.profile):
+        post(client, body(customer_ids))
+    profile.disable()
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(35)
+    figures = {
+        "database": connection.vendor,
+        "creates": args.creates,
+        "mean_ms": round(statistics.fmean(times), 2),
+        "p50_ms": round(times[len(times) // 2], 2),
+        "p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
+        "statements": len(statements),
+        "statement_ms": round(sum(ms for ms, _ in statements), 2),
+    }
+    print(json.dumps(figures, indent=1))
+    for ms, sql in statements:
+        print(f"{ms:7.2f} ms  {sql}")
+    print(text.getvalue())
+    if args.out:
+        Path(args.out).write_text(json.dumps(figures, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

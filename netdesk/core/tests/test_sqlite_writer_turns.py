@@ -1,0 +1,216 @@
+"""SQLite writers of one process take turns (netdesk.core.sqlite): many
+threads writing at once never meet "database is locked", and the turn is
+given back on every way a transaction ends.
+
+Each test opens its own database file through its own connection handler
+(one connection per thread, as the server keeps them), with SQLite's busy
+timeout at zero: any wait left to SQLite fails at once, so only the turns
+keep the writers apart."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, transaction
+from django.db.utils import ConnectionHandler
+
+from netdesk.core.writelock import WriterTurns, writer_turns
+
+THREADS = 16
+ROUNDS = 15
+
+
+def _handler(path: Path, engine: str) -> ConnectionHandler:
+    return ConnectionHandler(
+        {
+            "default": {
+                "ENGINE": engine,
+                "NAME": str(path),
+                "OPTIONS": {
+                    "init_command": "PRAGMA journal_mode=WAL;PRAGMA busy_timeout=0;",
+                    "transaction_mode": "IMMEDIATE",
+                    "timeout": 10,
+                },
+            }
+        }
+    )
+
+
+@contextmanager
+def _in_use(handler: ConnectionHandler, blocker: Any) -> Iterator[ConnectionHandler]:
+    """`transaction.atomic()` and on_commit work on this handler's
+    connections, outside the test database."""
+    with blocker.unblock(), mock.patch("django.db.transaction.connections", handler):
+        with handler["default"].cursor() as cursor:
+            cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, thread INTEGER, n INTEGER)")
+        try:
+            yield handler
+        finally:
+            handler.close_all()
+
+
+@pytest.fixture
+def database(tmp_path: Path, django_db_blocker: Any) -> Iterator[ConnectionHandler]:
+    handler = _handler(tmp_path / "turns.sqlite3", "netdesk.core.sqlite")
+    with _in_use(handler, django_db_blocker):
+        yield handler
+
+
+def _turns(handler: ConnectionHandler) -> WriterTurns:
+    return writer_turns(str(handler["default"].settings_dict["NAME"]))
+
+
+def _hammer(handler: ConnectionHandler, *, autocommit_too: bool) -> list[BaseException]:
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def writer(number: int) -> None:
+        connection = handler["default"]  # this thread's own connection
+        start.wait()
+        try:
+            for n in range(ROUNDS):
+                with transaction.atomic(using="default"), connection.cursor() as cursor:
+                    cursor.execute("SELECT count(*) FROM note WHERE thread = %s", [number])
+                    cursor.execute("INSERT INTO note (thread, n) VALUES (%s, %s)", [number, n])
+                if autocommit_too:
+                    with connection.cursor() as cursor:
+                        cursor.execute("UPDATE note SET n = n WHERE thread = %s", [number])
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def _rows(handler: ConnectionHandler) -> int:
+    with handler["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM note")
+        count: int = cursor.fetchone()[0]
+    return count
+
+
+def test_threads_writing_at_once_never_find_the_database_locked(database):
+    assert _hammer(database, autocommit_too=True) == []
+    assert _rows(database) == THREADS * ROUNDS
+    assert not _turns(database).held
+
+
+def test_without_the_turns_the_same_writers_do_find_it_locked(tmp_path, django_db_blocker):
+    # The test above can fail: Django's own backend, same load, same timeout.
+    handler = _handler(tmp_path / "plain.sqlite3", "django.db.backends.sqlite3")
+    with _in_use(handler, django_db_blocker):
+        errors = _hammer(handler, autocommit_too=False)
+    assert errors
+    assert all("locked" in str(error) for error in errors)
+
+
+def test_the_turn_is_given_back_when_the_transaction_fails(database):
+    connection = database["default"]
+    held: list[bool] = []
+
+    def fails() -> None:
+        with transaction.atomic(using="default"), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO note (thread, n) VALUES (1, 1)")
+            held.append(connection.holds_turn)
+            cursor.execute("INSERT INTO missing_table VALUES (1)")
+
+    with pytest.raises(Exception, match="missing_table"):
+        fails()
+    assert held == [True]
+    assert not connection.holds_turn
+    assert not _turns(database).held
+    assert _rows(database) == 0
+
+
+def _insert_then_fail(connection: Any) -> None:
+    with transaction.atomic(using="default"), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO note (thread, n) VALUES (1, 2)")
+        cursor.execute("INSERT INTO missing_table VALUES (1)")
+
+
+def test_nested_atomics_keep_one_turn_and_on_commit_runs_after_it(database):
+    connection = database["default"]
+    seen: list[bool] = []
+    with transaction.atomic(using="default"):
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO note (thread, n) VALUES (1, 1)")
+        with pytest.raises(Exception, match="missing_table"):
+            _insert_then_fail(connection)
+        assert connection.holds_turn  # the outer transaction goes on
+        with transaction.atomic(using="default"), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO note (thread, n) VALUES (1, 3)")
+        transaction.on_commit(lambda: seen.append(_turns(database).held), using="default")
+    assert seen == [False]
+    assert not connection.holds_turn
+    assert _rows(database) == 2
+
+
+def test_closing_the_connection_inside_a_transaction_gives_the_turn_back(database):
+    connection = database["default"]
+    connection.ensure_connection()
+    connection.set_autocommit(False)
+    connection._start_transaction_under_autocommit()
+    assert _turns(database).held
+    connection.close()
+    assert not _turns(database).held
+
+
+def test_a_writer_waiting_longer_than_the_timeout_is_told_the_database_is_locked(database):
+    database["default"].settings_dict["OPTIONS"]["timeout"] = 0.2
+    held = threading.Event()
+    done = threading.Event()
+
+    def holder() -> None:
+        with transaction.atomic(using="default"):
+            held.set()
+            done.wait(5)
+        database["default"].close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    try:
+        with pytest.raises(OperationalError, match="locked"), database["default"].cursor() as c:
+            c.execute("INSERT INTO note (thread, n) VALUES (9, 9)")
+    finally:
+        done.set()
+        thread.join()
+    assert not _turns(database).held
+
+
+def test_turns_are_handed_over_in_arrival_order():
+    turns = WriterTurns()
+    order: list[int] = []
+    assert turns.acquire(timeout=1)
+    arrived: list[Any] = []
+
+    def waiter(number: int) -> None:
+        assert turns.acquire(timeout=5)
+        order.append(number)
+        turns.release()
+
+    threads = []
+    for number in range(5):
+        thread = threading.Thread(target=waiter, args=(number,))
+        thread.start()
+        threads.append(thread)
+        while len(turns._waiting) < number + 1:  # queued before the next starts
+            threading.Event().wait(0.001)
+        arrived.append(number)
+    turns.release()
+    for thread in threads:
+        thread.join()
+    assert order == arrived == [0, 1, 2, 3, 4]
+    assert not turns.held
