@@ -1,26 +1,46 @@
 """Recomputing the service-level timers of many tickets at once (a policy
 or calendar change, `netdesk sla recompute`, imports, the demo): batches
 read with a few queries, the arithmetic in memory, and only the rows whose
-figures moved written back."""
+figures moved written back.
+
+Tickets whose inputs did not change since their figures were computed are
+skipped. A ticket's figures are a function of its facts (status, priority,
+group, customer and the rest the policy lookup and the clocks read), its
+timeline, the policies with their targets, calendars and escalation rules,
+and the time. Each recomputed ticket stores a fingerprint of the first
+three (`Ticket.sla_inputs`: the facts, the sum of its event ids, which
+moves whenever an event is added or removed, and a digest of the policies)
+and the moment from which the time alone would change its figures
+(`Ticket.sla_stable_until`: the first running clock falls due, or an input
+lies ahead of the time computed at). A batch reads the current fingerprint
+inputs of every ticket in its first query and recomputes only the tickets
+whose fingerprint differs or whose stable time has come; `force`
+recomputes all."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.db import connection, connections, transaction
-from django.db.models import Field, QuerySet
+from django.db.models import Field, Model, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from netdesk.core.bulk import rows_update
-from netdesk.sla.models import SlaTimer
+from netdesk.sla.models import EscalationRule, SlaPolicy, SlaTimer
 from netdesk.sla.selectors import (
+    FACT_COLUMNS,
+    FACT_DATETIMES,
+    TicketFacts,
+    TicketHistory,
     active_escalation_rules,
     active_policies,
-    facts_rows,
+    facts_of_row,
     histories,
     raw_rows,
 )
@@ -30,10 +50,11 @@ from netdesk.sla.timers import (
     SUMMARY_FIELDS,
     TicketSummary,
     TimerRow,
+    clock_running,
     recompute_ticket,
     ticket_summary,
 )
-from netdesk.tickets.models import Ticket
+from netdesk.tickets.models import Ticket, TicketEvent
 
 STORED = [name for name in ROW_COLUMNS if name != "pk"]
 _FIRED = cast("Field[Any, Any]", SlaTimer._meta.get_field("escalations_fired"))
@@ -67,25 +88,186 @@ def _timers_insert(rows: list[TimerRow]) -> None:
         cursor.executemany(sql, [db_values(row, STORED) for row in rows])
 
 
-def recompute_batch(ids: Sequence[int], now: datetime) -> int:
-    """Recompute the timers of these tickets with a few queries, writing
-    only the timers whose figures changed. Returns how many tickets."""
-    facts = facts_rows(ids)
-    found: dict[int, list[TimerRow]] = {t.pk: [] for t in facts}
-    query = SlaTimer.objects.filter(ticket_id__in=list(found)).values_list(*ROW_COLUMNS)
+# Raised whenever the arithmetic (engine.py, timers.py) starts giving other
+# figures for the same inputs: every stored fingerprint then differs, and
+# the next recompute goes through every ticket.
+ARITHMETIC_VERSION = 1
+# What the first query reads after FACT_COLUMNS.
+_FACTS = len(FACT_COLUMNS)
+_STATE_COLUMNS = ("sla_inputs", "sla_stable_until", *SUMMARY_FIELDS, "event_ids")
+_STATE_DATETIMES = (*FACT_DATETIMES, _FACTS + 1, _FACTS + 2, _FACTS + 3)
+# The ticket columns a recompute writes.
+TICKET_FIELDS = [*SUMMARY_FIELDS, "sla_inputs", "sla_stable_until"]
+
+
+def _values(obj: Model) -> tuple[object, ...]:
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def _by_pk(objects: Any) -> list[tuple[object, ...]]:
+    return [_values(obj) for obj in sorted(objects, key=lambda obj: obj.pk)]
+
+
+def policies_digest(policies: list[SlaPolicy], rules: list[EscalationRule]) -> bytes:
+    """A digest of what the figures read besides the ticket: the active
+    policies with their targets and calendars (hours, holidays), and the
+    escalation rules. Any edit to any of them gives another digest."""
+    parts: list[object] = [ARITHMETIC_VERSION]
+    for policy in policies:
+        calendar = policy.calendar
+        parts.append(
+            (
+                _values(policy),
+                _by_pk(policy.targets.all()),
+                _values(calendar),
+                _by_pk(calendar.hours.all()),
+                _by_pk(calendar.holidays.all()),
+            )
+        )
+    parts.extend(_values(rule) for rule in rules)
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class TicketState:
+    """A ticket as the first query of a batch reads it: its facts, the
+    fingerprint of its inputs now, and what was stored with its figures."""
+
+    facts: TicketFacts
+    inputs: int
+    stored_inputs: int | None
+    stable_until: datetime | None
+    summary: tuple[object, ...]
+
+    def stale(self, now: datetime) -> bool:
+        return self.stored_inputs != self.inputs or (
+            self.stable_until is not None and self.stable_until <= now
+        )
+
+
+@dataclass(slots=True)
+class TicketWrite:
+    """A ticket's summary with the fingerprint it was computed from."""
+
+    pk: int
+    sla_next_due_at: datetime | None
+    sla_warn_at: datetime | None
+    sla_paused: bool
+    sla_breached: bool
+    sla_inputs: int
+    sla_stable_until: datetime | None
+
+    def stored(self) -> tuple[object, ...]:
+        summary = (self.sla_next_due_at, self.sla_warn_at, self.sla_paused, self.sla_breached)
+        return (summary, self.sla_inputs, self.sla_stable_until)
+
+
+def _event_ids() -> Subquery:
+    """The sum of the ticket's event ids: it moves whenever an event is added
+    (ids only grow) or removed, and is read off the ticket's event index."""
+    events = (
+        TicketEvent.objects.filter(ticket_id=OuterRef("pk"))
+        .order_by()
+        .values("ticket_id")
+        .annotate(total=Sum("id"))
+        .values("total")
+    )
+    return Subquery(events)
+
+
+def ticket_states(ids: Sequence[int], digest: bytes) -> list[TicketState]:
+    """The tickets' facts, current fingerprints and stored fingerprints and
+    summaries, in id order: one query."""
+    query = (
+        Ticket.objects.filter(pk__in=list(ids))
+        .order_by("pk")
+        .annotate(event_ids=_event_ids())
+        .values_list(*FACT_COLUMNS, *_STATE_COLUMNS)
+    )
+    states = []
+    for row in raw_rows(query, datetimes=_STATE_DATETIMES):
+        inputs, stable, due, warn, paused, breached, events = row[_FACTS:]
+        facts = row[:_FACTS]
+        key = repr((*facts, events)).encode()
+        fingerprint = hashlib.blake2b(key, digest_size=8, key=digest).digest()
+        states.append(
+            TicketState(
+                facts=facts_of_row(facts),
+                inputs=int.from_bytes(fingerprint, "big", signed=True),
+                stored_inputs=inputs,
+                stable_until=stable,
+                # SQLite hands booleans back as 0 and 1.
+                summary=(due, warn, bool(paused), bool(breached)),
+            )
+        )
+    return states
+
+
+def stable_until(
+    ticket: TicketFacts, history: TicketHistory, timers: list[TimerRow], now: datetime
+) -> datetime | None:
+    """From when a recompute with nothing changed would give other figures:
+    when the first running clock that has not broken its target falls due
+    (it turns breached), or, should an input lie ahead of `now`, when it is
+    reached. Until then only a running clock's elapsed time moves, which
+    readers add themselves (selectors.timer_now)."""
+    moments = [
+        t.due_at
+        for t in timers
+        if t.state == "running" and t.due_at is not None and clock_running(t)
+    ]
+    inputs = [ticket.created_at, history.spans[-1].start, *history.updates]
+    inputs += [at for at in (ticket.first_response_at, ticket.resolved_at) if at is not None]
+    inputs += [stay.start for stay in history.stays[-1:]]
+    latest = max(inputs)
+    if latest > now:
+        moments.append(latest)
+    return min(moments, default=None)
+
+
+class Recomputed(NamedTuple):
+    tickets: int  # gone through
+    recomputed: int  # of them, recomputed: inputs changed (or forced)
+
+
+def recompute_batch(ids: Sequence[int], now: datetime, *, force: bool = False) -> Recomputed:
+    """Go through these tickets with one query, and recompute the timers of
+    those whose inputs changed (all with `force`) with a few more, writing
+    only the timers and tickets whose figures changed."""
+    policies, rules = active_policies(), active_escalation_rules()
+    states = ticket_states(ids, policies_digest(policies, rules))
+    stale = [state for state in states if force or state.stale(now)]
+    if stale:
+        _recompute(stale, now, policies, rules)
+    return Recomputed(len(states), len(stale))
+
+
+def _timer_rows(ids: list[int]) -> dict[int, list[TimerRow]]:
+    found: dict[int, list[TimerRow]] = {pk: [] for pk in ids}
+    query = SlaTimer.objects.filter(ticket_id__in=ids).values_list(*ROW_COLUMNS)
     datetimes = tuple(i for i, name in enumerate(ROW_COLUMNS) if name.endswith("_at"))
     for values in raw_rows(query, datetimes=datetimes):
         fired = values[-1]
         if isinstance(fired, str):
             values[-1] = [] if fired == "[]" else json.loads(fired)
         found[values[1]].append(TimerRow(*values))
+    return found
+
+
+def _recompute(
+    states: list[TicketState],
+    now: datetime,
+    policies: list[SlaPolicy],
+    rules: list[EscalationRule],
+) -> None:
+    facts = [state.facts for state in states]
+    found = _timer_rows([ticket.pk for ticket in facts])
     history = histories(facts)
-    stored = _stored_summaries(list(found))
-    policies, rules = active_policies(), active_escalation_rules()
     new: list[TimerRow] = []
     changed: list[TimerRow] = []
-    summaries: list[TicketSummary] = []
-    for ticket in facts:
+    tickets: list[TicketWrite] = []
+    for state in states:
+        ticket = state.facts
         before = {t.pk: (t.figures(), t.elapsed_seconds) for t in found[ticket.pk]}
         rows = recompute_ticket(
             ticket=ticket,
@@ -101,60 +283,62 @@ def recompute_batch(ids: Sequence[int], now: datetime) -> int:
             elif not row.same_figures(*before[row.pk]):
                 changed.append(row)
         summary = ticket_summary(ticket.pk, rows)
-        if stored.get(ticket.pk) != summary.values():
-            summaries.append(summary)
-    if new or changed or summaries:
+        write = TicketWrite(
+            pk=ticket.pk,
+            sla_next_due_at=summary.sla_next_due_at,
+            sla_warn_at=summary.sla_warn_at,
+            sla_paused=summary.sla_paused,
+            sla_breached=summary.sla_breached,
+            sla_inputs=state.inputs,
+            sla_stable_until=stable_until(ticket, history[ticket.pk], rows, now),
+        )
+        if write.stored() != (state.summary, state.stored_inputs, state.stable_until):
+            tickets.append(write)
+    if new or changed or tickets:
         with transaction.atomic():
             _timers_insert(new)
             rows_update(SlaTimer, changed, COMPUTED_FIELDS, values=db_values)
-            # Only the tickets whose summary moved: one executemany.
-            rows_update(Ticket, summaries, SUMMARY_FIELDS, values=db_values)
-    return len(facts)
+            # Only the tickets whose summary or fingerprint moved.
+            rows_update(Ticket, tickets, TICKET_FIELDS, values=db_values)
 
 
-def _stored_summaries(ids: list[int]) -> dict[int, tuple[object, ...]]:
-    query = Ticket.objects.filter(pk__in=ids).values_list("pk", *SUMMARY_FIELDS)
-    summaries: dict[int, tuple[object, ...]] = {}
-    for pk, due, warn, paused, breached in raw_rows(query, datetimes=(1, 2)):
-        # SQLite hands booleans back as 0 and 1.
-        summaries[pk] = (due, warn, bool(paused), bool(breached))
-    return summaries
-
-
-def _batch_in_child(job: tuple[list[int], datetime]) -> int:
-    return recompute_batch(*job)
+def _batch_in_child(job: tuple[list[int], datetime, bool]) -> Recomputed:
+    ids, now, force = job
+    return recompute_batch(ids, now, force=force)
 
 
 def sla_recompute_many(
     *,
     tickets: QuerySet[Ticket],
     now: datetime | None = None,
-    batch: int = 2000,
+    batch: int = 5000,
     processes: int = 1,
+    force: bool = False,
     progress: Callable[[int], object] | None = None,
-) -> int:
-    """Recompute the timers of many tickets in batches; with `processes` > 1
-    the batches are shared among that many worker processes (one per core:
-    the arithmetic is CPU-bound)."""
+) -> Recomputed:
+    """Go through many tickets in batches, recomputing those whose inputs
+    changed (every one with `force`); with `processes` > 1 the batches are
+    shared among that many worker processes (one per core: the arithmetic
+    is CPU-bound). Returns how many tickets were gone through and how many
+    of them recomputed."""
     now = now or timezone.now()
     ids = list(tickets.order_by("pk").values_list("pk", flat=True))
-    jobs = [(ids[at : at + batch], now) for at in range(0, len(ids), batch)]
-    done = 0
+    jobs = [(ids[at : at + batch], now, force) for at in range(0, len(ids), batch)]
     if processes <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            count = recompute_batch(*job)
-            done += count
-            if progress is not None:
-                progress(count)
-        return done
+        return _tally(map(_batch_in_child, jobs), progress)
     if connection.in_atomic_block:
         raise RuntimeError("Parallel recomputation cannot see an open transaction's rows.")
     # Children inherit the parent's memory but must open their own database
     # connections: a shared socket or SQLite handle would corrupt both.
     connections.close_all()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for count in pool.imap_unordered(_batch_in_child, jobs):
-            done += count
-            if progress is not None:
-                progress(count)
-    return done
+        return _tally(pool.imap_unordered(_batch_in_child, jobs), progress)
+
+
+def _tally(results: Iterable[Recomputed], progress: Callable[[int], object] | None) -> Recomputed:
+    done, recomputed = 0, 0
+    for result in results:
+        done, recomputed = done + result.tickets, recomputed + result.recomputed
+        if progress is not None:
+            progress(result.tickets)
+    return Recomputed(done, recomputed)

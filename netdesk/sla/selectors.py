@@ -78,17 +78,24 @@ def facts_of(ticket: Ticket) -> TicketFacts:
     )
 
 
+# Where the datetimes are among FACT_COLUMNS (raw_rows gives them their zone).
+FACT_DATETIMES = (2, 3, 4)
+
+
 def facts_rows(ids: Sequence[int]) -> list[TicketFacts]:
     """The facts of many tickets, in id order, without building models."""
     query = Ticket.objects.filter(pk__in=list(ids)).order_by("pk").values_list(*FACT_COLUMNS)
-    facts = []
-    for row in raw_rows(query, datetimes=(2, 3, 4)):
-        row[12] = row[12] or ""  # no service: no product
-        parent_segment = row.pop()
-        if serves_as_key_account(row[10], parent_segment):
-            row[10] = Segment.KEY_ACCOUNT
-        facts.append(TicketFacts(*row))
-    return facts
+    return [facts_of_row(row) for row in raw_rows(query, datetimes=FACT_DATETIMES)]
+
+
+def facts_of_row(row: Sequence[Any]) -> TicketFacts:
+    """TicketFacts from the values of FACT_COLUMNS, in that order."""
+    values = list(row)
+    values[12] = values[12] or ""  # no service: no product
+    parent_segment = values.pop()
+    if serves_as_key_account(values[10], parent_segment):
+        values[10] = Segment.KEY_ACCOUNT
+    return TicketFacts(*values)
 
 
 def raw_rows(query: QuerySet[Any], *, datetimes: tuple[int, ...] = ()) -> Iterator[list[Any]]:

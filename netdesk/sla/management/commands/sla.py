@@ -1,6 +1,8 @@
-"""`netdesk sla recompute [--open-only] [--processes N]`: recompute
-service-level timers, e.g. after changing policies or importing tickets.
-Only timers whose figures change are written."""
+"""`netdesk sla recompute [--open-only] [--force] [--processes N]`:
+recompute service-level timers, e.g. after changing policies or importing
+tickets. Tickets whose inputs did not change since their figures were
+computed are skipped (sla/recompute.py says how); only timers whose
+figures change are written."""
 
 from __future__ import annotations
 
@@ -24,7 +26,12 @@ class Command(BaseCommand):
         recompute.add_argument(
             "--open-only", action="store_true", help="only tickets that are still open"
         )
-        recompute.add_argument("--batch", type=int, default=2000, help="tickets per batch")
+        recompute.add_argument(
+            "--force",
+            action="store_true",
+            help="recompute every ticket, also those whose inputs did not change",
+        )
+        recompute.add_argument("--batch", type=int, default=5000, help="tickets per batch")
         recompute.add_argument(
             "--processes",
             type=int,
@@ -43,8 +50,12 @@ class Command(BaseCommand):
                 tickets=tickets,
                 batch=options["batch"],
                 processes=options["processes"],
+                force=options["force"],
                 progress=bar.update,
             )
         elapsed = time.monotonic() - started
-        rate = done / elapsed if elapsed else 0.0
-        self.stdout.write(f"Recomputed {done} tickets in {elapsed:.1f} s ({rate:.0f} per second).")
+        rate = done.tickets / elapsed if elapsed else 0.0
+        self.stdout.write(
+            f"Went through {done.tickets} tickets in {elapsed:.1f} s ({rate:.0f} per second); "
+            f"recomputed {done.recomputed} whose inputs had changed."
+        )
