@@ -10,6 +10,7 @@ from netdesk.noc.models.alarms import (
     RootCauseModel,
 )
 from netdesk.noc.models.baselines import ComplaintBaseline
+from netdesk.noc.models.impact import ImpactCustomer, ImpactElement, ImpactPair
 from netdesk.noc.models.incidents import (
     DetectedBy,
     IncidentState,
@@ -28,6 +29,9 @@ __all__ = [
     "AlarmState",
     "ComplaintBaseline",
     "DetectedBy",
+    "ImpactCustomer",
+    "ImpactElement",
+    "ImpactPair",
     "IncidentState",
     "IncidentTicket",
     "IncidentUpdate",
