@@ -4,6 +4,7 @@ call a selector or service, render."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -143,17 +144,33 @@ def _link(params: QueryDict, **changes: str) -> str:
     return query.urlencode()
 
 
+def _open_unless_asked(filters: TicketFilter, params: QueryDict) -> TicketFilter:
+    """The queue is the work still to do: open tickets, unless the page asks
+    for a status, for resolution dates or says `open` itself. (Listing the
+    closed ones too would also sort every ticket the group ever had.)"""
+    asked = (
+        "open" in params
+        or filters.status
+        or filters.resolved_after is not None
+        or filters.resolved_before is not None
+    )
+    return filters if asked else replace(filters, open_only=True)
+
+
 def _page(
     user: User, params: QueryDict, *, default_group: int | None, default_order: str, limit: int
 ) -> tuple[TicketFilter, list[dict[str, Any]], str | None, str]:
     """The filter, a page of lines, the next cursor and the error to show."""
-    filters = TicketFilter(group=default_group, order=default_order)
+    filters = TicketFilter(group=default_group, order=default_order, open_only=True)
     try:
-        filters = ticket_filter_from_query(
-            user=user,
-            params={k: params.getlist(k) for k in params if k != "view"},
-            default_group=default_group,
-            default_order=default_order,
+        filters = _open_unless_asked(
+            ticket_filter_from_query(
+                user=user,
+                params={k: params.getlist(k) for k in params if k != "view"},
+                default_group=default_group,
+                default_order=default_order,
+            ),
+            params,
         )
         rows, next_cursor = ticket_rows(
             user=user, filters=filters, cursor=params.get("cursor") or None, limit=limit

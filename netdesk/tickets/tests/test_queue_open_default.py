@@ -1,0 +1,41 @@
+"""The queue page lists the work still to do: open tickets of the group,
+unless a status, resolution dates or `open` itself are asked for."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from netdesk.tickets import services
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def refs_of(response) -> list[str]:
+    return [line["ref"] for line in response.context["tickets"]]
+
+
+@pytest.fixture
+def agent(client):
+    user = f.user()
+    client.force_login(user)
+    return user
+
+
+def test_resolved_tickets_leave_the_queue_and_come_back_when_asked_for(client, agent):
+    waiting = f.ticket(agent, title="Still down")
+    done = f.ticket(agent, title="Fixed yesterday")
+    services.ticket_resolve(actor=agent, ticket=done, resolution_code="fixed", root_cause="unknown")
+    group = str(waiting.group_id)
+
+    assert refs_of(client.get(reverse("queue"))) == [waiting.reference]
+    # Naming the group is a filter, and still the open work only.
+    assert refs_of(client.get(reverse("queue"), {"group": group})) == [waiting.reference]
+    # A status, resolution dates or open=0 ask for more than the open work.
+    resolved = client.get(reverse("queue"), {"group": group, "status": "resolved"})
+    assert refs_of(resolved) == [done.reference]
+    since = client.get(reverse("queue"), {"group": group, "resolved_after": "2000-01-01"})
+    assert refs_of(since) == [done.reference]
+    everything = client.get(reverse("queue"), {"group": group, "open": "0"})
+    assert sorted(refs_of(everything)) == sorted([waiting.reference, done.reference])
