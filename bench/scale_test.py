@@ -167,6 +167,7 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path) -> int:
         processes.stop_all()
         if dovecot is not None:
             dovecot.stop()
+            shutil.rmtree(dovecot.root, ignore_errors=True)
     return report(args, [c for c in checks if c is not None], load, processes, health, began)
 
 

@@ -50,7 +50,9 @@ class Command(BaseCommand):
             f"({workers} web workers{', background worker on' if worker else ''})"
         )
         server = Server(
-            "netdesk.wsgi:application",
+            # The desk's WSGI application, in web workers that stop when
+            # this process is killed (netdesk.core.serving).
+            "netdesk.core.serving:application",
             address=options["host"],
             port=options["port"],
             interface=Interfaces.WSGI,
