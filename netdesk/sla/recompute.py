@@ -24,7 +24,7 @@ import json
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
 from django.db import connection, connections, transaction
@@ -42,13 +42,13 @@ from netdesk.sla.selectors import (
     active_policies,
     facts_of_row,
     histories,
+    of_tickets,
     raw_rows,
 )
 from netdesk.sla.timers import (
     COMPUTED_FIELDS,
     ROW_COLUMNS,
     SUMMARY_FIELDS,
-    TicketSummary,
     TimerRow,
     clock_running,
     recompute_ticket,
@@ -60,17 +60,26 @@ STORED = [name for name in ROW_COLUMNS if name != "pk"]
 _FIRED = cast("Field[Any, Any]", SlaTimer._meta.get_field("escalations_fired"))
 
 
-def db_values(timer: SlaTimer | TimerRow | TicketSummary, names: list[str]) -> list[Any]:
+def _sqlite_moment(value: datetime) -> str:
+    # What Django's SQLite backend stores (naive UTC text), without its
+    # per-value settings and zone lookups.
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
+
+
+def db_values(timer: Any, names: list[str]) -> list[Any]:
     """Column values as the driver takes them, without Django's per-field
     preparation chain (the slowest part of writing a million timers)."""
-    adapt = connection.ops.adapt_datetimefield_value
+    sqlite = connection.vendor == "sqlite"
+    adapt = _sqlite_moment if sqlite else connection.ops.adapt_datetimefield_value
     values: list[Any] = []
     for name in names:
         value = getattr(timer, name)
         if isinstance(value, datetime):
             value = adapt(value)
         elif name == "escalations_fired":
-            value = _FIRED.get_db_prep_save(value, connection)
+            value = json.dumps(value) if sqlite else _FIRED.get_db_prep_save(value, connection)
         values.append(value)
     return values
 
@@ -130,19 +139,15 @@ def policies_digest(policies: list[SlaPolicy], rules: list[EscalationRule]) -> b
 
 @dataclass(slots=True)
 class TicketState:
-    """A ticket as the first query of a batch reads it: its facts, the
-    fingerprint of its inputs now, and what was stored with its figures."""
+    """A ticket to recompute, as the first query of a batch read it: its
+    facts, the fingerprint of its inputs now, and what was stored with its
+    figures."""
 
     facts: TicketFacts
     inputs: int
     stored_inputs: int | None
     stable_until: datetime | None
     summary: tuple[object, ...]
-
-    def stale(self, now: datetime) -> bool:
-        return self.stored_inputs != self.inputs or (
-            self.stable_until is not None and self.stable_until <= now
-        )
 
 
 @dataclass(slots=True)
@@ -175,32 +180,61 @@ def _event_ids() -> Subquery:
     return Subquery(events)
 
 
-def ticket_states(ids: Sequence[int], digest: bytes) -> list[TicketState]:
-    """The tickets' facts, current fingerprints and stored fingerprints and
-    summaries, in id order: one query."""
+def _aware(value: Any) -> datetime | None:
+    """A datetime column's value as read from the cursor, with its zone
+    (SQLite hands back naive UTC datetimes, or text)."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return cast("datetime", value).replace(tzinfo=UTC)
+
+
+def _state(row: Sequence[Any], inputs: int) -> TicketState:
+    facts = list(row[:_FACTS])
+    for index in FACT_DATETIMES:
+        facts[index] = _aware(facts[index])
+    stored, stable, due, warn, paused, breached, _ = row[_FACTS:]
+    return TicketState(
+        facts=facts_of_row(facts),
+        inputs=inputs,
+        stored_inputs=stored,
+        stable_until=_aware(stable),
+        # SQLite hands booleans back as 0 and 1.
+        summary=(_aware(due), _aware(warn), bool(paused), bool(breached)),
+    )
+
+
+def stale_tickets(
+    tickets: QuerySet[Ticket], digest: bytes, now: datetime, *, force: bool = False
+) -> tuple[int, list[TicketState]]:
+    """Go through the tickets with one query; return how many there were and,
+    in id order, those whose fingerprint differs from the stored one or whose
+    stable time has come (all with `force`). The fingerprint is taken of the
+    values as the driver hands them over: only stale rows are converted."""
     query = (
-        Ticket.objects.filter(pk__in=list(ids))
-        .order_by("pk")
+        tickets.order_by("pk")
         .annotate(event_ids=_event_ids())
         .values_list(*FACT_COLUMNS, *_STATE_COLUMNS)
     )
-    states = []
-    for row in raw_rows(query, datetimes=_STATE_DATETIMES):
-        inputs, stable, due, warn, paused, breached, events = row[_FACTS:]
-        facts = row[:_FACTS]
-        key = repr((*facts, events)).encode()
-        fingerprint = hashlib.blake2b(key, digest_size=8, key=digest).digest()
-        states.append(
-            TicketState(
-                facts=facts_of_row(facts),
-                inputs=int.from_bytes(fingerprint, "big", signed=True),
-                stored_inputs=inputs,
-                stable_until=stable,
-                # SQLite hands booleans back as 0 and 1.
-                summary=(due, warn, bool(paused), bool(breached)),
-            )
-        )
-    return states
+    sql, params = query.query.sql_with_params()
+    count, stale = 0, []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(10_000):
+            count += len(batch)
+            for row in batch:
+                key = repr((row[:_FACTS], row[-1])).encode()
+                digested = hashlib.blake2b(key, digest_size=8, key=digest).digest()
+                inputs = int.from_bytes(digested, "big", signed=True)
+                stable = row[_FACTS + 1]
+                if (
+                    force
+                    or inputs != row[_FACTS]
+                    or (stable is not None and cast("datetime", _aware(stable)) <= now)
+                ):
+                    stale.append(_state(row, inputs))
+    return count, stale
 
 
 def stable_until(
@@ -234,23 +268,29 @@ def recompute_batch(ids: Sequence[int], now: datetime, *, force: bool = False) -
     """Go through these tickets with one query, and recompute the timers of
     those whose inputs changed (all with `force`) with a few more, writing
     only the timers and tickets whose figures changed."""
+    return _recompute_tickets(Ticket.objects.filter(pk__in=list(ids)), now, force=force)
+
+
+def _recompute_tickets(tickets: QuerySet[Ticket], now: datetime, *, force: bool) -> Recomputed:
     policies, rules = active_policies(), active_escalation_rules()
-    states = ticket_states(ids, policies_digest(policies, rules))
-    stale = [state for state in states if force or state.stale(now)]
+    count, stale = stale_tickets(tickets, policies_digest(policies, rules), now, force=force)
     if stale:
         _recompute(stale, now, policies, rules)
-    return Recomputed(len(states), len(stale))
+    return Recomputed(count, len(stale))
 
 
 def _timer_rows(ids: list[int]) -> dict[int, list[TimerRow]]:
     found: dict[int, list[TimerRow]] = {pk: [] for pk in ids}
-    query = SlaTimer.objects.filter(ticket_id__in=ids).values_list(*ROW_COLUMNS)
+    query = SlaTimer.objects.filter(of_tickets(ids)).values_list(*ROW_COLUMNS)
     datetimes = tuple(i for i, name in enumerate(ROW_COLUMNS) if name.endswith("_at"))
     for values in raw_rows(query, datetimes=datetimes):
+        timers = found.get(values[1])
+        if timers is None:
+            continue  # a ticket in the id range that is not being recomputed
         fired = values[-1]
         if isinstance(fired, str):
             values[-1] = [] if fired == "[]" else json.loads(fired)
-        found[values[1]].append(TimerRow(*values))
+        timers.append(TimerRow(*values))
     return found
 
 
@@ -302,9 +342,13 @@ def _recompute(
             rows_update(Ticket, tickets, TICKET_FIELDS, values=db_values)
 
 
-def _batch_in_child(job: tuple[list[int], datetime, bool]) -> Recomputed:
-    ids, now, force = job
-    return recompute_batch(ids, now, force=force)
+# A batch: the tickets of the query with ids from..to, the time, and force.
+Job = tuple[QuerySet[Ticket], int, int, datetime, bool]
+
+
+def _batch_in_child(job: Job) -> Recomputed:
+    tickets, first, last, now, force = job
+    return _recompute_tickets(tickets.filter(pk__gte=first, pk__lte=last), now, force=force)
 
 
 def sla_recompute_many(
@@ -323,7 +367,11 @@ def sla_recompute_many(
     of them recomputed."""
     now = now or timezone.now()
     ids = list(tickets.order_by("pk").values_list("pk", flat=True))
-    jobs = [(ids[at : at + batch], now, force) for at in range(0, len(ids), batch)]
+    # Each batch reads its tickets by id range (cheaper than a list of ids).
+    jobs: list[Job] = [
+        (tickets, ids[at], ids[min(at + batch, len(ids)) - 1], now, force)
+        for at in range(0, len(ids), batch)
+    ]
     if processes <= 1 or len(jobs) <= 1:
         return _tally(map(_batch_in_child, jobs), progress)
     if connection.in_atomic_block:
