@@ -37,10 +37,10 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -150,7 +150,7 @@ class MemorySampler(threading.Thread):
     def __init__(self, root_pid: int, interval: float) -> None:
         super().__init__(daemon=True)
         self.root_pid, self.interval = root_pid, interval
-        self.samples: list[tuple[float, dict[int, tuple[str, float]]]] = []
+        self.samples: list[tuple[float, Snapshot]] = []
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -162,12 +162,30 @@ class MemorySampler(threading.Thread):
         self.stopping.set()
         self.join()
 
-    def since(self, began: float) -> list[tuple[float, dict[int, tuple[str, float]]]]:
+    def since(self, began: float) -> list[tuple[float, Snapshot]]:
         return [(t, found) for t, found in self.samples if t >= began]
 
 
-def processes_under(root: int) -> dict[int, tuple[str, float]]:
-    """pid -> (role, RSS MiB) for `root` and its descendants."""
+class Reading(NamedTuple):
+    """One process at one moment: its role, resident memory in all (VmRSS)
+    and its private part (RssAnon: heap and stacks, without the pages of
+    files it maps, such as SQLite's memory-mapped database, which the
+    kernel can drop at any time)."""
+
+    role: str
+    rss_mib: float
+    anon_mib: float
+
+
+Snapshot = dict[int, Reading]
+MEASURES: tuple[tuple[str, Callable[[Reading], float]], ...] = (
+    ("", lambda reading: reading.rss_mib),
+    ("anon_", lambda reading: reading.anon_mib),
+)
+
+
+def processes_under(root: int) -> Snapshot:
+    """pid -> Reading for `root` and its descendants."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -176,7 +194,7 @@ def processes_under(root: int) -> dict[int, tuple[str, float]]:
             except OSError:
                 continue
             parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: dict[int, tuple[str, float]] = {}
+    found: Snapshot = {}
     todo = [root]
     while todo:
         pid = todo.pop()
@@ -186,10 +204,13 @@ def processes_under(root: int) -> dict[int, tuple[str, float]]:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        rss = next(
-            (line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), "0"
-        )
-        found[pid] = (role_of(pid, root, command), int(rss) / 1024)
+        kib = {
+            line.split(":")[0]: int(line.split()[1])
+            for line in status.splitlines()
+            if line.startswith(("VmRSS", "RssAnon"))
+        }
+        role = role_of(pid, root, command)
+        found[pid] = Reading(role, kib.get("VmRSS", 0) / 1024, kib.get("RssAnon", 0) / 1024)
     return found
 
 
@@ -203,17 +224,26 @@ def role_of(pid: int, root: int, command: str) -> str:
     return "web worker"
 
 
-def peaks(samples: list[tuple[float, dict[int, tuple[str, float]]]]) -> dict[str, Any]:
-    """Per role: the highest RSS one process reached, and how many there were."""
-    per_pid: dict[int, tuple[str, float]] = {}
+def peaks(samples: list[tuple[float, Snapshot]]) -> dict[str, Any]:
+    """Per role: the highest RSS (and private RSS) one process reached, and
+    how many processes had that role."""
+    per_pid: dict[int, Reading] = {}
     for _, found in samples:
-        for pid, (role, mib) in found.items():
-            per_pid[pid] = (role, max(mib, per_pid.get(pid, (role, 0.0))[1]))
+        for pid, reading in found.items():
+            seen = per_pid.get(pid, Reading(reading.role, 0.0, 0.0))
+            per_pid[pid] = Reading(
+                reading.role,
+                max(seen.rss_mib, reading.rss_mib),
+                max(seen.anon_mib, reading.anon_mib),
+            )
     roles: dict[str, Any] = {}
-    for role, mib in per_pid.values():
-        entry = roles.setdefault(role, {"processes": 0, "peak_mib": 0.0})
+    for reading in per_pid.values():
+        entry = roles.setdefault(
+            reading.role, {"processes": 0, "peak_mib": 0.0, "peak_anon_mib": 0.0}
+        )
         entry["processes"] += 1
-        entry["peak_mib"] = round(max(entry["peak_mib"], mib), 1)
+        entry["peak_mib"] = round(max(entry["peak_mib"], reading.rss_mib), 1)
+        entry["peak_anon_mib"] = round(max(entry["peak_anon_mib"], reading.anon_mib), 1)
     return roles
 
 
@@ -230,33 +260,29 @@ def slope_per_minute(points: list[tuple[float, float]]) -> float:
 
 
 def soak_memory(
-    samples: list[tuple[float, dict[int, tuple[str, float]]]], began: float, fit_from: float
+    samples: list[tuple[float, Snapshot]], began: float, fit_from: float
 ) -> list[dict[str, Any]]:
-    """Per process: MiB at the start of the fit window and at the end, peak,
-    and the slope through the window."""
-    series: dict[int, list[tuple[float, float]]] = {}
-    roles: dict[int, str] = {}
+    """Per process: MiB at the start, at the start of the fit window and at
+    the end, peak, and the slope through the window; RSS and private RSS."""
+    series: dict[int, list[tuple[float, Reading]]] = {}
     for t, found in samples:
-        for pid, (role, mib) in found.items():
-            series.setdefault(pid, []).append((t - began, mib))
-            roles[pid] = role
+        for pid, reading in found.items():
+            series.setdefault(pid, []).append((t - began, reading))
     rows = []
     for pid, points in sorted(series.items()):
-        window = [(t, m) for t, m in points if t >= fit_from]
+        window = [(t, r) for t, r in points if t >= fit_from]
         if not window:
             continue
-        rows.append(
-            {
-                "pid": pid,
-                "role": roles[pid],
-                "start_mib": round(points[0][1], 1),
-                "fit_start_mib": round(window[0][1], 1),
-                "end_mib": round(points[-1][1], 1),
-                "peak_mib": round(max(m for _, m in points), 1),
-                "slope_mib_per_min": round(slope_per_minute(window), 3),
-                "samples": len(points),
-            }
-        )
+        row: dict[str, Any] = {"pid": pid, "role": points[-1][1].role, "samples": len(points)}
+        for name, pick in MEASURES:
+            row[f"{name}start_mib"] = round(pick(points[0][1]), 1)
+            row[f"{name}fit_start_mib"] = round(pick(window[0][1]), 1)
+            row[f"{name}end_mib"] = round(pick(points[-1][1]), 1)
+            row[f"{name}peak_mib"] = round(max(pick(r) for _, r in points), 1)
+            row[f"{name}slope_mib_per_min"] = round(
+                slope_per_minute([(t, pick(r)) for t, r in window]), 3
+            )
+        rows.append(row)
     return rows
 
 
@@ -415,8 +441,9 @@ def soak(
     memory = soak_memory(sampler.since(began), began, fit_from)
     for row in memory:
         run.log(
-            f"soak {row['role']} {row['pid']}: {row['fit_start_mib']} -> {row['end_mib']} MiB, "
-            f"slope {row['slope_mib_per_min']} MiB/min"
+            f"soak {row['role']} {row['pid']}: private {row['anon_fit_start_mib']} -> "
+            f"{row['anon_end_mib']} MiB, slope {row['anon_slope_mib_per_min']} MiB/min; "
+            f"RSS slope {row['slope_mib_per_min']} MiB/min"
         )
     return {
         "seconds": args.soak,
@@ -451,16 +478,22 @@ def markdown(runs: list[dict[str, Any]]) -> str:
                     f"| {latency['p50_ms']} | {latency['p99_ms']} | {latency['p99.9_ms']} "
                     f"| {latency['max_ms']} | {failed} | {lag} |"
                 )
-    lines += ["", "| DB | phase | process | peak RSS MiB |", "|---|---|---|---:|"]
+    lines += [
+        "",
+        "| DB | phase | process | peak RSS MiB | peak private MiB | private start → end MiB "
+        "| private slope MiB/min | RSS slope MiB/min |",
+        "|---|---|---|---:|---:|---|---:|---:|",
+    ]
     for result in runs:
         for role, entry in result.get("memory_peak", {}).items():
             lines.append(f"| {result['db']} | whole run | {role} ({entry['processes']}) "
-                         f"| {entry['peak_mib']} |")  # fmt: skip
+                         f"| {entry['peak_mib']} | {entry['peak_anon_mib']} | | | |")  # fmt: skip
         for row in result.get("soak", {}).get("memory", []):
             lines.append(
-                f"| {result['db']} | soak {result['soak']['seconds']} s | {row['role']} "
-                f"{row['pid']}: {row['fit_start_mib']} → {row['end_mib']} MiB, slope "
-                f"{row['slope_mib_per_min']} MiB/min | {row['peak_mib']} |"
+                f"| {result['db']} | soak {result['soak']['seconds']:.0f} s | {row['role']} "
+                f"{row['pid']} | {row['peak_mib']} | {row['anon_peak_mib']} "
+                f"| {row['anon_fit_start_mib']} → {row['anon_end_mib']} "
+                f"| {row['anon_slope_mib_per_min']} | {row['slope_mib_per_min']} |"
             )
     return "\n".join(lines) + "\n"
 
