@@ -476,6 +476,19 @@ def check_impact() -> Check:
     return check
 
 
+def check_processes(kills: Counter[str], orphans: list[int]) -> Check:
+    """Both kinds were killed, and no web worker outlived its server."""
+    check = Check(
+        "processes",
+        {"web_kills": kills["web"], "worker_kills": kills["worker"], "orphans": len(orphans)},
+    )
+    if orphans:
+        check.failures.append(f"web workers outlived their killed server: pids {orphans}")
+    if not (kills["web"] and kills["worker"]):
+        check.failures.append("the run was too short to kill a web process and a worker")
+    return check
+
+
 def _subtree(children: dict[int | None, list[int]], top: set[int]) -> set[int]:
     below, stack = set(), list(top)
     while stack:

@@ -122,6 +122,13 @@ class Process:
         if self.process is not None:
             self.process.wait()
 
+    def kill_main(self) -> None:
+        """SIGKILL to the main process only: its children must stop by
+        themselves (`netdesk serve`'s web workers do, netdesk.core.serving)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
     def stop(self) -> None:
         if not self.alive or self.process is None:
             return
@@ -199,7 +206,10 @@ class Processes:
 
     def kill_and_restart(self, kind: str, down_for: float) -> None:
         process = self.draw.choice(self.webs if kind == "web" else self.workers)
-        process.kill()
+        if kind == "web":
+            process.kill_main()
+        else:
+            process.kill()
         self.kills[kind] += 1
         time.sleep(down_for)
         process.start()
@@ -214,6 +224,23 @@ class Processes:
                 process.start()
         for port in self.web_ports:
             self._wait_ready(f"http://127.0.0.1:{port}/healthz")
+
+    def orphans(self) -> list[int]:
+        """Web workers still running whose `netdesk serve` was killed."""
+        mains = {w.process.pid for w in self.webs if w.process is not None and w.alive}
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                command = (proc / "cmdline").read_bytes().split(b"\0")
+                parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            ours = any(str(port).encode() in command for port in self.web_ports)
+            if ours and b"serve" in command and int(proc.name) not in mains and parent not in mains:
+                found.append(int(proc.name))
+        return found
 
     def stop_all(self) -> None:
         for process in [*self.webs, *self.workers, self.haproxy]:

@@ -4,8 +4,9 @@ processes. For `--seconds` it opens tickets with Idempotency-Keys (a client
 that times out, loses its connection or gets a 502/503/504 sends the same
 request with the same key again), posts alarm batches, delivers mail to a
 local Dovecot that the workers read, and lets service-level warnings and
-breaches fall due, while it kills one web process (its whole process
-group) or one worker with SIGKILL at random moments and starts it again.
+breaches fall due, while it kills one web process (`netdesk serve`, whose
+web worker must then stop by itself) or one worker with SIGKILL at random
+moments and starts it again.
 Then it checks and prints: every acknowledged create exists once, no key
 made two tickets, every alarm of an acknowledged batch exists once, every
 due warning and breach fired once, every delivered mail is one ticket, and
@@ -162,6 +163,7 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path) -> int:
             scale_checks.check_mail(load.mails) if dovecot else None,
             scale_checks.check_impact(),
         ]
+        checks.append(scale_checks.check_processes(processes.kills, orphans_left(processes)))
         health = http_status(processes.base + "/healthz")
     finally:
         processes.stop_all()
@@ -209,6 +211,16 @@ def settle(seconds: float, load: Load) -> Any:
     )
     connections.close_all()
     return cutoff
+
+
+def orphans_left(processes: Processes, seconds: float = 20) -> list[int]:
+    """Web workers of killed servers still running after `seconds` (they
+    get SIGTERM within a second of their server's death, and finish what
+    they serve)."""
+    deadline = time.monotonic() + seconds
+    while (orphans := processes.orphans()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return orphans
 
 
 def versions() -> dict[str, str]:
