@@ -6,12 +6,18 @@
 2. impact: a critical alarm on an OLT, an aggregation switch and the core,
    each timed from `alarms_ingest` (deduplication, correlation, incident,
    impact recount) to the first page of affected customers;
-3. intake: `netdesk serve`, then wrk POSTs prepared batches of 1,000
+3. the first outage of a new process (`--first-runs N`): N fresh
+   processes, each timing its first critical alarm on an OLT, which also
+   builds its topology and impact index;
+4. intake: `netdesk serve`, then wrk POSTs prepared batches of 1,000
    generic alarms (10 % major on OLTs, the rest minor and warning on random
    elements; after the first pass most are repeats, as in an alarm storm)
-   to /api/v1/noc/alarms for `--seconds`.
+   to /api/v1/noc/alarms for `--seconds`. With `--fresh`, every alarm and
+   incident is deleted first, so the run starts as on a new database
+   (every alarm new, about 1,000 incidents opened on the OLTs).
 
     python bench/noc.py [--data-dir DIR] [--subscribers N] [--seconds 20]
+        [--fresh] [--first-runs 5]
 """
 
 from __future__ import annotations
@@ -142,6 +148,43 @@ def time_impact(element: str) -> dict[str, Any]:
     }
 
 
+def clear_alarms() -> None:
+    """Back to a network without alarms or incidents, as a new database."""
+    from django.db import transaction
+
+    from netdesk.noc.models import Alarm, NetworkIncident
+
+    with transaction.atomic():
+        NetworkIncident.objects.update(probable_root_alarm=None, merged_into=None, split_from=None)
+        Alarm.objects.all().delete()
+        NetworkIncident.objects.all().delete()
+
+
+def first_outages(data_dir: Path, runs: int) -> dict[str, Any]:
+    """The first outage in each of `runs` new processes (an OLT each)."""
+    import statistics
+    import subprocess
+
+    times: list[float] = []
+    for run in range(runs):
+        olt = f"BN-OLT-{run % AGGREGATIONS:02d}-{(run * 7) % OLTS_PER_AGGREGATION:02d}"
+        done = subprocess.run(
+            [sys.executable, __file__, "--data-dir", str(data_dir), "--first-outage-of", olt],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        times.append(figures["to_first_page_s"])
+    return {
+        "runs": runs,
+        "min_s": min(times),
+        "median_s": round(statistics.median(times), 3),
+        "max_s": max(times),
+        "each_s": times,
+    }
+
+
 def write_batches(folder: Path, network: dict[str, Any], count: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     olts = network["olts"]
@@ -176,7 +219,7 @@ def intake(data_dir: Path, network: dict[str, Any], seconds: int, connections: i
     token = netdesk(env, "token", "create", "--user", USERNAME).strip().splitlines()[-1]
     bodies = data_dir / "alarm-batches"
     write_batches(bodies, network, 50)
-    server = Server(env, data_dir / "noc-server.log")
+    server = Server(env, data_dir / "noc-server.log", [])
     try:
         server.wait_ready()
         command = [
@@ -200,7 +243,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--skip-intake", action="store_true")
+    parser.add_argument("--fresh", action="store_true", help="delete alarms and incidents first")
+    parser.add_argument("--first-runs", type=int, default=5, help="new processes timed")
+    parser.add_argument("--first-outage-of", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.first_outage_of:
+        setup_django(args.data_dir)
+        print(json.dumps(time_impact(args.first_outage_of)))
+        return
     scratch = args.data_dir or Path(tempfile.mkdtemp(prefix="netdesk-bench-noc-"))
     scratch.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "NETDESK_DATA_DIR": str(scratch)}
@@ -208,6 +258,11 @@ def main() -> None:
     setup_django(scratch)
     results: dict[str, Any] = {"subscribers": args.subscribers}
     network = build_network(args.subscribers)
+    if args.fresh:
+        clear_alarms()
+    if args.first_runs:
+        results["first_outage_new_process"] = first_outages(scratch, args.first_runs)
+        log(f"first outage of a new process: {results['first_outage_new_process']}")
     # The first outage a process sees also builds its impact index; later
     # ones use it (it refreshes in the background).
     results["impact_first_in_process"] = time_impact(network["olt"])

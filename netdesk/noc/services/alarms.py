@@ -17,8 +17,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from netdesk.core.bulk import insert_rows, rows_update
@@ -166,13 +167,15 @@ class _Intake:
 def _stored(fingerprints: list[str], now: datetime) -> tuple[dict[str, Alarm], dict[str, Alarm]]:
     """The firing alarms of these fingerprints, and those that cleared
     within FLAP_WINDOW (a fire now is a flap)."""
+    # Their labels are not needed here, and decoding a thousand costs.
+    stored = Alarm.objects.defer("labels")
     firing = {
         a.fingerprint: a
-        for a in Alarm.objects.filter(fingerprint__in=fingerprints, state=AlarmState.FIRING)
+        for a in stored.filter(fingerprint__in=fingerprints, state=AlarmState.FIRING)
     }
     recently_cleared: dict[str, Alarm] = {}
     for alarm in (
-        Alarm.objects.filter(
+        stored.filter(
             fingerprint__in=[k for k in fingerprints if k not in firing],
             state=AlarmState.CLEARED,
             cleared_at__gte=now - FLAP_WINDOW,
@@ -266,6 +269,34 @@ def _take_fire(intake: _Intake, key: str, first: AlarmIn, count: int, last: Alar
     result.repeated += count - 1
 
 
+CHANGED_FIELDS = [
+    "state",
+    "cleared_at",
+    "last_seen",
+    "occurrences",
+    "severity",
+    "flaps",
+    "is_flapping",
+]
+
+
+def _changed_values(alarm: Alarm, names: list[str]) -> list[Any]:
+    """CHANGED_FIELDS' column values: in a storm most of a batch is repeats,
+    and Django's per-field preparation cost more than the UPDATEs."""
+    del names  # always CHANGED_FIELDS
+    at = connection.ops.adapt_datetimefield_value
+    cleared = at(alarm.cleared_at) if alarm.cleared_at is not None else None
+    return [
+        alarm.state,
+        cleared,
+        at(alarm.last_seen),
+        alarm.occurrences,
+        alarm.severity,
+        alarm.flaps,
+        alarm.is_flapping,
+    ]
+
+
 def _correlates(alarm: Alarm) -> bool:
     """Serious, on a known element, outside maintenance, in no incident yet."""
     return (
@@ -305,11 +336,7 @@ def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> 
         take(intake, key, first, count, last)
     correlated = [a for a in intake.new_rows if _correlates(a)]
     _insert(intake.new_rows, correlated)
-    rows_update(
-        Alarm,
-        intake.changed,
-        ["state", "cleared_at", "last_seen", "occurrences", "severity", "flaps", "is_flapping"],
-    )
+    rows_update(Alarm, intake.changed, CHANGED_FIELDS, values=_changed_values)
     # New rows, momentary ones included; re-fires that are not flapping.
     candidates = [*correlated, *(a for a in intake.refired if _correlates(a))]
     if candidates:
