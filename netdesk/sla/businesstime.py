@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 ZERO = timedelta(0)
+ONE_DAY = timedelta(days=1)
 # A calendar that never opens would make "add" search forever; stop looking
 # after this many days and say the calendar is unusable.
 SEARCH_LIMIT_DAYS = 3 * 366
@@ -158,10 +160,11 @@ class WorkingCalendar:
             return ZERO
         if self.always_open:
             return end.astimezone(UTC) - start.astimezone(UTC)  # real time across DST
-        if end - start > timedelta(days=2):
-            until_start, until_end = self._open_until(start), self._open_until(end)
-            if until_start is not None and until_end is not None:
-                return until_end - until_start
+        # Two lookups in the running totals, however short or long the span:
+        # cheaper than walking its windows, and the same sum.
+        until_start, until_end = self._open_until(start), self._open_until(end)
+        if until_start is not None and until_end is not None:
+            return until_end - until_start
         return self.windows_total(start, end)
 
     def windows_total(self, start: datetime, end: datetime) -> timedelta:
@@ -178,14 +181,40 @@ class WorkingCalendar:
         """The instant at which `amount` of open time has passed since `start`."""
         if amount < ZERO:
             raise ValueError(f"cannot add negative business time {amount}")
-        if amount == ZERO:
-            return start.astimezone(UTC)
+        if amount == ZERO or self.always_open:
+            return start.astimezone(UTC) + amount
+        found = self._add_by_totals(start, amount)
+        if found is not None:
+            return found
         remaining = amount
         for opens, closes in self.windows(start):
             length = closes - opens
             if length >= remaining:
                 return opens + remaining
             remaining -= length
+        raise CalendarNeverOpens(
+            f"the calendar has less than {amount} of working time in the next "
+            f"{SEARCH_LIMIT_DAYS} days"
+        )
+
+    def _add_by_totals(self, start: datetime, amount: timedelta) -> datetime | None:
+        """add_business_time through the running day totals: skip whole days
+        by their totals, then walk the windows of the day it ends in. None
+        when `start` lies before the totals' anchor."""
+        reached = self._open_until(start)
+        if reached is None:
+            return None
+        target = reached + amount
+        day = start.astimezone(self.zone).date()
+        for _ in range(SEARCH_LIMIT_DAYS):
+            following = day + ONE_DAY
+            if cast("timedelta", self._open_before(following)) >= target:
+                before = cast("timedelta", self._open_before(day))
+                for opens, closes in self._day_windows(day):
+                    if before + (closes - opens) >= target:
+                        return opens + (target - before)
+                    before += closes - opens
+            day = following
         raise CalendarNeverOpens(
             f"the calendar has less than {amount} of working time in the next "
             f"{SEARCH_LIMIT_DAYS} days"

@@ -137,3 +137,21 @@ def test_running_totals_agree_with_walking_the_windows(calendar, start, length):
     assert calendar.business_time_between(start, start + length) == calendar.windows_total(
         start, start + length
     )
+
+
+def walked_due(calendar: WorkingCalendar, start: datetime, amount: timedelta) -> datetime:
+    """Adding business time by walking the open windows one by one."""
+    remaining = amount
+    for opens, closes in calendar.windows(start):
+        if closes - opens >= remaining:
+            return opens + remaining
+        remaining -= closes - opens
+    raise AssertionError("the calendar never opens")
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendars(), instants, amounts.filter(lambda amount: amount > timedelta(0)))
+def test_adding_through_running_totals_agrees_with_walking_the_windows(calendar, start, amount):
+    # Due times are found by skipping whole days by their totals; they must
+    # land exactly where walking every window lands, across DST and holidays.
+    assert calendar.add_business_time(start, amount) == walked_due(calendar, start, amount)
