@@ -441,6 +441,7 @@ def check_impact() -> Check:
     on the elements below it (not merged into another incident)."""
     from netdesk.customers.models import Service, ServiceStatus
     from netdesk.network.models import NetworkElement
+    from netdesk.noc.impact import impact_recount
     from netdesk.noc.models import NetworkIncident
 
     children: dict[int | None, list[int]] = {}
@@ -461,14 +462,17 @@ def check_impact() -> Check:
             top.add(incident.root_element_id)
         below = _subtree(children, top)
         counted = [customer for element, customer in services if element in below]
-        if (incident.affected_services, incident.affected_customers) != (
-            len(counted),
-            len(set(counted)),
-        ):
+        recount = (len(counted), len(set(counted)))
+        # The NOC's own recount (from the services, without its index) agrees too.
+        theirs = impact_recount(sorted(top))
+        if (incident.affected_services, incident.affected_customers) != recount or (
+            theirs.services,
+            theirs.customers,
+        ) != recount:
             mismatched.append(
                 f"{incident.reference}: stored {incident.affected_services} services/"
                 f"{incident.affected_customers} customers, recount {len(counted)}/"
-                f"{len(set(counted))}"
+                f"{len(set(counted))}, impact_recount {theirs.services}/{theirs.customers}"
             )
     check = Check("impact", {"incidents": len(incidents), "mismatched": len(mismatched)})
     if mismatched:
