@@ -3,12 +3,45 @@ Several may run at once on PostgreSQL (rows are claimed with SKIP LOCKED)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, connection
 from django.utils.module_loading import import_string
+
+from netdesk.core.ticks import ticks_abandoned
+
+logger = logging.getLogger("netdesk.worker")
+# How often a worker looks for ticks whose worker was killed mid-run.
+ABANDONED_CHECK_SECONDS = 60.0
+
+
+def ticks_start() -> None:
+    """Recurring work (the service-level clock) queues its next run itself;
+    these hooks start it when no run is waiting, e.g. on a fresh install."""
+    for hook in settings.NETDESK_WORKER_STARTUP:
+        import_string(hook)()
+
+
+def _watch_abandoned(stop: threading.Event) -> None:
+    """Start the ticks again whenever a run of one was abandoned by a
+    killed worker (netdesk.core.ticks)."""
+    while not stop.wait(ABANDONED_CHECK_SECONDS):
+        try:
+            abandoned = ticks_abandoned()
+            if abandoned:
+                logger.warning(
+                    "%d tick runs abandoned by a stopped worker; ticks started again", abandoned
+                )
+                ticks_start()
+        except DatabaseError:
+            logger.exception("looking for abandoned tick runs failed; trying again later")
+        finally:
+            connection.close()
 
 
 class Command(BaseCommand):
@@ -26,9 +59,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # Recurring work (the service-level clock) queues its next run itself;
-        # these hooks start it when no run is waiting, e.g. on a fresh install.
-        for hook in settings.NETDESK_WORKER_STARTUP:
-            import_string(hook)()
+        ticks_start()
         extra = ["--batch"] if options["batch"] else []
-        call_command("db_worker", "--interval", str(options["interval"]), *extra)
+        stop = threading.Event()
+        if not options["batch"]:
+            threading.Thread(
+                target=_watch_abandoned, args=(stop,), name="netdesk-ticks-watch", daemon=True
+            ).start()
+        try:
+            call_command("db_worker", "--interval", str(options["interval"]), *extra)
+        finally:
+            stop.set()
