@@ -332,6 +332,8 @@ NETDESK_ROLLUP_MINUTES = config.env_int("NETDESK_ROLLUP_MINUTES", 5, minimum=1)
 # Long polls (chat, screen pop) each hold a web thread while they wait:
 # each web process keeps this many threads for them beside its request threads.
 NETDESK_LIVE_WAITERS = config.env_int("NETDESK_LIVE_WAITERS", 256, minimum=1)
+# Web worker processes of `netdesk serve` (0: one per CPU core).
+NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
 # On PostgreSQL only this many threads of a web process keep their database
 # connection between requests (netdesk.core.connections).
 NETDESK_DATABASE_CONNECTIONS_KEPT = config.env_int(

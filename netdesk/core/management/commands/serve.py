@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("NETDESK_WEB_WORKERS", "0")) or None,
+            default=settings.NETDESK_WEB_WORKERS or None,
             help="web worker processes (default: one per CPU core)",
         )
         parser.add_argument("--threads", type=int, default=8, help="request threads per web worker")
