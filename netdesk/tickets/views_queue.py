@@ -27,6 +27,7 @@ from netdesk.tickets.listing import FILTER_PARAMETERS, TicketFilter, merged_para
 from netdesk.tickets.models import SavedView
 from netdesk.tickets.models.ticket import reference_for
 from netdesk.tickets.models.views import DEFAULT_COLUMNS, QUEUE_COLUMNS
+from netdesk.tickets.queue_cells import with_cells
 from netdesk.tickets.saved_view_selectors import (
     queue_default_of,
     saved_view_get,
@@ -204,7 +205,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     columns = list(view.columns) if view is not None else list(DEFAULT_COLUMNS)
     context = {
-        "tickets": tickets,
+        "tickets": with_cells(tickets, columns),
         "columns": columns,
         "headers": [
             {
@@ -249,7 +250,7 @@ def at_risk_view(request: HttpRequest) -> HttpResponse:
     minutes = filters.at_risk if filters.at_risk is not None else settings.NETDESK_AT_RISK_MINUTES
     columns = ["ref", "prio", "title", "customer", "status", "group", "assignee", "due"]
     context = {
-        "tickets": tickets,
+        "tickets": with_cells(tickets, columns),
         "columns": columns,
         "headers": [{"name": c, "label": COLUMN_LABELS[c]} for c in columns],
         "counts": [

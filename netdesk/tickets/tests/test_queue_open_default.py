@@ -39,3 +39,16 @@ def test_resolved_tickets_leave_the_queue_and_come_back_when_asked_for(client, a
     assert refs_of(since) == [done.reference]
     everything = client.get(reverse("queue"), {"group": group, "open": "0"})
     assert sorted(refs_of(everything)) == sorted([waiting.reference, done.reference])
+
+
+def test_queue_cells_are_escaped_and_follow_the_chosen_columns(client, agent):
+    ticket = f.ticket(agent, title='<b>"Router" & modem</b>')
+    page = client.get(reverse("queue")).content.decode()
+    assert "&lt;b&gt;&quot;Router&quot; &amp; modem&lt;/b&gt;" in page
+    assert "<b>" not in page.split('id="queue-table"')[1]
+    assert f'<td><a href="/tickets/{ticket.reference}/">{ticket.reference}</a></td>' in page
+    assert f'<span class="badge prio-{ticket.priority}"' in page
+    line = client.get(reverse("queue")).context["tickets"][0]
+    # One cell per default column, in order: the reference first.
+    assert line["cells"][0].startswith("<td><a href=")
+    assert len(line["cells"]) == len(client.get(reverse("queue")).context["columns"])
