@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from netdesk.accounts.models import ApiToken, SupportGroup, Tier, User
+from netdesk.core.admin import DataChangedMixin
 
 
 @admin.register(User)
@@ -15,13 +16,15 @@ class NetDeskUserAdmin(UserAdmin):  # type: ignore[type-arg]
     )
 
 
+# Tiers and groups are kept by each process for ticket intake (the intake
+# group): an edit here marks the table changed (`core.memo`).
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TierAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "kind", "level")
 
 
 @admin.register(SupportGroup)
-class SupportGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SupportGroupAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "tier", "supervisor", "is_active")
     filter_horizontal = ("members",)
 

@@ -1,20 +1,24 @@
 """What a new ticket refers to, read in one query: the customer (as the
 caller may see it, with its parent account), the service and contact named
-(each only when it is the customer's), the category and group named (only
-when active), the desk's intake group and the priority of the impact ×
-urgency cell.
+(each only when it is the customer's), and the category and group named
+(only when active); the desk's intake group and the priority matrix come
+from a memo.
 
-Opening a ticket is the desk's busiest write. Read one by one these are six
-or seven statements before the ticket's own INSERT; as one statement the
-database does the same checks in one round trip. Service and contact hang
-off the customer (joins limited to the id asked for); the category, the
-groups and the priority share no key with the customer, so each comes as a
-scalar subquery answering its row as a JSON object, which becomes a model
-instance again here. Nothing is cached: a group deactivated a moment ago is
-refused at once."""
+Opening a ticket is the desk's busiest write. Read one by one these are up
+to seven statements before the ticket's own INSERT. Service and contact
+hang off the customer (joins limited to the id asked for); a category or
+group named shares no key with the customer, so each comes as a scalar
+subquery answering its row as a JSON object, which becomes a model
+instance again here. The intake group (the first active first-line group)
+and the impact × urgency matrix change only when an administrator edits
+them, and every such edit marks its table changed (`core.memo`): each
+process keeps them, checked against the version tokens the request reads
+anyway. Building the subqueries costs more CPU than reading two small
+tables through the memo, so those two are not part of the statement."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +27,7 @@ from django.db.models.functions import JSONObject
 
 from netdesk.accounts.models import SupportGroup, Tier, TierKind, User
 from netdesk.core.errors import ValidationFailed
+from netdesk.core.memo import Memo
 from netdesk.customers.models import Contact, Customer, Service
 from netdesk.customers.selectors import customers_visible_to
 from netdesk.tickets.models import Category, PriorityRule
@@ -39,8 +44,36 @@ class IntakeRefs:
     service: Service | None
     contact: Contact | None
     category: Category | None
-    group: SupportGroup | None  # the group named, else the intake group
+    group: SupportGroup | None  # the group named, else the intake group (None: none)
     priority: int | None  # None: impact or urgency is not a level
+
+
+@dataclass(frozen=True)
+class _Desk:
+    intake_group: SupportGroup | None  # None: no active first-line group
+    matrix: dict[tuple[int, int], int]
+
+
+def _desk_build() -> _Desk:
+    matrix = {cell: int(priority) for cell, priority in DEFAULT_MATRIX.items()}
+    matrix.update(
+        ((impact, urgency), priority)
+        for impact, urgency, priority in PriorityRule.objects.values_list(
+            "impact", "urgency", "priority"
+        )
+    )
+    intake = (
+        SupportGroup.objects.filter(is_active=True, tier__kind=TierKind.FIRST_LINE)
+        .select_related("tier")
+        .order_by("id")
+        .first()
+    )
+    return _Desk(intake_group=intake, matrix=matrix)
+
+
+# The intake group and the matrix, kept per process until an edit of
+# groups, tiers or the matrix marks its table changed (the admin does).
+_desk: Memo[_Desk] = Memo(_desk_build, depends_on=[SupportGroup, Tier, PriorityRule])
 
 
 def _as_json(query: QuerySet[Any], names: list[str], **extra: Any) -> Subquery:
@@ -104,19 +137,17 @@ def intake_refs(
             asked_contact=FilteredRelation("contacts", condition=Q(contacts__pk=contact_id))
         )
         related.append("asked_contact")
-    groups = SupportGroup.objects.filter(is_active=True)
-    named = groups.filter(pk=group_id) if group_id is not None else None
-    intake = groups.filter(tier__kind=TierKind.FIRST_LINE).order_by("id")
-    rows: dict[str, Any] = {
-        "group_row": _group_json(named if named is not None else intake),
-        "priority_cell": Subquery(
-            PriorityRule.objects.filter(impact=impact, urgency=urgency).values("priority")[:1]
-        ),
-    }
+    annotations: dict[str, Any] = {}
+    if group_id is not None:
+        named = SupportGroup.objects.filter(pk=group_id, is_active=True)
+        annotations["group_row"] = _group_json(named)
     if category_id is not None:
-        category = Category.objects.filter(pk=category_id, is_active=True)
-        rows["category_row"] = _as_json(category, CATEGORY_FIELDS)
-    query = query.select_related(*related).annotate(**rows)
+        active = Category.objects.filter(pk=category_id, is_active=True)
+        annotations["category_row"] = _as_json(active, CATEGORY_FIELDS)
+    if len(related) > 1:
+        query = query.select_related(*related)
+    if annotations:
+        query = query.annotate(**annotations)
     customer = query.first()
     if customer is None:
         raise ValidationFailed(
@@ -125,16 +156,24 @@ def intake_refs(
             value=customer_id,
             accepted="the id of a customer you may see (GET /api/v1/customers?q=)",
         )
-    if customer.priority_cell is None:  # type: ignore[attr-defined]
-        # The matrix has no row for the cell (a fresh install): the default.
-        default = DEFAULT_MATRIX.get((impact, urgency))
-        customer.priority_cell = None if default is None else int(default)  # type: ignore[attr-defined]
-    return _checked(
+    service, contact, category, group = _checked(
         customer,
         service_id=service_id,
         contact_id=contact_id,
         category_id=category_id,
         group_id=group_id,
+    )
+    desk = _desk.get()
+    if group is None and desk.intake_group is not None:
+        # A copy: the memo's instance is shared by every thread.
+        group = copy.copy(desk.intake_group)
+    return IntakeRefs(
+        customer=customer,
+        service=service,
+        contact=contact,
+        category=category,
+        group=group,
+        priority=desk.matrix.get((impact, urgency)),
     )
 
 
@@ -145,7 +184,7 @@ def _checked(
     contact_id: int | None,
     category_id: int | None,
     group_id: int | None,
-) -> IntakeRefs:
+) -> tuple[Service | None, Contact | None, Category | None, SupportGroup | None]:
     found: Any = customer
     service = getattr(found, "asked_service", None) if service_id else None
     if service_id and service is None:
@@ -164,14 +203,9 @@ def _checked(
             raise _missing("category_id", category_id)
         category = _model(Category, CATEGORY_FIELDS, found.category_row)
         category.is_active = bool(category.is_active)
-    group = _group(found.group_row)
-    if group_id is not None and group is None:
-        raise _missing("group_id", group_id)
-    return IntakeRefs(
-        customer=customer,
-        service=service,
-        contact=contact,
-        category=category,
-        group=group,
-        priority=found.priority_cell,
-    )
+    group = None
+    if group_id is not None:
+        group = _group(found.group_row)
+        if group is None:
+            raise _missing("group_id", group_id)
+    return service, contact, category, group

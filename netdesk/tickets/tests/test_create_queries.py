@@ -13,7 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from netdesk.accounts.models import Role, TierKind
+from netdesk.accounts.models import Role, SupportGroup, TierKind
+from netdesk.core.memo import data_changed
 from netdesk.customers.services import contact_create
 from netdesk.sla.models import SlaTimer
 from netdesk.sla.services import sla_refresh
@@ -170,3 +171,18 @@ def test_an_account_manager_cannot_open_a_ticket_for_another_account():
         "/api/v1/tickets", {**body, "customer_id": mine.pk}, content_type="application/json"
     )
     assert taken.status_code == 201, taken.content
+
+
+def test_the_intake_group_follows_an_edit_of_the_groups():
+    client, _ = _client()
+    owner = f.customer()
+    body = {"customer_id": owner.pk, "ticket_type": "fault", "channel": "phone", "title": "G"}
+    first_line = f.group(TierKind.FIRST_LINE)
+    _, answer = _post(client, body)
+    assert Ticket.objects.get(pk=int(answer["ref"][3:])).group == first_line
+    later = SupportGroup.objects.create(name="Overflow", tier=first_line.tier)
+    first_line.is_active = False
+    first_line.save()
+    data_changed(SupportGroup)  # as the admin does on every edit
+    _, answer = _post(client, body)
+    assert Ticket.objects.get(pk=int(answer["ref"][3:])).group == later
