@@ -12,6 +12,7 @@ them failed, and starts the ticks again as a starting worker does
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,8 @@ class Abandoned(Exception):
 # The ticks this process has queued, by task path: a worker queues them all
 # when it starts.
 _ticks: set[str] = set()
+# A worker's watch thread reads the set while its tasks may add to it.
+_ticks_lock = threading.Lock()
 
 
 def tick_schedule(tick: Task[[], Any], *, run_after: datetime | None = None) -> bool:
@@ -41,7 +44,8 @@ def tick_schedule(tick: Task[[], Any], *, run_after: datetime | None = None) -> 
     is already waiting; True when this call queued it. Two workers racing
     here may queue two runs, so a tick must be safe to run twice (claim its
     rows with a lock, or do work that repeats harmlessly)."""
-    _ticks.add(tick.module_path)
+    with _ticks_lock:
+        _ticks.add(tick.module_path)
     waiting = DBTaskResult.objects.filter(
         task_path=tick.module_path, status=TaskResultStatus.READY
     ).exists()
@@ -56,8 +60,10 @@ def ticks_abandoned(*, now: datetime | None = None) -> int:
     ABANDONED_AFTER after they started; how many. The caller then queues
     the ticks again (their successors were never queued)."""
     now = now or timezone.now()
+    with _ticks_lock:
+        paths = sorted(_ticks)
     return DBTaskResult.objects.filter(
-        task_path__in=sorted(_ticks),
+        task_path__in=paths,
         status=TaskResultStatus.RUNNING,
         started_at__lt=now - ABANDONED_AFTER,
     ).update(
