@@ -366,6 +366,7 @@ def measure(env: dict[str, str], scratch: Path, args: argparse.Namespace) -> dic
         "dataset": {k: v for k, v in facts.items() if k not in {"search_terms", "open_refs"}},
         "search_terms": len(terms),
         "mix_percent": MIX,
+        "api_rate": args.api_rate,
         "versions": run.versions(env),
         "load_average_at_start": os.getloadavg(),
         "levels": {},
@@ -550,6 +551,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cap", type=int, default=256, help="most client connections")
     parser.add_argument("--rss-interval", type=float, default=2.0)
     parser.add_argument(
+        "--api-rate", default="1000000/minute", help="NETDESK_API_RATE for the server"
+    )
+    parser.add_argument(
         "--client-nice", type=int, default=-5, help="the client's nice value (0: leave it)"
     )
     parser.add_argument("--serve-args", default="", help="extra `netdesk serve` options")
@@ -573,6 +577,9 @@ def main() -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     scratch = Path(tempfile.mkdtemp(prefix=f"netdesk-mixed-{db}-"))
     env = {**os.environ, "NETDESK_DEBUG": "0"}
+    # One API token stands for the whole desk here (dozens of agents, each
+    # under the per-token limit), so the limit is lifted for the run.
+    env["NETDESK_API_RATE"] = args.api_rate
     # Never the developer's var/ (the Makefile exports NETDESK_DATA_DIR).
     data_dir = Path(args.data_dir) if args.data_dir and db == "sqlite" else scratch
     data_dir.mkdir(parents=True, exist_ok=True)
