@@ -8,6 +8,16 @@
    the lag between each timer's due time and its breach event is measured.
 
     NETDESK_DATA_DIR=DIR python bench/sla.py --timers 100000 --window 60
+
+3. skipping (`--open-tickets N --data-dir DIR`, instead of 1 and 2): a
+   database of N open tickets with their status history (loaded by
+   bench/load_tickets.py --open-share 1.0 unless DIR has one; `--fresh`
+   loads anew), then `netdesk sla recompute` timed four times: the first
+   (no fingerprints yet: every ticket computed), again (nothing changed),
+   after a policy change (every ticket changed), and after 1 % of the
+   tickets changed priority.
+
+    python bench/sla.py --open-tickets 1000000 --data-dir var/bench/open
 """
 
 from __future__ import annotations
@@ -26,9 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 NETDESK = [sys.executable, "-m", "netdesk"]
 
 
-def recompute(*flags: str) -> dict[str, float]:
+def recompute(*flags: str, env: dict[str, str] | None = None) -> dict[str, float]:
     """Time `netdesk sla recompute` (one process per core) and read back how
-    many tickets it went through."""
+    many tickets it went through and recomputed."""
+    load = os.getloadavg()[0]
     started = time.monotonic()
     out = subprocess.run(
         [*NETDESK, "sla", "-v", "0", "recompute", *flags],
@@ -36,10 +47,93 @@ def recompute(*flags: str) -> dict[str, float]:
         cwd=ROOT,
         capture_output=True,
         text=True,
+        env=env,
     ).stdout
     seconds = time.monotonic() - started
-    tickets = int(out.split()[1])  # "Recomputed N tickets in ..."
-    return {"tickets": tickets, "seconds": round(seconds, 1), "per_s": round(tickets / seconds)}
+    # "Went through N tickets in ...; recomputed M whose inputs had changed."
+    words = out.split()
+    tickets, recomputed = int(words[2]), int(words[words.index("recomputed") + 1])
+    return {
+        "tickets": tickets,
+        "recomputed": recomputed,
+        "seconds": round(seconds, 1),
+        "per_s": round(tickets / seconds),
+        "load_before": round(load, 2),
+    }
+
+
+def django_shell(code: str, env: dict[str, str]) -> str:
+    return (
+        subprocess.run(
+            [*NETDESK, "shell", "-c", code],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+
+
+# Every Standard target a little longer: the policies' digest changes, so
+# every ticket's figures must be recomputed.
+POLICY_CHANGE = (
+    "from django.db import transaction\n"
+    "from django.db.models import F\n"
+    "from netdesk.sla.models import SlaTarget\n"
+    "from netdesk.sla.selectors import policies_changed\n"
+    "with transaction.atomic():\n"
+    "    n = SlaTarget.objects.filter(policy__name__startswith='Standard')"
+    ".update(minutes=F('minutes') + 60)\n"
+    "    policies_changed()\n"
+    "print(n)"
+)
+# 1 % of the tickets (every hundredth) change priority (1 to 2, ..., 5 to 1):
+# their policy changes.
+SOME_CHANGE = (
+    "from django.db.models import F\n"
+    "from django.db.models.functions import Mod\n"
+    "from netdesk.tickets.models import Ticket\n"
+    "ids = list(Ticket.objects.filter(is_open=1).order_by('pk').values_list('pk', flat=True)[::100])\n"
+    "print(Ticket.objects.filter(pk__in=ids).update(priority=Mod(F('priority'), 5) + 1))"
+)
+
+
+def skipping(open_tickets: int, data_dir: Path, *, fresh: bool) -> dict[str, object]:
+    """Load `open_tickets` open tickets into DIR (unless there), then time the
+    recomputes: first, unchanged, after a policy change, after 1 % changed."""
+    env = {**os.environ, "NETDESK_DATA_DIR": str(data_dir), "NETDESK_DATABASE_URL": ""}
+    database = data_dir / "netdesk.sqlite3"
+    result: dict[str, object] = {"open_tickets": open_tickets}
+    if fresh or not database.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database.unlink(missing_ok=True)
+        started = time.monotonic()
+        subprocess.run([*NETDESK, "migrate", "-v", "0"], check=True, cwd=ROOT, env=env)
+        subprocess.run(
+            [
+                sys.executable,
+                "bench/load_tickets.py",
+                "--tickets",
+                str(open_tickets),
+                "--open-share",
+                "1.0",
+            ],
+            check=True,
+            cwd=ROOT,
+            env=env,
+        )
+        result["load_s"] = round(time.monotonic() - started, 1)
+    result["first"] = recompute("--open-only", env=env)
+    result["unchanged"] = recompute("--open-only", env=env)
+    result["targets_changed"] = int(django_shell(POLICY_CHANGE, env))
+    result["policy_changed"] = recompute("--open-only", env=env)
+    result["tickets_changed"] = int(django_shell(SOME_CHANGE, env))
+    result["one_percent_changed"] = recompute("--open-only", env=env)
+    result["unchanged_again"] = recompute("--open-only", env=env)
+    return result
 
 
 def prepare_due_tickets(count: int, window: float) -> tuple[datetime, datetime]:
@@ -118,7 +212,13 @@ def main() -> None:
     parser.add_argument("--timers", type=int, default=100_000)
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--skip-recompute", action="store_true")
+    parser.add_argument("--open-tickets", type=int, help="the skipping benchmark (see above)")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var/bench/open")
+    parser.add_argument("--fresh", action="store_true", help="load the open tickets anew")
     args = parser.parse_args()
+    if args.open_tickets:
+        print(json.dumps(skipping(args.open_tickets, args.data_dir, fresh=args.fresh)))
+        return
     result: dict[str, object] = {"timers": args.timers, "window_s": args.window}
     if not args.skip_recompute:
         result["recompute_all"] = recompute()

@@ -29,6 +29,7 @@ from typing import Any, NamedTuple, cast
 
 from django.db import connection, connections, transaction
 from django.db.models import Field, Model, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from netdesk.core.bulk import rows_update
@@ -343,11 +344,15 @@ def _recompute(
 
 
 # A batch: the tickets of the query with ids from..to, the time, and force.
-Job = tuple[QuerySet[Ticket], int, int, datetime, bool]
+# The query, not the queryset, goes to the worker processes: pickling a
+# queryset fetches all its rows first.
+Job = tuple[Query, int, int, datetime, bool]
 
 
 def _batch_in_child(job: Job) -> Recomputed:
-    tickets, first, last, now, force = job
+    query, first, last, now, force = job
+    tickets = Ticket.objects.all()
+    tickets.query = query
     return _recompute_tickets(tickets.filter(pk__gte=first, pk__lte=last), now, force=force)
 
 
@@ -369,7 +374,7 @@ def sla_recompute_many(
     ids = list(tickets.order_by("pk").values_list("pk", flat=True))
     # Each batch reads its tickets by id range (cheaper than a list of ids).
     jobs: list[Job] = [
-        (tickets, ids[at], ids[min(at + batch, len(ids)) - 1], now, force)
+        (tickets.query, ids[at], ids[min(at + batch, len(ids)) - 1], now, force)
         for at in range(0, len(ids), batch)
     ]
     if processes <= 1 or len(jobs) <= 1:
