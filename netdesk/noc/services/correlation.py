@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Q
+
 from netdesk.core.bulk import rows_update
 from netdesk.network.models import NetworkElement
 from netdesk.network.selectors import Topology, neighbours, topology
@@ -45,25 +47,64 @@ from netdesk.noc.models import (
 from netdesk.noc.selectors import ACTIVE
 from netdesk.noc.services.impact_refresh import incidents_impact_refresh
 from netdesk.noc.services.incident_open import incident_open_deferred, incidents_open_finish
-from netdesk.noc.services.lifecycle import MAX_HOPS, MAX_SPAN, live_elements, within_hops
+from netdesk.noc.services.lifecycle import HOLD, MAX_HOPS, MAX_SPAN, live_elements, within_hops
 from netdesk.noc.services.root_cause import incidents_root_cause_refresh
 
 # Up to this many elements below the touched roots, the unattached alarms
 # are read on those elements only; beyond, all of them (one scan).
 ORPHAN_FILTER_LIMIT = 5000
+# Up to this many elements on and below the batch's paths, only the active
+# incidents there are read; beyond (an alarm on a core router), all of them.
+CANDIDATE_LIMIT = 20_000
 NAMES_CHUNK = 5000
 
 
-def _failed_elements() -> set[int]:
+def _failed_elements(on_paths: set[int]) -> set[int]:
+    """Of these elements (the batch's paths: only there is a top looked
+    for), those with a serious, stable alarm firing outside maintenance."""
     return set(
         Alarm.objects.filter(
             state=AlarmState.FIRING,
             suppressed_by__isnull=True,
             is_flapping=False,
-            element__isnull=False,
+            element_id__in=sorted(on_paths),
             severity__lte=AlarmSeverity.MAJOR,
         ).values_list("element_id", flat=True)
     )
+
+
+def _candidates(
+    forest: Topology, links: Mapping[int, frozenset[int]], on_paths: set[int], now: datetime
+) -> list[NetworkIncident]:
+    """The active incidents the batch can touch, locked, in id order: those
+    whose root lies on an alarm's path or up to MAX_HOPS below it (rules 2
+    and 4), those with a live alarm on a path or beside an alarm's element
+    (rule 3, and the elements other incidents hold), and those up to
+    MAX_HOPS below any of their roots (merged into one of them). The other
+    active incidents cannot be touched, and a network with a thousand
+    incidents open would otherwise read them all for every batch."""
+    active = (
+        NetworkIncident.objects.select_for_update()
+        .filter(state__in=ACTIVE, root_element__isnull=False)
+        .order_by("id")
+    )
+    reach = forest.below_within(on_paths, MAX_HOPS)
+    near = set(on_paths).union(*(links.get(e, frozenset()) for e in on_paths))
+    if len(reach) + len(near) > CANDIDATE_LIMIT:
+        return list(active)
+    live_near = (
+        Alarm.objects.filter(element_id__in=sorted(near), incident__state__in=ACTIVE)
+        .exclude(state=AlarmState.CLEARED, cleared_at__lt=now - HOLD)
+        .values("incident_id")
+    )
+    found = list(active.filter(Q(root_element_id__in=sorted(reach)) | Q(pk__in=live_near)))
+    more = forest.below_within({i.root_element_id or 0 for i in found}, MAX_HOPS) - reach
+    if not more:
+        return found
+    if len(reach) + len(more) + len(near) > CANDIDATE_LIMIT:
+        return list(active)
+    roots = sorted(reach | more)
+    return list(active.filter(Q(root_element_id__in=roots) | Q(pk__in=live_near)))
 
 
 def _merge(into: NetworkIncident, other: NetworkIncident, now: datetime) -> None:
@@ -319,16 +360,14 @@ def alarms_correlate(*, alarms: list[Alarm], now: datetime) -> list[str]:
         if alarm.element_id is not None:
             seen = first_seen.get(alarm.element_id)
             first_seen[alarm.element_id] = min(seen or alarm.first_seen, alarm.first_seen)
+    on_paths = {e for element in first_seen for e in forest.path_to_root(element)[: MAX_HOPS + 1]}
+    links = neighbours()
     # Locked: the NOC may resolve one of them while these alarms are placed.
-    incidents = list(
-        NetworkIncident.objects.select_for_update()
-        .filter(state__in=ACTIVE, root_element__isnull=False)
-        .order_by("id")
-    )
-    failed = _failed_elements() | set(first_seen)
+    incidents = _candidates(forest, links, on_paths, now)
+    failed = _failed_elements(on_paths) | set(first_seen)
     batch = _Batch(
         forest=forest,
-        links=neighbours(),
+        links=links,
         failed=failed,
         names=_names(failed),
         first_seen=first_seen,
