@@ -3,12 +3,13 @@ and alarm storms, the incidents come out exactly as when every active
 incident is read (CANDIDATE_LIMIT 0 reads them all)."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from netdesk.network.models import Link
+from netdesk.network.models import Link, NetworkElement
 from netdesk.network.selectors import topology_changed
 from netdesk.noc.models import Alarm, IncidentUpdate, NetworkIncident
 from netdesk.noc.services import correlation
@@ -18,7 +19,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def _network(rng: random.Random) -> list:
+def _network(rng: random.Random) -> list[NetworkElement]:
     core = f.element("CORE")
     elements = [core]
     for a in range(3):
@@ -35,7 +36,9 @@ def _network(rng: random.Random) -> list:
     return elements
 
 
-def _storm(rng: random.Random, elements: list) -> list[list[AlarmIn]]:
+def _storm(
+    rng: random.Random, elements: list[NetworkElement]
+) -> list[tuple[datetime, list[AlarmIn]]]:
     start = timezone.now() - timedelta(hours=6)
     batches = []
     for b in range(8):
@@ -50,15 +53,15 @@ def _storm(rng: random.Random, elements: list) -> list[list[AlarmIn]]:
     return batches
 
 
-def _outcome() -> list[tuple]:
+def _outcome() -> list[tuple[Any, ...]]:
     names = dict(NetworkIncident.objects.values_list("pk", "root_element__name"))
     return sorted(
         (
             incident.title,
             names[incident.pk],
             incident.state,
-            names.get(incident.merged_into_id),
-            names.get(incident.split_from_id),
+            names.get(incident.merged_into_id or 0),
+            names.get(incident.split_from_id or 0),
             tuple(
                 sorted(
                     Alarm.objects.filter(incident=incident).values_list("fingerprint", flat=True)
