@@ -39,8 +39,7 @@ from netdesk.sla.selectors import (
     FACT_DATETIMES,
     TicketFacts,
     TicketHistory,
-    active_escalation_rules,
-    active_policies,
+    active_policies_and_rules,
     facts_of_row,
     histories,
     of_tickets,
@@ -273,7 +272,7 @@ def recompute_batch(ids: Sequence[int], now: datetime, *, force: bool = False) -
 
 
 def _recompute_tickets(tickets: QuerySet[Ticket], now: datetime, *, force: bool) -> Recomputed:
-    policies, rules = active_policies(), active_escalation_rules()
+    policies, rules = active_policies_and_rules()
     count, stale = stale_tickets(tickets, policies_digest(policies, rules), now, force=force)
     if stale:
         _recompute(stale, now, policies, rules)

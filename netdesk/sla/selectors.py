@@ -179,6 +179,11 @@ def active_escalation_rules() -> list[EscalationRule]:
     return _policies.get()[1]
 
 
+def active_policies_and_rules() -> tuple[list[SlaPolicy], list[EscalationRule]]:
+    """Both, with one look at whether the kept copy is still current."""
+    return _policies.get()
+
+
 def rules_for(
     timer: TimerKey, ticket: TicketFacts, rules: list[EscalationRule]
 ) -> list[EscalationRule]:

@@ -1,0 +1,253 @@
+"""A bulk recompute skips the tickets whose inputs did not change since
+their figures were computed, and recomputes every ticket whose inputs did:
+the ticket itself, its customer, the policies, the calendar, or the time
+(a running clock falling due)."""
+
+from datetime import date, datetime, time, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from netdesk.customers.models import Segment
+from netdesk.sla.models import (
+    BusinessCalendar,
+    Holiday,
+    Metric,
+    SlaPolicy,
+    SlaTarget,
+    SlaTimer,
+    WorkingHours,
+)
+from netdesk.sla.recompute import recompute_batch, sla_recompute_many
+from netdesk.sla.selectors import policies_changed
+from netdesk.tickets.models import Ticket
+from netdesk.tickets.services import ticket_update
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office() -> BusinessCalendar:
+    """Mondays to Fridays, 08:00 to 18:00 UTC; a standard SLA on it, and a
+    stricter one for key accounts."""
+    SlaPolicy.objects.all().delete()
+    calendar = BusinessCalendar.objects.create(name="skipping office")
+    for weekday in range(5):
+        WorkingHours.objects.create(
+            calendar=calendar, weekday=weekday, opens=time(8), closes=time(18)
+        )
+    key = SlaPolicy.objects.create(
+        name="Key accounts", rank=1, calendar=calendar, match_segment=Segment.KEY_ACCOUNT
+    )
+    SlaTarget.objects.create(policy=key, metric=Metric.RESOLUTION, minutes=120)
+    standard = SlaPolicy.objects.create(name="Standard", rank=2, calendar=calendar)
+    SlaTarget.objects.create(policy=standard, metric=Metric.FIRST_RESPONSE, minutes=60)
+    SlaTarget.objects.create(policy=standard, metric=Metric.RESOLUTION, minutes=8 * 60)
+    policies_changed()
+    return calendar
+
+
+def recompute(**options: object) -> tuple[int, int]:
+    done = sla_recompute_many(tickets=Ticket.objects.all(), **options)  # type: ignore[arg-type]
+    return done.tickets, done.recomputed
+
+
+def resolution_due(ticket: Ticket) -> datetime:
+    due = SlaTimer.objects.get(ticket=ticket, metric=Metric.RESOLUTION).due_at
+    assert due is not None
+    return due
+
+
+def writes(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+
+
+def test_a_second_recompute_skips_every_unchanged_ticket(office):
+    operator = f.user()
+    for _ in range(4):
+        f.ticket(operator, channel="email")
+    # Computed one by one as they were created, but never by a bulk
+    # recompute: no fingerprint yet, so every ticket is computed.
+    assert recompute() == (4, 4)
+    assert Ticket.objects.filter(sla_inputs__isnull=True).count() == 0
+
+    with CaptureQueriesContext(connection) as queries:
+        assert recompute() == (4, 0)
+    assert writes(queries) == []
+
+
+def test_a_priority_change_through_the_service_is_recomputed(office):
+    operator = f.user()
+    tickets = [f.ticket(operator, channel="email", impact=3, urgency=3) for _ in range(3)]
+    recompute()
+
+    ticket_update(actor=operator, ticket=tickets[1], changes={"impact": 1, "urgency": 1})
+
+    assert recompute() == (3, 1)
+    assert recompute() == (3, 0)
+
+
+def test_a_ticket_changed_behind_the_services_back_is_recomputed(office):
+    # The fingerprint is taken of the facts themselves: a change that
+    # skipped the services (an import, a script) is found too.
+    tickets = [f.ticket(f.user(), channel="email") for _ in range(3)]
+    recompute()
+    stored = Ticket.objects.get(pk=tickets[0].pk).sla_inputs
+
+    Ticket.objects.filter(pk=tickets[0].pk).update(created_at=timezone.now() - timedelta(days=3))
+
+    assert recompute() == (3, 1)
+    assert Ticket.objects.get(pk=tickets[0].pk).sla_inputs != stored
+
+
+def test_a_new_timeline_event_is_recomputed(office):
+    operator = f.user()
+    tickets = [f.ticket(operator, channel="email") for _ in range(2)]
+    recompute()
+    # Written straight into the timeline (so no recompute ran): the sum of
+    # the ticket's event ids moved.
+    tickets[1].events.create(
+        at=timezone.now(), kind="status_changed", field="status", old_value="new", new_value="new"
+    )
+
+    assert recompute() == (2, 1)
+
+
+def test_a_customer_becoming_a_key_account_is_recomputed(office):
+    customer = f.customer()
+    ticket = f.ticket(f.user(), customer, channel="email")
+    f.ticket(f.user(), channel="email")
+    recompute()
+    assert SlaTimer.objects.get(ticket=ticket, metric=Metric.RESOLUTION).target_seconds == 8 * 3600
+
+    # No ticket event: only the customer row changed.
+    type(customer).objects.filter(pk=customer.pk).update(segment=Segment.KEY_ACCOUNT)
+
+    assert recompute() == (2, 1)
+    assert SlaTimer.objects.get(ticket=ticket, metric=Metric.RESOLUTION).target_seconds == 2 * 3600
+
+
+def test_a_policy_change_recomputes_every_ticket(office):
+    tickets = [f.ticket(f.user(), channel="email") for _ in range(3)]
+    recompute()
+    before = resolution_due(tickets[0])
+
+    SlaTarget.objects.filter(policy__name="Standard", metric=Metric.RESOLUTION).update(
+        minutes=9 * 60
+    )
+    policies_changed()
+
+    assert recompute() == (3, 3)
+    assert resolution_due(tickets[0]) != before
+    assert recompute() == (3, 0)
+
+
+def test_a_holiday_recomputes_every_ticket_and_moves_due_times(office):
+    tickets = [f.ticket(f.user(), channel="email") for _ in range(2)]
+    recompute()
+    before = resolution_due(tickets[0])
+
+    # Every day of the next fortnight a holiday: the resolution falls due later.
+    today = timezone.now().date()
+    for offset in range(14):
+        day: date = today + timedelta(days=offset)
+        Holiday.objects.create(calendar=office, date=day, name=f"Closed {offset}")
+    policies_changed()
+
+    assert recompute() == (2, 2)
+    assert resolution_due(tickets[0]) > before
+
+
+def test_working_hours_changed_recompute_every_ticket(office):
+    for _ in range(2):
+        f.ticket(f.user(), channel="email")
+    recompute()
+
+    WorkingHours.objects.filter(calendar=office).update(closes=time(17))
+    policies_changed()
+
+    assert recompute() == (2, 2)
+
+
+def test_a_running_clock_falling_due_is_recomputed_once(office):
+    ticket = f.ticket(f.user(), channel="email")
+    now = timezone.now()
+    recompute(now=now)
+    stable = Ticket.objects.get(pk=ticket.pk).sla_stable_until
+    assert stable is not None
+    first_response = SlaTimer.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert stable == first_response.due_at
+    assert recompute(now=now + timedelta(minutes=1)) == (1, 0)
+
+    # Once the first response falls due the stored figures would change
+    # (the clock turns breached), though no input did.
+    later = stable + timedelta(seconds=1)
+    assert recompute(now=later) == (1, 1)
+    first_response.refresh_from_db()
+    assert first_response.state == "breached"
+    assert first_response.breached_at == stable
+    # Next: when the resolution falls due.
+    assert Ticket.objects.get(pk=ticket.pk).sla_stable_until == resolution_due(ticket)
+    assert recompute(now=later) == (1, 0)
+
+
+def test_force_recomputes_every_ticket(office):
+    for _ in range(3):
+        f.ticket(f.user(), channel="email")
+    recompute()
+    SlaTimer.objects.all().delete()
+
+    assert recompute() == (3, 0)  # deleting timers is no change to the inputs
+    assert recompute(force=True) == (3, 3)
+    assert SlaTimer.objects.count() == 6
+
+
+def test_the_command_says_how_many_it_recomputed_and_forces(office):
+    for _ in range(2):
+        f.ticket(f.user(), channel="email")
+    out = StringIO()
+    call_command("sla", "-v", "0", "recompute", "--processes", "1", stdout=out)
+    assert "Went through 2 tickets" in out.getvalue()
+    assert "recomputed 2 whose inputs had changed" in out.getvalue()
+
+    out = StringIO()
+    call_command("sla", "-v", "0", "recompute", "--processes", "1", stdout=out)
+    assert "recomputed 0 whose" in out.getvalue()
+
+    out = StringIO()
+    call_command("sla", "-v", "0", "recompute", "--processes", "1", "--force", stdout=out)
+    assert "recomputed 2 whose" in out.getvalue()
+
+
+def batch_queries(count: int, *, force: bool) -> int:
+    ids = [f.ticket(f.user(), channel="email").pk for _ in range(count)]
+    recompute_batch(ids, timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        recompute_batch(ids, timezone.now(), force=force)
+    return len(queries.captured_queries)
+
+
+def test_an_unchanged_batch_is_one_query_however_many_tickets(office):
+    one = batch_queries(1, force=False)
+    Ticket.objects.all().delete()
+    many = batch_queries(12, force=False)
+    # Whether the kept policies are current, then the tickets.
+    assert one == many == 2
+
+
+def test_a_recomputed_batch_takes_the_same_queries_for_one_ticket_or_many(office):
+    one = batch_queries(1, force=True)
+    Ticket.objects.all().delete()
+    many = batch_queries(12, force=True)
+    # The policies' version, the tickets, their timers and their histories;
+    # nothing moved, so nothing is written.
+    assert one == many == 4
