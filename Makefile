@@ -53,6 +53,8 @@ BENCH_DIR ?= var/bench
 bench: dev
 	$(BIN)/python bench/run.py --data-dir $(BENCH_DIR)/tickets
 	NETDESK_DATA_DIR=$(BENCH_DIR)/tickets $(BIN)/python bench/sla.py
+	# SLA recompute of 1,000,000 open tickets: first, unchanged, policy changed, 1 % changed.
+	$(BIN)/python bench/sla.py --open-tickets 1000000 --data-dir $(BENCH_DIR)/open
 	$(BIN)/python bench/noc.py --data-dir $(BENCH_DIR)/noc
 	$(BIN)/python bench/routing_latency.py --agents 500 --skills 50 --rules 20 --tickets 200
 	# Ticket exports: the loaded SQLite database as it is, then PostgreSQL.
