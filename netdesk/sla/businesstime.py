@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 ZERO = timedelta(0)
 ONE_DAY = timedelta(days=1)
+KEPT_MOMENTS = 100_000
 # A calendar that never opens would make "add" search forever; stop looking
 # after this many days and say the calendar is unusable.
 SEARCH_LIMIT_DAYS = 3 * 366
@@ -44,6 +45,8 @@ class WorkingCalendar:
     # Open time from an anchor day to the start of each later day: measuring
     # a ticket open for weeks is then two lookups, not a walk over its days.
     _before_day: dict[date, timedelta] = field(default_factory=dict, compare=False, repr=False)
+    # Open time up to recently asked moments (see _open_until).
+    _until: dict[datetime, timedelta] = field(default_factory=dict, compare=False, repr=False)
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (day.month, day.day) in self.yearly_holidays
@@ -104,20 +107,24 @@ class WorkingCalendar:
         return total
 
     def _open_until(self, moment: datetime) -> timedelta | None:
+        """Open time from the anchor up to `moment`. A ticket's clocks ask
+        for the same moments (its status changes) once per clock: the
+        answers are kept, a bounded number of them."""
+        kept = self._until.get(moment)
+        if kept is not None:
+            return kept
         moment = moment.astimezone(UTC)
         day = moment.astimezone(self.zone).date()
         before = self._open_before(day)
         if before is None:
             return None
-        within = sum(
-            (
-                min(closes, moment) - opens
-                for opens, closes in self._day_windows(day)
-                if opens < moment
-            ),
-            ZERO,
-        )
-        return before + within
+        for opens, closes in self._day_windows(day):
+            if opens < moment:
+                before += min(closes, moment) - opens
+        if len(self._until) >= KEPT_MOMENTS:
+            self._until.clear()
+        self._until[moment] = before
+        return before
 
     def windows(
         self, start: datetime, end: datetime | None = None
