@@ -74,13 +74,18 @@ def _failed_elements(on_paths: set[int]) -> set[int]:
 
 
 def _candidates(
-    forest: Topology, links: Mapping[int, frozenset[int]], on_paths: set[int], now: datetime
+    forest: Topology,
+    links: Mapping[int, frozenset[int]],
+    on_paths: set[int],
+    failed: set[int],
+    now: datetime,
 ) -> list[NetworkIncident]:
     """The active incidents the batch can touch, locked, in id order: those
-    whose root lies on an alarm's path or up to MAX_HOPS below it (rules 2
-    and 4), those with a live alarm on a path or beside an alarm's element
-    (rule 3, and the elements other incidents hold), and those up to
-    MAX_HOPS below any of their roots (merged into one of them). The other
+    whose root lies on an alarm's path (rule 2) or up to MAX_HOPS below a
+    failed element of it (rule 4: only a failed element is a top), those
+    with a live alarm on a path or beside an alarm's element (rule 3, and
+    the elements other incidents hold), and those up to MAX_HOPS below any
+    of their roots (merged into one of them). The other
     active incidents cannot be touched, and a network with a thousand
     incidents open would otherwise read them all for every batch."""
     active = (
@@ -88,7 +93,7 @@ def _candidates(
         .filter(state__in=ACTIVE, root_element__isnull=False)
         .order_by("id")
     )
-    reach = forest.below_within(on_paths, MAX_HOPS)
+    reach = on_paths | forest.below_within(failed & on_paths, MAX_HOPS)
     near = set(on_paths).union(*(links.get(e, frozenset()) for e in on_paths))
     if len(reach) + len(near) > CANDIDATE_LIMIT:
         return list(active)
@@ -362,9 +367,9 @@ def alarms_correlate(*, alarms: list[Alarm], now: datetime) -> list[str]:
             first_seen[alarm.element_id] = min(seen or alarm.first_seen, alarm.first_seen)
     on_paths = {e for element in first_seen for e in forest.path_to_root(element)[: MAX_HOPS + 1]}
     links = neighbours()
-    # Locked: the NOC may resolve one of them while these alarms are placed.
-    incidents = _candidates(forest, links, on_paths, now)
     failed = _failed_elements(on_paths) | set(first_seen)
+    # Locked: the NOC may resolve one of them while these alarms are placed.
+    incidents = _candidates(forest, links, on_paths, failed, now)
     batch = _Batch(
         forest=forest,
         links=links,
