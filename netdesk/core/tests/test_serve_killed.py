@@ -1,6 +1,7 @@
-"""`netdesk serve` killed outright (SIGKILL): its web worker stops too,
-instead of going on answering on the port with nobody to restart it; a web
-worker killed alone is started again by the server."""
+"""`netdesk serve` killed outright (SIGKILL): its web worker and its
+background worker stop too, instead of going on (answering on the port)
+with nobody to restart them; a web worker killed alone is started again by
+the server."""
 
 from __future__ import annotations
 
@@ -77,6 +78,52 @@ def test_a_killed_server_takes_its_web_worker_along(database_copy, tmp_path):
         _wait(lambda: not _alive(second), "the orphaned web worker stops", log, timeout=20)
         assert not _healthy(port)
         assert "its server process" in log.read_text()
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def _children(parent: int) -> dict[int, str]:
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found[int(proc.name)] = command
+    return found
+
+
+def test_a_killed_server_takes_its_background_worker_along(database_copy, tmp_path):
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "netdesk", "serve", "--port", str(port), "--workers", "1"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command,
+            cwd=REPOSITORY,
+            env=database_copy,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait(lambda: _healthy(port), "the server answers", log)
+        workers = [
+            pid
+            for pid, line in _children(server.pid).items()
+            if "worker --stop-with-parent" in line
+        ]
+        assert len(workers) == 1, _children(server.pid)
+        server.kill()
+        server.wait()
+        _wait(lambda: not _alive(workers[0]), "the background worker stops", log, timeout=25)
+        web = _worker_pids(log)[0]
+        _wait(lambda: not _alive(web), "the web worker stops", log, timeout=25)
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()

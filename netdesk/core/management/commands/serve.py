@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from granian.constants import Interfaces
 from granian.server import Server
 
+from netdesk.core.parentguard import SERVER_PID_VARIABLE
+
 SHUTDOWN_GRACE_SECONDS = 15
 
 
@@ -39,10 +41,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
+        # The processes started below stop when this one is gone.
+        os.environ[SERVER_PID_VARIABLE] = str(os.getpid())
         worker = None
         if not options["no_worker"]:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "netdesk", "worker"], env=os.environ.copy()
+                [sys.executable, "-m", "netdesk", "worker", "--stop-with-parent"],
+                env=os.environ.copy(),
             )
         workers = options["workers"] or os.cpu_count() or 1
         self.stdout.write(

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, connection
 from django.utils.module_loading import import_string
 
+from netdesk.core.parentguard import parent_guard_start
 from netdesk.core.ticks import ticks_abandoned
 
 logger = logging.getLogger("netdesk.worker")
@@ -57,8 +58,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch", action="store_true", help="process what is queued, then exit"
         )
+        parser.add_argument(
+            "--stop-with-parent",
+            action="store_true",
+            help="stop when the process that started this one is gone (netdesk serve)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["stop_with_parent"]:
+            parent_guard_start()
         ticks_start()
         extra = ["--batch"] if options["batch"] else []
         stop = threading.Event()
