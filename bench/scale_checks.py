@@ -484,7 +484,12 @@ def check_processes(kills: Counter[str], orphans: list[int]) -> Check:
     """Both kinds were killed, and no web worker outlived its server."""
     check = Check(
         "processes",
-        {"web_kills": kills["web"], "worker_kills": kills["worker"], "orphans": len(orphans)},
+        {
+            "web_kills": kills["web"],
+            "of_them_server_only": kills["web_server_only"],
+            "worker_kills": kills["worker"],
+            "orphans": len(orphans),
+        },
     )
     if orphans:
         check.failures.append(f"web workers outlived their killed server: pids {orphans}")

@@ -206,9 +206,13 @@ class Processes:
 
     def kill_and_restart(self, kind: str, down_for: float) -> None:
         process = self.draw.choice(self.webs if kind == "web" else self.workers)
-        if kind == "web":
+        if kind == "web" and self.kills["web"] % 2:
+            # `netdesk serve` alone: its web worker must stop by itself,
+            # finishing the requests it holds.
             process.kill_main()
+            self.kills["web_server_only"] += 1
         else:
+            # The whole of it, as a lost machine: requests in flight get a 502.
             process.kill()
         self.kills[kind] += 1
         time.sleep(down_for)

@@ -138,6 +138,12 @@ def netdesk(env: dict[str, str], *args: str) -> str:
 
 def run(args: argparse.Namespace, env: dict[str, str], work: Path) -> int:
     began = time.monotonic()
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     netdesk(env, "migrate", "--no-input", "-v", "0")
     netdesk(env, "collectstatic", "--no-input", "-v", "0")
     log(f"database migrated in {time.monotonic() - began:.0f} s")
@@ -170,7 +176,8 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path) -> int:
         if dovecot is not None:
             dovecot.stop()
             shutil.rmtree(dovecot.root, ignore_errors=True)
-    return report(args, [c for c in checks if c is not None], load, processes, health, began)
+    checks = [c for c in checks if c is not None]
+    return report(args, checks, load, processes, health, began, commit)
 
 
 def start_dovecot() -> mailservers.DovecotServer | None:
@@ -224,23 +231,20 @@ def orphans_left(processes: Processes, seconds: float = 20) -> list[int]:
 
 
 def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         postgres = cursor.fetchone()[0]
     haproxy = subprocess.run(["haproxy", "-v"], capture_output=True, text=True, check=False)
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
     return {
         "python": platform.python_version(),
+        "django": version("django"),
+        "granian": version("granian"),
         "postgresql": postgres,
         "haproxy": haproxy.stdout.split("\n")[0].split(" ")[2] if haproxy.stdout else "?",
-        "commit": commit.stdout.strip(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "load_average_at_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
@@ -253,6 +257,7 @@ def report(
     processes: Processes,
     health: int,
     began: float,
+    commit: str,
 ) -> int:
     answer = {
         "seconds": args.seconds,
@@ -261,7 +266,7 @@ def report(
         "restarts": processes.restarts,
         "client": load.client_counts(),
         "checks": {c.name: {**c.counts, "ok": c.ok} for c in checks},
-        "versions": versions(),
+        "versions": {**versions(), "commit": commit},
         "healthz_at_end": health,
     }
     print()
