@@ -47,7 +47,7 @@ from netdesk.noc.models import (
 from netdesk.noc.selectors import ACTIVE
 from netdesk.noc.services.impact_refresh import incidents_impact_refresh
 from netdesk.noc.services.incident_open import incident_open_deferred, incidents_open_finish
-from netdesk.noc.services.lifecycle import HOLD, MAX_HOPS, MAX_SPAN, live_elements, within_hops
+from netdesk.noc.services.lifecycle import HOLD, MAX_HOPS, MAX_SPAN, live_elements
 from netdesk.noc.services.root_cause import incidents_root_cause_refresh
 
 # Up to this many elements below the touched roots, the unattached alarms
@@ -181,8 +181,18 @@ class _Batch:
     touched: dict[int, NetworkIncident] = field(default_factory=dict)
     opened: list[NetworkIncident] = field(default_factory=list)
     notes: list[IncidentUpdate] = field(default_factory=list)  # written once, at the end
+    up: dict[int, frozenset[int]] = field(default_factory=dict)  # element -> within MAX_HOPS up
     rerooted: set[int] = field(default_factory=set)
     outside: dict[int, set[int]] = field(default_factory=dict)  # elements beyond the root's tree
+
+    def within(self, below: int, above: int) -> bool:
+        """`above` is `below` or one of its upstreams at most MAX_HOPS away
+        (`lifecycle.within_hops`, each element's walk kept for the batch:
+        every alarm is compared with every candidate incident)."""
+        up = self.up.get(below)
+        if up is None:
+            up = self.up[below] = frozenset(self.forest.path_to_root(below)[: MAX_HOPS + 1])
+        return above in up
 
     def active(self) -> list[NetworkIncident]:
         return [i for i in self.incidents if i.state in ACTIVE]
@@ -208,7 +218,7 @@ def _match(
             return incident.root_element_id in on_path
         if how == "link":
             return bool(near & batch.live.get(incident.pk, set()))
-        return within_hops(batch.forest, incident.root_element_id or 0, top)
+        return batch.within(incident.root_element_id or 0, top)
 
     live = batch.active()
     for how in ("path", "link", "below"):
@@ -283,7 +293,7 @@ def _merge_below(batch: _Batch, incident: NetworkIncident, at: datetime) -> None
     for other in batch.active():
         if other.pk == incident.pk or not batch.open_to(other, at):
             continue
-        if within_hops(batch.forest, other.root_element_id or 0, root):
+        if batch.within(other.root_element_id or 0, root):
             _merge(incident, other, batch.now)
             batch.live.setdefault(incident.pk, set()).update(batch.live.pop(other.pk, set()))
 
