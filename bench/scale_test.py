@@ -170,6 +170,7 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path) -> int:
             scale_checks.check_impact(),
         ]
         checks.append(scale_checks.check_processes(processes.kills, orphans_left(processes)))
+        checks.append(impact_counts_check(env))
         health = http_status(processes.base + "/healthz")
     finally:
         processes.stop_all()
@@ -218,6 +219,23 @@ def settle(seconds: float, load: Load) -> Any:
     )
     connections.close_all()
     return cutoff
+
+
+def impact_counts_check(env: dict[str, str]) -> scale_checks.Check:
+    """The per-element impact counts the database keeps against a recount
+    (`netdesk noc impact-check`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "netdesk", "noc", "impact-check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    check = scale_checks.Check("impact_counts", {"exit_status": done.returncode})
+    if done.returncode != 0:
+        check.failures.append((done.stdout + done.stderr).strip()[-500:])
+    return check
 
 
 def orphans_left(processes: Processes, seconds: float = 20) -> list[int]:
