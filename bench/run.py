@@ -304,7 +304,7 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
         result["dataset"] = facts
         result["versions"] = versions(env)
         netdesk(env, "createuser", "--username", USERNAME, "--role", "service_desk_manager",
-                "--password", PASSWORD, "--group", "Hotline")  # fmt: skip
+                f"--password={PASSWORD}", "--group", "Hotline")  # fmt: skip
         token = netdesk(env, "token", "create", "--user", USERNAME).strip().splitlines()[-1]
 
         server = Server(env, scratch / "server.log", args.serve_args)

@@ -9,6 +9,7 @@ keep the writers apart."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -214,3 +215,25 @@ def test_turns_are_handed_over_in_arrival_order():
         thread.join()
     assert order == arrived == [0, 1, 2, 3, 4]
     assert not turns.held
+
+
+def _hammer_in_child(path: str) -> int:
+    handler = _handler(Path(path), "netdesk.core.sqlite")
+    with mock.patch("django.db.transaction.connections", handler):
+        errors = _hammer(handler, autocommit_too=True)
+    handler.close_all()
+    return len(errors)
+
+
+def test_two_processes_writing_at_once_never_find_the_database_locked(tmp_path, django_db_blocker):
+    # Between processes the lock file beside the database keeps the writers
+    # apart; SQLite's busy timeout is zero here too.
+    path = tmp_path / "shared.sqlite3"
+    handler = _handler(path, "netdesk.core.sqlite")
+    with _in_use(handler, django_db_blocker):
+        handler.close_all()  # no connection is carried into the children
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            errors = pool.map(_hammer_in_child, [str(path), str(path)])
+        assert errors == [0, 0]
+        assert _rows(handler) == 2 * THREADS * ROUNDS
+    assert (tmp_path / "shared.sqlite3-writer.lock").exists()
