@@ -159,7 +159,8 @@ class _Intake:
     recently_cleared: dict[str, Alarm]
     index: dict[str, int]  # element id by name, management IP, external id
     maintenance: dict[int, int]  # element id -> maintenance window
-    new_rows: list[Alarm] = field(default_factory=list)
+    correlated: list[Alarm] = field(default_factory=list)  # new rows to correlate
+    plain: list[tuple[Any, ...]] = field(default_factory=list)  # other new rows, as NEW_ROW_FIELDS
     changed: list[Alarm] = field(default_factory=list)
     refired: list[Alarm] = field(default_factory=list)
 
@@ -200,24 +201,28 @@ def _new_row(
     window = intake.maintenance.get(element_id) if element_id is not None else None
     result.suppressed += int(window is not None)
     shown = first if cleared else last
-    intake.new_rows.append(
-        Alarm(
-            fingerprint=key,
-            source=first.source,
-            element_id=element_id,
-            element_ref=first.element_ref[:200],
-            name=first.name[:200],
-            severity=first.severity if cleared else min(first.severity, last.severity),
-            summary=shown.summary[:MAX_TEXT],
-            labels=shown.labels,
-            state=AlarmState.CLEARED if cleared else AlarmState.FIRING,
-            first_seen=first.at,
-            last_seen=last.at,
-            cleared_at=last.at if cleared else None,
-            occurrences=count - 1 if cleared else count,
-            suppressed_by_id=window,
-        )
+    values = (
+        key,
+        first.source,
+        element_id,
+        first.element_ref[:200],
+        first.name[:200],
+        first.severity if cleared else min(first.severity, last.severity),
+        shown.summary[:MAX_TEXT],
+        shown.labels,
+        AlarmState.CLEARED if cleared else AlarmState.FIRING,
+        first.at,
+        last.at,
+        last.at if cleared else None,
+        count - 1 if cleared else count,
+        window,
     )
+    # Only the rows to correlate become model instances (they need their
+    # ids back); in a storm most new rows are minor and go in as values.
+    if element_id is not None and window is None and values[5] <= AlarmSeverity.MAJOR:
+        intake.correlated.append(Alarm(**dict(zip(NEW_ROW_ATTRIBUTES, values, strict=True))))
+    else:
+        intake.plain.append(values)
     result.new += 1
 
 
@@ -307,17 +312,12 @@ def _correlates(alarm: Alarm) -> bool:
     )
 
 
-def _insert(rows: list[Alarm], correlated: list[Alarm]) -> None:
+def _insert(intake: _Intake) -> None:
     """Store the new rows. Only those to correlate need their ids back;
-    the rest (in a storm mostly minor ones) go in with one prepared INSERT,
-    which costs a fraction of what the ORM spends compiling SQL per row."""
-    Alarm.objects.bulk_create(correlated, batch_size=1000)
-    keep = {id(a) for a in correlated}
-    insert_rows(
-        Alarm,
-        NEW_ROW_FIELDS,
-        ([getattr(a, name) for name in NEW_ROW_ATTRIBUTES] for a in rows if id(a) not in keep),
-    )
+    the rest go in with one prepared INSERT, which costs a fraction of what
+    the ORM spends compiling SQL per row."""
+    Alarm.objects.bulk_create(intake.correlated, batch_size=1000)
+    insert_rows(Alarm, NEW_ROW_FIELDS, intake.plain)
 
 
 @transaction.atomic
@@ -334,11 +334,10 @@ def alarms_ingest(*, alarms: Sequence[AlarmIn], now: datetime | None = None) -> 
     for key, (first, count, last) in merged.items():
         take = _take_fire if last.firing else _take_clear
         take(intake, key, first, count, last)
-    correlated = [a for a in intake.new_rows if _correlates(a)]
-    _insert(intake.new_rows, correlated)
+    _insert(intake)
     rows_update(Alarm, intake.changed, CHANGED_FIELDS, values=_changed_values)
     # New rows, momentary ones included; re-fires that are not flapping.
-    candidates = [*correlated, *(a for a in intake.refired if _correlates(a))]
+    candidates = [*intake.correlated, *(a for a in intake.refired if _correlates(a))]
     if candidates:
         result.incidents = alarms_correlate(alarms=candidates, now=now)
     return result
