@@ -38,7 +38,7 @@ def _client() -> tuple[Client, Any]:
     return Client(HTTP_AUTHORIZATION=f"Bearer {f.token_for(operator)}"), operator
 
 
-def _post(client: Client, body: dict[str, Any], **headers: str) -> tuple[int, dict[str, Any]]:
+def _post(client: Client, body: dict[str, Any], **headers: Any) -> tuple[int, dict[str, Any]]:
     with CaptureQueriesContext(connection) as queries:
         response = client.post("/api/v1/tickets", body, content_type="application/json", **headers)
     assert response.status_code == 201, response.content
