@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from netdesk.core.bulk import rows_update
 from netdesk.core.errors import ValidationFailed
@@ -27,6 +29,11 @@ from netdesk.noc.rootcause.learning import history_learn
 from netdesk.noc.rootcause.ranking import GroupAlarm, History, Weights, rank
 
 log = logging.getLogger(__name__)
+# The ranking reads an incident's earliest alarms, up to this many: a root
+# alarm comes early, and an incident that has grown to a core router's
+# thousands of alarms must not have all of them read and ranked again for
+# every batch that touches it.
+RANKED_ALARMS = 2000
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,12 @@ def incidents_root_cause_refresh(*, incidents: Sequence[NetworkIncident], now: d
     groups: dict[int, list[GroupAlarm]] = {i.pk: [] for i in incidents}
     rows = (
         Alarm.objects.filter(incident_id__in=list(groups))
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("incident_id")], order_by=[F("first_seen"), F("id")]
+            )
+        )
+        .filter(place__lte=RANKED_ALARMS)
         .order_by("incident_id", "first_seen", "id")
         .values_list(
             "incident_id", "id", "name", "element_id", "element__name", "element_ref", "first_seen"
