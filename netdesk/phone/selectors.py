@@ -3,6 +3,7 @@ belongs to, the outage a caller's services are in, and the call log."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -140,48 +141,72 @@ def outage_message(*, description: str, eta: datetime | None) -> str:
     return text
 
 
-def known_outage_for(customer_id: int) -> KnownOutage | None:
-    """The newest active incident on the path of one of the customer's
-    services (its root element or one of its elements), or None.
+def known_outage_for(customer_ids: Sequence[int]) -> KnownOutage | None:
+    """The newest active incident on the path of one of the services (its
+    root element or one of its elements) of the first customer, in the
+    order given, that has one; None when none has.
 
     The IVR asks this for every caller, most often during an outage, so it
-    reads only what lies on the caller's paths: the active incidents' ids
-    and roots (one query; none active ends here), the customer's access
-    elements (one), and, unless the newest active incident's root is on a
+    reads only what lies on the callers' paths: the active incidents' ids
+    and roots (one query; none active ends here), the customers' access
+    elements (one), and, unless the newest incident is rooted on the first
     path, the incidents holding an element of those paths (one). The
     elements of every active incident are never loaded, so the cost stays
-    the same however many incidents are open and however large they are."""
+    the same however many incidents are open, however large they are, and
+    however many customers share the number."""
     incidents = list(
         active_incidents()
         .order_by("-id")
         .values_list("pk", "root_element_id", "customer_description", "eta")
     )
-    if not incidents:
+    if not incidents or not customer_ids:
         return None
-    access = set(
-        Service.objects.filter(customer_id=customer_id, access_element__isnull=False)
-        .exclude(status=ServiceStatus.CEASED)
-        .values_list("access_element_id", flat=True)
-    )
-    forest = topology()
-    on_path = {element for start in access for element in forest.path_to_root(start)}
-    if not on_path:
+    paths = _paths_of(customer_ids)
+    if not paths:
         return None
-    hit = {pk for pk, root, _, _ in incidents if root in on_path}
-    if incidents[0][0] not in hit:
-        hit.update(
-            NetworkIncident.elements.through.objects.filter(
-                networkincident_id__in=[pk for pk, _, _, _ in incidents],
-                networkelement_id__in=on_path,
-            ).values_list("networkincident_id", flat=True)
-        )
-    for pk, _, description, eta in incidents:
-        if pk in hit:
-            return KnownOutage(
-                incident=incident_reference(pk),
-                message=outage_message(description=description, eta=eta),
-            )
+    held: dict[int, set[int]] = {}  # element -> the active incidents it fails
+    for pk, root, _, _ in incidents:
+        if root is not None:
+            held.setdefault(root, set()).add(pk)
+    if incidents[0][1] not in paths[0]:
+        on_any_path: set[int] = set()
+        for path in paths:
+            on_any_path |= path
+        rows = NetworkIncident.elements.through.objects.filter(
+            networkincident_id__in=[pk for pk, _, _, _ in incidents],
+            networkelement_id__in=on_any_path,
+        ).values_list("networkelement_id", "networkincident_id")
+        for element, pk in rows:
+            held.setdefault(element, set()).add(pk)
+    for path in paths:
+        hit = {pk for element in path for pk in held.get(element, ())}
+        for pk, _, description, eta in incidents:
+            if pk in hit:
+                return KnownOutage(
+                    incident=incident_reference(pk),
+                    message=outage_message(description=description, eta=eta),
+                )
     return None
+
+
+def _paths_of(customer_ids: Sequence[int]) -> list[set[int]]:
+    """The elements on the paths of each customer's services (the access
+    element and everything above it), in the customers' order; customers
+    with no service on the network are left out."""
+    access: dict[int, set[int]] = {}
+    services = (
+        Service.objects.filter(customer_id__in=customer_ids, access_element__isnull=False)
+        .exclude(status=ServiceStatus.CEASED)
+        .values_list("customer_id", "access_element_id")
+    )
+    for customer_id, element_id in services:
+        access.setdefault(customer_id, set()).add(element_id)
+    forest = topology()
+    return [
+        {element for start in access[customer] for element in forest.path_to_root(start)}
+        for customer in customer_ids
+        if customer in access
+    ]
 
 
 # --- the call log --------------------------------------------------------------------------

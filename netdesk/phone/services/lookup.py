@@ -56,11 +56,7 @@ def caller_lookup(*, endpoint: CtiEndpoint, number: str) -> CallerAnswer:
     number = (number or "").strip()[:NUMBER_MAX]
     matches = callers_by_number(number)
     customer = matches[0] if len(matches) == 1 else None
-    outage: KnownOutage | None = None
-    for match in matches:
-        outage = known_outage_for(match.customer_id)
-        if outage is not None:
-            break
+    outage = known_outage_for([match.customer_id for match in matches])
     if outage is not None:
         message = outage.message
     elif customer is not None:

@@ -137,6 +137,28 @@ def test_the_outage_lookup_costs_the_same_however_many_incidents_are_open(
         assert lookup(token, NUMBER).json()["message"] == "Rooted."
 
 
+def test_a_shared_number_hears_the_outage_of_any_of_its_customers_at_the_same_cost(
+    endpoint, django_assert_num_queries
+):
+    # Given a number three customers share; only the last one's line is
+    # behind a failed element, held by an incident rooted elsewhere.
+    _, token = endpoint
+    olt = f.element(name="OLT-1")
+    for n in range(3):
+        f.service(f.customer(phone=NUMBER), access_element=olt if n == 2 else f.element())
+    _outage(f.element(name="CORE-1"), elements=[olt], text="Core router down")
+    assert lookup(token, NUMBER).json()["known_outage"] is True
+
+    # Endpoint, rate count, two caller queries, the active incidents, the
+    # customers' access elements, the data versions, the incidents on the
+    # paths, the record: the same as for one customer.
+    with django_assert_num_queries(9):
+        body = lookup(token, NUMBER).json()
+
+    assert body["customer"] is None
+    assert body["message"] == "Core router down."
+
+
 def test_a_caller_who_heard_the_notice_and_still_called_is_counted_on_the_call(endpoint):
     _, token = endpoint
     olt = f.element()
