@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import CharField, Count, Func, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 
 from netdesk.accounts.models import User, hash_token
@@ -73,50 +83,57 @@ def callers_by_number(number: str) -> list[CallerMatch]:
     """The customers whose own number or whose contact's number ends in the
     same nine digits as `number` (the customer search's matching: a number
     written +49 30…, 0049 30… or 030… is the same line). Numbers shorter
-    than that (internal extensions, "anonymous") match no one. Two indexed
-    queries; at most CALLER_MATCHES_MAX customers."""
+    than that (internal extensions, "anonymous") match no one. Contacts
+    first (primary ones first), then customers by their own number; at most
+    CALLER_MATCHES_MAX customers.
+
+    One statement: both searches (each on its phone-tail index) joined with
+    UNION ALL. Every call event and IVR lookup asks this, and on PostgreSQL
+    each round trip to the server waits its turn for a core."""
     digits = normalise_phone(number)
     if len(digits) < PHONE_TAIL:
         return []
     tail = digits[-PHONE_TAIL:]
-    found: dict[int, CallerMatch] = {}
     contacts = (
         Contact.objects.annotate(tail=PhoneTail("phone_digits"))
         .filter(tail=tail)
-        .select_related("customer")
-        .order_by("-is_primary", "pk")
-        .only(
-            "pk",
-            "customer__id",
+        .annotate(
+            rank=Value(0, output_field=IntegerField()),
+            primary=F("is_primary"),
+            contact=F("pk"),
+        )
+        .values_list(
+            "rank",
+            "primary",
+            "contact",
+            "customer_id",
             "customer__name",
             "customer__account_number",
             "customer__segment",
             "customer__language",
-        )[: CALLER_MATCHES_MAX * 2]
-    )
-    for contact in contacts:
-        customer = contact.customer
-        if customer.pk not in found:
-            found[customer.pk] = CallerMatch(
-                customer.pk,
-                customer.name,
-                customer.account_number,
-                customer.segment,
-                customer.language,
-                contact.pk,
-            )
-    if len(found) < CALLER_MATCHES_MAX:
-        own = (
-            Customer.objects.annotate(tail=PhoneTail("phone_digits"))
-            .filter(tail=tail)
-            .exclude(pk__in=list(found))
-            .order_by("pk")
-            .values_list("pk", "name", "account_number", "segment", "language")[
-                : CALLER_MATCHES_MAX - len(found)
-            ]
         )
-        for pk, name, account_number, segment, language in own:
-            found[pk] = CallerMatch(pk, name, account_number, segment, language, None)
+    )
+    own = (
+        Customer.objects.annotate(tail=PhoneTail("phone_digits"))
+        .filter(tail=tail)
+        .annotate(
+            rank=Value(1, output_field=IntegerField()),
+            primary=Value(False, output_field=BooleanField()),
+            contact=Value(None, output_field=IntegerField()),
+        )
+        .values_list(
+            "rank", "primary", "contact", "pk", "name", "account_number", "segment", "language"
+        )
+    )
+    rows = contacts.union(own, all=True).order_by("rank", "-primary", "contact", "customer_id")
+    found: dict[int, CallerMatch] = {}
+    for _, _, contact, customer, name, account_number, segment, language in rows[
+        : CALLER_MATCHES_MAX * 3
+    ]:
+        if customer not in found:
+            found[customer] = CallerMatch(
+                customer, name, account_number, segment, language, contact
+            )
     return list(found.values())[:CALLER_MATCHES_MAX]
 
 

@@ -122,18 +122,18 @@ def test_the_outage_lookup_costs_the_same_however_many_incidents_are_open(
     _outage(others[0], elements=[switch], text="Held")
     assert lookup(token, NUMBER).json()["known_outage"] is True
 
-    # Endpoint, rate count, two caller queries, the active incidents, the
+    # Endpoint, rate count, the callers, the active incidents, the
     # caller's access elements, the data versions (topology), the incidents
     # holding a path element, the record.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert lookup(token, NUMBER).json()["message"] == "Held."
     for n in range(1, 40, 2):
         _outage(others[n], elements=others[n + 1 : n + 2], text=f"Elsewhere {n}")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert lookup(token, NUMBER).json()["message"] == "Held."
     # An incident rooted on the path needs no look at incidents' elements.
     _outage(olt, text="Rooted")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert lookup(token, NUMBER).json()["message"] == "Rooted."
 
 
@@ -149,10 +149,10 @@ def test_a_shared_number_hears_the_outage_of_any_of_its_customers_at_the_same_co
     _outage(f.element(name="CORE-1"), elements=[olt], text="Core router down")
     assert lookup(token, NUMBER).json()["known_outage"] is True
 
-    # Endpoint, rate count, two caller queries, the active incidents, the
+    # Endpoint, rate count, the callers, the active incidents, the
     # customers' access elements, the data versions, the incidents on the
     # paths, the record: the same as for one customer.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         body = lookup(token, NUMBER).json()
 
     assert body["customer"] is None
@@ -183,6 +183,30 @@ def test_a_caller_who_heard_the_notice_and_still_called_is_counted_on_the_call(e
     assert Call.objects.get().heard_outage == incident.reference
 
 
+def test_contacts_come_first_primary_ones_first_then_customers_own_numbers():
+    # Given one number on a customer's own line, another customer's plain
+    # contact, a third customer's primary contact and a second contact of
+    # that same customer.
+    own = f.customer(phone=NUMBER)
+    Contact.objects.filter(customer=own).delete()
+    plain_owner, primary_owner = f.customer(), f.customer()
+    plain = Contact.objects.create(customer=plain_owner, name="Plain", phone="030 55501234")
+    primary = Contact.objects.create(
+        customer=primary_owner, name="Primary", phone="+4930 5550 1234", is_primary=True
+    )
+    Contact.objects.create(customer=primary_owner, name="Second", phone="030 5550 1234")
+
+    matches = callers_by_number("0049 30 55501234")
+
+    assert [(m.customer_id, m.contact_id) for m in matches] == [
+        (primary_owner.pk, primary.pk),
+        (plain_owner.pk, plain.pk),
+        (own.pk, None),
+    ]
+    assert matches[2].name == own.name
+    assert callers_by_number("12345") == []
+
+
 def test_unknown_and_shared_numbers_name_no_customer(endpoint):
     _, token = endpoint
     f.customer(phone="+49 40 1111111")
@@ -207,9 +231,9 @@ def test_an_unknown_token_is_a_404_problem_and_a_missing_number_a_422(endpoint):
     assert lookup(token, "1" * 65).status_code == 422
 
 
-def test_a_caller_is_matched_in_two_queries(endpoint, django_assert_num_queries):
+def test_a_caller_is_matched_in_one_query(endpoint, django_assert_num_queries):
     f.customer(phone=NUMBER)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert len(callers_by_number("0049 30 55501234")) == 1
 
 
@@ -222,8 +246,8 @@ def test_the_lookup_costs_the_same_queries_however_many_customers_there_are(
     f.customer(phone=NUMBER)
     # The window's first request also clears the endpoint's older counts.
     assert lookup(token, NUMBER).status_code == 200
-    # Endpoint, rate count, two caller queries, the incidents, the record.
-    with django_assert_max_num_queries(6):
+    # Endpoint, rate count, the callers, the incidents, the record.
+    with django_assert_max_num_queries(5):
         assert lookup(token, NUMBER).status_code == 200
 
 
