@@ -82,9 +82,23 @@ class Connection:
     writer: asyncio.StreamWriter | None = None
 
     async def exchange(self, request: Request, on_sent: Callable[[], None]) -> int:
-        if self.writer is None or self.writer.is_closing():
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        """Send `request` and read its answer. A kept-alive connection the
+        server closed while it sat idle gives no answer at all; the request
+        is then sent once more on a new connection, as HTTP clients do (the
+        server never saw it)."""
+        if self.writer is not None and not self.writer.is_closing():
+            try:
+                return await self._send(request, on_sent)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                    raise
+                self.close()
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        return await self._send(request, on_sent)
+
+    async def _send(self, request: Request, on_sent: Callable[[], None]) -> int:
         assert self.reader is not None
+        assert self.writer is not None
         head = [f"{request.method} {request.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
         head += [f"{name}: {value}" for name, value in request.headers]
         if request.body or request.method in {"POST", "PUT", "PATCH"}:

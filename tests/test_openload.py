@@ -224,3 +224,29 @@ def test_a_refused_connection_is_an_error_not_a_crash() -> None:
     summary = summarise(asyncio.run(go()))
     assert summary["kinds"]["read"]["errors"] == 1
     assert summary["kinds"]["read"]["first_error"]
+
+
+def test_a_kept_alive_connection_the_server_closed_is_reopened_not_an_error() -> None:
+    """The server answers once per connection and closes it without saying
+    so (as a server's idle timeout does): each later request finds its
+    connection closed and is sent again on a new one."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    async def go() -> list[Sample]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = int(server.sockets[0].getsockname()[1])
+        plan = [(i * 0.05, Request(kind="read", method="GET", path="/")) for i in range(5)]
+        try:
+            return await run_open("127.0.0.1", port, plan, max_connections=1)
+        finally:
+            server.close()
+
+    summary = summarise(asyncio.run(go()))
+    assert summary["kinds"]["read"]["requests"] == 5
+    assert summary["kinds"]["read"]["errors"] == 0
+    assert summary["kinds"]["read"]["non2xx"] == 0
