@@ -33,6 +33,7 @@ from django.db.models.sql import Query
 from django.utils import timezone
 
 from netdesk.core.bulk import rows_update
+from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.models import EscalationRule, SlaPolicy, SlaTimer
 from netdesk.sla.selectors import (
     FACT_COLUMNS,
@@ -44,6 +45,7 @@ from netdesk.sla.selectors import (
     histories,
     of_tickets,
     raw_rows,
+    working_calendar,
 )
 from netdesk.sla.timers import (
     COMPUTED_FIELDS,
@@ -238,15 +240,19 @@ def stale_tickets(
 
 
 def stable_until(
-    ticket: TicketFacts, history: TicketHistory, timers: list[TimerRow], now: datetime
+    ticket: TicketFacts,
+    history: TicketHistory,
+    timers: list[TimerRow],
+    now: datetime,
+    calendars: dict[int, WorkingCalendar] | None = None,
 ) -> datetime | None:
     """From when a recompute with nothing changed would give other figures:
-    when the first running clock that has not broken its target falls due
-    (it turns breached), or, should an input lie ahead of `now`, when it is
-    reached. Until then only a running clock's elapsed time moves, which
-    readers add themselves (selectors.timer_now)."""
+    when the first running clock that has not broken its target does break
+    it, or, should an input lie ahead of `now`, when it is reached. Until
+    then only a running clock's elapsed time moves, which readers add
+    themselves (selectors.timer_now)."""
     moments = [
-        t.due_at
+        _breaks_at(t, now, calendars or {})
         for t in timers
         if t.state == "running" and t.due_at is not None and clock_running(t)
     ]
@@ -257,6 +263,21 @@ def stable_until(
     if latest > now:
         moments.append(latest)
     return min(moments, default=None)
+
+
+def _breaks_at(timer: TimerRow, now: datetime, calendars: dict[int, WorkingCalendar]) -> datetime:
+    """When a running clock on time turns breached: once it counts time
+    beyond its due time. A clock due while its calendar is closed (due at
+    18:00 on a Friday) stays on time until the calendar next opens."""
+    due = cast("datetime", timer.due_at)
+    calendar = calendars.get(timer.policy_id or 0) if timer.business_time else None
+    if due > now or calendar is None:
+        return due
+    return calendar.next_open(due)
+
+
+def _calendars(policies: list[SlaPolicy]) -> dict[int, WorkingCalendar]:
+    return {policy.pk: working_calendar(policy.calendar) for policy in policies}
 
 
 class Recomputed(NamedTuple):
@@ -306,6 +327,7 @@ def _recompute(
     new: list[TimerRow] = []
     changed: list[TimerRow] = []
     tickets: list[TicketWrite] = []
+    calendars = _calendars(policies)
     for state in states:
         ticket = state.facts
         before = {t.pk: (t.figures(), t.elapsed_seconds) for t in found[ticket.pk]}
@@ -330,7 +352,7 @@ def _recompute(
             sla_paused=summary.sla_paused,
             sla_breached=summary.sla_breached,
             sla_inputs=state.inputs,
-            sla_stable_until=stable_until(ticket, history[ticket.pk], rows, now),
+            sla_stable_until=stable_until(ticket, history[ticket.pk], rows, now, calendars),
         )
         if write.stored() != (state.summary, state.stored_inputs, state.stable_until):
             tickets.append(write)

@@ -3,7 +3,7 @@ their figures were computed, and recomputes every ticket whose inputs did:
 the ticket itself, its customer, the policies, the calendar, or the time
 (a running clock falling due)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -251,3 +251,29 @@ def test_a_recomputed_batch_takes_the_same_queries_for_one_ticket_or_many(office
     # The policies' version, the tickets, their timers and their histories;
     # nothing moved, so nothing is written.
     assert one == many == 4
+
+
+def test_a_clock_due_at_closing_time_waits_for_the_calendar_to_open(office):
+    # Friday 17:00 UTC: the first response (60 business minutes) is due at
+    # 18:00, when the office closes; over the weekend the clock has used
+    # exactly its target, so it only breaks it on Monday at 08:00.
+    friday = datetime(2026, 5, 8, 17, 0, tzinfo=UTC)
+    ticket = f.ticket(f.user(), channel="email")
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=friday)
+    ticket.events.update(at=friday)
+    saturday = friday + timedelta(hours=17)
+
+    assert recompute(now=saturday) == (1, 1)
+    # (The timers of the ticket's first placing are cancelled.)
+    first_response = SlaTimer.objects.exclude(state="cancelled").get(
+        ticket=ticket, metric=Metric.FIRST_RESPONSE
+    )
+    assert (first_response.state, first_response.due_at) == ("running", friday + timedelta(hours=1))
+    monday = datetime(2026, 5, 11, 8, 0, tzinfo=UTC)
+    assert Ticket.objects.get(pk=ticket.pk).sla_stable_until == monday
+    # Not recomputed again and again over the weekend.
+    assert recompute(now=saturday + timedelta(hours=20)) == (1, 0)
+
+    assert recompute(now=monday + timedelta(minutes=1)) == (1, 1)
+    first_response.refresh_from_db()
+    assert first_response.state == "breached"
