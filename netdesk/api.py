@@ -24,6 +24,7 @@ from netdesk.channels.api_notices import router as notices_router
 from netdesk.chat.api import router as chat_router
 from netdesk.competency.api import router as competency_router
 from netdesk.core.apipaths import integer_path_params
+from netdesk.core.connections import busy_response, database_busy
 from netdesk.core.errors import ServiceError
 from netdesk.core.refusals import PROBLEM, UNREADABLE, problem_body, refusal_for
 from netdesk.customers.api import router as customers_router
@@ -257,7 +258,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 @api.exception_handler(Exception)
-def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:  # noqa: ARG001  # ninja's handler signature
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if database_busy(exc):
+        # No room at the database (out of connections): retry, not a fault.
+        logger.warning("Database busy on %s %s: %s", request.method, request.path, exc)
+        return busy_response(request)
     logger.exception("Unhandled error on %s %s", request.method, request.path)
     return problem(
         request,

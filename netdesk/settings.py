@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request waits for one of the process's slots before it may open a
+    # connection (bounds connections per web process under a backlog).
+    "netdesk.core.connections.RequestSlotsMiddleware",
     "netdesk.core.connections.KeptConnectionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Memos (topology, impact, SLA policies) check their data versions once per request.
@@ -334,6 +337,13 @@ NETDESK_ROLLUP_MINUTES = config.env_int("NETDESK_ROLLUP_MINUTES", 5, minimum=1)
 NETDESK_LIVE_WAITERS = config.env_int("NETDESK_LIVE_WAITERS", 256, minimum=1)
 # Web worker processes of `netdesk serve` (0: one per CPU core).
 NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
+# Requests a web process works on at once (`netdesk serve --threads`); the
+# rest wait for a slot, without a database connection, up to
+# NETDESK_REQUEST_QUEUE_SECONDS and are then answered 503 (core.connections).
+# Size it so web processes x (this + NETDESK_DATABASE_CONNECTIONS_KEPT) stays
+# below the database's max_connections (docs/scale-out.md).
+NETDESK_WEB_THREADS = config.env_int("NETDESK_WEB_THREADS", 8, minimum=1)
+NETDESK_REQUEST_QUEUE_SECONDS = config.env_int("NETDESK_REQUEST_QUEUE_SECONDS", 30, minimum=1)
 # On PostgreSQL only this many threads of a web process keep their database
 # connection between requests (netdesk.core.connections).
 NETDESK_DATABASE_CONNECTIONS_KEPT = config.env_int(

@@ -8,6 +8,7 @@ from netdesk.core.views_live import agent_live
 
 handler400 = "netdesk.core.views.bad_request"
 handler404 = "netdesk.core.views.not_found"
+handler500 = "netdesk.core.views.server_error"
 
 urlpatterns = [
     path("favicon.ico", core_views.favicon, name="favicon"),

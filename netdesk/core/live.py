@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
+from netdesk.core.connections import request_slot_set_aside
 from netdesk.core.models import LiveEvent
 
 logger = logging.getLogger("netdesk.live")
@@ -195,7 +196,8 @@ def live_wait(*, streams: Sequence[str], after: int, timeout: float) -> list[Liv
         # Every thread kept for waiting is busy: the listener is answered
         # after a short pause rather than held, so the desk's other requests
         # keep their threads and an overloaded process degrades to polling.
-        time.sleep(min(timeout, OVERFLOW_PAUSE_SECONDS))
+        with request_slot_set_aside():
+            time.sleep(min(timeout, OVERFLOW_PAUSE_SECONDS))
         return live_read(streams=streams, after=after)
     try:
         return _wait(streams=streams, after=after, timeout=timeout)
@@ -232,7 +234,10 @@ def _wait(*, streams: Sequence[str], after: int, timeout: float) -> list[LiveIte
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            if listener.bell.wait(min(remaining, FALLBACK_SECONDS)):
+            # The request's slot is another's while it waits (core.connections).
+            with request_slot_set_aside():
+                rang = listener.bell.wait(min(remaining, FALLBACK_SECONDS))
+            if rang:
                 handed = _waker().taken(listener)
                 if handed:
                     return handed

@@ -8,6 +8,7 @@ resolver's internals.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.db import DatabaseError, connection
@@ -16,7 +17,9 @@ from django.shortcuts import render
 from django.urls import Resolver404
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
+from django.views.defaults import server_error as django_server_error
 
+from netdesk.core.connections import busy_response, database_busy
 from netdesk.core.refusals import Refusal, problem_response, refusal_for
 
 API_PREFIX = "/api/"
@@ -58,6 +61,15 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
             ),
         )
     return render(request, "404.html", {"message": message}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500: a database with no room for the request (out of
+    connections, say) is a 503 the client may retry, not a fault."""
+    exc = sys.exc_info()[1]
+    if exc is not None and database_busy(exc):
+        return busy_response(request)
+    return django_server_error(request)
 
 
 @require_safe

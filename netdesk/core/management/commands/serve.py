@@ -32,7 +32,12 @@ class Command(BaseCommand):
             default=settings.NETDESK_WEB_WORKERS or None,
             help="web worker processes (default: one per CPU core)",
         )
-        parser.add_argument("--threads", type=int, default=8, help="request threads per web worker")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=settings.NETDESK_WEB_THREADS,
+            help="requests each web worker works on at once (NETDESK_WEB_THREADS)",
+        )
         parser.add_argument(
             "--no-worker",
             action="store_true",
@@ -43,6 +48,9 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         # The processes started below stop when this one is gone.
         os.environ[SERVER_PID_VARIABLE] = str(os.getpid())
+        # The web workers size their request slots from this (core.connections).
+        os.environ["NETDESK_WEB_THREADS"] = str(options["threads"])
+        settings.NETDESK_WEB_THREADS = options["threads"]
         worker = None
         if not options["no_worker"]:
             worker = subprocess.Popen(
