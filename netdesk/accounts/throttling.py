@@ -19,7 +19,7 @@ from django.shortcuts import render
 from ninja.throttling import BaseThrottle
 
 from netdesk.config import parse_rate
-from netdesk.core.ratelimit import rate_count_bump
+from netdesk.core.ratelimit import RateTally
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,11 @@ def sign_in_locked_out(
 _retry_after: ContextVar[float | None] = ContextVar("retry_after", default=None)
 
 
+# The API's allowance per user: large, asked on every call, so counted in the
+# database in small batches (netdesk.core.ratelimit.RateTally).
+api_tally = RateTally()
+
+
 class UserRateThrottle(BaseThrottle):
     """At most NETDESK_API_RATE requests per user per period, counted in
     fixed windows in the database. Holds no per-request state itself."""
@@ -83,7 +88,7 @@ class UserRateThrottle(BaseThrottle):
         limit, period = parse_rate(settings.NETDESK_API_RATE)
         now = time.time()
         window = int(now // period)
-        count = rate_count_bump(key=f"api:{user.pk}:{period}", period_start=window)
+        count = api_tally.bump(key=f"api:{user.pk}:{period}", period_start=window, limit=limit)
         if count <= limit:
             return True
         if count == limit + 1:

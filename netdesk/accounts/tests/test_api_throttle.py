@@ -8,8 +8,9 @@ from django.db import connection, connections
 from django.test import Client
 
 from netdesk.accounts.models import Role
+from netdesk.accounts.throttling import api_tally
 from netdesk.core.models import RateCount
-from netdesk.core.ratelimit import rate_count_bump
+from netdesk.core.ratelimit import LOCAL_CALLS, LOCAL_MIN_LIMIT, LOCAL_SHARE, rate_count_bump
 from tests import factories as f
 
 
@@ -125,3 +126,51 @@ def test_every_operation_documents_its_429_problem():
             answer = operation["responses"].get("429")
             assert answer is not None, f"{method.upper()} {path} does not document 429"
             assert "application/problem+json" in answer["content"]
+
+
+@pytest.fixture
+def tally_forgotten():
+    api_tally.forget()
+    yield
+    api_tally.forget()
+
+
+@pytest.mark.django_db
+def test_a_large_allowance_is_written_in_batches_far_from_the_limit(settings, tally_forgotten):
+    # On SQLite a write on every read would queue every API read behind the
+    # ticket being created; far below the limit calls are written in batches.
+    settings.NETDESK_API_RATE = "1000/minute"
+    user = f.user()
+    client, token = Client(), f.token_for(user)
+    statements = _Statements()
+    with connection.execute_wrapper(statements):
+        for _ in range(LOCAL_CALLS * 2):
+            assert me(client, token).status_code == 200
+    writes = [sql for sql in statements.seen if "core_ratecount" in sql and "INSERT" in sql]
+    assert 1 <= len(writes) <= 3
+    # Nothing was lost: what was held is written with the next batch.
+    held = RateCount.objects.get(key=f"api:{user.pk}:60").count
+    assert LOCAL_CALLS <= held <= LOCAL_CALLS * 2
+
+
+@pytest.mark.django_db
+def test_near_the_limit_every_call_is_counted_in_the_database(tally_forgotten):
+    limit = LOCAL_MIN_LIMIT
+    RateCount.objects.create(key="api:near:60", period_start=9, count=int(limit * LOCAL_SHARE))
+    counts = [api_tally.bump(key="api:near:60", period_start=9, limit=limit) for _ in range(5)]
+    assert counts == [int(limit * LOCAL_SHARE) + n for n in range(1, 6)]
+    assert RateCount.objects.get(key="api:near:60").count == counts[-1]
+
+
+@pytest.mark.django_db
+def test_other_processes_calls_are_seen_at_the_next_write(tally_forgotten):
+    limit = 1000
+    first = api_tally.bump(key="api:two:60", period_start=3, limit=limit)
+    # Another web process counted 600 calls meanwhile.
+    RateCount.objects.filter(key="api:two:60").update(count=601)
+    counts = [api_tally.bump(key="api:two:60", period_start=3, limit=limit) for _ in range(30)]
+    assert first == 1
+    assert counts[-1] > 600
+    # Once above the share, each call is exact and can be refused at the limit.
+    RateCount.objects.filter(key="api:two:60").update(count=limit)
+    assert api_tally.bump(key="api:two:60", period_start=3, limit=limit) == limit + 1
