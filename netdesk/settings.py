@@ -344,8 +344,8 @@ NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
 # below the database's max_connections (docs/scale-out.md).
 NETDESK_WEB_THREADS = config.env_int("NETDESK_WEB_THREADS", 8, minimum=1)
 NETDESK_REQUEST_QUEUE_SECONDS = config.env_int("NETDESK_REQUEST_QUEUE_SECONDS", 30, minimum=1)
-# On PostgreSQL only this many threads of a web process keep their database
-# connection between requests (netdesk.core.connections).
+# Only this many threads of a web process keep their database connection
+# between requests (netdesk.core.connections).
 NETDESK_DATABASE_CONNECTIONS_KEPT = config.env_int(
     "NETDESK_DATABASE_CONNECTIONS_KEPT", 8, minimum=0
 )

@@ -1,4 +1,4 @@
-"""How many PostgreSQL connections a web process keeps between requests.
+"""How many database connections a web process keeps between requests.
 
 `netdesk serve` runs hundreds of threads per web process (most of them wait
 in long polls, holding no connection: `netdesk.core.live`). Django keeps a
@@ -45,9 +45,11 @@ class KeptConnectionsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        # SQLite too: each connection holds its own page cache (up to 64 MiB,
+        # netdesk.config), so a thread per request past the kept ones would
+        # let a web process grow by that much per thread it ever started.
         if (
-            connection.vendor == "postgresql"
-            and connection.connection is not None
+            connection.connection is not None
             and not connection.in_atomic_block
             and not keeps_connection(threading.current_thread())
         ):
