@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ class Server:
     """`netdesk serve` in its own process group, so stopping it also stops
     its granian workers and the background worker."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, serve_args: list[str]) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, serve_args: Sequence[str] = ()) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
