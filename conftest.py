@@ -26,6 +26,15 @@ def quick_password_hashing() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def api_calls_counted_one_by_one() -> Iterator[None]:
+    """Every API call writes its count, so the statements a request costs do
+    not depend on the calls before it (tests of the batched count turn
+    NETDESK_API_RATE_HELD back on)."""
+    with override_settings(NETDESK_API_RATE_HELD=0):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def live_waker_stopped() -> Iterator[None]:
     """A test that waited on live events leaves no waker thread behind: its

@@ -344,6 +344,10 @@ NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
 # below the database's max_connections (docs/scale-out.md).
 NETDESK_WEB_THREADS = config.env_int("NETDESK_WEB_THREADS", 8, minimum=1)
 NETDESK_REQUEST_QUEUE_SECONDS = config.env_int("NETDESK_REQUEST_QUEUE_SECONDS", 30, minimum=1)
+# Far below a user's API allowance a web process writes its calls to the
+# count in the database every this many calls (or each second), not on
+# every call (netdesk.core.ratelimit.RateTally); 0 or 1: every call.
+NETDESK_API_RATE_HELD = config.env_int("NETDESK_API_RATE_HELD", 20)
 # Only this many threads of a web process keep their database connection
 # between requests (netdesk.core.connections).
 NETDESK_DATABASE_CONNECTIONS_KEPT = config.env_int(

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 
 from netdesk.core.models import RateCount
@@ -37,12 +38,12 @@ def rate_count_bump(*, key: str, period_start: int, by: int = 1) -> int:
     return count
 
 
-# A tally may hold at most this many calls, for at most this long, before
-# they are written; and only while the shared count plus what it holds is
-# under LOCAL_SHARE of the limit. So k processes could let through at most
-# k x LOCAL_CALLS calls the database has not seen yet, and they are all far
-# from the limit: near it every call is counted in the database, exactly.
-LOCAL_CALLS = 20
+# A tally may hold at most NETDESK_API_RATE_HELD calls (settings), for at
+# most LOCAL_SECONDS, before they are written; and only while the shared
+# count plus what it holds is under LOCAL_SHARE of the limit. So k processes
+# could let through at most k x that many calls the database has not seen
+# yet, and they are all far from the limit: near it every call is counted
+# in the database, exactly.
 LOCAL_SECONDS = 1.0
 LOCAL_SHARE = 0.5
 # Below this limit a window is too small to hold anything back: every call
@@ -63,7 +64,7 @@ class RateTally:
     """A large per-user allowance (the API's) counted in the database without
     a write on every call. On SQLite every write takes the one write lock, so
     a read-only API call that counted itself would queue behind every ticket
-    being created; here a process writes its calls every LOCAL_CALLS calls or
+    being created; here a process writes its calls every NETDESK_API_RATE_HELD calls or
     LOCAL_SECONDS, whichever comes first, and every call once the count is
     within (1 - LOCAL_SHARE) of the limit. The truth stays in the database;
     what a process holds back is bounded and only far below the limit."""
@@ -83,7 +84,7 @@ class RateTally:
             if (
                 limit >= LOCAL_MIN_LIMIT
                 and held.synced
-                and held.pending + 1 < LOCAL_CALLS
+                and held.pending + 1 < settings.NETDESK_API_RATE_HELD
                 and now - held.since < LOCAL_SECONDS
                 and held.shared + held.pending + 1 <= limit * LOCAL_SHARE
             ):
