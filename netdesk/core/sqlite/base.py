@@ -27,6 +27,9 @@ transaction never take it."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db import OperationalError
@@ -39,6 +42,16 @@ from netdesk.core.writelock import WriterTurns, writer_turns
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 
+# An in-memory database shared between threads (the test suite's, with its
+# live server) runs in SQLite's shared-cache mode, where a table another
+# connection is reading is "locked" at once, without the busy handler: a
+# statement refused so had no effect and is sent again after a pause, as
+# the busy handler would. File databases (WAL) never answer this.
+TABLE_LOCKED = "database table is locked"
+TABLE_LOCKED_TRIES = 200
+TABLE_LOCKED_PAUSE = 0.01
+
+
 class TurnTakingCursor(base.SQLiteCursorWrapper):
     """A cursor whose writes outside a transaction take the writer turn."""
 
@@ -47,14 +60,25 @@ class TurnTakingCursor(base.SQLiteCursorWrapper):
     def execute(self, query: str, params: Any = None) -> Any:
         if self.database.writes_alone(query):
             with self.database.writer_turn():
-                return super().execute(query, params)
-        return super().execute(query, params)
+                return self._sent(super().execute, query, params)
+        return self._sent(super().execute, query, params)
 
     def executemany(self, query: str, param_list: Any) -> Any:
         if self.database.writes_alone(query):
             with self.database.writer_turn():
-                return super().executemany(query, param_list)
-        return super().executemany(query, param_list)
+                return self._sent(super().executemany, query, param_list)
+        return self._sent(super().executemany, query, param_list)
+
+    def _sent(self, send: Callable[[str, Any], Any], query: str, params: Any) -> Any:
+        tries = TABLE_LOCKED_TRIES if self.database.is_in_memory_db() else 1
+        for _ in range(tries - 1):
+            try:
+                return send(query, params)
+            except sqlite3.OperationalError as exc:
+                if TABLE_LOCKED not in str(exc):
+                    raise
+            time.sleep(TABLE_LOCKED_PAUSE)
+        return send(query, params)
 
 
 class _Turn:

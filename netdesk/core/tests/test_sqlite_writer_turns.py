@@ -10,10 +10,12 @@ keep the writers apart."""
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -21,6 +23,7 @@ import pytest
 from django.db import OperationalError, transaction
 from django.db.utils import ConnectionHandler
 
+from netdesk.core.sqlite.base import TurnTakingCursor
 from netdesk.core.writelock import WriterTurns, writer_turns
 
 THREADS = 16
@@ -237,3 +240,34 @@ def test_two_processes_writing_at_once_never_find_the_database_locked(tmp_path, 
         assert errors == [0, 0]
         assert _rows(handler) == 2 * THREADS * ROUNDS
     assert (tmp_path / "shared.sqlite3-writer.lock").exists()
+
+
+def test_a_shared_cache_table_lock_is_waited_out_in_memory_only() -> None:
+    # The suite's in-memory database (shared cache, with a live server's
+    # threads) answers "table is locked" without the busy handler.
+    calls: list[str] = []
+
+    def send(query: str, params: object) -> str:
+        calls.append(query)
+        if len(calls) < 3:
+            raise sqlite3.OperationalError("database table is locked: core_liveevent")
+        return "done"
+
+    class Memory:
+        @staticmethod
+        def is_in_memory_db() -> bool:
+            return True
+
+    class File:
+        @staticmethod
+        def is_in_memory_db() -> bool:
+            return False
+
+    in_memory = SimpleNamespace(database=Memory())
+    assert TurnTakingCursor._sent(in_memory, send, "INSERT", None) == "done"  # type: ignore[arg-type]
+    assert len(calls) == 3
+    calls.clear()
+    on_file = SimpleNamespace(database=File())
+    with pytest.raises(sqlite3.OperationalError):
+        TurnTakingCursor._sent(on_file, send, "INSERT", None)  # type: ignore[arg-type]
+    assert len(calls) == 1
