@@ -116,6 +116,7 @@ def database_busy(exc: BaseException) -> bool:
 BUSY_SQLSTATES = {"53300", "57P03", "57P01"}
 BUSY_WORDS = ("too many clients", "database is locked", "the database system is starting up")
 RETRY_AFTER_SECONDS = 5
+HEALTH_CHECK_PATH = "/healthz"
 
 
 def busy_response(request: HttpRequest) -> HttpResponse:
@@ -140,6 +141,10 @@ class RequestSlotsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path == HEALTH_CHECK_PATH:
+            # One SELECT 1, asked every second or so by the load balancer: a
+            # busy process must not look dead (both would be taken out).
+            return self.get_response(request)
         slots = _request_slots()
         if not slots.acquire(timeout=settings.NETDESK_REQUEST_QUEUE_SECONDS):
             return busy_response(request)
