@@ -1,0 +1,150 @@
+"""What each kind of request of the mixed workload (`bench/mixed_load.py`)
+costs inside one process: the same requests through Django's test client
+(every middleware, no HTTP server, no other load), N of each kind, with
+wall and CPU time and statements per request; then a cProfile of one kind.
+
+    NETDESK_DATA_DIR=DIR NETDESK_DATABASE_URL= python bench/request_profile.py --each 200
+    python bench/request_profile.py --each 100 --profile detail --top 30
+    scripts/with-postgres.sh python bench/request_profile.py ...   (after loading)
+
+Run it against a database loaded by bench/load_tickets.py; creates, updates
+and alarm batches stay in it (a few hundred rows more)."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH.parent), str(BENCH)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netdesk.settings")
+os.environ.setdefault("NETDESK_DEBUG", "0")
+os.environ.setdefault("NETDESK_API_RATE", "10000000/minute")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.mixed_load import MIX, Desk, build_network  # noqa: E402
+from bench.openload import Request  # noqa: E402
+from netdesk.accounts.models import Role, SupportGroup  # noqa: E402
+from netdesk.accounts.services import token_create, user_create  # noqa: E402
+
+load_tickets = __import__("load_tickets")  # bench/load_tickets.py (sets itself up)
+
+
+def desk_and_clients() -> tuple[Desk, Client, Client]:
+    """A manager of the Hotline (API token and a signed-in session) and a
+    NOC engineer, as mixed_load.py makes them; the facts its requests use."""
+    suffix = secrets.token_hex(3)
+    hotline = SupportGroup.objects.filter(name="Hotline").first()
+    noc = SupportGroup.objects.filter(name="NOC").first()
+    manager = user_create(
+        username=f"bench-rp-{suffix}",
+        role=Role.SERVICE_DESK_MANAGER,
+        password=secrets.token_urlsafe(16),
+    )
+    engineer = user_create(username=f"bench-rp-noc-{suffix}", role=Role.NOC_ENGINEER)
+    if hotline is not None:
+        hotline.members.add(manager)
+    if noc is not None:
+        noc.members.add(engineer)
+    tokens = {"desk": token_create(user=manager)[1], "noc": token_create(user=engineer)[1]}
+    with tempfile.TemporaryDirectory() as scratch:
+        refs_path = Path(scratch) / "open.json"
+        build_network(refs_path)
+        facts = load_tickets.describe(200)
+        facts.update(json.loads(refs_path.read_text(encoding="utf-8")))
+    browser = Client(HTTP_HOST="127.0.0.1")
+    browser.force_login(manager)
+    return Desk(facts, tokens, "signed-in"), Client(HTTP_HOST="127.0.0.1"), browser
+
+
+def send(api: Client, browser: Client, request: Request) -> int:
+    headers = {name: value for name, value in request.headers if name != "Cookie"}
+    client = browser if request.kind == "queue_html" else api
+    answer = client.generic(request.method, request.path, request.body or b"", headers=headers)
+    if answer.status_code >= 300:
+        raise SystemExit(f"{request.kind} {request.path} answered {answer.status_code}")
+    return answer.status_code
+
+
+def measure(desk: Desk, api: Client, browser: Client, kind: str, count: int) -> dict[str, Any]:
+    for _ in range(5):  # warm: memos, templates, the connection
+        send(api, browser, desk.build(kind))
+    walls, cpus = [], []
+    for _ in range(count):
+        request = desk.build(kind)
+        wall, cpu = time.perf_counter(), time.thread_time()
+        send(api, browser, request)
+        cpus.append((time.thread_time() - cpu) * 1000)
+        walls.append((time.perf_counter() - wall) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        send(api, browser, desk.build(kind))
+    walls.sort()
+    return {
+        "kind": kind,
+        "requests": count,
+        "wall_p50_ms": round(statistics.median(walls), 2),
+        "wall_p90_ms": round(walls[int(len(walls) * 0.9)], 2),
+        "cpu_mean_ms": round(statistics.fmean(cpus), 2),
+        "statements": len(queries),
+    }
+
+
+def profile(desk: Desk, api: Client, browser: Client, kind: str, count: int, top: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        send(api, browser, desk.build(kind))
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
+    return text.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--each", type=int, default=100, help="requests of each kind")
+    parser.add_argument("--kinds", default=",".join(MIX), help="comma-separated")
+    parser.add_argument("--profile", help="a kind to run again under cProfile")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--out", help="write the figures here as JSON")
+    args = parser.parse_args()
+    desk, api, browser = desk_and_clients()
+    rows = [measure(desk, api, browser, kind, args.each) for kind in args.kinds.split(",")]
+    mean = sum(MIX[row["kind"]] * row["cpu_mean_ms"] for row in rows) / sum(
+        MIX[row["kind"]] for row in rows
+    )
+    print(f"{'kind':<12} {'wall p50':>9} {'wall p90':>9} {'CPU mean':>9} {'statements':>10}")
+    for row in rows:
+        print(
+            f"{row['kind']:<12} {row['wall_p50_ms']:>9} {row['wall_p90_ms']:>9} "
+            f"{row['cpu_mean_ms']:>9} {row['statements']:>10}"
+        )
+    print(f"CPU per request of the mix (weighted mean): {mean:.2f} ms")
+    result = {"vendor": connection.vendor, "rows": rows, "mix_cpu_mean_ms": round(mean, 2)}
+    if args.profile:
+        result["profile"] = profile(desk, api, browser, args.profile, args.each, args.top)
+        print(result["profile"])
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
