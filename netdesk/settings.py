@@ -344,6 +344,17 @@ NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
 # below the database's max_connections (docs/scale-out.md).
 NETDESK_WEB_THREADS = config.env_int("NETDESK_WEB_THREADS", 8, minimum=1)
 NETDESK_REQUEST_QUEUE_SECONDS = config.env_int("NETDESK_REQUEST_QUEUE_SECONDS", 30, minimum=1)
+# Of those slots, at most this many work on writes at once (0: any number);
+# waiting reads are let in before waiting writes (core.connections).
+NETDESK_WEB_WRITE_THREADS = config.env_int("NETDESK_WEB_WRITE_THREADS", 0)
+# How often (ms) a web process's interpreter lets another of its threads
+# run (sys.setswitchinterval; Python's own is 5): shorter lets a quick read
+# through beside a long write in the same process (core.serving).
+NETDESK_WEB_SWITCH_INTERVAL_MS = config.env_int("NETDESK_WEB_SWITCH_INTERVAL_MS", 5, minimum=1)
+# The background worker's CPU priority (nice, 0-19): above 0 it takes the
+# CPU only when the web processes leave it, so agents' requests go first
+# and background work (notices, ticks) waits on a busy machine.
+NETDESK_WORKER_NICE = config.env_int("NETDESK_WORKER_NICE", 10)
 # Far below a user's API allowance a web process writes its calls to the
 # count in the database every this many calls (or each second), not on
 # every call (netdesk.core.ratelimit.RateTally); 0 or 1: every call.

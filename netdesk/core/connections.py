@@ -12,6 +12,7 @@ reconnecting: nothing correct depends on which thread keeps one."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -69,34 +70,122 @@ class KeptConnectionsMiddleware:
 # connection. A long poll gives its slot back while it waits (core.live).
 # The slots bound load, nothing correct depends on them.
 
+# Reads first: a request that only reads (GET, HEAD, OPTIONS) waiting for a
+# slot is let in before a waiting write. Writes (a ticket create) cost many
+# times a read, and reads are what agents wait on while they work a queue,
+# so a backlog is worked off reads first. A write is passed over for at
+# most WRITE_PATIENCE_SECONDS, then takes its turn like a read: writes are
+# delayed, never starved. NETDESK_WEB_WRITE_THREADS (0: no bound) caps the
+# writes one process works on at once, so several CPU-heavy writes never
+# hold all of its slots (and its interpreter lock) while reads wait.
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_PATIENCE_SECONDS = 1.0
+
+
+class RequestSlots:
+    """`size` slots of one web process, reads let in before writes."""
+
+    def __init__(self, size: int, write_limit: int = 0) -> None:
+        self.size = size
+        self.write_limit = write_limit if 0 < write_limit < size else size
+        self._changed = threading.Condition(threading.Lock())
+        self._free = size
+        self._writes = 0
+        self._reads_waiting = 0
+        self._overdue_writes = 0
+
+    def acquire(
+        self, blocking: bool = True, timeout: float | None = None, *, read: bool = True
+    ) -> bool:
+        """Take a slot; False when none came within `timeout` (or at once,
+        when not `blocking`)."""
+        now = time.monotonic()
+        deadline = None if timeout is None else now + timeout
+        patience = now + WRITE_PATIENCE_SECONDS
+        overdue = False
+        with self._changed:
+            self._reads_waiting += read
+            try:
+                while True:
+                    now = time.monotonic()
+                    if not read and not overdue and now >= patience:
+                        # From now on reads wait for this write, not it for them.
+                        overdue = True
+                        self._overdue_writes += 1
+                    if self._may_enter(read, overdue):
+                        break
+                    if not blocking or (deadline is not None and now >= deadline):
+                        return False
+                    self._changed.wait(self._wait_for(now, deadline, patience, read or overdue))
+            finally:
+                self._reads_waiting -= read
+                self._overdue_writes -= overdue
+            self._free -= 1
+            self._writes += not read
+            if self._free > 0:
+                # Reads held back for this write may go on.
+                self._changed.notify_all()
+            return True
+
+    @staticmethod
+    def _wait_for(
+        now: float, deadline: float | None, patience: float, patient: bool
+    ) -> float | None:
+        """How long to sleep until something changes: the deadline, and
+        for a write still being passed over, the end of its patience."""
+        ends = [end for end in (deadline, None if patient else patience) if end is not None]
+        return max(min(ends) - now, 0.001) if ends else None
+
+    def _may_enter(self, read: bool, overdue: bool) -> bool:
+        if self._free <= 0:
+            return False
+        if read:
+            return self._overdue_writes == 0 or self._writes >= self.write_limit
+        if self._writes >= self.write_limit:
+            return False
+        return overdue or self._reads_waiting == 0
+
+    def release(self, *, read: bool = True) -> None:
+        """Give back a slot taken for a read (or a write)."""
+        with self._changed:
+            if self._free >= self.size:
+                raise ValueError("request slot released more often than taken")
+            self._free += 1
+            if not read:
+                self._writes -= 1
+            self._changed.notify_all()
+
+
 _slots_lock = threading.Lock()
-_slots: threading.BoundedSemaphore | None = None
+_slots: RequestSlots | None = None
 _holding = threading.local()
 
 
-def _request_slots() -> threading.BoundedSemaphore:
+def _request_slots() -> RequestSlots:
     global _slots  # one per process, made at first use so `serve` can size it first
     with _slots_lock:
         if _slots is None:
-            _slots = threading.BoundedSemaphore(settings.NETDESK_WEB_THREADS)
+            _slots = RequestSlots(settings.NETDESK_WEB_THREADS, settings.NETDESK_WEB_WRITE_THREADS)
         return _slots
 
 
 @contextmanager
 def request_slot_set_aside() -> Iterator[None]:
     """Give this request's slot to another while the caller waits without
-    the database (a long poll), and take one again afterwards."""
+    the database (a long poll), and take one again afterwards (as a read:
+    a long poll only reads)."""
     if not getattr(_holding, "slot", False):
         yield
         return
     slots = _request_slots()
-    slots.release()
+    slots.release(read=getattr(_holding, "read", True))
     _holding.slot = False
     try:
         yield
     finally:
         slots.acquire()
-        _holding.slot = True
+        _holding.slot, _holding.read = True, True
 
 
 def database_busy(exc: BaseException) -> bool:
@@ -146,11 +235,12 @@ class RequestSlotsMiddleware:
             # busy process must not look dead (both would be taken out).
             return self.get_response(request)
         slots = _request_slots()
-        if not slots.acquire(timeout=settings.NETDESK_REQUEST_QUEUE_SECONDS):
+        read = request.method in READ_METHODS
+        if not slots.acquire(timeout=settings.NETDESK_REQUEST_QUEUE_SECONDS, read=read):
             return busy_response(request)
-        _holding.slot = True
+        _holding.slot, _holding.read = True, read
         try:
             return self.get_response(request)
         finally:
             _holding.slot = False
-            slots.release()
+            slots.release(read=_holding.read)

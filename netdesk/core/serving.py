@@ -5,7 +5,9 @@ that stops when its `netdesk serve` process is gone (netdesk.core.parentguard)."
 from __future__ import annotations
 
 import os
+import sys
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 from netdesk.core.parentguard import parent_guard_start
@@ -14,4 +16,8 @@ __all__ = ["application"]
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netdesk.settings")
 application = get_wsgi_application()
+# A web process runs several requests on threads sharing one interpreter
+# lock; a shorter switch interval lets a quick read run beside a long write
+# instead of waiting out its slices (NETDESK_WEB_SWITCH_INTERVAL_MS).
+sys.setswitchinterval(settings.NETDESK_WEB_SWITCH_INTERVAL_MS / 1000)
 parent_guard_start()

@@ -8,7 +8,7 @@ from django.db import OperationalError
 from django.test import Client, RequestFactory
 
 from netdesk.core import connections as slots_module
-from netdesk.core.connections import database_busy, request_slot_set_aside
+from netdesk.core.connections import RequestSlots, database_busy, request_slot_set_aside
 from netdesk.core.views import server_error
 from tests import factories as f
 
@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def one_slot(monkeypatch: pytest.MonkeyPatch, settings) -> threading.BoundedSemaphore:
+def one_slot(monkeypatch: pytest.MonkeyPatch, settings) -> RequestSlots:
     settings.NETDESK_REQUEST_QUEUE_SECONDS = 1
-    slots = threading.BoundedSemaphore(1)
+    slots = RequestSlots(1)
     monkeypatch.setattr(slots_module, "_slots", slots)
     return slots
 

@@ -4,6 +4,7 @@ Several may run at once on PostgreSQL (rows are claimed with SKIP LOCKED)."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -45,6 +46,21 @@ def _watch_abandoned(stop: threading.Event) -> None:
             connection.close()
 
 
+# The highest nice value (the lowest CPU priority) Linux knows.
+NICEST = 19
+
+
+def priority_lower(nice: int) -> int:
+    """Run this process (its current thread and every thread it starts
+    afterwards) at `nice` when that is lower than its priority now; a
+    process cannot raise its own priority without privilege, so a higher
+    one is left as it is. Returns the nice value in effect."""
+    wanted = min(nice, NICEST)
+    if wanted > os.getpriority(os.PRIO_PROCESS, 0):
+        os.setpriority(os.PRIO_PROCESS, 0, wanted)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
 class Command(BaseCommand):
     help = "Run background tasks (SLA timers, notifications, imports)."
 
@@ -63,8 +79,18 @@ class Command(BaseCommand):
             action="store_true",
             help="stop when the process that started this one is gone (netdesk serve)",
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=settings.NETDESK_WORKER_NICE,
+            help="CPU priority, 0-19: higher yields the CPU to the web processes "
+            "(NETDESK_WORKER_NICE)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # First, before any thread starts: on Linux a thread's priority is
+        # its own, and threads started later inherit it.
+        priority_lower(options["nice"])
         if options["stop_with_parent"]:
             parent_guard_start()
         ticks_start()
