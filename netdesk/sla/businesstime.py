@@ -5,26 +5,55 @@ that are not holidays. Business time between two instants is the real time
 (UTC seconds) during which the calendar was open; adding business time walks
 forward through those open windows. Everything is exact to the microsecond
 (timedelta arithmetic), so adding then measuring gives back what was added.
+
+Measuring and adding go through a table of the calendar's open windows in
+time order with the open time before each (from a day a year before the
+first moment asked about): the open time up to a moment is one bisection,
+and the moment a running total is reached is another. Walking the windows
+(`windows`, `windows_total`) gives the same answers and remains for moments
+before the table and as the reference the tests compare against.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import cast
 from zoneinfo import ZoneInfo
 
 ZERO = timedelta(0)
 ONE_DAY = timedelta(days=1)
-KEPT_MOMENTS = 100_000
+# The table grows by at least this many days at a time.
+TABLE_STEP_DAYS = 64
 # A calendar that never opens would make "add" search forever; stop looking
 # after this many days and say the calendar is unusable.
 SEARCH_LIMIT_DAYS = 3 * 366
+# Windows opening sooner than this after a start are surely within the search.
+NEAR = timedelta(days=SEARCH_LIMIT_DAYS - 2)
 
 
 class CalendarNeverOpens(ValueError):
     """The calendar has no working time in the searched horizon."""
+
+
+@dataclass(slots=True)
+class OpenTable:
+    """A calendar's open windows of the local days [first_day, end_day) in
+    time order: `before[i]` is the open time from the first day up to
+    `starts[i]`, `through[i]` up to `ends[i]`. `covered_from`/`covered_to`
+    bound the moments whose open time it gives: a day inside the first and
+    the last day (a day's windows never leave it, and a local midnight is
+    at most hours from its UTC reckoning)."""
+
+    first_day: date
+    end_day: date
+    covered_from: datetime
+    covered_to: datetime
+    starts: list[datetime] = field(default_factory=list)
+    ends: list[datetime] = field(default_factory=list)
+    before: list[timedelta] = field(default_factory=list)
+    through: list[timedelta] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -42,11 +71,9 @@ class WorkingCalendar:
     _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # Open time from an anchor day to the start of each later day: measuring
-    # a ticket open for weeks is then two lookups, not a walk over its days.
-    _before_day: dict[date, timedelta] = field(default_factory=dict, compare=False, repr=False)
-    # Open time up to recently asked moments (see _open_until).
-    _until: dict[datetime, timedelta] = field(default_factory=dict, compare=False, repr=False)
+    # The open windows with their running totals (see OpenTable), built on
+    # the first question and extended forward as later moments are asked.
+    _tables: list[OpenTable] = field(default_factory=list, compare=False, repr=False)
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (day.month, day.day) in self.yearly_holidays
@@ -87,44 +114,55 @@ class WorkingCalendar:
         if pending is not None:
             yield pending
 
-    def _open_before(self, day: date) -> timedelta | None:
-        """Open time from the anchor day up to the start of `day`; None for a
-        day before the anchor (the first day asked for, less a year)."""
-        totals = self._before_day
-        if not totals:
-            totals[day - timedelta(days=366)] = ZERO
-        found = totals.get(day)
-        if found is not None:
-            return found
-        last = max(totals)
-        if day < last:
-            return None  # before the anchor: there are no gaps after it
-        total = totals[last]
-        while last < day:
-            total += sum((closes - opens for opens, closes in self._day_windows(last)), ZERO)
-            last += timedelta(days=1)
-            totals[last] = total
-        return total
+    def _midnight(self, day: date) -> datetime:
+        return self._local(day, time(0)).astimezone(UTC)
+
+    def _table(self, moment: datetime) -> OpenTable | None:
+        """The table, reaching past `moment`; None when `moment` lies before
+        it (a year before the first moment asked about)."""
+        if not self._tables:
+            first = moment.astimezone(self.zone).date() - timedelta(days=366)
+            self._tables.append(
+                OpenTable(first, first, self._midnight(first + ONE_DAY), self._midnight(first))
+            )
+        table = self._tables[0]
+        if moment < table.covered_from:
+            return None
+        if moment >= table.covered_to:
+            self._extend(table, moment.astimezone(self.zone).date() + 2 * ONE_DAY)
+        return table
+
+    def _extend(self, table: OpenTable, until: date) -> None:
+        """Add the windows of the days from the table's end to `until`."""
+        until = max(until, table.end_day + timedelta(days=TABLE_STEP_DAYS))
+        total = table.through[-1] if table.through else ZERO
+        day = table.end_day
+        while day < until:
+            for opens, closes in self._work_out_day(day):
+                table.starts.append(opens)
+                table.ends.append(closes)
+                table.before.append(total)
+                total += closes - opens
+                table.through.append(total)
+            day += ONE_DAY
+        table.end_day = day
+        # A day short of the end: a moment before it lies in a listed day.
+        table.covered_to = self._midnight(day - ONE_DAY)
 
     def _open_until(self, moment: datetime) -> timedelta | None:
-        """Open time from the anchor up to `moment`. A ticket's clocks ask
-        for the same moments (its status changes) once per clock: the
-        answers are kept, a bounded number of them."""
-        kept = self._until.get(moment)
-        if kept is not None:
-            return kept
-        moment = moment.astimezone(UTC)
-        day = moment.astimezone(self.zone).date()
-        before = self._open_before(day)
-        if before is None:
+        """Open time from the table's first day up to `moment`: the total
+        before the last window opening before it, plus that window's part up
+        to it. None when `moment` lies before the table."""
+        table = self._table(moment)
+        if table is None:
             return None
-        for opens, closes in self._day_windows(day):
-            if opens < moment:
-                before += min(closes, moment) - opens
-        if len(self._until) >= KEPT_MOMENTS:
-            self._until.clear()
-        self._until[moment] = before
-        return before
+        at = bisect_right(table.starts, moment) - 1
+        if at < 0:
+            return ZERO
+        opens = table.starts[at]
+        if opens == moment:
+            return table.before[at]
+        return table.before[at] + (min(table.ends[at], moment) - opens)
 
     def windows(
         self, start: datetime, end: datetime | None = None
@@ -205,24 +243,33 @@ class WorkingCalendar:
         )
 
     def _add_by_totals(self, start: datetime, amount: timedelta) -> datetime | None:
-        """add_business_time through the running day totals: skip whole days
-        by their totals, then walk the windows of the day it ends in. None
-        when `start` lies before the totals' anchor."""
+        """add_business_time through the table: the first window whose
+        running total reaches the open time up to `start` plus `amount`.
+        None when `start` lies before the table."""
         reached = self._open_until(start)
         if reached is None:
             return None
         target = reached + amount
-        day = start.astimezone(self.zone).date()
-        for _ in range(SEARCH_LIMIT_DAYS):
-            following = day + ONE_DAY
-            if cast("timedelta", self._open_before(following)) >= target:
-                before = cast("timedelta", self._open_before(day))
-                for opens, closes in self._day_windows(day):
-                    if before + (closes - opens) >= target:
-                        return opens + (target - before)
-                    before += closes - opens
-            day = following
+        table = self._tables[0]
+        while True:
+            at = bisect_left(table.through, target)
+            if at < len(table.through):
+                found = table.starts[at] + (target - table.before[at])
+                if table.starts[at] - start < NEAR or self._searched(start, table.starts[at]):
+                    return found
+                break
+            if table.end_day > self._last_searched_day(start):
+                break
+            self._extend(table, table.end_day + timedelta(days=TABLE_STEP_DAYS))
         raise CalendarNeverOpens(
             f"the calendar has less than {amount} of working time in the next "
             f"{SEARCH_LIMIT_DAYS} days"
         )
+
+    def _last_searched_day(self, start: datetime) -> date:
+        return start.astimezone(self.zone).date() + timedelta(days=SEARCH_LIMIT_DAYS)
+
+    def _searched(self, start: datetime, opens: datetime) -> bool:
+        """Whether a window opening at `opens` lies within the days searched
+        from `start` (the day of `start` and the SEARCH_LIMIT_DAYS - 1 after)."""
+        return opens < self._midnight(self._last_searched_day(start))
