@@ -52,6 +52,7 @@ from netdesk.sla.timers import (
     COMPUTED_FIELDS,
     ROW_COLUMNS,
     SUMMARY_FIELDS,
+    Applicable,
     TimerRow,
     clock_running,
     recompute_ticket,
@@ -368,6 +369,7 @@ def _recompute(
     changed: list[TimerRow] = []
     tickets: list[TicketWrite] = []
     calendars = _calendars(policies)
+    known: Applicable = {}
     for state in states:
         ticket = state.facts
         before = {t.pk: (t.figures(), t.elapsed_seconds) for t in found[ticket.pk]}
@@ -378,6 +380,7 @@ def _recompute(
             policies=policies,
             rules=rules,
             now=now,
+            known=known,
         )
         for row in rows:
             if row.pk is None:

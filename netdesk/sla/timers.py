@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 from typing import Protocol
 
+from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.engine import Span, compute_timer
 from netdesk.sla.models import EscalationRule, Metric, PolicyKind, SlaPolicy, SlaTarget
 from netdesk.sla.selectors import (
@@ -187,6 +188,55 @@ def _targets(policy: SlaPolicy) -> list[SlaTarget]:
     return targets
 
 
+@dataclass(frozen=True, slots=True)
+class ClockSpec:
+    """What measuring a clock reads of its policy and target, looked up once
+    per target object (they are kept with the cached policies)."""
+
+    calendar: WorkingCalendar
+    business_time: bool
+    target: timedelta
+    target_seconds: int
+    warn_fraction: float
+    pauses: frozenset[str]
+
+
+def _spec(policy: SlaPolicy, target: SlaTarget) -> ClockSpec:
+    spec: ClockSpec | None = getattr(target, "_clock_spec", None)
+    if spec is None:
+        spec = ClockSpec(
+            calendar=working_calendar(policy.calendar),
+            business_time=target.business_time,
+            target=timedelta(minutes=target.minutes),
+            target_seconds=target.minutes * 60,
+            warn_fraction=policy.warn_at_percent / 100,
+            pauses=_pauses(policy),
+        )
+        target._clock_spec = spec  # type: ignore[attr-defined]
+    return spec
+
+
+# The escalation rules that apply to a timer, and the shares of its target
+# they act at, depend only on the timer's kind, metric and policy and the
+# ticket's priority and segment: a batch works them out once per such key.
+RuleKey = tuple[str, str, int | None, int, str]
+Applicable = dict[RuleKey, tuple[list[EscalationRule], tuple[float, ...]]]
+
+
+def _applicable(
+    timer: TimerRow, ticket: TicketFacts, rules: list[EscalationRule], known: Applicable
+) -> tuple[list[EscalationRule], tuple[float, ...]]:
+    key = (timer.kind, timer.metric, timer.policy_id, ticket.priority, ticket.segment)
+    found = known.get(key)
+    if found is None:
+        applicable = rules_for(timer, ticket, rules)
+        found = known[key] = (
+            applicable,
+            tuple(sorted({rule.at_percent / 100 for rule in applicable})),
+        )
+    return found
+
+
 def _measure(
     *,
     timer: TimerRow,
@@ -197,24 +247,26 @@ def _measure(
     window: Window,
     rules: list[EscalationRule],
     now: datetime,
+    known: Applicable,
 ) -> TimerRow:
     """Recompute one timer in place, with the escalation rules that apply."""
     timer.policy_id = policy.pk
-    applicable = rules_for(timer, ticket, rules)
+    spec = _spec(policy, target)
+    applicable, marks = _applicable(timer, ticket, rules, known)
     figures = compute_timer(
-        calendar=working_calendar(policy.calendar),
-        business_time=target.business_time,
-        target=timedelta(minutes=target.minutes),
-        warn_fraction=policy.warn_at_percent / 100,
+        calendar=spec.calendar,
+        business_time=spec.business_time,
+        target=spec.target,
+        warn_fraction=spec.warn_fraction,
         spans=spans,
-        pause_statuses=_pauses(policy),
+        pause_statuses=spec.pauses,
         window_start=window.start,
         stop_at=window.stop,
         now=now,
-        marks=sorted({rule.at_percent / 100 for rule in applicable}),
+        marks=marks,
     )
-    timer.target_seconds = target.minutes * 60
-    timer.business_time = target.business_time
+    timer.target_seconds = spec.target_seconds
+    timer.business_time = spec.business_time
     timer.elapsed_seconds = figures.elapsed.total_seconds()
     timer.state = figures.state
     timer.due_at = figures.due_at
@@ -222,8 +274,12 @@ def _measure(
     timer.breached_at = figures.breached_at
     timer.stopped_at = figures.stopped_at
     timer.computed_at = now
-    timer.rule_times = {rule.pk: figures.marks.get(rule.at_percent / 100) for rule in applicable}
     timer.applicable_rules = applicable
+    if not applicable:
+        timer.rule_times = {}
+        timer.next_escalation_at = None
+        return timer
+    timer.rule_times = {rule.pk: figures.marks.get(rule.at_percent / 100) for rule in applicable}
     fired = set(timer.escalations_fired)
     pending = [at for pk, at in timer.rule_times.items() if at is not None and pk not in fired]
     # A stopped timer (met, or resolved late) escalates no further.
@@ -308,9 +364,12 @@ def recompute_ticket(
     policies: list[SlaPolicy],
     rules: list[EscalationRule],
     now: datetime,
+    known: Applicable | None = None,
 ) -> list[TimerRow]:
     """Every SLA and OLA timer of one ticket, recomputed in memory: the
-    timers it had (updated), new ones (no pk yet) and cancelled ones."""
+    timers it had (updated), new ones (no pk yet) and cancelled ones.
+    `known`: the applicable rules already worked out in this batch."""
+    known = {} if known is None else known
     existing: dict[tuple[str, str, int | None, datetime], TimerRow] = {
         (t.kind, t.metric, t.group_id, t.started_at): t for t in timers
     }
@@ -340,6 +399,7 @@ def recompute_ticket(
                 window=window,
                 rules=rules,
                 now=now,
+                known=known,
             )
         )
 
