@@ -120,6 +120,14 @@ def raw_rows(query: QuerySet[Any], *, datetimes: tuple[int, ...] = ()) -> Iterat
                 yield row
 
 
+def _utc(value: Any) -> datetime:
+    """A datetime column's value with its zone: SQLite hands back naive UTC
+    datetimes (or text), PostgreSQL aware ones."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 class TimerKey(Protocol):
     kind: str
     metric: str
@@ -291,10 +299,14 @@ def histories(tickets: list[TicketFacts]) -> dict[int, TicketHistory]:
         .order_by("ticket_id", "at", "id")
         .values_list("ticket_id", "at", "kind", "field", "old_value", "new_value")
     )
-    for ticket_id, *event in raw_rows(query, datetimes=(1,)):
-        found = events.get(ticket_id)
-        if found is not None:
-            found.append(tuple(event))
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(10_000):
+            for ticket_id, at, kind, field_name, old, new in batch:
+                found = events.get(ticket_id)
+                if found is not None:
+                    found.append((_utc(at), kind, field_name, old, new))
     return {t.pk: history_from_events(t, events[t.pk]) for t in tickets}
 
 
@@ -306,18 +318,32 @@ def _is_customer_update(kind: str, new_value: str) -> bool:
 
 
 def history_from_events(ticket: TicketFacts, events: list[EventRow]) -> TicketHistory:
-    """Status spans and group stays from the ticket's events, in time order."""
-    status_changes = [(at, new) for at, _, field, _, new in events if field == "status"]
-    first_status = next((old for _, _, field, old, _ in events if field == "status"), ticket.status)
+    """Status spans and group stays from the ticket's events, in time order
+    (one pass over the events: bulk recomputation reads millions)."""
+    status_changes: list[tuple[datetime, str]] = []
+    group_changes: list[tuple[datetime, str, str]] = []
+    assignments: list[datetime] = []
+    updates: list[datetime] = []
+    first_status = ticket.status
+    for at, kind, field_name, old, new in events:
+        if field_name == "status":
+            if not status_changes:
+                first_status = old
+            status_changes.append((at, new))
+        elif field_name == "group":
+            group_changes.append((at, old, new))
+        elif field_name == "assignee":
+            if new:
+                assignments.append(at)
+        elif not field_name and kind in UPDATE_KINDS and _is_customer_update(kind, new):
+            updates.append(at)
     spans = status_spans(
         created_at=ticket.created_at, initial_status=first_status, changes=status_changes
     )
-    group_changes = [(at, old, new) for at, _, field, old, new in events if field == "group"]
     first_group = int(group_changes[0][1]) if group_changes else ticket.group_id
     boundaries = [(ticket.created_at, first_group)] + [
         (at, int(new)) for at, _, new in group_changes if new
     ]
-    assignments = [at for at, _, field, _, new in events if field == "assignee" and new]
     if ticket.assignee_id and not assignments:
         assignments = [ticket.created_at]  # created already assigned
     stays = []
@@ -325,11 +351,6 @@ def history_from_events(ticket: TicketFacts, events: list[EventRow]) -> TicketHi
         end = boundaries[index + 1][0] if index + 1 < len(boundaries) else None
         picked = next((at for at in assignments if at >= start and (end is None or at < end)), None)
         stays.append(GroupStay(group_id, start, end, picked))
-    updates = [
-        at
-        for at, kind, field, _, new in events
-        if kind in UPDATE_KINDS and not field and _is_customer_update(kind, new)
-    ]
     return TicketHistory(spans, stays, updates)
 
 
