@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.formats import date_format, localize
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 
@@ -78,8 +78,20 @@ CELLS: dict[str, Callable[[dict[str, Any]], SafeString]] = {
 
 def with_cells(lines: list[dict[str, Any]], columns: list[str]) -> list[dict[str, Any]]:
     """Each line gets `cells`: its HTML cells in the order of `columns`
-    (unknown column names are left out, as the template left them)."""
+    (unknown column names are left out, as the template left them), and
+    `row`: the whole table row, so the template renders one value a line
+    instead of a loop of them."""
     chosen = [CELLS[column] for column in columns if column in CELLS]
     for line in lines:
         line["cells"] = [cell(line) for cell in chosen]
+        line["row"] = format_html(
+            '<tr class="prio-{} sla-line-{}"><td><input type="checkbox" name="ref" value="{}" '
+            'form="bulk-form" aria-label="Select {}"></td>{}</tr>',
+            line.get("priority", ""),
+            (line.get("due") or {}).get("state", ""),
+            line["ref"],
+            line["ref"],
+            # Each cell is already escaped (format_html).
+            mark_safe("".join(line["cells"])),  # noqa: S308
+        )
     return lines

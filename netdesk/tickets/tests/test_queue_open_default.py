@@ -52,3 +52,18 @@ def test_queue_cells_are_escaped_and_follow_the_chosen_columns(client, agent):
     # One cell per default column, in order: the reference first.
     assert line["cells"][0].startswith("<td><a href=")
     assert len(line["cells"]) == len(client.get(reverse("queue")).context["columns"])
+
+
+def test_a_queue_row_is_built_whole_with_its_checkbox_and_cells(client, agent):
+    ticket = f.ticket(agent, title="Fibre <down>")
+    line = client.get(reverse("queue")).context["tickets"][0]
+    row = str(line["row"])
+    assert row.startswith(f'<tr class="prio-{ticket.priority} sla-line-{line["due"]["state"]}">')
+    assert (
+        f'<td><input type="checkbox" name="ref" value="{ticket.reference}" form="bulk-form" '
+        f'aria-label="Select {ticket.reference}"></td>'
+    ) in row
+    assert row.endswith("</tr>")
+    assert "".join(line["cells"]) in row
+    assert "Fibre &lt;down&gt;" in row
+    assert row in client.get(reverse("queue")).content.decode()
