@@ -386,7 +386,12 @@ def measure(env: dict[str, str], scratch: Path, args: argparse.Namespace) -> dic
         desk = Desk(facts, tokens, cookie)
         sampler = MemorySampler(server.process.pid, args.rss_interval)
         sampler.start()
-        result["capacity"] = capacity(server, desk, args)
+        if args.capacity:
+            # A capacity measured before (a quiet run): the same rates in
+            # runs compared with each other, whatever else the machine does.
+            result["capacity"] = {"rps": args.capacity, "given": True, "failed": 0}
+        else:
+            result["capacity"] = capacity(server, desk, args)
         rps = result["capacity"]["rps"]
         for level in args.levels:
             began = time.monotonic()
@@ -480,7 +485,8 @@ def markdown(runs: list[dict[str, Any]]) -> str:
     for result in runs:
         count = result["dataset"].get("ticket_count", 0)
         capacity_rps = result["capacity"]["rps"]
-        lines.append(f"| {result['db']} | {count:,} | capacity | {capacity_rps} | closed loop "
+        how = "given" if result["capacity"].get("given") else "closed loop"
+        lines.append(f"| {result['db']} | {count:,} | capacity | {capacity_rps} | {how} "
                      f"| | | | | {result['capacity']['failed']} | |")  # fmt: skip
         for level, summary in result["levels"].items():
             lag = summary["client"]["dispatch_lag_p99_ms"]
@@ -541,6 +547,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-load", action="store_true", help="reuse the loaded database")
     parser.add_argument("--capacity-seconds", type=float, default=20.0)
     parser.add_argument("--closed-connections", type=int, default=32)
+    parser.add_argument(
+        "--capacity",
+        type=float,
+        default=0.0,
+        help="req/s to take as capacity instead of measuring it (levels are percents of it)",
+    )
     parser.add_argument(
         "--levels",
         type=lambda text: [int(p) for p in text.split(",") if p],

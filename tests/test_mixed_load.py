@@ -13,6 +13,8 @@ from bench.mixed_load import (
     MIX,
     Desk,
     Reading,
+    markdown,
+    parse_args,
     peaks,
     processes_under,
     slope_per_minute,
@@ -91,3 +93,15 @@ def test_peaks_per_role_and_readings_of_this_process() -> None:
     mine = processes_under(os.getpid())[os.getpid()]
     assert mine.role == "serve (granian main)"  # the root of the tree
     assert 0 < mine.anon_mib <= mine.rss_mib
+
+
+def test_a_given_capacity_is_used_and_named_in_the_table() -> None:
+    assert parse_args(["--capacity", "105"]).capacity == 105.0
+    assert parse_args([]).capacity == 0.0
+    result = {
+        "db": "sqlite",
+        "dataset": {"ticket_count": 1000},
+        "capacity": {"rps": 105.0, "given": True, "failed": 0},
+        "levels": {},
+    }
+    assert "| sqlite | 1,000 | capacity | 105.0 | given |" in markdown([result])
