@@ -26,6 +26,8 @@ ZERO = timedelta(0)
 ONE_DAY = timedelta(days=1)
 # The table grows by at least this many days at a time.
 TABLE_STEP_DAYS = 64
+# How many answers of _open_until a calendar keeps.
+KEPT_MOMENTS = 100_000
 # A calendar that never opens would make "add" search forever; stop looking
 # after this many days and say the calendar is unusable.
 SEARCH_LIMIT_DAYS = 3 * 366
@@ -74,6 +76,9 @@ class WorkingCalendar:
     # The open windows with their running totals (see OpenTable), built on
     # the first question and extended forward as later moments are asked.
     _tables: list[OpenTable] = field(default_factory=list, compare=False, repr=False)
+    # Open time up to recently asked moments: a ticket's clocks ask for the
+    # same moments (its status changes) once per clock.
+    _until: dict[datetime, timedelta] = field(default_factory=dict, compare=False, repr=False)
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (day.month, day.day) in self.yearly_holidays
@@ -153,16 +158,22 @@ class WorkingCalendar:
         """Open time from the table's first day up to `moment`: the total
         before the last window opening before it, plus that window's part up
         to it. None when `moment` lies before the table."""
+        kept = self._until.get(moment)
+        if kept is not None:
+            return kept
         table = self._table(moment)
         if table is None:
             return None
         at = bisect_right(table.starts, moment) - 1
         if at < 0:
-            return ZERO
-        opens = table.starts[at]
-        if opens == moment:
-            return table.before[at]
-        return table.before[at] + (min(table.ends[at], moment) - opens)
+            found = ZERO
+        else:
+            opens = table.starts[at]
+            found = table.before[at] + (min(table.ends[at], moment) - opens)
+        if len(self._until) >= KEPT_MOMENTS:
+            self._until.clear()
+        self._until[moment] = found
+        return found
 
     def windows(
         self, start: datetime, end: datetime | None = None

@@ -3,7 +3,8 @@ totals gave (tests/reference_businesstime.py, the arithmetic as it was):
 business time between two instants, adding business time, next opening,
 and whole timers (pauses, warnings, marks, stops) computed from random
 status histories, across weekends, holidays, DST changes (Lord Howe's
-half hour included), 24x7 and office-hour calendars."""
+half hour included), 24x7 and office-hour calendars; and a ticket's
+summary as its one-pass form gives it."""
 
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from netdesk.sla.businesstime import CalendarNeverOpens, WorkingCalendar
 from netdesk.sla.engine import Span, compute_timer, status_spans
 from netdesk.sla.tests.reference_businesstime import ReferenceCalendar
+from netdesk.sla.timers import TicketSummary, TimerRow, clock_running, ticket_summary
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
 OFFICE = {d: ((time(8), time(18)),) for d in range(5)}
@@ -200,3 +202,42 @@ def test_timers_agree_with_the_reference(
         for one in (calendar, reference)
     ]
     assert figures[0] == figures[1]
+
+
+def reference_summary(ticket_id: int, timers: list[TimerRow]) -> TicketSummary:
+    """ticket_summary as it was written before its one-pass form."""
+    live = [t for t in timers if t.state != "cancelled"]
+    running = [t for t in live if clock_running(t)]
+    return TicketSummary(
+        pk=ticket_id,
+        sla_next_due_at=min((t.due_at for t in running if t.due_at is not None), default=None),
+        sla_warn_at=min((t.warn_at for t in running if t.warn_at is not None), default=None),
+        sla_paused=not running and any(t.stopped_at is None for t in live),
+        sla_breached=any(t.breached_at is not None for t in live),
+    )
+
+
+maybe_instants = st.one_of(st.none(), anywhere)
+
+
+@st.composite
+def timer_rows(draw: st.DrawFn) -> TimerRow:
+    return TimerRow(
+        pk=None,
+        ticket_id=1,
+        kind="sla",
+        metric="resolution",
+        group_id=None,
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        state=draw(st.sampled_from(["running", "paused", "met", "breached", "cancelled"])),
+        due_at=draw(maybe_instants),
+        warn_at=draw(maybe_instants),
+        breached_at=draw(maybe_instants),
+        stopped_at=draw(maybe_instants),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(timer_rows(), max_size=6))
+def test_ticket_summary_agrees_with_its_reference(timers: list[TimerRow]) -> None:
+    assert ticket_summary(1, timers) == reference_summary(1, timers)
