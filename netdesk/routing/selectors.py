@@ -15,6 +15,7 @@ from django.utils import timezone
 from netdesk.accounts.models import SupportGroup, TierKind
 from netdesk.competency.models import AgentSkill, Skill
 from netdesk.competency.selectors import agent_levels as profile_levels
+from netdesk.core.memo import Memo
 from netdesk.customers.models import serves_as_key_account
 from netdesk.routing import engine
 from netdesk.routing.models import AgentAvailability, GroupRouting, RoutingDecision, RoutingRule
@@ -256,6 +257,23 @@ def sla_used(ticket_id: int, now: datetime) -> float | None:
 
 def group_routing(group_id: int) -> GroupRouting | None:
     return GroupRouting.objects.filter(group_id=group_id).first()
+
+
+def _routing_groups_read() -> frozenset[int]:
+    return frozenset(GroupRouting.objects.filter(enabled=True).values_list("group_id", flat=True))
+
+
+# The groups that route new tickets, asked by every new ticket; changed by
+# `services.config.group_routing_set`, which marks the table changed.
+_routing_groups: Memo[frozenset[int]] = Memo(_routing_groups_read, depends_on=[GroupRouting])
+
+
+def may_route(group_id: int) -> bool:
+    """Whether the group routed new tickets when the table last changed
+    through the desk: False is final; True still needs its row
+    (`group_routing`), which a write behind the services' back may have
+    switched off or removed."""
+    return group_id in _routing_groups.get()
 
 
 def group_routings() -> list[tuple[SupportGroup, GroupRouting | None]]:

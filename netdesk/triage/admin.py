@@ -14,7 +14,8 @@ class TriageModelAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type
 
 
 @admin.register(TriagePolicy)
-class TriagePolicyAdmin(admin.ModelAdmin[TriagePolicy]):
+class TriagePolicyAdmin(DataChangedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    # Every process keeps the policy (read by each new ticket).
     list_display = ("__str__", "retrain_hours", "min_tickets", "updated_at", "updated_by")
 
 

@@ -3,6 +3,7 @@ fault, the classifier in use and the desk's policy."""
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from netdesk.core.memo import Memo
@@ -84,10 +85,21 @@ def active_classifier() -> tuple[TriageModel | None, Predictor]:
     return _classifier.get()
 
 
-def policy() -> TriagePolicy:
-    """The desk's triage policy: the defaults (unsaved) until a manager
-    sets it (`services.policy_update` writes the row)."""
+def _policy_read() -> TriagePolicy:
     # The oldest row answers: two first settings at once leave a second
     # row that is never read.
     found = TriagePolicy.objects.order_by("id").first()
     return found if found is not None else TriagePolicy()
+
+
+# Read by every new ticket; changed by a manager now and then
+# (`services.policy_update` and the admin mark the table changed).
+_policy: Memo[TriagePolicy] = Memo(_policy_read, depends_on=[TriagePolicy])
+
+
+def policy() -> TriagePolicy:
+    """The desk's triage policy: the defaults (unsaved) until a manager
+    sets it (`services.policy_update` writes the row)."""
+    # A copy: the memo's instance is shared by every thread, and the
+    # caller may change and save what it is given.
+    return copy.copy(_policy.get())

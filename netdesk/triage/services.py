@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, require
+from netdesk.core.compiled import CompiledInsert
 from netdesk.core.errors import NotFound, ValidationFailed
 from netdesk.core.locking import locked
+from netdesk.core.memo import data_changed
 from netdesk.tickets.choices import Channel, TicketType
 from netdesk.tickets.models import Category, Ticket
 from netdesk.tickets.services.classification import ticket_reclassify
@@ -35,6 +37,8 @@ TARGETS = ("type", "category", "group")
 TEXT_LIMIT = 4000
 
 _Labelled = TypeVar("_Labelled", Category, SupportGroup)
+# Every new ticket gets one: the statement is built once from the model's _meta.
+_SUGGESTION_INSERT = CompiledInsert(TriageSuggestion)
 
 
 def ticket_text(title: str, description: str) -> str:
@@ -139,7 +143,7 @@ def ticket_created(*, ticket: Ticket, actor: User | None) -> None:  # noqa: ARG0
             model, classifier = active_classifier()
             guess = classifier.predict(ticket_text(ticket.title, ticket.description))
             suggestion = _suggestion(ticket, model, guess)
-            suggestion.save()
+            _SUGGESTION_INSERT.insert([suggestion])
     except Exception:  # the ticket matters more than its suggestion
         logger.exception("Triage of %s failed; it has no suggestion.", ticket.reference)
         return
@@ -295,6 +299,7 @@ def policy_update(*, actor: User, changes: dict[str, Any]) -> TriagePolicy:
     for field, value in changes.items():
         setattr(desk, field, value)
     desk.updated_by = actor
+    data_changed(TriagePolicy)  # every process reads the policy again
     if desk.pk is None:
         desk.save()  # the desk's first setting writes its row
     else:

@@ -15,6 +15,7 @@ from netdesk.accounts.permissions import Action, require
 from netdesk.competency.models import Skill
 from netdesk.core.errors import ValidationFailed
 from netdesk.core.locking import locked
+from netdesk.core.memo import data_changed
 from netdesk.customers.models import AccessTechnology, Segment
 from netdesk.routing import engine
 from netdesk.routing.models import AgentAvailability, GroupRouting, RoutingPolicy, RoutingRule
@@ -202,6 +203,7 @@ def group_routing_set(
     row.enabled = enabled
     row.relax_thresholds = thresholds
     row.save()
+    data_changed(GroupRouting)  # new tickets ask every process's memo whether to route
     if enabled:
         # Waiting tickets of this group are re-routed as their SLA time runs out.
         transaction.on_commit(ensure_routing_tick)

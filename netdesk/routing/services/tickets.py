@@ -280,7 +280,7 @@ def route_new_ticket(
 ) -> None:
     """The `ticket_created` hook: route a new, unassigned ticket whose group
     routes by skill; leave every other ticket alone."""
-    if ticket.assignee_id is not None:
+    if ticket.assignee_id is not None or not read.may_route(ticket.group_id):
         return
     settings = read.group_routing(ticket.group_id)
     if settings is None or not settings.enabled:
