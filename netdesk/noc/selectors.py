@@ -10,6 +10,7 @@ desk-wide: how big an outage is is no secret."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from django.db.models import Count, Model, Prefetch, Q, QuerySet, TextChoices
 
 from netdesk.accounts.models import User
+from netdesk.core.compiled import CompiledQuery
 from netdesk.core.cursors import time_cursor_read, time_cursor_write
 from netdesk.core.errors import ValidationFailed
 from netdesk.customers.models import Customer, Service, ServiceStatus
@@ -140,34 +142,56 @@ class PathStatus:
     element: NetworkElement  # the failed element on that service's path
 
 
+def _active_with_roots(shape: Hashable) -> QuerySet[NetworkIncident]:  # noqa: ARG001 - one shape
+    return active_incidents().select_related("root_element").order_by("-id")
+
+
+# Read for every new fault: compiled once per process.
+_ACTIVE_WITH_ROOTS = CompiledQuery(_active_with_roots)
+
+
 def network_status_for(customer_id: int, service_id: int | None = None) -> list[PathStatus]:
     """Active incidents on the paths of the customer's services (or of one
-    service): what the agent tells the caller."""
-    incidents = list(
-        active_incidents()
-        .select_related("root_element")
-        .prefetch_related("elements")
-        .order_by("-id")
-    )
+    service): what the agent tells the caller.
+
+    Asked for every new fault, so it reads only what lies on the
+    customer's paths, as the IVR's `known_outage_for` does: the active
+    incidents with their roots (one query; none active ends here), the
+    services (one), and the elements of those paths that the incidents
+    hold (one). The elements of every active incident are never loaded. On
+    each path the element nearest the customer wins, and of the incidents
+    failing it the newest."""
+    incidents: list[NetworkIncident] = _ACTIVE_WITH_ROOTS.instances(None)
     if not incidents:
         return []
-    failed: dict[int, tuple[NetworkIncident, NetworkElement]] = {}
-    for incident in incidents:
-        for element in [incident.root_element, *incident.elements.all()]:
-            if element is not None:
-                failed.setdefault(element.pk, (incident, element))
-    forest = topology()
     services = Service.objects.filter(customer_id=customer_id, access_element__isnull=False)
     if service_id is not None:
         services = services.filter(pk=service_id)
+    found_services = list(services.exclude(status=ServiceStatus.CEASED))
+    if not found_services:
+        return []
+    forest = topology()
+    paths = [forest.path_to_root(s.access_element_id or 0) for s in found_services]
+    by_pk = {incident.pk: incident for incident in incidents}
+    failing: dict[int, tuple[int, NetworkElement]] = {}  # element -> newest incident, element
+    for incident in incidents:
+        root = incident.root_element
+        if root is not None and root.pk not in failing:
+            failing[root.pk] = (incident.pk, root)
+    held = NetworkIncident.elements.through.objects.filter(
+        networkincident_id__in=list(by_pk),
+        networkelement_id__in={element for path in paths for element in path},
+    ).select_related("networkelement")
+    for link in held:
+        newest = failing.get(link.networkelement_id)
+        if newest is None or newest[0] < link.networkincident_id:
+            failing[link.networkelement_id] = (link.networkincident_id, link.networkelement)
     found: list[PathStatus] = []
-    for service in services.exclude(status=ServiceStatus.CEASED):
-        assert service.access_element_id is not None
-        for element_id in forest.path_to_root(service.access_element_id):
-            if element_id in failed:
-                incident, element = failed[element_id]
-                found.append(PathStatus(incident, service, element))
-                break
+    for service, path in zip(found_services, paths, strict=True):
+        nearest = next((element for element in path if element in failing), None)
+        if nearest is not None:
+            pk, element = failing[nearest]
+            found.append(PathStatus(by_pk[pk], service, element))
     return found
 
 

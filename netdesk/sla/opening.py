@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from netdesk.core.compiled import CompiledInsert
 from netdesk.sla.models import SlaTimer
 from netdesk.sla.selectors import (
     active_escalation_rules,
@@ -25,6 +26,8 @@ from netdesk.sla.timers import ROW_COLUMNS, SUMMARY_FIELDS, recompute_ticket, ti
 from netdesk.tickets.models import Ticket
 
 STORED = [name for name in ROW_COLUMNS if name not in ("pk", "ticket_id")]
+# One statement per number of timers, built once from SlaTimer's _meta.
+_TIMERS_INSERT = CompiledInsert(SlaTimer)
 
 
 def ticket_opening(*, ticket: Ticket) -> Callable[[], None]:
@@ -45,7 +48,7 @@ def ticket_opening(*, ticket: Ticket) -> Callable[[], None]:
 
     def timers_start() -> None:
         # A new ticket's timers start together: one statement.
-        SlaTimer.objects.bulk_create(
+        _TIMERS_INSERT.insert(
             [
                 SlaTimer(ticket_id=ticket.pk, **{name: getattr(row, name) for name in STORED})
                 for row in rows
