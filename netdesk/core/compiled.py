@@ -64,11 +64,16 @@ class _Read:
     annotations: tuple[tuple[str, int], ...]
 
 
-def _marks(values: dict[str, Any]) -> dict[str, Any]:
-    marks: dict[str, Any] = {}
-    for n, (name, value) in enumerate(values.items()):
+def _check(values: dict[str, Any]) -> None:
+    for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise TypeError(f"{name}: only ids and strings are put into a compiled query")
+
+
+def _marks(values: dict[str, Any]) -> dict[str, Any]:
+    _check(values)
+    marks: dict[str, Any] = {}
+    for n, (name, value) in enumerate(values.items()):
         marks[name] = _INT_MARK + n if isinstance(value, int) else _TEXT_MARK.format(n)
     return marks
 
@@ -155,6 +160,7 @@ class CompiledQuery:
         """The statement's rows, converted as the ORM converts them."""
         connection = connections[using]
         read = self._read(connection, shape, values)
+        _check(values)
         params = list(read.params)
         for position, name in read.slots:
             params[position] = values[name]
