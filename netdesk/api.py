@@ -51,10 +51,15 @@ class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>`; the token is looked up by its hash."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True)
-            .first()
+        # Not .first(): its ORDER BY makes Django compare every selected
+        # column (the user's too) with the ordering on every API call.
+        found = next(
+            iter(
+                ApiToken.objects.select_related("user").filter(
+                    key_hash=hash_token(token), revoked_at__isnull=True
+                )[:1]
+            ),
+            None,
         )
         if found is None or not found.user.is_active:
             return None
