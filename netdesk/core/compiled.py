@@ -30,7 +30,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]
@@ -45,6 +45,8 @@ M = TypeVar("M", bound=Model)
 # from any id or text a query holds, so each is found where it went.
 _INT_MARK = 7_340_032_000_000_000_000
 _TEXT_MARK = "\x1fcompiled-value-{}\x1f"
+
+_UNSET = object()
 
 Converters = dict[int, tuple[list[Callable[..., Any]], Any]]
 
@@ -187,9 +189,45 @@ class CompiledQuery:
         return found
 
 
+# Fields whose preparation leaves a value of these exact types as it is,
+# on every backend (the ORM's own methods, not overridden): such values go
+# into the statement without it; others (datetimes, JSON, choices'
+# members, subclasses) are prepared by their field.
+_AS_THEY_ARE: tuple[tuple[type[Field[Any, Any]], tuple[type, ...]], ...] = (
+    (models.CharField, (str,)),
+    (models.TextField, (str,)),
+    (models.BooleanField, (bool,)),
+    (models.IntegerField, (int,)),
+    (models.FloatField, (float,)),
+)
+_PREPARATION = ("pre_save", "get_prep_value", "get_db_prep_value", "get_db_prep_save", "to_python")
+
+
+def _unchanged(field: Field[Any, Any], base: type[Field[Any, Any]]) -> bool:
+    return all(getattr(type(field), name) is getattr(base, name) for name in _PREPARATION)
+
+
+def _as_they_are(field: Field[Any, Any]) -> tuple[type, ...]:
+    """The types of value `field` would leave as they are (None among them)."""
+    if isinstance(field, models.ForeignKey):
+        target = field.target_field
+        plain = (
+            type(field).pre_save is Field.pre_save
+            and type(field).get_db_prep_save is models.ForeignKey.get_db_prep_save
+            and isinstance(target, models.AutoField | models.BigAutoField)
+            and type(target) in (models.AutoField, models.BigAutoField)
+        )
+        return (int, type(None)) if plain else ()
+    for base, types in _AS_THEY_ARE:
+        if isinstance(field, base) and _unchanged(field, base):
+            return (*types, type(None))
+    return ()
+
+
 @dataclass(frozen=True)
 class _Insert:
     fields: tuple[Field[Any, Any], ...]
+    plain: tuple[tuple[type, ...], ...]  # per field: values sent as they are
     returning: tuple[Field[Any, Any], ...]
     returning_sql: str
     converters: tuple[tuple[list[Callable[..., Any]], Any], ...]
@@ -223,7 +261,8 @@ class CompiledInsert(Generic[M]):
             (connection.ops.get_db_converters(c) + c.get_db_converters(connection), c)
             for c in columns
         )
-        found = _Insert(fields, returning, returning_sql or "", converters)
+        plain = tuple(_as_they_are(f) for f in fields)
+        found = _Insert(fields, plain, returning, returning_sql or "", converters)
         self._by_alias[connection.alias] = found
         return found
 
@@ -255,9 +294,12 @@ class CompiledInsert(Generic[M]):
         for instance in instances:
             # As Model.save: a related row assigned before it had its key.
             instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-            params.extend(
-                f.get_db_prep_save(f.pre_save(instance, True), connection) for f in shape.fields
-            )
+            values = instance.__dict__
+            for field, plain in zip(shape.fields, shape.plain, strict=True):
+                value = values.get(field.attname, _UNSET) if plain else _UNSET
+                if type(value) not in plain:
+                    value = field.get_db_prep_save(field.pre_save(instance, True), connection)
+                params.append(value)
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
             cursor.execute(self._statement(connection, shape, len(instances)), params)
             returned = cursor.fetchall()

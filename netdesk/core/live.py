@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
+from netdesk.core.compiled import CompiledInsert
 from netdesk.core.connections import request_slot_set_aside
 from netdesk.core.models import LiveEvent
 
@@ -87,6 +88,10 @@ def live_publish(*, stream: str, kind: str, payload: dict[str, Any] | None = Non
     return row.pk
 
 
+# Every change's announcement: the statement built once from LiveEvent's _meta.
+_EVENTS_INSERT = CompiledInsert(LiveEvent)
+
+
 def live_publish_many(*, events: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
     """Record several events (stream, kind, payload) in one INSERT and one
     wake-up: what a batch of changes costs whatever its size. Returns how
@@ -97,7 +102,7 @@ def live_publish_many(*, events: Sequence[tuple[str, str, dict[str, Any]]]) -> i
         if not stream or len(stream) > STREAM_MAX:
             raise ValueError(f"stream {stream!r}: 1 to {STREAM_MAX} characters")
     now = timezone.now()
-    LiveEvent.objects.bulk_create(
+    _EVENTS_INSERT.insert(
         [
             LiveEvent(stream=stream, kind=kind, payload=payload, created_at=now)
             for stream, kind, payload in events

@@ -5,7 +5,7 @@ German, French, Spanish and Portuguese."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from netdesk.triage import keywords
@@ -27,6 +27,8 @@ METHOD = "keywords"
 UNSURE = 0.2
 # The highest confidence the rules claim: words alone can always mislead.
 CEILING = 0.95
+# Words whose candidate phrases each index keeps.
+SEEN_WORDS_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class Index:
 
     by_word: dict[str, tuple[Phrase, ...]]
     by_stem: dict[str, tuple[Phrase, ...]]
+    # The candidates of the words seen so far: every new ticket is read,
+    # and its words are mostly the ones read before.
+    seen: dict[str, tuple[Phrase, ...]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, phrases: tuple[Phrase, ...]) -> Index:
@@ -80,11 +85,17 @@ class Index:
             {stem: tuple(found) for stem, found in by_stem.items()},
         )
 
-    def candidates(self, token: str) -> list[Phrase]:
+    def candidates(self, token: str) -> tuple[Phrase, ...]:
+        known = self.seen.get(token)
+        if known is not None:
+            return known
         found = list(self.by_word.get(token, ()))
         for end in range(1, len(token) + 1):
             found.extend(self.by_stem.get(token[:end], ()))
-        return found
+        if len(self.seen) >= SEEN_WORDS_MAX:
+            self.seen.clear()  # a bound on the memory, not a policy
+        self.seen[token] = tuple(found)
+        return self.seen[token]
 
 
 @lru_cache(maxsize=1)

@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from netdesk.core.compiled import CompiledInsert, CompiledQuery
+from netdesk.core.compiled import CompiledInsert, CompiledQuery, _as_they_are
 from netdesk.customers.models import Customer
+from netdesk.tickets.choices import TicketType
 from netdesk.tickets.models import Ticket, TicketEvent
 from netdesk.tickets.models.timeline import EventKind
 from tests import factories as f
@@ -95,3 +96,15 @@ def test_a_compiled_insert_sets_keys_and_what_the_database_computes():
     assert not any(e._state.adding for e in events)
     # The ticket's generated column comes back with its key, as from save().
     assert Ticket.objects.get(pk=ticket.pk).is_open == ticket.is_open
+
+
+def test_only_values_the_orm_would_leave_as_they_are_skip_their_field():
+    def plain(name: str) -> tuple[type, ...]:
+        return _as_they_are(Ticket._meta.get_field(name))
+
+    assert plain("title") == (str, type(None))
+    assert plain("customer") == (int, type(None))
+    assert plain("priority") == (int, type(None))
+    assert plain("created_at") == ()  # a backend may write datetimes its own way
+    choice = Ticket(title="T", ticket_type=TicketType.FAULT)
+    assert type(choice.ticket_type) not in plain("ticket_type")  # prepared by its field
