@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -100,7 +100,9 @@ def test_a_compiled_insert_sets_keys_and_what_the_database_computes():
 
 def test_only_values_the_orm_would_leave_as_they_are_skip_their_field():
     def plain(name: str) -> tuple[type, ...]:
-        return _as_they_are(Ticket._meta.get_field(name))
+        field = Ticket._meta.get_field(name)
+        assert isinstance(field, Field)
+        return _as_they_are(field)
 
     assert plain("title") == (str, type(None))
     assert plain("customer") == (int, type(None))
