@@ -17,14 +17,15 @@ back afterwards then carries a token that never commits."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Generic, TypeVar
 from uuid import uuid4
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
+from netdesk.core.compiled import CompiledQuery
 from netdesk.core.models import DataVersion
 
 T = TypeVar("T")
@@ -58,8 +59,16 @@ def data_changed(*models: type[Model]) -> None:
         seen.update(fresh)
 
 
+def _all_tokens(shape: Hashable) -> QuerySet[DataVersion, tuple[str, str]]:  # noqa: ARG001 - one shape
+    return DataVersion.objects.values_list("label", "token")
+
+
+# Read by every request that uses a memo: compiled once per process.
+_ALL_TOKENS = CompiledQuery(_all_tokens)
+
+
 def _stored() -> dict[str, str]:
-    return dict(DataVersion.objects.values_list("label", "token"))
+    return {label: token for label, token in _ALL_TOKENS.rows(None)}
 
 
 def data_versions(labels: Sequence[str]) -> tuple[str, ...]:
