@@ -18,6 +18,10 @@
    tickets changed priority.
 
     python bench/sla.py --open-tickets 1000000 --data-dir var/bench/open
+
+   On PostgreSQL (a throwaway cluster, loaded anew):
+
+    scripts/with-postgres.sh python bench/sla.py --open-tickets 200000 --data-dir DIR
 """
 
 from __future__ import annotations
@@ -111,12 +115,20 @@ SOME_CHANGE = (
 def skipping(open_tickets: int, data_dir: Path, *, fresh: bool) -> dict[str, object]:
     """Load `open_tickets` open tickets into DIR (unless there), then time the
     recomputes: first, unchanged, after a policy change, after 1 % changed."""
-    env = {**os.environ, "NETDESK_DATA_DIR": str(data_dir), "NETDESK_DATABASE_URL": ""}
+    # PostgreSQL when NETDESK_DATABASE_URL names one (scripts/with-postgres.sh:
+    # a throwaway cluster, loaded every time), else SQLite in DIR.
+    postgres = os.environ.get("NETDESK_DATABASE_URL", "").startswith("postgres")
+    url = os.environ["NETDESK_DATABASE_URL"] if postgres else ""
+    env = {**os.environ, "NETDESK_DATA_DIR": str(data_dir), "NETDESK_DATABASE_URL": url}
     database = data_dir / "netdesk.sqlite3"
-    result: dict[str, object] = {"open_tickets": open_tickets}
-    if fresh or not database.exists():
+    result: dict[str, object] = {
+        "open_tickets": open_tickets,
+        "database": "postgresql" if postgres else "sqlite",
+    }
+    if fresh or postgres or not database.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        database.unlink(missing_ok=True)
+        if not postgres:
+            database.unlink(missing_ok=True)
         started = time.monotonic()
         subprocess.run([*NETDESK, "migrate", "-v", "0"], check=True, cwd=ROOT, env=env)
         subprocess.run(
