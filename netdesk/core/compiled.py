@@ -28,6 +28,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models, transaction
@@ -207,8 +208,17 @@ def _unchanged(field: Field[Any, Any], base: type[Field[Any, Any]]) -> bool:
     return all(getattr(type(field), name) is getattr(base, name) for name in _PREPARATION)
 
 
-def _as_they_are(field: Field[Any, Any]) -> tuple[type, ...]:
-    """The types of value `field` would leave as they are (None among them)."""
+def _as_they_are(field: Field[Any, Any], vendor: str = "") -> tuple[type, ...]:
+    """The types of value `field` would leave as they are (None among them;
+    text fields leave any str as it is, choices' members too). PostgreSQL
+    takes a datetime with its time zone as it is; other backends write
+    datetimes their own way."""
+    if (
+        vendor == "postgresql"
+        and type(field) is models.DateTimeField
+        and not (field.auto_now or field.auto_now_add)
+    ):
+        return (datetime, type(None))
     if isinstance(field, models.ForeignKey):
         target = field.target_field
         plain = (
@@ -222,6 +232,14 @@ def _as_they_are(field: Field[Any, Any]) -> tuple[type, ...]:
         if isinstance(field, base) and _unchanged(field, base):
             return (*types, type(None))
     return ()
+
+
+def _passes(value: Any, plain: tuple[type, ...]) -> bool:
+    kind = type(value)
+    if kind in plain:
+        # A naive datetime is made aware (with a warning) by its field.
+        return kind is not datetime or value.tzinfo is not None
+    return str in plain and isinstance(value, str)
 
 
 @dataclass(frozen=True)
@@ -261,7 +279,7 @@ class CompiledInsert(Generic[M]):
             (connection.ops.get_db_converters(c) + c.get_db_converters(connection), c)
             for c in columns
         )
-        plain = tuple(_as_they_are(f) for f in fields)
+        plain = tuple(_as_they_are(f, connection.vendor) for f in fields)
         found = _Insert(fields, plain, returning, returning_sql or "", converters)
         self._by_alias[connection.alias] = found
         return found
@@ -297,7 +315,7 @@ class CompiledInsert(Generic[M]):
             values = instance.__dict__
             for field, plain in zip(shape.fields, shape.plain, strict=True):
                 value = values.get(field.attname, _UNSET) if plain else _UNSET
-                if type(value) not in plain:
+                if not _passes(value, plain):
                     value = field.get_db_prep_save(field.pre_save(instance, True), connection)
                 params.append(value)
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:

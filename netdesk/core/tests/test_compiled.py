@@ -12,7 +12,7 @@ from django.db.models import Field, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from netdesk.core.compiled import CompiledInsert, CompiledQuery, _as_they_are
+from netdesk.core.compiled import CompiledInsert, CompiledQuery, _as_they_are, _passes
 from netdesk.customers.models import Customer
 from netdesk.tickets.choices import TicketType
 from netdesk.tickets.models import Ticket, TicketEvent
@@ -107,6 +107,11 @@ def test_only_values_the_orm_would_leave_as_they_are_skip_their_field():
     assert plain("title") == (str, type(None))
     assert plain("customer") == (int, type(None))
     assert plain("priority") == (int, type(None))
-    assert plain("created_at") == ()  # a backend may write datetimes its own way
-    choice = Ticket(title="T", ticket_type=TicketType.FAULT)
-    assert type(choice.ticket_type) not in plain("ticket_type")  # prepared by its field
+    # SQLite writes datetimes its own way; PostgreSQL takes aware ones.
+    assert plain("created_at") == ()
+    created_at = Ticket._meta.get_field("created_at")
+    assert isinstance(created_at, Field)
+    assert _as_they_are(created_at, "postgresql") == (datetime, type(None))
+    assert not _passes(datetime(2026, 12, 5, 3, 0), (datetime, type(None)))  # naive: prepared
+    assert _passes(TicketType.FAULT, plain("ticket_type"))  # the ORM sends the member as it is
+    assert not _passes(True, plain("priority"))  # an int field makes 1 of True
