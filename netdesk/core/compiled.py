@@ -298,16 +298,19 @@ class CompiledInsert(Generic[M]):
             self._sql[key] = sql
         return sql
 
-    def insert(self, instances: Sequence[M], using: str = "default") -> None:
-        """INSERT the instances (none saved yet) in one statement and set
-        what the database returned (their keys) on them."""
-        if not instances:
-            return
+    def statement(self, instances: Sequence[M], using: str = "default") -> tuple[str, list[Any]]:
+        """The INSERT of the instances (at least one) and its parameters,
+        not run: for a caller that sends it within a statement of its own
+        (a data-modifying WITH on PostgreSQL)."""
         connection = connections[using]
-        if not connection.features.can_return_rows_from_bulk_insert:
-            self._model._base_manager.using(using).bulk_create(instances)
-            return
         shape = self._shape(connection)
+        return self._statement(connection, shape, len(instances)), self._params(
+            instances, shape, connection
+        )
+
+    def _params(
+        self, instances: Sequence[M], shape: _Insert, connection: BaseDatabaseWrapper
+    ) -> list[Any]:
         params: list[Any] = []
         for instance in instances:
             # As Model.save: a related row assigned before it had its key.
@@ -318,6 +321,19 @@ class CompiledInsert(Generic[M]):
                 if not _passes(value, plain):
                     value = field.get_db_prep_save(field.pre_save(instance, True), connection)
                 params.append(value)
+        return params
+
+    def insert(self, instances: Sequence[M], using: str = "default") -> None:
+        """INSERT the instances (none saved yet) in one statement and set
+        what the database returned (their keys) on them."""
+        if not instances:
+            return
+        connection = connections[using]
+        if not connection.features.can_return_rows_from_bulk_insert:
+            self._model._base_manager.using(using).bulk_create(instances)
+            return
+        shape = self._shape(connection)
+        params = self._params(instances, shape, connection)
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
             cursor.execute(self._statement(connection, shape, len(instances)), params)
             returned = cursor.fetchall()

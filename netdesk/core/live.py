@@ -102,16 +102,23 @@ def live_publish_many(*, events: Sequence[tuple[str, str, dict[str, Any]]]) -> i
         if not stream or len(stream) > STREAM_MAX:
             raise ValueError(f"stream {stream!r}: 1 to {STREAM_MAX} characters")
     now = timezone.now()
-    _EVENTS_INSERT.insert(
-        [
-            LiveEvent(stream=stream, kind=kind, payload=payload, created_at=now)
-            for stream, kind, payload in events
-        ]
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # The waker reads every stream's new rows on any notification.
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, events[0][0]])
+    rows = [
+        LiveEvent(stream=stream, kind=kind, payload=payload, created_at=now)
+        for stream, kind, payload in events
+    ]
+    if connection.vendor != "postgresql":
+        _EVENTS_INSERT.insert(rows)
+        return len(events)
+    # The INSERT and the wake-up in one statement (a data-modifying WITH
+    # runs to its end whatever the query reads of it): one round trip
+    # after each commit instead of two. The waker reads every stream's new
+    # rows on any notification.
+    insert, params = _EVENTS_INSERT.statement(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH added AS ({insert}) SELECT pg_notify(%s, %s)",
+            [*params, CHANNEL, events[0][0]],
+        )
     return len(events)
 
 

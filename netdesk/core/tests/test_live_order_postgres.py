@@ -5,11 +5,19 @@ passes one still to come."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
 
-from netdesk.core.live import live_cursor, live_publish, live_read, live_wait
+from netdesk.core.live import (
+    READ_EVERY_SECONDS,
+    live_cursor,
+    live_publish,
+    live_publish_many,
+    live_read,
+    live_wait,
+)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,3 +70,28 @@ def test_the_waker_hands_a_waiting_request_its_event() -> None:
     items = live_wait(streams=["agent:77"], after=after, timeout=8)
     writer.join()
     assert [item.payload for item in items] == [{"call": 1}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_announcement_of_several_events_wakes_the_waiter_at_once() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's waker polls")
+    # The INSERT and its NOTIFY go in one statement (live_publish_many):
+    # the waiter hears it long before the waker's fallback read.
+    after = live_cursor()
+
+    def later() -> None:
+        threading.Event().wait(0.4)
+        live_publish_many(
+            events=[("agent:81", "call_answered", {"call": 3}), ("agent:82", "x", {})]
+        )
+        connection.close()
+
+    writer = threading.Thread(target=later)
+    writer.start()
+    began = time.monotonic()
+    items = live_wait(streams=["agent:81"], after=after, timeout=8)
+    waited = time.monotonic() - began
+    writer.join()
+    assert [item.payload for item in items] == [{"call": 3}]
+    assert waited < 0.4 + READ_EVERY_SECONDS - 0.5
