@@ -33,7 +33,8 @@ from django.db.models import DateTimeField, Field, Model, OuterRef, QuerySet, Su
 from django.db.models.sql import Query
 from django.utils import timezone
 
-from netdesk.core.bulk import rows_update
+from netdesk.core.bulk import insert_rows, rows_update
+from netdesk.sla.bulkwrite import rows_update_postgres
 from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.models import EscalationRule, SlaPolicy, SlaTimer
 from netdesk.sla.selectors import (
@@ -135,9 +136,24 @@ def _timers_insert(rows: list[TimerRow]) -> None:
         f"INSERT INTO {quote(SlaTimer._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     )
+    if connection.vendor == "postgresql":
+        read = attrgetter(*STORED)
+        # insert_rows takes field names ("ticket"), with ids as values.
+        names = [SlaTimer._meta.get_field(name).name for name in STORED]
+        insert_rows(SlaTimer, names, [read(row) for row in rows])
+        return
     values = row_writer(SlaTimer, STORED)
     with connection.cursor() as cursor:
         cursor.executemany(sql, [values(row, STORED) for row in rows])
+
+
+def _rows_write(model: type[Model], rows: Sequence[Any], names: list[str]) -> None:
+    """UPDATE these columns of the rows (timers or tickets)."""
+    values = row_writer(model, names)
+    if connection.vendor == "postgresql":
+        rows_update_postgres(model, names, [[row.pk, *values(row, names)] for row in rows])
+    else:
+        rows_update(model, rows, names, values=values)
 
 
 # Raised whenever the arithmetic (engine.py, timers.py) starts giving other
@@ -402,11 +418,9 @@ def _recompute(
     if new or changed or tickets:
         with transaction.atomic():
             _timers_insert(new)
-            rows_update(
-                SlaTimer, changed, COMPUTED_FIELDS, values=row_writer(SlaTimer, COMPUTED_FIELDS)
-            )
+            _rows_write(SlaTimer, changed, COMPUTED_FIELDS)
             # Only the tickets whose summary or fingerprint moved.
-            rows_update(Ticket, tickets, TICKET_FIELDS, values=row_writer(Ticket, TICKET_FIELDS))
+            _rows_write(Ticket, tickets, TICKET_FIELDS)
 
 
 # A batch: the tickets of the query with ids from..to, the time, and force.
