@@ -221,30 +221,34 @@ def day_rows(
     return rows
 
 
-@transaction.atomic
 def rollup_days(*, first: date, last: date, now: datetime | None = None) -> int:
     """Compute and store the desk's figures of the days first..last,
     replacing what was stored for them; the number of figure rows."""
     now = now or timezone.now()
+    # Read before the transaction: on SQLite a transaction holds the write
+    # lock from its first statement, and reading a million tickets' recent
+    # days takes seconds, which every create, update and alarm of the desk
+    # would wait out every few minutes. Only the replacing is atomic.
     rows = day_rows(first=first, last=last, now=now)
-    DayFigures.objects.filter(day__gte=first, day__lte=last).delete()
-    DayBreakdown.objects.filter(day__gte=first, day__lte=last).delete()
-    DayFigures.objects.bulk_create(
-        [
-            DayFigures(day=day, group_id=group_id, segment=segment, computed_at=now, **measures)
-            for (day, group_id, segment), measures in rows.figures.items()
-            if group_id is not None
-        ],
-        batch_size=2000,
-    )
-    DayBreakdown.objects.bulk_create(
-        [
-            DayBreakdown(day=day, group_id=group_id, kind=kind, key=key, count=count)
-            for (day, group_id, kind, key), count in rows.breakdowns.items()
-            if group_id is not None
-        ],
-        batch_size=2000,
-    )
+    with transaction.atomic():
+        DayFigures.objects.filter(day__gte=first, day__lte=last).delete()
+        DayBreakdown.objects.filter(day__gte=first, day__lte=last).delete()
+        DayFigures.objects.bulk_create(
+            [
+                DayFigures(day=day, group_id=group_id, segment=segment, computed_at=now, **measures)
+                for (day, group_id, segment), measures in rows.figures.items()
+                if group_id is not None
+            ],
+            batch_size=2000,
+        )
+        DayBreakdown.objects.bulk_create(
+            [
+                DayBreakdown(day=day, group_id=group_id, kind=kind, key=key, count=count)
+                for (day, group_id, kind, key), count in rows.breakdowns.items()
+                if group_id is not None
+            ],
+            batch_size=2000,
+        )
     return len(rows.figures)
 
 
