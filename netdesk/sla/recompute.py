@@ -33,8 +33,8 @@ from django.db.models import DateTimeField, Field, Model, OuterRef, QuerySet, Su
 from django.db.models.sql import Query
 from django.utils import timezone
 
-from netdesk.core.bulk import insert_rows, rows_update
-from netdesk.sla.bulkwrite import rows_update_postgres
+from netdesk.core.bulk import rows_update
+from netdesk.sla.bulkwrite import executemany_server_bound
 from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.models import EscalationRule, SlaPolicy, SlaTimer
 from netdesk.sla.selectors import (
@@ -136,13 +136,10 @@ def _timers_insert(rows: list[TimerRow]) -> None:
         f"INSERT INTO {quote(SlaTimer._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     )
-    if connection.vendor == "postgresql":
-        read = attrgetter(*STORED)
-        # insert_rows takes field names ("ticket"), with ids as values.
-        names = [SlaTimer._meta.get_field(name).name for name in STORED]
-        insert_rows(SlaTimer, names, [read(row) for row in rows])
-        return
     values = row_writer(SlaTimer, STORED)
+    if connection.vendor == "postgresql":
+        executemany_server_bound(sql, [values(row, STORED) for row in rows])
+        return
     with connection.cursor() as cursor:
         cursor.executemany(sql, [values(row, STORED) for row in rows])
 
@@ -150,10 +147,14 @@ def _timers_insert(rows: list[TimerRow]) -> None:
 def _rows_write(model: type[Model], rows: Sequence[Any], names: list[str]) -> None:
     """UPDATE these columns of the rows (timers or tickets)."""
     values = row_writer(model, names)
-    if connection.vendor == "postgresql":
-        rows_update_postgres(model, names, [[row.pk, *values(row, names)] for row in rows])
-    else:
+    if connection.vendor != "postgresql":
         rows_update(model, rows, names, values=values)
+        return
+    quote = connection.ops.quote_name
+    fields = [cast("Field[Any, Any]", model._meta.get_field(name)) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    executemany_server_bound(sql, [[*values(row, names), row.pk] for row in rows])
 
 
 # Raised whenever the arithmetic (engine.py, timers.py) starts giving other
