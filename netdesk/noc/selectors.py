@@ -142,12 +142,12 @@ class PathStatus:
     element: NetworkElement  # the failed element on that service's path
 
 
-def _active_with_roots(shape: Hashable) -> QuerySet[NetworkIncident]:  # noqa: ARG001 - one shape
-    return active_incidents().select_related("root_element").order_by("-id")
+def _any_active(shape: Hashable) -> QuerySet[NetworkIncident, int]:  # noqa: ARG001 - one shape
+    return active_incidents().order_by().values_list("pk", flat=True)[:1]
 
 
 # Read for every new fault: compiled once per process.
-_ACTIVE_WITH_ROOTS = CompiledQuery(_active_with_roots)
+_ANY_ACTIVE = CompiledQuery(_any_active)
 
 
 def network_status_for(customer_id: int, service_id: int | None = None) -> list[PathStatus]:
@@ -155,14 +155,14 @@ def network_status_for(customer_id: int, service_id: int | None = None) -> list[
     service): what the agent tells the caller.
 
     Asked for every new fault, so it reads only what lies on the
-    customer's paths, as the IVR's `known_outage_for` does: the active
-    incidents with their roots (one query; none active ends here), the
-    services (one), and the elements of those paths that the incidents
-    hold (one). The elements of every active incident are never loaded. On
-    each path the element nearest the customer wins, and of the incidents
-    failing it the newest."""
-    incidents: list[NetworkIncident] = _ACTIVE_WITH_ROOTS.instances(None)
-    if not incidents:
+    customer's paths: whether any incident is active (one query; none ends
+    here), the services (one), then the active incidents rooted on those
+    paths (one) and the links of active incidents to elements of those
+    paths (one). Neither the incidents elsewhere nor their elements are
+    loaded, so a fault reported during a storm of hundreds of incidents
+    costs what it costs during one. On each path the element nearest the
+    customer wins, and of the incidents failing it the newest."""
+    if not _ANY_ACTIVE.rows(None):
         return []
     services = Service.objects.filter(customer_id=customer_id, access_element__isnull=False)
     if service_id is not None:
@@ -172,17 +172,22 @@ def network_status_for(customer_id: int, service_id: int | None = None) -> list[
         return []
     forest = topology()
     paths = [forest.path_to_root(s.access_element_id or 0) for s in found_services]
-    by_pk = {incident.pk: incident for incident in incidents}
+    on_any_path = {element for path in paths for element in path}
+    by_pk: dict[int, NetworkIncident] = {}
     failing: dict[int, tuple[int, NetworkElement]] = {}  # element -> newest incident, element
-    for incident in incidents:
+    rooted = (
+        active_incidents().filter(root_element_id__in=on_any_path).select_related("root_element")
+    )
+    for incident in rooted.order_by("-id"):
+        by_pk[incident.pk] = incident
         root = incident.root_element
         if root is not None and root.pk not in failing:
             failing[root.pk] = (incident.pk, root)
     held = NetworkIncident.elements.through.objects.filter(
-        networkincident_id__in=list(by_pk),
-        networkelement_id__in={element for path in paths for element in path},
-    ).select_related("networkelement")
+        networkelement_id__in=on_any_path, networkincident__state__in=ACTIVE
+    ).select_related("networkelement", "networkincident", "networkincident__root_element")
     for link in held:
+        by_pk.setdefault(link.networkincident_id, link.networkincident)
         newest = failing.get(link.networkelement_id)
         if newest is None or newest[0] < link.networkincident_id:
             failing[link.networkelement_id] = (link.networkincident_id, link.networkelement)
