@@ -347,6 +347,10 @@ NETDESK_REQUEST_QUEUE_SECONDS = config.env_int("NETDESK_REQUEST_QUEUE_SECONDS", 
 # Of those slots, at most this many work on writes at once (0: any number);
 # waiting reads are let in before waiting writes (core.connections).
 NETDESK_WEB_WRITE_THREADS = config.env_int("NETDESK_WEB_WRITE_THREADS", 0)
+# How long (ms) a waiting write may be passed over by reads arriving after
+# it; then it goes in its turn. Short: an agent's save is delayed at most
+# this much by a burst of reads (core.connections).
+NETDESK_WEB_WRITE_PATIENCE_MS = config.env_int("NETDESK_WEB_WRITE_PATIENCE_MS", 1000)
 # How often (ms) a web process's interpreter lets another of its threads
 # run (sys.setswitchinterval; Python's own is 5): shorter lets a quick read
 # through beside a long write in the same process (core.serving).

@@ -113,9 +113,12 @@ WRITE_PATIENCE_SECONDS = 1.0
 class RequestSlots:
     """`size` slots of one web process, reads let in before writes."""
 
-    def __init__(self, size: int, write_limit: int = 0) -> None:
+    def __init__(
+        self, size: int, write_limit: int = 0, write_patience: float | None = None
+    ) -> None:
         self.size = size
         self.write_limit = write_limit if 0 < write_limit < size else size
+        self.write_patience = WRITE_PATIENCE_SECONDS if write_patience is None else write_patience
         self._changed = threading.Condition(threading.Lock())
         self._free = size
         self._writes = 0
@@ -129,7 +132,7 @@ class RequestSlots:
         when not `blocking`)."""
         now = time.monotonic()
         deadline = None if timeout is None else now + timeout
-        patience = now + WRITE_PATIENCE_SECONDS
+        patience = now + self.write_patience
         overdue = False
         with self._changed:
             self._reads_waiting += read
@@ -193,7 +196,11 @@ def _request_slots() -> RequestSlots:
     global _slots  # one per process, made at first use so `serve` can size it first
     with _slots_lock:
         if _slots is None:
-            _slots = RequestSlots(settings.NETDESK_WEB_THREADS, settings.NETDESK_WEB_WRITE_THREADS)
+            _slots = RequestSlots(
+                settings.NETDESK_WEB_THREADS,
+                settings.NETDESK_WEB_WRITE_THREADS,
+                settings.NETDESK_WEB_WRITE_PATIENCE_MS / 1000,
+            )
         return _slots
 
 
