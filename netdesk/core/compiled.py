@@ -251,6 +251,13 @@ class _Insert:
     converters: tuple[tuple[list[Callable[..., Any]], Any], ...]
 
 
+# Statements are kept for batches of up to this many rows: the desk's
+# frequent INSERTs (a ticket, its timers, its announcements) are that small,
+# and a bulk action's batch of any size would otherwise leave one statement,
+# as long as its batch, for every size ever seen.
+CACHED_ROW_COUNTS = 32
+
+
 class CompiledInsert(Generic[M]):
     """INSERT ... RETURNING for rows of `model` whose primary key the
     database assigns: the columns (every concrete, not generated field but
@@ -295,7 +302,8 @@ class CompiledInsert(Generic[M]):
             rows = ", ".join([row] * count)
             # Names from the model's _meta; the values go as parameters.
             sql = f"INSERT INTO {table} ({columns}) VALUES {rows} {shape.returning_sql}"  # noqa: S608
-            self._sql[key] = sql
+            if count <= CACHED_ROW_COUNTS:
+                self._sql[key] = sql
         return sql
 
     def statement(self, instances: Sequence[M], using: str = "default") -> tuple[str, list[Any]]:

@@ -12,7 +12,13 @@ from django.db.models import Field, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from netdesk.core.compiled import CompiledInsert, CompiledQuery, _as_they_are, _passes
+from netdesk.core.compiled import (
+    CACHED_ROW_COUNTS,
+    CompiledInsert,
+    CompiledQuery,
+    _as_they_are,
+    _passes,
+)
 from netdesk.customers.models import Customer
 from netdesk.tickets.choices import TicketType
 from netdesk.tickets.models import Ticket, TicketEvent
@@ -96,6 +102,26 @@ def test_a_compiled_insert_sets_keys_and_what_the_database_computes():
     assert not any(e._state.adding for e in events)
     # The ticket's generated column comes back with its key, as from save().
     assert Ticket.objects.get(pk=ticket.pk).is_open == ticket.is_open
+
+
+def test_a_large_batch_is_inserted_whole_but_its_statement_not_kept():
+    operator = f.user()
+    ticket = f.ticket(operator)
+    at = timezone.now() - timedelta(minutes=7)
+    inserter = CompiledInsert(TicketEvent)
+    sizes = (2, CACHED_ROW_COUNTS + 1)
+    for size in sizes:
+        events = [
+            TicketEvent(
+                ticket=ticket, actor=operator, at=at, kind=EventKind.NOTE_ADDED, message=str(n)
+            )
+            for n in range(size)
+        ]
+        inserter.insert(events)
+        assert all(e.pk is not None for e in events)
+    assert TicketEvent.objects.filter(at=at).count() == sum(sizes)
+    # Only the small batch's statement stays with the inserter.
+    assert [count for _, count in inserter._sql] == [2]
 
 
 def test_only_values_the_orm_would_leave_as_they_are_skip_their_field():
