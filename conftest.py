@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.test import override_settings
+from pytest_django.live_server_helper import LiveServer
 
 from netdesk.core.live import live_waker_stop
 from tests import databases, mailservers
@@ -41,6 +42,29 @@ def live_waker_stopped() -> Iterator[None]:
     connection would outlive the test's database."""
     yield
     live_waker_stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """pytest-django's live server, with a connection of its own for each
+    request thread. pytest-django hands every request thread the test
+    thread's one connection to the in-memory SQLite database, so two
+    browsers' requests at once (a long poll beside a reply) interleave
+    their statements and transactions on it, which SQLite answers with
+    errors such as "another row available". Each thread now opens its own
+    connection to the same shared-cache database, as each thread of a real
+    server opens its own to the database file; tests with the live server
+    commit their data (pytest-django makes them transactional)."""
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.connections_override.clear()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ desk-wide: how big an outage is is no secret."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -167,7 +167,25 @@ def network_status_for(customer_id: int, service_id: int | None = None) -> list[
     services = Service.objects.filter(customer_id=customer_id, access_element__isnull=False)
     if service_id is not None:
         services = services.filter(pk=service_id)
-    found_services = list(services.exclude(status=ServiceStatus.CEASED))
+    return _status_on_paths(list(services.exclude(status=ServiceStatus.CEASED)))
+
+
+def network_status_of(services: Sequence[Service]) -> list[PathStatus]:
+    """`network_status_for` for services the caller has already loaded (the
+    portal's home page lists them anyway): one statement fewer. Ceased
+    services and those without an access element are left out."""
+    if not _ANY_ACTIVE.rows(None):
+        return []
+    return _status_on_paths(
+        [
+            s
+            for s in services
+            if s.access_element_id is not None and s.status != ServiceStatus.CEASED
+        ]
+    )
+
+
+def _status_on_paths(found_services: list[Service]) -> list[PathStatus]:
     if not found_services:
         return []
     forest = topology()

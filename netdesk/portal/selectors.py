@@ -7,7 +7,7 @@ from datetime import datetime
 
 from netdesk.customers.models import Contact, Service, ServiceStatus
 from netdesk.noc.models import IncidentUpdate, NetworkIncident
-from netdesk.noc.selectors import network_status_for
+from netdesk.noc.selectors import network_status_of
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,7 @@ def services_with_status(contact: Contact) -> list[ServiceStatusRow]:
     )
     if not services:
         return []
-    on_path = {
-        status.service.pk: status.incident for status in network_status_for(contact.customer_id)
-    }
+    on_path = {status.service.pk: status.incident for status in network_status_of(services)}
     messages = _customer_messages(list({i.pk: i for i in on_path.values()}.values()))
     rows = []
     for service in services:

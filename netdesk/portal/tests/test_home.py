@@ -126,8 +126,9 @@ def test_the_home_page_takes_a_fixed_number_of_statements(
     outage_on(net["agg"], customer_description="Down", eta=timezone.now() + timedelta(hours=1))
     client = signed_in_client(contact)
     topology()  # the map is built once per process, not per page
-    # Session, contact, services, incidents, their elements, the network
-    # map's data version, the affected services, the customer messages.
+    # Session, contact, services, whether any incident is active, the
+    # network map's data version, the incidents rooted on the paths, the
+    # incidents holding elements of the paths, the customer messages.
     with django_assert_num_queries(8):
         page = client.get(reverse("portal_home"))
     assert page.status_code == 200
