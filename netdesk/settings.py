@@ -355,6 +355,14 @@ NETDESK_WEB_WRITE_PATIENCE_MS = config.env_int("NETDESK_WEB_WRITE_PATIENCE_MS", 
 # run (sys.setswitchinterval; Python's own is 5): shorter lets a quick read
 # through beside a long write in the same process (core.serving).
 NETDESK_WEB_SWITCH_INTERVAL_MS = config.env_int("NETDESK_WEB_SWITCH_INTERVAL_MS", 5, minimum=1)
+# The malloc arenas a web process may use (core.allocator; 0: glibc's
+# default of eight per core), and how long (s, 5-600) an idle request
+# thread is kept before granian retires it: threads started and retired
+# with the load leave their memory spread over arenas.
+NETDESK_WEB_MALLOC_ARENAS = config.env_int("NETDESK_WEB_MALLOC_ARENAS", 2, minimum=0)
+NETDESK_WEB_THREAD_IDLE_SECONDS = config.env_int(
+    "NETDESK_WEB_THREAD_IDLE_SECONDS", 600, minimum=5, maximum=600
+)
 # The background worker's CPU priority (nice, 0-19): above 0 it takes the
 # CPU only when the web processes leave it, so agents' requests go first
 # and background work (notices, ticks) waits on a busy machine.

@@ -10,6 +10,7 @@ import sys
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from netdesk.core.allocator import arenas_limit
 from netdesk.core.parentguard import parent_guard_start
 
 __all__ = ["application"]
@@ -20,4 +21,5 @@ application = get_wsgi_application()
 # lock; a shorter switch interval lets a quick read run beside a long write
 # instead of waiting out its slices (NETDESK_WEB_SWITCH_INTERVAL_MS).
 sys.setswitchinterval(settings.NETDESK_WEB_SWITCH_INTERVAL_MS / 1000)
+arenas_limit(settings.NETDESK_WEB_MALLOC_ARENAS)
 parent_guard_start()

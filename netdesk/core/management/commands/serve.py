@@ -71,8 +71,10 @@ class Command(BaseCommand):
             interface=Interfaces.WSGI,
             workers=workers,
             # Long polls wait on threads of their own (netdesk.core.live);
-            # granian starts threads as needed and retires idle ones.
+            # granian starts threads as needed and retires idle ones
+            # (after NETDESK_WEB_THREAD_IDLE_SECONDS).
             blocking_threads=options["threads"] + settings.NETDESK_LIVE_WAITERS,
+            blocking_threads_idle_timeout=settings.NETDESK_WEB_THREAD_IDLE_SECONDS,
             backlog=2048,
             static_path_route=["/static"],
             static_path_mount=[settings.STATIC_ROOT],
