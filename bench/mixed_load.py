@@ -177,6 +177,7 @@ class Reading(NamedTuple):
     role: str
     rss_mib: float
     anon_mib: float
+    threads: int = 0  # how many threads it ran (granian starts and retires them)
 
 
 Snapshot = dict[int, Reading]
@@ -209,10 +210,12 @@ def processes_under(root: int) -> Snapshot:
         kib = {
             line.split(":")[0]: int(line.split()[1])
             for line in status.splitlines()
-            if line.startswith(("VmRSS", "RssAnon"))
+            if line.startswith(("VmRSS", "RssAnon", "Threads"))
         }
         role = role_of(pid, root, command)
-        found[pid] = Reading(role, kib.get("VmRSS", 0) / 1024, kib.get("RssAnon", 0) / 1024)
+        found[pid] = Reading(
+            role, kib.get("VmRSS", 0) / 1024, kib.get("RssAnon", 0) / 1024, kib.get("Threads", 0)
+        )
     return found
 
 
@@ -276,6 +279,8 @@ def soak_memory(
         if not window:
             continue
         row: dict[str, Any] = {"pid": pid, "role": points[-1][1].role, "samples": len(points)}
+        row["threads_min"] = min(r.threads for _, r in points)
+        row["threads_max"] = max(r.threads for _, r in points)
         for name, pick in MEASURES:
             row[f"{name}start_mib"] = round(pick(points[0][1]), 1)
             row[f"{name}fit_start_mib"] = round(pick(window[0][1]), 1)
@@ -465,7 +470,8 @@ def soak(
         run.log(
             f"soak {row['role']} {row['pid']}: private {row['anon_fit_start_mib']} -> "
             f"{row['anon_end_mib']} MiB, slope {row['anon_slope_mib_per_min']} MiB/min; "
-            f"RSS slope {row['slope_mib_per_min']} MiB/min"
+            f"RSS slope {row['slope_mib_per_min']} MiB/min; "
+            f"threads {row['threads_min']}-{row['threads_max']}"
         )
     return {
         "seconds": args.soak,

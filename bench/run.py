@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cpu_split import CpuSplit
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -343,6 +345,10 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
                         f"non-2xx {measured['non2xx']}  server errors logged "
                         f"{measured['server_errors_logged']}{flag}"
                     )
+                    split = ", ".join(
+                        f"{kind} {ms}" for kind, ms in measured["cpu_ms_per_request"].items()
+                    )
+                    log(f"{db} {name:<10} CPU ms per request: {split}")
     finally:
         if server is not None:
             server.stop()
@@ -374,7 +380,13 @@ def measure(
     if args.warmup:
         wrk_side_by_side(server.base, connections, args.warmup, args.threads, runs)
     logged = server.log_path.stat().st_size
-    results = wrk_side_by_side(server.base, connections, args.duration, args.threads, runs)
+    with CpuSplit() as split:
+        results = wrk_side_by_side(server.base, connections, args.duration, args.threads, runs)
+    # CPU per request of each kind of process (web, postgres, wrk, ...):
+    # whether a rate fits these cores. Side by side, per request of all runs.
+    answered = sum(measured["requests"] for measured in results)
+    for measured in results:
+        measured["cpu_ms_per_request"] = split.per_request_ms(answered)
     # Answers wrk gave up on (timeouts) never reach its counters; the
     # server's log still shows them if they failed (for side-by-side runs
     # the count is of both).
