@@ -69,6 +69,10 @@ class CpuSplit:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.busy = 0.0
+        self.states: dict[str, float] = {}
+        # Processes of each kind seen in the window: a count far above the
+        # connections in use means database connections opened per request.
+        self.processes: dict[str, int] = {}
         self.wall = 0.0
         self._start: dict[str, float] = {}
         self._last: dict[str, float] = {}
@@ -97,6 +101,7 @@ class CpuSplit:
 
     def __enter__(self) -> CpuSplit:
         self._busy_start = machine_busy_seconds()
+        self._states_start = machine_states()
         self._wall_start = time.monotonic()
         self._sample(first=True)
         self._thread.start()
@@ -104,7 +109,7 @@ class CpuSplit:
 
     def __exit__(
         self,
-        kind: type[BaseException] | None,
+        exc_type: type[BaseException] | None,
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
@@ -113,10 +118,17 @@ class CpuSplit:
         self._sample(first=False)
         self.wall = time.monotonic() - self._wall_start
         self.busy = machine_busy_seconds() - self._busy_start
+        # Where the machine's time went by state: softirq (the loopback
+        # network) and steal (a virtual machine's host) belong to no process.
+        self.states = {
+            state: round(used - self._states_start.get(state, 0.0), 2)
+            for state, used in machine_states().items()
+        }
         for pid, last in self._last.items():
+            kind = self._kinds[pid]
+            self.processes[kind] = self.processes.get(kind, 0) + 1
             used = last - self._start[pid]
             if used > 0:
-                kind = self._kinds[pid]
                 self.seconds[kind] = self.seconds.get(kind, 0.0) + used
 
     def per_request_ms(self, requests: int) -> dict[str, float]:
@@ -125,11 +137,22 @@ class CpuSplit:
             return {}
         split = {kind: round(used * 1000 / requests, 2) for kind, used in self.seconds.items()}
         split["machine"] = round(self.busy * 1000 / requests, 2)
+        for state in ("system", "softirq", "steal"):
+            split[f"machine {state}"] = round(self.states.get(state, 0.0) * 1000 / requests, 2)
         return split
 
 
-def machine_busy_seconds() -> float:
-    """All cores' non-idle time since boot (/proc/stat), in seconds."""
+# /proc/stat's first line: time of all cores in each state since boot.
+STATES = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def machine_states() -> dict[str, float]:
+    """All cores' time in each state since boot (/proc/stat), in seconds."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    return (sum(values[:8]) - idle) / TICKS
+    return {state: value / TICKS for state, value in zip(STATES, values, strict=False)}
+
+
+def machine_busy_seconds() -> float:
+    """All cores' non-idle time since boot, in seconds."""
+    states = machine_states()
+    return sum(v for state, v in states.items() if state not in ("idle", "iowait"))

@@ -281,6 +281,12 @@ def soak_memory(
         row: dict[str, Any] = {"pid": pid, "role": points[-1][1].role, "samples": len(points)}
         row["threads_min"] = min(r.threads for _, r in points)
         row["threads_max"] = max(r.threads for _, r in points)
+        # Private MiB at each whole minute: a step (a heavy tick's data, a
+        # thread started) tells itself apart from steady growth.
+        by_minute: dict[int, float] = {}
+        for t, r in points:
+            by_minute.setdefault(int(t // 60), round(r.anon_mib, 1))
+        row["anon_by_minute_mib"] = list(by_minute.values())
         for name, pick in MEASURES:
             row[f"{name}start_mib"] = round(pick(points[0][1]), 1)
             row[f"{name}fit_start_mib"] = round(pick(window[0][1]), 1)
@@ -471,7 +477,8 @@ def soak(
             f"soak {row['role']} {row['pid']}: private {row['anon_fit_start_mib']} -> "
             f"{row['anon_end_mib']} MiB, slope {row['anon_slope_mib_per_min']} MiB/min; "
             f"RSS slope {row['slope_mib_per_min']} MiB/min; "
-            f"threads {row['threads_min']}-{row['threads_max']}"
+            f"threads {row['threads_min']}-{row['threads_max']}; private by minute "
+            f"{row['anon_by_minute_mib']}"
         )
     return {
         "seconds": args.soak,

@@ -34,7 +34,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cpu_split import CpuSplit
+if __package__:  # imported as bench.run (mixed_load.py, the tests)
+    from bench.cpu_split import CpuSplit
+else:  # run as a script: bench/ is the first entry of the path
+    from cpu_split import CpuSplit  # type: ignore[import-not-found,no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -349,6 +352,7 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
                         f"{kind} {ms}" for kind, ms in measured["cpu_ms_per_request"].items()
                     )
                     log(f"{db} {name:<10} CPU ms per request: {split}")
+                    log(f"{db} {name:<10} processes seen: {measured['processes_seen']}")
     finally:
         if server is not None:
             server.stop()
@@ -387,6 +391,7 @@ def measure(
     answered = sum(measured["requests"] for measured in results)
     for measured in results:
         measured["cpu_ms_per_request"] = split.per_request_ms(answered)
+        measured["processes_seen"] = dict(split.processes)
     # Answers wrk gave up on (timeouts) never reach its counters; the
     # server's log still shows them if they failed (for side-by-side runs
     # the count is of both).

@@ -183,7 +183,25 @@ def database(directory: Path) -> dict[str, Any]:
             "timeout": 30,
         }
     else:
+        # A process's connections are pooled (Django's pool, psycopg_pool):
+        # a request borrows one and gives it back when it ends, whichever
+        # thread runs it. Kept per thread instead (CONN_MAX_AGE), only the
+        # first threads kept theirs and a request on any other thread
+        # started a PostgreSQL backend and closed it again: hundreds a
+        # second under load (docs/benchmarks.md, "Ticket create under
+        # load"). The pool checks a connection before lending it, so a
+        # server restart costs no request.
+        config["CONN_MAX_AGE"] = 0
         config["CONN_HEALTH_CHECKS"] = True
+        options = dict(config.get("OPTIONS") or {})
+        options["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("NETDESK_DATABASE_POOL_SIZE", 16, minimum=1),
+            # A request waits this long for a connection, then is answered
+            # 503 with Retry-After like any database refusal.
+            "timeout": float(env_int("NETDESK_REQUEST_QUEUE_SECONDS", 30, minimum=1)),
+        }
+        config["OPTIONS"] = options
     return config
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
+from netdesk.core.lending import connection_borrow, connection_give_back, lent
 from netdesk.core.refusals import Refusal, problem_response
 
 _lock = threading.Lock()
@@ -77,6 +78,7 @@ class KeptConnectionsMiddleware:
         if (
             connection.connection is not None
             and not connection.in_atomic_block
+            and not lent()
             and not keeps_connection(threading.current_thread())
         ):
             connection.close()
@@ -213,6 +215,8 @@ def request_slot_set_aside() -> Iterator[None]:
         yield
         return
     slots = _request_slots()
+    # Its lent connection (SQLite) goes with the slot, and comes back with one.
+    connection_give_back()
     slots.release(read=getattr(_holding, "read", True))
     _holding.slot = False
     try:
@@ -220,6 +224,7 @@ def request_slot_set_aside() -> Iterator[None]:
     finally:
         slots.acquire()
         _holding.slot, _holding.read = True, True
+        connection_borrow()
 
 
 def database_busy(exc: BaseException) -> bool:
@@ -284,8 +289,10 @@ class RequestSlotsMiddleware:
         if not slots.acquire(timeout=settings.NETDESK_REQUEST_QUEUE_SECONDS, read=read):
             return busy_response(request)
         _holding.slot, _holding.read = True, read
+        connection_borrow()
         try:
             return self.get_response(request)
         finally:
+            connection_give_back()
             _holding.slot = False
             slots.release(read=_holding.read)
