@@ -340,8 +340,9 @@ NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
 # Requests a web process works on at once (`netdesk serve --threads`); the
 # rest wait for a slot, without a database connection, up to
 # NETDESK_REQUEST_QUEUE_SECONDS and are then answered 503 (core.connections).
-# Size it so web processes x (this + NETDESK_DATABASE_CONNECTIONS_KEPT) stays
-# below the database's max_connections (docs/scale-out.md).
+# On PostgreSQL each process borrows its connections from a pool of
+# NETDESK_DATABASE_POOL_SIZE: size max_connections for web processes x that
+# (docs/scale-out.md).
 NETDESK_WEB_THREADS = config.env_int("NETDESK_WEB_THREADS", 8, minimum=1)
 NETDESK_REQUEST_QUEUE_SECONDS = config.env_int("NETDESK_REQUEST_QUEUE_SECONDS", 30, minimum=1)
 # Of those slots, at most this many work on writes at once (0: any number);
@@ -371,8 +372,9 @@ NETDESK_WORKER_NICE = config.env_int("NETDESK_WORKER_NICE", 10)
 # count in the database every this many calls (or each second), not on
 # every call (netdesk.core.ratelimit.RateTally); 0 or 1: every call.
 NETDESK_API_RATE_HELD = config.env_int("NETDESK_API_RATE_HELD", 20)
-# Only this many threads of a web process keep their database connection
-# between requests (netdesk.core.connections).
+# SQLite: the connections a web process keeps and lends to its requests
+# with their slots (netdesk.core.lending); a thread past them that opened
+# one of its own closes it when its request ends (netdesk.core.connections).
 NETDESK_DATABASE_CONNECTIONS_KEPT = config.env_int(
     "NETDESK_DATABASE_CONNECTIONS_KEPT", 8, minimum=0
 )

@@ -7,7 +7,10 @@ be hundreds of idle server connections per process and PostgreSQL's
 `max_connections` would run out. So only the first
 NETDESK_DATABASE_CONNECTIONS_KEPT threads of a process keep theirs; any
 other thread closes its connection when its request ends. This only saves
-reconnecting: nothing correct depends on which thread keeps one."""
+reconnecting: nothing correct depends on which thread keeps one. Most
+requests hold no connection of their thread's own: on SQLite they borrow
+one of the process's kept ones with their slot (core.lending), on
+PostgreSQL one from Django's pool (netdesk.config)."""
 
 from __future__ import annotations
 
