@@ -44,36 +44,11 @@ def keeps_connection(thread: threading.Thread) -> bool:
         return False
 
 
-# PostgreSQL's kept connections are checked (CONN_HEALTH_CHECKS): Django
-# sends a SELECT 1 before the first statement of every request, a round
-# trip per request. A connection that answered within the last
-# TRUSTED_SECONDS is not checked again: a server restarted in that moment
-# fails the request's first statement instead, which is answered 503 with
-# Retry-After (database_busy), and Django drops the broken connection when
-# the request ends, so the next request connects afresh. An idle connection
-# is still checked, so after a quiet spell a restart costs no request.
-TRUSTED_SECONDS = 1.0
-_used = threading.local()
-
-
-def health_check_skip_if_fresh() -> None:
-    """Spare this request the health check when its thread's connection
-    answered moments ago (it is then marked as checked)."""
-    if (
-        connection.settings_dict.get("CONN_HEALTH_CHECKS")
-        and connection.connection is not None
-        and not connection.errors_occurred
-        and time.monotonic() - getattr(_used, "at", float("-inf")) < TRUSTED_SECONDS
-    ):
-        connection.health_check_done = True  # type: ignore[attr-defined]  # not in the stubs
-
-
 class KeptConnectionsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        health_check_skip_if_fresh()
         response = self.get_response(request)
         # SQLite too: each connection holds its own page cache (up to 64 MiB,
         # netdesk.config), so a thread per request past the kept ones would
@@ -85,8 +60,6 @@ class KeptConnectionsMiddleware:
             and not keeps_connection(threading.current_thread())
         ):
             connection.close()
-        if connection.connection is not None and not connection.errors_occurred:
-            _used.at = time.monotonic()
         return response
 
 

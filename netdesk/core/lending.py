@@ -94,3 +94,11 @@ def connection_give_back() -> None:
 def lent() -> bool:
     """Whether this thread's connection is a lent one."""
     return getattr(_lent, "wrapper", None) is not None
+
+
+def lent_connections_close() -> None:
+    """Close the idle kept connections (before a fork: core.forking); each
+    opens again when next lent."""
+    with _lock:
+        for wrapper in _idle:
+            wrapper.close()

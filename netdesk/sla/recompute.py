@@ -28,12 +28,13 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import DateTimeField, Field, Model, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.sql import Query
 from django.utils import timezone
 
 from netdesk.core.bulk import rows_update
+from netdesk.core.forking import connections_close_before_fork
 from netdesk.sla.bulkwrite import executemany_server_bound
 from netdesk.sla.businesstime import WorkingCalendar
 from netdesk.sla.models import EscalationRule, SlaPolicy, SlaTimer
@@ -464,7 +465,7 @@ def sla_recompute_many(
         raise RuntimeError("Parallel recomputation cannot see an open transaction's rows.")
     # Children inherit the parent's memory but must open their own database
     # connections: a shared socket or SQLite handle would corrupt both.
-    connections.close_all()
+    connections_close_before_fork()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         return _tally(pool.imap_unordered(_batch_in_child, jobs), progress)
 

@@ -74,9 +74,9 @@ def main(argv: list[str] | None = None) -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connections
 
     from netdesk.channels.models import Mailbox
+    from netdesk.core.forking import connections_close_before_fork
 
     # Nothing to do on a copy of a migrated database; all of it on a new one.
     call_command("migrate", verbosity=0, interactive=False)
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         imap_password=args.password,
         done_folder="Done",
     )
-    connections.close_all()
+    connections_close_before_fork()
     started = time.monotonic()
     if args.together:
         answer: dict[str, Any] = {"runs": _fetch_together(args.together)}
@@ -140,9 +140,8 @@ def _kill_repeatedly(
 def _wait_for_stored(worker: int, target: int) -> int | None:
     """Wait until `target` messages are stored; the worker's wait status
     when it ended first, else None."""
-    from django.db import connections
-
     from netdesk.channels.models import InboundMessage
+    from netdesk.core.forking import connections_close_before_fork
 
     try:
         while InboundMessage.objects.count() < target:
@@ -152,7 +151,7 @@ def _wait_for_stored(worker: int, target: int) -> int | None:
             time.sleep(0.005)
         return None
     finally:
-        connections.close_all()
+        connections_close_before_fork()
 
 
 def _fetch_until_done(mailbox_pk: int) -> int:
@@ -186,9 +185,8 @@ def _wait_until_free(mailbox_pk: int) -> None:
     """A killed fetcher's lock ends with it, on PostgreSQL when the server
     notices its session is gone a moment later: wait for that, so that the
     next fetcher takes mail instead of leaving it to the dead one."""
-    from django.db import connections
-
     from netdesk.channels.fetch_lock import mailbox_fetch_lock
+    from netdesk.core.forking import connections_close_before_fork
 
     deadline = time.monotonic() + 30
     try:
@@ -200,7 +198,7 @@ def _wait_until_free(mailbox_pk: int) -> None:
                 raise RuntimeError(f"mailbox {mailbox_pk} stayed locked for 30 s")
             time.sleep(0.02)
     finally:
-        connections.close_all()
+        connections_close_before_fork()
 
 
 def _fork_fetch(*, gate: int | None = None, output: int | None = None) -> int:
@@ -231,20 +229,18 @@ def _fork_fetch(*, gate: int | None = None, output: int | None = None) -> int:
 
 
 def _stored() -> int:
-    from django.db import connections
-
     from netdesk.channels.models import InboundMessage
+    from netdesk.core.forking import connections_close_before_fork
 
     try:
         return InboundMessage.objects.count()
     finally:
-        connections.close_all()
+        connections_close_before_fork()
 
 
 def _counts() -> dict[str, int]:
-    from django.db import connections
-
     from netdesk.channels.models import InboundMessage, InboundState
+    from netdesk.core.forking import connections_close_before_fork
     from netdesk.tickets.models import Ticket
 
     rows = InboundMessage.objects
@@ -259,7 +255,7 @@ def _counts() -> dict[str, int]:
             "tickets_without_mail": Ticket.objects.filter(inbound_mail__isnull=True).count(),
         }
     finally:
-        connections.close_all()
+        connections_close_before_fork()
 
 
 if __name__ == "__main__":

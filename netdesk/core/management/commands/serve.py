@@ -12,10 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connections
 from granian.constants import Interfaces
 from granian.server import Server
 
+from netdesk.core.forking import connections_close_before_fork
 from netdesk.core.parentguard import SERVER_PID_VARIABLE
 
 SHUTDOWN_GRACE_SECONDS = 15
@@ -65,10 +65,7 @@ class Command(BaseCommand):
         )
         # The web workers are forked from this process: a connection or a
         # pool of connections opened here would be shared with each of them.
-        connections.close_all()
-        for wrapper in connections.all():
-            if wrapper.alias in getattr(wrapper, "_connection_pools", {}):  # PostgreSQL's
-                wrapper.close_pool()  # type: ignore[attr-defined]  # only PostgreSQL's has it
+        connections_close_before_fork()
         server = Server(
             # The desk's WSGI application, in web workers that stop when
             # this process is killed (netdesk.core.serving).
