@@ -8,7 +8,7 @@ NETDESK_DATABASE_CONNECTIONS_KEPT threads keep theirs, and every other
 request opened a connection (the PRAGMAs, the schema read again, a cold
 page cache) and closed it at its end. At 16 connections on the queue API
 that cost a quarter of the web process's CPU (docs/benchmarks.md,
-"Connections lent to requests").
+"Connections borrowed per request").
 
 Here the process holds up to NETDESK_DATABASE_CONNECTIONS_KEPT connections
 (Django's connection objects, marked shareable between threads) and lends
