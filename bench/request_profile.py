@@ -2,9 +2,13 @@
 costs inside one process: the same requests through Django's test client
 (every middleware, no HTTP server, no other load), N of each kind, with
 wall and CPU time and statements per request; then a cProfile of one kind.
+On SQLite it also says how long each request held the database's writer
+turn (one writer at a time: what the turn holds bounds the write rate),
+and `--held` profiles only what runs while a kind holds it.
 
     NETDESK_DATA_DIR=DIR NETDESK_DATABASE_URL= python bench/request_profile.py --each 200
     python bench/request_profile.py --each 100 --profile detail --top 30
+    python bench/request_profile.py --kinds create --held --profile create
     scripts/with-postgres.sh python bench/request_profile.py ...   (after loading)
 
 Run it against a database loaded by bench/load_tickets.py; creates, updates
@@ -36,7 +40,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -84,16 +88,55 @@ def send(api: Client, browser: Client, request: Request) -> int:
     return answer.status_code
 
 
+class TurnClock:
+    """Sums the time SQLite's writer turn is held (`netdesk.core.sqlite`),
+    and with `profiler`, profiles only while it is held."""
+
+    def __init__(self) -> None:
+        self.held_s = 0.0
+        self.profiler: cProfile.Profile | None = None
+        self._since: float | None = None
+
+    def install(self) -> bool:
+        wrapper = type(connections["default"])
+        if not hasattr(wrapper, "turn_take"):
+            return False  # not the SQLite backend with writer turns
+        take, give_back = wrapper.turn_take, wrapper.turn_give_back
+        clock = self
+
+        def timed_take(self: Any) -> None:
+            take(self)
+            clock._since = time.perf_counter()
+            if clock.profiler is not None:
+                clock.profiler.enable()
+
+        def timed_give_back(self: Any) -> None:
+            if clock._since is not None and self.holds_turn:
+                if clock.profiler is not None:
+                    clock.profiler.disable()
+                clock.held_s += time.perf_counter() - clock._since
+                clock._since = None
+            give_back(self)
+
+        wrapper.turn_take, wrapper.turn_give_back = timed_take, timed_give_back  # type: ignore[method-assign]
+        return True
+
+
+TURNS = TurnClock()
+
+
 def measure(desk: Desk, api: Client, browser: Client, kind: str, count: int) -> dict[str, Any]:
     for _ in range(5):  # warm: memos, templates, the connection
         send(api, browser, desk.build(kind))
     walls, cpus = [], []
+    held_before = TURNS.held_s
     for _ in range(count):
         request = desk.build(kind)
         wall, cpu = time.perf_counter(), time.thread_time()
         send(api, browser, request)
         cpus.append((time.thread_time() - cpu) * 1000)
         walls.append((time.perf_counter() - wall) * 1000)
+    held_ms = (TURNS.held_s - held_before) * 1000 / count
     with CaptureQueriesContext(connection) as queries:
         send(api, browser, desk.build(kind))
     walls.sort()
@@ -103,16 +146,25 @@ def measure(desk: Desk, api: Client, browser: Client, kind: str, count: int) -> 
         "wall_p50_ms": round(statistics.median(walls), 2),
         "wall_p90_ms": round(walls[int(len(walls) * 0.9)], 2),
         "cpu_mean_ms": round(statistics.fmean(cpus), 2),
+        "turn_held_mean_ms": round(held_ms, 2),
         "statements": len(queries),
     }
 
 
-def profile(desk: Desk, api: Client, browser: Client, kind: str, count: int, top: int) -> str:
+def profile(
+    desk: Desk, api: Client, browser: Client, kind: str, count: int, top: int, held: bool
+) -> str:
     profiler = cProfile.Profile()
-    profiler.enable()
+    if held:
+        TURNS.profiler = profiler
+    else:
+        profiler.enable()
     for _ in range(count):
         send(api, browser, desk.build(kind))
-    profiler.disable()
+    if held:
+        TURNS.profiler = None
+    else:
+        profiler.disable()
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
     return text.getvalue()
@@ -124,23 +176,34 @@ def main() -> None:
     parser.add_argument("--kinds", default=",".join(MIX), help="comma-separated")
     parser.add_argument("--profile", help="a kind to run again under cProfile")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--held", action="store_true", help="profile only while the writer turn is held (SQLite)"
+    )
     parser.add_argument("--out", help="write the figures here as JSON")
     args = parser.parse_args()
+    turns = TURNS.install()
+    if args.held and not turns:
+        parser.error("--held: only SQLite has a writer turn")
     desk, api, browser = desk_and_clients()
     rows = [measure(desk, api, browser, kind, args.each) for kind in args.kinds.split(",")]
     mean = sum(MIX[row["kind"]] * row["cpu_mean_ms"] for row in rows) / sum(
         MIX[row["kind"]] for row in rows
     )
-    print(f"{'kind':<12} {'wall p50':>9} {'wall p90':>9} {'CPU mean':>9} {'statements':>10}")
+    print(
+        f"{'kind':<12} {'wall p50':>9} {'wall p90':>9} {'CPU mean':>9} {'turn held':>9} "
+        f"{'statements':>10}"
+    )
     for row in rows:
         print(
             f"{row['kind']:<12} {row['wall_p50_ms']:>9} {row['wall_p90_ms']:>9} "
-            f"{row['cpu_mean_ms']:>9} {row['statements']:>10}"
+            f"{row['cpu_mean_ms']:>9} {row['turn_held_mean_ms']:>9} {row['statements']:>10}"
         )
     print(f"CPU per request of the mix (weighted mean): {mean:.2f} ms")
     result = {"vendor": connection.vendor, "rows": rows, "mix_cpu_mean_ms": round(mean, 2)}
     if args.profile:
-        result["profile"] = profile(desk, api, browser, args.profile, args.each, args.top)
+        result["profile"] = profile(
+            desk, api, browser, args.profile, args.each, args.top, args.held
+        )
         print(result["profile"])
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -234,6 +234,10 @@ NETDESK_HOOKS = {
     # A ticket opened without a call: its service-level summary is written
     # in its own INSERT and its timers in one INSERT after it.
     "ticket_opening": ["netdesk.sla.opening.ticket_opening"],
+    # Triage reads a new ticket's words before its transaction, and writes
+    # its suggestion first thing once the ticket exists: the NOC counts
+    # network faults by it, routing sees the group it applied.
+    "ticket_preparing": ["netdesk.triage.services.ticket_preparing"],
     # The ticket page shows the ticket's service levels.
     # ... and its knowledge panel: linked articles, search to link the one
     # that solved it, a draft article from the ticket.
@@ -248,10 +252,7 @@ NETDESK_HOOKS = {
     "ticket_page_sections": ["netdesk.channels.panels.ticket_page_section"],
     # A fault or complaint from a customer on a failed path joins the incident.
     # Then a new ticket in a group that routes by skill goes to an agent.
-    # Triage reads a new ticket's words first: the NOC counts network faults
-    # by its suggestion, routing sees the group it applied.
     "ticket_created": [
-        "netdesk.triage.services.ticket_created",
         "netdesk.noc.services.new_tickets.ticket_created",
         "netdesk.routing.services.tickets.route_new_ticket",
     ],

@@ -20,6 +20,12 @@ Hooks the ticket services announce (keyword arguments in brackets):
   fields (service levels: the summary) and answers a function called once
   the ticket has its id (service levels: its timers, one INSERT). Such a
   ticket gets no `ticket_changed` for its opening.
+- `ticket_preparing` (title, description), answered: a ticket about to be
+  opened, before its transaction begins (on SQLite everything inside it
+  holds the database's one writer turn); each app reads what it needs of
+  the ticket's words (triage: its classifier's guess) and answers a
+  function called with the new ticket inside the transaction, before the
+  `ticket_created` hooks.
 - `ticket_created` (ticket, actor), `ticket_escalated` (ticket, handler_id,
   actor), `ticket_resolved` (ticket, actor): a ticket that came in by mail
   has its customer told it is resolved.

@@ -133,22 +133,44 @@ def _auto_apply(
     suggestion.save(update_fields=["applied_at", "applied_automatically"])
 
 
-def ticket_created(*, ticket: Ticket, actor: User | None) -> None:  # noqa: ARG001 - the hook's arguments
-    """NETDESK_HOOKS["ticket_created"]: the suggestion for a new ticket,
-    applied by itself to a mail or portal ticket above the threshold. It
-    never fails the ticket: a classifier or apply error is logged and the
-    ticket stays as it came in (applying in its own savepoint)."""
+def ticket_preparing(*, title: str, description: str) -> Callable[[Ticket], None]:
+    """NETDESK_HOOKS["ticket_preparing"]: a new ticket's words read before
+    its transaction begins. The classifier and the lookup of the labels it
+    names are reads, and on SQLite all that runs inside the transaction
+    holds the database's one writer turn: read here, a create holds it for
+    half as long. Answers the step that writes the suggestion once the
+    ticket exists (in its transaction, before the `ticket_created` hooks:
+    the NOC counts network faults by the suggestion, routing sees the group
+    it applied). A label deactivated in between is at worst suggested once
+    more; applying it checks the ticket again. Never fails the ticket: a
+    classifier error is logged by the step and the ticket stays as it came."""
     try:
         model, classifier = active_classifier()
-        guess = classifier.predict(ticket_text(ticket.title, ticket.description))
-        suggestion = _suggestion(ticket, model, guess)
-    except Exception:  # the ticket matters more than its suggestion
-        logger.exception("Triage of %s failed; it has no suggestion.", ticket.reference)
-        return
-    # What can fail is the classifier, in Python, caught above; the row it
-    # made fits its columns by construction (a new ticket's one suggestion,
-    # a known type, confidences), so its INSERT needs no savepoint: two
-    # statements fewer on every new ticket.
+        guess = classifier.predict(ticket_text(title, description))
+        labels = (_record(Category, guess.category.value), _record(SupportGroup, guess.group.value))
+    except Exception as error:  # the ticket matters more than its suggestion
+        failure = error
+        return lambda ticket: _triage_failed(ticket, failure)
+    return lambda ticket: _suggestion_write(ticket, model, guess, labels)
+
+
+def _triage_failed(ticket: Ticket, error: Exception) -> None:
+    logger.error("Triage of %s failed; it has no suggestion.", ticket.reference, exc_info=error)
+
+
+def _suggestion_write(
+    ticket: Ticket,
+    model: TriageModel | None,
+    guess: engine.Prediction,
+    labels: tuple[Category | None, SupportGroup | None],
+) -> None:
+    """The suggestion of a new ticket, applied by itself to a mail or portal
+    ticket above the threshold (in its own savepoint: an apply error is
+    logged and the ticket stays as it came in)."""
+    suggestion = _suggestion(ticket, model, guess, lambda _guess: labels)
+    # The row fits its columns by construction (a new ticket's one
+    # suggestion, a known type, confidences), so its INSERT needs no
+    # savepoint: two statements fewer on every new ticket.
     _SUGGESTION_INSERT.insert([suggestion])
     desk = policy()
     if not desk.auto_apply or ticket.channel not in AUTO_CHANNELS:

@@ -66,7 +66,6 @@ def _priority(*, impact: int, urgency: int, known: int | None) -> int:
     return known
 
 
-@transaction.atomic
 def ticket_create(
     *,
     actor: User | None,
@@ -95,50 +94,56 @@ def ticket_create(
     title = title.strip()
     _check_new(ticket_type=ticket_type, channel=channel, title=title, category=category)
     check_belongs(customer, service, contact)
-    group = group or default_intake_group()
-    now = timezone.now()
-    ticket = Ticket(
-        ticket_type=ticket_type,
-        channel=channel,
-        category=category,
-        customer=customer,
-        service=service,
-        contact=contact,
-        title=title,
-        description=description,
-        impact=impact,
-        urgency=urgency,
-        priority=_priority(impact=impact, urgency=urgency, known=priority),
-        status=Status.ASSIGNED if assignee else Status.NEW,
-        group=group,
-        assignee=assignee,
-        created_by=actor,
-        highest_tier_level=group.tier.level,
-        created_at=now,
-        updated_at=now,
-    )
-    _ticket_insert(ticket, opened_quietly=call is None)
-    event_created(ticket=ticket, actor=actor, at=now)
-    settled: CallResolution | None = None
-    if call is not None:
-        report, settled = _call_settles(call)
-        interaction_log(
-            actor=actor,
-            ticket=ticket,
-            customer=customer,
+    # What the apps read of the ticket's words, before its transaction: on
+    # SQLite everything inside it holds the database's one writer turn.
+    prepared = hooks_answers("ticket_preparing", title=title, description=description)
+    with transaction.atomic():
+        group = group or default_intake_group()
+        now = timezone.now()
+        ticket = Ticket(
+            ticket_type=ticket_type,
             channel=channel,
+            category=category,
+            customer=customer,
+            service=service,
             contact=contact,
-            announce=False,  # announced once below, with the first response in
-            ticket_written=True,  # inserted above: not read again
-            **report,
+            title=title,
+            description=description,
+            impact=impact,
+            urgency=urgency,
+            priority=_priority(impact=impact, urgency=urgency, known=priority),
+            status=Status.ASSIGNED if assignee else Status.NEW,
+            group=group,
+            assignee=assignee,
+            created_by=actor,
+            highest_tier_level=group.tier.level,
+            created_at=now,
+            updated_at=now,
         )
-        ticket_changed(ticket)
-    hooks_run("ticket_created", ticket=ticket, actor=actor)
-    if assignee is not None:
-        hooks_run("ticket_assigned", ticket=ticket, assignee=assignee, actor=actor)
-    if settled is not None:
-        settled.resolve(actor=actor, ticket=ticket)
-    return ticket
+        _ticket_insert(ticket, opened_quietly=call is None)
+        event_created(ticket=ticket, actor=actor, at=now)
+        settled: CallResolution | None = None
+        if call is not None:
+            report, settled = _call_settles(call)
+            interaction_log(
+                actor=actor,
+                ticket=ticket,
+                customer=customer,
+                channel=channel,
+                contact=contact,
+                announce=False,  # announced once below, with the first response in
+                ticket_written=True,  # inserted above: not read again
+                **report,
+            )
+            ticket_changed(ticket)
+        for step in prepared:
+            step(ticket)
+        hooks_run("ticket_created", ticket=ticket, actor=actor)
+        if assignee is not None:
+            hooks_run("ticket_assigned", ticket=ticket, assignee=assignee, actor=actor)
+        if settled is not None:
+            settled.resolve(actor=actor, ticket=ticket)
+        return ticket
 
 
 # The desk's busiest INSERT: its statement built once from Ticket's _meta.

@@ -1,5 +1,5 @@
-"""Triage tests: the hook registered first among the ticket_created hooks
-(as in settings), and a classifier whose answer each test chooses."""
+"""Triage tests: the hook registered among the ticket_preparing hooks (as
+in settings), and a classifier whose answer each test chooses."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 from netdesk.core.hooks import _hooks
 from netdesk.triage import engine, selectors, services
 
-HOOK = "netdesk.triage.services.ticket_created"
+HOOK = "netdesk.triage.services.ticket_preparing"
 
 
 @pytest.fixture(autouse=True)
 def triage_hook(settings) -> Iterator[None]:
     hooks = dict(settings.NETDESK_HOOKS)
-    created = [path for path in hooks.get("ticket_created", []) if path != HOOK]
-    hooks["ticket_created"] = [HOOK, *created]
+    preparing = [path for path in hooks.get("ticket_preparing", []) if path != HOOK]
+    hooks["ticket_preparing"] = [HOOK, *preparing]
     settings.NETDESK_HOOKS = hooks
     _hooks.cache_clear()
     yield
