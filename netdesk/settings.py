@@ -92,6 +92,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": config.database(DATA_DIR)}
+# SQLite: a transaction that holds the database's one writer turn longer
+# than this is logged (netdesk.core.sqlite) with its first write: every
+# other writer of every process waited that long. 0: never.
+NETDESK_SQLITE_SLOW_TURN_MS = config.env_int("NETDESK_SQLITE_SLOW_TURN_MS", 1000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
@@ -336,7 +340,13 @@ NETDESK_ROLLUP_MINUTES = config.env_int("NETDESK_ROLLUP_MINUTES", 5, minimum=1)
 # Long polls (chat, screen pop) each hold a web thread while they wait:
 # each web process keeps this many threads for them beside its request threads.
 NETDESK_LIVE_WAITERS = config.env_int("NETDESK_LIVE_WAITERS", 256, minimum=1)
-# Web worker processes of `netdesk serve` (0: one per CPU core).
+# Web worker processes of `netdesk serve` (0: two per CPU core, at most 16).
+# Each runs its requests on threads that share one interpreter lock; a
+# thread holding the database (SQLite's writer turn, a row lock) waits for
+# that lock again after every statement, behind its process's other
+# threads. Two processes of 4 threads per core instead of one of 8 cut the
+# reads' p99 at 75 % of capacity by two thirds and more (docs/benchmarks.md,
+# "Fewer threads per process").
 NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
 # Requests a web process works on at once (`netdesk serve --threads`); the
 # rest wait for a slot, without a database connection, up to
@@ -344,7 +354,7 @@ NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
 # On PostgreSQL each process borrows its connections from a pool of
 # NETDESK_DATABASE_POOL_SIZE: size max_connections for web processes x that
 # (docs/scale-out.md).
-NETDESK_WEB_THREADS = config.env_int("NETDESK_WEB_THREADS", 8, minimum=1)
+NETDESK_WEB_THREADS = config.env_int("NETDESK_WEB_THREADS", 4, minimum=1)
 NETDESK_REQUEST_QUEUE_SECONDS = config.env_int("NETDESK_REQUEST_QUEUE_SECONDS", 30, minimum=1)
 # Of those slots, at most this many work on writes at once (0: any number);
 # waiting reads are let in before waiting writes (core.connections).

@@ -10,6 +10,7 @@ from django import forms
 from netdesk.accounts.models import SupportGroup, User
 from netdesk.accounts.permissions import Action, can
 from netdesk.core.errors import ServiceError
+from netdesk.core.widgets import QuickSelect
 from netdesk.customers.models import Customer
 from netdesk.tickets.choices import (
     NEEDS_ROOT_CAUSE,
@@ -136,20 +137,25 @@ class QueueFilterForm(forms.Form):
     list and exports; this form only renders and keeps the chosen values."""
 
     group = forms.CharField(required=False)
-    status = forms.ChoiceField(choices=[ANY, *Status.choices], required=False)
+    status = forms.ChoiceField(choices=[ANY, *Status.choices], required=False, widget=QuickSelect)
     priority = forms.TypedChoiceField(
-        choices=[ANY, *Priority.choices], coerce=int, required=False, empty_value=None
+        choices=[ANY, *Priority.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=QuickSelect,
     )
-    type = forms.ChoiceField(choices=[ANY, *TicketType.choices], required=False)
-    channel = forms.ChoiceField(choices=[ANY, *Channel.choices], required=False)
+    type = forms.ChoiceField(choices=[ANY, *TicketType.choices], required=False, widget=QuickSelect)
+    channel = forms.ChoiceField(choices=[ANY, *Channel.choices], required=False, widget=QuickSelect)
     sla_state = forms.ChoiceField(
         label="Service level",
         choices=[ANY, *[(state, SLA_STATE_LABELS[state]) for state in SLA_STATES]],
         required=False,
+        widget=QuickSelect,
     )
     mine = forms.BooleanField(required=False, label="Assigned to me")
     unassigned = forms.BooleanField(required=False)
-    order = forms.ChoiceField(choices=ORDER_CHOICES, required=False)
+    order = forms.ChoiceField(choices=ORDER_CHOICES, required=False, widget=QuickSelect)
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def ticket_filter(self, *, user: User, default_group: int | None) -> TicketFilter:

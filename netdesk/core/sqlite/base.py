@@ -27,11 +27,15 @@ transaction never take it."""
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
@@ -40,6 +44,10 @@ from netdesk.core.writelock import WriterTurns, writer_turns
 # Statements that write (a WITH ... INSERT is rare enough to go to SQLite's
 # own handler).
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+# How much of a slow turn's first write its log line shows.
+SLOW_TURN_STATEMENT_CHARS = 120
+
+logger = logging.getLogger("netdesk.sqlite")
 
 
 # An in-memory database shared between threads (the test suite's, with its
@@ -58,12 +66,14 @@ class TurnTakingCursor(base.SQLiteCursorWrapper):
     database: DatabaseWrapper
 
     def execute(self, query: str, params: Any = None) -> Any:
+        self.database.write_noted(query)
         if self.database.writes_alone(query):
             with self.database.writer_turn():
                 return self._sent(super().execute, query, params)
         return self._sent(super().execute, query, params)
 
     def executemany(self, query: str, param_list: Any) -> Any:
+        self.database.write_noted(query)
         if self.database.writes_alone(query):
             with self.database.writer_turn():
                 return self._sent(super().executemany, query, param_list)
@@ -98,6 +108,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.holds_turn = False
+        self.turn_taken_at = 0.0
+        # The turn's first write (or, with none, its first statement),
+        # named when the turn was slow.
+        self.turn_first_write: str | None = None
+        self.turn_first_statement: str | None = None
+        self.turn_commit_ms = 0.0
 
     @property
     def turns(self) -> WriterTurns:
@@ -109,11 +125,39 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # What SQLite itself says after its busy timeout.
             raise OperationalError("database is locked")
         self.holds_turn = True
+        self.turn_taken_at = time.monotonic()
+        self.turn_first_write = self.turn_first_statement = None
+        self.turn_commit_ms = 0.0
 
     def turn_give_back(self) -> None:
         if self.holds_turn:
             self.holds_turn = False
             self.turns.release()
+            held_ms = (time.monotonic() - self.turn_taken_at) * 1000
+            slow_ms = settings.NETDESK_SQLITE_SLOW_TURN_MS
+            if slow_ms and held_ms > slow_ms:
+                first = self.turn_first_write
+                logger.warning(
+                    "A transaction of process %d (%s) held the SQLite writer turn for "
+                    "%.0f ms (every other writer waited; its commit took %.0f ms); "
+                    "its first %s: %s",
+                    os.getpid(),
+                    threading.current_thread().name,
+                    held_ms,
+                    self.turn_commit_ms,
+                    "write" if first else "statement, no write",
+                    (first or self.turn_first_statement or "none")[:SLOW_TURN_STATEMENT_CHARS],
+                )
+
+    def write_noted(self, query: str) -> None:
+        """Keep the turn's first write and first statement, for the slow
+        turn's log line."""
+        if not self.holds_turn or self.turn_first_write is not None:
+            return
+        if self.turn_first_statement is None:
+            self.turn_first_statement = query
+        if query.lstrip()[:6].upper() in WRITES:
+            self.turn_first_write = query
 
     def writer_turn(self) -> _Turn:
         return _Turn(self)
@@ -141,9 +185,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _commit(self) -> None:
+        started = time.monotonic()
         try:
             super()._commit()  # type: ignore[misc]
         finally:
+            # A commit that crosses the WAL's checkpoint size copies pages
+            # into the database file (and syncs it) before it returns.
+            self.turn_commit_ms = (time.monotonic() - started) * 1000
             # A failed COMMIT leaves the transaction open: Django rolls it
             # back next (or closes the connection), so the turn stays held
             # until then.

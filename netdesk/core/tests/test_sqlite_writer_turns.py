@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -159,6 +160,22 @@ def test_nested_atomics_keep_one_turn_and_on_commit_runs_after_it(database):
     assert seen == [False]
     assert not connection.holds_turn
     assert _rows(database) == 2
+
+
+def test_a_slow_turn_is_logged_with_its_first_write(database, settings, caplog):
+    connection = database["default"]
+    settings.NETDESK_SQLITE_SLOW_TURN_MS = 50
+    with transaction.atomic(using="default"), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM note")
+        cursor.execute("INSERT INTO note (thread, n) VALUES (7, 1)")
+        cursor.execute("UPDATE note SET n = 2 WHERE thread = 7")
+        time.sleep(0.08)
+    with transaction.atomic(using="default"), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO note (thread, n) VALUES (8, 1)")  # quick: not logged
+    slow = [r.getMessage() for r in caplog.records if r.name == "netdesk.sqlite"]
+    assert len(slow) == 1
+    assert "writer turn for" in slow[0]
+    assert "its first write: INSERT INTO note (thread, n)" in slow[0]
 
 
 def test_closing_the_connection_inside_a_transaction_gives_the_turn_back(database):

@@ -21,6 +21,17 @@ from netdesk.core.parentguard import SERVER_PID_VARIABLE
 SHUTDOWN_GRACE_SECONDS = 15
 
 
+# The most web processes `serve` starts unless told (a process costs about
+# 150 MB; a larger machine sets NETDESK_WEB_WORKERS).
+MOST_DEFAULT_WEB_WORKERS = 16
+
+
+def default_web_workers() -> int:
+    """Two web processes per core, each of NETDESK_WEB_THREADS threads:
+    fewer threads share each interpreter lock (settings)."""
+    return min(2 * (os.cpu_count() or 1), MOST_DEFAULT_WEB_WORKERS)
+
+
 class Command(BaseCommand):
     help = "Serve the agent UI and the API, with the background worker alongside."
 
@@ -31,7 +42,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=settings.NETDESK_WEB_WORKERS or None,
-            help="web worker processes (default: one per CPU core)",
+            help="web worker processes (default: two per CPU core, at most 16)",
         )
         parser.add_argument(
             "--threads",
@@ -58,7 +69,7 @@ class Command(BaseCommand):
                 [sys.executable, "-m", "netdesk", "worker", "--stop-with-parent"],
                 env=os.environ.copy(),
             )
-        workers = options["workers"] or os.cpu_count() or 1
+        workers = options["workers"] or default_web_workers()
         self.stdout.write(
             f"NetDesk on http://{options['host']}:{options['port']}/ "
             f"({workers} web workers{', background worker on' if worker else ''})"
