@@ -341,12 +341,10 @@ NETDESK_ROLLUP_MINUTES = config.env_int("NETDESK_ROLLUP_MINUTES", 5, minimum=1)
 # each web process keeps this many threads for them beside its request threads.
 NETDESK_LIVE_WAITERS = config.env_int("NETDESK_LIVE_WAITERS", 256, minimum=1)
 # Web worker processes of `netdesk serve` (0: two per CPU core, at most 16).
-# Each runs its requests on threads that share one interpreter lock; a
-# thread holding the database (SQLite's writer turn, a row lock) waits for
-# that lock again after every statement, behind its process's other
-# threads. Two processes of 4 threads per core instead of one of 8 cut the
-# reads' p99 at 75 % of capacity by two thirds and more (docs/benchmarks.md,
-# "Fewer threads per process").
+# Their threads share one interpreter lock: one holding the database (SQLite's
+# writer turn, a row lock) waits for it again after every statement, behind
+# the others. Two processes of 4 threads per core rather than one of 8 cut the
+# reads' tail under load (docs/benchmarks.md, "Fewer threads per process").
 NETDESK_WEB_WORKERS = config.env_int("NETDESK_WEB_WORKERS", 0)
 # Requests a web process works on at once (`netdesk serve --threads`); the
 # rest wait for a slot, without a database connection, up to

@@ -128,7 +128,10 @@ def _phone_matches(visible: QuerySet[Customer], text: str, limit: int) -> list[i
         # The start of a number ("030 12", "+49 30"): callers whose number begins so.
         own = phone_prefix_matches(visible, text)
         by_contact = phone_prefix_matches(Contact.objects.all(), text)
-    elif len(digits) >= MIN_PHONE_DIGITS and len(digits) >= len(text.replace(" ", "")) - 4:
+    elif len(digits) >= MIN_PHONE_DIGITS and NUMBER_AS_TYPED.fullmatch(text):
+        # Only what is written as a number is matched from its end: an
+        # account number ("A00010640") is no phone number, and the match
+        # reads every caller's and contact's number.
         own = visible.filter(phone_digits__endswith=digits)
         by_contact = Contact.objects.filter(phone_digits__endswith=digits)
     else:

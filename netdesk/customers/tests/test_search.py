@@ -76,6 +76,15 @@ def test_the_readme_example_finds_callers_through_the_api(callers):
     }
 
 
+def test_the_end_of_a_number_finds_its_caller_but_an_account_number_does_not(callers):
+    assert _names(customer_search(user=f.user(), query="7654321")) == {"Berlin National"}
+    assert _names(customer_search(user=f.user(), query="76-54-321")) == {"Berlin National"}
+    # Letters make it an identifier: looked up exactly, never as a number's end.
+    assert customer_search(user=f.user(), query="A7654321") == []
+    account = f.customer(phone="+49 89 5550000", name="Munich", account_number="A7654321")
+    assert _names(customer_search(user=f.user(), query="A7654321")) == {account.name}
+
+
 def test_partial_number_search_costs_the_same_queries_for_few_and_many_callers():
     user = f.user()
     for n in range(3):
