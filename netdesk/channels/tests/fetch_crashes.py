@@ -27,12 +27,14 @@ import time
 import traceback
 from typing import Any
 
+from netdesk.core.forking import connections_close_before_fork
 from tests.databases import REPOSITORY, fresh_database
 
 __all__ = ["fresh_database", "main", "run"]
-# Django and the desk are imported inside the functions: the test and the
+# The desk's models are imported inside the functions: the test and the
 # benchmark import this module for fresh_database/run without Django set up
-# for the database the driver uses, which is chosen at run time.
+# for the database the driver uses, which is chosen at run time. (Closing
+# connections before a fork needs no set-up: it is imported above.)
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 3600) -> dict[str, Any]:
@@ -76,7 +78,6 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
 
     from netdesk.channels.models import Mailbox
-    from netdesk.core.forking import connections_close_before_fork
 
     # Nothing to do on a copy of a migrated database; all of it on a new one.
     call_command("migrate", verbosity=0, interactive=False)
@@ -141,7 +142,6 @@ def _wait_for_stored(worker: int, target: int) -> int | None:
     """Wait until `target` messages are stored; the worker's wait status
     when it ended first, else None."""
     from netdesk.channels.models import InboundMessage
-    from netdesk.core.forking import connections_close_before_fork
 
     try:
         while InboundMessage.objects.count() < target:
@@ -186,7 +186,6 @@ def _wait_until_free(mailbox_pk: int) -> None:
     notices its session is gone a moment later: wait for that, so that the
     next fetcher takes mail instead of leaving it to the dead one."""
     from netdesk.channels.fetch_lock import mailbox_fetch_lock
-    from netdesk.core.forking import connections_close_before_fork
 
     deadline = time.monotonic() + 30
     try:
@@ -230,7 +229,6 @@ def _fork_fetch(*, gate: int | None = None, output: int | None = None) -> int:
 
 def _stored() -> int:
     from netdesk.channels.models import InboundMessage
-    from netdesk.core.forking import connections_close_before_fork
 
     try:
         return InboundMessage.objects.count()
@@ -240,7 +238,6 @@ def _stored() -> int:
 
 def _counts() -> dict[str, int]:
     from netdesk.channels.models import InboundMessage, InboundState
-    from netdesk.core.forking import connections_close_before_fork
     from netdesk.tickets.models import Ticket
 
     rows = InboundMessage.objects
