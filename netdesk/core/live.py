@@ -274,9 +274,17 @@ class _Waker:
         self._listeners: dict[str, set[_Listener]] = {}
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        # The newest event the waker has handed out. It is taken once, by
+        # the first listener before its second read, and kept when the
+        # thread fails and starts again: a waker that took the newest id
+        # for itself, later, would skip what was committed in between and
+        # leave its listeners to their fallback read (FALLBACK_SECONDS).
+        self._seen: int | None = None
 
     def listen(self, listener: _Listener) -> None:
         with self._lock:
+            if self._seen is None:
+                self._seen = live_cursor()
             for stream in listener.streams:
                 self._listeners.setdefault(stream, set()).add(listener)
             if self._thread is None or not self._thread.is_alive():
@@ -319,6 +327,7 @@ class _Waker:
             self._stopping.set()
             thread.join(timeout=STOP_CHECK_SECONDS + 5)
         self._stopping.clear()
+        self._seen = None
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -334,15 +343,15 @@ class _Waker:
             finally:
                 connections["default"].close()
 
-    def _read_new(self, seen: int) -> int:
-        """Hand out the events after `seen`; the new `seen`."""
+    def _read_new(self) -> None:
+        """Hand out the events committed since the last read."""
         while True:
-            rows = live_all_after(seen)
+            rows = live_all_after(self._seen or 0)
             if rows:
-                seen = rows[-1].id
                 self.hand_out(rows)
+                self._seen = rows[-1].id
             if len(rows) < WAKER_READ_LIMIT:
-                return seen
+                return
 
     def _listen_postgres(self) -> None:
         params = connections["default"].get_connection_params()
@@ -353,24 +362,24 @@ class _Waker:
         psycopg = importlib.import_module("psycopg")
         with psycopg.connect(**params, autocommit=True) as listener:
             listener.execute(f"LISTEN {CHANNEL}")
-            # Listening first, then the cursor: nothing committed in between
-            # goes unheard.
-            seen = live_cursor()
+            # Listening first, then a read from where the waker stood:
+            # nothing committed before the LISTEN (while the waker started
+            # or was away) goes unheard.
+            self._read_new()
             last_read = time.monotonic()
             while not self._stopping.is_set():
                 # notifies() ends after the timeout, when the loop looks at
                 # _stopping; a burst of notifications is one read.
                 heard = list(listener.notifies(timeout=STOP_CHECK_SECONDS, stop_after=1))
                 if heard or time.monotonic() - last_read >= READ_EVERY_SECONDS:
-                    seen = self._read_new(seen)
+                    self._read_new()
                     last_read = time.monotonic()
 
     def _poll_sqlite(self) -> None:
-        seen = live_cursor()
         while not self._stopping.is_set():
             time.sleep(POLL_SECONDS)
             try:
-                seen = self._read_new(seen)
+                self._read_new()
             except OperationalError:
                 # A shared-cache database (the test suite's in-memory one)
                 # locks the table while another connection writes: read again.

@@ -56,6 +56,41 @@ def test_wait_wakes_on_commit_from_another_thread() -> None:
     assert waited < 2.0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_waker_that_failed_hands_out_what_was_committed_while_it_was_away(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The waker starts again from where it stood, not from the newest event
+    then: a call ringing while it was away still wakes its agent at once
+    rather than after the listener's own fallback read."""
+    after = live_cursor()
+    read_all_after = live.live_all_after
+    failed = threading.Event()
+
+    def fails_once(seen: int) -> list[live.LiveItem]:
+        if not failed.is_set():
+            failed.set()
+            raise RuntimeError("the connection went away")
+        return read_all_after(seen)
+
+    monkeypatch.setattr(live, "live_all_after", fails_once)
+
+    def while_away() -> None:
+        failed.wait(5)
+        live_publish(stream="agent:11", kind="call_ringing", payload={"call": "c2"})
+
+    writer = threading.Thread(target=while_away)
+    writer.start()
+    began = time.monotonic()
+    items = live_wait(streams=["agent:11"], after=after, timeout=30)
+    waited = time.monotonic() - began
+    writer.join()
+    assert failed.is_set()
+    assert [i.kind for i in items] == ["call_ringing"]
+    # The waker's restart pause (1 s), well short of the fallback read.
+    assert waited < live.FALLBACK_SECONDS / 2
+
+
 @pytest.mark.django_db
 def test_prune_keeps_recent_events() -> None:
     live_publish(stream="chat:1", kind="message")
