@@ -31,7 +31,7 @@ from netdesk.tickets.schemas import (
     TicketPatchIn,
 )
 from netdesk.tickets.selectors import (
-    ticket_detail,
+    ticket_conversation,
     ticket_filter_from_query,
     ticket_get,
     ticket_rows,
@@ -161,7 +161,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
 def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     user = user_of(request)
     require(user, Action.TICKET_VIEW)
-    return detail_out(ticket_detail(user=user, ref=ref, conversation_only=True))
+    return detail_out(ticket_conversation(user=user, ref=ref))
 
 
 @router.patch(
@@ -201,4 +201,4 @@ def patch_ticket(request: HttpRequest, ref: str, payload: TicketPatchIn) -> dict
             services.ticket_change_status(
                 actor=user, ticket=ticket, status=given["status"], note=payload.note
             )
-    return detail_out(ticket_detail(user=user, ref=ref, conversation_only=True))
+    return detail_out(ticket_conversation(user=user, ref=ref))
