@@ -29,6 +29,11 @@ def locked(instance: M, *, what: str | None = None) -> M:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"locked({model.__name__}) outside a transaction holds no lock.")
     name = what or str(model._meta.verbose_name)
+    joined = [
+        (field, field.get_cached_value(instance))
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.ForeignKey) and field.is_cached(instance)
+    ]
     try:
         instance.refresh_from_db(from_queryset=model._default_manager.select_for_update())
     except ObjectDoesNotExist:
@@ -38,4 +43,12 @@ def locked(instance: M, *, what: str | None = None) -> M:
             value=instance.pk,
             accepted=f"an existing {name}",
         ) from None
+    for field, related in joined:
+        # Django forgets every joined row on a refresh. One read moments ago
+        # in the same request for the same key (a customer, a group) is kept
+        # rather than read again one query at a time: only the instance's
+        # own row is locked, so a fresher read of it would be no safer.
+        key = None if related is None else getattr(related, field.target_field.attname)
+        if getattr(instance, field.attname) == key and not field.is_cached(instance):
+            field.set_cached_value(instance, related)
     return instance
