@@ -9,6 +9,7 @@ and `--held` profiles only what runs while a kind holds it.
     NETDESK_DATA_DIR=DIR NETDESK_DATABASE_URL= python bench/request_profile.py --each 200
     python bench/request_profile.py --each 100 --profile detail --top 30
     python bench/request_profile.py --kinds create --held --profile create
+    PROFILE_SORT=tottime python bench/request_profile.py --kinds queue_html --profile queue_html
     scripts/with-postgres.sh python bench/request_profile.py ...   (after loading)
 
 Run it against a database loaded by bench/load_tickets.py; creates, updates
@@ -166,7 +167,7 @@ def profile(
     else:
         profiler.disable()
     text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profiler, stream=text).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
     return text.getvalue()
 
 
