@@ -350,9 +350,9 @@ def prepare(env: dict[str, str], scratch: Path, args: argparse.Namespace) -> dic
     prepared["facts"] = json.loads(facts_path.read_text(encoding="utf-8"))
     prepared["facts"].update(json.loads(open_path.read_text(encoding="utf-8")))
     run.netdesk(env, "createuser", "--username", run.USERNAME, "--role", "service_desk_manager",
-                "--password", run.PASSWORD, "--group", "Hotline")  # fmt: skip
+                f"--password={run.PASSWORD}", "--group", "Hotline")  # fmt: skip
     run.netdesk(env, "createuser", "--username", NOC_USER, "--role", "noc_engineer",
-                "--password", run.PASSWORD, "--group", "NOC")  # fmt: skip
+                f"--password={run.PASSWORD}", "--group", "NOC")  # fmt: skip
     prepared["tokens"] = {
         "desk": run.netdesk(env, "token", "create", "--user", run.USERNAME).split()[-1],
         "noc": run.netdesk(env, "token", "create", "--user", NOC_USER).split()[-1],

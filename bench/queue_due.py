@@ -161,7 +161,7 @@ def main() -> None:
     result["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()}
     result["commit"] = base.code_version()
     base.netdesk(env, "createuser", "--username", base.USERNAME, "--role",
-                 "service_desk_manager", "--password", base.PASSWORD, "--group", "Hotline")  # fmt: skip
+                 "service_desk_manager", f"--password={base.PASSWORD}", "--group", "Hotline")  # fmt: skip
     token = base.netdesk(env, "token", "create", "--user", base.USERNAME).strip().splitlines()[-1]
     server = base.Server(env, scratch / "server.log")
     measured: dict[str, Any] = {}
