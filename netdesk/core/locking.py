@@ -32,7 +32,11 @@ def locked(instance: M, *, what: str | None = None) -> M:
     joined = [
         (field, field.get_cached_value(instance))
         for field in model._meta.concrete_fields
-        if isinstance(field, models.ForeignKey) and field.is_cached(instance)
+        # Rows of the instance's own kind (a ticket's parent) are left to be
+        # read afresh: the same transaction may have changed them.
+        if isinstance(field, models.ForeignKey)
+        and field.related_model is not model
+        and field.is_cached(instance)
     ]
     try:
         instance.refresh_from_db(from_queryset=model._default_manager.select_for_update())

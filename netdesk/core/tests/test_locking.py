@@ -49,3 +49,16 @@ def test_outside_a_transaction_it_refuses() -> None:
     ticket = f.ticket(f.user())
     with pytest.raises(RuntimeError):
         locked(ticket)
+
+
+def test_a_related_row_of_its_own_kind_is_read_afresh() -> None:
+    # A ticket's parent may have changed in the same transaction.
+    operator = f.user()
+    parent, child = f.ticket(operator), f.ticket(operator)
+    Ticket.objects.filter(pk=child.pk).update(parent=parent)
+    loaded = Ticket.objects.select_related("parent").get(pk=child.pk)
+    Ticket.objects.filter(pk=parent.pk).update(title="Parent renamed")
+    with transaction.atomic():
+        locked(loaded)
+    assert loaded.parent is not None
+    assert loaded.parent.title == "Parent renamed"
