@@ -167,7 +167,9 @@ def profile(
     else:
         profiler.disable()
     text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
+    pstats.Stats(profiler, stream=text).sort_stats(
+        os.environ.get("PROFILE_SORT", "cumulative")
+    ).print_stats(top)
     return text.getvalue()
 
 
