@@ -30,7 +30,10 @@ def sla_tick() -> int:
     fired = claimed = 0
     while True:
         claimed = sla_claimable(limit=BATCH)
-        fired += sla_fire_due(limit=BATCH)
+        if claimed:
+            # Nothing due, no transaction: on SQLite even an empty one would
+            # hold the database's writer turn.
+            fired += sla_fire_due(limit=BATCH)
         if claimed < BATCH or monotonic() - started > TICK_BUDGET_SECONDS:
             break
     backlog = claimed >= BATCH
