@@ -122,3 +122,50 @@ def test_recompute_in_several_processes_matches_one_by_one(env):
     assert "recomputed 7 whose" in out.stdout
     assert django_shell(snapshot, env) == before
     assert before.count("first_response") == 7
+
+
+def test_a_recompute_whose_worker_process_dies_fails_and_says_so(env):
+    # Given tickets to recompute in batches of two over two processes, and a
+    # worker process that dies (as one the kernel kills for memory) on its
+    # second batch:
+    django_shell(
+        "from netdesk.accounts.models import User\n"
+        "from netdesk.customers.models import Customer\n"
+        "from netdesk.tickets.services import ticket_create\n"
+        "op = User.objects.get(username='op')\n"
+        "for n in range(8):\n"
+        "    c = Customer.objects.create(account_number=f'K{n}', name=f'Customer {n}')\n"
+        "    ticket_create(actor=op, customer=c, ticket_type='fault', channel='email',\n"
+        "        title='Down', impact=2, urgency=2)\n",
+        env,
+    )
+    run = (
+        "import os\n"
+        "from django.core.management import CommandError, call_command\n"
+        "from netdesk.sla import recompute\n"
+        "real = recompute._recompute_tickets\n"
+        "def dies_on_the_second(tickets, now, *, force):\n"
+        "    if min(tickets.values_list('pk', flat=True)) > min_id + 1:\n"
+        "        os._exit(9)\n"
+        "    return real(tickets, now, force=force)\n"
+        "from netdesk.tickets.models import Ticket\n"
+        "min_id = Ticket.objects.order_by('pk').values_list('pk', flat=True)[0]\n"
+        "recompute._recompute_tickets = dies_on_the_second\n"
+        "try:\n"
+        "    call_command('sla', '-v', '0', 'recompute', '--force', '--processes', '2',"
+        " '--batch', '2')\n"
+        "except CommandError as error:\n"
+        "    print(error)\n"
+    )
+    # When the recompute runs, it ends (rather than waiting for the lost
+    # batch for ever) and says what happened and what to do:
+    said = subprocess.run(
+        [*NETDESK, "shell", "-v", "0", "-c", run],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert said.returncode == 0, said.stderr
+    assert "A worker process of the recompute stopped" in said.stdout
+    assert "run the command again" in said.stdout

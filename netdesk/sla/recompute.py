@@ -23,6 +23,7 @@ import hashlib
 import json
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -466,8 +467,13 @@ def sla_recompute_many(
     # Children inherit the parent's memory but must open their own database
     # connections: a shared socket or SQLite handle would corrupt both.
     connections_close_before_fork()
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        return _tally(pool.imap_unordered(_batch_in_child, jobs), progress)
+    # An executor rather than a Pool: a child that dies (killed, out of
+    # memory) fails the run with BrokenProcessPool, where a Pool would wait
+    # for its lost batch for ever.
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(processes, mp_context=fork) as pool:
+        batches = [pool.submit(_batch_in_child, job) for job in jobs]
+        return _tally((done.result() for done in as_completed(batches)), progress)
 
 
 def _tally(results: Iterable[Recomputed], progress: Callable[[int], object] | None) -> Recomputed:

@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
+import django
 import pytest
 from django.db import OperationalError, transaction
 from django.db.utils import ConnectionHandler
@@ -247,13 +248,17 @@ def _hammer_in_child(path: str) -> int:
 
 def test_two_processes_writing_at_once_never_find_the_database_locked(tmp_path, django_db_blocker):
     # Between processes the lock file beside the database keeps the writers
-    # apart; SQLite's busy timeout is zero here too.
+    # apart; SQLite's busy timeout is zero here too. The children are new
+    # interpreters: a fork of this process would copy locks held by its
+    # other threads (a connection pool's, a live waker's) in whatever state
+    # they were, and a child stuck on one would leave the map waiting. The
+    # time limit turns any such wait into a failure that says so.
     path = tmp_path / "shared.sqlite3"
     handler = _handler(path, "netdesk.core.sqlite")
     with _in_use(handler, django_db_blocker):
         handler.close_all()  # no connection is carried into the children
-        with multiprocessing.get_context("fork").Pool(2) as pool:
-            errors = pool.map(_hammer_in_child, [str(path), str(path)])
+        with multiprocessing.get_context("spawn").Pool(2, initializer=django.setup) as pool:
+            errors = pool.map_async(_hammer_in_child, [str(path), str(path)]).get(timeout=120)
         assert errors == [0, 0]
         assert _rows(handler) == 2 * THREADS * ROUNDS
     assert (tmp_path / "shared.sqlite3-writer.lock").exists()

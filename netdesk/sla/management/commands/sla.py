@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from netdesk.sla.recompute import sla_recompute_many
@@ -46,13 +47,22 @@ class Command(BaseCommand):
         total = tickets.count()
         started = time.monotonic()
         with tqdm(total=total, unit=" tickets", disable=options["verbosity"] == 0) as bar:
-            done = sla_recompute_many(
-                tickets=tickets,
-                batch=options["batch"],
-                processes=options["processes"],
-                force=options["force"],
-                progress=bar.update,
-            )
+            try:
+                done = sla_recompute_many(
+                    tickets=tickets,
+                    batch=options["batch"],
+                    processes=options["processes"],
+                    force=options["force"],
+                    progress=bar.update,
+                )
+            except BrokenProcessPool as error:
+                # Each batch commits on its own: what finished is kept, and a
+                # second run skips it (its inputs no longer differ).
+                raise CommandError(
+                    "A worker process of the recompute stopped (killed, or out of memory); "
+                    f"the batches it held were not written ({error}). Batches that finished "
+                    "are kept: run the command again to recompute the rest."
+                ) from error
         elapsed = time.monotonic() - started
         rate = done.tickets / elapsed if elapsed else 0.0
         self.stdout.write(
