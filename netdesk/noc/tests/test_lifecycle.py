@@ -24,6 +24,7 @@ from netdesk.noc.models import (
     IncidentTicket,
     NetworkIncident,
 )
+from netdesk.noc.services import lifecycle
 from netdesk.noc.services.alarms import AlarmIn, alarms_ingest
 from netdesk.noc.services.incidents import incident_create, incident_resolve
 from netdesk.noc.services.lifecycle import HOLD, MAX_HOPS, MAX_SPAN, incidents_close_quiet
@@ -338,3 +339,36 @@ def test_imported_links_are_seen_by_the_next_batch(net):
 
     assert neighbours()[net["olt1"].pk] == frozenset({net["olt2"].pk})
     assert neighbours()[net["olt2"].pk] == frozenset({net["olt1"].pk})
+
+
+def test_a_pass_over_incidents_that_still_fire_reads_them_and_locks_none(net, monkeypatch):
+    # Given three incidents whose alarms all still fire, at sites apart:
+    for site in ["SITE-A", "SITE-B", "SITE-C"]:
+        f.element(site)
+    topology_changed()
+    for minutes, site in enumerate(["SITE-A", "SITE-B", "SITE-C"]):
+        fire(site, minutes)
+    firing = [i.pk for i in active()]
+    assert len(firing) == 3
+    stepped: list[int] = []
+    real = lifecycle._incident_step
+
+    def step(incident, rows, now, result):  # type: ignore[no-untyped-def]
+        stepped.append(incident.pk)
+        real(incident, rows, now, result)
+
+    monkeypatch.setattr(lifecycle, "_incident_step", step)
+    # When the desk's quiet pass runs long after:
+    with CaptureQueriesContext(connection) as queries:
+        incidents_close_quiet(now=at(30) + HOLD)
+    # Then it read them (the incidents, their alarms) and locked none: on
+    # SQLite each locked pass is a transaction holding the writer turn.
+    assert (len(queries), stepped) == (2, [])
+
+    # And given a fourth whose alarm cleared, the pass takes that one alone:
+    fire("AGG-1", 40)
+    clear("AGG-1", 41)
+    [quiet] = [i for i in active() if i.pk not in firing]
+    result = incidents_close_quiet(now=at(41) + HOLD)
+    assert stepped == [quiet.pk]
+    assert result.resolved == [quiet.reference]
