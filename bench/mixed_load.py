@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import os
 import random
@@ -407,6 +408,8 @@ def measure(env: dict[str, str], scratch: Path, args: argparse.Namespace) -> dic
         for level in args.levels:
             began = time.monotonic()
             samples = open_run(server, desk, rps * level / 100, args.seconds, args.warmup, args.cap)
+            if args.samples:
+                samples_write(args.samples, level, samples)
             summary = summarise(samples, groups={"reads": READS, "writes": WRITES})
             summary["rate"] = round(rps * level / 100, 1)
             summary["memory"] = peaks(sampler.since(began))
@@ -422,6 +425,27 @@ def measure(env: dict[str, str], scratch: Path, args: argparse.Namespace) -> dic
         server.stop()
         result["server_log_tail"] = server.log_path.read_text(errors="replace")[-2000:]
     return result
+
+
+def samples_write(path: Path, level: int, samples: list[Sample]) -> None:
+    """Append the level's requests to a CSV file (one row each)."""
+    start = min((s.intended for s in samples), default=0.0)
+    fresh = not path.exists()
+    with path.open("a", newline="") as out:
+        rows = csv.writer(out)
+        if fresh:
+            rows.writerow(["level", "at_s", "kind", "latency_ms", "service_ms", "status"])
+        for s in sorted(samples, key=lambda s: s.intended):
+            rows.writerow(
+                [
+                    level,
+                    f"{s.intended - start:.4f}",
+                    s.kind,
+                    f"{s.latency * 1000:.2f}",
+                    f"{s.service_time * 1000:.2f}",
+                    s.status,
+                ]
+            )
 
 
 def client_priority(nice: int) -> int:
@@ -585,6 +609,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--serve-args", default="", help="extra `netdesk serve` options")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--samples",
+        type=Path,
+        help="write each measured request (level, seconds since the level's start, kind, "
+        "latency and service time in ms, status) to this CSV file: where the tail lies in time",
+    )
     parser.add_argument("--build-network", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
