@@ -353,7 +353,7 @@ def test_a_pass_over_incidents_that_still_fire_reads_them_and_locks_none(net, mo
     stepped: list[int] = []
     real = lifecycle._incident_step
 
-    def step(incident, rows, now, result):  # type: ignore[no-untyped-def]
+    def step(incident, rows, now, result):
         stepped.append(incident.pk)
         real(incident, rows, now, result)
 
