@@ -647,7 +647,9 @@ def main() -> None:
     try:
         result = {"db": db, "started": stamp, **measure(env, scratch, args)}
     finally:
-        if not args.keep:
+        if args.keep:
+            run.log(f"kept the server's log and the scratch files in {scratch}")
+        else:
             shutil.rmtree(scratch, ignore_errors=True)
     result["machine"] = run.machine()
     result["code"] = run.code_version()
