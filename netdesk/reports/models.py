@@ -151,6 +151,8 @@ class DayFigures(models.Model):
     sla_breached = models.PositiveIntegerField(default=0)
     response_due = models.PositiveIntegerField(default=0)
     response_breached = models.PositiveIntegerField(default=0)
+    # When these figures were last found changed and written: a rollup
+    # leaves a row whose figures it computed the same as they were.
     computed_at = models.DateTimeField()
 
     class Meta:
