@@ -49,6 +49,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
 from bench import run  # noqa: E402
+from bench.cpu_probe import probe_ms  # noqa: E402
 from bench.openload import Request, Sample, run_closed, run_open, schedule, summarise  # noqa: E402
 
 MIX = {
@@ -383,6 +384,7 @@ def measure(env: dict[str, str], scratch: Path, args: argparse.Namespace) -> dic
         "api_rate": args.api_rate,
         "versions": run.versions(env),
         "load_average_at_start": os.getloadavg(),
+        "cpu_probe_ms_at_start": probe_ms(),
         "levels": {},
     }
     tokens = result.pop("tokens")
@@ -406,16 +408,20 @@ def measure(env: dict[str, str], scratch: Path, args: argparse.Namespace) -> dic
             result["capacity"] = capacity(server, desk, args)
         rps = result["capacity"]["rps"]
         for level in args.levels:
+            # Taken with the server up and idle: how fast the machine runs
+            # now, to tell a slow moment of a shared machine from a slow desk.
+            probe = probe_ms()
             began = time.monotonic()
             samples = open_run(server, desk, rps * level / 100, args.seconds, args.warmup, args.cap)
             if args.samples:
                 samples_write(args.samples, level, samples)
             summary = summarise(samples, groups={"reads": READS, "writes": WRITES})
             summary["rate"] = round(rps * level / 100, 1)
+            summary["cpu_probe_ms"] = probe
             summary["memory"] = peaks(sampler.since(began))
             summary["server_errors_logged"] = server.errors_since(0)
             result["levels"][str(level)] = summary
-            run.log(row_text(f"{level} % ({summary['rate']} req/s)", summary))
+            run.log(row_text(f"{level} % ({summary['rate']} req/s), cpu probe {probe} ms", summary))
         if args.soak:
             result["soak"] = soak(server, desk, sampler, rps * 0.75, args)
         result["memory_peak"] = peaks(sampler.samples)

@@ -45,6 +45,7 @@ from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.cpu_probe import probe_ms  # noqa: E402
 from bench.mixed_load import MIX, Desk, build_network  # noqa: E402
 from bench.openload import Request  # noqa: E402
 from netdesk.accounts.models import Role, SupportGroup  # noqa: E402
@@ -188,6 +189,8 @@ def main() -> None:
     if args.held and not turns:
         parser.error("--held: only SQLite has a writer turn")
     desk, api, browser = desk_and_clients()
+    probe = probe_ms()
+    print(f"cpu probe: {probe} ms (bench/cpu_probe.py: compare runs whose probes agree)")
     rows = [measure(desk, api, browser, kind, args.each) for kind in args.kinds.split(",")]
     mean = sum(MIX[row["kind"]] * row["cpu_mean_ms"] for row in rows) / sum(
         MIX[row["kind"]] for row in rows
@@ -202,7 +205,12 @@ def main() -> None:
             f"{row['cpu_mean_ms']:>9} {row['turn_held_mean_ms']:>9} {row['statements']:>10}"
         )
     print(f"CPU per request of the mix (weighted mean): {mean:.2f} ms")
-    result = {"vendor": connection.vendor, "rows": rows, "mix_cpu_mean_ms": round(mean, 2)}
+    result = {
+        "vendor": connection.vendor,
+        "cpu_probe_ms": probe,
+        "rows": rows,
+        "mix_cpu_mean_ms": round(mean, 2),
+    }
     if args.profile:
         result["profile"] = profile(
             desk, api, browser, args.profile, args.each, args.top, args.held
