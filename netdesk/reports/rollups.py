@@ -247,45 +247,53 @@ def rollup_days(*, first: date, last: date, now: datetime | None = None) -> int:
 def _store_figures(
     figures: dict[FigureKey, dict[str, float]], *, first: date, last: date, now: datetime
 ) -> None:
+    # Tuples, not model instances: this read runs while the writer turn is
+    # held, and building an instance per row cost most of it.
     stored = {
-        (row.day, row.group_id, row.segment): row
-        for row in DayFigures.objects.filter(day__gte=first, day__lte=last)
+        (day, group_id, segment): (pk, tuple(values))
+        for pk, day, group_id, segment, *values in DayFigures.objects.filter(
+            day__gte=first, day__lte=last
+        ).values_list("pk", "day", "group_id", "segment", *MEASURES)
     }
     added, changed = [], []
     for (day, group_id, segment), measures in figures.items():
-        row = stored.pop((day, group_id, segment), None)
-        if row is None:
-            added.append(
-                DayFigures(day=day, group_id=group_id, segment=segment, computed_at=now, **measures)
+        found = stored.pop((day, group_id, segment), None)
+        if found is None or found[1] != tuple(measures[name] for name in MEASURES):
+            row = DayFigures(
+                day=day, group_id=group_id, segment=segment, computed_at=now, **measures
             )
-        elif any(getattr(row, name) != value for name, value in measures.items()):
-            for name, value in measures.items():
-                setattr(row, name, value)
-            row.computed_at = now
-            changed.append(row)
+            if found is None:
+                added.append(row)
+            else:
+                row.pk = found[0]
+                changed.append(row)
     # What is left was stored for a day, group and segment with no tickets
     # any more (moved to another group, say).
     if stored:
-        DayFigures.objects.filter(pk__in=[row.pk for row in stored.values()]).delete()
+        DayFigures.objects.filter(pk__in=[pk for pk, _ in stored.values()]).delete()
     DayFigures.objects.bulk_update(changed, [*MEASURES, "computed_at"], batch_size=500)
     DayFigures.objects.bulk_create(added, batch_size=2000)
 
 
 def _store_breakdowns(breakdowns: dict[BreakdownKey, int], *, first: date, last: date) -> None:
     stored = {
-        (row.day, row.group_id, row.kind, row.key): row
-        for row in DayBreakdown.objects.filter(day__gte=first, day__lte=last)
+        (day, group_id, kind, key): (pk, count)
+        for pk, day, group_id, kind, key, count in DayBreakdown.objects.filter(
+            day__gte=first, day__lte=last
+        ).values_list("pk", "day", "group_id", "kind", "key", "count")
     }
     added, changed = [], []
     for (day, group_id, kind, key), count in breakdowns.items():
-        row = stored.pop((day, group_id, kind, key), None)
-        if row is None:
-            added.append(DayBreakdown(day=day, group_id=group_id, kind=kind, key=key, count=count))
-        elif row.count != count:
-            row.count = count
-            changed.append(row)
+        found = stored.pop((day, group_id, kind, key), None)
+        if found is None or found[1] != count:
+            row = DayBreakdown(day=day, group_id=group_id, kind=kind, key=key, count=count)
+            if found is None:
+                added.append(row)
+            else:
+                row.pk = found[0]
+                changed.append(row)
     if stored:
-        DayBreakdown.objects.filter(pk__in=[row.pk for row in stored.values()]).delete()
+        DayBreakdown.objects.filter(pk__in=[pk for pk, _ in stored.values()]).delete()
     DayBreakdown.objects.bulk_update(changed, ["count"], batch_size=500)
     DayBreakdown.objects.bulk_create(added, batch_size=2000)
 
