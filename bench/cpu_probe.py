@@ -25,7 +25,7 @@ def _cell(value: object) -> str:
 def _job() -> int:
     rows = []
     for n in range(ROWS):
-        ticket = {"id": n, "title": f"Ticket {n}", "status": ("new", "in_progress")[n & 1]}
+        ticket = {"id": str(n), "title": f"Ticket {n}", "status": ("new", "in_progress")[n & 1]}
         rows.append(_cell(ticket["id"]) + _cell(ticket["title"].upper()) + _cell(ticket["status"]))
     return len("".join(rows))
 

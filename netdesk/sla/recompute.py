@@ -9,7 +9,8 @@ group, customer and the rest the policy lookup and the clocks read), its
 timeline, the policies with their targets, calendars and escalation rules,
 and the time. Each recomputed ticket stores a fingerprint of the first
 three (`Ticket.sla_inputs`: the facts, the sum of its event ids, which
-moves whenever an event is added or removed, and a digest of the policies)
+moves whenever an event is added or removed, keyed with a digest of the
+policies it reads: `netdesk.sla.fingerprint`)
 and the moment from which the time alone would change its figures
 (`Ticket.sla_stable_until`: the first running clock falls due, or an input
 lies ahead of the time computed at). A batch reads the current fingerprint
@@ -38,6 +39,7 @@ from netdesk.core.bulk import rows_update
 from netdesk.core.forking import connections_close_before_fork
 from netdesk.sla.bulkwrite import executemany_server_bound
 from netdesk.sla.businesstime import WorkingCalendar
+from netdesk.sla.fingerprint import PolicyDigests
 from netdesk.sla.models import EscalationRule, SlaPolicy, SlaTimer
 from netdesk.sla.selectors import (
     FACT_COLUMNS,
@@ -159,44 +161,12 @@ def _rows_write(model: type[Model], rows: Sequence[Any], names: list[str]) -> No
     executemany_server_bound(sql, [[*values(row, names), row.pk] for row in rows])
 
 
-# Raised whenever the arithmetic (engine.py, timers.py) starts giving other
-# figures for the same inputs: every stored fingerprint then differs, and
-# the next recompute goes through every ticket.
-ARITHMETIC_VERSION = 1
 # What the first query reads after FACT_COLUMNS.
 _FACTS = len(FACT_COLUMNS)
 _STATE_COLUMNS = ("sla_inputs", "sla_stable_until", *SUMMARY_FIELDS, "event_ids")
 _STATE_DATETIMES = (*FACT_DATETIMES, _FACTS + 1, _FACTS + 2, _FACTS + 3)
 # The ticket columns a recompute writes.
 TICKET_FIELDS = [*SUMMARY_FIELDS, "sla_inputs", "sla_stable_until"]
-
-
-def _values(obj: Model) -> tuple[object, ...]:
-    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
-
-
-def _by_pk(objects: Any) -> list[tuple[object, ...]]:
-    return [_values(obj) for obj in sorted(objects, key=lambda obj: obj.pk)]
-
-
-def policies_digest(policies: list[SlaPolicy], rules: list[EscalationRule]) -> bytes:
-    """A digest of what the figures read besides the ticket: the active
-    policies with their targets and calendars (hours, holidays), and the
-    escalation rules. Any edit to any of them gives another digest."""
-    parts: list[object] = [ARITHMETIC_VERSION]
-    for policy in policies:
-        calendar = policy.calendar
-        parts.append(
-            (
-                _values(policy),
-                _by_pk(policy.targets.all()),
-                _values(calendar),
-                _by_pk(calendar.hours.all()),
-                _by_pk(calendar.holidays.all()),
-            )
-        )
-    parts.extend(_values(rule) for rule in rules)
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
 @dataclass(slots=True)
@@ -268,7 +238,7 @@ def _state(row: Sequence[Any], inputs: int) -> TicketState:
 
 
 def stale_tickets(
-    tickets: QuerySet[Ticket], digest: bytes, now: datetime, *, force: bool = False
+    tickets: QuerySet[Ticket], digests: PolicyDigests, now: datetime, *, force: bool = False
 ) -> tuple[int, list[TicketState]]:
     """Go through the tickets with one query; return how many there were and,
     in id order, those whose fingerprint differs from the stored one or whose
@@ -287,6 +257,7 @@ def stale_tickets(
             count += len(batch)
             for row in batch:
                 key = repr((row[:_FACTS], row[-1])).encode()
+                digest = digests.key_for(row)
                 digested = hashlib.blake2b(key, digest_size=8, key=digest).digest()
                 inputs = int.from_bytes(digested, "big", signed=True)
                 stable = row[_FACTS + 1]
@@ -354,7 +325,7 @@ def recompute_batch(ids: Sequence[int], now: datetime, *, force: bool = False) -
 
 def _recompute_tickets(tickets: QuerySet[Ticket], now: datetime, *, force: bool) -> Recomputed:
     policies, rules = active_policies_and_rules()
-    count, stale = stale_tickets(tickets, policies_digest(policies, rules), now, force=force)
+    count, stale = stale_tickets(tickets, PolicyDigests(policies, rules), now, force=force)
     if stale:
         _recompute(stale, now, policies, rules)
     return Recomputed(count, len(stale))

@@ -15,8 +15,12 @@ from django.utils import timezone
 from netdesk.customers.models import Segment
 from netdesk.sla.models import (
     BusinessCalendar,
+    EscalationAction,
+    EscalationRule,
     Holiday,
     Metric,
+    NotifyWhom,
+    PolicyKind,
     SlaPolicy,
     SlaTarget,
     SlaTimer,
@@ -149,6 +153,73 @@ def test_a_policy_change_recomputes_every_ticket(office):
     assert recompute() == (3, 3)
     assert resolution_due(tickets[0]) != before
     assert recompute() == (3, 0)
+
+
+def test_a_change_to_one_sla_policy_recomputes_only_its_tickets(office):
+    key_account = f.customer(Segment.KEY_ACCOUNT)
+    key_ticket = f.ticket(f.user(), key_account, channel="email")
+    standard = [f.ticket(f.user(), channel="email") for _ in range(2)]
+    recompute()
+    standard_due = resolution_due(standard[0])
+
+    SlaTarget.objects.filter(policy__name="Key accounts").update(minutes=180)
+    policies_changed()
+
+    assert recompute() == (3, 1)
+    timer = SlaTimer.objects.get(ticket=key_ticket, metric=Metric.RESOLUTION)
+    assert timer.target_seconds == 3 * 3600
+    assert resolution_due(standard[0]) == standard_due
+    assert recompute() == (3, 0)
+
+
+def test_a_new_sla_policy_recomputes_the_tickets_it_takes(office):
+    urgent = f.ticket(f.user(), channel="email", impact=1, urgency=1)
+    others = [f.ticket(f.user(), channel="email", impact=3, urgency=3) for _ in range(2)]
+    assert urgent.priority != others[0].priority
+    recompute()
+
+    calendar = BusinessCalendar.objects.create(name="round the clock")
+    for weekday in range(7):
+        WorkingHours.objects.create(
+            calendar=calendar, weekday=weekday, opens=time(0), closes=time(23, 59)
+        )
+    critical = SlaPolicy.objects.create(
+        name="Critical", rank=0, calendar=calendar, match_priority=urgent.priority
+    )
+    SlaTarget.objects.create(policy=critical, metric=Metric.RESOLUTION, minutes=30)
+    policies_changed()
+
+    assert recompute() == (3, 1)
+    timer = SlaTimer.objects.get(ticket=urgent, metric=Metric.RESOLUTION, state="running")
+    assert (timer.policy_id, timer.target_seconds) == (critical.pk, 30 * 60)
+
+
+def test_an_ola_or_an_escalation_rule_changed_recomputes_every_ticket(office):
+    key_account = f.customer(Segment.KEY_ACCOUNT)
+    f.ticket(f.user(), key_account, channel="email")
+    f.ticket(f.user(), channel="email")
+    recompute()
+
+    ola = SlaPolicy.objects.create(
+        name="Field OLA",
+        kind=PolicyKind.OLA,
+        rank=1,
+        calendar=office,
+        receiving_group=f.group(),
+    )
+    SlaTarget.objects.create(policy=ola, metric=Metric.RESOLUTION, minutes=240)
+    policies_changed()
+    assert recompute() == (2, 2)
+
+    EscalationRule.objects.create(
+        name="Tell the lead",
+        at_percent=80,
+        action=EscalationAction.NOTIFY,
+        notify=NotifyWhom.TEAM_LEAD,
+    )
+    policies_changed()
+    assert recompute() == (2, 2)
+    assert recompute() == (2, 0)
 
 
 def test_a_holiday_recomputes_every_ticket_and_moves_due_times(office):
