@@ -11,18 +11,50 @@ page's time spent in its per-value checks; the markup is unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 from django.utils.safestring import mark_safe
+from django.utils.timesince import TIME_STRINGS
 from django.utils.timezone import localtime
+from django.utils.translation import get_language, override
 
 
 def _text(value: object) -> str:
     """A value as HTML text: escaped, as Django's `escape` does."""
     return escape(str(value), quote=True)
+
+
+@lru_cache(maxsize=4096)
+def _unit_text(language: str | None, unit: str, count: int) -> str:
+    with override(language):
+        return str(TIME_STRINGS[unit] % {"num": count})
+
+
+class _Unit:
+    """One unit of `timesince` ("3 hours"), its translated text kept per
+    language and count: half of an age's cost was looking up the same
+    plural forms again for each of the page's fifty lines."""
+
+    __slots__ = ("language", "unit")
+
+    def __init__(self, language: str | None, unit: str) -> None:
+        self.language, self.unit = language, unit
+
+    def __mod__(self, values: Mapping[str, int]) -> str:
+        return _unit_text(self.language, self.unit, values["num"])
+
+
+def age_strings() -> dict[str, str]:
+    """`time_strings` for Django's `timesince`, in the active language: the
+    same words, each looked up once."""
+    language = get_language()
+    # Typed as str by the stubs; timesince only applies `%` to them, as to
+    # its own lazy strings.
+    return cast("dict[str, str]", {unit: _Unit(language, unit) for unit in TIME_STRINGS})
 
 
 def _minute(moment: datetime) -> str:
