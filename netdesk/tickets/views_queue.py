@@ -219,6 +219,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         ],
         "next_query": _next_query(params, next_cursor, filters.group),
         "page_error": page_error,
+        "poll_seconds": QUEUE_POLL_SECONDS,
+    }
+    if is_htmx(request):
+        # The table alone, polled by every open queue every few seconds:
+        # nothing of the page around it (filters, groups, saved views) is
+        # read for it.
+        return render(request, "tickets/_queue_table.html", context)
+    context |= {
         "filter_form": forms.QueueFilterForm(params),
         "selected_group": filters.group,
         "groups": SupportGroup.objects.filter(is_active=True).select_related("tier"),
@@ -227,11 +235,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "view": view,
         "view_query": _without(params, "cursor", "view"),
         "all_columns": [(c, COLUMN_LABELS[c]) for c in QUEUE_COLUMNS],
-        "poll_seconds": QUEUE_POLL_SECONDS,
         "now": timezone.now(),
     }
-    if is_htmx(request):
-        return render(request, "tickets/_queue_table.html", context)
     return render(request, "tickets/queue.html", context)
 
 

@@ -125,6 +125,21 @@ def test_queue_costs_the_same_queries_for_5_and_50_tickets(
         assert len(client.get(reverse("queue")).context["tickets"]) == 50
 
 
+def test_the_polled_table_reads_nothing_of_the_page_around_it(client, operator):
+    """Every open queue polls its table every few seconds: the poll reads
+    the tickets, not the filters, groups and saved views of the page."""
+    for _ in range(3):
+        f.ticket(operator, f.customer())
+    with CaptureQueriesContext(connection) as page:
+        client.get(reverse("queue"))
+    with CaptureQueriesContext(connection) as poll:
+        answer = client.get(reverse("queue"), HTTP_HX_REQUEST="true")
+    assert answer.content.decode().count("<tr class=") == 3
+    assert len(poll.captured_queries) == len(page.captured_queries) - 3
+    read = " ".join(q["sql"] for q in poll.captured_queries)
+    assert "tickets_savedview" not in read
+
+
 # --- new ticket from a call ---------------------------------------------------------------
 
 
