@@ -17,7 +17,8 @@ policy or an escalation rule still recomputes every ticket.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Model
@@ -30,9 +31,17 @@ from netdesk.sla.selectors import FACT_COLUMNS, facts_of_row, sla_policy_for
 # the next recompute goes through every ticket.
 ARITHMETIC_VERSION = 2  # 2: keyed per SLA policy (a fingerprint of version 1 differs)
 
-# What the policy lookup reads of a row of FACT_COLUMNS: ticket type,
-# priority, customer, segment, parent account, product, parent's segment.
-_LOOKUP_COLUMNS = (5, 6, 9, 10, 11, 12, 13)
+# Where, in a row of FACT_COLUMNS, the policy lookup finds what each kind
+# of condition reads: ticket type, priority, customer and parent account,
+# segment and parent's segment (a key account's site is served as a key
+# account), product.
+_CONDITION_COLUMNS = {
+    "match_ticket_type": (5,),
+    "match_priority": (6,),
+    "match_customer_id": (9, 11),
+    "match_segment": (10, 13),
+    "match_product": (12,),
+}
 
 
 def _values(obj: Model) -> tuple[object, ...]:
@@ -73,12 +82,25 @@ class PolicyDigests:
         self._per_policy: dict[int | None, bytes] = {None: _digest((shared, None))}
         for policy in self._sla:
             self._per_policy[policy.pk] = _digest((shared, _policy_parts(policy)))
-        self._by_lookup: dict[tuple[object, ...], bytes] = {}
+        self._by_lookup: dict[object, bytes] = {}
+        # Only the columns some policy's conditions read tell tickets apart:
+        # with policies per priority, five lookups serve a whole batch.
+        columns = sorted(
+            {
+                column
+                for name, read in _CONDITION_COLUMNS.items()
+                if any(getattr(policy, name) for policy in self._sla)
+                for column in read
+            }
+        )
+        self._lookup: Callable[[Sequence[Any]], object] = (
+            itemgetter(*columns) if columns else (lambda _row: None)
+        )
 
     def key_for(self, row: Sequence[Any]) -> bytes:
         """The key for a row that starts with FACT_COLUMNS, as the driver
         handed it over."""
-        lookup = tuple(row[i] for i in _LOOKUP_COLUMNS)
+        lookup = self._lookup(row)
         key = self._by_lookup.get(lookup)
         if key is None:
             policy = sla_policy_for(facts_of_row(row[: len(FACT_COLUMNS)]), self._sla)

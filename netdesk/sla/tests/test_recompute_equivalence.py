@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from netdesk.customers.models import Customer, Segment
+from netdesk.sla import fingerprint
 from netdesk.sla.models import (
     BusinessCalendar,
     EscalationAction,
@@ -72,6 +73,8 @@ def desk(rng: random.Random) -> dict[str, list[Any]]:
         f.customer(rng.choice((Segment.RESIDENTIAL, Segment.BUSINESS, Segment.KEY_ACCOUNT)))
         for _ in range(4)
     ]
+    # Sites of the first account: served as key accounts while it is one.
+    customers += [f.customer(Segment.BUSINESS, parent_account=customers[0]) for _ in range(2)]
     operator = f.user()
     tickets = [
         f.ticket(
@@ -81,7 +84,7 @@ def desk(rng: random.Random) -> dict[str, list[Any]]:
             impact=rng.choice((1, 2, 3)),
             urgency=rng.choice((1, 2, 3)),
         )
-        for _ in range(10)
+        for _ in range(14)
     ]
     return {
         "calendars": calendars,
@@ -198,3 +201,14 @@ def test_skipping_leaves_what_recomputing_every_ticket_gives(seed: int) -> None:
         skipped = figures()
         sla_recompute_many(tickets=Ticket.objects.all(), now=now, force=True)
         assert figures() == skipped, f"seed {seed}, step {step}: {change.__name__}"
+
+
+def test_every_condition_a_policy_can_have_is_read_by_the_fingerprint() -> None:
+    """A new `match_...` field on SlaPolicy must tell the fingerprint which
+    columns it reads, or tickets it tells apart would share a lookup."""
+    conditions = {
+        field.attname
+        for field in SlaPolicy._meta.concrete_fields
+        if field.name.startswith("match_")
+    }
+    assert conditions == set(fingerprint._CONDITION_COLUMNS)

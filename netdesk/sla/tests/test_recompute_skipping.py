@@ -172,6 +172,22 @@ def test_a_change_to_one_sla_policy_recomputes_only_its_tickets(office):
     assert recompute() == (3, 0)
 
 
+def test_a_site_served_as_a_key_account_follows_the_key_accounts_policy(office):
+    """A site of a key account is a business customer served as a key
+    account: it must not share the lookup of a plain business customer."""
+    account = f.customer(Segment.KEY_ACCOUNT)
+    plain = f.ticket(f.user(), f.customer(Segment.BUSINESS), channel="email")
+    site = f.ticket(f.user(), f.customer(Segment.BUSINESS, parent_account=account), channel="email")
+    recompute()
+
+    SlaTarget.objects.filter(policy__name="Key accounts").update(minutes=180)
+    policies_changed()
+
+    assert recompute() == (2, 1)
+    assert SlaTimer.objects.get(ticket=site, metric=Metric.RESOLUTION).target_seconds == 3 * 3600
+    assert SlaTimer.objects.get(ticket=plain, metric=Metric.RESOLUTION).target_seconds == 8 * 3600
+
+
 def test_a_new_sla_policy_recomputes_the_tickets_it_takes(office):
     urgent = f.ticket(f.user(), channel="email", impact=1, urgency=1)
     others = [f.ticket(f.user(), channel="email", impact=3, urgency=3) for _ in range(2)]
