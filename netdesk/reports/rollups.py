@@ -16,6 +16,7 @@ with `netdesk reports rollup --since DAY`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -247,55 +248,67 @@ def rollup_days(*, first: date, last: date, now: datetime | None = None) -> int:
 def _store_figures(
     figures: dict[FigureKey, dict[str, float]], *, first: date, last: date, now: datetime
 ) -> None:
-    # Tuples, not model instances: this read runs while the writer turn is
-    # held, and building an instance per row cost most of it.
-    stored = {
-        (day, group_id, segment): (pk, tuple(values))
-        for pk, day, group_id, segment, *values in DayFigures.objects.filter(
-            day__gte=first, day__lte=last
-        ).values_list("pk", "day", "group_id", "segment", *MEASURES)
-    }
-    added, changed = [], []
-    for (day, group_id, segment), measures in figures.items():
-        found = stored.pop((day, group_id, segment), None)
-        if found is None or found[1] != tuple(measures[name] for name in MEASURES):
-            row = DayFigures(
-                day=day, group_id=group_id, segment=segment, computed_at=now, **measures
-            )
-            if found is None:
-                added.append(row)
-            else:
-                row.pk = found[0]
-                changed.append(row)
-    # What is left was stored for a day, group and segment with no tickets
-    # any more (moved to another group, say).
-    if stored:
-        DayFigures.objects.filter(pk__in=[pk for pk, _ in stored.values()]).delete()
-    DayFigures.objects.bulk_update(changed, [*MEASURES, "computed_at"], batch_size=500)
-    DayFigures.objects.bulk_create(added, batch_size=2000)
+    stored = DayFigures.objects.filter(day__gte=first, day__lte=last).values_list(
+        "pk", "day", "group_id", "segment", *MEASURES
+    )
+    _write_changed(
+        DayFigures,
+        stored={(day, group, segment): (pk, tuple(v)) for pk, day, group, segment, *v in stored},
+        computed={key: tuple(m[name] for name in MEASURES) for key, m in figures.items()},
+        build=lambda key, values: DayFigures(
+            day=key[0],
+            group_id=key[1],
+            segment=key[2],
+            computed_at=now,
+            **dict(zip(MEASURES, values, strict=True)),
+        ),
+        fields=[*MEASURES, "computed_at"],
+    )
 
 
 def _store_breakdowns(breakdowns: dict[BreakdownKey, int], *, first: date, last: date) -> None:
-    stored = {
-        (day, group_id, kind, key): (pk, count)
-        for pk, day, group_id, kind, key, count in DayBreakdown.objects.filter(
-            day__gte=first, day__lte=last
-        ).values_list("pk", "day", "group_id", "kind", "key", "count")
-    }
+    stored = DayBreakdown.objects.filter(day__gte=first, day__lte=last).values_list(
+        "pk", "day", "group_id", "kind", "key", "count"
+    )
+    _write_changed(
+        DayBreakdown,
+        stored={(day, group, kind, key): (pk, (n,)) for pk, day, group, kind, key, n in stored},
+        computed={key: (count,) for key, count in breakdowns.items()},
+        build=lambda key, values: DayBreakdown(
+            day=key[0], group_id=key[1], kind=key[2], key=key[3], count=values[0]
+        ),
+        fields=["count"],
+    )
+
+
+def _write_changed(
+    model: type[DayFigures] | type[DayBreakdown],
+    *,
+    stored: dict[Any, tuple[int, tuple[Any, ...]]],
+    computed: dict[Any, tuple[Any, ...]],
+    build: Callable[[Any, tuple[Any, ...]], Any],
+    fields: list[str],
+) -> None:
+    """Write the computed rows whose values differ from the stored ones,
+    add the new and delete the stored rows no longer computed (a day and
+    group with no tickets left: moved to another group, say). Stored rows
+    come as (pk, values) tuples, not model instances: they are read while
+    the writer turn is held, and building an instance per row cost most of
+    that read."""
     added, changed = [], []
-    for (day, group_id, kind, key), count in breakdowns.items():
-        found = stored.pop((day, group_id, kind, key), None)
-        if found is None or found[1] != count:
-            row = DayBreakdown(day=day, group_id=group_id, kind=kind, key=key, count=count)
+    for key, values in computed.items():
+        found = stored.pop(key, None)
+        if found is None or found[1] != values:
+            row = build(key, values)
             if found is None:
                 added.append(row)
             else:
                 row.pk = found[0]
                 changed.append(row)
     if stored:
-        DayBreakdown.objects.filter(pk__in=[pk for pk, _ in stored.values()]).delete()
-    DayBreakdown.objects.bulk_update(changed, ["count"], batch_size=500)
-    DayBreakdown.objects.bulk_create(added, batch_size=2000)
+        model.objects.filter(pk__in=[pk for pk, _ in stored.values()]).delete()
+    model.objects.bulk_update(changed, fields, batch_size=500)
+    model.objects.bulk_create(added, batch_size=2000)
 
 
 def rollup_since(*, since: date, chunk_days: int = 31, now: datetime | None = None) -> int:
