@@ -3,6 +3,7 @@ move: after any sequence of changes to policies, calendars, rules,
 customers and tickets, a recompute that skips unchanged inputs leaves
 exactly the figures that recomputing every ticket (`force`) gives."""
 
+import os
 import random
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
@@ -145,7 +146,7 @@ def changes(rng: random.Random, made: dict[str, list[Any]]) -> list[Callable[[],
             kind=PolicyKind.OLA,
             rank=1,
             calendar=made["calendars"][0],
-            receiving_group=Ticket.objects.order_by("?").first().group,  # type: ignore[union-attr]
+            receiving_group=rng.choice(made["tickets"]).group,
         )
         SlaTarget.objects.create(policy=ola, metric=Metric.RESOLUTION, minutes=120)
 
@@ -183,7 +184,7 @@ def changes(rng: random.Random, made: dict[str, list[Any]]) -> list[Callable[[],
     ]
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(int(os.environ.get("NETDESK_TEST_SEEDS", "4"))))
 def test_skipping_leaves_what_recomputing_every_ticket_gives(seed: int) -> None:
     rng = random.Random(seed)
     made = desk(rng)
@@ -192,8 +193,8 @@ def test_skipping_leaves_what_recomputing_every_ticket_gives(seed: int) -> None:
     possible = changes(rng, made)
     for step in range(12):
         change = rng.choice(possible)
-        if change.__name__ == "policy_deactivated" and len(made["policies"]) < 2:
-            continue
+        if change.__name__ in {"policy_deactivated", "ranks_swapped"} and len(made["policies"]) < 2:
+            continue  # both need two SLA policies
         change()
         policies_changed()
         now += timedelta(minutes=rng.choice((1, 30, 240)))
