@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 def rollup_recent(*, now: datetime | None = None) -> int:
     """Recompute the figures of the last NETDESK_ROLLUP_DAYS days (today
-    included); the number of figure rows written."""
+    included); the number of figure rows they have (written only where
+    they changed)."""
     today = timezone.localdate(now) if now else timezone.localdate()
     # A resolution's hold is decided when its window has passed: the days
     # recomputed reach back past the window, so the stored day learns it.

@@ -224,7 +224,8 @@ def day_rows(
 
 def rollup_days(*, first: date, last: date, now: datetime | None = None) -> int:
     """Compute and store the desk's figures of the days first..last,
-    replacing what was stored for them; the number of figure rows."""
+    replacing what was stored for them; the number of figure rows they
+    have."""
     now = now or timezone.now()
     # Read before the transaction: on SQLite a transaction holds the write
     # lock from its first statement, and reading a million tickets' recent
@@ -313,7 +314,7 @@ def _write_changed(
 
 def rollup_since(*, since: date, chunk_days: int = 31, now: datetime | None = None) -> int:
     """Backfill: every day from `since` to today, a month at a time so no
-    transaction grows large. The number of figure rows written."""
+    transaction grows large. The number of figure rows the days have."""
     today = timezone.localdate(now) if now else timezone.localdate()
     written = 0
     first = since
