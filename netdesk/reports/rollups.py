@@ -23,13 +23,17 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     DurationField,
     ExpressionWrapper,
     F,
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
@@ -125,14 +129,25 @@ def _add_backlog(rows: DayRows, first: date, last: date, end: datetime, scope: Q
     query by day created and day resolved; each group adds one at the day
     it arrived (or the first day) and drops one the day it was resolved."""
     start = day_start(first + timedelta(days=1))
+    # A ticket that came before the first day counts from the first day, so
+    # its own day is not worked out: on SQLite TruncDate is a Python
+    # function called per row, and the open tickets of years (tens of
+    # thousands at a million) cost most of the rollup's time. Likewise no
+    # day for a ticket not resolved.
+    came = Case(
+        When(created_at__lt=day_start(first), then=Value(first)),
+        default=TruncDate("created_at"),
+        output_field=DateField(),
+    )
+    went = Case(
+        When(resolved_at__isnull=True, then=Value(None)),
+        default=TruncDate("resolved_at"),
+        output_field=DateField(),
+    )
     tickets = (
         _tickets(Ticket.objects.filter(created_at__lt=end), scope)
         .filter(Q(resolved_at__isnull=True, status__in=OPEN_STATUSES) | Q(resolved_at__gte=start))
-        .annotate(
-            came=TruncDate("created_at"),
-            went=TruncDate("resolved_at"),
-            segment=F("customer__segment"),
-        )
+        .annotate(came=came, went=went, segment=F("customer__segment"))
         .values("came", "went", "group_id", "segment")
         .annotate(count=Count("id"))
     )
