@@ -115,19 +115,40 @@ def test_day_figures_equal_the_kpi_report(first, last):
     assert DayFigures.objects.filter(created__gt=0).count() > 3
 
 
-@pytest.mark.parametrize("first_days_ago", [20, 5])
-def test_backlog_at_each_day_end_equals_the_kpi_backlog(first_days_ago):
-    # From 5 days ago, most open tickets came before the first day stored.
+def test_resolve_seconds_sum_each_ticket_resolved_that_day():
     history()
     today = timezone.localdate()
-    rollup_days(first=today - timedelta(days=first_days_ago), last=today)
-    for days_ago in range(1, min(15, first_days_ago + 1)):
+    rollup_days(first=today - timedelta(days=20), last=today)
+    expected: dict[Any, float] = {}
+    for ticket in Ticket.objects.filter(resolved_at__isnull=False):
+        day = timezone.localdate(ticket.resolved_at)
+        took = (ticket.resolved_at - ticket.created_at).total_seconds()
+        expected[day] = expected.get(day, 0) + took
+    stored: dict[Any, float] = {}
+    for row in DayFigures.objects.filter(resolved__gt=0):
+        stored[row.day] = stored.get(row.day, 0) + row.resolve_seconds
+    assert stored.keys() == expected.keys()
+    for day, seconds in expected.items():
+        assert stored[day] == pytest.approx(seconds, abs=0.01)
+
+
+@pytest.mark.parametrize(("first_days_ago", "last_days_ago"), [(20, 0), (5, 0), (11, 4)])
+def test_backlog_at_each_day_end_equals_the_kpi_backlog(first_days_ago, last_days_ago):
+    # From 5 days ago, most open tickets came before the first day stored;
+    # up to 4 days ago (a backfill), some were resolved after the last day.
+    history()
+    today = timezone.localdate()
+    rollup_days(
+        first=today - timedelta(days=first_days_ago), last=today - timedelta(days=last_days_ago)
+    )
+    for days_ago in range(max(1, last_days_ago), min(15, first_days_ago + 1)):
         day = today - timedelta(days=days_ago)
         report = kpi_report(scope_of(days_ago + 3, days_ago))
         live = sum(report["backlog_by_age"].values())
         stored = sum(row.backlog for row in DayFigures.objects.filter(day=day))
         assert stored == live, day
-    assert sum(row.backlog for row in DayFigures.objects.filter(day=today - timedelta(days=1))) > 0
+    last_checked = today - timedelta(days=max(1, last_days_ago))
+    assert sum(row.backlog for row in DayFigures.objects.filter(day=last_checked)) > 0
 
 
 def test_service_levels_equal_the_sla_report():
