@@ -120,10 +120,11 @@ def test_resolve_seconds_sum_each_ticket_resolved_that_day():
     today = timezone.localdate()
     rollup_days(first=today - timedelta(days=20), last=today)
     expected: dict[Any, float] = {}
-    for ticket in Ticket.objects.filter(resolved_at__isnull=False):
-        day = timezone.localdate(ticket.resolved_at)
-        took = (ticket.resolved_at - ticket.created_at).total_seconds()
-        expected[day] = expected.get(day, 0) + took
+    resolved = Ticket.objects.filter(resolved_at__isnull=False)
+    for created_at, resolved_at in resolved.values_list("created_at", "resolved_at"):
+        assert resolved_at is not None
+        day = timezone.localdate(resolved_at)
+        expected[day] = expected.get(day, 0) + (resolved_at - created_at).total_seconds()
     stored: dict[Any, float] = {}
     for row in DayFigures.objects.filter(resolved__gt=0):
         stored[row.day] = stored.get(row.day, 0) + row.resolve_seconds
