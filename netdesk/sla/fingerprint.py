@@ -10,8 +10,12 @@ its calendar, a holiday of that calendar) recomputes only the tickets
 under that policy: at a million open tickets, the key accounts' policy
 changed no longer recomputes the residential customers. A new or
 re-ranked SLA policy changes which policy a ticket meets first, and with
-it the digest, for exactly the tickets it now takes; any edit to an OLA
-policy or an escalation rule still recomputes every ticket.
+it the digest, for exactly the tickets it now takes. Likewise only the
+escalation rules that can apply to a ticket's timers are in its digest:
+those of its SLA policy, of any OLA policy or of none, whose priority and
+segment conditions the ticket meets. An edit to the key accounts' P1 rule
+recomputes the key accounts' P1 tickets; any edit to an OLA policy still
+recomputes every ticket.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from netdesk.sla.selectors import FACT_COLUMNS, facts_of_row, sla_policy_for
 # Raised whenever the arithmetic (engine.py, timers.py) starts giving other
 # figures for the same inputs: every stored fingerprint then differs, and
 # the next recompute goes through every ticket.
-ARITHMETIC_VERSION = 2  # 2: keyed per SLA policy (a fingerprint of version 1 differs)
+# 2: keyed per SLA policy; 3: and with only the rules that can apply.
+ARITHMETIC_VERSION = 3
 
 # Where, in a row of FACT_COLUMNS, the policy lookup finds what each kind
 # of condition reads: ticket type, priority, customer and parent account,
@@ -69,30 +74,33 @@ def _digest(parts: object) -> bytes:
 
 class PolicyDigests:
     """The fingerprint keys of one batch: per combination of the facts the
-    SLA policy lookup reads, the digest of what that ticket's figures read.
-    Worked out once per combination (a few thousand at most in a batch)."""
+    SLA policy lookup and the rules' conditions read, the digest of what
+    that ticket's figures read. Worked out once per combination (a few
+    thousand at most in a batch)."""
 
     def __init__(self, policies: list[SlaPolicy], rules: list[EscalationRule]) -> None:
         self._sla = [p for p in policies if p.kind == PolicyKind.SLA]
+        self._ola_ids = {p.pk for p in policies if p.kind == PolicyKind.OLA}
         shared = (
             ARITHMETIC_VERSION,
             [_policy_parts(p) for p in policies if p.kind == PolicyKind.OLA],
-            [_values(rule) for rule in rules],
         )
         self._per_policy: dict[int | None, bytes] = {None: _digest((shared, None))}
         for policy in self._sla:
             self._per_policy[policy.pk] = _digest((shared, _policy_parts(policy)))
+        self._rules = [(rule, _values(rule)) for rule in rules]
         self._by_lookup: dict[object, bytes] = {}
-        # Only the columns some policy's conditions read tell tickets apart:
-        # with policies per priority, five lookups serve a whole batch.
-        columns = sorted(
-            {
-                column
-                for name, read in _CONDITION_COLUMNS.items()
-                if any(getattr(policy, name) for policy in self._sla)
-                for column in read
-            }
-        )
+        # Only the columns some policy's or rule's conditions read tell
+        # tickets apart: with policies per priority, five lookups serve a
+        # whole batch.
+        conditions = [
+            name
+            for name in _CONDITION_COLUMNS
+            if any(getattr(policy, name) for policy in self._sla)
+            or (name == "match_priority" and any(r.match_priority is not None for r in rules))
+            or (name == "match_segment" and any(r.match_segment for r in rules))
+        ]
+        columns = sorted({column for name in conditions for column in _CONDITION_COLUMNS[name]})
         self._lookup: Callable[[Sequence[Any]], object] = (
             itemgetter(*columns) if columns else (lambda _row: None)
         )
@@ -103,6 +111,21 @@ class PolicyDigests:
         lookup = self._lookup(row)
         key = self._by_lookup.get(lookup)
         if key is None:
-            policy = sla_policy_for(facts_of_row(row[: len(FACT_COLUMNS)]), self._sla)
-            key = self._by_lookup[lookup] = self._per_policy[policy.pk if policy else None]
+            facts = facts_of_row(row[: len(FACT_COLUMNS)])
+            policy = sla_policy_for(facts, self._sla)
+            pk = policy.pk if policy else None
+            # As `rules_for` picks them for a timer of this ticket: its SLA
+            # timers are of `policy`, its OLA timers of any OLA policy.
+            applying = [
+                values
+                for rule, values in self._rules
+                if (
+                    rule.policy_id is None
+                    or rule.policy_id == pk
+                    or rule.policy_id in self._ola_ids
+                )
+                and (rule.match_priority is None or rule.match_priority == facts.priority)
+                and (not rule.match_segment or rule.match_segment == facts.segment)
+            ]
+            key = self._by_lookup[lookup] = _digest((self._per_policy[pk], applying))
         return key

@@ -150,15 +150,6 @@ def changes(rng: random.Random, made: dict[str, list[Any]]) -> list[Callable[[],
         )
         SlaTarget.objects.create(policy=ola, metric=Metric.RESOLUTION, minutes=120)
 
-    def rule_added() -> None:
-        EscalationRule.objects.create(
-            name="Tell the lead",
-            at_percent=rng.choice((50, 80)),
-            action=EscalationAction.NOTIFY,
-            notify=NotifyWhom.TEAM_LEAD,
-            match_priority=rng.choice((None, 1, 3)),
-        )
-
     def segment_changed() -> None:
         customer: Customer = rng.choice(made["customers"])
         Customer.objects.filter(pk=customer.pk).update(
@@ -178,10 +169,44 @@ def changes(rng: random.Random, made: dict[str, list[Any]]) -> list[Callable[[],
         holiday_added,
         hours_changed,
         ola_added,
-        rule_added,
+        *rule_changes(rng),
         segment_changed,
         priority_changed,
     ]
+
+
+def rule_changes(rng: random.Random) -> list[Callable[[], None]]:
+    """Escalation rules added (twice as likely: the others need one),
+    edited and removed, with any of the conditions a rule can have."""
+
+    def rule_added() -> None:
+        policies = list(SlaPolicy.objects.all())
+        EscalationRule.objects.create(
+            name="Tell the lead",
+            at_percent=rng.choice((50, 80, 100, 150)),
+            action=EscalationAction.NOTIFY,
+            notify=NotifyWhom.TEAM_LEAD,
+            kind=rng.choice(("", PolicyKind.SLA, PolicyKind.OLA)),
+            metric=rng.choice(("", Metric.FIRST_RESPONSE, Metric.RESOLUTION)),
+            policy=rng.choice([None, *policies]),
+            match_priority=rng.choice((None, 1, 3)),
+            match_segment=rng.choice(("", Segment.KEY_ACCOUNT, Segment.RESIDENTIAL)),
+        )
+
+    def rule_edited() -> None:
+        rules = list(EscalationRule.objects.order_by("pk"))
+        if rules:
+            rule = rng.choice(rules)
+            rule.at_percent = rng.choice((40, 60, 90, 120))
+            rule.match_priority = rng.choice((None, 1, 2, 3))
+            rule.save()
+
+    def rule_removed() -> None:
+        rules = list(EscalationRule.objects.order_by("pk"))
+        if rules:
+            rng.choice(rules).delete()
+
+    return [rule_added, rule_added, rule_edited, rule_removed]
 
 
 @pytest.mark.parametrize("seed", range(int(os.environ.get("NETDESK_TEST_SEEDS", "4"))))
@@ -215,3 +240,14 @@ def test_every_condition_a_policy_can_have_is_read_by_the_fingerprint() -> None:
         if field.name.startswith("match_")
     }
     assert conditions == set(fingerprint._CONDITION_COLUMNS)
+
+
+def test_every_condition_a_rule_can_have_is_read_by_the_fingerprint() -> None:
+    """`PolicyDigests.key_for` keeps the rules whose priority and segment
+    conditions a ticket meets: a new condition must be read there too."""
+    conditions = {
+        field.attname
+        for field in EscalationRule._meta.concrete_fields
+        if field.name.startswith("match_")
+    }
+    assert conditions == {"match_priority", "match_segment"}

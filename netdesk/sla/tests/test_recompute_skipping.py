@@ -67,6 +67,10 @@ def resolution_due(ticket: Ticket) -> datetime:
     return due
 
 
+def escalation_at(ticket: Ticket) -> datetime | None:
+    return SlaTimer.objects.get(ticket=ticket, metric=Metric.RESOLUTION).next_escalation_at
+
+
 def writes(queries: CaptureQueriesContext) -> list[str]:
     return [
         q["sql"]
@@ -210,7 +214,7 @@ def test_a_new_sla_policy_recomputes_the_tickets_it_takes(office):
     assert (timer.policy_id, timer.target_seconds) == (critical.pk, 30 * 60)
 
 
-def test_an_ola_or_an_escalation_rule_changed_recomputes_every_ticket(office):
+def test_an_ola_or_an_escalation_rule_for_all_changed_recomputes_every_ticket(office):
     key_account = f.customer(Segment.KEY_ACCOUNT)
     f.ticket(f.user(), key_account, channel="email")
     f.ticket(f.user(), channel="email")
@@ -232,6 +236,82 @@ def test_an_ola_or_an_escalation_rule_changed_recomputes_every_ticket(office):
         at_percent=80,
         action=EscalationAction.NOTIFY,
         notify=NotifyWhom.TEAM_LEAD,
+    )
+    policies_changed()
+    assert recompute() == (2, 2)
+    assert recompute() == (2, 0)
+
+
+def test_a_rule_recomputes_only_the_tickets_it_can_apply_to(office):
+    key_account = f.customer(Segment.KEY_ACCOUNT)
+    key_urgent = f.ticket(f.user(), key_account, channel="email", impact=1, urgency=1)
+    key_later = f.ticket(f.user(), key_account, channel="email", impact=3, urgency=3)
+    urgent = f.ticket(f.user(), channel="email", impact=1, urgency=1)
+    assert key_urgent.priority == urgent.priority != key_later.priority
+    recompute()
+
+    # Key accounts' tickets of one priority: one ticket of three.
+    rule = EscalationRule.objects.create(
+        name="Key account urgent",
+        at_percent=50,
+        action=EscalationAction.NOTIFY,
+        notify=NotifyWhom.TEAM_LEAD,
+        match_priority=key_urgent.priority,
+        match_segment=Segment.KEY_ACCOUNT,
+    )
+    policies_changed()
+    assert recompute() == (3, 1)
+    at_half = escalation_at(key_urgent)
+    assert at_half is not None
+    assert escalation_at(urgent) is None
+    assert recompute() == (3, 0)
+
+    # Edited: the same ticket again, and its figures follow.
+    EscalationRule.objects.filter(pk=rule.pk).update(at_percent=75)
+    policies_changed()
+    assert recompute() == (3, 1)
+    at_three_quarters = escalation_at(key_urgent)
+    assert at_three_quarters is not None
+    assert at_three_quarters > at_half
+
+    # A rule of the Standard policy: the one ticket that policy serves.
+    EscalationRule.objects.create(
+        name="Standard breach",
+        at_percent=100,
+        action=EscalationAction.NOTIFY,
+        notify=NotifyWhom.TEAM_LEAD,
+        policy=SlaPolicy.objects.get(name="Standard"),
+    )
+    policies_changed()
+    assert recompute() == (3, 1)
+    assert recompute() == (3, 0)
+
+    # Removed: again only the ticket it applied to.
+    EscalationRule.objects.filter(pk=rule.pk).delete()
+    policies_changed()
+    assert recompute() == (3, 1)
+    assert escalation_at(key_urgent) is None
+
+
+def test_a_rule_of_an_ola_recomputes_every_ticket_it_may_apply_to(office):
+    """Which OLA timers a ticket has depends on its timeline, not read when
+    deciding what to recompute: a rule of any OLA counts for every ticket."""
+    group = f.group()
+    ola = SlaPolicy.objects.create(
+        name="Field OLA", kind=PolicyKind.OLA, rank=1, calendar=office, receiving_group=group
+    )
+    SlaTarget.objects.create(policy=ola, metric=Metric.RESOLUTION, minutes=240)
+    policies_changed()
+    tickets = [f.ticket(f.user(), channel="email") for _ in range(2)]
+    Ticket.objects.filter(pk=tickets[0].pk).update(group=group)
+    recompute()
+
+    EscalationRule.objects.create(
+        name="OLA half",
+        at_percent=50,
+        action=EscalationAction.NOTIFY,
+        notify=NotifyWhom.TEAM_LEAD,
+        policy=ola,
     )
     policies_changed()
     assert recompute() == (2, 2)
