@@ -15,7 +15,8 @@
    loads anew), then `netdesk sla recompute` timed four times: the first
    (no fingerprints yet: every ticket computed), again (nothing changed),
    after a policy change (every ticket changed), after a change to one
-   policy (Standard P1: only its tickets), and after 1 % of the tickets
+   policy (Standard P1: only its tickets), after a new escalation rule for
+   the key accounts' P1 tickets (only those), and after 1 % of the tickets
    changed priority.
 
     python bench/sla.py --open-tickets 1000000 --data-dir var/bench/open
@@ -105,6 +106,22 @@ POLICY_CHANGE = (
 # One policy's targets (Standard P1, which only P1 tickets meet): since
 # fingerprints are keyed per SLA policy, only its tickets are recomputed.
 ONE_POLICY_CHANGE = POLICY_CHANGE.replace("__startswith='Standard'", "='Standard P1'")
+# A new escalation rule for the key accounts' P1 tickets: since fingerprints
+# keep only the rules that can apply, only those tickets are recomputed.
+ONE_RULE_CHANGE = (
+    "from netdesk.customers.models import Segment\n"
+    "from netdesk.sla.models import EscalationAction, EscalationRule, NotifyWhom\n"
+    "from netdesk.sla.selectors import policies_changed\n"
+    "from netdesk.tickets.models import Ticket\n"
+    "EscalationRule.objects.create(name='Key account P1 at half', at_percent=50,\n"
+    "    action=EscalationAction.NOTIFY, notify=NotifyWhom.TEAM_LEAD, match_priority=1,\n"
+    "    match_segment=Segment.KEY_ACCOUNT)\n"
+    "policies_changed()\n"
+    "from django.db.models import Q\n"
+    "served = Q(customer__segment=Segment.KEY_ACCOUNT)"
+    " | Q(customer__parent_account__segment=Segment.KEY_ACCOUNT)\n"
+    "print(Ticket.objects.filter(served, is_open=1, priority=1).count())"
+)
 # 1 % of the tickets (every hundredth) change priority (1 to 2, ..., 5 to 1):
 # their policy changes.
 SOME_CHANGE = (
@@ -119,7 +136,7 @@ SOME_CHANGE = (
 def skipping(open_tickets: int, data_dir: Path, *, fresh: bool) -> dict[str, object]:
     """Load `open_tickets` open tickets into DIR (unless there), then time the
     recomputes: first, unchanged, after a policy change, after one policy
-    changed, after 1 % changed."""
+    changed, after a rule for some tickets, after 1 % changed."""
     # PostgreSQL when NETDESK_DATABASE_URL names one (scripts/with-postgres.sh:
     # a throwaway cluster, loaded every time), else SQLite in DIR.
     postgres = os.environ.get("NETDESK_DATABASE_URL", "").startswith("postgres")
@@ -156,6 +173,8 @@ def skipping(open_tickets: int, data_dir: Path, *, fresh: bool) -> dict[str, obj
     result["policy_changed"] = recompute("--open-only", env=env)
     result["one_policy_targets_changed"] = int(django_shell(ONE_POLICY_CHANGE, env))
     result["one_policy_changed"] = recompute("--open-only", env=env)
+    result["one_rule_tickets"] = int(django_shell(ONE_RULE_CHANGE, env))
+    result["one_rule_added"] = recompute("--open-only", env=env)
     result["tickets_changed"] = int(django_shell(SOME_CHANGE, env))
     result["one_percent_changed"] = recompute("--open-only", env=env)
     result["unchanged_again"] = recompute("--open-only", env=env)
