@@ -45,6 +45,8 @@ from netdesk.tickets.api.saved_views import router as ticket_views_router
 from netdesk.triage.api import router as triage_router
 
 logger = logging.getLogger("netdesk.api")
+# How stale a token's "last used" may grow before a call writes it again.
+TOKEN_TOUCH_SECONDS = 60
 
 
 class BearerToken(HttpBearer):
@@ -67,7 +69,10 @@ class BearerToken(HttpBearer):
         if found.expires_at is not None and found.expires_at <= now:
             return None
         # Touch at most once a minute: a write per request would serialise SQLite.
-        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+        if (
+            found.last_used_at is None
+            or (now - found.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS
+        ):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found.user
