@@ -24,11 +24,11 @@ demo: install
 	$(BIN)/netdesk migrate --no-input
 	$(BIN)/netdesk demo
 
-# The whole suite on SQLite, then again on a throwaway PostgreSQL cluster
-# (skipped, with a message, when PostgreSQL's server binaries are absent).
+# The whole suite on SQLite and, side by side with it, on a throwaway
+# PostgreSQL cluster (skipped, with a message, when PostgreSQL's server
+# binaries are absent); scripts/test-both.sh says why and how to run them in turn.
 test: dev lint
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	@MAKE="$(MAKE)" scripts/test-both.sh
 
 test-sqlite: dev
 	NETDESK_DATABASE_URL= $(BIN)/pytest
