@@ -9,6 +9,7 @@ from django.test import Client
 
 from netdesk.accounts.models import Role
 from netdesk.accounts.throttling import api_tally
+from netdesk.core import ratelimit
 from netdesk.core.models import RateCount
 from netdesk.core.ratelimit import LOCAL_MIN_LIMIT, LOCAL_SHARE, rate_count_bump
 from tests import factories as f
@@ -60,7 +61,8 @@ def test_session_requests_count_against_the_same_user(settings):
 
 
 @pytest.mark.django_db
-def test_the_count_is_kept_in_the_database_and_old_windows_go(settings):
+def test_the_count_is_kept_in_the_database_and_old_windows_go(settings, monkeypatch):
+    monkeypatch.setattr(ratelimit, "PAST_WINDOWS_DELETED", True)
     settings.NETDESK_API_RATE = "5/minute"
     user = f.user()
     token = f.token_for(user)
