@@ -1,4 +1,5 @@
-"""Fixed-window request counts in the database, one statement per request.
+"""Fixed-window request counts in the database, one statement per request
+(two for a key's first request of a window, which deletes its past ones).
 
 The count is bumped with INSERT … ON CONFLICT DO UPDATE … RETURNING, which
 PostgreSQL and SQLite (3.35 and later) both run atomically: two web
