@@ -4,8 +4,9 @@ worker recomputes every few minutes) and three more with nothing changed
 (how long each spent storing its figures: on SQLite, the writer turn),
 then each chart of the manager's dashboard over 30, 90 and 180 days
 (median of repeated builds, goal under 300 ms a chart) and the whole
-dashboard page through the real view with its query count. For comparison, the live KPI report over the same 30 days (the
-scan the precomputed figures spare each page).
+dashboard page through the real view with its query count. For
+comparison, the live KPI report over the same 30 days (the scan the
+precomputed figures spare each page).
 
 On a database at NETDESK_DATABASE_URL (PostgreSQL) or in NETDESK_DATA_DIR
 (SQLite); migrates and loads with bench/load_tickets.py unless --skip-load:

@@ -46,8 +46,9 @@ from netdesk.tickets.choices import OPEN_STATUSES
 from netdesk.tickets.models import Ticket
 
 FigureKey = tuple[date, int, str]
-END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 BreakdownKey = tuple[date, int, str, str]
+# Later than any instant the desk stores: the upper bound of an open range.
+END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 MEASURES = (
     "created",
     "responded",
