@@ -15,7 +15,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from netdesk.accounts.api import router as accounts_router
-from netdesk.accounts.models import ApiToken, hash_token
+from netdesk.accounts.models import ApiToken
+from netdesk.accounts.selectors import api_token_unrevoked
 from netdesk.accounts.throttling import UserRateThrottle
 from netdesk.assessments.api import router as assessments_router
 from netdesk.channels.api import router as conversation_router
@@ -53,16 +54,7 @@ class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>`; the token is looked up by its hash."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        # Not .first(): its ORDER BY makes Django compare every selected
-        # column (the user's too) with the ordering on every API call.
-        found = next(
-            iter(
-                ApiToken.objects.select_related("user").filter(
-                    key_hash=hash_token(token), revoked_at__isnull=True
-                )[:1]
-            ),
-            None,
-        )
+        found = api_token_unrevoked(secret=token)
         if found is None or not found.user.is_active:
             return None
         now = timezone.now()
