@@ -5,6 +5,7 @@ conversion gives: aware instants in UTC, microseconds kept, text values
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -20,9 +21,13 @@ pytestmark = [
 ]
 
 
+def _ops() -> DjangoOperations:
+    return cast("DjangoOperations", connection.ops)
+
+
 def _django(value: object) -> object:
-    field = DateTimeField()
-    return DjangoOperations.convert_datetimefield_value(connection.ops, value, field, connection)
+    field: Any = DateTimeField()
+    return DjangoOperations.convert_datetimefield_value(_ops(), value, field, connection)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +41,7 @@ def _django(value: object) -> object:
     ],
 )
 def test_the_conversion_equals_djangos(value: object) -> None:
-    ours = connection.ops.convert_datetimefield_value(value, DateTimeField(), connection)
+    ours = _ops().convert_datetimefield_value(value, DateTimeField(), connection)
     assert ours == _django(value)
     if ours is not None:
         assert ours.tzinfo is not None
