@@ -9,6 +9,10 @@ from typing import Any, cast
 
 import pytest
 from django.db import connection
+
+# The backend's base module first: importing its operations module first is
+# a circular import in Django.
+from django.db.backends.sqlite3 import base  # noqa: F401
 from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoOperations
 from django.db.models import DateTimeField, Max
 
