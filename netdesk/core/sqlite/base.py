@@ -23,7 +23,10 @@ one connection at a time and is never shared between threads.
 A statement written outside any transaction (Django's autocommit: the rate
 count of a request, a last-used time) is a transaction of its own in
 SQLite; it takes the turn around that one statement. Reads outside a
-transaction never take it."""
+transaction never take it.
+
+Its operations read datetimes in one step where Django's take several
+(`DatabaseOperations.convert_datetimefield_value`)."""
 
 from __future__ import annotations
 
