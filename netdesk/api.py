@@ -15,8 +15,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from netdesk.accounts.api import router as accounts_router
-from netdesk.accounts.models import ApiToken
 from netdesk.accounts.selectors import api_token_unrevoked
+from netdesk.accounts.services import token_touch
 from netdesk.accounts.throttling import UserRateThrottle
 from netdesk.assessments.api import router as assessments_router
 from netdesk.channels.api import router as conversation_router
@@ -65,7 +65,7 @@ class BearerToken(HttpBearer):
             found.last_used_at is None
             or (now - found.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS
         ):
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+            token_touch(token=found, at=now)
         request.user = found.user
         return found.user
 

@@ -90,3 +90,9 @@ def token_revoke(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+
+
+def token_touch(*, token: ApiToken, at: datetime) -> None:
+    """Note the token's last use. One autocommitted UPDATE without a lock:
+    two calls racing write nearly the same time, and either is right."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
